@@ -1,0 +1,53 @@
+use serde::Serialize;
+
+/// What a discovered file is, decided from its path and, for YAML and JSON,
+/// from its content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ArtifactKind {
+    Kubernetes,
+    HelmTemplate,
+    HelmValues,
+    Kustomization,
+    CloudFormation,
+    Terraform,
+    TerraformVars,
+    DockerCompose,
+    GithubWorkflow,
+    GithubAction,
+    GitlabCi,
+    Dockerfile,
+    Shell,
+    Rust,
+    Python,
+    Markdown,
+    /// YAML that none of the kinds above claims; parsed so syntax errors
+    /// are still reported.
+    OtherYaml,
+    OtherJson,
+}
+
+impl ArtifactKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Kubernetes => "kubernetes",
+            Self::HelmTemplate => "helm-template",
+            Self::HelmValues => "helm-values",
+            Self::Kustomization => "kustomization",
+            Self::CloudFormation => "cloudformation",
+            Self::Terraform => "terraform",
+            Self::TerraformVars => "terraform-vars",
+            Self::DockerCompose => "docker-compose",
+            Self::GithubWorkflow => "github-workflow",
+            Self::GithubAction => "github-action",
+            Self::GitlabCi => "gitlab-ci",
+            Self::Dockerfile => "dockerfile",
+            Self::Shell => "shell",
+            Self::Rust => "rust",
+            Self::Python => "python",
+            Self::Markdown => "markdown",
+            Self::OtherYaml => "yaml",
+            Self::OtherJson => "json",
+        }
+    }
+}

@@ -1,0 +1,192 @@
+use crate::{Position, RuleMeta, Severity, SourceFile, Span, fingerprint};
+
+/// How sure a rule is of a finding. Rules report `Certain` findings only;
+/// anything that depends on a value the repository does not settle becomes a
+/// [`Question`] instead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Certainty {
+    Certain,
+}
+
+impl Certainty {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Certain => "certain",
+        }
+    }
+}
+
+/// A violated rule at one place in one file.
+#[derive(Debug, Clone)]
+pub struct Diagnostic {
+    pub rule: &'static RuleMeta,
+    pub severity: Severity,
+    pub certainty: Certainty,
+    pub path: String,
+    pub span: Span,
+    pub start: Position,
+    pub end: Position,
+    /// Where the finding sits in the artifact's own terms, for example
+    /// `Deployment/api/containers/web` or `aws_lambda_function.worker`.
+    /// Fingerprints are built from it so they survive line moves.
+    pub logical_location: String,
+    pub message: String,
+    /// Short label under the highlighted span in text output.
+    pub label: String,
+    pub help: Option<String>,
+    pub fingerprint: String,
+}
+
+/// A rule result that the repository cannot settle, phrased as the question a
+/// reviewer would ask.
+#[derive(Debug, Clone)]
+pub struct Question {
+    /// Stable id, used by teams to answer the question.
+    pub id: String,
+    pub rule: &'static RuleMeta,
+    pub path: String,
+    pub span: Span,
+    pub start: Position,
+    pub logical_location: String,
+    pub question: String,
+    /// Why the rule could not decide, for example which variable the value
+    /// comes from.
+    pub reason: String,
+}
+
+/// A rule that was checked and holds; the report counts these as strengths.
+#[derive(Debug, Clone)]
+pub struct Evidence {
+    pub rule: &'static RuleMeta,
+    pub path: String,
+    pub logical_location: String,
+}
+
+/// Collects the three kinds of rule results.
+#[derive(Debug, Default)]
+pub struct Sink {
+    pub diagnostics: Vec<Diagnostic>,
+    pub questions: Vec<Question>,
+    pub evidence: Vec<Evidence>,
+}
+
+impl Sink {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records a violation and returns it so the caller can add a help text.
+    pub fn violation(
+        &mut self,
+        rule: &'static RuleMeta,
+        file: &SourceFile,
+        span: Span,
+        logical_location: impl Into<String>,
+        message: impl Into<String>,
+        label: impl Into<String>,
+    ) -> &mut Diagnostic {
+        let logical_location = logical_location.into();
+        let fingerprint = fingerprint(&[rule.id, &file.path, &logical_location]);
+        self.diagnostics.push(Diagnostic {
+            rule,
+            severity: rule.severity,
+            certainty: Certainty::Certain,
+            path: file.path.clone(),
+            span,
+            start: file.position(span.start),
+            end: file.position(span.end),
+            logical_location,
+            message: message.into(),
+            label: label.into(),
+            help: None,
+            fingerprint,
+        });
+        let last = self.diagnostics.len() - 1;
+        &mut self.diagnostics[last]
+    }
+
+    pub fn unclear(
+        &mut self,
+        rule: &'static RuleMeta,
+        file: &SourceFile,
+        span: Span,
+        logical_location: impl Into<String>,
+        question: impl Into<String>,
+        reason: impl Into<String>,
+    ) {
+        let logical_location = logical_location.into();
+        let id = format!(
+            "q-{}",
+            &fingerprint(&[rule.id, &file.path, &logical_location])[..12]
+        );
+        self.questions.push(Question {
+            id,
+            rule,
+            path: file.path.clone(),
+            span,
+            start: file.position(span.start),
+            logical_location,
+            question: question.into(),
+            reason: reason.into(),
+        });
+    }
+
+    pub fn holds(
+        &mut self,
+        rule: &'static RuleMeta,
+        file: &SourceFile,
+        logical_location: impl Into<String>,
+    ) {
+        self.evidence.push(Evidence {
+            rule,
+            path: file.path.clone(),
+            logical_location: logical_location.into(),
+        });
+    }
+
+    pub fn extend(&mut self, other: Sink) {
+        self.diagnostics.extend(other.diagnostics);
+        self.questions.extend(other.questions);
+        self.evidence.extend(other.evidence);
+    }
+
+    /// Sorts every list by path, line, column and rule id so output does not
+    /// depend on thread scheduling, and makes fingerprints of findings that
+    /// share a logical location unique by numbering the repeats in order.
+    pub fn sort(&mut self) {
+        self.diagnostics.sort_by(|a, b| {
+            (&a.path, a.start.line, a.start.column, a.rule.id, &a.message).cmp(&(
+                &b.path,
+                b.start.line,
+                b.start.column,
+                b.rule.id,
+                &b.message,
+            ))
+        });
+        let mut seen = std::collections::HashMap::<String, usize>::new();
+        for diagnostic in &mut self.diagnostics {
+            let count = seen.entry(diagnostic.fingerprint.clone()).or_insert(0);
+            if *count > 0 {
+                diagnostic.fingerprint =
+                    fingerprint(&[&diagnostic.fingerprint, &count.to_string()]);
+            }
+            *count += 1;
+        }
+        self.questions.sort_by(|a, b| {
+            (&a.path, a.start.line, a.start.column, a.rule.id).cmp(&(
+                &b.path,
+                b.start.line,
+                b.start.column,
+                b.rule.id,
+            ))
+        });
+        self.questions.dedup_by(|a, b| a.id == b.id && a.question == b.question);
+        self.evidence.sort_by(|a, b| {
+            (&a.path, &a.logical_location, a.rule.id).cmp(&(
+                &b.path,
+                &b.logical_location,
+                b.rule.id,
+            ))
+        });
+    }
+}

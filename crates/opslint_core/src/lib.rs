@@ -1,0 +1,17 @@
+//! Shared vocabulary of opslint: source files and spans, severities, the eight
+//! Operational Excellence principles, rule metadata and the diagnostics and
+//! follow-up questions that rules produce.
+
+mod artifact;
+mod diagnostic;
+mod fingerprint;
+mod principle;
+mod rule;
+mod source;
+
+pub use artifact::ArtifactKind;
+pub use diagnostic::{Certainty, Diagnostic, Evidence, Question, Sink};
+pub use fingerprint::fingerprint;
+pub use principle::Principle;
+pub use rule::{RuleMeta, Severity};
+pub use source::{Position, SourceFile, Span};

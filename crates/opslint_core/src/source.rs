@@ -1,0 +1,143 @@
+use std::path::PathBuf;
+
+/// A half-open byte range into a file's text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Self {
+        Self { start, end }
+    }
+
+    pub fn contains(&self, offset: usize) -> bool {
+        self.start <= offset && offset < self.end
+    }
+}
+
+impl From<std::ops::Range<usize>> for Span {
+    fn from(range: std::ops::Range<usize>) -> Self {
+        Self::new(range.start, range.end)
+    }
+}
+
+/// A position resolved from a byte offset. Lines and both column counts are
+/// 1-based: `column` counts Unicode scalar values as editors do, and
+/// `utf16_column` counts UTF-16 code units as SARIF does by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Position {
+    pub line: usize,
+    pub column: usize,
+    pub utf16_column: usize,
+}
+
+/// A file read from disk, with the index needed to turn byte offsets into
+/// lines and columns.
+#[derive(Debug)]
+pub struct SourceFile {
+    /// Path relative to the project root, `/`-separated; this is what every
+    /// output shows.
+    pub path: String,
+    /// Path used to read the file.
+    pub disk_path: PathBuf,
+    pub text: String,
+    line_starts: Vec<usize>,
+}
+
+impl SourceFile {
+    pub fn new(path: String, disk_path: PathBuf, text: String) -> Self {
+        let mut line_starts = vec![0];
+        line_starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        Self {
+            path,
+            disk_path,
+            text,
+            line_starts,
+        }
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+
+    /// Resolves a byte offset; offsets past the end or inside a multi-byte
+    /// character are clamped to the nearest earlier character boundary.
+    pub fn position(&self, offset: usize) -> Position {
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line_index = match self.line_starts.binary_search(&offset) {
+            Ok(index) => index,
+            Err(index) => index - 1,
+        };
+        let line_start = self.line_starts[line_index];
+        let before = &self.text[line_start..offset];
+        Position {
+            line: line_index + 1,
+            column: before.chars().count() + 1,
+            utf16_column: before.encode_utf16().count() + 1,
+        }
+    }
+
+    /// The byte offset where 1-based `line` starts.
+    pub fn line_start(&self, line: usize) -> Option<usize> {
+        self.line_starts.get(line.checked_sub(1)?).copied()
+    }
+
+    /// The text of 1-based `line` without its line ending.
+    pub fn line_text(&self, line: usize) -> &str {
+        let Some(start) = self.line_start(line) else {
+            return "";
+        };
+        let end = self
+            .line_starts
+            .get(line)
+            .map_or(self.text.len(), |next| next - 1);
+        self.text[start..end.max(start)].trim_end_matches('\r')
+    }
+
+    pub fn slice(&self, span: Span) -> &str {
+        self.text.get(span.start..span.end).unwrap_or("")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(text: &str) -> SourceFile {
+        SourceFile::new("a.yaml".into(), PathBuf::from("a.yaml"), text.into())
+    }
+
+    #[test]
+    fn position_counts_characters_and_utf16_units() {
+        let source = file("a: 1\nname: \"é😀\" x\n");
+        let offset = source.text.find('x').unwrap();
+        let position = source.position(offset);
+        assert_eq!(position.line, 2);
+        assert_eq!(position.column, 12);
+        assert_eq!(position.utf16_column, 13);
+    }
+
+    #[test]
+    fn position_at_line_start() {
+        let source = file("a\nb\n");
+        assert_eq!(source.position(2).line, 2);
+        assert_eq!(source.position(2).column, 1);
+    }
+
+    #[test]
+    fn line_text_strips_crlf() {
+        let source = file("a: 1\r\nb: 2\r\n");
+        assert_eq!(source.line_text(1), "a: 1");
+        assert_eq!(source.line_text(2), "b: 2");
+    }
+}

@@ -1,0 +1,173 @@
+//! Decides what each file is: by its path where that is enough, and by a
+//! look at the text for YAML and JSON files whose name says nothing.
+
+use std::path::Path;
+
+use opslint_core::ArtifactKind;
+
+/// The result of classifying by path alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathClass {
+    Known(ArtifactKind),
+    /// YAML or JSON whose kind depends on its content.
+    SniffYaml,
+    SniffJson,
+    /// Not a file opslint reads.
+    Skip,
+}
+
+/// Classifies by the `/`-separated path. `in_chart_templates` says whether
+/// the file sits in the `templates/` folder of a Helm chart (a folder with a
+/// `Chart.yaml`), which the caller checks on disk.
+pub fn by_path(path: &str, in_chart_templates: bool, beside_chart: bool) -> PathClass {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let lower = name.to_ascii_lowercase();
+    let extension = lower.rsplit_once('.').map(|(_, ext)| ext).unwrap_or("");
+    let is_yaml = matches!(extension, "yaml" | "yml");
+
+    if lower == "dockerfile"
+        || lower.starts_with("dockerfile.")
+        || lower.ends_with(".dockerfile")
+        || lower == "containerfile"
+    {
+        return PathClass::Known(ArtifactKind::Dockerfile);
+    }
+    match extension {
+        "tf" => return PathClass::Known(ArtifactKind::Terraform),
+        "tfvars" => return PathClass::Known(ArtifactKind::TerraformVars),
+        "rs" => return PathClass::Known(ArtifactKind::Rust),
+        "py" => return PathClass::Known(ArtifactKind::Python),
+        "sh" | "bash" => return PathClass::Known(ArtifactKind::Shell),
+        "md" | "markdown" => return PathClass::Known(ArtifactKind::Markdown),
+        _ => {}
+    }
+    if is_yaml {
+        if path.contains(".github/workflows/") {
+            return PathClass::Known(ArtifactKind::GithubWorkflow);
+        }
+        if lower == "action.yml" || lower == "action.yaml" {
+            return PathClass::Known(ArtifactKind::GithubAction);
+        }
+        if lower == ".gitlab-ci.yml" || lower == ".gitlab-ci.yaml" {
+            return PathClass::Known(ArtifactKind::GitlabCi);
+        }
+        if lower.starts_with("docker-compose") || lower.starts_with("compose.") || lower.starts_with("compose-") {
+            return PathClass::Known(ArtifactKind::DockerCompose);
+        }
+        if lower == "kustomization.yaml" || lower == "kustomization.yml" {
+            return PathClass::Known(ArtifactKind::Kustomization);
+        }
+        if in_chart_templates {
+            return PathClass::Known(ArtifactKind::HelmTemplate);
+        }
+        if beside_chart && lower.starts_with("values") {
+            return PathClass::Known(ArtifactKind::HelmValues);
+        }
+        return PathClass::SniffYaml;
+    }
+    if extension == "json" || extension == "template" {
+        return PathClass::SniffJson;
+    }
+    PathClass::Skip
+}
+
+/// Classifies YAML by its top-level keys: Kubernetes objects have
+/// `apiVersion` and `kind`; CloudFormation has `AWSTemplateFormatVersion`,
+/// a SAM transform or resources typed `AWS::...`.
+pub fn sniff_yaml(text: &str) -> ArtifactKind {
+    let mut has_api_version = false;
+    let mut has_kind = false;
+    let mut has_resources = false;
+    let mut has_services = false;
+    for line in text.lines() {
+        if line.starts_with("AWSTemplateFormatVersion") || line.starts_with("Transform: AWS::Serverless") {
+            return ArtifactKind::CloudFormation;
+        }
+        if line.starts_with("apiVersion:") {
+            has_api_version = true;
+        } else if line.starts_with("kind:") {
+            has_kind = true;
+        } else if line.starts_with("Resources:") {
+            has_resources = true;
+        } else if line.starts_with("services:") {
+            has_services = true;
+        }
+        let trimmed = line.trim_start();
+        if has_resources
+            && (trimmed.starts_with("Type: AWS::")
+                || trimmed.starts_with("Type: 'AWS::")
+                || trimmed.starts_with("Type: \"AWS::"))
+        {
+            return ArtifactKind::CloudFormation;
+        }
+    }
+    if has_api_version && has_kind {
+        return ArtifactKind::Kubernetes;
+    }
+    if has_services && text.lines().any(|line| {
+        let trimmed = line.trim_start();
+        trimmed.starts_with("image:") || trimmed.starts_with("build:")
+    }) {
+        return ArtifactKind::DockerCompose;
+    }
+    ArtifactKind::OtherYaml
+}
+
+/// Returns the kind of a JSON file, or `None` when opslint has no rules for
+/// it. Only CloudFormation is read today.
+pub fn sniff_json(text: &str) -> Option<ArtifactKind> {
+    let head = &text[..text.len().min(4096)];
+    if head.contains("\"AWSTemplateFormatVersion\"") || text.contains("\"Type\": \"AWS::") || text.contains("\"Type\":\"AWS::") {
+        Some(ArtifactKind::CloudFormation)
+    } else {
+        None
+    }
+}
+
+/// Whether `path` is inside the `templates/` folder of a Helm chart.
+pub fn in_chart_templates(path: &Path) -> bool {
+    path.ancestors()
+        .skip(1)
+        .take(6)
+        .any(|dir| dir.file_name().is_some_and(|n| n == "templates") && dir.parent().is_some_and(|chart| chart.join("Chart.yaml").is_file()))
+}
+
+/// Whether `path` sits in a chart's root folder, beside its `Chart.yaml`.
+pub fn beside_chart(path: &Path) -> bool {
+    path.parent().is_some_and(|dir| dir.join("Chart.yaml").is_file())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn by_path_kinds() {
+        assert_eq!(by_path("main.tf", false, false), PathClass::Known(ArtifactKind::Terraform));
+        assert_eq!(
+            by_path(".github/workflows/ci.yml", false, false),
+            PathClass::Known(ArtifactKind::GithubWorkflow)
+        );
+        assert_eq!(by_path("svc/Dockerfile", false, false), PathClass::Known(ArtifactKind::Dockerfile));
+        assert_eq!(
+            by_path("docker-compose.override.yml", false, false),
+            PathClass::Known(ArtifactKind::DockerCompose)
+        );
+        assert_eq!(by_path("k8s/app.yaml", false, false), PathClass::SniffYaml);
+        assert_eq!(
+            by_path("chart/templates/deploy.yaml", true, false),
+            PathClass::Known(ArtifactKind::HelmTemplate)
+        );
+        assert_eq!(by_path("image.png", false, false), PathClass::Skip);
+    }
+
+    #[test]
+    fn sniff_yaml_kinds() {
+        assert_eq!(sniff_yaml("apiVersion: v1\nkind: Pod\n"), ArtifactKind::Kubernetes);
+        assert_eq!(
+            sniff_yaml("Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n"),
+            ArtifactKind::CloudFormation
+        );
+        assert_eq!(sniff_yaml("name: ci\non: push\n"), ArtifactKind::OtherYaml);
+    }
+}

@@ -1,0 +1,128 @@
+//! JSON through tree-sitter-json into the value tree.
+
+use opslint_core::Span;
+use tree_sitter::{Node as TsNode, Parser};
+
+use crate::SyntaxError;
+use crate::value::{Document, Entry, Map, Node, Scalar, Value};
+use crate::yaml::{error_offset, first_error};
+
+/// Nesting depth past which the rest of a value is treated as unknown, so a
+/// hostile file cannot exhaust the stack.
+const MAX_DEPTH: usize = 256;
+
+#[derive(Debug, Default)]
+pub struct JsonFile {
+    pub document: Option<Document>,
+    pub errors: Vec<SyntaxError>,
+}
+
+pub fn parse(text: &str) -> JsonFile {
+    let mut file = JsonFile::default();
+    let mut parser = Parser::new();
+    let language: tree_sitter::Language = tree_sitter_json::LANGUAGE.into();
+    if parser.set_language(&language).is_err() {
+        file.errors
+            .push(SyntaxError::new(Span::new(0, 0), "the JSON grammar could not be loaded"));
+        return file;
+    }
+    let Some(tree) = parser.parse(text, None) else {
+        file.errors
+            .push(SyntaxError::new(Span::new(0, 0), "JSON parsing was cancelled"));
+        return file;
+    };
+    let root = tree.root_node();
+    if root.has_error() {
+        let error = first_error(root).unwrap_or(root);
+        let message = if error.is_missing() {
+            format!("invalid JSON: missing `{}`", error.kind())
+        } else {
+            let snippet: String = text
+                .get(error_offset(error, text)..)
+                .unwrap_or("")
+                .chars()
+                .take(40)
+                .collect();
+            format!("invalid JSON syntax near `{}`", snippet.trim())
+        };
+        let offset = error_offset(error, text);
+        file.errors.push(SyntaxError::new(Span::new(offset, offset), message));
+        return file;
+    }
+    let mut cursor = root.walk();
+    let value = root
+        .named_children(&mut cursor)
+        .find(|child| child.kind() != "comment");
+    let node = match value {
+        Some(value) => convert(text, value, 0),
+        None => Node::new(Value::Null, Span::new(0, 0)),
+    };
+    file.document = Some(Document {
+        root: node,
+        span: Span::new(0, text.len()),
+        index: 0,
+    });
+    file
+}
+
+fn convert(text: &str, node: TsNode<'_>, depth: usize) -> Node {
+    let span: Span = node.byte_range().into();
+    if depth > MAX_DEPTH {
+        return Node::new(Value::Templated, span);
+    }
+    let raw = text.get(node.byte_range()).unwrap_or("");
+    match node.kind() {
+        "object" => {
+            let mut map = Map::default();
+            let mut cursor = node.walk();
+            for pair in node.named_children(&mut cursor) {
+                if pair.kind() != "pair" {
+                    continue;
+                }
+                let (Some(key), Some(value)) = (
+                    pair.child_by_field_name("key"),
+                    pair.child_by_field_name("value"),
+                ) else {
+                    continue;
+                };
+                let key_text = string_value(text.get(key.byte_range()).unwrap_or(""));
+                map.entries.retain(|entry| entry.key != key_text);
+                map.entries.push(Entry {
+                    key: key_text,
+                    key_span: key.byte_range().into(),
+                    value: convert(text, value, depth + 1),
+                });
+            }
+            Node::new(Value::Map(map), span)
+        }
+        "array" => {
+            let mut cursor = node.walk();
+            let items = node
+                .named_children(&mut cursor)
+                .filter(|child| child.kind() != "comment")
+                .map(|child| convert(text, child, depth + 1))
+                .collect();
+            Node::new(Value::Seq(items), span)
+        }
+        "string" => Node::new(
+            Value::Scalar(Scalar {
+                text: string_value(raw),
+                quoted: true,
+            }),
+            span,
+        ),
+        "null" => Node::new(Value::Null, span),
+        _ => Node::new(
+            Value::Scalar(Scalar {
+                text: raw.to_string(),
+                quoted: false,
+            }),
+            span,
+        ),
+    }
+}
+
+/// Decodes a JSON string literal, escapes included.
+fn string_value(raw: &str) -> String {
+    serde_json::from_str::<String>(raw).unwrap_or_else(|_| raw.trim_matches('"').to_string())
+}

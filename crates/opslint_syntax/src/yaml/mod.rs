@@ -1,0 +1,561 @@
+//! YAML through tree-sitter-yaml into the value tree: multi-document streams,
+//! anchors, aliases and `<<` merge keys, tags kept on nodes, and Helm template
+//! text masked before parsing.
+
+use std::collections::HashMap;
+
+use opslint_core::Span;
+use tree_sitter::{Node as TsNode, Parser};
+
+use crate::helm::{self, HelmMask};
+use crate::value::{Document, Entry, Map, Node, Scalar, Value};
+use crate::SyntaxError;
+
+/// tree-sitter-yaml keeps rows in a 16-bit counter, so content past line
+/// 32,768 of one parse turns the whole parse into an error.
+const MAX_LINES_PER_PARSE: usize = 32_768;
+
+/// Upper bound on the nodes that alias expansion may copy in one file. A
+/// "billion laughs" document reaches it within a few levels and gets an error
+/// instead of exhausting memory.
+const MAX_ALIAS_NODES: usize = 200_000;
+
+#[derive(Debug, Default)]
+pub struct YamlFile {
+    pub documents: Vec<Document>,
+    pub errors: Vec<SyntaxError>,
+}
+
+/// Parses a YAML stream. With `helm` set, `{{ ... }}` template text is masked
+/// first and the values it produced are [`Value::Templated`].
+pub fn parse(text: &str, helm: bool) -> YamlFile {
+    let mask = if helm { Some(helm::mask(text)) } else { None };
+    let source = mask.as_ref().map_or(text, |mask| mask.text.as_str());
+
+    let mut file = YamlFile::default();
+    let mut parser = Parser::new();
+    let language: tree_sitter::Language = tree_sitter_yaml::LANGUAGE.into();
+    if parser.set_language(&language).is_err() {
+        file.errors.push(SyntaxError::new(
+            Span::new(0, 0),
+            "the YAML grammar could not be loaded",
+        ));
+        return file;
+    }
+    let mut document_index = 0;
+    for (base, part) in split_documents(source) {
+        if !has_content(part) {
+            continue;
+        }
+        let index = document_index;
+        document_index += 1;
+        let line_count = part.lines().count();
+        if line_count > MAX_LINES_PER_PARSE {
+            file.errors.push(SyntaxError::new(
+                Span::new(base, base),
+                format!(
+                    "YAML document has {line_count} lines, more than the {MAX_LINES_PER_PARSE} \
+                     the parser supports; it is not analysed"
+                ),
+            ));
+            continue;
+        }
+        let Some(tree) = parser.parse(part, None) else {
+            file.errors
+                .push(SyntaxError::new(Span::new(base, base), "YAML parsing was cancelled"));
+            return file;
+        };
+        let mut converter = Converter {
+            text: part,
+            base,
+            anchors: HashMap::new(),
+            alias_budget: MAX_ALIAS_NODES,
+            alias_limit_reported: false,
+            errors: Vec::new(),
+            mask: mask.as_ref(),
+        };
+        let root = tree.root_node();
+        if root.has_error() || root.kind() != "stream" {
+            let error = first_error(root).unwrap_or(root);
+            file.errors.push(converter.syntax_error(error));
+            continue;
+        }
+        let mut cursor = root.walk();
+        let document = root
+            .named_children(&mut cursor)
+            .find(|child| child.kind() == "document");
+        if let Some(document) = document {
+            let root_node = converter.document(document);
+            file.documents.push(Document {
+                root: root_node,
+                span: Span::new(base, base + part.len()),
+                index,
+            });
+        }
+        file.errors.append(&mut converter.errors);
+    }
+    if let Some(mask) = &mask {
+        for document in &mut file.documents {
+            helm::apply(mask, &mut document.root);
+        }
+    }
+    file
+}
+
+/// Splits a stream before each `---` document marker and returns each part
+/// with its byte offset. Every document is parsed on its own: tree-sitter-yaml
+/// turns a whole parse into one error node at the first syntax error, and
+/// counts rows in 16 bits, so one parse per document keeps a broken or very
+/// long document from hiding the others.
+fn split_documents(text: &str) -> Vec<(usize, &str)> {
+    let mut parts = Vec::new();
+    let mut part_start = 0;
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let is_marker = line.starts_with("---")
+            && line[3..].chars().next().is_none_or(char::is_whitespace);
+        if is_marker && offset > part_start {
+            parts.push((part_start, &text[part_start..offset]));
+            part_start = offset;
+        }
+        offset += line.len();
+    }
+    parts.push((part_start, &text[part_start..]));
+    parts
+}
+
+/// Whether a part holds anything but blank lines, comments and markers.
+fn has_content(part: &str) -> bool {
+    part.lines().any(|line| {
+        let trimmed = line.trim();
+        !trimmed.is_empty() && !trimmed.starts_with('#') && trimmed != "---" && trimmed != "..."
+    })
+}
+
+/// The first error or missing node in document order.
+pub(crate) fn first_error(node: TsNode<'_>) -> Option<TsNode<'_>> {
+    if node.is_error() || node.is_missing() {
+        // A large error node says little; point at its first erroneous child
+        // when there is one.
+        let mut cursor = node.walk();
+        for child in node.children(&mut cursor) {
+            if child.is_error() || child.is_missing() {
+                return first_error(child).or(Some(child));
+            }
+        }
+        return Some(node);
+    }
+    if !node.has_error() {
+        return None;
+    }
+    let mut cursor = node.walk();
+    for child in node.children(&mut cursor) {
+        if let Some(found) = first_error(child) {
+            return Some(found);
+        }
+    }
+    None
+}
+
+/// The byte where parsing failed inside `error`. An error node holds the
+/// fragments that did parse, so the failure is at the first text after its
+/// last fragment; whitespace is skipped.
+pub(crate) fn error_offset(error: TsNode<'_>, text: &str) -> usize {
+    if error.is_missing() || error.child_count() == 0 {
+        return error.start_byte();
+    }
+    let mut cursor = error.walk();
+    let last_end = error
+        .children(&mut cursor)
+        .last()
+        .map_or(error.start_byte(), |child| child.end_byte());
+    let rest = text.get(last_end..error.end_byte().max(last_end)).unwrap_or("");
+    let skipped = rest.len() - rest.trim_start().len();
+    if skipped < rest.len() {
+        last_end + skipped
+    } else {
+        // Every fragment parsed, so the text after the node is what failed.
+        let after = text.get(last_end..).unwrap_or("");
+        last_end + (after.len() - after.trim_start().len())
+    }
+}
+
+struct Converter<'a> {
+    text: &'a str,
+    base: usize,
+    anchors: HashMap<String, (Node, usize)>,
+    alias_budget: usize,
+    alias_limit_reported: bool,
+    errors: Vec<SyntaxError>,
+    mask: Option<&'a HelmMask>,
+}
+
+impl Converter<'_> {
+    fn span(&self, node: TsNode<'_>) -> Span {
+        Span::new(self.base + node.start_byte(), self.base + node.end_byte())
+    }
+
+    fn node_text(&self, node: TsNode<'_>) -> &str {
+        self.text.get(node.byte_range()).unwrap_or("")
+    }
+
+    fn syntax_error(&self, node: TsNode<'_>) -> SyntaxError {
+        let offset = error_offset(node, self.text);
+        let span = Span::new(self.base + offset, self.base + offset);
+        let message = if node.is_missing() {
+            format!("invalid YAML: missing `{}`", node.kind())
+        } else if self.line_has_tab_indent(offset) {
+            "invalid YAML: tab characters are not allowed in indentation".to_string()
+        } else {
+            let snippet: String = self.text[offset.min(self.text.len())..]
+                .lines()
+                .next()
+                .unwrap_or("")
+                .trim()
+                .chars()
+                .take(40)
+                .collect();
+            if snippet.is_empty() {
+                "invalid YAML: unexpected end of document".to_string()
+            } else {
+                format!("invalid YAML syntax near `{snippet}`")
+            }
+        };
+        SyntaxError::new(span, message)
+    }
+
+    fn line_has_tab_indent(&self, offset: usize) -> bool {
+        let offset = offset.min(self.text.len());
+        let line_start = self.text[..offset].rfind('\n').map_or(0, |i| i + 1);
+        self.text[line_start..]
+            .chars()
+            .take_while(|c| c.is_whitespace() && *c != '\n')
+            .any(|c| c == '\t')
+    }
+
+    fn document(&mut self, document: TsNode<'_>) -> Node {
+        let mut cursor = document.walk();
+        let content = document
+            .named_children(&mut cursor)
+            .find(|child| matches!(child.kind(), "block_node" | "flow_node"));
+        match content {
+            Some(node) => self.node(node),
+            None => Node::new(Value::Null, self.span(document)),
+        }
+    }
+
+    /// Converts a `block_node`, `flow_node` or any content node.
+    fn node(&mut self, node: TsNode<'_>) -> Node {
+        match node.kind() {
+            "block_node" | "flow_node" => self.wrapped(node),
+            _ => self.content(node, None),
+        }
+    }
+
+    /// A node that may carry a tag and an anchor before its content.
+    fn wrapped(&mut self, node: TsNode<'_>) -> Node {
+        let mut tag = None;
+        let mut anchor = None;
+        let mut content = None;
+        let mut cursor = node.walk();
+        for child in node.named_children(&mut cursor) {
+            match child.kind() {
+                "tag" => tag = Some(self.node_text(child).to_string()),
+                "anchor" => {
+                    anchor = Some(self.node_text(child).trim_start_matches('&').to_string());
+                }
+                "comment" => {}
+                _ => content = Some(child),
+            }
+        }
+        let mut converted = match content {
+            Some(content) => self.content(content, Some(node)),
+            None => Node::new(Value::Null, self.span(node)),
+        };
+        if tag.is_some() {
+            converted.tag = tag;
+        }
+        if let Some(name) = anchor {
+            let size = node_count(&converted);
+            self.anchors.insert(name, (converted.clone(), size));
+        }
+        converted
+    }
+
+    fn content(&mut self, node: TsNode<'_>, wrapper: Option<TsNode<'_>>) -> Node {
+        let span = self.span(node);
+        match node.kind() {
+            "block_mapping" | "flow_mapping" => self.mapping(node),
+            "block_sequence" | "flow_sequence" => {
+                let mut items = Vec::new();
+                let mut cursor = node.walk();
+                for child in node.named_children(&mut cursor) {
+                    match child.kind() {
+                        "block_sequence_item" => {
+                            let mut item_cursor = child.walk();
+                            let value = child
+                                .named_children(&mut item_cursor)
+                                .find(|c| c.kind() != "comment");
+                            items.push(match value {
+                                Some(value) => self.node(value),
+                                None => Node::new(Value::Null, self.span(child)),
+                            });
+                        }
+                        "flow_pair" => {
+                            let mut map = Map::default();
+                            self.pair(child, &mut map);
+                            items.push(Node::new(Value::Map(map), self.span(child)));
+                        }
+                        "comment" => {}
+                        _ => items.push(self.node(child)),
+                    }
+                }
+                Node::new(Value::Seq(items), span)
+            }
+            "alias" => self.alias(node),
+            "plain_scalar" => {
+                let text = self.node_text(node).trim().to_string();
+                if matches!(text.as_str(), "null" | "Null" | "NULL" | "~") {
+                    Node::new(Value::Null, span)
+                } else {
+                    Node::new(Value::Scalar(Scalar { text, quoted: false }), span)
+                }
+            }
+            "double_quote_scalar" => Node::new(
+                Value::Scalar(Scalar {
+                    text: unescape_double(self.node_text(node)),
+                    quoted: true,
+                }),
+                span,
+            ),
+            "single_quote_scalar" => {
+                let raw = self.node_text(node);
+                let inner = raw
+                    .strip_prefix('\'')
+                    .and_then(|r| r.strip_suffix('\''))
+                    .unwrap_or(raw);
+                Node::new(
+                    Value::Scalar(Scalar {
+                        text: fold_flow_lines(&inner.replace("''", "'")),
+                        quoted: true,
+                    }),
+                    span,
+                )
+            }
+            "block_scalar" => Node::new(
+                Value::Scalar(Scalar {
+                    text: block_scalar_text(self.node_text(node)),
+                    quoted: true,
+                }),
+                span,
+            ),
+            "block_node" | "flow_node" => self.wrapped(node),
+            _ => {
+                let _ = wrapper;
+                Node::new(
+                    Value::Scalar(Scalar {
+                        text: self.node_text(node).to_string(),
+                        quoted: false,
+                    }),
+                    span,
+                )
+            }
+        }
+    }
+
+    fn alias(&mut self, node: TsNode<'_>) -> Node {
+        let span = self.span(node);
+        let name = self.node_text(node).trim_start_matches('*').to_string();
+        match self.anchors.get(&name) {
+            Some((target, size)) if *size <= self.alias_budget => {
+                self.alias_budget -= size;
+                target.clone()
+            }
+            Some(_) => {
+                if !self.alias_limit_reported {
+                    self.alias_limit_reported = true;
+                    self.errors.push(SyntaxError::new(
+                        span,
+                        format!(
+                            "YAML alias expansion exceeds {MAX_ALIAS_NODES} nodes; \
+                             the expanded values are treated as unknown"
+                        ),
+                    ));
+                }
+                Node::new(Value::Templated, span)
+            }
+            None => {
+                self.errors.push(SyntaxError::new(
+                    span,
+                    format!("invalid YAML: alias `*{name}` refers to no anchor defined before it"),
+                ));
+                Node::new(Value::Null, span)
+            }
+        }
+    }
+
+    fn mapping(&mut self, node: TsNode<'_>) -> Node {
+        let mut map = Map::default();
+        let mut merges = Vec::new();
+        let mut cursor = node.walk();
+        for child in node.named_children(&mut cursor) {
+            if matches!(child.kind(), "block_mapping_pair" | "flow_pair") {
+                if let Some(merge) = self.pair(child, &mut map) {
+                    merges.push(merge);
+                }
+            } else if child.kind() == "flow_node" {
+                // A flow mapping entry without a value: `{a, b}`.
+                let key = self.node(child);
+                let key_text = key_text(&key, self.node_text(child));
+                map.entries.push(Entry {
+                    key: key_text,
+                    key_span: key.span,
+                    value: Node::new(Value::Null, key.span),
+                });
+            }
+        }
+        for merge in merges {
+            let sources: Vec<Node> = match merge.value {
+                Value::Seq(items) => items,
+                _ => vec![merge],
+            };
+            for source in sources {
+                if let Value::Map(source) = source.value {
+                    for entry in source.entries {
+                        if map.entry(&entry.key).is_none() {
+                            map.entries.push(entry);
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(mask) = self.mask {
+            map.open = mask.opens_mapping(self.base + node.start_byte(), self.column(node));
+        }
+        Node::new(Value::Map(map), self.span(node))
+    }
+
+    fn column(&self, node: TsNode<'_>) -> usize {
+        node.start_position().column
+    }
+
+    /// Adds one pair to `map`; returns the value of a `<<` merge key instead.
+    fn pair(&mut self, pair: TsNode<'_>, map: &mut Map) -> Option<Node> {
+        let key_node = pair.child_by_field_name("key");
+        let value_node = pair.child_by_field_name("value");
+        let key = key_node.map(|k| self.node(k));
+        let key_span = key_node.map_or(self.span(pair), |k| self.span(k));
+        let key_string = match (&key, key_node) {
+            (Some(key), Some(raw)) => key_text(key, self.node_text(raw)),
+            _ => String::new(),
+        };
+        let value = match value_node {
+            Some(value) => self.node(value),
+            None => Node::new(Value::Null, Span::new(key_span.end, key_span.end)),
+        };
+        if key_string == "<<" && key.as_ref().is_some_and(|k| k.tag.is_none()) {
+            return Some(value);
+        }
+        if map.entry(&key_string).is_some() {
+            self.errors.push(SyntaxError::new(
+                key_span,
+                format!("invalid YAML: duplicate key `{key_string}`; the last value is used"),
+            ));
+            map.entries.retain(|entry| entry.key != key_string);
+        }
+        map.entries.push(Entry {
+            key: key_string,
+            key_span,
+            value,
+        });
+        None
+    }
+}
+
+fn key_text(key: &Node, raw: &str) -> String {
+    match &key.value {
+        Value::Scalar(scalar) => scalar.text.clone(),
+        Value::Null => String::new(),
+        _ => raw.trim().to_string(),
+    }
+}
+
+fn node_count(node: &Node) -> usize {
+    match &node.value {
+        Value::Map(map) => 1 + map.entries.iter().map(|e| node_count(&e.value)).sum::<usize>(),
+        Value::Seq(items) => 1 + items.iter().map(node_count).sum::<usize>(),
+        _ => 1,
+    }
+}
+
+/// Folds a multi-line flow scalar: line breaks and the indentation around
+/// them become one space, as YAML does for plain and quoted scalars.
+fn fold_flow_lines(text: &str) -> String {
+    if !text.contains('\n') {
+        return text.to_string();
+    }
+    text.split('\n')
+        .map(str::trim)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn unescape_double(raw: &str) -> String {
+    let inner = raw
+        .strip_prefix('"')
+        .and_then(|r| r.strip_suffix('"'))
+        .unwrap_or(raw);
+    let inner = fold_flow_lines(inner);
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some('r') => out.push('\r'),
+            Some('0') => out.push('\0'),
+            Some('"') => out.push('"'),
+            Some('/') => out.push('/'),
+            Some('\\') => out.push('\\'),
+            Some(' ') => out.push(' '),
+            Some(other) => {
+                out.push('\\');
+                out.push(other);
+            }
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
+/// The content of a `|` or `>` block scalar, with its indentation removed.
+fn block_scalar_text(raw: &str) -> String {
+    let mut lines = raw.lines();
+    let header = lines.next().unwrap_or("");
+    let folded = header.trim_start().starts_with('>');
+    let body: Vec<&str> = lines.collect();
+    let indent = body
+        .iter()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| line.len() - line.trim_start().len())
+        .min()
+        .unwrap_or(0);
+    let stripped: Vec<&str> = body
+        .iter()
+        .map(|line| line.get(indent..).unwrap_or("").trim_end_matches('\r'))
+        .collect();
+    let mut text = if folded {
+        stripped.join(" ")
+    } else {
+        stripped.join("\n")
+    };
+    text.push('\n');
+    text
+}
+
+#[cfg(test)]
+mod tests;
