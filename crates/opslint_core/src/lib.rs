@@ -8,6 +8,7 @@ mod fingerprint;
 mod principle;
 mod rule;
 mod source;
+pub mod tool_rules;
 
 pub use artifact::ArtifactKind;
 pub use diagnostic::{Certainty, Diagnostic, Evidence, Question, Sink};

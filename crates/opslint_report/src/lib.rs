@@ -1,1 +1,37 @@
+//! Emitters: the same diagnostics and questions written as rustc-style text,
+//! JSON or SARIF 2.1.0.
 
+mod json;
+mod sarif;
+mod text;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use opslint_core::{Diagnostic, Question, RuleMeta, SourceFile};
+
+pub use json::render as render_json;
+pub use sarif::render as render_sarif;
+pub use text::{TextOptions, render as render_text};
+
+/// Everything an emitter needs about one run.
+pub struct Report<'a> {
+    pub diagnostics: &'a [Diagnostic],
+    pub questions: &'a [Question],
+    /// Every rule that ran, for SARIF's rule list.
+    pub rules: &'a [&'static RuleMeta],
+    /// Source files by display path, for excerpts.
+    pub files: &'a BTreeMap<String, Arc<SourceFile>>,
+    /// Number of files analysed.
+    pub file_count: usize,
+    /// Messages about the run itself (skipped files, for example).
+    pub notices: &'a [String],
+    /// Absolute path of the folder that relative paths start from.
+    pub root: &'a std::path::Path,
+}
+
+impl Report<'_> {
+    pub fn count(&self, severity: opslint_core::Severity) -> usize {
+        self.diagnostics.iter().filter(|d| d.severity == severity).count()
+    }
+}

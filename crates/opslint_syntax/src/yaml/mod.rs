@@ -457,11 +457,22 @@ impl Converter<'_> {
             return Some(value);
         }
         if map.entry(&key_string).is_some() {
+            map.entries.retain(|entry| entry.key != key_string);
+            if self.mask.is_some() {
+                // In a Helm template the same key usually appears in the
+                // branches of `{{ if }} ... {{ else }}`; which one renders
+                // depends on values.
+                map.entries.push(Entry {
+                    key: key_string,
+                    key_span,
+                    value: Node::new(Value::Templated, value.span),
+                });
+                return None;
+            }
             self.errors.push(SyntaxError::new(
                 key_span,
                 format!("invalid YAML: duplicate key `{key_string}`; the last value is used"),
             ));
-            map.entries.retain(|entry| entry.key != key_string);
         }
         map.entries.push(Entry {
             key: key_string,

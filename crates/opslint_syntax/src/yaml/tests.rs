@@ -125,3 +125,11 @@ fn tab_indentation_is_named() {
     assert_eq!(file.errors.len(), 1);
     assert!(file.errors[0].message.contains("tab"), "{}", file.errors[0].message);
 }
+
+#[test]
+fn helm_branch_duplicates_are_templated() {
+    let text = "spec:\n  {{- if .Values.a }}\n  name: a\n  {{- else }}\n  name: b\n  {{- end }}\n";
+    let file = parse(text, true);
+    assert!(file.errors.is_empty(), "{:?}", file.errors);
+    assert!(file.documents[0].root.at(&["spec", "name"]).unwrap().is_templated());
+}

@@ -1,0 +1,49 @@
+//! Diagnostics that opslint reports about its own run rather than about a
+//! practice: files it could not read or parse, and its own failures.
+
+use crate::{RuleMeta, Severity};
+
+pub static PARSE_ERROR: RuleMeta = RuleMeta {
+    id: "parse-error",
+    principle: None,
+    waf: &[],
+    severity: Severity::Error,
+    artifacts: &[],
+    summary: "file or document that does not parse",
+    what_it_checks: "That every YAML, JSON and HCL file opslint reads is syntactically valid.",
+    why_it_matters: "A file that does not parse cannot be applied by its tool either, and \
+        opslint cannot check anything in the broken document. Other documents of a YAML \
+        stream are still checked.",
+    how_to_fix: "Fix the syntax at the reported location. For YAML, check indentation \
+        (spaces only, never tabs), unquoted values that contain `: `, and duplicate keys.",
+    known_limits: "Helm template text is masked before parsing; a template whose YAML \
+        structure only exists after rendering may still fail to parse.",
+};
+
+pub static IO_ERROR: RuleMeta = RuleMeta {
+    id: "io-error",
+    principle: None,
+    waf: &[],
+    severity: Severity::Error,
+    artifacts: &[],
+    summary: "file or folder that could not be read",
+    what_it_checks: "That every file and folder under the checked paths can be read.",
+    why_it_matters: "Files that cannot be read are not checked, so findings may be missing.",
+    how_to_fix: "Fix the permissions of the reported path, or exclude it.",
+    known_limits: "None.",
+};
+
+pub static INTERNAL_ERROR: RuleMeta = RuleMeta {
+    id: "internal-error",
+    principle: None,
+    waf: &[],
+    severity: Severity::Error,
+    artifacts: &[],
+    summary: "rule that failed while checking",
+    what_it_checks: "Reports a rule that panicked; the rest of the run goes on.",
+    why_it_matters: "The failing rule's findings for the run are missing.",
+    how_to_fix: "Report the message and the file to the opslint maintainers.",
+    known_limits: "None.",
+};
+
+pub static ALL: [&RuleMeta; 3] = [&PARSE_ERROR, &IO_ERROR, &INTERNAL_ERROR];

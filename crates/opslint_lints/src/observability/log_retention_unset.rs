@@ -1,0 +1,126 @@
+use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink};
+use opslint_model::Workspace;
+use opslint_model::cloudformation::{self, CfnValue};
+use opslint_syntax::hcl::ExprValue;
+
+use crate::Rule;
+use crate::support::{cfn_inputs, hcl_inputs};
+
+pub struct LogRetentionUnset;
+
+pub static META: RuleMeta = RuleMeta {
+    id: "log-retention-unset",
+    principle: Some(Principle::Observability),
+    waf: &["OPS08-BP02", "OPS04-BP02"],
+    severity: Severity::Warning,
+    artifacts: &[ArtifactKind::Terraform, ArtifactKind::CloudFormation],
+    summary: "CloudWatch log group that keeps logs forever",
+    what_it_checks: "Terraform `aws_cloudwatch_log_group` resources without \
+        `retention_in_days` or with `0`, and CloudFormation `AWS::Logs::LogGroup` \
+        resources without `RetentionInDays`.",
+    why_it_matters: "A log group without retention keeps every event forever. Storage cost \
+        grows without bound, nobody decides how long logs are needed for investigations, \
+        and data that should expire under the organisation's policy never does.",
+    how_to_fix: "Choose a retention that covers your investigations and audits:\n\n\
+        ```hcl\nresource \"aws_cloudwatch_log_group\" \"api\" {\n  name              = \"/aws/lambda/api\"\n  retention_in_days = 30\n}\n```",
+    known_limits: "Log groups that AWS services create implicitly (for example a Lambda \
+        function's group when no resource declares it) are not seen. A retention set from \
+        a variable or parameter is reported as a question.",
+};
+
+impl Rule for LogRetentionUnset {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, workspace: &Workspace, sink: &mut Sink) {
+        for (artifact, terraform) in workspace.terraform() {
+            let file = &artifact.file;
+            for resource in terraform.resources_of_type("aws_cloudwatch_log_group") {
+                let address = resource.address();
+                match resource.block.body.attribute("retention_in_days") {
+                    None => {
+                        sink.violation(
+                            &META,
+                            file,
+                            resource.block.header_span,
+                            address.clone(),
+                            format!("log group `{address}` keeps logs forever"),
+                            "no `retention_in_days`",
+                        )
+                        .help = Some("set `retention_in_days`, for example `30`".into());
+                    }
+                    Some(attribute) => match &attribute.expr.value {
+                        ExprValue::Number(days) if days == "0" => {
+                            sink.violation(
+                                &META,
+                                file,
+                                attribute.expr.span,
+                                address.clone(),
+                                format!("log group `{address}` keeps logs forever"),
+                                "`0` means never expire",
+                            )
+                            .help = Some("set a positive number of days".into());
+                        }
+                        ExprValue::Number(_) | ExprValue::String(_) => {
+                            sink.holds(&META, file, address);
+                        }
+                        _ => sink.unclear(
+                            &META,
+                            file,
+                            attribute.expr.span,
+                            address.clone(),
+                            format!("How long does `{address}` keep its logs in each environment?"),
+                            format!(
+                                "`retention_in_days` is `{}`{}",
+                                attribute.expr.text.trim(),
+                                hcl_inputs(Some(&attribute.expr))
+                            ),
+                        ),
+                    },
+                }
+            }
+        }
+        for (artifact, template) in workspace.cloudformation() {
+            let file = &artifact.file;
+            for resource in template.resources_of_type("AWS::Logs::LogGroup") {
+                let id = &resource.logical_id;
+                match resource.property(&["RetentionInDays"]) {
+                    None => {
+                        sink.violation(
+                            &META,
+                            file,
+                            resource.id_span,
+                            id.clone(),
+                            format!("log group `{id}` keeps logs forever"),
+                            "no `RetentionInDays`",
+                        )
+                        .help = Some("set `RetentionInDays`, for example `30`".into());
+                    }
+                    Some(value) => match cloudformation::value(value) {
+                        CfnValue::Literal(_) => sink.holds(&META, file, id.clone()),
+                        CfnValue::Intrinsic(function, node) => sink.unclear(
+                            &META,
+                            file,
+                            value.span,
+                            id.clone(),
+                            format!("How long does `{id}` keep its logs in each environment?"),
+                            format!("`RetentionInDays` is set by `{function}`{}", cfn_inputs(node)),
+                        ),
+                        CfnValue::Structure(_) => {
+                            sink.violation(
+                                &META,
+                                file,
+                                value.span,
+                                id.clone(),
+                                format!("log group `{id}` has no valid retention"),
+                                "`RetentionInDays` is not a number of days",
+                            )
+                            .help = Some("set `RetentionInDays`, for example `30`".into());
+                        }
+                    },
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,2 @@
+pub mod lambda_tracing_disabled;
+pub mod log_retention_unset;

@@ -1,0 +1,119 @@
+use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink, SourceFile};
+use opslint_model::Workspace;
+use opslint_model::image::{self, ImagePin};
+use opslint_syntax::value::Node;
+
+use crate::Rule;
+
+pub struct MutableImageTag;
+
+pub static META: RuleMeta = RuleMeta {
+    id: "mutable-image-tag",
+    principle: Some(Principle::SmallReversibleChanges),
+    waf: &["OPS06-BP01", "OPS05-BP04"],
+    severity: Severity::Warning,
+    artifacts: &[
+        ArtifactKind::Kubernetes,
+        ArtifactKind::HelmTemplate,
+        ArtifactKind::DockerCompose,
+    ],
+    summary: "container image without a tag or with `latest`",
+    what_it_checks: "Container and init container images of Kubernetes pod templates, and \
+        `image:` of docker-compose services that do not build their image, that have no \
+        tag or the `latest` tag and no digest.",
+    why_it_matters: "An image without a fixed tag runs whatever the tag points to when a \
+        node pulls it. Two pods of one Deployment can run different code, a node \
+        replacement silently upgrades the service, and rolling back the manifest does not \
+        bring the old code back.",
+    how_to_fix: "Pin a version tag set by your release process, or a digest:\n\n\
+        ```yaml\n# before\nimage: registry.example.com/web:latest\n# after\nimage: registry.example.com/web:1.4.2\n```",
+    known_limits: "Images whose tag Kustomize `images:` or Skaffold sets at deploy time are \
+        accepted. Images set from Helm values or environment variables are reported as \
+        questions. A tag such as `stable` that is moved by hand is not detected.",
+};
+
+impl Rule for MutableImageTag {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, workspace: &Workspace, sink: &mut Sink) {
+        for (artifact, manifest) in workspace.kubernetes() {
+            for object in &manifest.objects {
+                let containers = object.init_containers().into_iter().chain(object.containers());
+                for (index, container) in containers.enumerate() {
+                    let Some(image) = container.image else {
+                        continue;
+                    };
+                    let location = format!("{}/containers/{}", object.label(), container.label(index));
+                    check_image(workspace, &artifact.file, image, location, sink);
+                }
+            }
+        }
+        for (artifact, compose) in workspace.compose() {
+            for service in &compose.services {
+                if service.builds_image() {
+                    continue;
+                }
+                if let Some(image) = service.image() {
+                    let location = format!("services/{}", service.name);
+                    check_image(workspace, &artifact.file, image, location, sink);
+                }
+            }
+        }
+    }
+}
+
+fn check_image(workspace: &Workspace, file: &SourceFile, node: &Node, location: String, sink: &mut Sink) {
+    if node.is_templated() {
+        sink.unclear(
+            &META,
+            file,
+            node.span,
+            location.clone(),
+            format!("Which image tag does `{location}` run in production: a fixed version, a digest or `latest`?"),
+            "the image is rendered from Helm values",
+        );
+        return;
+    }
+    let Some(reference) = node.as_str() else {
+        return;
+    };
+    let name = reference.split('@').next().unwrap_or(reference);
+    match image::pin(reference) {
+        ImagePin::Digest | ImagePin::Tag(_) => sink.holds(&META, file, location),
+        ImagePin::Variable => sink.unclear(
+            &META,
+            file,
+            node.span,
+            location.clone(),
+            format!("Which image tag does `{location}` run in production: a fixed version, a digest or `latest`?"),
+            format!("the image `{reference}` is built from environment variables"),
+        ),
+        ImagePin::Untagged if workspace.retagged_images.contains_key(name) => {
+            sink.holds(&META, file, location);
+        }
+        ImagePin::Untagged => {
+            sink.violation(
+                &META,
+                file,
+                node.span,
+                location,
+                format!("image `{reference}` has no tag, so it runs whatever `latest` is when pulled"),
+                "no tag or digest",
+            )
+            .help = Some("pin a version tag or a digest (`name@sha256:...`)".into());
+        }
+        ImagePin::Latest => {
+            sink.violation(
+                &META,
+                file,
+                node.span,
+                location,
+                format!("image `{reference}` uses the mutable `latest` tag"),
+                "`latest` changes with every push",
+            )
+            .help = Some("pin a version tag or a digest (`name@sha256:...`)".into());
+        }
+    }
+}

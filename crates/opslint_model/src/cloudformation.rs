@@ -1,0 +1,148 @@
+//! CloudFormation and SAM templates, in YAML or JSON.
+
+use opslint_core::Span;
+use opslint_syntax::value::{Node, Value};
+
+#[derive(Debug)]
+pub struct Template {
+    pub resources: Vec<Resource>,
+    /// The SAM `Globals` section.
+    pub globals: Option<Node>,
+    pub root: Node,
+}
+
+#[derive(Debug)]
+pub struct Resource {
+    pub logical_id: String,
+    /// Span of the logical id key.
+    pub id_span: Span,
+    pub type_name: String,
+    pub node: Node,
+}
+
+/// What a property value is once intrinsic functions are recognised.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum CfnValue<'a> {
+    Literal(&'a str),
+    /// An intrinsic function (`Ref`, `Fn::If`, `!Sub`, ...) whose result
+    /// depends on parameters, conditions or other resources.
+    Intrinsic(&'a str, &'a Node),
+    /// A mapping, sequence or null.
+    Structure(&'a Node),
+}
+
+impl Template {
+    pub fn from_root(root: Node) -> Self {
+        let mut resources = Vec::new();
+        if let Some(map) = root.get("Resources").and_then(Node::as_map) {
+            for entry in &map.entries {
+                let type_name = entry
+                    .value
+                    .get("Type")
+                    .and_then(Node::as_str)
+                    .unwrap_or("")
+                    .to_string();
+                resources.push(Resource {
+                    logical_id: entry.key.clone(),
+                    id_span: entry.key_span,
+                    type_name,
+                    node: entry.value.clone(),
+                });
+            }
+        }
+        let globals = root.get("Globals").cloned();
+        Self {
+            resources,
+            globals,
+            root,
+        }
+    }
+
+    pub fn resources_of_type<'a>(&'a self, type_name: &'a str) -> impl Iterator<Item = &'a Resource> + 'a {
+        self.resources.iter().filter(move |r| r.type_name == type_name)
+    }
+
+    /// A SAM `Globals` property for resources of `section`
+    /// (`Function`, `Api`, ...).
+    pub fn global(&self, section: &str, property: &str) -> Option<&Node> {
+        self.globals.as_ref()?.at(&[section, property])
+    }
+}
+
+impl Resource {
+    pub fn properties(&self) -> Option<&Node> {
+        self.node.get("Properties")
+    }
+
+    pub fn property(&self, path: &[&str]) -> Option<&Node> {
+        self.properties()?.at(path)
+    }
+
+    /// Span of the `Type` value, which is where findings about the whole
+    /// resource point when the logical id key is not wanted.
+    pub fn type_span(&self) -> Span {
+        self.node.get("Type").map_or(self.id_span, |n| n.span)
+    }
+}
+
+/// Classifies a property value, recognising both the YAML short form
+/// (`!Ref X`) and the JSON long form (`{"Ref": "X"}`, `{"Fn::If": [...]}`).
+pub fn value(node: &Node) -> CfnValue<'_> {
+    if let Some(tag) = node.tag.as_deref() {
+        return CfnValue::Intrinsic(tag.trim_start_matches('!'), node);
+    }
+    match &node.value {
+        Value::Scalar(scalar) => CfnValue::Literal(&scalar.text),
+        Value::Map(map) if map.entries.len() == 1 => {
+            let key = map.entries[0].key.as_str();
+            if key == "Ref" || key == "Condition" || key.starts_with("Fn::") {
+                CfnValue::Intrinsic(key.trim_start_matches("Fn::"), node)
+            } else {
+                CfnValue::Structure(node)
+            }
+        }
+        _ => CfnValue::Structure(node),
+    }
+}
+
+/// The parameters, resources and pseudo parameters an intrinsic value reads,
+/// for naming them in a question.
+pub fn references(node: &Node) -> Vec<String> {
+    let mut found = Vec::new();
+    collect_references(node, &mut found);
+    found.dedup();
+    found
+}
+
+fn collect_references(node: &Node, found: &mut Vec<String>) {
+    match (&node.value, node.tag.as_deref()) {
+        (Value::Scalar(scalar), Some("!Ref")) => found.push(scalar.text.clone()),
+        (Value::Seq(items), Some("!If")) => push_condition(items, found),
+        _ => {}
+    }
+    match &node.value {
+        Value::Map(map) => {
+            for entry in &map.entries {
+                match (entry.key.as_str(), &entry.value.value) {
+                    ("Ref", Value::Scalar(scalar)) => found.push(scalar.text.clone()),
+                    ("Fn::If", Value::Seq(items)) => push_condition(items, found),
+                    _ => {}
+                }
+                collect_references(&entry.value, found);
+            }
+        }
+        Value::Seq(items) => {
+            for item in items {
+                collect_references(item, found);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Names the condition of an `If`, its first argument.
+fn push_condition(items: &[Node], found: &mut Vec<String>) {
+    if let Some(condition) = items.first().and_then(Node::as_str) {
+        found.push(format!("condition {condition}"));
+    }
+}

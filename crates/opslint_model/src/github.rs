@@ -1,0 +1,190 @@
+//! GitHub Actions workflows: triggers, jobs and steps.
+
+use opslint_core::{SourceFile, Span};
+use opslint_syntax::value::{Node, Value};
+
+#[derive(Debug)]
+pub struct Workflow {
+    pub name: Option<String>,
+    /// Event names from `on:`, such as `push` and `workflow_dispatch`.
+    pub triggers: Vec<String>,
+    pub concurrency: Option<Node>,
+    pub jobs: Vec<Job>,
+}
+
+#[derive(Debug)]
+pub struct Job {
+    pub id: String,
+    pub id_span: Span,
+    pub node: Node,
+    pub steps: Vec<Step>,
+}
+
+#[derive(Debug)]
+pub struct Step {
+    /// Zero-based position in the job.
+    pub index: usize,
+    pub node: Node,
+    pub name: Option<String>,
+    pub uses: Option<String>,
+    /// The `run:` script, with the byte offset in the file where its text
+    /// starts, so command spans can be mapped back.
+    pub run: Option<RunScript>,
+}
+
+#[derive(Debug)]
+pub struct RunScript {
+    pub text: String,
+    pub span: Span,
+    /// Byte offset in the file of the script's first character, when the
+    /// script text appears verbatim in the file (plain and literal block
+    /// scalars); otherwise the span of the whole value is used.
+    pub verbatim_offset: Option<usize>,
+}
+
+impl Workflow {
+    pub fn from_root(root: Node, file: &SourceFile) -> Self {
+        let name = root.get("name").and_then(Node::as_str).map(str::to_string);
+        let triggers = root.get("on").map(trigger_names).unwrap_or_default();
+        let concurrency = root.get("concurrency").cloned();
+        let jobs = root
+            .get("jobs")
+            .and_then(Node::as_map)
+            .map(|map| {
+                map.entries
+                    .iter()
+                    .map(|entry| Job {
+                        id: entry.key.clone(),
+                        id_span: entry.key_span,
+                        steps: steps(&entry.value, file),
+                        node: entry.value.clone(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Self {
+            name,
+            triggers,
+            concurrency,
+            jobs,
+        }
+    }
+
+    /// Whether every trigger is a manual one (`workflow_dispatch`), so each
+    /// run is started by a person.
+    pub fn is_manual_only(&self) -> bool {
+        !self.triggers.is_empty() && self.triggers.iter().all(|t| t == "workflow_dispatch")
+    }
+
+    pub fn runs_on_push_or_pull_request(&self) -> bool {
+        self.triggers
+            .iter()
+            .any(|t| matches!(t.as_str(), "push" | "pull_request" | "pull_request_target"))
+    }
+}
+
+impl Job {
+    pub fn environment(&self) -> Option<&Node> {
+        self.node.get("environment")
+    }
+
+    /// `uses:` of a job that calls a reusable workflow.
+    pub fn calls_workflow(&self) -> Option<&str> {
+        self.node.get("uses").and_then(Node::as_str)
+    }
+
+    pub fn condition(&self) -> Option<&Node> {
+        self.node.get("if")
+    }
+}
+
+fn trigger_names(on: &Node) -> Vec<String> {
+    match &on.value {
+        Value::Scalar(scalar) => vec![scalar.text.clone()],
+        Value::Seq(items) => items
+            .iter()
+            .filter_map(Node::as_str)
+            .map(str::to_string)
+            .collect(),
+        Value::Map(map) => map.entries.iter().map(|e| e.key.clone()).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn steps(job: &Node, file: &SourceFile) -> Vec<Step> {
+    let Some(items) = job.get("steps").and_then(Node::as_seq) else {
+        return Vec::new();
+    };
+    items
+        .iter()
+        .enumerate()
+        .map(|(index, node)| {
+            let run = node.get("run").and_then(|run| {
+                let text = run.as_str()?.to_string();
+                let raw = file.slice(run.span);
+                let verbatim_offset = verbatim_offset(raw, &text).map(|o| run.span.start + o);
+                Some(RunScript {
+                    text,
+                    span: run.span,
+                    verbatim_offset,
+                })
+            });
+            Step {
+                index,
+                name: node.get("name").and_then(Node::as_str).map(str::to_string),
+                uses: node.get("uses").and_then(Node::as_str).map(str::to_string),
+                run,
+                node: node.clone(),
+            }
+        })
+        .collect()
+}
+
+/// Where `text` starts inside the raw scalar `raw` when the two match line
+/// for line (a plain scalar, or a literal block scalar whose lines share one
+/// indentation). Returns `None` for folded or escaped forms.
+fn verbatim_offset(raw: &str, text: &str) -> Option<usize> {
+    if raw == text {
+        return Some(0);
+    }
+    let first_line = text.lines().next()?;
+    let offset = raw.find(first_line)?;
+    // Every line must appear with the same indentation for offsets inside the
+    // script to map back by a per-line shift.
+    let body = &raw[offset..];
+    let indent = raw[..offset].rsplit('\n').next().map_or(0, str::len);
+    let rebuilt: Vec<String> = body
+        .lines()
+        .enumerate()
+        .map(|(i, line)| if i == 0 { line.to_string() } else { line.get(indent..).unwrap_or("").to_string() })
+        .collect();
+    let expected: Vec<&str> = text.lines().collect();
+    if rebuilt.len() >= expected.len() && rebuilt.iter().zip(&expected).all(|(a, b)| a.trim_end() == b.trim_end()) {
+        Some(offset)
+    } else {
+        None
+    }
+}
+
+impl RunScript {
+    /// Maps a span inside the script text to a span in the file. Block
+    /// scalars lose their indentation in the text, so each line is shifted
+    /// back by it.
+    pub fn file_span(&self, file: &SourceFile, inner: Span) -> Span {
+        let Some(offset) = self.verbatim_offset else {
+            return self.span;
+        };
+        let map = |position: usize| -> usize {
+            let line_index = self.text[..position.min(self.text.len())].matches('\n').count();
+            let column = position - self.text[..position.min(self.text.len())].rfind('\n').map_or(0, |n| n + 1);
+            let first = file.position(offset);
+            if line_index == 0 {
+                return offset + column;
+            }
+            let indent = first.column - 1;
+            let line_start = file.line_start(first.line + line_index).unwrap_or(offset);
+            line_start + indent + column
+        };
+        Span::new(map(inner.start), map(inner.end))
+    }
+}

@@ -1,0 +1,303 @@
+//! Kubernetes objects, their pod templates and containers, and the parts of a
+//! `kustomization.yaml` that other facts depend on.
+
+use opslint_core::Span;
+use opslint_syntax::value::{Document, Node, Value};
+
+#[derive(Debug, Default)]
+pub struct Manifest {
+    pub objects: Vec<Object>,
+}
+
+#[derive(Debug)]
+pub struct Object {
+    pub kind: String,
+    pub api_version: Option<String>,
+    /// `None` when the name is templated or missing.
+    pub name: Option<String>,
+    pub root: Node,
+    /// Span of the `kind` value, or of the document when it has none.
+    pub kind_span: Span,
+    /// From a Helm chart template: values may be templated.
+    pub from_helm: bool,
+    /// Used by a kustomization as a patch: it states only what it changes.
+    pub is_patch: bool,
+}
+
+/// A container of a pod template.
+#[derive(Debug, Clone, Copy)]
+pub struct Container<'a> {
+    pub node: &'a Node,
+    /// `None` when the name is templated or missing.
+    pub name: Option<&'a str>,
+    /// Span of the `name` value, else of the container mapping.
+    pub name_span: Span,
+    pub image: Option<&'a Node>,
+}
+
+/// Workload kinds whose pods run until stopped, so probes apply.
+const LONG_RUNNING_KINDS: [&str; 6] = [
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "ReplicaSet",
+    "ReplicationController",
+    "Rollout",
+];
+
+impl Manifest {
+    /// Builds the objects of a stream; `text` is the file's text, from which
+    /// templated names are shown as written.
+    pub fn from_documents(documents: Vec<Document>, text: &str, from_helm: bool) -> Self {
+        let mut manifest = Self::default();
+        for document in documents {
+            manifest.push(document.root, text, from_helm);
+        }
+        manifest
+    }
+
+    fn push(&mut self, root: Node, text: &str, from_helm: bool) {
+        let Some(kind_node) = root.get("kind") else {
+            return;
+        };
+        let kind = kind_node.as_str().unwrap_or("").to_string();
+        if kind == "List" || (kind.ends_with("List") && root.get("items").is_some()) {
+            if let Some(Value::Seq(items)) = root.get("items").map(|n| n.value.clone()) {
+                for item in items {
+                    self.push(item, text, from_helm);
+                }
+            }
+            return;
+        }
+        let kind_span = kind_node.span;
+        let api_version = root
+            .get("apiVersion")
+            .and_then(Node::as_str)
+            .map(str::to_string);
+        let name = root.at(&["metadata", "name"]).and_then(|node| match node.as_str() {
+            Some(name) => Some(name.to_string()),
+            None if node.is_templated() => text
+                .get(node.span.start..node.span.end)
+                .map(|raw| raw.trim().to_string()),
+            None => None,
+        });
+        self.objects.push(Object {
+            kind,
+            api_version,
+            name,
+            root,
+            kind_span,
+            from_helm,
+            is_patch: false,
+        });
+    }
+}
+
+impl Object {
+    /// Images that Skaffold builds and tags at deploy time, when this object
+    /// is a `skaffold.yaml` configuration.
+    pub fn skaffold_images(&self) -> Vec<String> {
+        let is_skaffold = self
+            .api_version
+            .as_deref()
+            .is_some_and(|v| v.starts_with("skaffold/"));
+        if !is_skaffold {
+            return Vec::new();
+        }
+        self.root
+            .at(&["build", "artifacts"])
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|artifact| artifact.get("image").and_then(Node::as_str))
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// `Deployment/api`, or `Deployment` when the name is not known.
+    pub fn label(&self) -> String {
+        match &self.name {
+            Some(name) => format!("{}/{}", self.kind, name),
+            None => self.kind.clone(),
+        }
+    }
+
+    /// The pod spec of a workload, wherever its kind keeps it.
+    pub fn pod_spec(&self) -> Option<&Node> {
+        match self.kind.as_str() {
+            "Pod" => self.root.get("spec"),
+            "CronJob" => self
+                .root
+                .at(&["spec", "jobTemplate", "spec", "template", "spec"]),
+            _ => self.root.at(&["spec", "template", "spec"]),
+        }
+    }
+
+    /// Whether pods of this object serve until stopped: the workload kinds
+    /// that keep pods running, and bare Pods that restart always and are not
+    /// Helm test hooks. Jobs and CronJobs run to completion.
+    pub fn is_long_running(&self) -> bool {
+        if LONG_RUNNING_KINDS.contains(&self.kind.as_str()) {
+            return self.kind != "Rollout"
+                || self
+                    .api_version
+                    .as_deref()
+                    .is_some_and(|v| v.starts_with("argoproj.io/"));
+        }
+        if self.kind == "Pod" {
+            let restart = self
+                .pod_spec()
+                .and_then(|spec| spec.get("restartPolicy"))
+                .and_then(Node::as_str);
+            let is_hook = self
+                .root
+                .at(&["metadata", "annotations", "helm.sh/hook"])
+                .is_some();
+            return matches!(restart, None | Some("Always")) && !is_hook;
+        }
+        false
+    }
+
+    /// The regular containers of the pod template (not init containers).
+    pub fn containers(&self) -> Vec<Container<'_>> {
+        self.container_list("containers")
+    }
+
+    pub fn init_containers(&self) -> Vec<Container<'_>> {
+        self.container_list("initContainers")
+    }
+
+    fn container_list(&self, key: &str) -> Vec<Container<'_>> {
+        let Some(list) = self.pod_spec().and_then(|spec| spec.get(key)).and_then(Node::as_seq)
+        else {
+            return Vec::new();
+        };
+        list.iter()
+            .filter(|node| node.as_map().is_some())
+            .map(|node| {
+                let name_node = node.get("name");
+                Container {
+                    node,
+                    name: name_node.and_then(Node::as_str),
+                    name_span: name_node.map_or(node.span, |n| n.span),
+                    image: node.get("image"),
+                }
+            })
+            .collect()
+    }
+}
+
+impl Container<'_> {
+    /// `web`, or `#2` (1-based) when the name is not known.
+    pub fn label(&self, index: usize) -> String {
+        match self.name {
+            Some(name) => name.to_string(),
+            None => format!("#{}", index + 1),
+        }
+    }
+}
+
+/// The patch files a kustomization applies.
+#[derive(Debug, Default)]
+pub struct Kustomization {
+    pub patch_files: Vec<String>,
+    /// Names from the `images:` transformer, which sets their tag or digest.
+    pub image_names: Vec<String>,
+}
+
+impl Kustomization {
+    pub fn from_documents(documents: &[Document]) -> Self {
+        let mut kustomization = Self::default();
+        for document in documents {
+            let root = &document.root;
+            if let Some(images) = root.get("images").and_then(Node::as_seq) {
+                for image in images {
+                    let retags = image.get("newTag").is_some() || image.get("digest").is_some();
+                    if let (true, Some(name)) = (retags, image.get("name").and_then(Node::as_str)) {
+                        kustomization.image_names.push(name.to_string());
+                    }
+                }
+            }
+            for key in ["patchesStrategicMerge", "patches", "patchesJson6902"] {
+                let Some(items) = root.get(key).and_then(Node::as_seq) else {
+                    continue;
+                };
+                for item in items {
+                    let path = item
+                        .as_str()
+                        .or_else(|| item.get("path").and_then(Node::as_str));
+                    if let Some(path) = path {
+                        kustomization.patch_files.push(path.to_string());
+                    }
+                }
+            }
+        }
+        kustomization
+    }
+}
+
+/// Resolves `relative` against the folder of `file`, both `/`-separated,
+/// removing `.` and `..` parts.
+pub fn join_path(file: &str, relative: &str) -> String {
+    let mut parts: Vec<&str> = file.split('/').collect();
+    parts.pop();
+    for part in relative.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                if parts.last().is_some_and(|last| *last != "..") && !parts.is_empty() {
+                    parts.pop();
+                } else {
+                    parts.push("..");
+                }
+            }
+            other => parts.push(other),
+        }
+    }
+    parts.join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use opslint_syntax::yaml;
+
+    fn manifest(text: &str) -> Manifest {
+        Manifest::from_documents(yaml::parse(text, false).documents, text, false)
+    }
+
+    #[test]
+    fn deployment_containers_and_kinds() {
+        let m = manifest(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template:\n    spec:\n      initContainers:\n        - name: init\n      containers:\n        - name: web\n          image: nginx\n",
+        );
+        let object = &m.objects[0];
+        assert_eq!(object.label(), "Deployment/api");
+        assert!(object.is_long_running());
+        assert_eq!(object.containers().len(), 1);
+        assert_eq!(object.containers()[0].name, Some("web"));
+        assert_eq!(object.init_containers().len(), 1);
+    }
+
+    #[test]
+    fn jobs_and_hook_pods_are_not_long_running() {
+        let m = manifest(
+            "kind: Job\nmetadata:\n  name: j\n---\nkind: Pod\nmetadata:\n  name: t\n  annotations:\n    helm.sh/hook: test\nspec:\n  containers: []\n---\nkind: Pod\nspec:\n  restartPolicy: Never\n",
+        );
+        assert!(m.objects.iter().all(|o| !o.is_long_running()));
+    }
+
+    #[test]
+    fn list_items_become_objects() {
+        let m = manifest("apiVersion: v1\nkind: List\nitems:\n  - kind: Deployment\n    metadata:\n      name: a\n  - kind: Service\n");
+        assert_eq!(m.objects.len(), 2);
+        assert_eq!(m.objects[0].label(), "Deployment/a");
+    }
+
+    #[test]
+    fn join_path_resolves_parent_parts() {
+        assert_eq!(join_path("k/overlays/prod/kustomization.yaml", "patch.yaml"), "k/overlays/prod/patch.yaml");
+        assert_eq!(join_path("k/overlays/prod/kustomization.yaml", "../base/x.yaml"), "k/overlays/base/x.yaml");
+        assert_eq!(join_path("kustomization.yaml", "./p.yaml"), "p.yaml");
+    }
+}

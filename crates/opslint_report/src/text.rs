@@ -1,0 +1,132 @@
+use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label, Severity as CsSeverity};
+use codespan_reporting::files::SimpleFiles;
+use codespan_reporting::term::{self, Config};
+use codespan_reporting::term::termcolor::{Buffer, WriteColor};
+use opslint_core::Severity;
+
+use crate::Report;
+
+pub struct TextOptions {
+    pub color: bool,
+}
+
+/// Renders diagnostics in rustc style, then the questions and a summary.
+pub fn render(report: &Report<'_>, options: &TextOptions) -> String {
+    let mut buffer = if options.color {
+        Buffer::ansi()
+    } else {
+        Buffer::no_color()
+    };
+    let config = Config::default();
+    let mut files = SimpleFiles::new();
+    let mut ids = std::collections::HashMap::new();
+    for diagnostic in report.diagnostics {
+        if let Some(file) = report.files.get(&diagnostic.path) {
+            ids.entry(diagnostic.path.clone())
+                .or_insert_with(|| files.add(file.path.clone(), file.text.clone()));
+        }
+    }
+    for diagnostic in report.diagnostics {
+        let severity = match diagnostic.severity {
+            Severity::Error => CsSeverity::Error,
+            Severity::Warning => CsSeverity::Warning,
+            Severity::Note => CsSeverity::Note,
+        };
+        let mut notes = Vec::new();
+        if let Some(principle) = diagnostic.rule.principle {
+            let waf = if diagnostic.rule.waf.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", diagnostic.rule.waf.join(", "))
+            };
+            notes.push(format!("principle: {}{waf}", principle.slug()));
+        }
+        if let Some(help) = &diagnostic.help {
+            notes.push(format!("help: {help}"));
+        }
+        let mut rendered = CsDiagnostic::new(severity)
+            .with_code(diagnostic.rule.id)
+            .with_message(&diagnostic.message)
+            .with_notes(notes);
+        match ids.get(&diagnostic.path) {
+            Some(id) => {
+                let end = diagnostic.span.end.max(diagnostic.span.start);
+                rendered = rendered.with_labels(vec![
+                    Label::primary(*id, diagnostic.span.start..end).with_message(&diagnostic.label),
+                ]);
+                if term::emit_to_write_style(&mut buffer, &config, &files, &rendered).is_err() {
+                    write_plain(&mut buffer, diagnostic);
+                }
+            }
+            None => write_plain(&mut buffer, diagnostic),
+        }
+    }
+    let mut out = String::from_utf8_lossy(buffer.as_slice()).into_owned();
+    for question in report.questions {
+        out.push_str(&format!(
+            "question[{}]: {}\n  --> {}:{}:{}\n   = because {}\n\n",
+            question.rule.id,
+            question.question,
+            question.path,
+            question.start.line,
+            question.start.column,
+            question.reason
+        ));
+    }
+    out.push_str(&summary(report));
+    out
+}
+
+/// A diagnostic whose file text is not available, such as an unreadable file.
+fn write_plain(buffer: &mut Buffer, diagnostic: &opslint_core::Diagnostic) {
+    let _ = buffer.set_color(&Default::default());
+    let text = format!(
+        "{}[{}]: {}\n  --> {}\n\n",
+        diagnostic.severity.as_str(),
+        diagnostic.rule.id,
+        diagnostic.message,
+        diagnostic.path
+    );
+    let _ = std::io::Write::write_all(buffer, text.as_bytes());
+}
+
+fn summary(report: &Report<'_>) -> String {
+    let total = report.diagnostics.len();
+    let files = plural(report.file_count, "file", "files");
+    if total == 0 && report.questions.is_empty() {
+        return format!("No findings in {files}.\n");
+    }
+    let mut parts = Vec::new();
+    for (severity, singular, plural_form) in [
+        (Severity::Error, "error", "errors"),
+        (Severity::Warning, "warning", "warnings"),
+        (Severity::Note, "note", "notes"),
+    ] {
+        let count = report.count(severity);
+        if count > 0 {
+            parts.push(plural(count, singular, plural_form));
+        }
+    }
+    let findings = if total == 0 {
+        "No findings".to_string()
+    } else {
+        format!("Found {} ({})", plural(total, "finding", "findings"), parts.join(", "))
+    };
+    let questions = if report.questions.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " and {} the repository cannot answer",
+            plural(report.questions.len(), "question", "questions")
+        )
+    };
+    format!("{findings}{questions} in {files}.\n")
+}
+
+fn plural(count: usize, singular: &str, plural: &str) -> String {
+    if count == 1 {
+        format!("{count} {singular}")
+    } else {
+        format!("{count} {plural}")
+    }
+}
