@@ -56,7 +56,11 @@ pub fn run(options: &Options) -> Outcome {
     let mut sink = Sink::new();
     let mut notices = Vec::new();
     for error in &discovery.errors {
-        let file = SourceFile::new(error.path.clone(), PathBuf::from(&error.path), String::new());
+        let file = SourceFile::new(
+            error.path.clone(),
+            PathBuf::from(&error.path),
+            String::new(),
+        );
         sink.violation(
             &tool_rules::IO_ERROR,
             &file,
@@ -186,7 +190,11 @@ fn process_file(found: &FoundFile) -> Option<Processed> {
             return Some(processed);
         }
         Err(error) => {
-            let file = SourceFile::new(found.display_path.clone(), found.disk_path.clone(), String::new());
+            let file = SourceFile::new(
+                found.display_path.clone(),
+                found.disk_path.clone(),
+                String::new(),
+            );
             processed.sink.violation(
                 &tool_rules::IO_ERROR,
                 &file,
@@ -208,7 +216,11 @@ fn process_file(found: &FoundFile) -> Option<Processed> {
         },
         PathClass::Skip => return None,
     };
-    let file = Arc::new(SourceFile::new(found.display_path.clone(), found.disk_path.clone(), text));
+    let file = Arc::new(SourceFile::new(
+        found.display_path.clone(),
+        found.disk_path.clone(),
+        text,
+    ));
     let syntax = opslint_syntax::parse(kind, &file.text, is_json);
     for error in syntax.errors() {
         processed.sink.violation(

@@ -133,10 +133,15 @@ fn check(args: CheckArgs) -> ExitCode {
     };
     let rendered = render(&outcome, args.format, color, &root);
     let written = match &args.output {
-        Some(path) => std::fs::write(path, rendered.as_bytes()).map_err(|e| (path.display().to_string(), e)),
+        Some(path) => {
+            std::fs::write(path, rendered.as_bytes()).map_err(|e| (path.display().to_string(), e))
+        }
         None => {
             let mut stdout = std::io::stdout().lock();
-            match stdout.write_all(rendered.as_bytes()).and_then(|()| stdout.flush()) {
+            match stdout
+                .write_all(rendered.as_bytes())
+                .and_then(|()| stdout.flush())
+            {
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
                 other => other.map_err(|e| ("standard output".to_string(), e)),
             }
@@ -186,7 +191,12 @@ fn exit_code(outcome: &Outcome, fail_on: FailOn, exit_zero: bool) -> ExitCode {
         FailOn::Note => Severity::Note,
         FailOn::Never => return ExitCode::SUCCESS,
     };
-    if outcome.sink.diagnostics.iter().any(|d| d.severity >= threshold) {
+    if outcome
+        .sink
+        .diagnostics
+        .iter()
+        .any(|d| d.severity >= threshold)
+    {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
@@ -196,7 +206,10 @@ fn exit_code(outcome: &Outcome, fail_on: FailOn, exit_zero: bool) -> ExitCode {
 fn print_rules() {
     let rules = opslint_lints::all();
     let width = rules.iter().map(|r| r.meta().id.len()).max().unwrap_or(0);
-    println!("{:width$}  {:24}  {:8}  SUMMARY", "ID", "PRINCIPLE", "SEVERITY");
+    println!(
+        "{:width$}  {:24}  {:8}  SUMMARY",
+        "ID", "PRINCIPLE", "SEVERITY"
+    );
     for rule in rules {
         let meta = rule.meta();
         println!(

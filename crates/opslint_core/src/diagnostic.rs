@@ -180,7 +180,8 @@ impl Sink {
                 b.rule.id,
             ))
         });
-        self.questions.dedup_by(|a, b| a.id == b.id && a.question == b.question);
+        self.questions
+            .dedup_by(|a, b| a.id == b.id && a.question == b.question);
         self.evidence.sort_by(|a, b| {
             (&a.path, &a.logical_location, a.rule.id).cmp(&(
                 &b.path,

@@ -5,10 +5,13 @@ use opslint_syntax::hcl::Expr;
 use opslint_syntax::value::Node;
 
 /// Names the inputs an HCL expression reads, as a clause to append to a
-/// reason: ` (from `var.tracing_mode`)`.
+/// reason: ` (from `var.tracing_mode`)`. Empty when the expression is
+/// nothing but that one reference, which the reason already quotes.
 pub fn hcl_inputs(expr: Option<&Expr>) -> String {
     let references = expr.map(Expr::references).unwrap_or_default();
-    if references.is_empty() {
+    let is_bare_reference =
+        references.len() == 1 && expr.is_some_and(|e| e.text.trim() == references[0]);
+    if references.is_empty() || is_bare_reference {
         String::new()
     } else {
         format!(" (from {})", quoted_list(&references))

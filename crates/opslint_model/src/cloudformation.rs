@@ -58,8 +58,13 @@ impl Template {
         }
     }
 
-    pub fn resources_of_type<'a>(&'a self, type_name: &'a str) -> impl Iterator<Item = &'a Resource> + 'a {
-        self.resources.iter().filter(move |r| r.type_name == type_name)
+    pub fn resources_of_type<'a>(
+        &'a self,
+        type_name: &'a str,
+    ) -> impl Iterator<Item = &'a Resource> + 'a {
+        self.resources
+            .iter()
+            .filter(move |r| r.type_name == type_name)
     }
 
     /// A SAM `Globals` property for resources of `section`

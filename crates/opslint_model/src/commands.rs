@@ -125,7 +125,9 @@ pub fn parse_commands(script: &str) -> Vec<ShellCommand> {
                     j += 1;
                 }
                 let start = j;
-                while j < bytes.len() && !matches!(bytes[j], b'\n' | b' ' | b';' | b'|' | b'&' | b')') {
+                while j < bytes.len()
+                    && !matches!(bytes[j], b'\n' | b' ' | b';' | b'|' | b'&' | b')')
+                {
                     j += 1;
                 }
                 let terminator = script[start..j].trim_matches(|c| c == '\'' || c == '"');
@@ -167,7 +169,8 @@ pub fn parse_commands(script: &str) -> Vec<ShellCommand> {
 
 /// Words that may precede the real program of a command.
 const PREFIX_WORDS: [&str; 13] = [
-    "sudo", "time", "exec", "env", "nohup", "command", "npx", "bunx", "if", "then", "do", "else", "!",
+    "sudo", "time", "exec", "env", "nohup", "command", "npx", "bunx", "if", "then", "do", "else",
+    "!",
 ];
 
 /// Two-word prefixes that run another program: `uv run fastapi deploy`.
@@ -183,7 +186,9 @@ const TOOL_RUNNERS: [(&str, &str); 8] = [
 ];
 
 /// Platform command-line tools whose `deploy` subcommand ships a release.
-const PLATFORM_DEPLOYS: [&str; 7] = ["fastapi", "fly", "flyctl", "netlify", "vercel", "wrangler", "firebase"];
+const PLATFORM_DEPLOYS: [&str; 7] = [
+    "fastapi", "fly", "flyctl", "netlify", "vercel", "wrangler", "firebase",
+];
 
 /// Recognises a command that deploys or destroys infrastructure.
 pub fn deploy_command(command: &ShellCommand) -> Option<DeployCommand> {
@@ -213,7 +218,11 @@ pub fn deploy_command(command: &ShellCommand) -> Option<DeployCommand> {
     }
     let program = program_path.rsplit('/').next().unwrap_or(program_path);
     let args: Vec<&str> = words.collect();
-    let positional: Vec<&str> = args.iter().copied().filter(|a| !a.starts_with('-')).collect();
+    let positional: Vec<&str> = args
+        .iter()
+        .copied()
+        .filter(|a| !a.starts_with('-'))
+        .collect();
     let has_flag = |names: &[&str]| {
         args.iter().any(|arg| {
             names
@@ -255,14 +264,26 @@ pub fn deploy_command(command: &ShellCommand) -> Option<DeployCommand> {
             if !mutates || dry_run {
                 return None;
             }
-            make(format!("kubectl {subcommand}"), false, subcommand == "delete")
+            make(
+                format!("kubectl {subcommand}"),
+                false,
+                subcommand == "delete",
+            )
         }
         "helm" => {
             let subcommand = *positional.first()?;
-            if !matches!(subcommand, "upgrade" | "install" | "uninstall" | "delete" | "rollback") || dry_run {
+            if !matches!(
+                subcommand,
+                "upgrade" | "install" | "uninstall" | "delete" | "rollback"
+            ) || dry_run
+            {
                 return None;
             }
-            make(format!("helm {subcommand}"), false, matches!(subcommand, "uninstall" | "delete"))
+            make(
+                format!("helm {subcommand}"),
+                false,
+                matches!(subcommand, "uninstall" | "delete"),
+            )
         }
         "aws" => {
             let service = *positional.first()?;
@@ -270,9 +291,16 @@ pub fn deploy_command(command: &ShellCommand) -> Option<DeployCommand> {
             let deploys = match service {
                 "cloudformation" => matches!(
                     operation,
-                    "deploy" | "create-stack" | "update-stack" | "delete-stack" | "execute-change-set"
+                    "deploy"
+                        | "create-stack"
+                        | "update-stack"
+                        | "delete-stack"
+                        | "execute-change-set"
                 ),
-                "ecs" => matches!(operation, "update-service" | "create-service" | "delete-service"),
+                "ecs" => matches!(
+                    operation,
+                    "update-service" | "create-service" | "delete-service"
+                ),
                 "lambda" => matches!(operation, "update-function-code" | "update-alias"),
                 "deploy" => operation == "create-deployment",
                 _ => false,
@@ -280,7 +308,11 @@ pub fn deploy_command(command: &ShellCommand) -> Option<DeployCommand> {
             if !deploys {
                 return None;
             }
-            make(format!("aws {service} {operation}"), false, operation.starts_with("delete"))
+            make(
+                format!("aws {service} {operation}"),
+                false,
+                operation.starts_with("delete"),
+            )
         }
         "sam" | "cdk" | "serverless" | "sls" | "skaffold" | "pulumi" | "copilot" | "gcloud" => {
             let subcommand = *positional.first()?;
@@ -291,7 +323,9 @@ pub fn deploy_command(command: &ShellCommand) -> Option<DeployCommand> {
                 "skaffold" => matches!(subcommand, "run" | "deploy"),
                 "pulumi" => matches!(subcommand, "up" | "destroy"),
                 "copilot" => positional.get(1) == Some(&"deploy") || subcommand == "deploy",
-                "gcloud" => matches!(subcommand, "run" | "app") && positional.get(1) == Some(&"deploy"),
+                "gcloud" => {
+                    matches!(subcommand, "run" | "app") && positional.get(1) == Some(&"deploy")
+                }
                 _ => false,
             };
             if !deploys {
@@ -300,7 +334,9 @@ pub fn deploy_command(command: &ShellCommand) -> Option<DeployCommand> {
             let destroys = matches!(subcommand, "destroy" | "remove");
             let auto_approve = (program == "cdk"
                 && (args.contains(&"--require-approval=never")
-                    || args.windows(2).any(|w| w == ["--require-approval", "never"])))
+                    || args
+                        .windows(2)
+                        .any(|w| w == ["--require-approval", "never"])))
                 || (program == "pulumi" && has_flag(&["--yes", "-y"]));
             make(format!("{program} {subcommand}"), auto_approve, destroys)
         }
@@ -325,12 +361,16 @@ mod tests {
     use super::*;
 
     fn names(script: &str) -> Vec<String> {
-        deploy_commands(script).into_iter().map(|d| d.name).collect()
+        deploy_commands(script)
+            .into_iter()
+            .map(|d| d.name)
+            .collect()
     }
 
     #[test]
     fn continuations_and_chains() {
-        let script = "cd infra && terraform init && \\\n  terraform apply \\\n  -auto-approve\necho done\n";
+        let script =
+            "cd infra && terraform init && \\\n  terraform apply \\\n  -auto-approve\necho done\n";
         let deploys = deploy_commands(script);
         assert_eq!(deploys.len(), 1);
         assert_eq!(deploys[0].name, "terraform apply");
@@ -347,13 +387,22 @@ mod tests {
 
     #[test]
     fn wrappers_and_assignments_are_skipped() {
-        assert_eq!(names("TF_IN_AUTOMATION=1 terraform -chdir=infra apply -auto-approve"), ["terraform apply"]);
-        assert_eq!(names("sudo /usr/local/bin/helm upgrade --install api ./chart"), ["helm upgrade"]);
+        assert_eq!(
+            names("TF_IN_AUTOMATION=1 terraform -chdir=infra apply -auto-approve"),
+            ["terraform apply"]
+        );
+        assert_eq!(
+            names("sudo /usr/local/bin/helm upgrade --install api ./chart"),
+            ["helm upgrade"]
+        );
     }
 
     #[test]
     fn heredoc_bodies_are_not_commands() {
-        assert_eq!(names("cat <<EOF > x\nhelm upgrade a b\nEOF\nkubectl apply -f x\n"), ["kubectl apply"]);
+        assert_eq!(
+            names("cat <<EOF > x\nhelm upgrade a b\nEOF\nkubectl apply -f x\n"),
+            ["kubectl apply"]
+        );
     }
 
     #[test]
@@ -364,7 +413,10 @@ mod tests {
     #[test]
     fn tool_runners_are_followed() {
         assert_eq!(names("uv run fastapi deploy"), ["fastapi deploy"]);
-        assert_eq!(names("poetry run --quiet sls deploy --stage prod"), ["sls deploy"]);
+        assert_eq!(
+            names("poetry run --quiet sls deploy --stage prod"),
+            ["sls deploy"]
+        );
         assert!(names("uv run pytest").is_empty());
     }
 

@@ -156,10 +156,21 @@ fn verbatim_offset(raw: &str, text: &str) -> Option<usize> {
     let rebuilt: Vec<String> = body
         .lines()
         .enumerate()
-        .map(|(i, line)| if i == 0 { line.to_string() } else { line.get(indent..).unwrap_or("").to_string() })
+        .map(|(i, line)| {
+            if i == 0 {
+                line.to_string()
+            } else {
+                line.get(indent..).unwrap_or("").to_string()
+            }
+        })
         .collect();
     let expected: Vec<&str> = text.lines().collect();
-    if rebuilt.len() >= expected.len() && rebuilt.iter().zip(&expected).all(|(a, b)| a.trim_end() == b.trim_end()) {
+    if rebuilt.len() >= expected.len()
+        && rebuilt
+            .iter()
+            .zip(&expected)
+            .all(|(a, b)| a.trim_end() == b.trim_end())
+    {
         Some(offset)
     } else {
         None
@@ -175,8 +186,13 @@ impl RunScript {
             return self.span;
         };
         let map = |position: usize| -> usize {
-            let line_index = self.text[..position.min(self.text.len())].matches('\n').count();
-            let column = position - self.text[..position.min(self.text.len())].rfind('\n').map_or(0, |n| n + 1);
+            let line_index = self.text[..position.min(self.text.len())]
+                .matches('\n')
+                .count();
+            let column = position
+                - self.text[..position.min(self.text.len())]
+                    .rfind('\n')
+                    .map_or(0, |n| n + 1);
             let first = file.position(offset);
             if line_index == 0 {
                 return offset + column;

@@ -28,7 +28,7 @@ pub fn pin(reference: &str) -> ImagePin {
     // to a registry port such as `localhost:5000/app`.
     let last_part = reference.rsplit('/').next().unwrap_or(reference);
     match last_part.split_once(':') {
-        Some((_, tag)) if tag == "latest" => ImagePin::Latest,
+        Some((_, "latest")) => ImagePin::Latest,
         Some((_, tag)) if !tag.is_empty() => ImagePin::Tag(tag.to_string()),
         _ => ImagePin::Untagged,
     }

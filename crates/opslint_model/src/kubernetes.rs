@@ -74,13 +74,15 @@ impl Manifest {
             .get("apiVersion")
             .and_then(Node::as_str)
             .map(str::to_string);
-        let name = root.at(&["metadata", "name"]).and_then(|node| match node.as_str() {
-            Some(name) => Some(name.to_string()),
-            None if node.is_templated() => text
-                .get(node.span.start..node.span.end)
-                .map(|raw| raw.trim().to_string()),
-            None => None,
-        });
+        let name = root
+            .at(&["metadata", "name"])
+            .and_then(|node| match node.as_str() {
+                Some(name) => Some(name.to_string()),
+                None if node.is_templated() => text
+                    .get(node.span.start..node.span.end)
+                    .map(|raw| raw.trim().to_string()),
+                None => None,
+            });
         self.objects.push(Object {
             kind,
             api_version,
@@ -168,7 +170,10 @@ impl Object {
     }
 
     fn container_list(&self, key: &str) -> Vec<Container<'_>> {
-        let Some(list) = self.pod_spec().and_then(|spec| spec.get(key)).and_then(Node::as_seq)
+        let Some(list) = self
+            .pod_spec()
+            .and_then(|spec| spec.get(key))
+            .and_then(Node::as_seq)
         else {
             return Vec::new();
         };
@@ -289,15 +294,23 @@ mod tests {
 
     #[test]
     fn list_items_become_objects() {
-        let m = manifest("apiVersion: v1\nkind: List\nitems:\n  - kind: Deployment\n    metadata:\n      name: a\n  - kind: Service\n");
+        let m = manifest(
+            "apiVersion: v1\nkind: List\nitems:\n  - kind: Deployment\n    metadata:\n      name: a\n  - kind: Service\n",
+        );
         assert_eq!(m.objects.len(), 2);
         assert_eq!(m.objects[0].label(), "Deployment/a");
     }
 
     #[test]
     fn join_path_resolves_parent_parts() {
-        assert_eq!(join_path("k/overlays/prod/kustomization.yaml", "patch.yaml"), "k/overlays/prod/patch.yaml");
-        assert_eq!(join_path("k/overlays/prod/kustomization.yaml", "../base/x.yaml"), "k/overlays/base/x.yaml");
+        assert_eq!(
+            join_path("k/overlays/prod/kustomization.yaml", "patch.yaml"),
+            "k/overlays/prod/patch.yaml"
+        );
+        assert_eq!(
+            join_path("k/overlays/prod/kustomization.yaml", "../base/x.yaml"),
+            "k/overlays/base/x.yaml"
+        );
         assert_eq!(join_path("kustomization.yaml", "./p.yaml"), "p.yaml");
     }
 }

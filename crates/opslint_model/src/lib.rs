@@ -46,9 +46,9 @@ pub fn extract(kind: ArtifactKind, file: &SourceFile, syntax: Syntax) -> Facts {
                 kind == ArtifactKind::HelmTemplate,
             ))
         }
-        (ArtifactKind::Kustomization, Syntax::Yaml(yaml)) => Facts::Kustomization(
-            kubernetes::Kustomization::from_documents(&yaml.documents),
-        ),
+        (ArtifactKind::Kustomization, Syntax::Yaml(yaml)) => {
+            Facts::Kustomization(kubernetes::Kustomization::from_documents(&yaml.documents))
+        }
         (ArtifactKind::CloudFormation, Syntax::Yaml(yaml)) => yaml
             .documents
             .into_iter()
@@ -112,11 +112,11 @@ impl Workspace {
             .flatten()
             .collect();
         for artifact in &mut artifacts {
-            if patch_paths.contains(&artifact.file.path) {
-                if let Facts::Kubernetes(manifest) = &mut artifact.facts {
-                    for object in &mut manifest.objects {
-                        object.is_patch = true;
-                    }
+            if let Facts::Kubernetes(manifest) = &mut artifact.facts
+                && patch_paths.contains(&artifact.file.path)
+            {
+                for object in &mut manifest.objects {
+                    object.is_patch = true;
                 }
             }
         }

@@ -31,7 +31,10 @@ impl TerraformFile {
             })
     }
 
-    pub fn resources_of_type<'a>(&'a self, type_name: &'a str) -> impl Iterator<Item = Resource<'a>> + 'a {
+    pub fn resources_of_type<'a>(
+        &'a self,
+        type_name: &'a str,
+    ) -> impl Iterator<Item = Resource<'a>> + 'a {
         self.resources().filter(move |r| r.type_name == type_name)
     }
 }

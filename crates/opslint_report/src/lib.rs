@@ -32,6 +32,9 @@ pub struct Report<'a> {
 
 impl Report<'_> {
     pub fn count(&self, severity: opslint_core::Severity) -> usize {
-        self.diagnostics.iter().filter(|d| d.severity == severity).count()
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == severity)
+            .count()
     }
 }

@@ -16,7 +16,11 @@ pub fn render(report: &Report<'_>) -> String {
         .enumerate()
         .map(|(index, rule)| (rule.id, index))
         .collect();
-    let rules: Vec<Value> = report.rules.iter().map(|rule| rule_descriptor(rule)).collect();
+    let rules: Vec<Value> = report
+        .rules
+        .iter()
+        .map(|rule| rule_descriptor(rule))
+        .collect();
 
     let results: Vec<Value> = report
         .diagnostics
@@ -69,7 +73,10 @@ pub fn render(report: &Report<'_>) -> String {
         .map(|notice| json!({"level": "note", "message": {"text": notice}}))
         .collect();
 
-    let root_uri = format!("{}/", file_uri(&report.root.to_string_lossy()).trim_end_matches('/'));
+    let root_uri = format!(
+        "{}/",
+        file_uri(&report.root.to_string_lossy()).trim_end_matches('/')
+    );
     let log = json!({
         "$schema": SCHEMA,
         "version": "2.1.0",
@@ -142,7 +149,19 @@ fn encode_path(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     for byte in path.bytes() {
         match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' | b'@' | b'+' | b'=' | b',' | b':' => {
+            b'A'..=b'Z'
+            | b'a'..=b'z'
+            | b'0'..=b'9'
+            | b'-'
+            | b'.'
+            | b'_'
+            | b'~'
+            | b'/'
+            | b'@'
+            | b'+'
+            | b'='
+            | b','
+            | b':' => {
                 out.push(byte as char);
             }
             _ => out.push_str(&format!("%{byte:02X}")),

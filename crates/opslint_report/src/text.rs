@@ -1,7 +1,7 @@
 use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label, Severity as CsSeverity};
 use codespan_reporting::files::SimpleFiles;
-use codespan_reporting::term::{self, Config};
 use codespan_reporting::term::termcolor::{Buffer, WriteColor};
+use codespan_reporting::term::{self, Config};
 use opslint_core::Severity;
 
 use crate::Report;
@@ -110,7 +110,11 @@ fn summary(report: &Report<'_>) -> String {
     let findings = if total == 0 {
         "No findings".to_string()
     } else {
-        format!("Found {} ({})", plural(total, "finding", "findings"), parts.join(", "))
+        format!(
+            "Found {} ({})",
+            plural(total, "finding", "findings"),
+            parts.join(", ")
+        )
     };
     let questions = if report.questions.is_empty() {
         String::new()

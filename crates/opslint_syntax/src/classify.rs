@@ -51,7 +51,10 @@ pub fn by_path(path: &str, in_chart_templates: bool, beside_chart: bool) -> Path
         if lower == ".gitlab-ci.yml" || lower == ".gitlab-ci.yaml" {
             return PathClass::Known(ArtifactKind::GitlabCi);
         }
-        if lower.starts_with("docker-compose") || lower.starts_with("compose.") || lower.starts_with("compose-") {
+        if lower.starts_with("docker-compose")
+            || lower.starts_with("compose.")
+            || lower.starts_with("compose-")
+        {
             return PathClass::Known(ArtifactKind::DockerCompose);
         }
         if lower == "kustomization.yaml" || lower == "kustomization.yml" {
@@ -80,7 +83,9 @@ pub fn sniff_yaml(text: &str) -> ArtifactKind {
     let mut has_resources = false;
     let mut has_services = false;
     for line in text.lines() {
-        if line.starts_with("AWSTemplateFormatVersion") || line.starts_with("Transform: AWS::Serverless") {
+        if line.starts_with("AWSTemplateFormatVersion")
+            || line.starts_with("Transform: AWS::Serverless")
+        {
             return ArtifactKind::CloudFormation;
         }
         if line.starts_with("apiVersion:") {
@@ -104,10 +109,12 @@ pub fn sniff_yaml(text: &str) -> ArtifactKind {
     if has_api_version && has_kind {
         return ArtifactKind::Kubernetes;
     }
-    if has_services && text.lines().any(|line| {
-        let trimmed = line.trim_start();
-        trimmed.starts_with("image:") || trimmed.starts_with("build:")
-    }) {
+    if has_services
+        && text.lines().any(|line| {
+            let trimmed = line.trim_start();
+            trimmed.starts_with("image:") || trimmed.starts_with("build:")
+        })
+    {
         return ArtifactKind::DockerCompose;
     }
     ArtifactKind::OtherYaml
@@ -117,7 +124,10 @@ pub fn sniff_yaml(text: &str) -> ArtifactKind {
 /// it. Only CloudFormation is read today.
 pub fn sniff_json(text: &str) -> Option<ArtifactKind> {
     let head = &text[..text.len().min(4096)];
-    if head.contains("\"AWSTemplateFormatVersion\"") || text.contains("\"Type\": \"AWS::") || text.contains("\"Type\":\"AWS::") {
+    if head.contains("\"AWSTemplateFormatVersion\"")
+        || text.contains("\"Type\": \"AWS::")
+        || text.contains("\"Type\":\"AWS::")
+    {
         Some(ArtifactKind::CloudFormation)
     } else {
         None
@@ -126,15 +136,18 @@ pub fn sniff_json(text: &str) -> Option<ArtifactKind> {
 
 /// Whether `path` is inside the `templates/` folder of a Helm chart.
 pub fn in_chart_templates(path: &Path) -> bool {
-    path.ancestors()
-        .skip(1)
-        .take(6)
-        .any(|dir| dir.file_name().is_some_and(|n| n == "templates") && dir.parent().is_some_and(|chart| chart.join("Chart.yaml").is_file()))
+    path.ancestors().skip(1).take(6).any(|dir| {
+        dir.file_name().is_some_and(|n| n == "templates")
+            && dir
+                .parent()
+                .is_some_and(|chart| chart.join("Chart.yaml").is_file())
+    })
 }
 
 /// Whether `path` sits in a chart's root folder, beside its `Chart.yaml`.
 pub fn beside_chart(path: &Path) -> bool {
-    path.parent().is_some_and(|dir| dir.join("Chart.yaml").is_file())
+    path.parent()
+        .is_some_and(|dir| dir.join("Chart.yaml").is_file())
 }
 
 #[cfg(test)]
@@ -143,12 +156,18 @@ mod tests {
 
     #[test]
     fn by_path_kinds() {
-        assert_eq!(by_path("main.tf", false, false), PathClass::Known(ArtifactKind::Terraform));
+        assert_eq!(
+            by_path("main.tf", false, false),
+            PathClass::Known(ArtifactKind::Terraform)
+        );
         assert_eq!(
             by_path(".github/workflows/ci.yml", false, false),
             PathClass::Known(ArtifactKind::GithubWorkflow)
         );
-        assert_eq!(by_path("svc/Dockerfile", false, false), PathClass::Known(ArtifactKind::Dockerfile));
+        assert_eq!(
+            by_path("svc/Dockerfile", false, false),
+            PathClass::Known(ArtifactKind::Dockerfile)
+        );
         assert_eq!(
             by_path("docker-compose.override.yml", false, false),
             PathClass::Known(ArtifactKind::DockerCompose)
@@ -163,7 +182,10 @@ mod tests {
 
     #[test]
     fn sniff_yaml_kinds() {
-        assert_eq!(sniff_yaml("apiVersion: v1\nkind: Pod\n"), ArtifactKind::Kubernetes);
+        assert_eq!(
+            sniff_yaml("apiVersion: v1\nkind: Pod\n"),
+            ArtifactKind::Kubernetes
+        );
         assert_eq!(
             sniff_yaml("Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n"),
             ArtifactKind::CloudFormation

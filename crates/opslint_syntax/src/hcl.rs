@@ -7,7 +7,7 @@ use opslint_core::Span;
 use tree_sitter::{Node as TsNode, Parser};
 
 use crate::SyntaxError;
-use crate::yaml::{error_offset, first_error};
+use crate::yaml::{error_offset, first_error, syntax_message};
 
 const MAX_DEPTH: usize = 128;
 
@@ -126,17 +126,17 @@ impl Expr {
                 if preceded_by_word {
                     continue;
                 }
+                // `data.TYPE.NAME` has two dots after the prefix; the others
+                // have one: `var.NAME`, `module.NAME.OUTPUT`.
+                let max_dots = if prefix == "data." { 2 } else { 1 };
                 let mut end = search;
-                let mut segments = 0;
+                let mut dots = 0;
                 while end < bytes.len() {
                     let byte = bytes[end];
                     if byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'-' {
                         end += 1;
-                    } else if byte == b'.' && segments < 1 && prefix != "data." {
-                        segments += 1;
-                        end += 1;
-                    } else if byte == b'.' && prefix == "data." && segments < 2 {
-                        segments += 1;
+                    } else if byte == b'.' && dots < max_dots {
+                        dots += 1;
                         end += 1;
                     } else {
                         break;
@@ -158,13 +158,17 @@ pub fn parse(text: &str) -> HclFile {
     let mut parser = Parser::new();
     let language: tree_sitter::Language = tree_sitter_hcl::LANGUAGE.into();
     if parser.set_language(&language).is_err() {
-        file.errors
-            .push(SyntaxError::new(Span::new(0, 0), "the HCL grammar could not be loaded"));
+        file.errors.push(SyntaxError::new(
+            Span::new(0, 0),
+            "the HCL grammar could not be loaded",
+        ));
         return file;
     }
     let Some(tree) = parser.parse(text, None) else {
-        file.errors
-            .push(SyntaxError::new(Span::new(0, 0), "HCL parsing was cancelled"));
+        file.errors.push(SyntaxError::new(
+            Span::new(0, 0),
+            "HCL parsing was cancelled",
+        ));
         return file;
     };
     let root = tree.root_node();
@@ -172,19 +176,11 @@ pub fn parse(text: &str) -> HclFile {
         let message = if error.is_missing() {
             format!("invalid HCL: missing `{}`", error.kind())
         } else {
-            let snippet: String = text
-                .get(error_offset(error, text)..)
-                .unwrap_or("")
-                .lines()
-                .next()
-                .unwrap_or("")
-                .chars()
-                .take(40)
-                .collect();
-            format!("invalid HCL syntax near `{}`", snippet.trim())
+            syntax_message("HCL", text.get(error_offset(error, text)..).unwrap_or(""))
         };
         let offset = error_offset(error, text);
-        file.errors.push(SyntaxError::new(Span::new(offset, offset), message));
+        file.errors
+            .push(SyntaxError::new(Span::new(offset, offset), message));
     }
     let mut cursor = root.walk();
     for child in root.named_children(&mut cursor) {
@@ -250,11 +246,13 @@ fn block(text: &str, node: TsNode<'_>, depth: usize) -> Block {
             _ => {}
         }
     }
+    let header = text.get(node.start_byte()..header_end).unwrap_or("");
+    let header_end = node.start_byte() + header.trim_end().len();
     Block {
         kind,
         labels,
         span: node.byte_range().into(),
-        header_span: Span::new(node.start_byte(), header_end.max(node.start_byte())),
+        header_span: Span::new(node.start_byte(), header_end),
         body: block_body,
     }
 }
@@ -293,9 +291,9 @@ fn expression_value(text: &str, node: TsNode<'_>, depth: usize) -> ExprValue {
         return expression_value(text, children[0], depth + 1);
     }
     match node.kind() {
-        "literal_value" => children
-            .first()
-            .map_or(ExprValue::Unknown, |c| expression_value(text, *c, depth + 1)),
+        "literal_value" => children.first().map_or(ExprValue::Unknown, |c| {
+            expression_value(text, *c, depth + 1)
+        }),
         "numeric_lit" => ExprValue::Number(slice(text, node).to_string()),
         "bool_lit" => ExprValue::Bool(slice(text, node) == "true"),
         "null_lit" => ExprValue::Null,
@@ -321,9 +319,9 @@ fn expression_value(text: &str, node: TsNode<'_>, depth: usize) -> ExprValue {
             }
             _ => ExprValue::Unknown,
         },
-        "collection_value" => children
-            .first()
-            .map_or(ExprValue::Unknown, |c| expression_value(text, *c, depth + 1)),
+        "collection_value" => children.first().map_or(ExprValue::Unknown, |c| {
+            expression_value(text, *c, depth + 1)
+        }),
         "object" => {
             let mut elements = Vec::new();
             for element in children.iter().filter(|c| c.kind() == "object_elem") {

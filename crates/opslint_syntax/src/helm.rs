@@ -66,7 +66,8 @@ pub fn mask(text: &str) -> HelmMask {
             only && text[position.min(text.len())..rest_end].trim().is_empty()
         };
         if action_only {
-            let indent = text[line_start..line_end].len() - text[line_start..line_end].trim_start().len();
+            let indent =
+                text[line_start..line_end].len() - text[line_start..line_end].trim_start().len();
             let first = line_actions[0];
             let body = &text[first.start..first.end];
             if is_producing(body) {
@@ -141,8 +142,7 @@ fn is_producing(action: &str) -> bool {
     const CONTROL: [&str; 9] = [
         "if ", "else", "end", "range ", "with ", "define ", "block ", "/*", "break",
     ];
-    if CONTROL.iter().any(|keyword| inner.starts_with(keyword)) || inner.starts_with("continue")
-    {
+    if CONTROL.iter().any(|keyword| inner.starts_with(keyword)) || inner.starts_with("continue") {
         return false;
     }
     // `$name := value` only assigns a template variable.
@@ -156,7 +156,13 @@ fn output_indent(action: &str) -> Option<usize> {
     words
         .windows(2)
         .find(|pair| pair[0] == "nindent" || pair[0] == "indent")
-        .and_then(|pair| pair[1].trim_end_matches("}}").trim_end_matches('-').parse().ok())
+        .and_then(|pair| {
+            pair[1]
+                .trim_end_matches("}}")
+                .trim_end_matches('-')
+                .parse()
+                .ok()
+        })
 }
 
 fn line_infos(text: &str) -> Vec<LineInfo> {
@@ -193,10 +199,13 @@ impl HelmMask {
             .position(|line| line.content && line.indent < column)
             .map_or(self.lines.len(), |i| first_line + 1 + i);
         let region_start = self.lines[first_line].start;
-        let region_end = self.lines.get(last_line).map_or(usize::MAX, |line| line.start);
-        self.producing
-            .iter()
-            .any(|&(offset, indent)| offset > region_start && offset < region_end && indent == column)
+        let region_end = self
+            .lines
+            .get(last_line)
+            .map_or(usize::MAX, |line| line.start);
+        self.producing.iter().any(|&(offset, indent)| {
+            offset > region_start && offset < region_end && indent == column
+        })
     }
 
     fn is_templated(&self, span: Span) -> bool {

@@ -5,7 +5,7 @@ use tree_sitter::{Node as TsNode, Parser};
 
 use crate::SyntaxError;
 use crate::value::{Document, Entry, Map, Node, Scalar, Value};
-use crate::yaml::{error_offset, first_error};
+use crate::yaml::{error_offset, first_error, syntax_message};
 
 /// Nesting depth past which the rest of a value is treated as unknown, so a
 /// hostile file cannot exhaust the stack.
@@ -22,13 +22,17 @@ pub fn parse(text: &str) -> JsonFile {
     let mut parser = Parser::new();
     let language: tree_sitter::Language = tree_sitter_json::LANGUAGE.into();
     if parser.set_language(&language).is_err() {
-        file.errors
-            .push(SyntaxError::new(Span::new(0, 0), "the JSON grammar could not be loaded"));
+        file.errors.push(SyntaxError::new(
+            Span::new(0, 0),
+            "the JSON grammar could not be loaded",
+        ));
         return file;
     }
     let Some(tree) = parser.parse(text, None) else {
-        file.errors
-            .push(SyntaxError::new(Span::new(0, 0), "JSON parsing was cancelled"));
+        file.errors.push(SyntaxError::new(
+            Span::new(0, 0),
+            "JSON parsing was cancelled",
+        ));
         return file;
     };
     let root = tree.root_node();
@@ -37,16 +41,11 @@ pub fn parse(text: &str) -> JsonFile {
         let message = if error.is_missing() {
             format!("invalid JSON: missing `{}`", error.kind())
         } else {
-            let snippet: String = text
-                .get(error_offset(error, text)..)
-                .unwrap_or("")
-                .chars()
-                .take(40)
-                .collect();
-            format!("invalid JSON syntax near `{}`", snippet.trim())
+            syntax_message("JSON", text.get(error_offset(error, text)..).unwrap_or(""))
         };
         let offset = error_offset(error, text);
-        file.errors.push(SyntaxError::new(Span::new(offset, offset), message));
+        file.errors
+            .push(SyntaxError::new(Span::new(offset, offset), message));
         return file;
     }
     let mut cursor = root.walk();

@@ -112,7 +112,11 @@ fn check_terraform(file: &SourceFile, resource: Resource<'_>, sink: &mut Sink) {
             mode.expr.span,
             address.clone(),
             format!("Is `{address}` deployed with X-Ray tracing mode `Active`?"),
-            format!("the mode is `{}`{}", mode.expr.text.trim(), hcl_inputs(Some(&mode.expr))),
+            format!(
+                "the mode is `{}`{}",
+                mode.expr.text.trim(),
+                hcl_inputs(Some(&mode.expr))
+            ),
         ),
     }
 }

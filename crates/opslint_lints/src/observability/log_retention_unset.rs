@@ -105,7 +105,10 @@ impl Rule for LogRetentionUnset {
                             value.span,
                             id.clone(),
                             format!("How long does `{id}` keep its logs in each environment?"),
-                            format!("`RetentionInDays` is set by `{function}`{}", cfn_inputs(node)),
+                            format!(
+                                "`RetentionInDays` is set by `{function}`{}",
+                                cfn_inputs(node)
+                            ),
                         ),
                         CfnValue::Structure(_) => {
                             sink.violation(

@@ -62,7 +62,10 @@ impl Rule for TerraformAutoApproveWithoutGate {
                             workflow
                                 .triggers
                                 .iter()
-                                .filter(|t| matches!(t.as_str(), "push" | "pull_request" | "pull_request_target"))
+                                .filter(|t| matches!(
+                                    t.as_str(),
+                                    "push" | "pull_request" | "pull_request_target"
+                                ))
                                 .map(|t| format!("`{t}`"))
                                 .collect::<Vec<_>>()
                                 .join(" and ")

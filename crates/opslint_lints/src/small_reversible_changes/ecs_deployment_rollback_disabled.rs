@@ -57,7 +57,11 @@ fn check_terraform(file: &SourceFile, resource: Resource<'_>, sink: &mut Sink) {
     let question = format!("Does `{address}` roll back a deployment whose tasks fail?");
 
     if let Some(controller) = body.block("deployment_controller") {
-        match controller.body.attribute("type").map(|a| (a, a.expr.as_str())) {
+        match controller
+            .body
+            .attribute("type")
+            .map(|a| (a, a.expr.as_str()))
+        {
             Some((_, Some("CODE_DEPLOY" | "EXTERNAL"))) => return,
             Some((attribute, None)) => {
                 sink.unclear(
@@ -66,7 +70,11 @@ fn check_terraform(file: &SourceFile, resource: Resource<'_>, sink: &mut Sink) {
                     attribute.expr.span,
                     address.clone(),
                     question,
-                    format!("the deployment controller type is `{}`{}", attribute.expr.text.trim(), hcl_inputs(Some(&attribute.expr))),
+                    format!(
+                        "the deployment controller type is `{}`{}",
+                        attribute.expr.text.trim(),
+                        hcl_inputs(Some(&attribute.expr))
+                    ),
                 );
                 return;
             }
@@ -148,7 +156,11 @@ fn check_breaker_flags(
                         attribute.expr.span,
                         address.to_string(),
                         format!("Does `{address}` roll back a deployment whose tasks fail?"),
-                        format!("`{flag}` is `{}`{}", attribute.expr.text.trim(), hcl_inputs(Some(&attribute.expr))),
+                        format!(
+                            "`{flag}` is `{}`{}",
+                            attribute.expr.text.trim(),
+                            hcl_inputs(Some(&attribute.expr))
+                        ),
                     );
                     return;
                 }
@@ -165,13 +177,24 @@ fn check_cloudformation(file: &SourceFile, resource: &CfnResource, sink: &mut Si
         match cloudformation::value(kind) {
             CfnValue::Literal("CODE_DEPLOY" | "EXTERNAL") => return,
             CfnValue::Intrinsic(function, node) => {
-                sink.unclear(&META, file, kind.span, id.clone(), question, format!("the controller type is set by `{function}`{}", cfn_inputs(node)));
+                sink.unclear(
+                    &META,
+                    file,
+                    kind.span,
+                    id.clone(),
+                    question,
+                    format!(
+                        "the controller type is set by `{function}`{}",
+                        cfn_inputs(node)
+                    ),
+                );
                 return;
             }
             _ => {}
         }
     }
-    let Some(breaker) = resource.property(&["DeploymentConfiguration", "DeploymentCircuitBreaker"]) else {
+    let Some(breaker) = resource.property(&["DeploymentConfiguration", "DeploymentCircuitBreaker"])
+    else {
         sink.violation(
             &META,
             file,
@@ -180,11 +203,22 @@ fn check_cloudformation(file: &SourceFile, resource: &CfnResource, sink: &mut Si
             format!("ECS service `{id}` does not roll back failed deployments"),
             "no `DeploymentConfiguration.DeploymentCircuitBreaker`",
         )
-        .help = Some("add `DeploymentCircuitBreaker` with `Enable: true` and `Rollback: true`".into());
+        .help =
+            Some("add `DeploymentCircuitBreaker` with `Enable: true` and `Rollback: true`".into());
         return;
     };
     if let CfnValue::Intrinsic(function, node) = cloudformation::value(breaker) {
-        sink.unclear(&META, file, breaker.span, id.clone(), question, format!("the circuit breaker is set by `{function}`{}", cfn_inputs(node)));
+        sink.unclear(
+            &META,
+            file,
+            breaker.span,
+            id.clone(),
+            question,
+            format!(
+                "the circuit breaker is set by `{function}`{}",
+                cfn_inputs(node)
+            ),
+        );
         return;
     }
     for flag in ["Enable", "Rollback"] {
@@ -203,7 +237,14 @@ fn check_cloudformation(file: &SourceFile, resource: &CfnResource, sink: &mut Si
         match cloudformation::value(value) {
             CfnValue::Literal("true" | "True" | "TRUE") => {}
             CfnValue::Intrinsic(function, node) => {
-                sink.unclear(&META, file, value.span, id.clone(), question, format!("`{flag}` is set by `{function}`{}", cfn_inputs(node)));
+                sink.unclear(
+                    &META,
+                    file,
+                    value.span,
+                    id.clone(),
+                    question,
+                    format!("`{flag}` is set by `{function}`{}", cfn_inputs(node)),
+                );
                 return;
             }
             _ => {

@@ -40,12 +40,16 @@ impl Rule for MutableImageTag {
     fn check(&self, workspace: &Workspace, sink: &mut Sink) {
         for (artifact, manifest) in workspace.kubernetes() {
             for object in &manifest.objects {
-                let containers = object.init_containers().into_iter().chain(object.containers());
+                let containers = object
+                    .init_containers()
+                    .into_iter()
+                    .chain(object.containers());
                 for (index, container) in containers.enumerate() {
                     let Some(image) = container.image else {
                         continue;
                     };
-                    let location = format!("{}/containers/{}", object.label(), container.label(index));
+                    let location =
+                        format!("{}/containers/{}", object.label(), container.label(index));
                     check_image(workspace, &artifact.file, image, location, sink);
                 }
             }
@@ -64,7 +68,13 @@ impl Rule for MutableImageTag {
     }
 }
 
-fn check_image(workspace: &Workspace, file: &SourceFile, node: &Node, location: String, sink: &mut Sink) {
+fn check_image(
+    workspace: &Workspace,
+    file: &SourceFile,
+    node: &Node,
+    location: String,
+    sink: &mut Sink,
+) {
     if node.is_templated() {
         sink.unclear(
             &META,

@@ -7,9 +7,9 @@ use std::collections::HashMap;
 use opslint_core::Span;
 use tree_sitter::{Node as TsNode, Parser};
 
+use crate::SyntaxError;
 use crate::helm::{self, HelmMask};
 use crate::value::{Document, Entry, Map, Node, Scalar, Value};
-use crate::SyntaxError;
 
 /// tree-sitter-yaml keeps rows in a 16-bit counter, so content past line
 /// 32,768 of one parse turns the whole parse into an error.
@@ -61,8 +61,10 @@ pub fn parse(text: &str, helm: bool) -> YamlFile {
             continue;
         }
         let Some(tree) = parser.parse(part, None) else {
-            file.errors
-                .push(SyntaxError::new(Span::new(base, base), "YAML parsing was cancelled"));
+            file.errors.push(SyntaxError::new(
+                Span::new(base, base),
+                "YAML parsing was cancelled",
+            ));
             return file;
         };
         let mut converter = Converter {
@@ -112,8 +114,8 @@ fn split_documents(text: &str) -> Vec<(usize, &str)> {
     let mut part_start = 0;
     let mut offset = 0;
     for line in text.split_inclusive('\n') {
-        let is_marker = line.starts_with("---")
-            && line[3..].chars().next().is_none_or(char::is_whitespace);
+        let is_marker =
+            line.starts_with("---") && line[3..].chars().next().is_none_or(char::is_whitespace);
         if is_marker && offset > part_start {
             parts.push((part_start, &text[part_start..offset]));
             part_start = offset;
@@ -157,10 +159,33 @@ pub(crate) fn first_error(node: TsNode<'_>) -> Option<TsNode<'_>> {
     None
 }
 
+/// A message for a syntax error at the start of `rest`: the rest of the line
+/// is quoted unless it is empty or a comment.
+pub(crate) fn syntax_message(language: &str, rest: &str) -> String {
+    let line = rest.lines().next().unwrap_or("").trim();
+    let snippet: String = line.chars().take(40).collect();
+    if snippet.is_empty() || snippet.starts_with('#') || snippet.starts_with("//") {
+        format!("invalid {language} syntax: the line ends where a value or token is expected")
+    } else {
+        format!("invalid {language} syntax near `{snippet}`")
+    }
+}
+
 /// The byte where parsing failed inside `error`. An error node holds the
 /// fragments that did parse, so the failure is at the first text after its
 /// last fragment; whitespace is skipped.
 pub(crate) fn error_offset(error: TsNode<'_>, text: &str) -> usize {
+    let offset = raw_error_offset(error, text);
+    // An error at the very end is shown on the last line with text, not on
+    // the empty line after the final newline.
+    if offset >= text.trim_end().len() {
+        text.trim_end().len()
+    } else {
+        offset
+    }
+}
+
+fn raw_error_offset(error: TsNode<'_>, text: &str) -> usize {
     if error.is_missing() || error.child_count() == 0 {
         return error.start_byte();
     }
@@ -169,7 +194,9 @@ pub(crate) fn error_offset(error: TsNode<'_>, text: &str) -> usize {
         .children(&mut cursor)
         .last()
         .map_or(error.start_byte(), |child| child.end_byte());
-    let rest = text.get(last_end..error.end_byte().max(last_end)).unwrap_or("");
+    let rest = text
+        .get(last_end..error.end_byte().max(last_end))
+        .unwrap_or("");
     let skipped = rest.len() - rest.trim_start().len();
     if skipped < rest.len() {
         last_end + skipped
@@ -204,8 +231,11 @@ impl Converter<'_> {
         let span = Span::new(self.base + offset, self.base + offset);
         let message = if node.is_missing() {
             format!("invalid YAML: missing `{}`", node.kind())
-        } else if self.line_has_tab_indent(offset) {
-            "invalid YAML: tab characters are not allowed in indentation".to_string()
+        } else if let Some(tab) = self.indentation_tab(offset) {
+            return SyntaxError::new(
+                Span::new(self.base + tab, self.base + tab + 1),
+                "invalid YAML: tab characters are not allowed in indentation",
+            );
         } else {
             let snippet: String = self.text[offset.min(self.text.len())..]
                 .lines()
@@ -224,13 +254,15 @@ impl Converter<'_> {
         SyntaxError::new(span, message)
     }
 
-    fn line_has_tab_indent(&self, offset: usize) -> bool {
+    /// The offset of a tab in the indentation of the line holding `offset`.
+    fn indentation_tab(&self, offset: usize) -> Option<usize> {
         let offset = offset.min(self.text.len());
         let line_start = self.text[..offset].rfind('\n').map_or(0, |i| i + 1);
         self.text[line_start..]
-            .chars()
-            .take_while(|c| c.is_whitespace() && *c != '\n')
-            .any(|c| c == '\t')
+            .char_indices()
+            .take_while(|(_, c)| c.is_whitespace() && *c != '\n')
+            .find(|(_, c)| *c == '\t')
+            .map(|(i, _)| line_start + i)
     }
 
     fn document(&mut self, document: TsNode<'_>) -> Node {
@@ -318,7 +350,13 @@ impl Converter<'_> {
                 if matches!(text.as_str(), "null" | "Null" | "NULL" | "~") {
                     Node::new(Value::Null, span)
                 } else {
-                    Node::new(Value::Scalar(Scalar { text, quoted: false }), span)
+                    Node::new(
+                        Value::Scalar(Scalar {
+                            text,
+                            quoted: false,
+                        }),
+                        span,
+                    )
                 }
             }
             "double_quote_scalar" => Node::new(
@@ -493,7 +531,13 @@ fn key_text(key: &Node, raw: &str) -> String {
 
 fn node_count(node: &Node) -> usize {
     match &node.value {
-        Value::Map(map) => 1 + map.entries.iter().map(|e| node_count(&e.value)).sum::<usize>(),
+        Value::Map(map) => {
+            1 + map
+                .entries
+                .iter()
+                .map(|e| node_count(&e.value))
+                .sum::<usize>()
+        }
         Value::Seq(items) => 1 + items.iter().map(node_count).sum::<usize>(),
         _ => 1,
     }

@@ -76,7 +76,11 @@ fn billion_laughs_is_bounded() {
         ));
     }
     let file = parse(&text, false);
-    assert!(file.errors.iter().any(|e| e.message.contains("alias expansion")));
+    assert!(
+        file.errors
+            .iter()
+            .any(|e| e.message.contains("alias expansion"))
+    );
 }
 
 #[test]
@@ -98,7 +102,12 @@ fn helm_include_opens_the_mapping_at_its_indent() {
     let text = "containers:\n  - name: web\n    image: x\n    {{- include \"probes\" . | nindent 4 }}\n  - name: other\n    image: y\n";
     let file = parse(text, true);
     assert!(file.errors.is_empty(), "{:?}", file.errors);
-    let containers = file.documents[0].root.get("containers").unwrap().as_seq().unwrap();
+    let containers = file.documents[0]
+        .root
+        .get("containers")
+        .unwrap()
+        .as_seq()
+        .unwrap();
     assert_eq!(containers[0].lookup("readinessProbe"), Lookup::Unknown);
     assert_eq!(containers[1].lookup("readinessProbe"), Lookup::Absent);
 }
@@ -107,7 +116,12 @@ fn helm_include_opens_the_mapping_at_its_indent() {
 fn helm_include_deeper_does_not_open_the_container() {
     let text = "containers:\n  - name: web\n    resources:\n      {{- toYaml .Values.resources | nindent 6 }}\n    image: x\n";
     let file = parse(text, true);
-    let containers = file.documents[0].root.get("containers").unwrap().as_seq().unwrap();
+    let containers = file.documents[0]
+        .root
+        .get("containers")
+        .unwrap()
+        .as_seq()
+        .unwrap();
     assert_eq!(containers[0].lookup("readinessProbe"), Lookup::Absent);
 }
 #[test]
@@ -115,15 +129,26 @@ fn syntax_error_points_at_the_failure() {
     let text = "a: 1\nb: c: d\n";
     let file = parse(text, false);
     assert_eq!(file.errors.len(), 1);
-    assert_eq!(&text[file.errors[0].span.start..file.errors[0].span.start + 1], ":");
-    assert!(file.errors[0].message.contains("near `: d`"), "{}", file.errors[0].message);
+    assert_eq!(
+        &text[file.errors[0].span.start..file.errors[0].span.start + 1],
+        ":"
+    );
+    assert!(
+        file.errors[0].message.contains("near `: d`"),
+        "{}",
+        file.errors[0].message
+    );
 }
 
 #[test]
 fn tab_indentation_is_named() {
     let file = parse("a:\n\tb: 1\n", false);
     assert_eq!(file.errors.len(), 1);
-    assert!(file.errors[0].message.contains("tab"), "{}", file.errors[0].message);
+    assert!(
+        file.errors[0].message.contains("tab"),
+        "{}",
+        file.errors[0].message
+    );
 }
 
 #[test]
@@ -131,5 +156,11 @@ fn helm_branch_duplicates_are_templated() {
     let text = "spec:\n  {{- if .Values.a }}\n  name: a\n  {{- else }}\n  name: b\n  {{- end }}\n";
     let file = parse(text, true);
     assert!(file.errors.is_empty(), "{:?}", file.errors);
-    assert!(file.documents[0].root.at(&["spec", "name"]).unwrap().is_templated());
+    assert!(
+        file.documents[0]
+            .root
+            .at(&["spec", "name"])
+            .unwrap()
+            .is_templated()
+    );
 }
