@@ -1,7 +1,11 @@
 //! The built-in rules, one file per rule, grouped in folders by principle.
 
 mod anticipate_failure;
+mod learn_from_events;
+mod managed_services;
 mod observability;
+mod organize_teams;
+mod refine_procedures;
 mod safe_automation;
 mod small_reversible_changes;
 mod support;
@@ -18,16 +22,15 @@ pub trait Rule: Sync + Send {
 
 /// Every built-in rule, sorted by id.
 pub fn all() -> Vec<&'static dyn Rule> {
-    let mut rules: Vec<&'static dyn Rule> = vec![
-        &anticipate_failure::k8s_missing_readiness_probe::K8sMissingReadinessProbe,
-        &anticipate_failure::k8s_missing_liveness_probe::K8sMissingLivenessProbe,
-        &observability::lambda_tracing_disabled::LambdaTracingDisabled,
-        &observability::log_retention_unset::LogRetentionUnset,
-        &small_reversible_changes::ecs_deployment_rollback_disabled::EcsDeploymentRollbackDisabled,
-        &small_reversible_changes::mutable_image_tag::MutableImageTag,
-        &safe_automation::deploy_job_without_environment::DeployJobWithoutEnvironment,
-        &safe_automation::terraform_auto_approve_without_gate::TerraformAutoApproveWithoutGate,
-    ];
+    let mut rules: Vec<&'static dyn Rule> = Vec::new();
+    rules.extend(organize_teams::rules());
+    rules.extend(observability::rules());
+    rules.extend(safe_automation::rules());
+    rules.extend(small_reversible_changes::rules());
+    rules.extend(refine_procedures::rules());
+    rules.extend(anticipate_failure::rules());
+    rules.extend(learn_from_events::rules());
+    rules.extend(managed_services::rules());
     rules.sort_by_key(|rule| rule.meta().id);
     rules
 }

@@ -1,3 +1,14 @@
+//! Rules of the principle "Anticipate failure".
+
 pub mod k8s_missing_liveness_probe;
 pub mod k8s_missing_readiness_probe;
 mod probes;
+
+use crate::Rule;
+
+pub fn rules() -> Vec<&'static dyn Rule> {
+    vec![
+        &k8s_missing_readiness_probe::K8sMissingReadinessProbe,
+        &k8s_missing_liveness_probe::K8sMissingLivenessProbe,
+    ]
+}
