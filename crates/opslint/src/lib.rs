@@ -277,3 +277,22 @@ pub fn artifact_kind_names() -> Vec<&'static str> {
     .map(|kind| kind.as_str())
     .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_deleted_after_discovery_is_an_io_error() {
+        let found = FoundFile {
+            disk_path: std::env::temp_dir().join("opslint-deleted-during-walk.yaml"),
+            display_path: "deleted.yaml".into(),
+        };
+        let processed = process_file(&found).expect("a YAML path is processed");
+        assert!(processed.artifact.is_none());
+        let diagnostic = &processed.sink.diagnostics[0];
+        assert_eq!(diagnostic.rule.id, "io-error");
+        assert_eq!(diagnostic.path, "deleted.yaml");
+        assert!(diagnostic.message.starts_with("cannot read `deleted.yaml`"));
+    }
+}

@@ -15,10 +15,20 @@ use crate::value::{Document, Entry, Map, Node, Scalar, Value};
 /// 32,768 of one parse turns the whole parse into an error.
 const MAX_LINES_PER_PARSE: usize = 32_768;
 
+/// tree-sitter-yaml's scanner stores one entry per open indentation level
+/// and aborts the process (a failed C assertion) when they no longer fit its
+/// 1,024-byte state buffer, between 250 and 300 levels as measured with
+/// version 0.7.2. Documents deeper than this are reported, not parsed.
+const MAX_INDENT_LEVELS: usize = 200;
+
 /// Upper bound on the nodes that alias expansion may copy in one file. A
 /// "billion laughs" document reaches it within a few levels and gets an error
 /// instead of exhausting memory.
 const MAX_ALIAS_NODES: usize = 200_000;
+
+/// Nesting depth past which values are treated as unknown, so that hostile
+/// input cannot exhaust the stack of the recursive conversion.
+const MAX_DEPTH: usize = 256;
 
 #[derive(Debug, Default)]
 pub struct YamlFile {
@@ -60,6 +70,17 @@ pub fn parse(text: &str, helm: bool) -> YamlFile {
             ));
             continue;
         }
+        let levels = indentation_levels(part);
+        if levels > MAX_INDENT_LEVELS {
+            file.errors.push(SyntaxError::new(
+                Span::new(base, base),
+                format!(
+                    "YAML document nests {levels} indentation levels, more than the \
+                     {MAX_INDENT_LEVELS} the parser supports; it is not analysed"
+                ),
+            ));
+            continue;
+        }
         let Some(tree) = parser.parse(part, None) else {
             file.errors.push(SyntaxError::new(
                 Span::new(base, base),
@@ -73,6 +94,8 @@ pub fn parse(text: &str, helm: bool) -> YamlFile {
             anchors: HashMap::new(),
             alias_budget: MAX_ALIAS_NODES,
             alias_limit_reported: false,
+            depth: 0,
+            depth_limit_reported: false,
             errors: Vec::new(),
             mask: mask.as_ref(),
         };
@@ -126,6 +149,35 @@ fn split_documents(text: &str) -> Vec<(usize, &str)> {
     parts
 }
 
+/// The deepest stack of open indentation levels in `part`, counting each
+/// `- ` of a compact nested sequence as a level of its own. Block scalar
+/// lines count too, which overestimates and is safe.
+fn indentation_levels(part: &str) -> usize {
+    let mut stack: Vec<usize> = Vec::new();
+    let mut deepest = 0;
+    for line in part.lines() {
+        let content = line.trim_start_matches(' ');
+        if content.is_empty() || content.starts_with('#') {
+            continue;
+        }
+        let indent = line.len() - content.len();
+        while stack.last().is_some_and(|&top| top > indent) {
+            stack.pop();
+        }
+        if stack.last() != Some(&indent) {
+            stack.push(indent);
+        }
+        let mut dashes = 0;
+        let mut rest = content;
+        while let Some(after) = rest.strip_prefix("- ") {
+            dashes += 1;
+            rest = after.trim_start_matches(' ');
+        }
+        deepest = deepest.max(stack.len() + dashes);
+    }
+    deepest
+}
+
 /// Whether a part holds anything but blank lines, comments and markers.
 fn has_content(part: &str) -> bool {
     part.lines().any(|line| {
@@ -134,29 +186,37 @@ fn has_content(part: &str) -> bool {
     })
 }
 
-/// The first error or missing node in document order.
+/// The first error or missing node in document order. A large error node
+/// says little, so the walk descends into it to its first erroneous child.
+/// The walk uses a cursor rather than recursion, so deeply nested input
+/// cannot exhaust the stack.
 pub(crate) fn first_error(node: TsNode<'_>) -> Option<TsNode<'_>> {
-    if node.is_error() || node.is_missing() {
-        // A large error node says little; point at its first erroneous child
-        // when there is one.
-        let mut cursor = node.walk();
-        for child in node.children(&mut cursor) {
-            if child.is_error() || child.is_missing() {
-                return first_error(child).or(Some(child));
-            }
-        }
-        return Some(node);
-    }
     if !node.has_error() {
         return None;
     }
     let mut cursor = node.walk();
-    for child in node.children(&mut cursor) {
-        if let Some(found) = first_error(child) {
-            return Some(found);
+    let mut found: Option<TsNode<'_>> = None;
+    loop {
+        let current = cursor.node();
+        if current.is_error() || current.is_missing() {
+            found = Some(current);
+        }
+        // Descend only into subtrees that contain an error.
+        if current.has_error() && cursor.goto_first_child() {
+            continue;
+        }
+        if found.is_some() {
+            return found;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return found;
+            }
         }
     }
-    None
 }
 
 /// A message for a syntax error at the start of `rest`: the rest of the line
@@ -213,6 +273,8 @@ struct Converter<'a> {
     anchors: HashMap<String, (Node, usize)>,
     alias_budget: usize,
     alias_limit_reported: bool,
+    depth: usize,
+    depth_limit_reported: bool,
     errors: Vec<SyntaxError>,
     mask: Option<&'a HelmMask>,
 }
@@ -315,6 +377,26 @@ impl Converter<'_> {
     }
 
     fn content(&mut self, node: TsNode<'_>, wrapper: Option<TsNode<'_>>) -> Node {
+        if self.depth >= MAX_DEPTH {
+            if !self.depth_limit_reported {
+                self.depth_limit_reported = true;
+                self.errors.push(SyntaxError::new(
+                    self.span(node),
+                    format!(
+                        "YAML nesting is deeper than {MAX_DEPTH} levels; \
+                         deeper values are treated as unknown"
+                    ),
+                ));
+            }
+            return Node::new(Value::Templated, self.span(node));
+        }
+        self.depth += 1;
+        let converted = self.content_within_limit(node, wrapper);
+        self.depth -= 1;
+        converted
+    }
+
+    fn content_within_limit(&mut self, node: TsNode<'_>, wrapper: Option<TsNode<'_>>) -> Node {
         let span = self.span(node);
         match node.kind() {
             "block_mapping" | "flow_mapping" => self.mapping(node),

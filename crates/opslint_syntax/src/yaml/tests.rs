@@ -164,3 +164,58 @@ fn helm_branch_duplicates_are_templated() {
             .is_templated()
     );
 }
+
+#[test]
+fn deep_nesting_is_bounded() {
+    let depth = 5_000;
+    let text = format!("a: {}1{}\n", "[".repeat(depth), "]".repeat(depth));
+    let file = parse(&text, false);
+    assert!(
+        file.errors
+            .iter()
+            .any(|e| e.message.contains("deeper than")),
+        "{:?}",
+        file.errors
+    );
+}
+
+#[test]
+fn deep_block_nesting_is_reported_not_parsed() {
+    // Deep enough to abort tree-sitter-yaml's scanner if it were parsed.
+    let mut text = String::new();
+    for level in 0..1_000 {
+        text.push_str(&" ".repeat(level));
+        text.push_str("k:\n");
+    }
+    text.push_str("---\nnext: 1\n");
+    let file = parse(&text, false);
+    assert_eq!(file.errors.len(), 1);
+    assert!(
+        file.errors[0].message.contains("indentation levels"),
+        "{:?}",
+        file.errors
+    );
+    assert_eq!(file.documents.len(), 1);
+}
+
+#[test]
+fn deep_compact_sequences_are_reported_not_parsed() {
+    let text = format!("{}x\n", "- ".repeat(400));
+    let file = parse(&text, false);
+    assert_eq!(file.errors.len(), 1);
+}
+
+#[test]
+fn block_nesting_below_the_limit_parses() {
+    let mut text = String::new();
+    for level in 0..150 {
+        text.push_str(&" ".repeat(level));
+        text.push_str("k:\n");
+    }
+    let file = parse(&text, false);
+    assert!(
+        file.errors
+            .iter()
+            .all(|e| !e.message.contains("indentation levels"))
+    );
+}
