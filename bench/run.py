@@ -1,0 +1,212 @@
+#!/usr/bin/env python3
+"""Benchmark opslint against a parse-only pass, checkov and semgrep.
+
+Runs everything side by side in one run on the same machine and writes
+`docs/benchmarks.md` with medians, peak memory, files per second and the
+ratios. Absolute times on a shared machine are noise; the ratios are the
+result.
+
+Usage: bench/run.py [--sizes 5000,10000,20000] [--runs 5] [--no-peers]
+"""
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+WORK = Path(os.environ.get("OPSLINT_BENCH_DIR", "/tmp/opslint-bench"))
+OPSLINT = REPO / "target/release/opslint"
+PARSE_ONLY = REPO / "target/release/examples/parse_only"
+
+
+def measure(command, cwd=None):
+    """Run `command` once; return (seconds, peak resident MiB, exit code)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    # ru_maxrss is in KiB on Linux.
+    return elapsed, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
+
+
+def median_of(command, runs, cwd=None):
+    times, peaks = [], []
+    for _ in range(runs):
+        seconds, peak, code = measure(command, cwd)
+        if code not in (0, 1):
+            sys.exit(f"error: {' '.join(map(str, command))} exited with {code}")
+        times.append(seconds)
+        peaks.append(peak)
+    return statistics.median(times), max(peaks)
+
+
+def count_parsed(path):
+    output = subprocess.run([PARSE_ONLY, path], capture_output=True, text=True, check=True).stdout
+    return int(output.split()[0])
+
+
+def build():
+    subprocess.run(
+        ["cargo", "build", "--release", "--bin", "opslint", "--example", "parse_only"],
+        cwd=REPO,
+        check=True,
+    )
+
+
+def generate(size, seed):
+    target = WORK / f"synth-{size}"
+    subprocess.run(
+        [sys.executable, REPO / "bench/generate.py", target, "--files", str(size), "--seed", str(seed)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return target
+
+
+def copy_subset(source, target, suffixes, limit):
+    """Copy up to `limit` files with one of `suffixes` from `source`, keeping paths."""
+    if target.exists():
+        shutil.rmtree(target)
+    copied = 0
+    for path in sorted(source.rglob("*")):
+        if copied >= limit:
+            break
+        if path.is_file() and path.suffix in suffixes and "charts" not in path.parts:
+            destination = target / path.relative_to(source)
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(path, destination)
+            copied += 1
+    return copied
+
+
+def machine():
+    model = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{os.cpu_count()} cores ({model}), {memory:.0f} GiB, {platform.system()} {platform.release()}"
+
+
+def tool_version(command):
+    try:
+        return subprocess.run(command, capture_output=True, text=True, timeout=120).stdout.strip().splitlines()[0]
+    except (OSError, subprocess.SubprocessError, IndexError):
+        return None
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="5000,10000,20000")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--corpus", type=Path, default=REPO.parent / "shared/corpus")
+    parser.add_argument("--peer-files", type=int, default=300, help="files in the subset given to checkov and semgrep")
+    parser.add_argument("--no-peers", action="store_true", help="skip checkov and semgrep")
+    parser.add_argument("--output", type=Path, default=REPO / "docs/benchmarks.md")
+    args = parser.parse_args()
+
+    build()
+    WORK.mkdir(parents=True, exist_ok=True)
+    sizes = [int(size) for size in args.sizes.split(",")]
+    rows = []
+    targets = []
+    for size in sizes:
+        target = generate(size, args.seed)
+        targets.append(target)
+        opslint_time, opslint_peak = median_of([OPSLINT, "check", target, "-q", "--exit-zero"], args.runs)
+        parse_time, parse_peak = median_of([PARSE_ONLY, target], args.runs)
+        parsed = count_parsed(target)
+        rows.append((f"synthetic, {size} files", size, parsed, opslint_time, opslint_peak, parse_time, parse_peak))
+        print(f"{size}: opslint {opslint_time:.3f}s, parse-only {parse_time:.3f}s", file=sys.stderr)
+    if args.corpus.is_dir():
+        opslint_time, opslint_peak = median_of([OPSLINT, "check", args.corpus, "-q", "--exit-zero"], args.runs)
+        parse_time, parse_peak = median_of([PARSE_ONLY, args.corpus], args.runs)
+        total = sum(1 for p in args.corpus.rglob("*") if p.is_file())
+        rows.append(("shared corpus", total, count_parsed(args.corpus), opslint_time, opslint_peak, parse_time, parse_peak))
+
+    peers = []
+    if not args.no_peers:
+        source = targets[0]
+        iac = WORK / "iac-subset"
+        copied = copy_subset(source, iac, {".tf", ".yaml", ".yml", ".json"}, args.peer_files)
+        opslint_time, _ = median_of([OPSLINT, "check", iac, "-q", "--exit-zero"], args.runs)
+        if shutil.which("checkov"):
+            checkov_time, checkov_peak, _ = measure(
+                ["checkov", "-d", iac, "--quiet", "--compact", "-o", "json", "--skip-download",
+                 "--framework", "terraform", "cloudformation", "kubernetes"]
+            )
+            peers.append(("checkov", tool_version(["checkov", "--version"]), copied, checkov_time, checkov_peak, opslint_time))
+        code = WORK / "semgrep-subset"
+        copied = copy_subset(source, code, {".tf", ".yaml", ".yml", ".py"}, args.peer_files)
+        opslint_code_time, _ = median_of([OPSLINT, "check", code, "-q", "--exit-zero"], args.runs)
+        if shutil.which("semgrep"):
+            semgrep_time, semgrep_peak, _ = measure(
+                ["semgrep", "scan", "--config", REPO / "bench/semgrep-rules.yml", "--metrics=off",
+                 "--disable-version-check", "--quiet", "--json", "-j", str(os.cpu_count()), code]
+            )
+            peers.append(("semgrep (10 rules)", tool_version(["semgrep", "--version"]), copied, semgrep_time, semgrep_peak, opslint_code_time))
+
+    write_report(args, rows, peers)
+
+
+def write_report(args, rows, peers):
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Measured {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on {machine()} by `bench/run.py`",
+        f"(median of {args.runs} runs, seed {args.seed}). The machine is shared, so absolute times are",
+        "noise; compare the ratios, which every tool gets from the same run.",
+        "",
+        "Rerun with `python3 bench/run.py` (add `--no-peers` to skip checkov and semgrep, which are",
+        "installed with `pip install checkov semgrep`).",
+        "",
+        "## opslint against the parse-only floor",
+        "",
+        "The parse-only pass walks the same folder in parallel, reads every file opslint parses and",
+        "parses it once with its tree-sitter grammar, nothing else (`crates/opslint/examples/parse_only.rs`).",
+        "",
+        "| input | files | parsed | opslint | peak MiB | files/s | parse-only | peak MiB | opslint / parse-only |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for name, files, parsed, opslint_time, opslint_peak, parse_time, parse_peak in rows:
+        lines.append(
+            f"| {name} | {files} | {parsed} | {opslint_time:.3f} s | {opslint_peak:.0f} | "
+            f"{files / opslint_time:,.0f} | {parse_time:.3f} s | {parse_peak:.0f} | {opslint_time / parse_time:.2f} |"
+        )
+    if peers:
+        lines += [
+            "",
+            "## Peers on the same files",
+            "",
+            f"A subset of the smallest synthetic repository ({args.peer_files} files at most, IaC for checkov,",
+            "IaC and Python for semgrep with the ten rules in `bench/semgrep-rules.yml`), one run of",
+            "each peer against the median of opslint's runs.",
+            "",
+            "| peer | version | files | peer time | peer peak MiB | opslint time | peer / opslint |",
+            "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
+        ]
+        for name, version, files, peer_time, peer_peak, opslint_time in peers:
+            lines.append(
+                f"| {name} | {version or '?'} | {files} | {peer_time:.2f} s | {peer_peak:.0f} | "
+                f"{opslint_time:.3f} s | {peer_time / opslint_time:,.0f} |"
+            )
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text("\n".join(lines) + "\n")
+    print(f"wrote {args.output}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

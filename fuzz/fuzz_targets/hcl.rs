@@ -1,0 +1,13 @@
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|text: &str| {
+    let file = opslint_syntax::hcl::parse(text);
+    for error in &file.errors {
+        assert!(error.span.end <= text.len());
+    }
+    for block in &file.body.blocks {
+        assert!(block.header_span.end <= text.len());
+    }
+});
