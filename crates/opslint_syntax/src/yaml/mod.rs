@@ -149,9 +149,11 @@ fn split_documents(text: &str) -> Vec<(usize, &str)> {
     parts
 }
 
-/// The deepest stack of open indentation levels in `part`, counting each
-/// `- ` of a compact nested sequence as a level of its own. Block scalar
-/// lines count too, which overestimates and is safe.
+/// An upper bound on the indentation levels tree-sitter-yaml's scanner
+/// opens in `part`: the stack of line indentations, plus every block
+/// indicator (`- `, `? `, `: `) outside quotes and flow collections on the
+/// line, since compact forms such as `- - x` or `? : ? :` open a level per
+/// indicator. Overestimating is safe; it only means a refusal.
 fn indentation_levels(part: &str) -> usize {
     let mut stack: Vec<usize> = Vec::new();
     let mut deepest = 0;
@@ -167,15 +169,38 @@ fn indentation_levels(part: &str) -> usize {
         if stack.last() != Some(&indent) {
             stack.push(indent);
         }
-        let mut dashes = 0;
-        let mut rest = content;
-        while let Some(after) = rest.strip_prefix("- ") {
-            dashes += 1;
-            rest = after.trim_start_matches(' ');
-        }
-        deepest = deepest.max(stack.len() + dashes);
+        deepest = deepest.max(stack.len() + block_indicators(content));
     }
     deepest
+}
+
+/// Counts `- `, `? ` and `: ` indicators (also at the end of the line)
+/// outside quoted scalars and flow collections, up to a comment.
+fn block_indicators(line: &str) -> usize {
+    let bytes = line.as_bytes();
+    let mut count = 0;
+    let mut flow_depth = 0usize;
+    let mut quote: Option<u8> = None;
+    for (index, &byte) in bytes.iter().enumerate() {
+        if let Some(open) = quote {
+            if byte == open {
+                quote = None;
+            }
+            continue;
+        }
+        let followed_by_space = bytes
+            .get(index + 1)
+            .is_none_or(|next| *next == b' ' || *next == b'\t');
+        match byte {
+            b'"' | b'\'' => quote = Some(byte),
+            b'[' | b'{' => flow_depth += 1,
+            b']' | b'}' => flow_depth = flow_depth.saturating_sub(1),
+            b'#' if index == 0 || bytes[index - 1] == b' ' => break,
+            b'-' | b'?' | b':' if flow_depth == 0 && followed_by_space => count += 1,
+            _ => {}
+        }
+    }
+    count
 }
 
 /// Whether a part holds anything but blank lines, comments and markers.

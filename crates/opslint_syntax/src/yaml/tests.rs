@@ -219,3 +219,21 @@ fn block_nesting_below_the_limit_parses() {
             .all(|e| !e.message.contains("indentation levels"))
     );
 }
+
+#[test]
+fn compact_explicit_keys_are_reported_not_parsed() {
+    // Found by fuzzing: nested `? ` and `: ` indicators on one line open an
+    // indentation level each in the scanner.
+    let text = format!("{}x\n", ":  ?   ? ".repeat(120));
+    let file = parse(&text, false);
+    assert_eq!(file.errors.len(), 1);
+    assert!(file.errors[0].message.contains("indentation levels"));
+}
+
+#[test]
+fn long_flow_mapping_on_one_line_still_parses() {
+    let entries: Vec<String> = (0..300).map(|i| format!("k{i}: {i}")).collect();
+    let text = format!("m: {{{}}}\n", entries.join(", "));
+    let file = parse(&text, false);
+    assert!(file.errors.is_empty(), "{:?}", file.errors);
+}
