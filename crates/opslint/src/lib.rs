@@ -8,6 +8,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use opslint_core::config::Config;
 use opslint_core::{ArtifactKind, RuleMeta, Sink, SourceFile, Span, tool_rules};
 use opslint_lints::Rule;
 use opslint_model::{Artifact, Workspace};
@@ -28,6 +29,9 @@ pub struct Options {
     pub ignore: Vec<String>,
     /// Folder that output paths are relative to.
     pub root: PathBuf,
+    /// The project configuration: excluded paths, severities and per-path
+    /// ignores. `select` and `ignore` above already include its lists.
+    pub config: Option<Arc<Config>>,
 }
 
 /// The results of a run, sorted deterministically.
@@ -52,7 +56,12 @@ pub fn check_rule_ids(options: &Options) -> Result<(), String> {
 }
 
 pub fn run(options: &Options) -> Outcome {
-    let discovery = discover::discover(&options.paths, &options.root);
+    let mut discovery = discover::discover(&options.paths, &options.root);
+    if let Some(config) = &options.config {
+        discovery
+            .files
+            .retain(|found| !config.is_excluded(&options.root.join(&found.display_path)));
+    }
     let mut sink = Sink::new();
     let mut notices = Vec::new();
     for error in &discovery.errors {
@@ -103,6 +112,7 @@ pub fn run(options: &Options) -> Outcome {
     }
     sink.diagnostics
         .retain(|d| d.rule.principle.is_some() || !options.ignore.iter().any(|id| id == d.rule.id));
+    apply_severity_overrides(&mut sink, options);
     sink.sort();
     notices.sort();
 
@@ -115,6 +125,29 @@ pub fn run(options: &Options) -> Outcome {
         notices,
         rules: metas,
     }
+}
+
+/// Gives each finding the severity that the configuration sets for its rule.
+fn apply_severity_overrides(sink: &mut Sink, options: &Options) {
+    let Some(config) = &options.config else {
+        return;
+    };
+    for diagnostic in &mut sink.diagnostics {
+        if let Some(severity) = config
+            .settings
+            .severity
+            .iter()
+            .find(|(id, _)| id.get_ref() == diagnostic.rule.id)
+            .map(|(_, severity)| *severity)
+        {
+            diagnostic.severity = severity;
+        }
+    }
+}
+
+/// Whether `id` names a rule or one of the tool's own diagnostics.
+pub fn is_known_rule(id: &str) -> bool {
+    opslint_lints::meta(id).is_some() || tool_rules::ALL.iter().any(|meta| meta.id == id)
 }
 
 fn is_enabled(id: &str, options: &Options) -> bool {

@@ -1,10 +1,12 @@
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use opslint::{Options, Outcome};
 use opslint_core::Severity;
+use opslint_core::config::{Config, FailLevel};
 use opslint_report::{Report, TextOptions};
 
 /// Operational-excellence linter: checks code, infrastructure as code and
@@ -42,19 +44,30 @@ struct CheckArgs {
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
     /// Lowest severity that makes the exit code 1; `never` always exits 0
-    /// when the run itself succeeds.
-    #[arg(long, value_enum, default_value_t = FailOn::Warning, value_name = "LEVEL")]
-    fail_on: FailOn,
+    /// when the run itself succeeds [default: the configuration's
+    /// `fail-on`, else warning].
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    fail_on: Option<FailOn>,
     /// Exit with 0 even when findings are reported (errors of the run itself
     /// still exit with 2).
     #[arg(long)]
     exit_zero: bool,
-    /// Run only these rules (comma-separated ids).
+    /// Run only these rules (comma-separated ids); replaces the
+    /// configuration's `select`.
     #[arg(long, value_delimiter = ',', value_name = "IDS")]
     select: Vec<String>,
-    /// Skip these rules (comma-separated ids).
+    /// Skip these rules (comma-separated ids), in addition to the
+    /// configuration's `ignore`.
     #[arg(long, value_delimiter = ',', value_name = "IDS")]
     ignore: Vec<String>,
+    /// Read the configuration from FILE (`opslint.toml`, `.opslint.toml` or a
+    /// `Cargo.toml` with `[workspace.metadata.opslint]`) instead of searching
+    /// the current folder and its parents.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    config: Option<PathBuf>,
+    /// Ignore every configuration file.
+    #[arg(long)]
+    no_config: bool,
     /// Do not print notices about skipped files to standard error.
     #[arg(short, long)]
     quiet: bool,
@@ -106,11 +119,29 @@ fn check(args: CheckArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let config = match load_config(&args, &root) {
+        Ok(config) => config,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut select = args.select.clone();
+    let mut ignore = args.ignore.clone();
+    let mut fail_on = args.fail_on;
+    if let Some(config) = &config {
+        if select.is_empty() {
+            select = Config::ids(&config.settings.select);
+        }
+        ignore.extend(Config::ids(&config.settings.ignore));
+        fail_on = fail_on.or(config.settings.fail_on.map(FailOn::from));
+    }
     let options = Options {
         paths: args.paths.clone(),
-        select: args.select.clone(),
-        ignore: args.ignore.clone(),
+        select,
+        ignore,
         root: root.clone(),
+        config,
     };
     if let Err(message) = opslint::check_rule_ids(&options) {
         eprintln!("error: {message}");
@@ -151,7 +182,38 @@ fn check(args: CheckArgs) -> ExitCode {
         eprintln!("error: cannot write {target}: {error}");
         return ExitCode::from(2);
     }
-    exit_code(&outcome, args.fail_on, args.exit_zero)
+    exit_code(&outcome, fail_on.unwrap_or(FailOn::Warning), args.exit_zero)
+}
+
+/// The configuration named with `--config`, else the nearest one found from
+/// `root` upwards, with its rule ids checked.
+fn load_config(args: &CheckArgs, root: &Path) -> Result<Option<Arc<Config>>, String> {
+    if args.no_config {
+        return Ok(None);
+    }
+    let config = match &args.config {
+        Some(path) => Some(Config::load(&root.join(path))),
+        None => Config::discover(root).transpose(),
+    };
+    let Some(config) = config else {
+        return Ok(None);
+    };
+    let config = config.map_err(|error| error.to_string())?;
+    config
+        .check_rule_ids(opslint::is_known_rule)
+        .map_err(|error| error.to_string())?;
+    Ok(Some(Arc::new(config)))
+}
+
+impl From<FailLevel> for FailOn {
+    fn from(level: FailLevel) -> Self {
+        match level {
+            FailLevel::Error => Self::Error,
+            FailLevel::Warning => Self::Warning,
+            FailLevel::Note => Self::Note,
+            FailLevel::Never => Self::Never,
+        }
+    }
 }
 
 fn render(outcome: &Outcome, format: Format, color: bool, root: &std::path::Path) -> String {

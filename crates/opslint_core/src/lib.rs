@@ -3,6 +3,7 @@
 //! follow-up questions that rules produce.
 
 mod artifact;
+pub mod config;
 mod diagnostic;
 mod fingerprint;
 mod principle;
