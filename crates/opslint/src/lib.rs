@@ -9,12 +9,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use opslint_core::config::Config;
-use opslint_core::{ArtifactKind, RuleMeta, Sink, SourceFile, Span, tool_rules};
+use opslint_core::{ArtifactKind, Diagnostic, RuleMeta, Sink, SourceFile, Span, tool_rules};
 use opslint_lints::Rule;
 use opslint_model::{Artifact, Workspace};
 use opslint_syntax::classify::{self, PathClass};
 use opslint_syntax::discover::{self, FoundFile};
 use rayon::prelude::*;
+
+pub mod suppress;
 
 /// Files larger than this are skipped with a notice: generated or vendored
 /// data, not configuration a person maintains.
@@ -37,6 +39,9 @@ pub struct Options {
 /// The results of a run, sorted deterministically.
 pub struct Outcome {
     pub sink: Sink,
+    /// Findings that a suppression comment, the configuration or a baseline
+    /// hides, each with its `suppression` set.
+    pub suppressed: Vec<Diagnostic>,
     pub files: BTreeMap<String, Arc<SourceFile>>,
     pub file_count: usize,
     pub notices: Vec<String>,
@@ -116,10 +121,30 @@ pub fn run(options: &Options) -> Outcome {
     sink.sort();
     notices.sort();
 
+    let enabled: Vec<&'static str> = rules.iter().map(|rule| rule.meta().id).collect();
+    let today = suppress::today();
+    let suppressed = suppress::apply(
+        &mut sink,
+        &suppress::Context {
+            files: &files,
+            config: options.config.as_deref(),
+            root: &options.root,
+            enabled: &enabled,
+            is_known_rule: &is_known_rule,
+            report_unused: !options
+                .ignore
+                .iter()
+                .any(|id| id == tool_rules::UNUSED_SUPPRESSION.id),
+            today: &today,
+        },
+    );
+    sink.sort();
+
     let mut metas: Vec<&'static RuleMeta> = rules.iter().map(|rule| rule.meta()).collect();
     metas.extend(tool_rules::ALL);
     Outcome {
         sink,
+        suppressed,
         files,
         file_count,
         notices,

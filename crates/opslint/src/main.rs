@@ -68,6 +68,11 @@ struct CheckArgs {
     /// Ignore every configuration file.
     #[arg(long)]
     no_config: bool,
+    /// List suppressed findings in JSON output, each with its `suppression`
+    /// (kind, reason, expiry, source). SARIF always keeps them as dismissed
+    /// results and text output counts them.
+    #[arg(long)]
+    show_suppressed: bool,
     /// Do not print notices about skipped files to standard error.
     #[arg(short, long)]
     quiet: bool,
@@ -162,7 +167,7 @@ fn check(args: CheckArgs) -> ExitCode {
                 && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         }
     };
-    let rendered = render(&outcome, args.format, color, &root);
+    let rendered = render(&outcome, args.format, color, args.show_suppressed, &root);
     let written = match &args.output {
         Some(path) => {
             std::fs::write(path, rendered.as_bytes()).map_err(|e| (path.display().to_string(), e))
@@ -216,9 +221,17 @@ impl From<FailLevel> for FailOn {
     }
 }
 
-fn render(outcome: &Outcome, format: Format, color: bool, root: &std::path::Path) -> String {
+fn render(
+    outcome: &Outcome,
+    format: Format,
+    color: bool,
+    show_suppressed: bool,
+    root: &std::path::Path,
+) -> String {
     let report = Report {
         diagnostics: &outcome.sink.diagnostics,
+        suppressed: &outcome.suppressed,
+        show_suppressed,
         questions: &outcome.sink.questions,
         rules: &outcome.rules,
         files: &outcome.files,

@@ -17,6 +17,10 @@ pub use text::{TextOptions, render as render_text};
 /// Everything an emitter needs about one run.
 pub struct Report<'a> {
     pub diagnostics: &'a [Diagnostic],
+    /// Findings hidden by a suppression; SARIF keeps them as dismissed
+    /// results, text counts them, JSON lists them with `show_suppressed`.
+    pub suppressed: &'a [Diagnostic],
+    pub show_suppressed: bool,
     pub questions: &'a [Question],
     /// Every rule that ran, for SARIF's rule list.
     pub rules: &'a [&'static RuleMeta],

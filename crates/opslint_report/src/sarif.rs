@@ -25,6 +25,7 @@ pub fn render(report: &Report<'_>) -> String {
     let results: Vec<Value> = report
         .diagnostics
         .iter()
+        .chain(report.suppressed)
         .map(|d| {
             let mut result = json!({
                 "ruleId": d.rule.id,
@@ -47,6 +48,9 @@ pub fn render(report: &Report<'_>) -> String {
             });
             if let Some(index) = rule_index.get(d.rule.id) {
                 result["ruleIndex"] = json!(index);
+            }
+            if let Some(suppression) = &d.suppression {
+                result["suppressions"] = json!([suppression_object(suppression)]);
             }
             result
         })
@@ -103,6 +107,27 @@ pub fn render(report: &Report<'_>) -> String {
     let mut text = serde_json::to_string_pretty(&log).unwrap_or_default();
     text.push('\n');
     text
+}
+
+/// A SARIF `suppression`: comments in the file are `inSource`, the
+/// configuration and baselines are `external`.
+fn suppression_object(suppression: &opslint_core::Suppression) -> Value {
+    let kind = match suppression.kind {
+        opslint_core::SuppressionKind::Inline => "inSource",
+        opslint_core::SuppressionKind::Config | opslint_core::SuppressionKind::Baseline => {
+            "external"
+        }
+    };
+    let mut value = json!({
+        "kind": kind,
+        "status": "accepted",
+        "justification": suppression.reason,
+        "properties": {"source": suppression.source, "opslintKind": suppression.kind.as_str()},
+    });
+    if let Some(until) = &suppression.until {
+        value["properties"]["until"] = json!(until);
+    }
+    value
 }
 
 fn rule_descriptor(rule: &opslint_core::RuleMeta) -> Value {

@@ -29,6 +29,8 @@ pub fn run(paths: &[PathBuf], select: &[&str]) -> Outcome {
 pub fn report<'a>(outcome: &'a Outcome, root: &'a Path) -> Report<'a> {
     Report {
         diagnostics: &outcome.sink.diagnostics,
+        suppressed: &outcome.suppressed,
+        show_suppressed: false,
         questions: &outcome.sink.questions,
         rules: &outcome.rules,
         files: &outcome.files,
