@@ -16,6 +16,7 @@ use opslint_syntax::classify::{self, PathClass};
 use opslint_syntax::discover::{self, FoundFile};
 use rayon::prelude::*;
 
+pub mod baseline;
 pub mod suppress;
 
 /// Files larger than this are skipped with a notice: generated or vendored

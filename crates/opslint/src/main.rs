@@ -25,6 +25,9 @@ enum Command {
     Check(CheckArgs),
     /// List the rules with their principle, severity and summary.
     Rules,
+    /// Record the current findings in a baseline file, so that
+    /// `check --baseline FILE` reports only new ones.
+    Baseline(BaselineArgs),
     /// Print the documentation of one rule.
     Explain {
         /// Rule id, for example `k8s-missing-readiness-probe`.
@@ -32,26 +35,12 @@ enum Command {
     },
 }
 
+/// Arguments shared by every command that runs the rules.
 #[derive(clap::Args)]
-struct CheckArgs {
+struct RunArgs {
     /// Files or folders to check; folders are walked honouring .gitignore.
     #[arg(default_value = ".")]
     paths: Vec<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    format: Format,
-    /// Write the output to FILE instead of standard output.
-    #[arg(short, long, value_name = "FILE")]
-    output: Option<PathBuf>,
-    /// Lowest severity that makes the exit code 1; `never` always exits 0
-    /// when the run itself succeeds [default: the configuration's
-    /// `fail-on`, else warning].
-    #[arg(long, value_enum, value_name = "LEVEL")]
-    fail_on: Option<FailOn>,
-    /// Exit with 0 even when findings are reported (errors of the run itself
-    /// still exit with 2).
-    #[arg(long)]
-    exit_zero: bool,
     /// Run only these rules (comma-separated ids); replaces the
     /// configuration's `select`.
     #[arg(long, value_delimiter = ',', value_name = "IDS")]
@@ -68,18 +57,57 @@ struct CheckArgs {
     /// Ignore every configuration file.
     #[arg(long)]
     no_config: bool,
+    /// Do not print notices about skipped files to standard error.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+#[derive(clap::Args)]
+struct CheckArgs {
+    #[command(flatten)]
+    run: RunArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Write the output to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Lowest severity that makes the exit code 1; `never` always exits 0
+    /// when the run itself succeeds [default: the configuration's
+    /// `fail-on`, else warning].
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    fail_on: Option<FailOn>,
+    /// Exit with 0 even when findings are reported (errors of the run itself
+    /// still exit with 2).
+    #[arg(long)]
+    exit_zero: bool,
+    /// Report only findings whose fingerprint is not in FILE, a baseline
+    /// written by `opslint baseline`.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
     /// List suppressed findings in JSON output, each with its `suppression`
     /// (kind, reason, expiry, source). SARIF always keeps them as dismissed
     /// results and text output counts them.
     #[arg(long)]
     show_suppressed: bool,
-    /// Do not print notices about skipped files to standard error.
-    #[arg(short, long)]
-    quiet: bool,
     /// When to colour text output: `auto` colours only a terminal and
     /// honours NO_COLOR.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     color: Color,
+}
+
+#[derive(clap::Args)]
+struct BaselineArgs {
+    #[command(flatten)]
+    run: RunArgs,
+    /// File to write the baseline to.
+    #[arg(
+        short,
+        long,
+        value_name = "FILE",
+        default_value = "opslint-baseline.json"
+    )]
+    output: PathBuf,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -108,6 +136,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Check(args) => check(args),
+        Command::Baseline(args) => write_baseline(args),
         Command::Rules => {
             print_rules();
             ExitCode::SUCCESS
@@ -117,47 +146,36 @@ fn main() -> ExitCode {
 }
 
 fn check(args: CheckArgs) -> ExitCode {
-    let root = match std::env::current_dir() {
-        Ok(dir) => dir,
-        Err(error) => {
-            eprintln!("error: cannot read the current folder: {error}");
-            return ExitCode::from(2);
-        }
-    };
-    let config = match load_config(&args, &root) {
-        Ok(config) => config,
+    let (options, config_fail_on) = match prepare(&args.run) {
+        Ok(prepared) => prepared,
         Err(message) => {
             eprintln!("error: {message}");
             return ExitCode::from(2);
         }
     };
-    let mut select = args.select.clone();
-    let mut ignore = args.ignore.clone();
-    let mut fail_on = args.fail_on;
-    if let Some(config) = &config {
-        if select.is_empty() {
-            select = Config::ids(&config.settings.select);
-        }
-        ignore.extend(Config::ids(&config.settings.ignore));
-        fail_on = fail_on.or(config.settings.fail_on.map(FailOn::from));
-    }
-    let options = Options {
-        paths: args.paths.clone(),
-        select,
-        ignore,
-        root: root.clone(),
-        config,
+    let fail_on = args.fail_on.or(config_fail_on).unwrap_or(FailOn::Warning);
+    let baseline = match &args.baseline {
+        Some(path) => match opslint::baseline::load(path) {
+            Ok(baseline) => Some((baseline, path.display().to_string())),
+            Err(message) => {
+                eprintln!("error: {message}");
+                return ExitCode::from(2);
+            }
+        },
+        None => None,
     };
-    if let Err(message) = opslint::check_rule_ids(&options) {
-        eprintln!("error: {message}");
-        return ExitCode::from(2);
-    }
-    let outcome = opslint::run(&options);
-    if !args.quiet {
-        for notice in &outcome.notices {
-            eprintln!("note: {notice}");
+    let root = options.root.clone();
+    let mut outcome = opslint::run(&options);
+    if let Some((baseline, source)) = &baseline {
+        let stale = opslint::baseline::apply(&mut outcome, baseline, source);
+        if stale > 0 && !args.run.quiet {
+            eprintln!(
+                "note: {stale} baseline {} matched no finding; `opslint baseline -o {source}` rewrites the file",
+                if stale == 1 { "entry" } else { "entries" }
+            );
         }
     }
+    print_notices(&outcome, args.run.quiet);
     let color = match args.color {
         Color::Always => true,
         Color::Never => false,
@@ -187,12 +205,86 @@ fn check(args: CheckArgs) -> ExitCode {
         eprintln!("error: cannot write {target}: {error}");
         return ExitCode::from(2);
     }
-    exit_code(&outcome, fail_on.unwrap_or(FailOn::Warning), args.exit_zero)
+    exit_code(&outcome, fail_on, args.exit_zero)
+}
+
+fn write_baseline(args: BaselineArgs) -> ExitCode {
+    let (options, _) = match prepare(&args.run) {
+        Ok(prepared) => prepared,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let outcome = opslint::run(&options);
+    print_notices(&outcome, args.run.quiet);
+    let baseline = opslint::baseline::from_outcome(&outcome);
+    if let Err(error) = std::fs::write(&args.output, opslint::baseline::to_json(&baseline)) {
+        eprintln!("error: cannot write {}: {error}", args.output.display());
+        return ExitCode::from(2);
+    }
+    if !args.run.quiet {
+        eprintln!(
+            "Recorded {} {} in {}.",
+            baseline.findings.len(),
+            if baseline.findings.len() == 1 {
+                "finding"
+            } else {
+                "findings"
+            },
+            args.output.display()
+        );
+    }
+    let run_failed = outcome
+        .sink
+        .diagnostics
+        .iter()
+        .any(|d| matches!(d.rule.id, "io-error" | "internal-error"));
+    if run_failed {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn print_notices(outcome: &Outcome, quiet: bool) {
+    if !quiet {
+        for notice in &outcome.notices {
+            eprintln!("note: {notice}");
+        }
+    }
+}
+
+/// Builds the run options from the arguments and the configuration file;
+/// returns them with the configuration's `fail-on`.
+fn prepare(args: &RunArgs) -> Result<(Options, Option<FailOn>), String> {
+    let root = std::env::current_dir()
+        .map_err(|error| format!("cannot read the current folder: {error}"))?;
+    let config = load_config(args, &root)?;
+    let mut select = args.select.clone();
+    let mut ignore = args.ignore.clone();
+    let mut fail_on = None;
+    if let Some(config) = &config {
+        if select.is_empty() {
+            select = Config::ids(&config.settings.select);
+        }
+        ignore.extend(Config::ids(&config.settings.ignore));
+        fail_on = config.settings.fail_on.map(FailOn::from);
+    }
+    let options = Options {
+        paths: args.paths.clone(),
+        select,
+        ignore,
+        root,
+        config,
+    };
+    opslint::check_rule_ids(&options)?;
+    Ok((options, fail_on))
 }
 
 /// The configuration named with `--config`, else the nearest one found from
 /// `root` upwards, with its rule ids checked.
-fn load_config(args: &CheckArgs, root: &Path) -> Result<Option<Arc<Config>>, String> {
+fn load_config(args: &RunArgs, root: &Path) -> Result<Option<Arc<Config>>, String> {
     if args.no_config {
         return Ok(None);
     }
