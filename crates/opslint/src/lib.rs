@@ -35,7 +35,18 @@ pub struct Options {
     /// The project configuration: excluded paths, severities and per-path
     /// ignores. `select` and `ignore` above already include its lists.
     pub config: Option<Arc<Config>>,
+    /// Display paths of the files changed since a git reference
+    /// (`--changed-since`). Every file is still analysed, so rules see the
+    /// whole repository, but only findings and questions in these files are
+    /// kept, except those of [`WORKSPACE_RULES`] and those about paths that
+    /// are not an analysed file (unreadable folders, for example).
+    pub changed: Option<std::collections::BTreeSet<String>>,
 }
+
+/// Rules whose findings depend on several files, so a change in one file can
+/// create a finding in another. `--changed-since` keeps all their findings.
+/// Every rule so far reports its finding in the file that causes it.
+pub const WORKSPACE_RULES: &[&str] = &[];
 
 /// The results of a run, sorted deterministically.
 pub struct Outcome {
@@ -124,7 +135,7 @@ pub fn run(options: &Options) -> Outcome {
 
     let enabled: Vec<&'static str> = rules.iter().map(|rule| rule.meta().id).collect();
     let today = suppress::today();
-    let suppressed = suppress::apply(
+    let mut suppressed = suppress::apply(
         &mut sink,
         &suppress::Context {
             files: &files,
@@ -140,6 +151,14 @@ pub fn run(options: &Options) -> Outcome {
         },
     );
     sink.sort();
+    if let Some(changed) = &options.changed {
+        let keep = |path: &str, rule: &str| {
+            changed.contains(path) || !files.contains_key(path) || WORKSPACE_RULES.contains(&rule)
+        };
+        sink.diagnostics.retain(|d| keep(&d.path, d.rule.id));
+        sink.questions.retain(|q| keep(&q.path, q.rule.id));
+        suppressed.retain(|d| keep(&d.path, d.rule.id));
+    }
 
     let mut metas: Vec<&'static RuleMeta> = rules.iter().map(|rule| rule.meta()).collect();
     metas.extend(tool_rules::ALL);
@@ -169,6 +188,42 @@ fn apply_severity_overrides(sink: &mut Sink, options: &Options) {
             diagnostic.severity = severity;
         }
     }
+}
+
+/// Lists the files changed since the git reference `reference`, committed or
+/// not, plus untracked files that are not ignored. Paths are relative to
+/// `root`, which must be inside the git work tree, as output shows them.
+pub fn changed_files(
+    root: &Path,
+    reference: &str,
+) -> Result<std::collections::BTreeSet<String>, String> {
+    let mut changed = std::collections::BTreeSet::new();
+    let commands: [&[&str]; 2] = [
+        &["diff", "--name-only", "--relative", "-z", reference, "--"],
+        &["ls-files", "--others", "--exclude-standard", "-z"],
+    ];
+    for args in commands {
+        let output = std::process::Command::new("git")
+            .args(args)
+            .current_dir(root)
+            .output()
+            .map_err(|error| format!("cannot run `git`: {error}"))?;
+        if !output.status.success() {
+            return Err(format!(
+                "`git {}` failed: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&output.stderr).trim()
+            ));
+        }
+        changed.extend(
+            output
+                .stdout
+                .split(|byte| *byte == 0)
+                .filter(|name| !name.is_empty())
+                .map(|name| String::from_utf8_lossy(name).into_owned()),
+        );
+    }
+    Ok(changed)
 }
 
 /// Whether `id` names a rule or one of the tool's own diagnostics.

@@ -57,6 +57,11 @@ struct RunArgs {
     /// Ignore every configuration file.
     #[arg(long)]
     no_config: bool,
+    /// Report only findings in files changed since the git reference REF
+    /// (committed, staged, unstaged or untracked). All files are still
+    /// analysed, so rules that read several files see the whole repository.
+    #[arg(long, value_name = "REF")]
+    changed_since: Option<String>,
     /// Do not print notices about skipped files to standard error.
     #[arg(short, long)]
     quiet: bool,
@@ -271,12 +276,20 @@ fn prepare(args: &RunArgs) -> Result<(Options, Option<FailOn>), String> {
         ignore.extend(Config::ids(&config.settings.ignore));
         fail_on = config.settings.fail_on.map(FailOn::from);
     }
+    let changed = match &args.changed_since {
+        Some(reference) => Some(
+            opslint::changed_files(&root, reference)
+                .map_err(|message| format!("--changed-since {reference}: {message}"))?,
+        ),
+        None => None,
+    };
     let options = Options {
         paths: args.paths.clone(),
         select,
         ignore,
         root,
         config,
+        changed,
     };
     opslint::check_rule_ids(&options)?;
     Ok((options, fail_on))

@@ -23,6 +23,7 @@ pub fn run(paths: &[PathBuf], select: &[&str]) -> Outcome {
         ignore: Vec::new(),
         root,
         config: None,
+        changed: None,
     })
 }
 
