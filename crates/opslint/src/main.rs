@@ -14,7 +14,7 @@ use opslint_report::{Report, TextOptions};
 /// Excellence pillar.
 #[derive(Parser)]
 #[command(name = "opslint", version, about, long_about = None)]
-struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
     command: Command,
 }
@@ -38,8 +38,9 @@ enum Command {
 /// Arguments shared by every command that runs the rules.
 #[derive(clap::Args)]
 struct RunArgs {
-    /// Files or folders to check; folders are walked honouring .gitignore.
-    #[arg(default_value = ".")]
+    /// Files or folders to check; folders are walked honouring .gitignore
+    /// [default: the current folder, or the workspace root for `cargo
+    /// opslint`].
     paths: Vec<PathBuf>,
     /// Run only these rules (comma-separated ids); replaces the
     /// configuration's `select`.
@@ -138,7 +139,11 @@ enum Color {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    run(Cli::parse())
+}
+
+/// Runs a parsed command line; `cargo-opslint` calls it too.
+pub(crate) fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Check(args) => check(args),
         Command::Baseline(args) => write_baseline(args),
@@ -252,6 +257,33 @@ fn write_baseline(args: BaselineArgs) -> ExitCode {
     }
 }
 
+impl Cli {
+    /// Makes every relative path argument absolute against `dir`, so the
+    /// command can run from another folder.
+    #[allow(dead_code, reason = "only `cargo-opslint` changes folder")]
+    pub(crate) fn make_paths_absolute(&mut self, dir: &Path) {
+        let absolute = |path: &mut PathBuf| {
+            if path.is_relative() {
+                *path = dir.join(&*path);
+            }
+        };
+        let run = match &mut self.command {
+            Command::Check(args) => {
+                args.output.as_mut().map(absolute);
+                args.baseline.as_mut().map(absolute);
+                &mut args.run
+            }
+            Command::Baseline(args) => {
+                absolute(&mut args.output);
+                &mut args.run
+            }
+            _ => return,
+        };
+        run.paths.iter_mut().for_each(absolute);
+        run.config.as_mut().map(absolute);
+    }
+}
+
 fn print_notices(outcome: &Outcome, quiet: bool) {
     if !quiet {
         for notice in &outcome.notices {
@@ -283,8 +315,13 @@ fn prepare(args: &RunArgs) -> Result<(Options, Option<FailOn>), String> {
         ),
         None => None,
     };
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
     let options = Options {
-        paths: args.paths.clone(),
+        paths,
         select,
         ignore,
         root,
