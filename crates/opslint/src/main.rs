@@ -118,9 +118,14 @@ struct BaselineArgs {
 
 #[derive(Clone, Copy, ValueEnum)]
 enum Format {
+    /// rustc-style diagnostics with source excerpts.
     Text,
+    /// The stable JSON contract (`version: 1`).
     Json,
+    /// SARIF 2.1.0 for GitHub code scanning and other SARIF viewers.
     Sarif,
+    /// GitHub Actions workflow commands, shown as pull-request annotations.
+    Github,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -385,6 +390,7 @@ fn render(
         Format::Text => opslint_report::render_text(&report, &TextOptions { color }),
         Format::Json => opslint_report::render_json(&report),
         Format::Sarif => opslint_report::render_sarif(&report),
+        Format::Github => opslint_report::render_github(&report),
     }
 }
 

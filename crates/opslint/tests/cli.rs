@@ -257,3 +257,51 @@ fn rules_lists_every_rule() {
         );
     }
 }
+
+#[test]
+fn github_format_writes_workflow_commands() {
+    let output = opslint()
+        .args([
+            "check",
+            "fixtures/workloads/shop/k8s/worker.yaml",
+            "--format",
+            "github",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let readiness = stdout
+        .lines()
+        .find(|line| line.contains("k8s-missing-readiness-probe"))
+        .expect("a readiness annotation");
+    assert!(
+        readiness.starts_with(
+            "::warning file=fixtures/workloads/shop/k8s/worker.yaml,line=16,endLine=16,col=17,endColumn=23,title=opslint k8s-missing-readiness-probe::"
+        ),
+        "{readiness}"
+    );
+    assert!(
+        stdout.lines().all(|line| line.starts_with("::")),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn action_uses_existing_check_flags() {
+    let action = std::fs::read_to_string(repo_root().join("action.yml")).unwrap();
+    let help = opslint().args(["check", "--help"]).output().unwrap();
+    let help = String::from_utf8(help.stdout).unwrap();
+    let flags: Vec<&str> = action
+        .split_whitespace()
+        .filter(|word| word.starts_with("--") && word.len() > 2)
+        .filter(|word| !["--locked", "--quiet", "--path", "--bin", "--root"].contains(word))
+        .collect();
+    assert!(flags.contains(&"--format"));
+    for flag in flags {
+        assert!(
+            help.contains(flag),
+            "action.yml uses `{flag}`, which `check` lacks"
+        );
+    }
+}
