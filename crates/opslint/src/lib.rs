@@ -17,6 +17,7 @@ use opslint_syntax::discover::{self, FoundFile};
 use rayon::prelude::*;
 
 pub mod baseline;
+pub mod reference;
 pub mod suppress;
 
 /// Files larger than this are skipped with a notice: generated or vendored

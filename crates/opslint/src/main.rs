@@ -23,8 +23,9 @@ pub(crate) struct Cli {
 enum Command {
     /// Check files and folders and report findings and open questions.
     Check(CheckArgs),
-    /// List the rules with their principle, severity and summary.
-    Rules,
+    /// List the rules with their principle, severity, artifact kinds and
+    /// summary.
+    Rules(RulesArgs),
     /// Record the current findings in a baseline file, so that
     /// `check --baseline FILE` reports only new ones.
     Baseline(BaselineArgs),
@@ -103,6 +104,23 @@ struct CheckArgs {
 }
 
 #[derive(clap::Args)]
+struct RulesArgs {
+    /// List only the rules of this design principle.
+    #[arg(long, value_name = "PRINCIPLE", value_parser = principle_slugs())]
+    principle: Option<String>,
+    /// List only the rules that check this artifact kind, for example
+    /// `kubernetes` or `terraform`.
+    #[arg(long, value_name = "KIND")]
+    artifact: Option<String>,
+}
+
+fn principle_slugs() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(
+        opslint_core::Principle::ALL.map(|principle| principle.slug()),
+    )
+}
+
+#[derive(clap::Args)]
 struct BaselineArgs {
     #[command(flatten)]
     run: RunArgs,
@@ -152,10 +170,7 @@ pub(crate) fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Check(args) => check(args),
         Command::Baseline(args) => write_baseline(args),
-        Command::Rules => {
-            print_rules();
-            ExitCode::SUCCESS
-        }
+        Command::Rules(args) => print_rules(&args),
         Command::Explain { id } => explain(&id),
     }
 }
@@ -426,23 +441,76 @@ fn exit_code(outcome: &Outcome, fail_on: FailOn, exit_zero: bool) -> ExitCode {
     }
 }
 
-fn print_rules() {
-    let rules = opslint_lints::all();
-    let width = rules.iter().map(|r| r.meta().id.len()).max().unwrap_or(0);
+fn print_rules(args: &RulesArgs) -> ExitCode {
+    let rules = opslint::reference::documented_rules();
+    if let Some(kind) = &args.artifact {
+        let mut kinds: Vec<&str> = opslint::artifact_kind_names();
+        kinds.extend(
+            rules
+                .iter()
+                .flat_map(|rule| rule.artifacts.iter().map(|kind| kind.as_str())),
+        );
+        kinds.sort_unstable();
+        kinds.dedup();
+        if !kinds.contains(&kind.as_str()) {
+            eprintln!(
+                "error: unknown artifact kind `{kind}`; expected one of: {}",
+                kinds.join(", ")
+            );
+            return ExitCode::from(2);
+        }
+    }
+    let selected: Vec<_> = rules
+        .into_iter()
+        .filter(|rule| {
+            args.principle
+                .as_deref()
+                .is_none_or(|slug| rule.principle.is_some_and(|p| p.slug() == slug))
+        })
+        .filter(|rule| {
+            args.artifact.as_deref().is_none_or(|kind| {
+                rule.artifacts.is_empty() || rule.artifacts.iter().any(|a| a.as_str() == kind)
+            })
+        })
+        .collect();
+    let artifacts = |rule: &opslint_core::RuleMeta| {
+        if rule.artifacts.is_empty() {
+            "all".to_string()
+        } else {
+            rule.artifacts
+                .iter()
+                .map(|kind| kind.as_str())
+                .collect::<Vec<_>>()
+                .join(",")
+        }
+    };
+    let id_width = selected
+        .iter()
+        .map(|r| r.id.len())
+        .max()
+        .unwrap_or(2)
+        .max(2);
+    let artifact_width = selected
+        .iter()
+        .map(|r| artifacts(r).len())
+        .max()
+        .unwrap_or(9)
+        .max(9);
     println!(
-        "{:width$}  {:24}  {:8}  SUMMARY",
-        "ID", "PRINCIPLE", "SEVERITY"
+        "{:id_width$}  {:24}  {:8}  {:artifact_width$}  SUMMARY",
+        "ID", "PRINCIPLE", "SEVERITY", "ARTIFACTS"
     );
-    for rule in rules {
-        let meta = rule.meta();
+    for rule in selected {
         println!(
-            "{:width$}  {:24}  {:8}  {}",
-            meta.id,
-            meta.principle.map_or("-", |p| p.slug()),
-            meta.severity.as_str(),
-            meta.summary
+            "{:id_width$}  {:24}  {:8}  {:artifact_width$}  {}",
+            rule.id,
+            rule.principle.map_or("-", |p| p.slug()),
+            rule.severity.as_str(),
+            artifacts(rule),
+            rule.summary
         );
     }
+    ExitCode::SUCCESS
 }
 
 fn explain(id: &str) -> ExitCode {

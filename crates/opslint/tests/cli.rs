@@ -305,3 +305,49 @@ fn action_uses_existing_check_flags() {
         );
     }
 }
+
+#[test]
+fn rules_filter_by_principle_and_artifact() {
+    let output = opslint()
+        .args([
+            "rules",
+            "--principle",
+            "observability",
+            "--artifact",
+            "terraform",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let ids: Vec<&str> = stdout
+        .lines()
+        .skip(1)
+        .filter_map(|line| line.split_whitespace().next())
+        .collect();
+    assert_eq!(ids, ["lambda-tracing-disabled", "log-retention-unset"]);
+    assert!(stdout.starts_with("ID "));
+    assert!(stdout.lines().next().unwrap().contains("ARTIFACTS"));
+
+    let output = opslint()
+        .args(["rules", "--artifact", "github-workflow"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(stdout.contains("deploy-job-without-environment"));
+    assert!(!stdout.contains("k8s-missing-liveness-probe"));
+}
+
+#[test]
+fn rules_reject_unknown_filters() {
+    let output = opslint()
+        .args(["rules", "--artifact", "cobol"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("unknown artifact kind `cobol`"));
+    opslint()
+        .args(["rules", "--principle", "speed"])
+        .assert()
+        .code(2);
+}
