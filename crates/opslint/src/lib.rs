@@ -17,6 +17,7 @@ use opslint_syntax::discover::{self, FoundFile};
 use rayon::prelude::*;
 
 pub mod baseline;
+pub mod progress;
 pub mod reference;
 pub mod suppress;
 
@@ -42,6 +43,8 @@ pub struct Options {
     /// kept, except those of [`WORKSPACE_RULES`] and those about paths that
     /// are not an analysed file (unreadable folders, for example).
     pub changed: Option<std::collections::BTreeSet<String>>,
+    /// Progress bar for the file and rule phases; `None` draws nothing.
+    pub progress: Option<progress::Progress>,
 }
 
 /// Rules whose findings depend on several files, so a change in one file can
@@ -98,10 +101,19 @@ pub fn run(options: &Options) -> Outcome {
         );
     }
 
+    if let Some(progress) = &options.progress {
+        progress.start("files", discovery.files.len());
+    }
     let processed: Vec<Processed> = discovery
         .files
         .par_iter()
-        .filter_map(process_file)
+        .filter_map(|found| {
+            let processed = process_file(found);
+            if let Some(progress) = &options.progress {
+                progress.advance();
+            }
+            processed
+        })
         .collect();
 
     let mut artifacts = Vec::new();
@@ -121,10 +133,22 @@ pub fn run(options: &Options) -> Outcome {
         .into_iter()
         .filter(|rule| is_enabled(rule.meta().id, options))
         .collect();
+    if let Some(progress) = &options.progress {
+        progress.start("rules", rules.len());
+    }
     let sinks: Vec<Sink> = rules
         .par_iter()
-        .map(|rule| run_rule(*rule, &workspace))
+        .map(|rule| {
+            let sink = run_rule(*rule, &workspace);
+            if let Some(progress) = &options.progress {
+                progress.advance();
+            }
+            sink
+        })
         .collect();
+    if let Some(progress) = &options.progress {
+        progress.finish();
+    }
     for rule_sink in sinks {
         sink.extend(rule_sink);
     }

@@ -64,9 +64,15 @@ struct RunArgs {
     /// analysed, so rules that read several files see the whole repository.
     #[arg(long, value_name = "REF")]
     changed_since: Option<String>,
-    /// Do not print notices about skipped files to standard error.
+    /// Do not print notices about skipped files or the progress bar to
+    /// standard error.
     #[arg(short, long)]
     quiet: bool,
+    /// Do not show the progress bar. It appears on standard error only when
+    /// that is a terminal and the run takes longer than half a second, and
+    /// has no colours when NO_COLOR is set.
+    #[arg(long)]
+    no_progress: bool,
 }
 
 #[derive(clap::Args)]
@@ -347,9 +353,27 @@ fn prepare(args: &RunArgs) -> Result<(Options, Option<FailOn>), String> {
         root,
         config,
         changed,
+        progress: progress_bar(args),
     };
     opslint::check_rule_ids(&options)?;
     Ok((options, fail_on))
+}
+
+/// The progress bar, when standard error is a terminal and neither
+/// `--no-progress` nor `--quiet` is given.
+fn progress_bar(args: &RunArgs) -> Option<opslint::progress::Progress> {
+    if args.no_progress || args.quiet || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let delay = std::env::var("OPSLINT_PROGRESS_DELAY_MS")
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .map_or(
+            opslint::progress::DEFAULT_DELAY,
+            std::time::Duration::from_millis,
+        );
+    let color = std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty());
+    Some(opslint::progress::Progress::new(delay, color))
 }
 
 /// The configuration named with `--config`, else the nearest one found from

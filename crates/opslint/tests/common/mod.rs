@@ -24,6 +24,7 @@ pub fn run(paths: &[PathBuf], select: &[&str]) -> Outcome {
         root,
         config: None,
         changed: None,
+        progress: None,
     })
 }
 
