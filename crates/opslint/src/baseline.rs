@@ -87,7 +87,7 @@ pub fn apply(outcome: &mut Outcome, baseline: &BaselineFile, source: &str) -> us
         .map(|entry| entry.fingerprint.as_str())
         .collect();
     let mut matched = BTreeSet::new();
-    let mut kept: Vec<Diagnostic> = Vec::new();
+    let mut remaining: Vec<Diagnostic> = Vec::new();
     for mut diagnostic in std::mem::take(&mut outcome.sink.diagnostics) {
         let accepted = !matches!(diagnostic.rule.id, "io-error" | "internal-error")
             && fingerprints.contains(diagnostic.fingerprint.as_str());
@@ -101,9 +101,9 @@ pub fn apply(outcome: &mut Outcome, baseline: &BaselineFile, source: &str) -> us
             });
             outcome.suppressed.push(diagnostic);
         } else {
-            kept.push(diagnostic);
+            remaining.push(diagnostic);
         }
     }
-    outcome.sink.diagnostics = kept;
+    outcome.sink.diagnostics = remaining;
     fingerprints.len() - matched.len()
 }

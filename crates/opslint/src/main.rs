@@ -142,7 +142,7 @@ struct BaselineArgs {
 
 #[derive(Clone, Copy, ValueEnum)]
 enum Format {
-    /// rustc-style diagnostics with source excerpts.
+    /// Diagnostics in rustc style, with source excerpts.
     Text,
     /// The stable JSON contract (`version: 1`).
     Json,

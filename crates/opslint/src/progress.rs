@@ -16,7 +16,7 @@ pub const DEFAULT_DELAY: Duration = Duration::from_millis(500);
 pub struct Progress {
     bar: ProgressBar,
     delay: Duration,
-    shown: Arc<AtomicBool>,
+    drawn: Arc<AtomicBool>,
 }
 
 impl Progress {
@@ -34,7 +34,7 @@ impl Progress {
         Self {
             bar: ProgressBar::hidden().with_style(style),
             delay,
-            shown: Arc::new(AtomicBool::new(false)),
+            drawn: Arc::new(AtomicBool::new(false)),
         }
     }
 
@@ -48,9 +48,9 @@ impl Progress {
     /// Counts one finished step and draws the bar once the delay has passed.
     pub fn advance(&self) {
         self.bar.inc(1);
-        if !self.shown.load(Ordering::Relaxed)
+        if !self.drawn.load(Ordering::Relaxed)
             && self.bar.elapsed() >= self.delay
-            && !self.shown.swap(true, Ordering::Relaxed)
+            && !self.drawn.swap(true, Ordering::Relaxed)
         {
             self.bar.set_draw_target(ProgressDrawTarget::stderr());
         }

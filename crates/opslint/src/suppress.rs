@@ -193,7 +193,7 @@ pub fn apply(sink: &mut Sink, context: &Context<'_>) -> Vec<Diagnostic> {
         }
     }
 
-    let mut kept = Vec::with_capacity(sink.diagnostics.len());
+    let mut reported = Vec::with_capacity(sink.diagnostics.len());
     let mut suppressed = Vec::new();
     for mut diagnostic in std::mem::take(&mut sink.diagnostics) {
         let inline = by_file.get_mut(diagnostic.path.as_str()).and_then(|list| {
@@ -205,10 +205,10 @@ pub fn apply(sink: &mut Sink, context: &Context<'_>) -> Vec<Diagnostic> {
                 diagnostic.suppression = Some(suppression);
                 suppressed.push(diagnostic);
             }
-            None => kept.push(diagnostic),
+            None => reported.push(diagnostic),
         }
     }
-    sink.diagnostics = kept;
+    sink.diagnostics = reported;
 
     if context.report_unused {
         for (path, list) in &by_file {
