@@ -158,7 +158,13 @@ pub fn run(options: &Options) -> Outcome {
     sink.sort();
     notices.sort();
 
-    let enabled: Vec<&'static str> = rules.iter().map(|rule| rule.meta().id).collect();
+    let mut enabled: Vec<&'static str> = rules.iter().map(|rule| rule.meta().id).collect();
+    enabled.extend(
+        tool_rules::ALL
+            .iter()
+            .map(|meta| meta.id)
+            .filter(|id| !options.ignore.iter().any(|ignored| ignored == id)),
+    );
     let today = suppress::today();
     let mut suppressed = suppress::apply(
         &mut sink,

@@ -199,6 +199,22 @@ pub fn apply(sink: &mut Sink, context: &Context<'_>) -> Vec<Diagnostic> {
         let inline = by_file.get_mut(diagnostic.path.as_str()).and_then(|list| {
             inline_suppression(list, &diagnostic, context.today, &diagnostic.path)
         });
+        let inline = match inline {
+            Some(InlineMatch::Suppressed(suppression)) => Some(suppression),
+            Some(InlineMatch::Expired { line, until }) => {
+                let note = if is_valid_date(&until) {
+                    format!("the suppression on line {line} expired on {until}")
+                } else {
+                    format!("the suppression on line {line} has the invalid `until` date `{until}`")
+                };
+                diagnostic.help = Some(match diagnostic.help.take() {
+                    Some(help) => format!("{help}; {note}"),
+                    None => note,
+                });
+                None
+            }
+            None => None,
+        };
         let suppression = inline.or_else(|| config_suppression(&diagnostic, context));
         match suppression {
             Some(suppression) => {
@@ -221,6 +237,17 @@ pub fn apply(sink: &mut Sink, context: &Context<'_>) -> Vec<Diagnostic> {
     suppressed
 }
 
+/// A suppression comment that names a finding's rule on its line.
+enum InlineMatch {
+    Suppressed(Suppression),
+    /// The comment's `until` date has passed or is invalid, so the finding
+    /// is reported.
+    Expired {
+        line: usize,
+        until: String,
+    },
+}
+
 /// The inline suppression for `diagnostic`, marking the matching comment as
 /// used. Tool failures (`io-error`, `internal-error`) cannot be suppressed.
 fn inline_suppression(
@@ -228,7 +255,7 @@ fn inline_suppression(
     diagnostic: &Diagnostic,
     today: &str,
     path: &str,
-) -> Option<Suppression> {
+) -> Option<InlineMatch> {
     if matches!(diagnostic.rule.id, "io-error" | "internal-error") {
         return None;
     }
@@ -249,14 +276,17 @@ fn inline_suppression(
         if let Some(until) = &directive.until
             && (!is_valid_date(until) || until.as_str() < today)
         {
-            continue;
+            return Some(InlineMatch::Expired {
+                line: directive.line,
+                until: until.clone(),
+            });
         }
-        return Some(Suppression {
+        return Some(InlineMatch::Suppressed(Suppression {
             kind: SuppressionKind::Inline,
             reason: directive.reason.clone(),
             until: directive.until.clone(),
             source: format!("{path}:{}", directive.line),
-        });
+        }));
     }
     None
 }

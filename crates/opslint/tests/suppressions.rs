@@ -219,9 +219,35 @@ fn past_expiry_returns_the_finding() {
             "",
         ),
     )]);
-    let found = reported(&json(dir.path(), &[]));
+    let json = json(dir.path(), &[]);
+    let found = reported(&json);
     let rules: Vec<&str> = found.iter().map(|(r, _, _)| r.as_str()).collect();
     assert_eq!(rules, ["mutable-image-tag"]);
+    let help = json["diagnostics"][0]["help"].as_str().unwrap();
+    assert!(
+        help.ends_with("; the suppression on line 10 expired on 2020-01-31"),
+        "{help}"
+    );
+}
+
+#[test]
+fn unused_parse_error_suppression_is_reported() {
+    let dir = project(&[(
+        "run.sh",
+        "#!/bin/sh
+# opslint: ignore[parse-error] generated
+echo hi
+",
+    )]);
+    let found = reported(&json(dir.path(), &[]));
+    assert_eq!(
+        found,
+        [(
+            "unused-suppression".to_string(),
+            2,
+            "suppression of `parse-error` matches no finding on line 3".to_string()
+        )]
+    );
 }
 
 #[test]
