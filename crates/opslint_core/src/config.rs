@@ -330,15 +330,23 @@ fn line_of(text: &str, offset: usize) -> usize {
         + 1
 }
 
-/// The key of a `key = value` line, or the name of a `[table]` header.
+/// The key of the `key = value` line at or above 1-based `line`, so an
+/// element of a multi-line array names its array, or the name of a
+/// `[table]` header.
 fn key_on_line(text: &str, line: usize) -> Option<String> {
-    let content = text.lines().nth(line.checked_sub(1)?)?.trim();
-    let key = match content.strip_prefix('[') {
-        Some(header) => header.trim_start_matches('[').split(']').next()?,
-        None => content.split('=').next()?,
-    };
-    let key = key.trim().trim_matches('"');
-    (!key.is_empty()).then(|| key.to_string())
+    let lines: Vec<&str> = text.lines().take(line).collect();
+    for content in lines.iter().rev().map(|content| content.trim()) {
+        let key = if let Some(header) = content.strip_prefix('[') {
+            header.trim_start_matches('[').split(']').next()?
+        } else if let Some((key, _)) = content.split_once('=') {
+            key
+        } else {
+            continue;
+        };
+        let key = key.trim().trim_matches('"');
+        return (!key.is_empty()).then(|| key.to_string());
+    }
+    None
 }
 
 #[cfg(test)]
@@ -410,6 +418,13 @@ id = "Ticket"
         let error = parse("[severity]\nmutable-image-tag = \"fatal\"\n").unwrap_err();
         assert_eq!(error.line, 2);
         assert_eq!(error.key.as_deref(), Some("mutable-image-tag"));
+    }
+
+    #[test]
+    fn bad_array_element_names_its_array() {
+        let error = parse("select = [\n  \"a\",\n  1,\n]\n").unwrap_err();
+        assert_eq!(error.line, 3);
+        assert_eq!(error.key.as_deref(), Some("select"));
     }
 
     #[test]
