@@ -520,21 +520,21 @@ fn print_rules(args: &RulesArgs) -> ExitCode {
         .max()
         .unwrap_or(9)
         .max(9);
-    println!(
-        "{:id_width$}  {:24}  {:8}  {:artifact_width$}  SUMMARY",
+    let mut table = format!(
+        "{:id_width$}  {:24}  {:8}  {:artifact_width$}  SUMMARY\n",
         "ID", "PRINCIPLE", "SEVERITY", "ARTIFACTS"
     );
     for rule in selected {
-        println!(
-            "{:id_width$}  {:24}  {:8}  {:artifact_width$}  {}",
+        table.push_str(&format!(
+            "{:id_width$}  {:24}  {:8}  {:artifact_width$}  {}\n",
             rule.id,
             rule.principle.map_or("-", |p| p.slug()),
             rule.severity.as_str(),
             artifacts(rule),
             rule.summary
-        );
+        ));
     }
-    ExitCode::SUCCESS
+    write_stdout(&table)
 }
 
 fn explain(id: &str) -> ExitCode {
@@ -542,16 +542,41 @@ fn explain(id: &str) -> ExitCode {
         eprintln!("error: unknown rule `{id}`; `opslint rules` lists the rule ids");
         return ExitCode::from(2);
     };
-    println!("# {}\n", meta.id);
-    println!("{}\n", meta.summary);
+    let mut page = format!("# {}\n\n{}\n\n", meta.id, meta.summary);
     if let Some(principle) = meta.principle {
-        println!("- Principle: {} ({})", principle.title(), principle.slug());
+        page.push_str(&format!(
+            "- Principle: {} ({})\n",
+            principle.title(),
+            principle.slug()
+        ));
     }
     if !meta.waf.is_empty() {
-        println!("- Well-Architected best practices: {}", meta.waf.join(", "));
+        page.push_str(&format!(
+            "- Well-Architected best practices: {}\n",
+            meta.waf.join(", ")
+        ));
     }
-    println!("- Default severity: {}", meta.severity.as_str());
-    println!();
-    print!("{}", meta.help_markdown());
-    ExitCode::SUCCESS
+    page.push_str(&format!(
+        "- Default severity: {}\n\n",
+        meta.severity.as_str()
+    ));
+    page.push_str(&meta.help_markdown());
+    write_stdout(&page)
+}
+
+/// Writes `text` to standard output. A closed pipe (`opslint rules | head`)
+/// is not an error; any other write failure exits with 2.
+fn write_stdout(text: &str) -> ExitCode {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: cannot write standard output: {error}");
+            ExitCode::from(2)
+        }
+    }
 }

@@ -351,3 +351,19 @@ fn rules_reject_unknown_filters() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn closed_stdout_is_not_an_error() {
+    for args in [&["rules"][..], &["explain", "mutable-image-tag"][..]] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_opslint"))
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let output = child.wait_with_output().unwrap();
+        assert_eq!(output.status.code(), Some(0), "{args:?}");
+        assert!(output.stderr.is_empty(), "{args:?}: {output:?}");
+    }
+}
