@@ -204,3 +204,45 @@ fn invalid_baseline_is_an_error() {
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
 }
+
+#[test]
+fn baselined_findings_carry_their_suppression() {
+    let dir = project();
+    record_baseline(dir.path());
+    let output = opslint(dir.path())
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--show-suppressed",
+            "--baseline",
+            "opslint-baseline.json",
+        ])
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let diagnostics = json["diagnostics"].as_array().unwrap();
+    assert_eq!(diagnostics.len(), 3);
+    for diagnostic in diagnostics {
+        assert_eq!(diagnostic["suppression"]["kind"], "baseline");
+        assert_eq!(diagnostic["suppression"]["source"], "opslint-baseline.json");
+    }
+    assert_eq!(json["summary"]["diagnostics"], 0);
+
+    let output = opslint(dir.path())
+        .args([
+            "check",
+            "--format",
+            "sarif",
+            "--baseline",
+            "opslint-baseline.json",
+        ])
+        .output()
+        .unwrap();
+    let sarif: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 3);
+    for result in results {
+        assert_eq!(result["suppressions"][0]["kind"], "external");
+    }
+}
