@@ -8,12 +8,18 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use opslint_core::{ArtifactKind, RuleMeta, Sink, SourceFile, Span, tool_rules};
+use opslint_core::config::Config;
+use opslint_core::{ArtifactKind, Diagnostic, RuleMeta, Sink, SourceFile, Span, tool_rules};
 use opslint_lints::Rule;
 use opslint_model::{Artifact, Workspace};
 use opslint_syntax::classify::{self, PathClass};
 use opslint_syntax::discover::{self, FoundFile};
 use rayon::prelude::*;
+
+pub mod baseline;
+pub mod progress;
+pub mod reference;
+pub mod suppress;
 
 /// Files larger than this are skipped with a notice: generated or vendored
 /// data, not configuration a person maintains.
@@ -28,11 +34,30 @@ pub struct Options {
     pub ignore: Vec<String>,
     /// Folder that output paths are relative to.
     pub root: PathBuf,
+    /// The project configuration: excluded paths, severities and per-path
+    /// ignores. `select` and `ignore` above already include its lists.
+    pub config: Option<Arc<Config>>,
+    /// Display paths of the files changed since a git reference
+    /// (`--changed-since`). Every file is still analysed, so rules see the
+    /// whole repository, but only findings and questions in these files are
+    /// kept, except those of [`WORKSPACE_RULES`] and those about paths that
+    /// are not an analysed file (unreadable folders, for example).
+    pub changed: Option<std::collections::BTreeSet<String>>,
+    /// Progress bar for the file and rule phases; `None` draws nothing.
+    pub progress: Option<progress::Progress>,
 }
+
+/// Rules whose findings depend on several files, so a change in one file can
+/// create a finding in another. `--changed-since` keeps all their findings.
+/// Every rule so far reports its finding in the file that causes it.
+pub const WORKSPACE_RULES: &[&str] = &[];
 
 /// The results of a run, sorted deterministically.
 pub struct Outcome {
     pub sink: Sink,
+    /// Findings that a suppression comment, the configuration or a baseline
+    /// hides, each with its `suppression` set.
+    pub suppressed: Vec<Diagnostic>,
     pub files: BTreeMap<String, Arc<SourceFile>>,
     pub file_count: usize,
     pub notices: Vec<String>,
@@ -52,7 +77,12 @@ pub fn check_rule_ids(options: &Options) -> Result<(), String> {
 }
 
 pub fn run(options: &Options) -> Outcome {
-    let discovery = discover::discover(&options.paths, &options.root);
+    let mut discovery = discover::discover(&options.paths, &options.root);
+    if let Some(config) = &options.config {
+        discovery
+            .files
+            .retain(|found| !config.is_excluded(&options.root.join(&found.display_path)));
+    }
     let mut sink = Sink::new();
     let mut notices = Vec::new();
     for error in &discovery.errors {
@@ -71,10 +101,19 @@ pub fn run(options: &Options) -> Outcome {
         );
     }
 
+    if let Some(progress) = &options.progress {
+        progress.start("files", discovery.files.len());
+    }
     let processed: Vec<Processed> = discovery
         .files
         .par_iter()
-        .filter_map(process_file)
+        .filter_map(|found| {
+            let processed = process_file(found);
+            if let Some(progress) = &options.progress {
+                progress.advance();
+            }
+            processed
+        })
         .collect();
 
     let mut artifacts = Vec::new();
@@ -94,27 +133,133 @@ pub fn run(options: &Options) -> Outcome {
         .into_iter()
         .filter(|rule| is_enabled(rule.meta().id, options))
         .collect();
+    if let Some(progress) = &options.progress {
+        progress.start("rules", rules.len());
+    }
     let sinks: Vec<Sink> = rules
         .par_iter()
-        .map(|rule| run_rule(*rule, &workspace))
+        .map(|rule| {
+            let sink = run_rule(*rule, &workspace);
+            if let Some(progress) = &options.progress {
+                progress.advance();
+            }
+            sink
+        })
         .collect();
+    if let Some(progress) = &options.progress {
+        progress.finish();
+    }
     for rule_sink in sinks {
         sink.extend(rule_sink);
     }
     sink.diagnostics
         .retain(|d| d.rule.principle.is_some() || !options.ignore.iter().any(|id| id == d.rule.id));
+    apply_severity_overrides(&mut sink, options);
     sink.sort();
     notices.sort();
+
+    let mut enabled: Vec<&'static str> = rules.iter().map(|rule| rule.meta().id).collect();
+    enabled.extend(
+        tool_rules::ALL
+            .iter()
+            .map(|meta| meta.id)
+            .filter(|id| !options.ignore.iter().any(|ignored| ignored == id)),
+    );
+    let today = suppress::today();
+    let mut suppressed = suppress::apply(
+        &mut sink,
+        &suppress::Context {
+            files: &files,
+            config: options.config.as_deref(),
+            root: &options.root,
+            enabled: &enabled,
+            is_known_rule: &is_known_rule,
+            report_unused: !options
+                .ignore
+                .iter()
+                .any(|id| id == tool_rules::UNUSED_SUPPRESSION.id),
+            today: &today,
+        },
+    );
+    sink.sort();
+    if let Some(changed) = &options.changed {
+        let keep = |path: &str, rule: &str| {
+            changed.contains(path) || !files.contains_key(path) || WORKSPACE_RULES.contains(&rule)
+        };
+        sink.diagnostics.retain(|d| keep(&d.path, d.rule.id));
+        sink.questions.retain(|q| keep(&q.path, q.rule.id));
+        suppressed.retain(|d| keep(&d.path, d.rule.id));
+    }
 
     let mut metas: Vec<&'static RuleMeta> = rules.iter().map(|rule| rule.meta()).collect();
     metas.extend(tool_rules::ALL);
     Outcome {
         sink,
+        suppressed,
         files,
         file_count,
         notices,
         rules: metas,
     }
+}
+
+/// Gives each finding the severity that the configuration sets for its rule.
+fn apply_severity_overrides(sink: &mut Sink, options: &Options) {
+    let Some(config) = &options.config else {
+        return;
+    };
+    for diagnostic in &mut sink.diagnostics {
+        if let Some(severity) = config
+            .settings
+            .severity
+            .iter()
+            .find(|(id, _)| id.get_ref() == diagnostic.rule.id)
+            .map(|(_, severity)| *severity)
+        {
+            diagnostic.severity = severity;
+        }
+    }
+}
+
+/// Lists the files changed since the git reference `reference`, committed or
+/// not, plus untracked files that are not ignored. Paths are relative to
+/// `root`, which must be inside the git work tree, as output shows them.
+pub fn changed_files(
+    root: &Path,
+    reference: &str,
+) -> Result<std::collections::BTreeSet<String>, String> {
+    let mut changed = std::collections::BTreeSet::new();
+    let commands: [&[&str]; 2] = [
+        &["diff", "--name-only", "--relative", "-z", reference, "--"],
+        &["ls-files", "--others", "--exclude-standard", "-z"],
+    ];
+    for args in commands {
+        let output = std::process::Command::new("git")
+            .args(args)
+            .current_dir(root)
+            .output()
+            .map_err(|error| format!("cannot run `git`: {error}"))?;
+        if !output.status.success() {
+            return Err(format!(
+                "`git {}` failed: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&output.stderr).trim()
+            ));
+        }
+        changed.extend(
+            output
+                .stdout
+                .split(|byte| *byte == 0)
+                .filter(|name| !name.is_empty())
+                .map(|name| String::from_utf8_lossy(name).into_owned()),
+        );
+    }
+    Ok(changed)
+}
+
+/// Whether `id` names a rule or one of the tool's own diagnostics.
+pub fn is_known_rule(id: &str) -> bool {
+    opslint_lints::meta(id).is_some() || tool_rules::ALL.iter().any(|meta| meta.id == id)
 }
 
 fn is_enabled(id: &str, options: &Options) -> bool {

@@ -1,10 +1,12 @@
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use opslint::{Options, Outcome};
 use opslint_core::Severity;
+use opslint_core::config::{Config, FailLevel};
 use opslint_report::{Report, TextOptions};
 
 /// Operational-excellence linter: checks code, infrastructure as code and
@@ -12,7 +14,7 @@ use opslint_report::{Report, TextOptions};
 /// Excellence pillar.
 #[derive(Parser)]
 #[command(name = "opslint", version, about, long_about = None)]
-struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
     command: Command,
 }
@@ -21,8 +23,12 @@ struct Cli {
 enum Command {
     /// Check files and folders and report findings and open questions.
     Check(CheckArgs),
-    /// List the rules with their principle, severity and summary.
-    Rules,
+    /// List the rules with their principle, severity, artifact kinds and
+    /// summary.
+    Rules(RulesArgs),
+    /// Record the current findings in a baseline file, so that
+    /// `check --baseline FILE` reports only new ones.
+    Baseline(BaselineArgs),
     /// Print the documentation of one rule.
     Explain {
         /// Rule id, for example `k8s-missing-readiness-probe`.
@@ -30,11 +36,49 @@ enum Command {
     },
 }
 
+/// Arguments shared by every command that runs the rules.
+#[derive(clap::Args)]
+struct RunArgs {
+    /// Files or folders to check; folders are walked honouring .gitignore
+    /// [default: the current folder, or the workspace root for `cargo
+    /// opslint`].
+    paths: Vec<PathBuf>,
+    /// Run only these rules (comma-separated ids); replaces the
+    /// configuration's `select`.
+    #[arg(long, value_delimiter = ',', value_name = "IDS")]
+    select: Vec<String>,
+    /// Skip these rules (comma-separated ids), in addition to the
+    /// configuration's `ignore`.
+    #[arg(long, value_delimiter = ',', value_name = "IDS")]
+    ignore: Vec<String>,
+    /// Read the configuration from FILE (`opslint.toml`, `.opslint.toml` or a
+    /// `Cargo.toml` with `[workspace.metadata.opslint]`) instead of searching
+    /// the current folder and its parents.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    config: Option<PathBuf>,
+    /// Ignore every configuration file.
+    #[arg(long)]
+    no_config: bool,
+    /// Report only findings in files changed since the git reference REF
+    /// (committed, staged, unstaged or untracked). All files are still
+    /// analysed, so rules that read several files see the whole repository.
+    #[arg(long, value_name = "REF")]
+    changed_since: Option<String>,
+    /// Do not print notices about skipped files or the progress bar to
+    /// standard error.
+    #[arg(short, long)]
+    quiet: bool,
+    /// Do not show the progress bar. It appears on standard error only when
+    /// that is a terminal and the run takes longer than half a second, and
+    /// has no colours when NO_COLOR is set.
+    #[arg(long)]
+    no_progress: bool,
+}
+
 #[derive(clap::Args)]
 struct CheckArgs {
-    /// Files or folders to check; folders are walked honouring .gitignore.
-    #[arg(default_value = ".")]
-    paths: Vec<PathBuf>,
+    #[command(flatten)]
+    run: RunArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
@@ -42,33 +86,70 @@ struct CheckArgs {
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
     /// Lowest severity that makes the exit code 1; `never` always exits 0
-    /// when the run itself succeeds.
-    #[arg(long, value_enum, default_value_t = FailOn::Warning, value_name = "LEVEL")]
-    fail_on: FailOn,
+    /// when the run itself succeeds [default: the configuration's
+    /// `fail-on`, else warning].
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    fail_on: Option<FailOn>,
     /// Exit with 0 even when findings are reported (errors of the run itself
     /// still exit with 2).
     #[arg(long)]
     exit_zero: bool,
-    /// Run only these rules (comma-separated ids).
-    #[arg(long, value_delimiter = ',', value_name = "IDS")]
-    select: Vec<String>,
-    /// Skip these rules (comma-separated ids).
-    #[arg(long, value_delimiter = ',', value_name = "IDS")]
-    ignore: Vec<String>,
-    /// Do not print notices about skipped files to standard error.
-    #[arg(short, long)]
-    quiet: bool,
+    /// Report only findings whose fingerprint is not in FILE, a baseline
+    /// written by `opslint baseline`.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// List suppressed findings in JSON output, each with its `suppression`
+    /// (kind, reason, expiry, source). SARIF always keeps them as dismissed
+    /// results and text output counts them.
+    #[arg(long)]
+    show_suppressed: bool,
     /// When to colour text output: `auto` colours only a terminal and
     /// honours NO_COLOR.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     color: Color,
 }
 
+#[derive(clap::Args)]
+struct RulesArgs {
+    /// List only the rules of this design principle.
+    #[arg(long, value_name = "PRINCIPLE", value_parser = principle_slugs())]
+    principle: Option<String>,
+    /// List only the rules that check this artifact kind, for example
+    /// `kubernetes` or `terraform`.
+    #[arg(long, value_name = "KIND")]
+    artifact: Option<String>,
+}
+
+fn principle_slugs() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(
+        opslint_core::Principle::ALL.map(|principle| principle.slug()),
+    )
+}
+
+#[derive(clap::Args)]
+struct BaselineArgs {
+    #[command(flatten)]
+    run: RunArgs,
+    /// File to write the baseline to.
+    #[arg(
+        short,
+        long,
+        value_name = "FILE",
+        default_value = "opslint-baseline.json"
+    )]
+    output: PathBuf,
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum Format {
+    /// Diagnostics in rustc style, with source excerpts.
     Text,
+    /// The stable JSON contract (`version: 1`).
     Json,
+    /// SARIF 2.1.0 for GitHub code scanning and other SARIF viewers.
     Sarif,
+    /// GitHub Actions workflow commands, shown as pull-request annotations.
+    Github,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -87,41 +168,50 @@ enum Color {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    run(Cli::parse())
+}
+
+/// Runs a parsed command line; `cargo-opslint` calls it too.
+pub(crate) fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Check(args) => check(args),
-        Command::Rules => {
-            print_rules();
-            ExitCode::SUCCESS
-        }
+        Command::Baseline(args) => write_baseline(args),
+        Command::Rules(args) => print_rules(&args),
         Command::Explain { id } => explain(&id),
     }
 }
 
 fn check(args: CheckArgs) -> ExitCode {
-    let root = match std::env::current_dir() {
-        Ok(dir) => dir,
-        Err(error) => {
-            eprintln!("error: cannot read the current folder: {error}");
+    let (options, config_fail_on) = match prepare(&args.run) {
+        Ok(prepared) => prepared,
+        Err(message) => {
+            eprintln!("error: {message}");
             return ExitCode::from(2);
         }
     };
-    let options = Options {
-        paths: args.paths.clone(),
-        select: args.select.clone(),
-        ignore: args.ignore.clone(),
-        root: root.clone(),
+    let fail_on = args.fail_on.or(config_fail_on).unwrap_or(FailOn::Warning);
+    let baseline = match &args.baseline {
+        Some(path) => match opslint::baseline::load(path) {
+            Ok(baseline) => Some((baseline, path.display().to_string())),
+            Err(message) => {
+                eprintln!("error: {message}");
+                return ExitCode::from(2);
+            }
+        },
+        None => None,
     };
-    if let Err(message) = opslint::check_rule_ids(&options) {
-        eprintln!("error: {message}");
-        return ExitCode::from(2);
-    }
-    let outcome = opslint::run(&options);
-    if !args.quiet {
-        for notice in &outcome.notices {
-            eprintln!("note: {notice}");
+    let root = options.root.clone();
+    let mut outcome = opslint::run(&options);
+    if let Some((baseline, source)) = &baseline {
+        let stale = opslint::baseline::apply(&mut outcome, baseline, source);
+        if stale > 0 && !args.run.quiet {
+            eprintln!(
+                "note: {stale} baseline {} matched no finding; `opslint baseline -o {source}` rewrites the file",
+                if stale == 1 { "entry" } else { "entries" }
+            );
         }
     }
+    print_notices(&outcome, args.run.quiet);
     let color = match args.color {
         Color::Always => true,
         Color::Never => false,
@@ -131,7 +221,7 @@ fn check(args: CheckArgs) -> ExitCode {
                 && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         }
     };
-    let rendered = render(&outcome, args.format, color, &root);
+    let rendered = render(&outcome, args.format, color, args.show_suppressed, &root);
     let written = match &args.output {
         Some(path) => {
             std::fs::write(path, rendered.as_bytes()).map_err(|e| (path.display().to_string(), e))
@@ -151,12 +241,183 @@ fn check(args: CheckArgs) -> ExitCode {
         eprintln!("error: cannot write {target}: {error}");
         return ExitCode::from(2);
     }
-    exit_code(&outcome, args.fail_on, args.exit_zero)
+    exit_code(&outcome, fail_on, args.exit_zero)
 }
 
-fn render(outcome: &Outcome, format: Format, color: bool, root: &std::path::Path) -> String {
+fn write_baseline(args: BaselineArgs) -> ExitCode {
+    let (options, _) = match prepare(&args.run) {
+        Ok(prepared) => prepared,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let outcome = opslint::run(&options);
+    print_notices(&outcome, args.run.quiet);
+    let baseline = opslint::baseline::from_outcome(&outcome);
+    if let Err(error) = std::fs::write(&args.output, opslint::baseline::to_json(&baseline)) {
+        eprintln!("error: cannot write {}: {error}", args.output.display());
+        return ExitCode::from(2);
+    }
+    if !args.run.quiet {
+        eprintln!(
+            "Recorded {} {} in {}.",
+            baseline.findings.len(),
+            if baseline.findings.len() == 1 {
+                "finding"
+            } else {
+                "findings"
+            },
+            args.output.display()
+        );
+    }
+    let run_failed = outcome
+        .sink
+        .diagnostics
+        .iter()
+        .any(|d| matches!(d.rule.id, "io-error" | "internal-error"));
+    if run_failed {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+impl Cli {
+    /// Makes every relative path argument absolute against `dir`, so the
+    /// command can run from another folder.
+    #[allow(dead_code, reason = "only `cargo-opslint` changes folder")]
+    pub(crate) fn make_paths_absolute(&mut self, dir: &Path) {
+        let absolute = |path: &mut PathBuf| {
+            if path.is_relative() {
+                *path = dir.join(&*path);
+            }
+        };
+        let run = match &mut self.command {
+            Command::Check(args) => {
+                args.output.as_mut().map(absolute);
+                args.baseline.as_mut().map(absolute);
+                &mut args.run
+            }
+            Command::Baseline(args) => {
+                absolute(&mut args.output);
+                &mut args.run
+            }
+            _ => return,
+        };
+        run.paths.iter_mut().for_each(absolute);
+        run.config.as_mut().map(absolute);
+    }
+}
+
+fn print_notices(outcome: &Outcome, quiet: bool) {
+    if !quiet {
+        for notice in &outcome.notices {
+            eprintln!("note: {notice}");
+        }
+    }
+}
+
+/// Builds the run options from the arguments and the configuration file;
+/// returns them with the configuration's `fail-on`.
+fn prepare(args: &RunArgs) -> Result<(Options, Option<FailOn>), String> {
+    let root = std::env::current_dir()
+        .map_err(|error| format!("cannot read the current folder: {error}"))?;
+    let config = load_config(args, &root)?;
+    let mut select = args.select.clone();
+    let mut ignore = args.ignore.clone();
+    let mut fail_on = None;
+    if let Some(config) = &config {
+        if select.is_empty() {
+            select = Config::ids(&config.settings.select);
+        }
+        ignore.extend(Config::ids(&config.settings.ignore));
+        fail_on = config.settings.fail_on.map(FailOn::from);
+    }
+    let changed = match &args.changed_since {
+        Some(reference) => Some(
+            opslint::changed_files(&root, reference)
+                .map_err(|message| format!("--changed-since {reference}: {message}"))?,
+        ),
+        None => None,
+    };
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let options = Options {
+        paths,
+        select,
+        ignore,
+        root,
+        config,
+        changed,
+        progress: progress_bar(args),
+    };
+    opslint::check_rule_ids(&options)?;
+    Ok((options, fail_on))
+}
+
+/// The progress bar, when standard error is a terminal and neither
+/// `--no-progress` nor `--quiet` is given.
+fn progress_bar(args: &RunArgs) -> Option<opslint::progress::Progress> {
+    if args.no_progress || args.quiet || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let delay = std::env::var("OPSLINT_PROGRESS_DELAY_MS")
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .map_or(
+            opslint::progress::DEFAULT_DELAY,
+            std::time::Duration::from_millis,
+        );
+    let color = std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty());
+    Some(opslint::progress::Progress::new(delay, color))
+}
+
+/// The configuration named with `--config`, else the nearest one found from
+/// `root` upwards, with its rule ids checked.
+fn load_config(args: &RunArgs, root: &Path) -> Result<Option<Arc<Config>>, String> {
+    if args.no_config {
+        return Ok(None);
+    }
+    let config = match &args.config {
+        Some(path) => Some(Config::load(&root.join(path))),
+        None => Config::discover(root).transpose(),
+    };
+    let Some(config) = config else {
+        return Ok(None);
+    };
+    let config = config.map_err(|error| error.to_string())?;
+    config
+        .check_rule_ids(opslint::is_known_rule)
+        .map_err(|error| error.to_string())?;
+    Ok(Some(Arc::new(config)))
+}
+
+impl From<FailLevel> for FailOn {
+    fn from(level: FailLevel) -> Self {
+        match level {
+            FailLevel::Error => Self::Error,
+            FailLevel::Warning => Self::Warning,
+            FailLevel::Note => Self::Note,
+            FailLevel::Never => Self::Never,
+        }
+    }
+}
+
+fn render(
+    outcome: &Outcome,
+    format: Format,
+    color: bool,
+    show_suppressed: bool,
+    root: &std::path::Path,
+) -> String {
     let report = Report {
         diagnostics: &outcome.sink.diagnostics,
+        suppressed: &outcome.suppressed,
+        show_suppressed,
         questions: &outcome.sink.questions,
         rules: &outcome.rules,
         files: &outcome.files,
@@ -168,6 +429,7 @@ fn render(outcome: &Outcome, format: Format, color: bool, root: &std::path::Path
         Format::Text => opslint_report::render_text(&report, &TextOptions { color }),
         Format::Json => opslint_report::render_json(&report),
         Format::Sarif => opslint_report::render_sarif(&report),
+        Format::Github => opslint_report::render_github(&report),
     }
 }
 
@@ -203,23 +465,76 @@ fn exit_code(outcome: &Outcome, fail_on: FailOn, exit_zero: bool) -> ExitCode {
     }
 }
 
-fn print_rules() {
-    let rules = opslint_lints::all();
-    let width = rules.iter().map(|r| r.meta().id.len()).max().unwrap_or(0);
-    println!(
-        "{:width$}  {:24}  {:8}  SUMMARY",
-        "ID", "PRINCIPLE", "SEVERITY"
-    );
-    for rule in rules {
-        let meta = rule.meta();
-        println!(
-            "{:width$}  {:24}  {:8}  {}",
-            meta.id,
-            meta.principle.map_or("-", |p| p.slug()),
-            meta.severity.as_str(),
-            meta.summary
+fn print_rules(args: &RulesArgs) -> ExitCode {
+    let rules = opslint::reference::documented_rules();
+    if let Some(kind) = &args.artifact {
+        let mut kinds: Vec<&str> = opslint::artifact_kind_names();
+        kinds.extend(
+            rules
+                .iter()
+                .flat_map(|rule| rule.artifacts.iter().map(|kind| kind.as_str())),
         );
+        kinds.sort_unstable();
+        kinds.dedup();
+        if !kinds.contains(&kind.as_str()) {
+            eprintln!(
+                "error: unknown artifact kind `{kind}`; expected one of: {}",
+                kinds.join(", ")
+            );
+            return ExitCode::from(2);
+        }
     }
+    let selected: Vec<_> = rules
+        .into_iter()
+        .filter(|rule| {
+            args.principle
+                .as_deref()
+                .is_none_or(|slug| rule.principle.is_some_and(|p| p.slug() == slug))
+        })
+        .filter(|rule| {
+            args.artifact.as_deref().is_none_or(|kind| {
+                rule.artifacts.is_empty() || rule.artifacts.iter().any(|a| a.as_str() == kind)
+            })
+        })
+        .collect();
+    let artifacts = |rule: &opslint_core::RuleMeta| {
+        if rule.artifacts.is_empty() {
+            "all".to_string()
+        } else {
+            rule.artifacts
+                .iter()
+                .map(|kind| kind.as_str())
+                .collect::<Vec<_>>()
+                .join(",")
+        }
+    };
+    let id_width = selected
+        .iter()
+        .map(|r| r.id.len())
+        .max()
+        .unwrap_or(2)
+        .max(2);
+    let artifact_width = selected
+        .iter()
+        .map(|r| artifacts(r).len())
+        .max()
+        .unwrap_or(9)
+        .max(9);
+    let mut table = format!(
+        "{:id_width$}  {:24}  {:8}  {:artifact_width$}  SUMMARY\n",
+        "ID", "PRINCIPLE", "SEVERITY", "ARTIFACTS"
+    );
+    for rule in selected {
+        table.push_str(&format!(
+            "{:id_width$}  {:24}  {:8}  {:artifact_width$}  {}\n",
+            rule.id,
+            rule.principle.map_or("-", |p| p.slug()),
+            rule.severity.as_str(),
+            artifacts(rule),
+            rule.summary
+        ));
+    }
+    write_stdout(&table)
 }
 
 fn explain(id: &str) -> ExitCode {
@@ -227,16 +542,41 @@ fn explain(id: &str) -> ExitCode {
         eprintln!("error: unknown rule `{id}`; `opslint rules` lists the rule ids");
         return ExitCode::from(2);
     };
-    println!("# {}\n", meta.id);
-    println!("{}\n", meta.summary);
+    let mut page = format!("# {}\n\n{}\n\n", meta.id, meta.summary);
     if let Some(principle) = meta.principle {
-        println!("- Principle: {} ({})", principle.title(), principle.slug());
+        page.push_str(&format!(
+            "- Principle: {} ({})\n",
+            principle.title(),
+            principle.slug()
+        ));
     }
     if !meta.waf.is_empty() {
-        println!("- Well-Architected best practices: {}", meta.waf.join(", "));
+        page.push_str(&format!(
+            "- Well-Architected best practices: {}\n",
+            meta.waf.join(", ")
+        ));
     }
-    println!("- Default severity: {}", meta.severity.as_str());
-    println!();
-    print!("{}", meta.help_markdown());
-    ExitCode::SUCCESS
+    page.push_str(&format!(
+        "- Default severity: {}\n\n",
+        meta.severity.as_str()
+    ));
+    page.push_str(&meta.help_markdown());
+    write_stdout(&page)
+}
+
+/// Writes `text` to standard output. A closed pipe (`opslint rules | head`)
+/// is not an error; any other write failure exits with 2.
+fn write_stdout(text: &str) -> ExitCode {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: cannot write standard output: {error}");
+            ExitCode::from(2)
+        }
+    }
 }

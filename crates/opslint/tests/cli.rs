@@ -257,3 +257,113 @@ fn rules_lists_every_rule() {
         );
     }
 }
+
+#[test]
+fn github_format_writes_workflow_commands() {
+    let output = opslint()
+        .args([
+            "check",
+            "fixtures/workloads/shop/k8s/worker.yaml",
+            "--format",
+            "github",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let readiness = stdout
+        .lines()
+        .find(|line| line.contains("k8s-missing-readiness-probe"))
+        .expect("a readiness annotation");
+    assert!(
+        readiness.starts_with(
+            "::warning file=fixtures/workloads/shop/k8s/worker.yaml,line=16,endLine=16,col=17,endColumn=23,title=opslint k8s-missing-readiness-probe::"
+        ),
+        "{readiness}"
+    );
+    assert!(
+        stdout.lines().all(|line| line.starts_with("::")),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn action_uses_existing_check_flags() {
+    let action = std::fs::read_to_string(repo_root().join("action.yml")).unwrap();
+    let help = opslint().args(["check", "--help"]).output().unwrap();
+    let help = String::from_utf8(help.stdout).unwrap();
+    let flags: Vec<&str> = action
+        .split_whitespace()
+        .filter(|word| word.starts_with("--") && word.len() > 2)
+        .filter(|word| !["--locked", "--quiet", "--path", "--bin", "--root"].contains(word))
+        .collect();
+    assert!(flags.contains(&"--format"));
+    for flag in flags {
+        assert!(
+            help.contains(flag),
+            "action.yml uses `{flag}`, which `check` lacks"
+        );
+    }
+}
+
+#[test]
+fn rules_filter_by_principle_and_artifact() {
+    let output = opslint()
+        .args([
+            "rules",
+            "--principle",
+            "observability",
+            "--artifact",
+            "terraform",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let ids: Vec<&str> = stdout
+        .lines()
+        .skip(1)
+        .filter_map(|line| line.split_whitespace().next())
+        .collect();
+    assert_eq!(ids, ["lambda-tracing-disabled", "log-retention-unset"]);
+    assert!(stdout.starts_with("ID "));
+    assert!(stdout.lines().next().unwrap().contains("ARTIFACTS"));
+
+    let output = opslint()
+        .args(["rules", "--artifact", "github-workflow"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(stdout.contains("deploy-job-without-environment"));
+    assert!(!stdout.contains("k8s-missing-liveness-probe"));
+}
+
+#[test]
+fn rules_reject_unknown_filters() {
+    let output = opslint()
+        .args(["rules", "--artifact", "cobol"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("unknown artifact kind `cobol`"));
+    opslint()
+        .args(["rules", "--principle", "speed"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn closed_stdout_is_not_an_error() {
+    for args in [&["rules"][..], &["explain", "mutable-image-tag"][..]] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_opslint"))
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let output = child.wait_with_output().unwrap();
+        assert_eq!(output.status.code(), Some(0), "{args:?}");
+        assert!(output.stderr.is_empty(), "{args:?}: {output:?}");
+    }
+}

@@ -110,3 +110,53 @@ fn sarif_results_follow_github_rules() {
     assert!(tags.contains(&"principle:anticipate-failure"));
     assert!(probe["properties"].get("security-severity").is_none());
 }
+
+#[test]
+fn suppressed_results_are_valid_sarif() {
+    let dir = std::env::temp_dir().join(format!("opslint-sarif-suppressed-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("job.yaml"),
+        "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: j\nspec:\n  template:\n    spec:\n      containers:\n        - name: j\n          # opslint: ignore[mutable-image-tag] until=2999-01-01 built per run\n          image: j:latest\n",
+    )
+    .unwrap();
+    let output = Command::cargo_bin("opslint")
+        .unwrap()
+        .current_dir(&dir)
+        .args(["check", "--format", "sarif"])
+        .output()
+        .unwrap();
+    let sarif: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let result = &sarif["runs"][0]["results"][0];
+    assert_eq!(result["suppressions"][0]["justification"], "built per run");
+    assert_eq!(
+        result["suppressions"][0]["properties"]["until"],
+        "2999-01-01"
+    );
+    assert_eq!(
+        result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "job.yaml"
+    );
+    if let Some(validator) = validator() {
+        let errors: Vec<String> = validator
+            .iter_errors(&sarif)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "SARIF is invalid: {errors:#?}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn rule_tags_stay_within_github_limits() {
+    let sarif = sarif_of("fixtures/workloads/shop");
+    for rule in sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+    {
+        let tags = rule["properties"]["tags"].as_array().unwrap();
+        assert!(tags.len() <= 20, "{} has {} tags", rule["id"], tags.len());
+        assert!(rule["help"]["text"].as_str().is_some_and(|t| !t.is_empty()));
+    }
+}

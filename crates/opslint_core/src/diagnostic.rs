@@ -35,6 +35,42 @@ pub struct Diagnostic {
     pub label: String,
     pub help: Option<String>,
     pub fingerprint: String,
+    /// Set when the finding is suppressed; emitters then report it as
+    /// dismissed or leave it out.
+    pub suppression: Option<Suppression>,
+}
+
+/// Where a suppression came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SuppressionKind {
+    /// An `opslint: ignore[...]` comment in the file.
+    Inline,
+    /// A `per-path-ignores` entry of the configuration.
+    Config,
+    /// A fingerprint recorded in a baseline file.
+    Baseline,
+}
+
+impl SuppressionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Inline => "inline",
+            Self::Config => "config",
+            Self::Baseline => "baseline",
+        }
+    }
+}
+
+/// Why a finding is not reported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suppression {
+    pub kind: SuppressionKind,
+    /// The justification the team wrote; empty when none was given.
+    pub reason: String,
+    /// Expiry date (`YYYY-MM-DD`) after which the finding returns.
+    pub until: Option<String>,
+    /// Where the suppression is written, for example `k8s/web.yaml:12`.
+    pub source: String,
 }
 
 /// A rule result that the repository cannot settle, phrased as the question a
@@ -100,6 +136,7 @@ impl Sink {
             label: label.into(),
             help: None,
             fingerprint,
+            suppression: None,
         });
         let last = self.diagnostics.len() - 1;
         &mut self.diagnostics[last]

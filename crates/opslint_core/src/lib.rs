@@ -3,6 +3,7 @@
 //! follow-up questions that rules produce.
 
 mod artifact;
+pub mod config;
 mod diagnostic;
 mod fingerprint;
 mod principle;
@@ -11,7 +12,9 @@ mod source;
 pub mod tool_rules;
 
 pub use artifact::ArtifactKind;
-pub use diagnostic::{Certainty, Diagnostic, Evidence, Question, Sink};
+pub use diagnostic::{
+    Certainty, Diagnostic, Evidence, Question, Sink, Suppression, SuppressionKind,
+};
 pub use fingerprint::fingerprint;
 pub use principle::Principle;
 pub use rule::{RuleMeta, Severity};

@@ -46,4 +46,30 @@ pub static INTERNAL_ERROR: RuleMeta = RuleMeta {
     known_limits: "None.",
 };
 
-pub static ALL: [&RuleMeta; 3] = [&PARSE_ERROR, &IO_ERROR, &INTERNAL_ERROR];
+pub static UNUSED_SUPPRESSION: RuleMeta = RuleMeta {
+    id: "unused-suppression",
+    principle: None,
+    waf: &[],
+    severity: Severity::Warning,
+    artifacts: &[],
+    summary: "suppression comment without a reason, for an unknown rule, or that suppresses nothing",
+    what_it_checks: "Every `opslint: ignore[rule-id] reason` comment: that it names known rule \
+        ids, gives a reason, has a valid `until=YYYY-MM-DD` date when it has one, and still \
+        suppresses a finding on its own line or, when the comment stands alone, on the next line.",
+    why_it_matters: "A suppression is a decision the team made about a risk. Without a reason \
+        nobody can review the decision later, and a suppression that no longer matches \
+        anything hides the next finding that appears on that line.",
+    how_to_fix: "Add the reason after the closing bracket, for example \
+        `# opslint: ignore[mutable-image-tag] image is rebuilt nightly`, correct the rule \
+        id, or delete the comment when the finding is gone.",
+    known_limits: "A suppression for a rule that is not selected in the run is not checked \
+        for use. After its `until` date a suppression stops suppressing: the \
+        finding is reported again and the comment itself is not.",
+};
+
+pub static ALL: [&RuleMeta; 4] = [
+    &PARSE_ERROR,
+    &IO_ERROR,
+    &INTERNAL_ERROR,
+    &UNUSED_SUPPRESSION,
+];

@@ -4,11 +4,17 @@ use crate::Report;
 
 /// The JSON output contract, version 1.
 pub fn render(report: &Report<'_>) -> String {
+    let shown_suppressed: &[opslint_core::Diagnostic] = if report.show_suppressed {
+        report.suppressed
+    } else {
+        &[]
+    };
     let diagnostics: Vec<Value> = report
         .diagnostics
         .iter()
+        .chain(shown_suppressed)
         .map(|d| {
-            json!({
+            let mut value = json!({
                 "rule": d.rule.id,
                 "principle": d.rule.principle.map(|p| p.slug()),
                 "waf": d.rule.waf,
@@ -23,7 +29,16 @@ pub fn render(report: &Report<'_>) -> String {
                 "message": d.message,
                 "help": d.help,
                 "fingerprint": d.fingerprint,
-            })
+            });
+            if let Some(suppression) = &d.suppression {
+                value["suppression"] = json!({
+                    "kind": suppression.kind.as_str(),
+                    "reason": suppression.reason,
+                    "until": suppression.until,
+                    "source": suppression.source,
+                });
+            }
+            value
         })
         .collect();
     let questions: Vec<Value> = report
@@ -60,6 +75,7 @@ pub fn render(report: &Report<'_>) -> String {
             "warnings": report.count(opslint_core::Severity::Warning),
             "notes": report.count(opslint_core::Severity::Note),
             "questions": report.questions.len(),
+            "suppressed": report.suppressed.len(),
             "by_rule": by_rule,
             "notices": report.notices,
         },

@@ -1,6 +1,7 @@
 //! Emitters: the same diagnostics and questions written as rustc-style text,
-//! JSON or SARIF 2.1.0.
+//! JSON, SARIF 2.1.0 or GitHub Actions workflow commands.
 
+mod github;
 mod json;
 mod sarif;
 mod text;
@@ -10,6 +11,7 @@ use std::sync::Arc;
 
 use opslint_core::{Diagnostic, Question, RuleMeta, SourceFile};
 
+pub use github::render as render_github;
 pub use json::render as render_json;
 pub use sarif::render as render_sarif;
 pub use text::{TextOptions, render as render_text};
@@ -17,6 +19,10 @@ pub use text::{TextOptions, render as render_text};
 /// Everything an emitter needs about one run.
 pub struct Report<'a> {
     pub diagnostics: &'a [Diagnostic],
+    /// Findings hidden by a suppression; SARIF keeps them as dismissed
+    /// results, text counts them, JSON lists them with `show_suppressed`.
+    pub suppressed: &'a [Diagnostic],
+    pub show_suppressed: bool,
     pub questions: &'a [Question],
     /// Every rule that ran, for SARIF's rule list.
     pub rules: &'a [&'static RuleMeta],

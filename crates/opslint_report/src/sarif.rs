@@ -6,6 +6,12 @@ use crate::Report;
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
+/// GitHub code scanning rejects a run with more results than this, and
+/// keeps at most this many tags per rule ("SARIF support for code
+/// scanning", docs.github.com, upload limits table).
+pub const MAX_RESULTS: usize = 25_000;
+const MAX_TAGS: usize = 20;
+
 /// SARIF 2.1.0 with one run. Columns are UTF-16 code units, as the log
 /// declares in `columnKind`. Paths inside the root are relative URIs against
 /// `%SRCROOT%`, as GitHub code scanning expects.
@@ -22,9 +28,12 @@ pub fn render(report: &Report<'_>) -> String {
         .map(|rule| rule_descriptor(rule))
         .collect();
 
+    let total = report.diagnostics.len() + report.suppressed.len();
     let results: Vec<Value> = report
         .diagnostics
         .iter()
+        .chain(report.suppressed)
+        .take(MAX_RESULTS)
         .map(|d| {
             let mut result = json!({
                 "ruleId": d.rule.id,
@@ -48,6 +57,9 @@ pub fn render(report: &Report<'_>) -> String {
             if let Some(index) = rule_index.get(d.rule.id) {
                 result["ruleIndex"] = json!(index);
             }
+            if let Some(suppression) = &d.suppression {
+                result["suppressions"] = json!([suppression_object(suppression)]);
+            }
             result
         })
         .collect();
@@ -67,11 +79,21 @@ pub fn render(report: &Report<'_>) -> String {
         })
         .collect();
 
-    let notifications: Vec<Value> = report
+    let mut notifications: Vec<Value> = report
         .notices
         .iter()
         .map(|notice| json!({"level": "note", "message": {"text": notice}}))
         .collect();
+    if total > MAX_RESULTS {
+        notifications.push(json!({
+            "level": "warning",
+            "message": {"text": format!(
+                "only the first {MAX_RESULTS} of {total} results are included, the most that \
+                 GitHub code scanning accepts in one run; narrow the run with --select or \
+                 paths, or use --format json for the full list"
+            )},
+        }));
+    }
 
     let root_uri = format!(
         "{}/",
@@ -105,12 +127,34 @@ pub fn render(report: &Report<'_>) -> String {
     text
 }
 
+/// A SARIF `suppression`: comments in the file are `inSource`, the
+/// configuration and baselines are `external`.
+fn suppression_object(suppression: &opslint_core::Suppression) -> Value {
+    let kind = match suppression.kind {
+        opslint_core::SuppressionKind::Inline => "inSource",
+        opslint_core::SuppressionKind::Config | opslint_core::SuppressionKind::Baseline => {
+            "external"
+        }
+    };
+    let mut value = json!({
+        "kind": kind,
+        "status": "accepted",
+        "justification": suppression.reason,
+        "properties": {"source": suppression.source, "opslintKind": suppression.kind.as_str()},
+    });
+    if let Some(until) = &suppression.until {
+        value["properties"]["until"] = json!(until);
+    }
+    value
+}
+
 fn rule_descriptor(rule: &opslint_core::RuleMeta) -> Value {
     let mut tags = Vec::new();
     if let Some(principle) = rule.principle {
         tags.push(format!("principle:{}", principle.slug()));
     }
     tags.extend(rule.waf.iter().map(|id| format!("waf:{id}")));
+    tags.truncate(MAX_TAGS);
     let help = rule.help_markdown();
     json!({
         "id": rule.id,
@@ -168,4 +212,53 @@ fn encode_path(path: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::path::{Path, PathBuf};
+
+    use opslint_core::{Sink, SourceFile, Span, tool_rules};
+
+    use super::*;
+
+    #[test]
+    fn results_are_truncated_with_a_notice() {
+        let file = SourceFile::new("a.yaml".into(), PathBuf::from("a.yaml"), "a: [\n".into());
+        let mut sink = Sink::new();
+        for index in 0..=MAX_RESULTS {
+            sink.violation(
+                &tool_rules::PARSE_ERROR,
+                &file,
+                Span::new(0, 1),
+                index.to_string(),
+                "broken",
+                "",
+            );
+        }
+        let rules = [&tool_rules::PARSE_ERROR];
+        let files = BTreeMap::new();
+        let report = Report {
+            diagnostics: &sink.diagnostics,
+            suppressed: &[],
+            show_suppressed: false,
+            questions: &[],
+            rules: &rules,
+            files: &files,
+            file_count: 1,
+            notices: &[],
+            root: Path::new("/project"),
+        };
+        let sarif: Value = serde_json::from_str(&render(&report)).unwrap();
+        let run = &sarif["runs"][0];
+        assert_eq!(run["results"].as_array().unwrap().len(), MAX_RESULTS);
+        let notice = run["invocations"][0]["toolExecutionNotifications"][0]["message"]["text"]
+            .as_str()
+            .unwrap();
+        assert!(
+            notice.starts_with("only the first 25000 of 25001 results"),
+            "{notice}"
+        );
+    }
 }

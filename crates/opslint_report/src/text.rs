@@ -93,8 +93,13 @@ fn write_plain(buffer: &mut Buffer, diagnostic: &opslint_core::Diagnostic) {
 fn summary(report: &Report<'_>) -> String {
     let total = report.diagnostics.len();
     let files = plural(report.file_count, "file", "files");
+    let suppressed = if report.suppressed.is_empty() {
+        String::new()
+    } else {
+        format!("; {} suppressed", report.suppressed.len())
+    };
     if total == 0 && report.questions.is_empty() {
-        return format!("No findings in {files}.\n");
+        return format!("No findings in {files}{suppressed}.\n");
     }
     let mut parts = Vec::new();
     for (severity, singular, plural_form) in [
@@ -124,7 +129,7 @@ fn summary(report: &Report<'_>) -> String {
             plural(report.questions.len(), "question", "questions")
         )
     };
-    format!("{findings}{questions} in {files}.\n")
+    format!("{findings}{questions} in {files}{suppressed}.\n")
 }
 
 fn plural(count: usize, singular: &str, plural: &str) -> String {

@@ -22,12 +22,17 @@ pub fn run(paths: &[PathBuf], select: &[&str]) -> Outcome {
         select: select.iter().map(|s| s.to_string()).collect(),
         ignore: Vec::new(),
         root,
+        config: None,
+        changed: None,
+        progress: None,
     })
 }
 
 pub fn report<'a>(outcome: &'a Outcome, root: &'a Path) -> Report<'a> {
     Report {
         diagnostics: &outcome.sink.diagnostics,
+        suppressed: &outcome.suppressed,
+        show_suppressed: false,
         questions: &outcome.sink.questions,
         rules: &outcome.rules,
         files: &outcome.files,

@@ -1,0 +1,424 @@
+//! The filter stage after the rules: inline `opslint: ignore[...]` comments
+//! and the configuration's per-path ignores move findings from the reported
+//! list to the suppressed list, and faulty suppressions are reported as
+//! `unused-suppression`.
+//!
+//! Comments are found in the file text that the pipeline already holds, so
+//! no file is read twice.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::{Arc, LazyLock};
+
+use opslint_core::config::Config;
+use opslint_core::{Diagnostic, Sink, SourceFile, Span, Suppression, SuppressionKind, tool_rules};
+use regex::Regex;
+
+/// `# opslint: ignore[a, b] until=2027-03-31 reason` or the same after `//`.
+static DIRECTIVE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:#|//)\s*opslint:\s*ignore\[([^\]\n]*)\]([^\n]*)").expect("the pattern compiles")
+});
+
+/// One suppression comment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Directive {
+    /// 1-based line of the comment.
+    pub line: usize,
+    /// 1-based line whose findings it suppresses.
+    pub target_line: usize,
+    pub span: Span,
+    pub rules: Vec<String>,
+    pub reason: String,
+    pub until: Option<String>,
+}
+
+/// Finds every suppression comment of a file. A comment after code on the
+/// same line applies to that line. A comment alone on its line applies to
+/// the next line that is not itself a suppression comment, so several
+/// comments can be stacked above one line.
+pub fn directives(file: &SourceFile) -> Vec<Directive> {
+    if !file.text.contains("opslint:") {
+        return Vec::new();
+    }
+    let mut found = Vec::new();
+    let mut pending_standalone: Vec<Directive> = Vec::new();
+    for line in 1..=file.line_count() {
+        let Some(start) = file.line_start(line) else {
+            break;
+        };
+        let text = file.line_text(line);
+        let Some(captures) = DIRECTIVE.captures(text) else {
+            found.extend(pending_standalone.drain(..).map(|mut standalone| {
+                standalone.target_line = line;
+                standalone
+            }));
+            continue;
+        };
+        let whole = captures.get(0).expect("group 0 always matches");
+        let rules = captures[1]
+            .split(',')
+            .map(|id| id.trim().to_string())
+            .filter(|id| !id.is_empty())
+            .collect();
+        let (until, reason) = split_reason(&captures[2]);
+        let directive = Directive {
+            line,
+            target_line: line,
+            span: Span::new(start + whole.start(), start + whole.end()),
+            rules,
+            reason,
+            until,
+        };
+        if text[..whole.start()].trim().is_empty() {
+            pending_standalone.push(directive);
+        } else {
+            found.extend(pending_standalone.drain(..).map(|mut standalone| {
+                standalone.target_line = line;
+                standalone
+            }));
+            found.push(directive);
+        }
+    }
+    // Comments at the end of the file have no line to apply to; they keep
+    // their own line and are reported as unused.
+    found.extend(pending_standalone);
+    found
+}
+
+/// Splits the text after `]` into the `until=` date and the reason.
+fn split_reason(rest: &str) -> (Option<String>, String) {
+    let mut until = None;
+    let mut words = Vec::new();
+    for word in rest.split_whitespace() {
+        match word.strip_prefix("until=") {
+            Some(date) if until.is_none() => until = Some(date.to_string()),
+            _ => words.push(word),
+        }
+    }
+    let reason = words.join(" ");
+    let reason = reason
+        .trim_start_matches(|c: char| matches!(c, ':' | '-' | '—' | '–') || c.is_whitespace())
+        .to_string();
+    (until, reason)
+}
+
+/// Today's date as `YYYY-MM-DD` in UTC.
+pub fn today() -> String {
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs());
+    let (year, month, day) = civil_from_days((seconds / 86_400) as i64);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+/// Converts days since 1970-01-01 to a proleptic Gregorian date, with Howard
+/// Hinnant's `civil_from_days` algorithm.
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let day = (day_of_year - (153 * month_index + 2) / 5 + 1) as u32;
+    let month = if month_index < 10 {
+        month_index + 3
+    } else {
+        month_index - 9
+    } as u32;
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+/// Whether `date` is a valid `YYYY-MM-DD` calendar date.
+fn is_valid_date(date: &str) -> bool {
+    let parts: Vec<&str> = date.split('-').collect();
+    let [year, month, day] = parts.as_slice() else {
+        return false;
+    };
+    if year.len() != 4 || month.len() != 2 || day.len() != 2 {
+        return false;
+    }
+    let (Ok(year), Ok(month), Ok(day)) = (
+        year.parse::<u32>(),
+        month.parse::<u32>(),
+        day.parse::<u32>(),
+    ) else {
+        return false;
+    };
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let days_in_month = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days_in_month).contains(&day)
+}
+
+/// What the filter stage needs to know about the run.
+pub struct Context<'a> {
+    pub files: &'a BTreeMap<String, Arc<SourceFile>>,
+    pub config: Option<&'a Config>,
+    pub root: &'a Path,
+    /// Ids of the rules that ran; suppressions of other rules are not
+    /// checked for use.
+    pub enabled: &'a [&'static str],
+    pub is_known_rule: &'a dyn Fn(&str) -> bool,
+    /// Whether `unused-suppression` findings are reported.
+    pub report_unused: bool,
+    /// `YYYY-MM-DD`; suppressions with an earlier `until` date have expired.
+    pub today: &'a str,
+}
+
+/// Moves suppressed findings out of `sink` and returns them, each with its
+/// [`Suppression`]; adds `unused-suppression` findings to `sink`.
+pub fn apply(sink: &mut Sink, context: &Context<'_>) -> Vec<Diagnostic> {
+    let mut by_file: BTreeMap<&str, Vec<(Directive, Vec<bool>)>> = BTreeMap::new();
+    for (path, file) in context.files {
+        let found = directives(file);
+        if !found.is_empty() {
+            by_file.insert(
+                path.as_str(),
+                found
+                    .into_iter()
+                    .map(|directive| {
+                        let used = vec![false; directive.rules.len()];
+                        (directive, used)
+                    })
+                    .collect(),
+            );
+        }
+    }
+
+    let mut reported = Vec::with_capacity(sink.diagnostics.len());
+    let mut suppressed = Vec::new();
+    for mut diagnostic in std::mem::take(&mut sink.diagnostics) {
+        let inline = by_file.get_mut(diagnostic.path.as_str()).and_then(|list| {
+            inline_suppression(list, &diagnostic, context.today, &diagnostic.path)
+        });
+        let inline = match inline {
+            Some(InlineMatch::Suppressed(suppression)) => Some(suppression),
+            Some(InlineMatch::Expired { line, until }) => {
+                let note = if is_valid_date(&until) {
+                    format!("the suppression on line {line} expired on {until}")
+                } else {
+                    format!("the suppression on line {line} has the invalid `until` date `{until}`")
+                };
+                diagnostic.help = Some(match diagnostic.help.take() {
+                    Some(help) => format!("{help}; {note}"),
+                    None => note,
+                });
+                None
+            }
+            None => None,
+        };
+        let suppression = inline.or_else(|| config_suppression(&diagnostic, context));
+        match suppression {
+            Some(suppression) => {
+                diagnostic.suppression = Some(suppression);
+                suppressed.push(diagnostic);
+            }
+            None => reported.push(diagnostic),
+        }
+    }
+    sink.diagnostics = reported;
+
+    if context.report_unused {
+        for (path, list) in &by_file {
+            let file = &context.files[*path];
+            for (directive, used) in list {
+                report_faults(sink, file, directive, used, context);
+            }
+        }
+    }
+    suppressed
+}
+
+/// A suppression comment that names a finding's rule on its line.
+enum InlineMatch {
+    Suppressed(Suppression),
+    /// The comment's `until` date has passed or is invalid, so the finding
+    /// is reported.
+    Expired {
+        line: usize,
+        until: String,
+    },
+}
+
+/// The inline suppression for `diagnostic`, marking the matching comment as
+/// used. Tool failures (`io-error`, `internal-error`) cannot be suppressed.
+fn inline_suppression(
+    list: &mut [(Directive, Vec<bool>)],
+    diagnostic: &Diagnostic,
+    today: &str,
+    path: &str,
+) -> Option<InlineMatch> {
+    if matches!(diagnostic.rule.id, "io-error" | "internal-error") {
+        return None;
+    }
+    for (directive, used) in list.iter_mut() {
+        if directive.target_line != diagnostic.start.line {
+            continue;
+        }
+        let Some(index) = directive
+            .rules
+            .iter()
+            .position(|id| id == diagnostic.rule.id)
+        else {
+            continue;
+        };
+        // An expired suppression still counts as used, so only the returned
+        // finding is reported and not an unused suppression as well.
+        used[index] = true;
+        if let Some(until) = &directive.until
+            && (!is_valid_date(until) || until.as_str() < today)
+        {
+            return Some(InlineMatch::Expired {
+                line: directive.line,
+                until: until.clone(),
+            });
+        }
+        return Some(InlineMatch::Suppressed(Suppression {
+            kind: SuppressionKind::Inline,
+            reason: directive.reason.clone(),
+            until: directive.until.clone(),
+            source: format!("{path}:{}", directive.line),
+        }));
+    }
+    None
+}
+
+fn config_suppression(diagnostic: &Diagnostic, context: &Context<'_>) -> Option<Suppression> {
+    let config = context.config?;
+    let absolute = context.root.join(&diagnostic.path);
+    let entry = config.path_ignore(&absolute, diagnostic.rule.id)?;
+    Some(Suppression {
+        kind: SuppressionKind::Config,
+        reason: format!("`per-path-ignores` entry `{}`", entry.pattern),
+        until: None,
+        source: config.path.display().to_string(),
+    })
+}
+
+/// Reports a suppression comment without a reason, with an unknown rule id
+/// or an invalid date, or with a rule id that matched no finding.
+fn report_faults(
+    sink: &mut Sink,
+    file: &SourceFile,
+    directive: &Directive,
+    used: &[bool],
+    context: &Context<'_>,
+) {
+    let rule = &tool_rules::UNUSED_SUPPRESSION;
+    let mut report = |key: String, message: String, help: &str| {
+        sink.violation(rule, file, directive.span, key, message, "suppression")
+            .help = Some(help.to_string());
+    };
+    if directive.rules.is_empty() {
+        report(
+            "ignore[]".into(),
+            "suppression names no rule id".into(),
+            "write the rule ids inside the brackets, for example `ignore[mutable-image-tag]`",
+        );
+        return;
+    }
+    if directive.reason.is_empty() {
+        report(
+            format!("ignore[{}]/reason", directive.rules.join(",")),
+            format!(
+                "suppression of `{}` has no reason",
+                directive.rules.join("`, `")
+            ),
+            "write why the finding is accepted after the closing bracket",
+        );
+    }
+    if let Some(until) = &directive.until
+        && !is_valid_date(until)
+    {
+        report(
+            format!("ignore[{}]/until", directive.rules.join(",")),
+            format!("invalid `until` date `{until}`; expected `YYYY-MM-DD`"),
+            "write the expiry as a calendar date, for example `until=2027-03-31`",
+        );
+        return;
+    }
+    for (id, was_used) in directive.rules.iter().zip(used) {
+        if !(context.is_known_rule)(id) {
+            report(
+                format!("ignore[{id}]"),
+                format!("suppression names unknown rule `{id}`"),
+                "`opslint rules` lists the rule ids",
+            );
+        } else if !was_used && context.enabled.contains(&id.as_str()) {
+            report(
+                format!("ignore[{id}]"),
+                format!(
+                    "suppression of `{id}` matches no finding on line {}",
+                    directive.target_line
+                ),
+                "delete the suppression, or move it to the line of the finding or the line above",
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+
+    fn file(text: &str) -> SourceFile {
+        SourceFile::new("a.yaml".into(), PathBuf::from("a.yaml"), text.into())
+    }
+
+    #[test]
+    fn trailing_comment_targets_its_line() {
+        let found = directives(&file(
+            "a: 1\nimage: x:latest  # opslint: ignore[mutable-image-tag] rebuilt nightly\n",
+        ));
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].line, 2);
+        assert_eq!(found[0].target_line, 2);
+        assert_eq!(found[0].rules, ["mutable-image-tag"]);
+        assert_eq!(found[0].reason, "rebuilt nightly");
+    }
+
+    #[test]
+    fn standalone_comments_target_next_line() {
+        let found = directives(&file(
+            "// opslint: ignore[a] one\n  // opslint: ignore[b, c] until=2030-01-02 two\n\"x\": 1\n",
+        ));
+        assert_eq!(found.len(), 2);
+        assert_eq!(found[0].target_line, 3);
+        assert_eq!(found[1].target_line, 3);
+        assert_eq!(found[1].rules, ["b", "c"]);
+        assert_eq!(found[1].until.as_deref(), Some("2030-01-02"));
+        assert_eq!(found[1].reason, "two");
+    }
+
+    #[test]
+    fn reason_separator_is_dropped() {
+        assert_eq!(split_reason(" -- accepted").1, "accepted");
+        assert_eq!(split_reason(": accepted").1, "accepted");
+        assert_eq!(split_reason("").1, "");
+    }
+
+    #[test]
+    fn dates_are_checked() {
+        assert!(is_valid_date("2024-02-29"));
+        assert!(!is_valid_date("2023-02-29"));
+        assert!(!is_valid_date("2027-13-01"));
+        assert!(!is_valid_date("27-03-31"));
+    }
+
+    #[test]
+    fn civil_dates_from_days() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(19_782), (2024, 2, 29));
+        assert_eq!(civil_from_days(20_454), (2026, 1, 1));
+    }
+}

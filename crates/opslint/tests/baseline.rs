@@ -1,0 +1,248 @@
+//! End-to-end tests of `opslint baseline` and `check --baseline`: the round
+//! trip, fingerprints that survive line moves and edits, and bad files.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+const WORKLOAD: &str = "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 2
+  template:
+    spec:
+      containers:
+        - name: web
+          image: web:latest
+          readinessProbe: {httpGet: {path: /, port: 80}}
+          livenessProbe: {httpGet: {path: /, port: 80}}
+        - name: sidecar
+          image: proxy
+          readinessProbe: {httpGet: {path: /, port: 81}}
+          livenessProbe: {httpGet: {path: /, port: 81}}
+";
+
+const TERRAFORM: &str = "resource \"aws_cloudwatch_log_group\" \"app\" {
+  name = \"app\"
+}
+";
+
+fn opslint(dir: &Path) -> Command {
+    let mut command = Command::cargo_bin("opslint").unwrap();
+    command.current_dir(dir).env("NO_COLOR", "1");
+    command
+}
+
+fn project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("web.yaml"), WORKLOAD).unwrap();
+    std::fs::write(dir.path().join("main.tf"), TERRAFORM).unwrap();
+    dir
+}
+
+fn record_baseline(dir: &Path) {
+    let output = opslint(dir)
+        .args(["baseline", "-o", "opslint-baseline.json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "Recorded 3 findings in opslint-baseline.json.\n"
+    );
+}
+
+/// `(rule, path, line)` of the findings reported with the baseline, and
+/// the exit code.
+fn new_findings(dir: &Path) -> (Vec<(String, String, u64)>, i32) {
+    let output = opslint(dir)
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--baseline",
+            "opslint-baseline.json",
+        ])
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let found = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["rule"].as_str().unwrap().to_string(),
+                d["path"].as_str().unwrap().to_string(),
+                d["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    (found, output.status.code().unwrap())
+}
+
+#[test]
+fn baseline_file_lists_fingerprints() {
+    let dir = project();
+    record_baseline(dir.path());
+    let text = std::fs::read_to_string(dir.path().join("opslint-baseline.json")).unwrap();
+    let json: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(json["version"], 1);
+    let rules: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| entry["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            "log-retention-unset",
+            "mutable-image-tag",
+            "mutable-image-tag"
+        ]
+    );
+    assert_eq!(
+        json["findings"][0]["fingerprint"].as_str().map(str::len),
+        Some(16)
+    );
+}
+
+#[test]
+fn baseline_round_trip_reports_nothing() {
+    let dir = project();
+    record_baseline(dir.path());
+    let (found, code) = new_findings(dir.path());
+    assert!(found.is_empty(), "{found:?}");
+    assert_eq!(code, 0);
+    let text = opslint(dir.path())
+        .args(["check", "--baseline", "opslint-baseline.json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&text.stdout),
+        "No findings in 2 files; 3 suppressed.\n"
+    );
+}
+
+#[test]
+fn fingerprints_survive_moves_and_edits() {
+    let dir = project();
+    record_baseline(dir.path());
+    // Lines move down, an unrelated value changes, and the containers swap
+    // places: every accepted finding must still match.
+    let edited = format!(
+        "# Web tier of the shop.\n# Owned by the storefront team.\n{}",
+        WORKLOAD.replace("replicas: 2", "replicas: 5")
+    );
+    let web = "        - name: web\n          image: web:latest\n          readinessProbe: {httpGet: {path: /, port: 80}}\n          livenessProbe: {httpGet: {path: /, port: 80}}\n";
+    let sidecar = "        - name: sidecar\n          image: proxy\n          readinessProbe: {httpGet: {path: /, port: 81}}\n          livenessProbe: {httpGet: {path: /, port: 81}}\n";
+    let swapped = edited.replace(&format!("{web}{sidecar}"), &format!("{sidecar}{web}"));
+    assert_ne!(swapped, edited);
+    std::fs::write(dir.path().join("web.yaml"), swapped).unwrap();
+    std::fs::write(
+        dir.path().join("main.tf"),
+        format!("# Logs.\n\n{TERRAFORM}"),
+    )
+    .unwrap();
+    let (found, code) = new_findings(dir.path());
+    assert!(found.is_empty(), "{found:?}");
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn new_finding_is_reported() {
+    let dir = project();
+    record_baseline(dir.path());
+    let added = WORKLOAD.to_string()
+        + "        - name: cache\n          image: redis:latest\n          readinessProbe: {tcpSocket: {port: 6379}}\n          livenessProbe: {tcpSocket: {port: 6379}}\n";
+    std::fs::write(dir.path().join("web.yaml"), added).unwrap();
+    let (found, code) = new_findings(dir.path());
+    assert_eq!(
+        found,
+        [("mutable-image-tag".to_string(), "web.yaml".to_string(), 19)]
+    );
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn stale_entries_are_noted() {
+    let dir = project();
+    record_baseline(dir.path());
+    std::fs::remove_file(dir.path().join("main.tf")).unwrap();
+    let output = opslint(dir.path())
+        .args(["check", "--baseline", "opslint-baseline.json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .contains("note: 1 baseline entry matched no finding"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn invalid_baseline_is_an_error() {
+    let dir = project();
+    std::fs::write(dir.path().join("bad.json"), "{\"version\": 1}").unwrap();
+    let output = opslint(dir.path())
+        .args(["check", "--baseline", "bad.json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("invalid baseline bad.json"), "{stderr}");
+    assert!(stderr.contains("missing field `findings`"), "{stderr}");
+    let output = opslint(dir.path())
+        .args(["check", "--baseline", "absent.json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn baselined_findings_carry_their_suppression() {
+    let dir = project();
+    record_baseline(dir.path());
+    let output = opslint(dir.path())
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--show-suppressed",
+            "--baseline",
+            "opslint-baseline.json",
+        ])
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let diagnostics = json["diagnostics"].as_array().unwrap();
+    assert_eq!(diagnostics.len(), 3);
+    for diagnostic in diagnostics {
+        assert_eq!(diagnostic["suppression"]["kind"], "baseline");
+        assert_eq!(diagnostic["suppression"]["source"], "opslint-baseline.json");
+    }
+    assert_eq!(json["summary"]["diagnostics"], 0);
+
+    let output = opslint(dir.path())
+        .args([
+            "check",
+            "--format",
+            "sarif",
+            "--baseline",
+            "opslint-baseline.json",
+        ])
+        .output()
+        .unwrap();
+    let sarif: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 3);
+    for result in results {
+        assert_eq!(result["suppressions"][0]["kind"], "external");
+    }
+}

@@ -1,0 +1,220 @@
+//! End-to-end tests of configuration files: discovery, every key that
+//! changes a run, command-line overrides and the errors for bad files.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+/// A Deployment with a mutable image tag and no probes: three warnings.
+const DEPLOYMENT: &str = "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  template:
+    spec:
+      containers:
+        - name: web
+          image: web:latest
+";
+
+fn project(config_name: &str, config: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    std::fs::create_dir_all(dir.path().join("k8s")).unwrap();
+    std::fs::write(dir.path().join("k8s/web.yaml"), DEPLOYMENT).unwrap();
+    if !config_name.is_empty() {
+        std::fs::write(dir.path().join(config_name), config).unwrap();
+    }
+    dir
+}
+
+fn opslint(dir: &Path) -> Command {
+    let mut command = Command::cargo_bin("opslint").expect("the opslint binary is built");
+    command.current_dir(dir).env("NO_COLOR", "1");
+    command
+}
+
+/// Runs `check --format json` with extra arguments; returns the rule ids
+/// with their severities, and the exit code.
+fn findings(dir: &Path, extra: &[&str]) -> (Vec<(String, String)>, i32) {
+    let output = opslint(dir)
+        .args(["check", "--format", "json"])
+        .args(extra)
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|_| {
+        panic!(
+            "stdout is not JSON; stderr: {}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    let found = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["rule"].as_str().unwrap().to_string(),
+                d["severity"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    (found, output.status.code().unwrap())
+}
+
+fn stderr_of_failed_check(dir: &Path, extra: &[&str]) -> String {
+    let output = opslint(dir).arg("check").args(extra).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty());
+    String::from_utf8(output.stderr).unwrap()
+}
+
+#[test]
+fn no_config_reports_every_rule() {
+    let dir = project("", "");
+    let (found, code) = findings(dir.path(), &[]);
+    assert_eq!(found.len(), 3);
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn select_and_severity_from_opslint_toml() {
+    let dir = project(
+        "opslint.toml",
+        "select = [\"mutable-image-tag\"]\n[severity]\nmutable-image-tag = \"error\"\n",
+    );
+    let (found, code) = findings(dir.path(), &[]);
+    assert_eq!(found, [("mutable-image-tag".into(), "error".into())]);
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn ignore_from_hidden_config_file() {
+    let dir = project(
+        ".opslint.toml",
+        "ignore = [\"k8s-missing-liveness-probe\", \"k8s-missing-readiness-probe\"]\n",
+    );
+    let (found, _) = findings(dir.path(), &[]);
+    let rules: Vec<&str> = found.iter().map(|(rule, _)| rule.as_str()).collect();
+    assert_eq!(rules, ["mutable-image-tag"]);
+}
+
+#[test]
+fn cargo_workspace_metadata_is_read() {
+    let dir = project(
+        "Cargo.toml",
+        "[workspace]\nmembers = []\n\n[workspace.metadata.opslint]\nselect = [\"k8s-missing-liveness-probe\"]\n",
+    );
+    let (found, _) = findings(dir.path(), &[]);
+    let rules: Vec<&str> = found.iter().map(|(rule, _)| rule.as_str()).collect();
+    assert_eq!(rules, ["k8s-missing-liveness-probe"]);
+}
+
+#[test]
+fn config_found_from_a_subfolder() {
+    let dir = project("opslint.toml", "select = [\"mutable-image-tag\"]\n");
+    let (found, _) = findings(&dir.path().join("k8s"), &[]);
+    assert_eq!(found.len(), 1);
+}
+
+#[test]
+fn exclude_skips_matching_files() {
+    let dir = project("opslint.toml", "exclude = [\"k8s\"]\n");
+    let (found, code) = findings(dir.path(), &[]);
+    assert!(found.is_empty(), "{found:?}");
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn fail_on_from_config_and_cli_override() {
+    let dir = project("opslint.toml", "fail-on = \"error\"\n");
+    let (found, code) = findings(dir.path(), &[]);
+    assert_eq!(found.len(), 3);
+    assert_eq!(code, 0);
+    let (_, code) = findings(dir.path(), &["--fail-on", "warning"]);
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn cli_select_replaces_config_select() {
+    let dir = project("opslint.toml", "select = [\"mutable-image-tag\"]\n");
+    let (found, _) = findings(dir.path(), &["--select", "k8s-missing-liveness-probe"]);
+    let rules: Vec<&str> = found.iter().map(|(rule, _)| rule.as_str()).collect();
+    assert_eq!(rules, ["k8s-missing-liveness-probe"]);
+}
+
+#[test]
+fn explicit_config_and_no_config() {
+    let dir = project("", "");
+    std::fs::write(
+        dir.path().join("strict.toml"),
+        "select = [\"mutable-image-tag\"]\n",
+    )
+    .unwrap();
+    let (found, _) = findings(dir.path(), &["--config", "strict.toml"]);
+    assert_eq!(found.len(), 1);
+    std::fs::write(
+        dir.path().join("opslint.toml"),
+        "select = [\"mutable-image-tag\"]\n",
+    )
+    .unwrap();
+    let (found, _) = findings(dir.path(), &["--no-config"]);
+    assert_eq!(found.len(), 3);
+}
+
+#[test]
+fn unknown_key_is_an_error_with_line() {
+    let dir = project("opslint.toml", "select = []\n\nfail_on = \"error\"\n");
+    let stderr = stderr_of_failed_check(dir.path(), &[]);
+    assert!(
+        stderr.contains("opslint.toml at line 3, key `fail_on`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("unknown field `fail_on`"), "{stderr}");
+}
+
+#[test]
+fn bad_value_is_an_error_with_line() {
+    let dir = project("opslint.toml", "fail-on = \"sometimes\"\n");
+    let stderr = stderr_of_failed_check(dir.path(), &[]);
+    assert!(
+        stderr.contains("opslint.toml at line 1, key `fail-on`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("sometimes"), "{stderr}");
+}
+
+#[test]
+fn unknown_rule_in_config_is_an_error() {
+    let dir = project(
+        "opslint.toml",
+        "[per-path-ignores]\n\"a/**\" = [\"no-such-rule\"]\n",
+    );
+    let stderr = stderr_of_failed_check(dir.path(), &[]);
+    assert!(
+        stderr.contains("line 2, key `per-path-ignores`: unknown rule `no-such-rule`"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn bad_cargo_metadata_is_an_error() {
+    let dir = project(
+        "Cargo.toml",
+        "[workspace]\n\n[workspace.metadata.opslint]\nselect = \"mutable-image-tag\"\n",
+    );
+    let stderr = stderr_of_failed_check(dir.path(), &[]);
+    assert!(
+        stderr.contains("Cargo.toml at line 4, key `select`"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn missing_explicit_config_is_an_error() {
+    let dir = project("", "");
+    let stderr = stderr_of_failed_check(dir.path(), &["--config", "absent.toml"]);
+    assert!(stderr.contains("absent.toml"), "{stderr}");
+    assert!(stderr.contains("cannot read the file"), "{stderr}");
+}

@@ -1,0 +1,321 @@
+//! End-to-end tests of inline suppressions, per-path ignores from the
+//! configuration and the `unused-suppression` reports, through every output
+//! format.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn deployment(image_line_suffix: &str, before_image: &str) -> String {
+    format!(
+        "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  template:
+    spec:
+      containers:
+        - name: web
+{before_image}          image: web:latest{image_line_suffix}
+          readinessProbe: {{httpGet: {{path: /, port: 80}}}}
+          livenessProbe: {{httpGet: {{path: /, port: 80}}}}
+"
+    )
+}
+
+fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    for (name, text) in files {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    dir
+}
+
+fn run(dir: &Path, args: &[&str]) -> (String, i32) {
+    let output = Command::cargo_bin("opslint")
+        .unwrap()
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .arg("check")
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        String::from_utf8(output.stdout).unwrap(),
+        output.status.code().unwrap(),
+    )
+}
+
+fn json(dir: &Path, extra: &[&str]) -> Value {
+    let mut args = vec!["--format", "json"];
+    args.extend(extra);
+    serde_json::from_str(&run(dir, &args).0).expect("JSON output")
+}
+
+/// `(rule, line, message)` of each reported diagnostic.
+fn reported(json: &Value) -> Vec<(String, u64, String)> {
+    json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["rule"].as_str().unwrap().to_string(),
+                d["line"].as_u64().unwrap(),
+                d["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn trailing_comment_suppresses_its_line() {
+    let dir = project(&[(
+        "web.yaml",
+        &deployment(
+            "  # opslint: ignore[mutable-image-tag] pinned by digest at deploy",
+            "",
+        ),
+    )]);
+    let (text, code) = run(dir.path(), &[]);
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(text, "No findings in 1 file; 1 suppressed.\n");
+
+    let hidden = json(dir.path(), &[]);
+    assert!(reported(&hidden).is_empty());
+    assert_eq!(hidden["summary"]["suppressed"], 1);
+
+    let shown = json(dir.path(), &["--show-suppressed"]);
+    let suppression = &shown["diagnostics"][0]["suppression"];
+    assert_eq!(shown["diagnostics"][0]["rule"], "mutable-image-tag");
+    assert_eq!(suppression["kind"], "inline");
+    assert_eq!(suppression["reason"], "pinned by digest at deploy");
+    assert_eq!(suppression["until"], Value::Null);
+    assert_eq!(suppression["source"], "web.yaml:10");
+}
+
+#[test]
+fn comment_on_line_above_suppresses_next_line() {
+    let dir = project(&[(
+        "web.yaml",
+        &deployment(
+            "",
+            "          # opslint: ignore[mutable-image-tag] dev cluster only\n",
+        ),
+    )]);
+    let json = json(dir.path(), &[]);
+    assert!(reported(&json).is_empty(), "{:?}", reported(&json));
+    assert_eq!(json["summary"]["suppressed"], 1);
+}
+
+#[test]
+fn terraform_hash_and_slash_comments() {
+    let dir = project(&[(
+        "main.tf",
+        "resource \"aws_cloudwatch_log_group\" \"a\" { # opslint: ignore[log-retention-unset] audit keeps it\n  name = \"a\"\n}\n\n// opslint: ignore[log-retention-unset] scratch logs\nresource \"aws_cloudwatch_log_group\" \"b\" {\n  name = \"b\"\n}\n\nresource \"aws_cloudwatch_log_group\" \"c\" {\n  name = \"c\"\n}\n",
+    )]);
+    let json = json(dir.path(), &[]);
+    let found = reported(&json);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, "log-retention-unset");
+    assert_eq!(found[0].1, 10);
+    assert_eq!(json["summary"]["suppressed"], 2);
+}
+
+#[test]
+fn suppression_without_reason_is_reported() {
+    let dir = project(&[(
+        "web.yaml",
+        &deployment("  # opslint: ignore[mutable-image-tag]", ""),
+    )]);
+    let found = reported(&json(dir.path(), &[]));
+    assert_eq!(
+        found,
+        [(
+            "unused-suppression".to_string(),
+            10,
+            "suppression of `mutable-image-tag` has no reason".to_string()
+        )]
+    );
+}
+
+#[test]
+fn unknown_rule_in_suppression_is_reported() {
+    let dir = project(&[(
+        "web.yaml",
+        &deployment("  # opslint: ignore[mutable-image-tags] typo", ""),
+    )]);
+    let found = reported(&json(dir.path(), &[]));
+    let rules: Vec<(&str, u64)> = found.iter().map(|(r, l, _)| (r.as_str(), *l)).collect();
+    assert_eq!(
+        rules,
+        [("mutable-image-tag", 10), ("unused-suppression", 10)]
+    );
+    assert_eq!(
+        found[1].2,
+        "suppression names unknown rule `mutable-image-tags`"
+    );
+}
+
+#[test]
+fn suppression_matching_nothing_is_reported() {
+    let dir = project(&[(
+        "web.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:  # opslint: ignore[mutable-image-tag] old\n  name: c\n",
+    )]);
+    let (text, code) = run(dir.path(), &[]);
+    assert_eq!(code, 1);
+    assert!(
+        text.contains("warning[unused-suppression]: suppression of `mutable-image-tag` matches no finding on line 3"),
+        "{text}"
+    );
+}
+
+#[test]
+fn unused_suppression_can_be_ignored() {
+    let dir = project(&[(
+        "web.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:  # opslint: ignore[mutable-image-tag] old\n  name: c\n",
+    )]);
+    let (_, code) = run(dir.path(), &["--ignore", "unused-suppression"]);
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn suppression_for_unselected_rule_is_not_unused() {
+    let dir = project(&[(
+        "web.yaml",
+        &deployment("  # opslint: ignore[mutable-image-tag] accepted", ""),
+    )]);
+    let json = json(dir.path(), &["--select", "k8s-missing-readiness-probe"]);
+    assert!(reported(&json).is_empty(), "{:?}", reported(&json));
+}
+
+#[test]
+fn future_expiry_still_suppresses() {
+    let dir = project(&[(
+        "web.yaml",
+        &deployment(
+            "  # opslint: ignore[mutable-image-tag] until=2999-12-31 migration",
+            "",
+        ),
+    )]);
+    let json = json(dir.path(), &["--show-suppressed"]);
+    assert_eq!(json["summary"]["diagnostics"], 0);
+    assert_eq!(json["diagnostics"][0]["suppression"]["until"], "2999-12-31");
+    assert_eq!(json["diagnostics"][0]["suppression"]["reason"], "migration");
+}
+
+#[test]
+fn past_expiry_returns_the_finding() {
+    let dir = project(&[(
+        "web.yaml",
+        &deployment(
+            "  # opslint: ignore[mutable-image-tag] until=2020-01-31 migration",
+            "",
+        ),
+    )]);
+    let json = json(dir.path(), &[]);
+    let found = reported(&json);
+    let rules: Vec<&str> = found.iter().map(|(r, _, _)| r.as_str()).collect();
+    assert_eq!(rules, ["mutable-image-tag"]);
+    let help = json["diagnostics"][0]["help"].as_str().unwrap();
+    assert!(
+        help.ends_with("; the suppression on line 10 expired on 2020-01-31"),
+        "{help}"
+    );
+}
+
+#[test]
+fn unused_parse_error_suppression_is_reported() {
+    let dir = project(&[(
+        "run.sh",
+        "#!/bin/sh
+# opslint: ignore[parse-error] generated
+echo hi
+",
+    )]);
+    let found = reported(&json(dir.path(), &[]));
+    assert_eq!(
+        found,
+        [(
+            "unused-suppression".to_string(),
+            2,
+            "suppression of `parse-error` matches no finding on line 3".to_string()
+        )]
+    );
+}
+
+#[test]
+fn invalid_expiry_is_reported() {
+    let dir = project(&[(
+        "web.yaml",
+        &deployment(
+            "  # opslint: ignore[mutable-image-tag] until=2027-02-30 migration",
+            "",
+        ),
+    )]);
+    let found = reported(&json(dir.path(), &[]));
+    let messages: Vec<&str> = found.iter().map(|(_, _, m)| m.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            "image `web:latest` uses the mutable `latest` tag",
+            "invalid `until` date `2027-02-30`; expected `YYYY-MM-DD`"
+        ]
+    );
+}
+
+#[test]
+fn per_path_ignore_from_config() {
+    let dir = project(&[
+        ("legacy/web.yaml", &deployment("", "")),
+        ("new/web.yaml", &deployment("", "")),
+        (
+            "opslint.toml",
+            "[per-path-ignores]\n\"legacy/**\" = [\"mutable-image-tag\"]\n",
+        ),
+    ]);
+    let json = json(dir.path(), &["--show-suppressed"]);
+    let diagnostics = json["diagnostics"].as_array().unwrap();
+    assert_eq!(diagnostics.len(), 2);
+    let legacy = diagnostics
+        .iter()
+        .find(|d| d["path"] == "legacy/web.yaml")
+        .unwrap();
+    assert_eq!(legacy["suppression"]["kind"], "config");
+    assert_eq!(
+        legacy["suppression"]["reason"],
+        "`per-path-ignores` entry `legacy/**`"
+    );
+    let new = diagnostics
+        .iter()
+        .find(|d| d["path"] == "new/web.yaml")
+        .unwrap();
+    assert!(new.get("suppression").is_none());
+    assert_eq!(json["summary"]["diagnostics"], 1);
+}
+
+#[test]
+fn sarif_keeps_suppressed_results() {
+    let dir = project(&[(
+        "web.yaml",
+        &deployment(
+            "  # opslint: ignore[mutable-image-tag] pinned at deploy",
+            "",
+        ),
+    )]);
+    let (text, code) = run(dir.path(), &["--format", "sarif"]);
+    assert_eq!(code, 0);
+    let sarif: Value = serde_json::from_str(&text).unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 1);
+    let suppression = &results[0]["suppressions"][0];
+    assert_eq!(suppression["kind"], "inSource");
+    assert_eq!(suppression["status"], "accepted");
+    assert_eq!(suppression["justification"], "pinned at deploy");
+}
