@@ -233,6 +233,9 @@ fn process_file(found: &FoundFile) -> Option<Processed> {
         );
     }
     let facts = opslint_model::extract(kind, &file, syntax);
+    if kind == ArtifactKind::Rust {
+        opslint_syntax::rust::release_spans();
+    }
     processed.artifact = Some(Artifact { file, kind, facts });
     Some(processed)
 }
