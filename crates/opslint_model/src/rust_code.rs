@@ -280,9 +280,16 @@ impl Visitor<'_> {
                 span,
             }),
             "Client::new" if self.uses_reqwest() && !self.text.contains("hyper_util") => {
+                // A client without a timeout is fine when every request sets
+                // one, which only reading each call site can confirm.
+                let timeout = if self.text.contains(".timeout(") {
+                    Timeout::Unclear("requests in this file call `.timeout(...)` one by one".into())
+                } else {
+                    Timeout::Missing
+                };
                 self.code.http_clients.push(HttpClient {
                     call: format!("{path}()"),
-                    timeout: Timeout::Missing,
+                    timeout,
                     span,
                 })
             }
@@ -556,22 +563,24 @@ mod tests {
 
     #[test]
     fn reqwest_builder_timeout() {
-        let code = facts(
-            "fn a() { let c = reqwest::Client::builder().timeout(D).build(); }\n\
-             fn b() { let c = reqwest::Client::new(); }\n",
-        );
-        let timeouts: Vec<_> = code
-            .http_clients
-            .iter()
-            .map(|c| c.timeout.clone())
-            .collect();
-        assert_eq!(timeouts, [Timeout::Set, Timeout::Missing]);
-        let first = &code.http_clients[1];
+        let built = facts("fn a() { let c = reqwest::Client::builder().timeout(D).build(); }\n");
+        assert_eq!(built.http_clients[0].timeout, Timeout::Set);
+
+        let text = "fn b() { let c = reqwest::Client::new(); }\n";
+        let bare = facts(text);
+        let client = &bare.http_clients[0];
+        assert_eq!(client.timeout, Timeout::Missing);
         assert_eq!(
-            &"fn a() { let c = reqwest::Client::builder().timeout(D).build(); }\nfn b() { let c = reqwest::Client::new(); }\n"
-                [first.span.start..first.span.end],
+            &text[client.span.start..client.span.end],
             "reqwest::Client::new"
         );
+    }
+
+    #[test]
+    fn reqwest_per_request_timeout_is_unclear() {
+        let code =
+            facts("fn b() { let c = reqwest::Client::new(); c.get(u).timeout(D).send(); }\n");
+        assert!(matches!(code.http_clients[0].timeout, Timeout::Unclear(_)));
     }
 
     #[test]

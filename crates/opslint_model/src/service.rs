@@ -192,12 +192,12 @@ impl<'a> Service<'a> {
             .any(|(_, code)| !code.grpc_health.is_empty())
     }
 
-    /// Files whose facts came from the tree-sitter fallback.
-    pub fn fallback_files(&self) -> impl Iterator<Item = &'a Artifact> + '_ {
-        self.files
-            .iter()
-            .filter(|(_, code)| code.fallback.is_some())
-            .map(|(artifact, _)| *artifact)
+    /// Files whose facts came from the tree-sitter fallback, with the place
+    /// where syn stopped.
+    pub fn fallback_files(&self) -> impl Iterator<Item = (&'a Artifact, Span)> + '_ {
+        self.files.iter().filter_map(|(artifact, code)| {
+            code.fallback.as_ref().map(|error| (*artifact, error.span))
+        })
     }
 
     pub fn depends_on(&self, predicate: impl Fn(&str) -> bool) -> Option<String> {
