@@ -12,6 +12,7 @@ pub mod manifest;
 pub mod python_code;
 pub mod rust_code;
 pub mod service;
+pub mod service_link;
 pub mod terraform;
 
 use std::collections::{BTreeMap, HashSet};

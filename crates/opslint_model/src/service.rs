@@ -366,3 +366,111 @@ pub fn join_route(prefix: &str, path: &str) -> String {
         format!("{prefix}/{path}")
     }
 }
+
+/// Whether a service routes a request path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Served {
+    Yes,
+    No,
+    /// The answer depends on something the code does not settle; the text
+    /// explains what.
+    Unclear(String),
+}
+
+impl Service<'_> {
+    /// Checks whether a request for `path` reaches a route: the route's own
+    /// path, or the path under one or two of the service's literal mount
+    /// prefixes. Path parameters match any segment.
+    pub fn serves(&self, path: &str) -> Served {
+        let path = path.split(['?', '#']).next().unwrap_or(path);
+        let prefixes: Vec<&str> = self.mounts().filter_map(|m| m.prefix.as_deref()).collect();
+        let mut suffix_match = false;
+        for (_, route) in self.routes() {
+            let Some(route_path) = route.path.as_deref() else {
+                continue;
+            };
+            let mut candidates = vec![route_path.to_string()];
+            for outer in &prefixes {
+                candidates.push(join_route(outer, route_path));
+                for inner in &prefixes {
+                    candidates.push(join_route(outer, &join_route(inner, route_path)));
+                }
+            }
+            if candidates
+                .iter()
+                .any(|candidate| path_matches(candidate, path))
+            {
+                return Served::Yes;
+            }
+            let route_trimmed = route_path.trim_end_matches('/');
+            if !route_trimmed.is_empty() && path.trim_end_matches('/').ends_with(route_trimmed) {
+                suffix_match = true;
+            }
+        }
+        if let Some(mount) = self.mounts().find(|m| m.prefix.is_none())
+            && suffix_match
+        {
+            return Served::Unclear(format!(
+                "a router is mounted under `{}`, which the code does not settle",
+                mount.source
+            ));
+        }
+        if self.routes().any(|(_, route)| route.path.is_none()) {
+            return Served::Unclear("some route paths come from variables".into());
+        }
+        if let Some((artifact, _)) = self.fallback_files().next() {
+            return Served::Unclear(format!(
+                "`{}` could not be parsed with syn, so its routes may be incomplete",
+                artifact.file.path
+            ));
+        }
+        Served::No
+    }
+}
+
+/// Matches a request path against a route pattern; `{id}`, `<id>`, `:id`
+/// and `*` segments match any segment, and `{*rest}` or `<rest..>` the rest
+/// of the path. A trailing slash is ignored.
+pub fn path_matches(pattern: &str, path: &str) -> bool {
+    let pattern_segments: Vec<&str> = pattern.split('/').filter(|s| !s.is_empty()).collect();
+    let path_segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    for (index, segment) in pattern_segments.iter().enumerate() {
+        let is_rest = segment.starts_with("{*") || segment.ends_with("..>") || *segment == "*";
+        if is_rest && index == pattern_segments.len() - 1 {
+            return path_segments.len() >= index;
+        }
+        let Some(actual) = path_segments.get(index) else {
+            return false;
+        };
+        let is_parameter =
+            segment.starts_with('{') || segment.starts_with('<') || segment.starts_with(':');
+        if !is_parameter && segment != actual {
+            return false;
+        }
+    }
+    pattern_segments.len() == path_segments.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_matching_with_parameters() {
+        assert!(path_matches("/healthz", "/healthz/"));
+        assert!(path_matches("/orders/{id}", "/orders/7"));
+        assert!(path_matches("/files/{*rest}", "/files/a/b"));
+        assert!(path_matches("/users/<name>", "/users/ana"));
+        assert!(!path_matches("/healthz", "/ready"));
+        assert!(!path_matches("/orders/{id}", "/orders"));
+    }
+
+    #[test]
+    fn route_joining_and_health_words() {
+        assert_eq!(join_route("/api/v1/", "/utils"), "/api/v1/utils");
+        assert_eq!(join_route("/internal", "/"), "/internal");
+        assert!(is_health_path("/api/v1/utils/health-check/"));
+        assert!(is_health_path("/_healthz"));
+        assert!(!is_health_path("/orders"));
+    }
+}
