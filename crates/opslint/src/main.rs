@@ -55,6 +55,10 @@ struct CheckArgs {
     /// Skip these rules (comma-separated ids).
     #[arg(long, value_delimiter = ',', value_name = "IDS")]
     ignore: Vec<String>,
+    /// Also run the declarative rules (`*.toml` files) in DIR; repeat the
+    /// option for several folders.
+    #[arg(long = "rules-dir", value_name = "DIR")]
+    rules_dirs: Vec<PathBuf>,
     /// Do not print notices about skipped files to standard error.
     #[arg(short, long)]
     quiet: bool,
@@ -111,6 +115,7 @@ fn check(args: CheckArgs) -> ExitCode {
         select: args.select.clone(),
         ignore: args.ignore.clone(),
         root: root.clone(),
+        rule_folders: args.rules_dirs.clone(),
     };
     if let Err(message) = opslint::check_rule_ids(&options) {
         eprintln!("error: {message}");

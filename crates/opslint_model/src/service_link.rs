@@ -8,7 +8,7 @@ use crate::kubernetes::join_path;
 use crate::service::Service;
 use crate::{Facts, Workspace};
 
-/// The image name without registry, tag or digest: `emailservice` for
+/// Returns the image name without registry, tag or digest: `emailservice` for
 /// `gcr.io/shop/emailservice:v1`.
 pub fn image_base_name(reference: &str) -> &str {
     let without_digest = reference.split('@').next().unwrap_or(reference);
@@ -16,7 +16,7 @@ pub fn image_base_name(reference: &str) -> &str {
     last.split(':').next().unwrap_or(last)
 }
 
-/// The image name without tag or digest, registry kept.
+/// Returns the image name without tag or digest, registry kept.
 pub fn image_repository(reference: &str) -> &str {
     let without_digest = reference.split('@').next().unwrap_or(reference);
     match without_digest.rsplit_once(':') {
@@ -25,7 +25,7 @@ pub fn image_repository(reference: &str) -> &str {
     }
 }
 
-/// How an image was linked to a service, for messages.
+/// The evidence that links an image to a service, for messages.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LinkReason {
     /// The build context of a Skaffold artifact or compose service.

@@ -40,7 +40,7 @@ pub static META: RuleMeta = RuleMeta {
         without Rust or Python services (code in other languages) are skipped.",
 };
 
-/// Whether the repository builds `image` from a folder without Rust or
+/// Checks whether the repository builds `image` from a folder without Rust or
 /// Python services: code in a language opslint does not read, whose routes
 /// are unknown rather than missing.
 fn is_other_language_build(
