@@ -1,5 +1,6 @@
 use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink};
 use opslint_model::Workspace;
+use opslint_model::kubernetes::join_path;
 use opslint_model::service::{Served, is_health_path};
 use opslint_model::service_link::{LinkReason, build_contexts, image_base_name, service_for_image};
 use opslint_syntax::value::Node;
@@ -16,13 +17,17 @@ pub static META: RuleMeta = RuleMeta {
     artifacts: &[
         ArtifactKind::Kubernetes,
         ArtifactKind::HelmTemplate,
+        ArtifactKind::DockerCompose,
+        ArtifactKind::CloudFormation,
         ArtifactKind::Rust,
         ArtifactKind::Python,
     ],
     summary: "probe path that the service's code does not route",
-    what_it_checks: "`httpGet` liveness, readiness and startup probes of Kubernetes containers \
-        whose image is built from Rust or Python service code in the repository, where the \
-        probe's path matches no route of that service. An image is linked to its service by \
+    what_it_checks: "`httpGet` liveness, readiness and startup probes of Kubernetes \
+        containers, docker-compose `healthcheck` commands and CloudFormation ECS container \
+        `HealthCheck` commands that request a URL, whose image is built from Rust or Python \
+        service code in the repository, where the requested path matches no route of that \
+        service. A compose service with a `build` context is linked to the code in that folder. An image is linked to its service by \
         the build context of a Skaffold artifact or docker-compose service with the same \
         image, and else by a service folder named like the image. Routes count with the \
         literal prefixes of nested routers, included routers and blueprints.",
@@ -35,8 +40,8 @@ pub static META: RuleMeta = RuleMeta {
         readinessProbe:\n  httpGet:\n    path: /api/v1/utils/health-check/\n    port: 8000\n\
         ```",
     known_limits: "Routes whose paths or mount prefixes come from variables or settings make \
-        the result a question. Ports are not compared. ECS container health checks and load \
-        balancer target-group paths are not linked to code yet. Images built from folders \
+        the result a question. Ports and hosts are not compared. Terraform ECS task \
+        definitions and load balancer target-group paths are not linked to code yet. Images built from folders \
         without Rust or Python services (code in other languages) are skipped.",
 };
 
@@ -70,21 +75,161 @@ const PROBES: [(&str, &str); 3] = [
     ("startupProbe", "startup"),
 ];
 
-impl Rule for ProbePathNotServed {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+/// Extracts the URL path that a health-check command requests, from the
+/// first `http://` or `https://` URL in it: `/healthz` for
+/// `curl -f http://localhost:8080/healthz || exit 1`.
+pub fn command_url_path(command: &str) -> Option<String> {
+    let start = command
+        .find("http://")
+        .or_else(|| command.find("https://"))?;
+    let url = &command[start..];
+    let url = url
+        .split(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | ')' | '|' | ';'))
+        .next()
+        .unwrap_or(url);
+    let after_scheme = url.split_once("://")?.1;
+    let path = after_scheme
+        .find('/')
+        .map_or("/", |index| &after_scheme[index..]);
+    Some(path.to_string())
+}
 
-    fn check(&self, workspace: &Workspace, sink: &mut Sink) {
-        let services = workspace.services();
-        if services.is_empty() {
+/// The text of a health-check command given as a string or a list.
+fn command_text(node: &Node) -> Option<String> {
+    if let Some(text) = node.as_str() {
+        return Some(text.to_string());
+    }
+    let parts: Vec<&str> = node.as_seq()?.iter().filter_map(Node::as_str).collect();
+    Some(parts.join(" "))
+}
+
+/// One health check that requests a path of a service.
+struct Probe<'a> {
+    file: &'a opslint_core::SourceFile,
+    span: opslint_core::Span,
+    location: String,
+    path: String,
+    /// For messages, for example "readiness probe path `/ready` of container
+    /// `server` in Deployment/orders".
+    description: String,
+}
+
+struct Checker<'w, 's> {
+    workspace: &'w Workspace,
+    services: &'s [opslint_model::service::Service<'w>],
+    contexts: Vec<(String, String)>,
+}
+
+impl Checker<'_, '_> {
+    /// Reports a probe whose target is the service `image` runs, or the
+    /// service built from `build_folder` when the deploy file names one.
+    fn check(
+        &self,
+        sink: &mut Sink,
+        probe: Probe,
+        image: Option<&str>,
+        build_folder: Option<String>,
+    ) {
+        let from_folder = build_folder.as_ref().and_then(|folder| {
+            let inside: Vec<_> = self
+                .services
+                .iter()
+                .filter(|service| {
+                    folder.is_empty() || service.root.starts_with(&format!("{folder}/"))
+                })
+                .collect();
+            let exact = self.services.iter().find(|service| service.root == *folder);
+            // A context that holds exactly one service is linked to it.
+            let linked = exact.or(if inside.len() == 1 {
+                inside.first().copied()
+            } else {
+                None
+            });
+            linked.map(|service| (service, LinkReason::BuildContext(folder.clone())))
+        });
+        if from_folder.is_none() && build_folder.is_some() {
+            // Built from code in another language, or from a folder outside
+            // the checked paths.
             return;
         }
-        let contexts = build_contexts(workspace);
-        // TODO: link ECS `healthCheck` commands and target-group health check
-        // paths to services through task definitions and load balancers.
-        for (artifact, manifest) in workspace.kubernetes() {
-            let file = &artifact.file;
+        let linked = from_folder.or_else(|| {
+            image.and_then(|image| service_for_image(image, self.services, &self.contexts))
+        });
+        let Some((service, reason)) = linked else {
+            if image
+                .is_some_and(|image| is_other_language_build(self.workspace, image, &self.contexts))
+            {
+                return;
+            }
+            let image_text = image.map_or("this container".to_string(), |i| format!("image `{i}`"));
+            sink.unclear(
+                &META,
+                probe.file,
+                probe.span,
+                probe.location,
+                format!(
+                    "Which service in this repository does {image_text} run, and does it serve \
+                     the {}?",
+                    probe.description
+                ),
+                "no Skaffold or compose build context and no service folder matches the image \
+                 name",
+            );
+            return;
+        };
+        let linked_by = match reason {
+            LinkReason::BuildContext(_) => "linked by its build context",
+            LinkReason::FolderName => "linked by its folder name",
+        };
+        match service.serves(&probe.path) {
+            Served::Yes => sink.holds(&META, probe.file, probe.location),
+            Served::Unclear(why) => sink.unclear(
+                &META,
+                probe.file,
+                probe.span,
+                probe.location,
+                format!(
+                    "Does service {} serve the {}?",
+                    service.label(),
+                    probe.description
+                ),
+                why,
+            ),
+            Served::No => {
+                let health_routes: Vec<String> = service
+                    .routes()
+                    .filter_map(|(_, route)| route.path.clone())
+                    .filter(|route| is_health_path(route))
+                    .map(|route| format!("`{route}`"))
+                    .collect();
+                let help = if health_routes.is_empty() {
+                    "add the route to the service, or point the check at a path it serves"
+                        .to_string()
+                } else {
+                    format!(
+                        "the service routes {}; point the check there",
+                        health_routes.join(", ")
+                    )
+                };
+                sink.violation(
+                    &META,
+                    probe.file,
+                    probe.span,
+                    probe.location,
+                    format!(
+                        "{} is not routed by service {} ({linked_by})",
+                        probe.description,
+                        service.label()
+                    ),
+                    "no route serves this path",
+                )
+                .help = Some(help);
+            }
+        }
+    }
+
+    fn kubernetes(&self, sink: &mut Sink) {
+        for (artifact, manifest) in self.workspace.kubernetes() {
             for object in &manifest.objects {
                 if object.is_patch {
                     continue;
@@ -95,88 +240,158 @@ impl Rule for ProbePathNotServed {
                         let Some(path_node) = container.node.at(&[key, "httpGet", "path"]) else {
                             continue;
                         };
-                        let Some(path) = path_node.as_str() else {
-                            continue;
-                        };
-                        let location = format!("{}/containers/{name}/{key}", object.label());
-                        let image = container.image.and_then(Node::as_str);
-                        let Some(image) = image.filter(|_| !path_node.is_templated()) else {
-                            continue;
-                        };
-                        let Some((service, reason)) =
-                            service_for_image(image, &services, &contexts)
+                        let Some(path) = path_node.as_str().filter(|_| !path_node.is_templated())
                         else {
-                            if is_other_language_build(workspace, image, &contexts) {
-                                continue;
-                            }
-                            sink.unclear(
-                                &META,
-                                file,
-                                path_node.span,
-                                location,
-                                format!(
-                                    "Which service in this repository does image `{image}` run, \
-                                     and does it serve the {noun} probe path `{path}`?"
-                                ),
-                                "no Skaffold or compose build context and no service folder \
-                                 matches the image name",
-                            );
                             continue;
                         };
-                        let linked_by = match reason {
-                            LinkReason::BuildContext(_) => "linked by its build context",
-                            LinkReason::FolderName => "linked by its folder name",
+                        let Some(image) = container.image.and_then(Node::as_str) else {
+                            continue;
                         };
-                        match service.serves(path) {
-                            Served::Yes => sink.holds(&META, file, location),
-                            Served::Unclear(why) => sink.unclear(
-                                &META,
-                                file,
-                                path_node.span,
-                                location,
-                                format!(
-                                    "Does service {} serve the {noun} probe path `{path}` of \
-                                     container `{name}`?",
-                                    service.label()
-                                ),
-                                why,
+                        let probe = Probe {
+                            file: &artifact.file,
+                            span: path_node.span,
+                            location: format!("{}/containers/{name}/{key}", object.label()),
+                            path: path.to_string(),
+                            description: format!(
+                                "{noun} probe path `{path}` of container `{name}` in {}",
+                                object.label()
                             ),
-                            Served::No => {
-                                let health_routes: Vec<String> = service
-                                    .routes()
-                                    .filter_map(|(_, route)| route.path.clone())
-                                    .filter(|route| is_health_path(route))
-                                    .map(|route| format!("`{route}`"))
-                                    .collect();
-                                let help = if health_routes.is_empty() {
-                                    "add the route to the service, or point the probe at a \
-                                     path it serves"
-                                        .to_string()
-                                } else {
-                                    format!(
-                                        "the service routes {}; point the probe there",
-                                        health_routes.join(", ")
-                                    )
-                                };
-                                sink.violation(
-                                    &META,
-                                    file,
-                                    path_node.span,
-                                    location,
-                                    format!(
-                                        "{noun} probe path `{path}` of container `{name}` in {} is \
-                                         not routed by service {} ({linked_by})",
-                                        object.label(),
-                                        service.label()
-                                    ),
-                                    "no route serves this path",
-                                )
-                                .help = Some(help);
-                            }
-                        }
+                        };
+                        self.check(sink, probe, Some(image), None);
                     }
                 }
             }
         }
+    }
+
+    fn compose(&self, sink: &mut Sink) {
+        for (artifact, compose) in self.workspace.compose() {
+            for service in &compose.services {
+                let Some(test) = service.node.at(&["healthcheck", "test"]) else {
+                    continue;
+                };
+                let Some(path) = command_text(test).as_deref().and_then(command_url_path) else {
+                    continue;
+                };
+                let build = service.node.get("build");
+                let context = build.and_then(|build| {
+                    build
+                        .as_str()
+                        .or_else(|| build.get("context").and_then(Node::as_str))
+                });
+                // With `dockerfile:` the Dockerfile's folder names the code
+                // better than a context that is often the repository root.
+                let dockerfile = build
+                    .and_then(|build| build.get("dockerfile"))
+                    .and_then(Node::as_str);
+                let build_folder = match (context, dockerfile) {
+                    (Some(context), Some(dockerfile)) => {
+                        let context_folder = join_path(&artifact.file.path, context);
+                        let dockerfile_path = join_path(&format!("{context_folder}/x"), dockerfile);
+                        Some(join_path(&dockerfile_path, "."))
+                    }
+                    (Some(context), None) => Some(join_path(&artifact.file.path, context)),
+                    _ => None,
+                };
+                let image = service.image().and_then(Node::as_str);
+                let probe = Probe {
+                    file: &artifact.file,
+                    span: test.span,
+                    location: format!("services/{}/healthcheck", service.name),
+                    description: format!(
+                        "health check path `{path}` of compose service `{}`",
+                        service.name
+                    ),
+                    path,
+                };
+                self.check(sink, probe, image, build_folder);
+            }
+        }
+    }
+
+    fn ecs(&self, sink: &mut Sink) {
+        for (artifact, template) in self.workspace.cloudformation() {
+            for resource in template.resources_of_type("AWS::ECS::TaskDefinition") {
+                let containers = resource
+                    .property(&["ContainerDefinitions"])
+                    .and_then(Node::as_seq)
+                    .unwrap_or_default();
+                for (index, container) in containers.iter().enumerate() {
+                    let Some(command) = container.at(&["HealthCheck", "Command"]) else {
+                        continue;
+                    };
+                    let Some(path) = command_text(command).as_deref().and_then(command_url_path)
+                    else {
+                        continue;
+                    };
+                    let name = container
+                        .get("Name")
+                        .and_then(Node::as_str)
+                        .map_or(format!("#{}", index + 1), str::to_string);
+                    let probe = Probe {
+                        file: &artifact.file,
+                        span: command.span,
+                        location: format!(
+                            "{}/ContainerDefinitions/{name}/HealthCheck",
+                            resource.logical_id
+                        ),
+                        description: format!(
+                            "health check path `{path}` of container `{name}` in `{}`",
+                            resource.logical_id
+                        ),
+                        path,
+                    };
+                    let image = container.get("Image").and_then(Node::as_str);
+                    self.check(sink, probe, image, None);
+                }
+            }
+        }
+    }
+}
+
+impl Rule for ProbePathNotServed {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, workspace: &Workspace, sink: &mut Sink) {
+        let services = workspace.services();
+        if services.is_empty() {
+            return;
+        }
+        let checker = Checker {
+            workspace,
+            services: &services,
+            contexts: build_contexts(workspace),
+        };
+        // TODO: link Terraform ECS task definitions and target-group health
+        // check paths to services through load balancers and task
+        // definitions.
+        checker.kubernetes(sink);
+        checker.compose(sink);
+        checker.ecs(sink);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_path_from_commands() {
+        assert_eq!(
+            command_url_path("CMD curl -f http://localhost:8000/api/v1/utils/health-check/")
+                .as_deref(),
+            Some("/api/v1/utils/health-check/")
+        );
+        assert_eq!(
+            command_url_path("CMD-SHELL curl -f http://localhost/healthz || exit 1").as_deref(),
+            Some("/healthz")
+        );
+        assert_eq!(
+            command_url_path("wget -q http://127.0.0.1:8080").as_deref(),
+            Some("/")
+        );
+        assert_eq!(command_url_path("pg_isready -U app"), None);
     }
 }
