@@ -651,4 +651,69 @@ mod tests {
         assert_eq!(code.grpc_health.len(), 1);
         assert_eq!(code.servers[0].framework, "grpc");
     }
+
+    fn paths(code: &CodeFile) -> Vec<String> {
+        code.routes.iter().filter_map(|r| r.path.clone()).collect()
+    }
+
+    #[test]
+    fn flask_blueprint_prefix() {
+        let code = facts(
+            "ops.py",
+            "from flask import Blueprint\nops = Blueprint(\"ops\", __name__, url_prefix=\"/ops\")\n\
+             @ops.route(\"/healthz\")\ndef healthz(): return \"ok\"\n",
+        );
+        assert_eq!(paths(&code), ["/healthz"]);
+        assert_eq!(code.mounts[0].prefix.as_deref(), Some("/ops"));
+    }
+
+    #[test]
+    fn aiohttp_and_starlette_routes() {
+        let aiohttp = facts(
+            "server.py",
+            "from aiohttp import web\napp = web.Application()\n\
+             app.router.add_get(\"/health\", health)\n\
+             app.add_routes([web.get(\"/orders\", orders)])\n\
+             app.router.add_route(\"GET\", \"/ready\", ready)\n",
+        );
+        assert_eq!(paths(&aiohttp), ["/health", "/orders", "/ready"]);
+        assert_eq!(aiohttp.servers[0].framework, "aiohttp");
+
+        let starlette = facts(
+            "app.py",
+            "app = Starlette(routes=[Route(\"/livez\", live), Mount(\"/api\", routes=api)])\n",
+        );
+        assert_eq!(paths(&starlette), ["/livez"]);
+        assert_eq!(starlette.mounts[0].prefix.as_deref(), Some("/api"));
+    }
+
+    #[test]
+    fn locust_client_calls_are_not_routes() {
+        let code = facts(
+            "locustfile.py",
+            "def index(l):\n    l.client.get(\"/\")\n    l.client.post(\"/cart\", {})\n",
+        );
+        assert!(code.routes.is_empty());
+        assert!(code.http_clients.is_empty());
+    }
+
+    #[test]
+    fn telemetry_imports() {
+        let code = facts(
+            "app.py",
+            "import structlog\nfrom prometheus_client import Counter\n\
+             from opentelemetry import trace, metrics\nfrom aws_xray_sdk.core import xray_recorder\n",
+        );
+        let kinds: Vec<TelemetryKind> = code.telemetry.iter().map(|t| t.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                TelemetryKind::Logging,
+                TelemetryKind::Metrics,
+                TelemetryKind::Metrics,
+                TelemetryKind::Tracing,
+                TelemetryKind::Tracing
+            ]
+        );
+    }
 }

@@ -152,7 +152,11 @@ impl Visitor<'_> {
             // poem `.at("/p", get(h))`.
             "route" | "at" | "route_service" => {
                 if let Some(first) = first {
-                    let framework = if method == "at" { "poem" } else { "axum" };
+                    let framework = if method == "at" {
+                        "poem"
+                    } else {
+                        "router builder"
+                    };
                     self.route(string_literal(first), framework, span_of(first.span()));
                 }
             }
@@ -598,5 +602,60 @@ mod tests {
         );
         assert!(!code.grpc_health.is_empty());
         assert_eq!(code.servers[0].framework, "tonic");
+    }
+
+    fn paths(code: &CodeFile) -> Vec<String> {
+        code.routes.iter().filter_map(|r| r.path.clone()).collect()
+    }
+
+    #[test]
+    fn rocket_routes_and_mounts() {
+        let code = facts(
+            "#[get(\"/health\")]\nfn health() -> &'static str { \"ok\" }\n\
+             #[launch]\nfn rocket() -> _ { rocket::build().mount(\"/api\", routes![health]) }\n",
+        );
+        assert_eq!(paths(&code), ["/health"]);
+        assert_eq!(code.mounts[0].prefix.as_deref(), Some("/api"));
+        assert!(code.servers.iter().any(|s| s.framework == "rocket"));
+    }
+
+    #[test]
+    fn warp_path_filters() {
+        let code = facts(
+            "use warp::Filter;\nasync fn main() {\n\
+             let health = warp::path(\"healthz\").map(|| \"ok\");\n\
+             let orders = warp::path!(\"api\" / \"orders\").map(|| \"[]\");\n\
+             warp::serve(health.or(orders)).run(([0, 0, 0, 0], 8080)).await; }\n",
+        );
+        assert_eq!(paths(&code), ["/healthz", "/api/orders"]);
+        assert_eq!(code.servers[0].framework, "warp");
+    }
+
+    #[test]
+    fn poem_and_actix_builders() {
+        let poem = facts(
+            "use poem::{Route, get};\nfn app() -> Route { Route::new().at(\"/ping\", get(ping)) }\n",
+        );
+        assert_eq!(paths(&poem), ["/ping"]);
+        assert_eq!(poem.servers[0].framework, "poem");
+
+        let actix = facts(
+            "fn config(cfg: &mut web::ServiceConfig) {\n\
+             cfg.service(web::scope(\"/internal\").route(\"/livez\", web::get().to(live)));\n}\n",
+        );
+        assert_eq!(paths(&actix), ["/livez"]);
+        assert_eq!(actix.mounts[0].prefix.as_deref(), Some("/internal"));
+    }
+
+    #[test]
+    fn hyper_match_on_path() {
+        let code = facts(
+            "use hyper::{Method, Request};\n\
+             async fn handle(req: Request<()>) {\n\
+             match (req.method(), req.uri().path()) {\n\
+             (&Method::GET, \"/healthz\") => ok(),\n\
+             _ => not_found(),\n}\n}\n",
+        );
+        assert_eq!(paths(&code), ["/healthz"]);
     }
 }
