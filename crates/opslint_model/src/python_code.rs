@@ -171,7 +171,8 @@ impl Extractor<'_> {
         }
     }
 
-    /// Records `name = requests.Session()` so calls on `name` are checked.
+    /// Records `name = requests.Session()` so calls on `name` are checked,
+    /// and module- or class-level string constants.
     fn assignment(&mut self, node: Node) {
         let (Some(left), Some(right)) = (
             node.child_by_field_name("left"),
@@ -179,6 +180,23 @@ impl Extractor<'_> {
         ) else {
             return;
         };
+        let at_top_or_class = node
+            .parent()
+            .and_then(|statement| statement.parent())
+            .is_some_and(|scope| {
+                scope.kind() == "module"
+                    || scope.kind() == "block"
+                        && scope
+                            .parent()
+                            .is_some_and(|p| p.kind() == "class_definition")
+            });
+        if at_top_or_class
+            && left.kind() == "identifier"
+            && let Some(value) = self.string_value(right)
+        {
+            let name = self.text_of(left).to_string();
+            self.code.string_constants.push((name, value));
+        }
         if right.kind() == "call"
             && let Some(function) = right.child_by_field_name("function")
             && matches!(
@@ -322,6 +340,7 @@ impl Extractor<'_> {
                     prefix: path,
                     source: self.text_of(path_node).to_string(),
                     span: span(path_node),
+                    on_router: false,
                 });
                 return;
             }
@@ -352,6 +371,7 @@ impl Extractor<'_> {
             prefix: self.string_value(prefix_node),
             source: self.text_of(prefix_node).to_string(),
             span: span(prefix_node),
+            on_router: matches!(name, "APIRouter" | "Blueprint"),
         });
     }
 
@@ -713,6 +733,22 @@ mod tests {
                 TelemetryKind::Metrics,
                 TelemetryKind::Tracing,
                 TelemetryKind::Tracing
+            ]
+        );
+    }
+
+    #[test]
+    fn string_constants_at_module_and_class_level() {
+        let code = facts(
+            "config.py",
+            "PREFIX = \"/api\"\nclass Settings:\n    API_V1_STR: str = \"/api/v1\"\n\
+             def f():\n    local = \"/x\"\n",
+        );
+        assert_eq!(
+            code.string_constants,
+            [
+                ("PREFIX".to_string(), "/api".to_string()),
+                ("API_V1_STR".to_string(), "/api/v1".to_string())
             ]
         );
     }

@@ -168,6 +168,7 @@ impl Visitor<'_> {
                         prefix,
                         source,
                         span,
+                        on_router: false,
                     });
                 }
             }
@@ -260,6 +261,7 @@ impl Visitor<'_> {
                     prefix: first.and_then(string_literal),
                     source: first.map_or(String::new(), |f| self.source(span_of(f.span()))),
                     span,
+                    on_router: false,
                 });
             }
             "web::resource" | "warp::path" | "path::path" => {

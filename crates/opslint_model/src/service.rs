@@ -23,6 +23,9 @@ pub struct CodeFile {
     pub telemetry: Vec<Telemetry>,
     pub http_clients: Vec<HttpClient>,
     pub migration: Option<Migration>,
+    /// Names assigned a plain string literal at module or class level, such
+    /// as `API_V1_STR: str = "/api/v1"`, for resolving mount prefixes.
+    pub string_constants: Vec<(String, String)>,
     /// The syn error of a Rust file whose facts came from tree-sitter and
     /// may be incomplete.
     pub fallback: Option<SyntaxError>,
@@ -48,6 +51,10 @@ pub struct Mount {
     /// The expression that supplies the prefix, as written.
     pub source: String,
     pub span: Span,
+    /// Declared on the router itself (`APIRouter(prefix=...)`,
+    /// `Blueprint(url_prefix=...)`), so it applies to the routes of that
+    /// router's file rather than to a router mounted elsewhere.
+    pub on_router: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -378,36 +385,76 @@ pub enum Served {
 }
 
 impl Service<'_> {
-    /// Checks whether a request for `path` reaches a route: the route's own
-    /// path, or the path under one or two of the service's literal mount
-    /// prefixes. Path parameters match any segment.
+    /// Checks whether a request for `path` reaches a route: the route's path
+    /// under its router's own prefix, alone or under one or two of the
+    /// service's other mount prefixes. Prefixes written as names resolve
+    /// through string constants. Path parameters match any segment.
     pub fn serves(&self, path: &str) -> Served {
         let path = path.split(['?', '#']).next().unwrap_or(path);
-        let prefixes: Vec<&str> = self.mounts().filter_map(|m| m.prefix.as_deref()).collect();
-        let mut suffix_match = false;
-        for (_, route) in self.routes() {
-            let Some(route_path) = route.path.as_deref() else {
-                continue;
-            };
-            let mut candidates = vec![route_path.to_string()];
-            for outer in &prefixes {
-                candidates.push(join_route(outer, route_path));
-                for inner in &prefixes {
-                    candidates.push(join_route(outer, &join_route(inner, route_path)));
-                }
-            }
-            if candidates
-                .iter()
-                .any(|candidate| path_matches(candidate, path))
+        let mut unresolved = Vec::new();
+        let mut outer_prefixes: Vec<String> = Vec::new();
+        for mount in self.mounts().filter(|mount| !mount.on_router) {
+            match mount
+                .prefix
+                .clone()
+                .or_else(|| self.resolve_constant(&mount.source))
             {
-                return Served::Yes;
-            }
-            let route_trimmed = route_path.trim_end_matches('/');
-            if !route_trimmed.is_empty() && path.trim_end_matches('/').ends_with(route_trimmed) {
-                suffix_match = true;
+                Some(prefix) => outer_prefixes.push(prefix),
+                None => unresolved.push(mount),
             }
         }
-        if let Some(mount) = self.mounts().find(|m| m.prefix.is_none())
+        let mut suffix_match = false;
+        for (_, code) in &self.files {
+            // Routes of a file whose router declares its own prefix are
+            // served only under that prefix.
+            let own_prefixes: Vec<String> = code
+                .mounts
+                .iter()
+                .filter(|mount| mount.on_router)
+                .filter_map(|mount| {
+                    mount
+                        .prefix
+                        .clone()
+                        .or_else(|| self.resolve_constant(&mount.source))
+                })
+                .collect();
+            for route in &code.routes {
+                let Some(route_path) = route.path.as_deref() else {
+                    continue;
+                };
+                let bases: Vec<String> = if own_prefixes.is_empty() {
+                    vec![route_path.to_string()]
+                } else {
+                    own_prefixes
+                        .iter()
+                        .map(|prefix| join_route(prefix, route_path))
+                        .collect()
+                };
+                let mut candidates = bases.clone();
+                for base in &bases {
+                    for outer in &outer_prefixes {
+                        candidates.push(join_route(outer, base));
+                        for inner in &outer_prefixes {
+                            candidates.push(join_route(outer, &join_route(inner, base)));
+                        }
+                    }
+                }
+                if candidates
+                    .iter()
+                    .any(|candidate| path_matches(candidate, path))
+                {
+                    return Served::Yes;
+                }
+                let trimmed = path.trim_end_matches('/');
+                if bases.iter().any(|base| {
+                    let base = base.trim_end_matches('/');
+                    !base.is_empty() && trimmed.ends_with(base)
+                }) {
+                    suffix_match = true;
+                }
+            }
+        }
+        if let Some(mount) = unresolved.first()
             && suffix_match
         {
             return Served::Unclear(format!(
@@ -425,6 +472,28 @@ impl Service<'_> {
             ));
         }
         Served::No
+    }
+}
+
+impl Service<'_> {
+    /// Resolves a prefix written as a name, such as `settings.API_V1_STR`,
+    /// when exactly one string value is assigned to its last part in the
+    /// service's files.
+    fn resolve_constant(&self, source: &str) -> Option<String> {
+        let name = source.rsplit('.').next()?.trim();
+        let mut values: Vec<&str> = self
+            .files
+            .iter()
+            .flat_map(|(_, code)| code.string_constants.iter())
+            .filter(|(constant, _)| constant == name)
+            .map(|(_, value)| value.as_str())
+            .collect();
+        values.sort_unstable();
+        values.dedup();
+        match values.as_slice() {
+            [value] => Some((*value).to_string()),
+            _ => None,
+        }
     }
 }
 

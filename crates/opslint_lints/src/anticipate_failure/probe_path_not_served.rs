@@ -207,7 +207,8 @@ impl Checker<'_, '_> {
                         .to_string()
                 } else {
                     format!(
-                        "the service routes {}; point the check there",
+                        "point the check at a health route of the service ({}, as written \
+                         before mount prefixes)",
                         health_routes.join(", ")
                     )
                 };
@@ -287,7 +288,14 @@ impl Checker<'_, '_> {
                 let build_folder = match (context, dockerfile) {
                     (Some(context), Some(dockerfile)) => {
                         let context_folder = join_path(&artifact.file.path, context);
-                        let dockerfile_path = join_path(&format!("{context_folder}/x"), dockerfile);
+                        // `join_path` resolves against the folder of its
+                        // first argument, so give it a file inside the context.
+                        let inside_context = if context_folder.is_empty() {
+                            "x".to_string()
+                        } else {
+                            format!("{context_folder}/x")
+                        };
+                        let dockerfile_path = join_path(&inside_context, dockerfile);
                         Some(join_path(&dockerfile_path, "."))
                     }
                     (Some(context), None) => Some(join_path(&artifact.file.path, context)),
