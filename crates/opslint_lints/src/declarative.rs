@@ -27,7 +27,8 @@
 //!
 //! The `@finding` capture marks what is reported (the whole match when the
 //! query has no such capture), and `{capture}` in `message` and `label` is
-//! replaced with the text of that capture.
+//! replaced with the text of that capture. Matches in test files and in test
+//! functions and modules are skipped.
 
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
@@ -381,6 +382,40 @@ fn enclosing_function(node: tree_sitter::Node, text: &str) -> String {
     "module".to_string()
 }
 
+/// Checks whether `node` sits in test code inside a non-test file: a Rust
+/// item marked `#[test]`, `#[tokio::test]` or `#[cfg(test)]`, or a Python
+/// function whose name starts with `test_`.
+fn is_in_test_code(node: tree_sitter::Node, text: &str) -> bool {
+    let mut current = Some(node);
+    while let Some(item) = current {
+        match item.kind() {
+            "function_item" | "mod_item" => {
+                let mut sibling = item.prev_sibling();
+                while let Some(attribute) = sibling.filter(|s| s.kind() == "attribute_item") {
+                    let attribute_text = attribute.utf8_text(text.as_bytes()).unwrap_or("");
+                    let words = attribute_text.split(|c: char| !(c.is_alphanumeric() || c == '_'));
+                    if words.into_iter().any(|word| word == "test") {
+                        return true;
+                    }
+                    sibling = attribute.prev_sibling();
+                }
+            }
+            "function_definition" => {
+                let name = item
+                    .child_by_field_name("name")
+                    .and_then(|name| name.utf8_text(text.as_bytes()).ok())
+                    .unwrap_or("");
+                if name.starts_with("test_") {
+                    return true;
+                }
+            }
+            _ => {}
+        }
+        current = item.parent();
+    }
+    false
+}
+
 /// Replaces `{capture}` in `template` with the captured texts.
 fn fill(template: &str, captures: &BTreeMap<&str, &str>) -> String {
     let mut text = template.to_string();
@@ -438,6 +473,9 @@ impl Rule for DeclarativeRule {
                     let Some(node) = node else {
                         continue;
                     };
+                    if is_in_test_code(node, &file.text) {
+                        continue;
+                    }
                     let span = Span::from(node.byte_range());
                     if !reported.insert(span) {
                         continue;
