@@ -1,5 +1,6 @@
 use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink};
 use opslint_model::Workspace;
+use opslint_model::cloudformation;
 use opslint_model::kubernetes::join_path;
 use opslint_model::service::{Served, is_health_path};
 use opslint_model::service_link::{LinkReason, build_contexts, image_base_name, service_for_image};
@@ -27,7 +28,8 @@ pub static META: RuleMeta = RuleMeta {
         containers, docker-compose `healthcheck` commands and CloudFormation ECS container \
         `HealthCheck` commands that request a URL, whose image is built from Rust or Python \
         service code in the repository, where the requested path matches no route of that \
-        service. A compose service with a `build` context is linked to the code in that folder. An image is linked to its service by \
+        service. CloudFormation target groups are checked through the ECS service that \
+        registers a container with them. A compose service with a `build` context is linked to the code in that folder. An image is linked to its service by \
         the build context of a Skaffold artifact or docker-compose service with the same \
         image, and else by a service folder named like the image. Routes count with the \
         literal prefixes of nested routers, included routers and blueprints.",
@@ -41,8 +43,9 @@ pub static META: RuleMeta = RuleMeta {
         ```",
     known_limits: "Routes whose paths or mount prefixes come from variables or settings make \
         the result a question. Ports and hosts are not compared. Terraform ECS task \
-        definitions and load balancer target-group paths are not linked to code yet. Images built from folders \
-        without Rust or Python services (code in other languages) are skipped.",
+        definitions and target groups are not linked to code yet. Images built from folders \
+        without Rust or Python services (code in other languages) and Docker Hub official \
+        images such as `nginx` are skipped.",
 };
 
 /// Checks whether the repository builds `image` from a folder without Rust or
@@ -114,6 +117,14 @@ struct Probe<'a> {
     description: String,
 }
 
+/// The text of a CloudFormation value that is a plain literal.
+fn cfn_literal(node: Option<&Node>) -> Option<&str> {
+    match node.map(cloudformation::value) {
+        Some(cloudformation::CfnValue::Literal(text)) => Some(text),
+        _ => None,
+    }
+}
+
 struct Checker<'w, 's> {
     workspace: &'w Workspace,
     services: &'s [opslint_model::service::Service<'w>],
@@ -159,6 +170,11 @@ impl Checker<'_, '_> {
             if image
                 .is_some_and(|image| is_other_language_build(self.workspace, image, &self.contexts))
             {
+                return;
+            }
+            // An image without a `/` is a Docker Hub official image such as
+            // `nginx` or `httpd:2.4`, never this repository's code.
+            if image.is_some_and(|image| !image.contains('/')) {
                 return;
             }
             let image_text = image.map_or("this container".to_string(), |i| format!("image `{i}`"));
@@ -349,10 +365,113 @@ impl Checker<'_, '_> {
                         ),
                         path,
                     };
-                    let image = container.get("Image").and_then(Node::as_str);
-                    self.check(sink, probe, image, None);
+                    self.check_cfn_image(sink, probe, container.get("Image"));
                 }
             }
+            for service in template.resources_of_type("AWS::ECS::Service") {
+                self.target_groups(sink, artifact, template, service);
+            }
+        }
+    }
+
+    /// Checks the health check path of each target group that an ECS
+    /// service registers a container with.
+    fn target_groups(
+        &self,
+        sink: &mut Sink,
+        artifact: &opslint_model::Artifact,
+        template: &cloudformation::Template,
+        service: &cloudformation::Resource,
+    ) {
+        let referenced = |node: Option<&Node>| {
+            node.map(cloudformation::references)
+                .and_then(|names| names.into_iter().next())
+        };
+        let Some(task_id) = referenced(service.property(&["TaskDefinition"])) else {
+            return;
+        };
+        let Some(task) = template.resources.iter().find(|r| r.logical_id == task_id) else {
+            return;
+        };
+        let balancers = service
+            .property(&["LoadBalancers"])
+            .and_then(Node::as_seq)
+            .unwrap_or_default();
+        for balancer in balancers {
+            let Some(group_id) = referenced(balancer.get("TargetGroupArn")) else {
+                continue;
+            };
+            let Some(group) = template.resources.iter().find(|r| r.logical_id == group_id) else {
+                continue;
+            };
+            let Some(path_node) = group.property(&["HealthCheckPath"]) else {
+                continue;
+            };
+            let cloudformation::CfnValue::Literal(path) = cloudformation::value(path_node) else {
+                continue;
+            };
+            let containers = task
+                .property(&["ContainerDefinitions"])
+                .and_then(Node::as_seq)
+                .unwrap_or_default();
+            // A container name from a parameter still identifies the only
+            // container of a task.
+            let container = match cfn_literal(balancer.get("ContainerName")) {
+                Some(name) => containers
+                    .iter()
+                    .find(|c| cfn_literal(c.get("Name")) == Some(name)),
+                None if containers.len() == 1 => containers.first(),
+                None => None,
+            };
+            let Some(container) = container else {
+                continue;
+            };
+            let container_name = cfn_literal(container.get("Name"));
+            let probe = Probe {
+                file: &artifact.file,
+                span: path_node.span,
+                location: format!("{}/HealthCheckPath", group.logical_id),
+                path: path.to_string(),
+                description: format!(
+                    "health check path `{path}` of target group `{}` ({} of `{}`)",
+                    group.logical_id,
+                    container_name.map_or("the container".to_string(), |name| format!(
+                        "container `{name}`"
+                    )),
+                    service.logical_id
+                ),
+            };
+            self.check_cfn_image(sink, probe, container.get("Image"));
+        }
+    }
+
+    /// Checks a CloudFormation probe whose container image may come from a
+    /// parameter, which makes the linked service a question.
+    fn check_cfn_image(&self, sink: &mut Sink, probe: Probe, image: Option<&Node>) {
+        match image.map(cloudformation::value) {
+            Some(cloudformation::CfnValue::Literal(image)) => {
+                self.check(sink, probe, Some(image), None);
+            }
+            Some(cloudformation::CfnValue::Intrinsic(_, node)) => {
+                let inputs = cloudformation::references(node)
+                    .iter()
+                    .map(|name| format!("`{name}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                sink.unclear(
+                    &META,
+                    probe.file,
+                    probe.span,
+                    probe.location,
+                    format!(
+                        "Which service in this repository does the image run, and does it serve \
+                         the {}?",
+                        probe.description
+                    ),
+                    format!("the image comes from {inputs}, which the template does not settle"),
+                );
+            }
+            _ => {}
         }
     }
 }
@@ -372,9 +491,8 @@ impl Rule for ProbePathNotServed {
             services: &services,
             contexts: build_contexts(workspace),
         };
-        // TODO: link Terraform ECS task definitions and target-group health
-        // check paths to services through load balancers and task
-        // definitions.
+        // TODO: link Terraform ECS task definitions and target groups, whose
+        // container definitions are usually `jsonencode` expressions.
         checker.kubernetes(sink);
         checker.compose(sink);
         checker.ecs(sink);
