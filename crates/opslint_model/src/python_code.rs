@@ -80,7 +80,7 @@ impl Extractor<'_> {
         node.utf8_text(self.text.as_bytes()).unwrap_or("")
     }
 
-    /// The value of a plain string literal, `None` for f-strings and
+    /// Returns the value of a plain string literal, `None` for f-strings and
     /// anything that is not a literal.
     fn string_value(&self, node: Node) -> Option<String> {
         if node.kind() != "string" {
@@ -523,7 +523,7 @@ impl Extractor<'_> {
         }
     }
 
-    /// Whether a function's body is only `pass`, `...` and docstrings.
+    /// Checks whether a function's body is only `pass`, `...` and docstrings.
     fn body_is_empty(&self, function: Node) -> bool {
         let Some(body) = function.child_by_field_name("body") else {
             return true;

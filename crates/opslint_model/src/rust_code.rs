@@ -90,7 +90,7 @@ fn is_test_attribute(attrs: &[syn::Attribute]) -> bool {
     })
 }
 
-/// The first crate name of a path, mapped to the telemetry it provides.
+/// Maps the first crate name of a path to the telemetry it provides.
 fn telemetry_of_crate(name: &str) -> Option<TelemetryKind> {
     match name {
         "opentelemetry"
@@ -185,8 +185,8 @@ impl Visitor<'_> {
         }
     }
 
-    /// A `reqwest::Client::builder()...build()` chain: the client has a
-    /// timeout when the chain sets `timeout` or `read_timeout`.
+    /// Records a `reqwest::Client::builder()...build()` chain. The client has
+    /// a timeout when the chain sets `timeout` or `read_timeout`.
     fn client_builder(&mut self, call: &ExprMethodCall) {
         let mut methods = Vec::new();
         let mut receiver = &*call.receiver;

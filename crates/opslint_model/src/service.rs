@@ -167,7 +167,7 @@ impl<'a> Service<'a> {
         (self.files[0].0, Span::default())
     }
 
-    /// `rust service backend` style label for messages.
+    /// Returns the service folder in backticks, for messages.
     pub fn label(&self) -> String {
         let root = if self.root.is_empty() {
             "."
@@ -216,8 +216,8 @@ impl<'a> Service<'a> {
     }
 }
 
-/// Whether a file is test, example-support or tooling code rather than the
-/// code a service runs.
+/// Checks whether a file is test or tooling code rather than the code a
+/// service runs.
 pub fn is_test_path(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
     path.split('/')
@@ -332,7 +332,7 @@ pub fn services(artifacts: &[Artifact]) -> Vec<Service<'_>> {
         .collect()
 }
 
-/// Whether a route path names a health, liveness or readiness check.
+/// Checks whether a route path names a health, liveness or readiness check.
 pub fn is_health_path(path: &str) -> bool {
     let lower = path.to_ascii_lowercase();
     lower.split(['/', '.', '-', '_']).any(|word| {
@@ -379,7 +379,7 @@ pub fn join_route(prefix: &str, path: &str) -> String {
 pub enum Served {
     Yes,
     No,
-    /// The answer depends on something the code does not settle; the text
+    /// The result depends on something the code does not settle. The text
     /// explains what.
     Unclear(String),
 }
@@ -497,9 +497,9 @@ impl Service<'_> {
     }
 }
 
-/// Matches a request path against a route pattern; `{id}`, `<id>`, `:id`
-/// and `*` segments match any segment, and `{*rest}` or `<rest..>` the rest
-/// of the path. A trailing slash is ignored.
+/// Matches a request path against a route pattern. The segments `{id}`,
+/// `<id>`, `:id` and `*` match any one segment, and `{*rest}` or `<rest..>`
+/// match the rest of the path. A trailing slash is ignored.
 pub fn path_matches(pattern: &str, path: &str) -> bool {
     let pattern_segments: Vec<&str> = pattern.split('/').filter(|s| !s.is_empty()).collect();
     let path_segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();

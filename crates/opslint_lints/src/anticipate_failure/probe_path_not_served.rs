@@ -97,7 +97,7 @@ pub fn command_url_path(command: &str) -> Option<String> {
     Some(path.to_string())
 }
 
-/// The text of a health-check command given as a string or a list.
+/// Returns the text of a health-check command given as a string or a list.
 fn command_text(node: &Node) -> Option<String> {
     if let Some(text) = node.as_str() {
         return Some(text.to_string());
@@ -117,7 +117,7 @@ struct Probe<'a> {
     description: String,
 }
 
-/// The text of a CloudFormation value that is a plain literal.
+/// Returns the text of a CloudFormation value that is a plain literal.
 fn cfn_literal(node: Option<&Node>) -> Option<&str> {
     match node.map(cloudformation::value) {
         Some(cloudformation::CfnValue::Literal(text)) => Some(text),
@@ -150,7 +150,7 @@ impl Checker<'_, '_> {
                 })
                 .collect();
             let exact = self.services.iter().find(|service| service.root == *folder);
-            // A context that holds exactly one service is linked to it.
+            // A context that contains exactly one service is linked to it.
             let linked = exact.or(if inside.len() == 1 {
                 inside.first().copied()
             } else {
