@@ -125,6 +125,21 @@ fn cfn_literal(node: Option<&Node>) -> Option<&str> {
     }
 }
 
+/// Asks which service an image runs, when the repository does not link it.
+fn ask_which_service(sink: &mut Sink, probe: Probe, image_text: &str, reason: String) {
+    sink.unclear(
+        &META,
+        probe.file,
+        probe.span,
+        probe.location,
+        format!(
+            "Which service in this repository does {image_text} run, and does it serve the {}?",
+            probe.description
+        ),
+        reason,
+    );
+}
+
 struct Checker<'w, 's> {
     workspace: &'w Workspace,
     services: &'s [opslint_model::service::Service<'w>],
@@ -178,18 +193,13 @@ impl Checker<'_, '_> {
                 return;
             }
             let image_text = image.map_or("this container".to_string(), |i| format!("image `{i}`"));
-            sink.unclear(
-                &META,
-                probe.file,
-                probe.span,
-                probe.location,
-                format!(
-                    "Which service in this repository does {image_text} run, and does it serve \
-                     the {}?",
-                    probe.description
-                ),
+            ask_which_service(
+                sink,
+                probe,
+                &image_text,
                 "no Skaffold or compose build context and no service folder matches the image \
-                 name",
+                 name"
+                    .to_string(),
             );
             return;
         };
@@ -458,16 +468,10 @@ impl Checker<'_, '_> {
                     .map(|name| format!("`{name}`"))
                     .collect::<Vec<_>>()
                     .join(", ");
-                sink.unclear(
-                    &META,
-                    probe.file,
-                    probe.span,
-                    probe.location,
-                    format!(
-                        "Which service in this repository does the image run, and does it serve \
-                         the {}?",
-                        probe.description
-                    ),
+                ask_which_service(
+                    sink,
+                    probe,
+                    "the image",
                     format!("the image comes from {inputs}, which the template does not settle"),
                 );
             }
