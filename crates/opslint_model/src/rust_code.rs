@@ -210,6 +210,10 @@ impl Visitor<'_> {
                         .any(|m| m == "timeout" || m == "read_timeout")
                     {
                         Timeout::Set
+                    } else if self.text.contains(".timeout(") {
+                        Timeout::Unclear(
+                            "requests in this file call `.timeout(...)` one by one".into(),
+                        )
                     } else {
                         Timeout::Missing
                     };
@@ -659,5 +663,14 @@ mod tests {
              _ => not_found(),\n}\n}\n",
         );
         assert_eq!(paths(&code), ["/healthz"]);
+    }
+
+    #[test]
+    fn builder_without_timeout_but_per_request_timeouts_is_unclear() {
+        let code = facts(
+            "fn a() { let c = reqwest::Client::builder().build().unwrap();\n\
+             c.get(u).timeout(D).send(); }\n",
+        );
+        assert!(matches!(code.http_clients[0].timeout, Timeout::Unclear(_)));
     }
 }
