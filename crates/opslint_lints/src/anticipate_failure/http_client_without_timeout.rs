@@ -33,8 +33,9 @@ pub static META: RuleMeta = RuleMeta {
         \x20   .build()?;\n\
         ```",
     known_limits: "A Session default is recognised only from a `session.request` wrapper with a \
-        timeout or an `HTTPAdapter` subclass in the same file. A Rust `Client::new()` in a file \
-        whose requests call `.timeout(...)` one by one is reported as a question. Clients \
+        timeout or an `HTTPAdapter` subclass in the same file. A Rust `Client::new()` or builder \
+        without a timeout in a file whose requests call `.timeout(...)` one by one is reported \
+        as a question. Clients \
         passed in from other modules are judged where they are built.",
 };
 
