@@ -221,7 +221,7 @@ impl<'a> Service<'a> {
 pub fn is_test_path(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
     path.split('/')
-        .any(|part| matches!(part, "tests" | "test" | "testing" | "benches" | "scripts"))
+        .any(|part| matches!(part, "tests" | "test" | "benches" | "scripts"))
         || name.starts_with("test_")
         || name.ends_with("_test.py")
         || name.ends_with("_tests.rs")
@@ -541,5 +541,14 @@ mod tests {
         assert!(is_health_path("/api/v1/utils/health-check/"));
         assert!(is_health_path("/_healthz"));
         assert!(!is_health_path("/orders"));
+    }
+
+    #[test]
+    fn test_paths() {
+        assert!(is_test_path("app/tests/test_api.py"));
+        assert!(is_test_path("src/orders/test_models.py"));
+        assert!(is_test_path("crates/api/build.rs"));
+        assert!(!is_test_path("examples/testing/src/main.rs"));
+        assert!(!is_test_path("src/orders/app.py"));
     }
 }
