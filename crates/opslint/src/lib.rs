@@ -11,6 +11,7 @@ use std::sync::Arc;
 use opslint_core::config::Config;
 use opslint_core::{ArtifactKind, Diagnostic, RuleMeta, Sink, SourceFile, Span, tool_rules};
 use opslint_lints::Rule;
+use opslint_lints::declarative::ConfigError;
 use opslint_model::{Artifact, Workspace};
 use opslint_syntax::classify::{self, PathClass};
 use opslint_syntax::discover::{self, FoundFile};
@@ -45,6 +46,9 @@ pub struct Options {
     pub changed: Option<std::collections::BTreeSet<String>>,
     /// Progress bar for the file and rule phases; `None` draws nothing.
     pub progress: Option<progress::Progress>,
+    /// Folders of declarative rule files (`*.toml`) to run besides the
+    /// built-in rules.
+    pub rule_folders: Vec<PathBuf>,
 }
 
 /// Rules whose findings depend on several files, so a change in one file can
@@ -64,10 +68,22 @@ pub struct Outcome {
     pub rules: Vec<&'static RuleMeta>,
 }
 
-/// Fails when a selected or ignored rule id does not exist.
+/// Loads the declarative rules of every folder in `options.rule_folders`.
+pub fn user_rules(options: &Options) -> Result<Vec<&'static dyn Rule>, ConfigError> {
+    let mut rules = Vec::new();
+    for folder in &options.rule_folders {
+        rules.extend(opslint_lints::declarative::load_folder(folder)?);
+    }
+    Ok(rules)
+}
+
+/// Fails when a rule folder holds an invalid rule file, or when a selected
+/// or ignored rule id does not exist.
 pub fn check_rule_ids(options: &Options) -> Result<(), String> {
+    let user = user_rules(options).map_err(|error| format!("invalid rule file: {error}"))?;
     for id in options.select.iter().chain(&options.ignore) {
-        if opslint_lints::meta(id).is_none() {
+        let is_user_rule = user.iter().any(|rule| rule.meta().id == id);
+        if opslint_lints::meta(id).is_none() && !is_user_rule {
             return Err(format!(
                 "unknown rule `{id}`; `opslint rules` lists the rule ids"
             ));
@@ -129,7 +145,14 @@ pub fn run(options: &Options) -> Outcome {
     let file_count = artifacts.len();
     let workspace = Workspace::new(artifacts);
 
-    let rules: Vec<&'static dyn Rule> = opslint_lints::all()
+    let mut all_rules = opslint_lints::all();
+    match user_rules(options) {
+        Ok(user) => all_rules.extend(user),
+        Err(error) => notices.push(format!(
+            "invalid rule file, its folder was skipped: {error}"
+        )),
+    }
+    let rules: Vec<&'static dyn Rule> = all_rules
         .into_iter()
         .filter(|rule| is_enabled(rule.meta().id, options))
         .collect();
@@ -378,6 +401,9 @@ fn process_file(found: &FoundFile) -> Option<Processed> {
         );
     }
     let facts = opslint_model::extract(kind, &file, syntax);
+    if kind == ArtifactKind::Rust {
+        opslint_syntax::rust::release_spans();
+    }
     processed.artifact = Some(Artifact { file, kind, facts });
     Some(processed)
 }

@@ -68,6 +68,10 @@ struct RunArgs {
     /// standard error.
     #[arg(short, long)]
     quiet: bool,
+    /// Also run the declarative rules (`*.toml` files) in DIR; repeat the
+    /// option for several folders. Adds to the configuration's `rule-paths`.
+    #[arg(long = "rules-dir", value_name = "DIR")]
+    rules_dirs: Vec<PathBuf>,
     /// Do not show the progress bar. It appears on standard error only when
     /// that is a terminal and the run takes longer than half a second, and
     /// has no colours when NO_COLOR is set.
@@ -341,6 +345,16 @@ fn prepare(args: &RunArgs) -> Result<(Options, Option<FailOn>), String> {
         ),
         None => None,
     };
+    let mut rule_folders = args.rules_dirs.clone();
+    if let Some(config) = &config {
+        rule_folders.extend(
+            config
+                .settings
+                .rule_paths
+                .iter()
+                .map(|path| config.dir.join(path)),
+        );
+    }
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -354,6 +368,7 @@ fn prepare(args: &RunArgs) -> Result<(Options, Option<FailOn>), String> {
         config,
         changed,
         progress: progress_bar(args),
+        rule_folders,
     };
     opslint::check_rule_ids(&options)?;
     Ok((options, fail_on))

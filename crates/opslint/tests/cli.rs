@@ -367,3 +367,76 @@ fn closed_stdout_is_not_an_error() {
         assert!(output.stderr.is_empty(), "{args:?}: {output:?}");
     }
 }
+
+const USER_RULE: &str = r#"id = "no-eval"
+principle = "anticipate-failure"
+waf = ["OPS04-BP02"]
+severity = "error"
+summary = "`eval` in application code"
+what_it_checks = "Calls of `eval`."
+why_it_matters = "Evaluated strings fail at run time."
+how_to_fix = "Parse the input instead."
+known_limits = "Only the built-in `eval`."
+
+[[match]]
+language = "python"
+query = '(call function: (identifier) @f (#eq? @f "eval")) @finding'
+message = "`eval` runs text as code"
+label = "eval call"
+"#;
+
+#[test]
+fn user_rule_folder_runs_its_rules() {
+    let rules = temp_dir("user-rules");
+    std::fs::write(rules.join("no-eval.toml"), USER_RULE).expect("rule file is written");
+    let code = temp_dir("user-rules-code");
+    std::fs::write(code.join("calc.py"), "x = eval(input())\n").expect("code is written");
+    let output = opslint()
+        .args(["check", "--rules-dir"])
+        .arg(&rules)
+        .args(["--select", "no-eval"])
+        .arg(&code)
+        .output()
+        .expect("opslint runs");
+    let stdout = String::from_utf8(output.stdout).expect("utf-8");
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("error[no-eval]: `eval` runs text as code"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("calc.py:1:5"), "{stdout}");
+}
+
+#[test]
+fn broken_user_rule_names_file_and_line() {
+    let rules = temp_dir("broken-rules");
+    let broken = USER_RULE.replace("(identifier) @f", "(identifer) @f");
+    std::fs::write(rules.join("no-eval.toml"), broken).expect("rule file is written");
+    let output = opslint()
+        .args(["check", "--rules-dir"])
+        .arg(&rules)
+        .arg("fixtures/workloads")
+        .output()
+        .expect("opslint runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).expect("utf-8");
+    assert!(stderr.contains("no-eval.toml:13:"), "{stderr}");
+    assert!(stderr.contains("invalid tree-sitter query"), "{stderr}");
+}
+
+#[test]
+fn user_rule_with_unknown_key_is_rejected() {
+    let rules = temp_dir("unknown-key-rules");
+    let broken = USER_RULE.replace("severity = \"error\"", "severity = \"error\"\nlevel = 3");
+    std::fs::write(rules.join("no-eval.toml"), broken).expect("rule file is written");
+    let output = opslint()
+        .args(["check", "--rules-dir"])
+        .arg(&rules)
+        .arg("fixtures/workloads")
+        .output()
+        .expect("opslint runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).expect("utf-8");
+    assert!(stderr.contains("no-eval.toml:5:1"), "{stderr}");
+    assert!(stderr.contains("unknown field `level`"), "{stderr}");
+}

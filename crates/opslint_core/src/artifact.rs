@@ -20,6 +20,12 @@ pub enum ArtifactKind {
     Shell,
     Rust,
     Python,
+    /// `Cargo.toml`.
+    CargoManifest,
+    /// `pyproject.toml`.
+    PyprojectManifest,
+    /// `requirements.txt` and its variants such as `requirements-dev.txt`.
+    PipRequirements,
     Markdown,
     /// YAML that none of the kinds above claims; parsed so syntax errors
     /// are still reported.
@@ -45,6 +51,9 @@ impl ArtifactKind {
             Self::Shell => "shell",
             Self::Rust => "rust",
             Self::Python => "python",
+            Self::CargoManifest => "cargo-manifest",
+            Self::PyprojectManifest => "pyproject",
+            Self::PipRequirements => "pip-requirements",
             Self::Markdown => "markdown",
             Self::OtherYaml => "yaml",
             Self::OtherJson => "json",

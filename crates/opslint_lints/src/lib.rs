@@ -1,6 +1,7 @@
 //! The built-in rules, one file per rule, grouped in folders by principle.
 
 mod anticipate_failure;
+pub mod declarative;
 mod learn_from_events;
 mod managed_services;
 mod observability;
@@ -31,6 +32,7 @@ pub fn all() -> Vec<&'static dyn Rule> {
     rules.extend(anticipate_failure::rules());
     rules.extend(learn_from_events::rules());
     rules.extend(managed_services::rules());
+    rules.extend(declarative::built_in());
     rules.sort_by_key(|rule| rule.meta().id);
     rules
 }

@@ -8,6 +8,11 @@ pub mod compose;
 pub mod github;
 pub mod image;
 pub mod kubernetes;
+pub mod manifest;
+pub mod python_code;
+pub mod rust_code;
+pub mod service;
+pub mod service_link;
 pub mod terraform;
 
 use std::collections::{BTreeMap, HashSet};
@@ -32,6 +37,9 @@ pub enum Facts {
     Terraform(terraform::TerraformFile),
     GithubWorkflow(github::Workflow),
     Compose(compose::ComposeFile),
+    /// A Rust or Python source file.
+    Code(service::CodeFile),
+    Dependencies(service::DependencyManifest),
     None,
 }
 
@@ -78,6 +86,19 @@ pub fn extract(kind: ArtifactKind, file: &SourceFile, syntax: Syntax) -> Facts {
             .map_or(Facts::None, |doc| {
                 Facts::Compose(compose::ComposeFile::from_root(doc.root))
             }),
+        (ArtifactKind::Rust, Syntax::Rust(rust)) => Facts::Code(rust_code::extract(file, rust)),
+        (ArtifactKind::Python, Syntax::Python(python)) => {
+            Facts::Code(python_code::extract(file, python))
+        }
+        (ArtifactKind::CargoManifest, Syntax::Toml(Some(table), _)) => {
+            Facts::Dependencies(manifest::from_cargo(&table))
+        }
+        (ArtifactKind::PyprojectManifest, Syntax::Toml(Some(table), _)) => {
+            Facts::Dependencies(manifest::from_pyproject(&table))
+        }
+        (ArtifactKind::PipRequirements, _) => {
+            Facts::Dependencies(manifest::from_requirements(&file.text))
+        }
         _ => Facts::None,
     }
 }
@@ -168,6 +189,18 @@ impl Workspace {
     pub fn github_workflows(&self) -> impl Iterator<Item = (&Artifact, &github::Workflow)> {
         self.artifacts.iter().filter_map(|a| match &a.facts {
             Facts::GithubWorkflow(w) => Some((a, w)),
+            _ => None,
+        })
+    }
+
+    /// Rust and Python code grouped into the services it runs.
+    pub fn services(&self) -> Vec<service::Service<'_>> {
+        service::services(&self.artifacts)
+    }
+
+    pub fn code(&self) -> impl Iterator<Item = (&Artifact, &service::CodeFile)> {
+        self.artifacts.iter().filter_map(|a| match &a.facts {
+            Facts::Code(c) => Some((a, c)),
             _ => None,
         })
     }

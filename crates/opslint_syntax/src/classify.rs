@@ -32,6 +32,15 @@ pub fn by_path(path: &str, in_chart_templates: bool, beside_chart: bool) -> Path
     {
         return PathClass::Known(ArtifactKind::Dockerfile);
     }
+    if lower == "cargo.toml" {
+        return PathClass::Known(ArtifactKind::CargoManifest);
+    }
+    if lower == "pyproject.toml" {
+        return PathClass::Known(ArtifactKind::PyprojectManifest);
+    }
+    if lower.starts_with("requirements") && extension == "txt" {
+        return PathClass::Known(ArtifactKind::PipRequirements);
+    }
     match extension {
         "tf" => return PathClass::Known(ArtifactKind::Terraform),
         "tfvars" => return PathClass::Known(ArtifactKind::TerraformVars),

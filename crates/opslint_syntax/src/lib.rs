@@ -6,6 +6,8 @@ pub mod discover;
 pub mod hcl;
 pub mod helm;
 pub mod json;
+pub mod python;
+pub mod rust;
 pub mod value;
 pub mod yaml;
 
@@ -33,6 +35,10 @@ pub enum Syntax {
     Yaml(yaml::YamlFile),
     Json(json::JsonFile),
     Hcl(hcl::HclFile),
+    Rust(rust::RustFile),
+    Python(python::PythonFile),
+    /// A TOML dependency manifest; `None` when it does not parse.
+    Toml(Option<toml::Table>, Vec<SyntaxError>),
     /// A kind that has no front end yet; its facts come from later work.
     Unparsed,
 }
@@ -43,7 +49,9 @@ impl Syntax {
             Self::Yaml(file) => &file.errors,
             Self::Json(file) => &file.errors,
             Self::Hcl(file) => &file.errors,
-            Self::Unparsed => &[],
+            Self::Python(file) => &file.errors,
+            Self::Toml(_, errors) => errors,
+            Self::Rust(_) | Self::Unparsed => &[],
         }
     }
 }
@@ -65,10 +73,23 @@ pub fn parse(kind: ArtifactKind, text: &str, is_json: bool) -> Syntax {
         | ArtifactKind::GitlabCi
         | ArtifactKind::OtherYaml => Syntax::Yaml(yaml::parse(text, false)),
         ArtifactKind::OtherJson => Syntax::Json(json::parse(text)),
+        ArtifactKind::Rust => Syntax::Rust(rust::parse(text)),
+        ArtifactKind::Python => Syntax::Python(python::parse(text)),
+        ArtifactKind::CargoManifest | ArtifactKind::PyprojectManifest => parse_toml(text),
         ArtifactKind::Dockerfile
         | ArtifactKind::Shell
-        | ArtifactKind::Rust
-        | ArtifactKind::Python
+        | ArtifactKind::PipRequirements
         | ArtifactKind::Markdown => Syntax::Unparsed,
+    }
+}
+
+fn parse_toml(text: &str) -> Syntax {
+    match text.parse::<toml::Table>() {
+        Ok(table) => Syntax::Toml(Some(table), Vec::new()),
+        Err(error) => {
+            let span = error.span().map(Span::from).unwrap_or_default();
+            let message = format!("invalid TOML: {}", error.message());
+            Syntax::Toml(None, vec![SyntaxError::new(span, message)])
+        }
     }
 }

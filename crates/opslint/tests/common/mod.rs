@@ -25,6 +25,7 @@ pub fn run(paths: &[PathBuf], select: &[&str]) -> Outcome {
         config: None,
         changed: None,
         progress: None,
+        rule_folders: Vec::new(),
     })
 }
 

@@ -1,13 +1,19 @@
 //! Rules of the principle "Anticipate failure".
 
+pub mod http_client_without_timeout;
 pub mod k8s_missing_liveness_probe;
 pub mod k8s_missing_readiness_probe;
+pub mod probe_path_not_served;
 mod probes;
+pub mod service_missing_health_endpoint;
 
 use crate::Rule;
 
 pub fn rules() -> Vec<&'static dyn Rule> {
     vec![
+        &http_client_without_timeout::HttpClientWithoutTimeout,
+        &probe_path_not_served::ProbePathNotServed,
+        &service_missing_health_endpoint::ServiceMissingHealthEndpoint,
         &k8s_missing_readiness_probe::K8sMissingReadinessProbe,
         &k8s_missing_liveness_probe::K8sMissingLivenessProbe,
     ]

@@ -1,0 +1,99 @@
+use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink};
+use opslint_model::Workspace;
+use opslint_model::service::{Timeout, is_test_path};
+
+use crate::Rule;
+
+pub struct HttpClientWithoutTimeout;
+
+pub static META: RuleMeta = RuleMeta {
+    id: "http-client-without-timeout",
+    principle: Some(Principle::AnticipateFailure),
+    waf: &["OPS04-BP04"],
+    severity: Severity::Warning,
+    artifacts: &[ArtifactKind::Rust, ArtifactKind::Python],
+    summary: "HTTP call or client that can wait forever",
+    what_it_checks: "Python `requests` calls (`requests.get(...)` and the other verbs) and \
+        calls on a `requests.Session()` without `timeout=`, `urllib.request.urlopen` without a \
+        timeout, `httpx` calls and clients with `timeout=None`, and Rust `reqwest::get`, \
+        `reqwest::Client::new()` and `Client::builder()...build()` chains that set neither \
+        `timeout` nor `read_timeout`. A client built once with a timeout and shared satisfies \
+        the rule wherever it is used. Test files are skipped.",
+    why_it_matters: "`requests`, `urllib` and `reqwest` wait without limit by default. When a \
+        dependency hangs, every worker that calls it hangs too, until the service stops \
+        answering its own health checks. httpx applies a five-second default, which \
+        `timeout=None` removes.",
+    how_to_fix: "Set a timeout on the call, or once on a shared client:\n\n\
+        ```python\n\
+        response = requests.get(url, timeout=(3.05, 10))\n\
+        ```\n\n\
+        ```rust\n\
+        let client = reqwest::Client::builder()\n\
+        \x20   .timeout(Duration::from_secs(10))\n\
+        \x20   .build()?;\n\
+        ```",
+    known_limits: "A Session default is recognised only from a `session.request` wrapper with a \
+        timeout or an `HTTPAdapter` subclass in the same file. A Rust `Client::new()` or builder \
+        without a timeout in a file whose requests call `.timeout(...)` one by one is reported \
+        as a question. Clients \
+        passed in from other modules are judged where they are built.",
+};
+
+impl Rule for HttpClientWithoutTimeout {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, workspace: &Workspace, sink: &mut Sink) {
+        for (artifact, code) in workspace.code() {
+            if is_test_path(&artifact.file.path) {
+                continue;
+            }
+            let file = &artifact.file;
+            for client in &code.http_clients {
+                let position = file.position(client.span.start);
+                let location = format!("{}:{}", client.call, position.line);
+                match &client.timeout {
+                    Timeout::Set => sink.holds(&META, file, location),
+                    Timeout::Missing => {
+                        sink.violation(
+                            &META,
+                            file,
+                            client.span,
+                            location,
+                            format!("`{}` has no timeout, so it can wait forever", client.call),
+                            "no timeout",
+                        )
+                        .help = Some(
+                            "pass `timeout=` to the call, or build one shared client with a \
+                             timeout"
+                                .to_string(),
+                        );
+                    }
+                    Timeout::Disabled => {
+                        sink.violation(
+                            &META,
+                            file,
+                            client.span,
+                            location,
+                            format!("`{}` disables its timeout with `timeout=None`", client.call),
+                            "timeout disabled",
+                        )
+                        .help = Some("set a finite timeout in seconds".to_string());
+                    }
+                    Timeout::Unclear(reason) => sink.unclear(
+                        &META,
+                        file,
+                        client.span,
+                        location,
+                        format!(
+                            "Does every request made with `{}` set a timeout?",
+                            client.call
+                        ),
+                        reason.clone(),
+                    ),
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,527 @@
+use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink};
+use opslint_model::Workspace;
+use opslint_model::cloudformation;
+use opslint_model::kubernetes::join_path;
+use opslint_model::service::{Served, is_health_path};
+use opslint_model::service_link::{LinkReason, build_contexts, image_base_name, service_for_image};
+use opslint_syntax::value::Node;
+
+use crate::Rule;
+
+pub struct ProbePathNotServed;
+
+pub static META: RuleMeta = RuleMeta {
+    id: "probe-path-not-served",
+    principle: Some(Principle::AnticipateFailure),
+    waf: &["OPS10-BP07", "OPS04-BP02"],
+    severity: Severity::Error,
+    artifacts: &[
+        ArtifactKind::Kubernetes,
+        ArtifactKind::HelmTemplate,
+        ArtifactKind::DockerCompose,
+        ArtifactKind::CloudFormation,
+        ArtifactKind::Rust,
+        ArtifactKind::Python,
+    ],
+    summary: "probe path that the service's code does not route",
+    what_it_checks: "`httpGet` liveness, readiness and startup probes of Kubernetes \
+        containers, docker-compose `healthcheck` commands and CloudFormation ECS container \
+        `HealthCheck` commands that request a URL, whose image is built from Rust or Python \
+        service code in the repository, where the requested path matches no route of that \
+        service. CloudFormation target groups are checked through the ECS service that \
+        registers a container with them. A compose service with a `build` context is linked to the code in that folder. An image is linked to its service by \
+        the build context of a Skaffold artifact or docker-compose service with the same \
+        image, and else by a service folder named like the image. Routes count with the \
+        literal prefixes of nested routers, included routers and blueprints.",
+    why_it_matters: "A probe that requests a path the service does not serve gets a 404 on \
+        every attempt. A failing readiness probe keeps the pod out of the load balancer, and a \
+        failing liveness probe restarts it in a loop, so the release fails although the code \
+        works.",
+    how_to_fix: "Point the probe at the route the service serves, prefix included:\n\n\
+        ```yaml\n\
+        readinessProbe:\n  httpGet:\n    path: /api/v1/utils/health-check/\n    port: 8000\n\
+        ```",
+    known_limits: "Routes whose paths or mount prefixes come from variables or settings make \
+        the result a question. Ports and hosts are not compared. Terraform ECS task \
+        definitions and target groups are not linked to code yet. Images built from folders \
+        without Rust or Python services (code in other languages) and Docker Hub official \
+        images such as `nginx` are skipped.",
+};
+
+/// Checks whether the repository builds `image` from a folder without Rust or
+/// Python services: code in a language opslint does not read, whose routes
+/// are unknown rather than missing.
+fn is_other_language_build(
+    workspace: &Workspace,
+    image: &str,
+    contexts: &[(String, String)],
+) -> bool {
+    let base = image_base_name(image);
+    let has_context = contexts
+        .iter()
+        .any(|(context_image, _)| image_base_name(context_image) == base);
+    let has_dockerfile_folder = workspace.artifacts.iter().any(|artifact| {
+        artifact.kind == ArtifactKind::Dockerfile
+            && artifact
+                .file
+                .path
+                .rsplit('/')
+                .nth(1)
+                .is_some_and(|folder| folder == base)
+    });
+    has_context || has_dockerfile_folder
+}
+
+const PROBES: [(&str, &str); 3] = [
+    ("livenessProbe", "liveness"),
+    ("readinessProbe", "readiness"),
+    ("startupProbe", "startup"),
+];
+
+/// Extracts the URL path that a health-check command requests, from the
+/// first `http://` or `https://` URL in it: `/healthz` for
+/// `curl -f http://localhost:8080/healthz || exit 1`.
+pub fn command_url_path(command: &str) -> Option<String> {
+    let start = command
+        .find("http://")
+        .or_else(|| command.find("https://"))?;
+    let url = &command[start..];
+    let url = url
+        .split(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | ')' | '|' | ';'))
+        .next()
+        .unwrap_or(url);
+    let after_scheme = url.split_once("://")?.1;
+    let path = after_scheme
+        .find('/')
+        .map_or("/", |index| &after_scheme[index..]);
+    Some(path.to_string())
+}
+
+/// Returns the text of a health-check command given as a string or a list.
+fn command_text(node: &Node) -> Option<String> {
+    if let Some(text) = node.as_str() {
+        return Some(text.to_string());
+    }
+    let parts: Vec<&str> = node.as_seq()?.iter().filter_map(Node::as_str).collect();
+    Some(parts.join(" "))
+}
+
+/// One health check that requests a path of a service.
+struct Probe<'a> {
+    file: &'a opslint_core::SourceFile,
+    span: opslint_core::Span,
+    location: String,
+    path: String,
+    /// For messages, for example "readiness probe path `/ready` of container
+    /// `server` in Deployment/orders".
+    description: String,
+}
+
+/// Returns the text of a CloudFormation value that is a plain literal.
+fn cfn_literal(node: Option<&Node>) -> Option<&str> {
+    match node.map(cloudformation::value) {
+        Some(cloudformation::CfnValue::Literal(text)) => Some(text),
+        _ => None,
+    }
+}
+
+/// Asks which service an image runs, when the repository does not link it.
+fn ask_which_service(sink: &mut Sink, probe: Probe, image_text: &str, reason: String) {
+    sink.unclear(
+        &META,
+        probe.file,
+        probe.span,
+        probe.location,
+        format!(
+            "Which service in this repository does {image_text} run, and does it serve the {}?",
+            probe.description
+        ),
+        reason,
+    );
+}
+
+struct Checker<'w, 's> {
+    workspace: &'w Workspace,
+    services: &'s [opslint_model::service::Service<'w>],
+    contexts: Vec<(String, String)>,
+}
+
+impl Checker<'_, '_> {
+    /// Reports a probe whose target is the service `image` runs, or the
+    /// service built from `build_folder` when the deploy file names one.
+    fn check(
+        &self,
+        sink: &mut Sink,
+        probe: Probe,
+        image: Option<&str>,
+        build_folder: Option<String>,
+    ) {
+        let from_folder = build_folder.as_ref().and_then(|folder| {
+            let inside: Vec<_> = self
+                .services
+                .iter()
+                .filter(|service| {
+                    folder.is_empty() || service.root.starts_with(&format!("{folder}/"))
+                })
+                .collect();
+            let exact = self.services.iter().find(|service| service.root == *folder);
+            // A context that contains exactly one service is linked to it.
+            let linked = exact.or(if inside.len() == 1 {
+                inside.first().copied()
+            } else {
+                None
+            });
+            linked.map(|service| (service, LinkReason::BuildContext(folder.clone())))
+        });
+        if from_folder.is_none() && build_folder.is_some() {
+            // Built from code in another language, or from a folder outside
+            // the checked paths.
+            return;
+        }
+        let linked = from_folder.or_else(|| {
+            image.and_then(|image| service_for_image(image, self.services, &self.contexts))
+        });
+        let Some((service, reason)) = linked else {
+            if image
+                .is_some_and(|image| is_other_language_build(self.workspace, image, &self.contexts))
+            {
+                return;
+            }
+            // An image without a `/` is a Docker Hub official image such as
+            // `nginx` or `httpd:2.4`, never this repository's code.
+            if image.is_some_and(|image| !image.contains('/')) {
+                return;
+            }
+            let image_text = image.map_or("this container".to_string(), |i| format!("image `{i}`"));
+            ask_which_service(
+                sink,
+                probe,
+                &image_text,
+                "no Skaffold or compose build context and no service folder matches the image \
+                 name"
+                    .to_string(),
+            );
+            return;
+        };
+        let linked_by = match reason {
+            LinkReason::BuildContext(_) => "linked by its build context",
+            LinkReason::FolderName => "linked by its folder name",
+        };
+        match service.serves(&probe.path) {
+            Served::Yes => sink.holds(&META, probe.file, probe.location),
+            Served::Unclear(why) => sink.unclear(
+                &META,
+                probe.file,
+                probe.span,
+                probe.location,
+                format!(
+                    "Does service {} serve the {}?",
+                    service.label(),
+                    probe.description
+                ),
+                why,
+            ),
+            Served::No => {
+                let health_routes: Vec<String> = service
+                    .routes()
+                    .filter_map(|(_, route)| route.path.clone())
+                    .filter(|route| is_health_path(route))
+                    .map(|route| format!("`{route}`"))
+                    .collect();
+                let help = if health_routes.is_empty() {
+                    "add the route to the service, or point the check at a path it serves"
+                        .to_string()
+                } else {
+                    format!(
+                        "point the check at a health route of the service ({}, as written \
+                         before mount prefixes)",
+                        health_routes.join(", ")
+                    )
+                };
+                sink.violation(
+                    &META,
+                    probe.file,
+                    probe.span,
+                    probe.location,
+                    format!(
+                        "{} is not routed by service {} ({linked_by})",
+                        probe.description,
+                        service.label()
+                    ),
+                    "no route serves this path",
+                )
+                .help = Some(help);
+            }
+        }
+    }
+
+    fn kubernetes(&self, sink: &mut Sink) {
+        for (artifact, manifest) in self.workspace.kubernetes() {
+            for object in &manifest.objects {
+                if object.is_patch {
+                    continue;
+                }
+                for (index, container) in object.containers().iter().enumerate() {
+                    let name = container.label(index);
+                    for (key, noun) in PROBES {
+                        let Some(path_node) = container.node.at(&[key, "httpGet", "path"]) else {
+                            continue;
+                        };
+                        let Some(path) = path_node.as_str().filter(|_| !path_node.is_templated())
+                        else {
+                            continue;
+                        };
+                        let Some(image) = container.image.and_then(Node::as_str) else {
+                            continue;
+                        };
+                        let probe = Probe {
+                            file: &artifact.file,
+                            span: path_node.span,
+                            location: format!("{}/containers/{name}/{key}", object.label()),
+                            path: path.to_string(),
+                            description: format!(
+                                "{noun} probe path `{path}` of container `{name}` in {}",
+                                object.label()
+                            ),
+                        };
+                        self.check(sink, probe, Some(image), None);
+                    }
+                }
+            }
+        }
+    }
+
+    fn compose(&self, sink: &mut Sink) {
+        for (artifact, compose) in self.workspace.compose() {
+            for service in &compose.services {
+                let Some(test) = service.node.at(&["healthcheck", "test"]) else {
+                    continue;
+                };
+                let Some(path) = command_text(test).as_deref().and_then(command_url_path) else {
+                    continue;
+                };
+                let build = service.node.get("build");
+                let context = build.and_then(|build| {
+                    build
+                        .as_str()
+                        .or_else(|| build.get("context").and_then(Node::as_str))
+                });
+                // With `dockerfile:` the Dockerfile's folder names the code
+                // better than a context that is often the repository root.
+                let dockerfile = build
+                    .and_then(|build| build.get("dockerfile"))
+                    .and_then(Node::as_str);
+                let build_folder = match (context, dockerfile) {
+                    (Some(context), Some(dockerfile)) => {
+                        let context_folder = join_path(&artifact.file.path, context);
+                        // `join_path` resolves against the folder of its
+                        // first argument, so give it a file inside the context.
+                        let inside_context = if context_folder.is_empty() {
+                            "x".to_string()
+                        } else {
+                            format!("{context_folder}/x")
+                        };
+                        let dockerfile_path = join_path(&inside_context, dockerfile);
+                        Some(join_path(&dockerfile_path, "."))
+                    }
+                    (Some(context), None) => Some(join_path(&artifact.file.path, context)),
+                    _ => None,
+                };
+                let image = service.image().and_then(Node::as_str);
+                let probe = Probe {
+                    file: &artifact.file,
+                    span: test.span,
+                    location: format!("services/{}/healthcheck", service.name),
+                    description: format!(
+                        "health check path `{path}` of compose service `{}`",
+                        service.name
+                    ),
+                    path,
+                };
+                self.check(sink, probe, image, build_folder);
+            }
+        }
+    }
+
+    fn ecs(&self, sink: &mut Sink) {
+        for (artifact, template) in self.workspace.cloudformation() {
+            for resource in template.resources_of_type("AWS::ECS::TaskDefinition") {
+                let containers = resource
+                    .property(&["ContainerDefinitions"])
+                    .and_then(Node::as_seq)
+                    .unwrap_or_default();
+                for (index, container) in containers.iter().enumerate() {
+                    let Some(command) = container.at(&["HealthCheck", "Command"]) else {
+                        continue;
+                    };
+                    let Some(path) = command_text(command).as_deref().and_then(command_url_path)
+                    else {
+                        continue;
+                    };
+                    let name = container
+                        .get("Name")
+                        .and_then(Node::as_str)
+                        .map_or(format!("#{}", index + 1), str::to_string);
+                    let probe = Probe {
+                        file: &artifact.file,
+                        span: command.span,
+                        location: format!(
+                            "{}/ContainerDefinitions/{name}/HealthCheck",
+                            resource.logical_id
+                        ),
+                        description: format!(
+                            "health check path `{path}` of container `{name}` in `{}`",
+                            resource.logical_id
+                        ),
+                        path,
+                    };
+                    self.check_cfn_image(sink, probe, container.get("Image"));
+                }
+            }
+            for service in template.resources_of_type("AWS::ECS::Service") {
+                self.target_groups(sink, artifact, template, service);
+            }
+        }
+    }
+
+    /// Checks the health check path of each target group that an ECS
+    /// service registers a container with.
+    fn target_groups(
+        &self,
+        sink: &mut Sink,
+        artifact: &opslint_model::Artifact,
+        template: &cloudformation::Template,
+        service: &cloudformation::Resource,
+    ) {
+        let referenced = |node: Option<&Node>| {
+            node.map(cloudformation::references)
+                .and_then(|names| names.into_iter().next())
+        };
+        let Some(task_id) = referenced(service.property(&["TaskDefinition"])) else {
+            return;
+        };
+        let Some(task) = template.resources.iter().find(|r| r.logical_id == task_id) else {
+            return;
+        };
+        let balancers = service
+            .property(&["LoadBalancers"])
+            .and_then(Node::as_seq)
+            .unwrap_or_default();
+        for balancer in balancers {
+            let Some(group_id) = referenced(balancer.get("TargetGroupArn")) else {
+                continue;
+            };
+            let Some(group) = template.resources.iter().find(|r| r.logical_id == group_id) else {
+                continue;
+            };
+            let Some(path_node) = group.property(&["HealthCheckPath"]) else {
+                continue;
+            };
+            let cloudformation::CfnValue::Literal(path) = cloudformation::value(path_node) else {
+                continue;
+            };
+            let containers = task
+                .property(&["ContainerDefinitions"])
+                .and_then(Node::as_seq)
+                .unwrap_or_default();
+            // A container name from a parameter still identifies the only
+            // container of a task.
+            let container = match cfn_literal(balancer.get("ContainerName")) {
+                Some(name) => containers
+                    .iter()
+                    .find(|c| cfn_literal(c.get("Name")) == Some(name)),
+                None if containers.len() == 1 => containers.first(),
+                None => None,
+            };
+            let Some(container) = container else {
+                continue;
+            };
+            let container_name = cfn_literal(container.get("Name"));
+            let probe = Probe {
+                file: &artifact.file,
+                span: path_node.span,
+                location: format!("{}/HealthCheckPath", group.logical_id),
+                path: path.to_string(),
+                description: format!(
+                    "health check path `{path}` of target group `{}` ({} of `{}`)",
+                    group.logical_id,
+                    container_name.map_or("the container".to_string(), |name| format!(
+                        "container `{name}`"
+                    )),
+                    service.logical_id
+                ),
+            };
+            self.check_cfn_image(sink, probe, container.get("Image"));
+        }
+    }
+
+    /// Checks a CloudFormation probe whose container image may come from a
+    /// parameter, which makes the linked service a question.
+    fn check_cfn_image(&self, sink: &mut Sink, probe: Probe, image: Option<&Node>) {
+        match image.map(cloudformation::value) {
+            Some(cloudformation::CfnValue::Literal(image)) => {
+                self.check(sink, probe, Some(image), None);
+            }
+            Some(cloudformation::CfnValue::Intrinsic(_, node)) => {
+                let inputs = cloudformation::references(node)
+                    .iter()
+                    .map(|name| format!("`{name}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                ask_which_service(
+                    sink,
+                    probe,
+                    "the image",
+                    format!("the image comes from {inputs}, which the template does not settle"),
+                );
+            }
+            _ => {}
+        }
+    }
+}
+
+impl Rule for ProbePathNotServed {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, workspace: &Workspace, sink: &mut Sink) {
+        let services = workspace.services();
+        if services.is_empty() {
+            return;
+        }
+        let checker = Checker {
+            workspace,
+            services: &services,
+            contexts: build_contexts(workspace),
+        };
+        // TODO: link Terraform ECS task definitions and target groups, whose
+        // container definitions are usually `jsonencode` expressions.
+        checker.kubernetes(sink);
+        checker.compose(sink);
+        checker.ecs(sink);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_path_from_commands() {
+        assert_eq!(
+            command_url_path("CMD curl -f http://localhost:8000/api/v1/utils/health-check/")
+                .as_deref(),
+            Some("/api/v1/utils/health-check/")
+        );
+        assert_eq!(
+            command_url_path("CMD-SHELL curl -f http://localhost/healthz || exit 1").as_deref(),
+            Some("/healthz")
+        );
+        assert_eq!(
+            command_url_path("wget -q http://127.0.0.1:8080").as_deref(),
+            Some("/")
+        );
+        assert_eq!(command_url_path("pg_isready -U app"), None);
+    }
+}

@@ -1,0 +1,556 @@
+//! Declarative rules: TOML files that pair rule metadata with tree-sitter
+//! queries over Rust and Python code. The built-in packs in the repository's
+//! `lints/` folder are compiled into the binary, and users add their own from
+//! a folder.
+//!
+//! Each file defines one rule:
+//!
+//! ```toml
+//! id = "print-instead-of-logging"
+//! principle = "observability"
+//! waf = ["OPS04-BP02"]
+//! severity = "warning"
+//! scope = "service"          # or "code": every non-test source file
+//! summary = "..."
+//! what_it_checks = "..."
+//! why_it_matters = "..."
+//! how_to_fix = "..."
+//! known_limits = "..."
+//!
+//! [[match]]
+//! language = "python"        # or "rust"
+//! query = '(call function: (identifier) @name (#eq? @name "print")) @finding'
+//! message = "`{name}` writes to standard output"
+//! label = "print call"
+//! help = "use the logger"
+//! ```
+//!
+//! The `@finding` capture marks what is reported (the whole match when the
+//! query has no such capture), and `{capture}` in `message` and `label` is
+//! replaced with the text of that capture. Matches in test files and in test
+//! functions and modules are skipped.
+
+use std::collections::{BTreeMap, HashSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
+
+use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink, SourceFile, Span};
+use opslint_model::Workspace;
+use opslint_model::service::is_test_path;
+use serde::Deserialize;
+use tree_sitter::{Query, QueryCursor, StreamingIterator};
+
+use crate::Rule;
+
+/// The built-in packs, as `(file name, text)`.
+const BUILT_IN: [(&str, &str); 2] = [
+    (
+        "lints/print-instead-of-logging.toml",
+        include_str!("../../../lints/print-instead-of-logging.toml"),
+    ),
+    (
+        "lints/error-swallowed.toml",
+        include_str!("../../../lints/error-swallowed.toml"),
+    ),
+];
+
+/// An invalid rule file, at the place the problem was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub path: String,
+    /// 1-based; 0 when the problem concerns the whole file.
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line == 0 {
+            write!(f, "{}: {}", self.path, self.message)
+        } else {
+            write!(
+                f,
+                "{}:{}:{}: {}",
+                self.path, self.line, self.column, self.message
+            )
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleFile {
+    id: toml::Spanned<String>,
+    principle: toml::Spanned<String>,
+    #[serde(default)]
+    waf: Vec<String>,
+    severity: toml::Spanned<String>,
+    #[serde(default)]
+    scope: Scope,
+    summary: String,
+    what_it_checks: String,
+    why_it_matters: String,
+    how_to_fix: String,
+    known_limits: String,
+    #[serde(rename = "match")]
+    matches: Vec<MatchSpec>,
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+enum Scope {
+    /// Files of services that create a server or declare routes, tests
+    /// excluded.
+    Service,
+    /// Every Rust and Python file except tests.
+    #[default]
+    Code,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MatchSpec {
+    language: toml::Spanned<String>,
+    query: toml::Spanned<String>,
+    message: String,
+    label: String,
+    help: Option<String>,
+}
+
+struct CompiledMatch {
+    kind: ArtifactKind,
+    query: Query,
+    /// Index of the `@finding` capture, if the query has one.
+    finding: Option<u32>,
+    message: String,
+    label: String,
+    help: Option<String>,
+}
+
+/// A rule defined by a TOML file.
+pub struct DeclarativeRule {
+    meta: &'static RuleMeta,
+    scope: Scope,
+    matches: Vec<CompiledMatch>,
+}
+
+fn leak(text: String) -> &'static str {
+    Box::leak(text.into_boxed_str())
+}
+
+/// Resolves a byte offset of `text` to a 1-based line and column.
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let file = SourceFile::new(String::new(), PathBuf::new(), text.to_string());
+    let position = file.position(offset);
+    (position.line, position.column)
+}
+
+fn error_at(path: &str, text: &str, offset: usize, message: impl Into<String>) -> ConfigError {
+    let (line, column) = line_column(text, offset);
+    ConfigError {
+        path: path.to_string(),
+        line,
+        column,
+        message: message.into(),
+    }
+}
+
+/// Parses and compiles one rule file. `path` is only used in errors.
+pub fn parse_rule(path: &str, text: &str) -> Result<DeclarativeRule, ConfigError> {
+    let file: RuleFile = toml::from_str(text).map_err(|error| {
+        let offset = error.span().map_or(0, |span| span.start);
+        error_at(path, text, offset, error.message().trim().to_string())
+    })?;
+
+    let id = file.id.get_ref();
+    let is_kebab = !id.is_empty()
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if !is_kebab {
+        return Err(error_at(
+            path,
+            text,
+            file.id.span().start,
+            format!("invalid rule id `{id}`: use lower-case letters, digits and `-`"),
+        ));
+    }
+    let Some(principle) = Principle::from_slug(file.principle.get_ref()) else {
+        return Err(error_at(
+            path,
+            text,
+            file.principle.span().start,
+            format!(
+                "unknown principle `{}`; expected one of organize-teams, observability, \
+                 safe-automation, small-reversible-changes, refine-procedures, \
+                 anticipate-failure, learn-from-events, managed-services",
+                file.principle.get_ref()
+            ),
+        ));
+    };
+    let Some(severity) = Severity::parse(file.severity.get_ref()) else {
+        return Err(error_at(
+            path,
+            text,
+            file.severity.span().start,
+            format!(
+                "unknown severity `{}`; expected note, warning or error",
+                file.severity.get_ref()
+            ),
+        ));
+    };
+    if file.matches.is_empty() {
+        return Err(error_at(
+            path,
+            text,
+            0,
+            "missing `[[match]]`: a rule needs at least one query",
+        ));
+    }
+
+    let mut matches = Vec::new();
+    let mut kinds = Vec::new();
+    for spec in file.matches {
+        let (kind, language) = match spec.language.get_ref().as_str() {
+            "python" => (ArtifactKind::Python, opslint_syntax::python::language()),
+            "rust" => (ArtifactKind::Rust, opslint_syntax::rust::language()),
+            other => {
+                return Err(error_at(
+                    path,
+                    text,
+                    spec.language.span().start,
+                    format!("unknown language `{other}`; expected python or rust"),
+                ));
+            }
+        };
+        let source = spec.query.get_ref();
+        let query = Query::new(&language, source).map_err(|error| {
+            // Literal strings keep the query text unchanged, so it can be
+            // found in the file to turn the query's row and column into a
+            // file position.
+            let value_start = spec.query.span().start;
+            let query_start = text[value_start..]
+                .find(source.as_str())
+                .map_or(value_start, |found| value_start + found);
+            let (line, column) = line_column(text, query_start);
+            let (line, column) = if error.row == 0 {
+                (line, column + error.column)
+            } else {
+                (line + error.row, error.column + 1)
+            };
+            ConfigError {
+                path: path.to_string(),
+                line,
+                column,
+                message: format!(
+                    "invalid tree-sitter query: {:?} error: {}",
+                    error.kind,
+                    error.message.trim()
+                ),
+            }
+        })?;
+        let finding = query.capture_index_for_name("finding");
+        if !kinds.contains(&kind) {
+            kinds.push(kind);
+        }
+        matches.push(CompiledMatch {
+            kind,
+            query,
+            finding,
+            message: spec.message,
+            label: spec.label,
+            help: spec.help,
+        });
+    }
+
+    let meta = RuleMeta {
+        id: leak(id.clone()),
+        principle: Some(principle),
+        waf: Box::leak(
+            file.waf
+                .into_iter()
+                .map(leak)
+                .collect::<Vec<_>>()
+                .into_boxed_slice(),
+        ),
+        severity,
+        artifacts: Box::leak(kinds.into_boxed_slice()),
+        summary: leak(file.summary),
+        what_it_checks: leak(file.what_it_checks),
+        why_it_matters: leak(file.why_it_matters),
+        how_to_fix: leak(file.how_to_fix),
+        known_limits: leak(file.known_limits),
+    };
+    Ok(DeclarativeRule {
+        meta: Box::leak(Box::new(meta)),
+        scope: file.scope,
+        matches,
+    })
+}
+
+/// Returns the rules of the built-in packs, compiled on first use.
+pub fn built_in() -> Vec<&'static dyn Rule> {
+    static RULES: OnceLock<Vec<DeclarativeRule>> = OnceLock::new();
+    RULES
+        .get_or_init(|| {
+            BUILT_IN
+                .iter()
+                .map(|(path, text)| {
+                    // A broken built-in pack is a bug that the test suite
+                    // catches; it never depends on user input.
+                    parse_rule(path, text).unwrap_or_else(|error| panic!("{error}"))
+                })
+                .collect()
+        })
+        .iter()
+        .map(|rule| rule as &'static dyn Rule)
+        .collect()
+}
+
+/// Loads every `*.toml` file of `folder` as a rule, sorted by file name.
+/// Results are cached per folder, so loading the same folder twice returns
+/// the same rules.
+pub fn load_folder(folder: &Path) -> Result<Vec<&'static dyn Rule>, ConfigError> {
+    static CACHE: OnceLock<Mutex<BTreeMap<PathBuf, Vec<&'static DeclarativeRule>>>> =
+        OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(rules) = cache.lock().ok().and_then(|c| c.get(folder).cloned()) {
+        return Ok(rules.into_iter().map(|r| r as &'static dyn Rule).collect());
+    }
+
+    let display = folder.display().to_string();
+    let entries = std::fs::read_dir(folder).map_err(|error| ConfigError {
+        path: display.clone(),
+        line: 0,
+        column: 0,
+        message: format!("cannot read the rule folder: {error}"),
+    })?;
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
+        .collect();
+    paths.sort();
+
+    let mut rules: Vec<&'static DeclarativeRule> = Vec::new();
+    let mut ids = HashSet::new();
+    for path in paths {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(&path).map_err(|error| ConfigError {
+            path: shown.clone(),
+            line: 0,
+            column: 0,
+            message: format!("cannot read the rule file: {error}"),
+        })?;
+        let rule = parse_rule(&shown, &text)?;
+        let id = rule.meta.id;
+        let clashes_with_built_in = crate::all().iter().any(|r| r.meta().id == id)
+            || opslint_core::tool_rules::ALL.iter().any(|m| m.id == id);
+        if clashes_with_built_in || !ids.insert(id) {
+            let offset = text.find(id).unwrap_or(0);
+            return Err(error_at(
+                &shown,
+                &text,
+                offset,
+                format!("rule id `{id}` is already defined; choose another id"),
+            ));
+        }
+        rules.push(Box::leak(Box::new(rule)));
+    }
+    if let Ok(mut cache) = cache.lock() {
+        cache.insert(folder.to_path_buf(), rules.clone());
+    }
+    Ok(rules.into_iter().map(|r| r as &'static dyn Rule).collect())
+}
+
+/// Names the function or method around `node`, for a location that
+/// survives line moves.
+fn enclosing_function(node: tree_sitter::Node, text: &str) -> String {
+    let mut current = Some(node);
+    while let Some(item) = current {
+        if matches!(item.kind(), "function_definition" | "function_item")
+            && let Some(name) = item.child_by_field_name("name")
+        {
+            return name.utf8_text(text.as_bytes()).unwrap_or("").to_string();
+        }
+        current = item.parent();
+    }
+    "module".to_string()
+}
+
+/// Checks whether `node` sits in test code inside a non-test file: a Rust
+/// item marked `#[test]`, `#[tokio::test]` or `#[cfg(test)]`, or a Python
+/// function whose name starts with `test_`.
+fn is_in_test_code(node: tree_sitter::Node, text: &str) -> bool {
+    let mut current = Some(node);
+    while let Some(item) = current {
+        match item.kind() {
+            "function_item" | "mod_item" => {
+                let mut sibling = item.prev_sibling();
+                while let Some(attribute) = sibling.filter(|s| s.kind() == "attribute_item") {
+                    let attribute_text = attribute.utf8_text(text.as_bytes()).unwrap_or("");
+                    let words = attribute_text.split(|c: char| !(c.is_alphanumeric() || c == '_'));
+                    if words.into_iter().any(|word| word == "test") {
+                        return true;
+                    }
+                    sibling = attribute.prev_sibling();
+                }
+            }
+            "function_definition" => {
+                let name = item
+                    .child_by_field_name("name")
+                    .and_then(|name| name.utf8_text(text.as_bytes()).ok())
+                    .unwrap_or("");
+                if name.starts_with("test_") {
+                    return true;
+                }
+            }
+            _ => {}
+        }
+        current = item.parent();
+    }
+    false
+}
+
+/// Replaces `{capture}` in `template` with the captured texts.
+fn fill(template: &str, captures: &BTreeMap<&str, &str>) -> String {
+    let mut text = template.to_string();
+    for (name, value) in captures {
+        text = text.replace(&format!("{{{name}}}"), value);
+    }
+    text
+}
+
+impl Rule for DeclarativeRule {
+    fn meta(&self) -> &'static RuleMeta {
+        self.meta
+    }
+
+    fn check(&self, workspace: &Workspace, sink: &mut Sink) {
+        let service_paths: HashSet<&str> = match self.scope {
+            Scope::Service => workspace
+                .services()
+                .iter()
+                .flat_map(|service| service.files.iter().map(|(a, _)| a.file.path.as_str()))
+                .collect(),
+            Scope::Code => HashSet::new(),
+        };
+        for (artifact, code) in workspace.code() {
+            let path = artifact.file.path.as_str();
+            let in_scope = match self.scope {
+                Scope::Service => service_paths.contains(path),
+                Scope::Code => !is_test_path(path),
+            };
+            let Some(tree) = &code.tree else {
+                continue;
+            };
+            if !in_scope {
+                continue;
+            }
+            let file = &artifact.file;
+            let mut reported = HashSet::new();
+            for spec in self.matches.iter().filter(|m| m.kind == artifact.kind) {
+                let names = spec.query.capture_names();
+                let mut cursor = QueryCursor::new();
+                let mut matches =
+                    cursor.matches(&spec.query, tree.root_node(), file.text.as_bytes());
+                while let Some(found) = matches.next() {
+                    let mut captures = BTreeMap::new();
+                    for capture in found.captures() {
+                        let text = capture.node.utf8_text(file.text.as_bytes()).unwrap_or("");
+                        captures.insert(names[capture.index as usize], text);
+                    }
+                    let node = found
+                        .captures()
+                        .iter()
+                        .find(|c| Some(c.index) == spec.finding)
+                        .or(found.captures().first())
+                        .map(|c| c.node);
+                    let Some(node) = node else {
+                        continue;
+                    };
+                    if is_in_test_code(node, &file.text) {
+                        continue;
+                    }
+                    let span = Span::from(node.byte_range());
+                    if !reported.insert(span) {
+                        continue;
+                    }
+                    let location = enclosing_function(node, &file.text);
+                    sink.violation(
+                        self.meta,
+                        file,
+                        span,
+                        location,
+                        fill(&spec.message, &captures),
+                        fill(&spec.label, &captures),
+                    )
+                    .help = spec.help.clone();
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RULE: &str = "id = \"x-rule\"\nprinciple = \"observability\"\nseverity = \"note\"\n\
+        summary = \"s\"\nwhat_it_checks = \"w\"\nwhy_it_matters = \"y\"\nhow_to_fix = \"h\"\n\
+        known_limits = \"k\"\n\n[[match]]\nlanguage = \"python\"\n\
+        query = '(call) @finding'\nmessage = \"m\"\nlabel = \"l\"\n";
+
+    #[test]
+    fn built_in_packs_compile() {
+        let ids: Vec<&str> = built_in().iter().map(|rule| rule.meta().id).collect();
+        assert_eq!(ids, ["print-instead-of-logging", "error-swallowed"]);
+    }
+
+    #[test]
+    fn valid_rule_parses() {
+        let rule = parse_rule("x.toml", RULE).expect("the rule is valid");
+        assert_eq!(rule.meta.id, "x-rule");
+        assert_eq!(rule.meta.severity, Severity::Note);
+        assert_eq!(rule.meta.artifacts, [ArtifactKind::Python]);
+    }
+
+    #[test]
+    fn unknown_principle_points_at_value() {
+        let text = RULE.replace("\"observability\"", "\"speed\"");
+        let error = parse_rule("x.toml", &text).err().expect("invalid");
+        assert_eq!((error.line, error.column), (2, 13));
+        assert!(error.message.contains("unknown principle `speed`"));
+    }
+
+    #[test]
+    fn invalid_query_points_into_query() {
+        let text = RULE.replace("(call) @finding", "(call) @finding)");
+        let error = parse_rule("x.toml", &text).err().expect("invalid");
+        assert_eq!(error.line, 12);
+        assert!(
+            error.message.contains("invalid tree-sitter query"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn invalid_toml_names_line() {
+        let error = parse_rule("x.toml", "id = \"a\"\nprinciple = \n")
+            .err()
+            .expect("invalid");
+        assert_eq!(error.line, 2);
+        assert_eq!(error.to_string().split(':').next(), Some("x.toml"));
+    }
+
+    #[test]
+    fn missing_match_is_rejected() {
+        let text = &RULE[..RULE.find("[[match]]").unwrap()];
+        let error = parse_rule("x.toml", text).err().expect("invalid");
+        assert!(error.message.contains("match"), "{error}");
+    }
+}

@@ -1,0 +1,554 @@
+//! Facts about application code: the HTTP and gRPC routes a file serves, the
+//! telemetry libraries it uses, the HTTP clients it builds and the database
+//! migrations it defines. Extraction lives in `rust_code.rs` and
+//! `python_code.rs`. This module contains the shared types and groups
+//! files into services.
+
+use std::collections::BTreeMap;
+
+use opslint_core::{ArtifactKind, Span};
+use opslint_syntax::SyntaxError;
+
+use crate::{Artifact, Facts};
+
+/// The facts of one Rust or Python source file.
+#[derive(Debug, Default)]
+pub struct CodeFile {
+    pub routes: Vec<Route>,
+    pub mounts: Vec<Mount>,
+    /// Places that create an HTTP or gRPC server or application object.
+    pub servers: Vec<Server>,
+    /// Registrations of the standard gRPC health checking service.
+    pub grpc_health: Vec<Span>,
+    pub telemetry: Vec<Telemetry>,
+    pub http_clients: Vec<HttpClient>,
+    pub migration: Option<Migration>,
+    /// Names assigned a plain string literal at module or class level, such
+    /// as `API_V1_STR: str = "/api/v1"`, for resolving mount prefixes.
+    pub string_constants: Vec<(String, String)>,
+    /// The syn error of a Rust file whose facts came from tree-sitter and
+    /// may be incomplete.
+    pub fallback: Option<SyntaxError>,
+    /// The tree-sitter tree, for declarative rules.
+    pub tree: Option<tree_sitter::Tree>,
+}
+
+/// A route a web framework serves.
+#[derive(Debug, Clone)]
+pub struct Route {
+    /// The path as written, without the prefixes of the routers that mount
+    /// it. A path given as a variable is `None`.
+    pub path: Option<String>,
+    pub framework: &'static str,
+    pub span: Span,
+}
+
+/// A prefix under which a router, blueprint or scope is mounted.
+#[derive(Debug, Clone)]
+pub struct Mount {
+    /// `None` when the prefix comes from a variable or a setting.
+    pub prefix: Option<String>,
+    /// The expression that supplies the prefix, as written.
+    pub source: String,
+    pub span: Span,
+    /// Declared on the router itself (`APIRouter(prefix=...)`,
+    /// `Blueprint(url_prefix=...)`), so it applies to the routes of that
+    /// router's file rather than to a router mounted elsewhere.
+    pub on_router: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Server {
+    pub framework: &'static str,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TelemetryKind {
+    Tracing,
+    Metrics,
+    Logging,
+}
+
+#[derive(Debug, Clone)]
+pub struct Telemetry {
+    pub kind: TelemetryKind,
+    /// The library or construct, for example `opentelemetry` or
+    /// `#[instrument]`.
+    pub library: String,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Timeout {
+    Set,
+    /// No timeout, and the library's default waits forever.
+    Missing,
+    /// Explicitly disabled, for example `timeout=None`.
+    Disabled,
+    /// Possibly set elsewhere, in a way the file does not show. The text
+    /// explains the reason.
+    Unclear(String),
+}
+
+/// An HTTP client or a one-off request.
+#[derive(Debug, Clone)]
+pub struct HttpClient {
+    /// The called function, for example `requests.get` or `reqwest::Client::new`.
+    pub call: String,
+    pub timeout: Timeout,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct Migration {
+    pub tool: &'static str,
+    pub span: Span,
+    /// The state of the code that reverts the migration.
+    pub down: Down,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Down {
+    Present,
+    /// Nothing reverts it; the text names what is missing, at `span`.
+    Missing {
+        what: String,
+        span: Span,
+    },
+}
+
+/// Dependency names declared in a `Cargo.toml`, `pyproject.toml` or
+/// `requirements*.txt`, normalised to lower case with `_` as `-`.
+#[derive(Debug, Default)]
+pub struct DependencyManifest {
+    pub dependencies: Vec<String>,
+}
+
+impl DependencyManifest {
+    pub fn has(&self, name: &str) -> bool {
+        self.dependencies.iter().any(|dep| dep == name)
+    }
+
+    pub fn has_prefix(&self, prefix: &str) -> bool {
+        self.dependencies.iter().any(|dep| dep.starts_with(prefix))
+    }
+}
+
+pub fn normalise_dependency(name: &str) -> String {
+    name.trim().to_ascii_lowercase().replace('_', "-")
+}
+
+/// Application code that runs a server, grouped by its project folder.
+#[derive(Debug)]
+pub struct Service<'a> {
+    /// The folder of the nearest `Cargo.toml`, `pyproject.toml`,
+    /// `requirements*.txt`, `setup.py` or `Dockerfile`, else of the file.
+    pub root: String,
+    pub language: ArtifactKind,
+    pub files: Vec<(&'a Artifact, &'a CodeFile)>,
+    pub manifests: Vec<(&'a Artifact, &'a DependencyManifest)>,
+}
+
+impl<'a> Service<'a> {
+    /// Returns the first server creation, where findings about the whole
+    /// service are reported.
+    pub fn anchor(&self) -> (&'a Artifact, Span) {
+        for (artifact, code) in &self.files {
+            if let Some(server) = code.servers.first() {
+                return (artifact, server.span);
+            }
+        }
+        for (artifact, code) in &self.files {
+            if let Some(route) = code.routes.first() {
+                return (artifact, route.span);
+            }
+        }
+        (self.files[0].0, Span::default())
+    }
+
+    /// Returns the service folder in backticks, for messages.
+    pub fn label(&self) -> String {
+        let root = if self.root.is_empty() {
+            "."
+        } else {
+            &self.root
+        };
+        format!("`{root}`")
+    }
+
+    pub fn routes(&self) -> impl Iterator<Item = (&'a Artifact, &'a Route)> + '_ {
+        self.files
+            .iter()
+            .flat_map(|(artifact, code)| code.routes.iter().map(move |route| (*artifact, route)))
+    }
+
+    pub fn mounts(&self) -> impl Iterator<Item = &'a Mount> + '_ {
+        self.files.iter().flat_map(|(_, code)| code.mounts.iter())
+    }
+
+    pub fn telemetry(&self) -> impl Iterator<Item = &'a Telemetry> + '_ {
+        self.files
+            .iter()
+            .flat_map(|(_, code)| code.telemetry.iter())
+    }
+
+    pub fn has_grpc_health(&self) -> bool {
+        self.files
+            .iter()
+            .any(|(_, code)| !code.grpc_health.is_empty())
+    }
+
+    /// Files whose facts came from the tree-sitter fallback, with the place
+    /// where syn stopped.
+    pub fn fallback_files(&self) -> impl Iterator<Item = (&'a Artifact, Span)> + '_ {
+        self.files.iter().filter_map(|(artifact, code)| {
+            code.fallback.as_ref().map(|error| (*artifact, error.span))
+        })
+    }
+
+    pub fn depends_on(&self, predicate: impl Fn(&str) -> bool) -> Option<String> {
+        self.manifests
+            .iter()
+            .flat_map(|(_, manifest)| manifest.dependencies.iter())
+            .find(|dep| predicate(dep))
+            .cloned()
+    }
+}
+
+/// Checks whether a file is test or tooling code rather than the code a
+/// service runs.
+pub fn is_test_path(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    path.split('/')
+        .any(|part| matches!(part, "tests" | "test" | "benches" | "scripts"))
+        || name.starts_with("test_")
+        || name.ends_with("_test.py")
+        || name.ends_with("_tests.rs")
+        || name == "conftest.py"
+        || name == "build.rs"
+}
+
+fn parent(path: &str) -> &str {
+    path.rsplit_once('/').map_or("", |(dir, _)| dir)
+}
+
+fn is_project_marker(artifact: &Artifact) -> bool {
+    let name = artifact.file.path.rsplit('/').next().unwrap_or("");
+    matches!(
+        artifact.kind,
+        ArtifactKind::CargoManifest
+            | ArtifactKind::PyprojectManifest
+            | ArtifactKind::PipRequirements
+            | ArtifactKind::Dockerfile
+    ) || name == "setup.py"
+}
+
+/// Finds the project folder of `path`: the nearest folder that contains one of
+/// `markers`, else the file's own folder.
+fn project_root<'p>(path: &'p str, markers: &std::collections::BTreeSet<&str>) -> &'p str {
+    let mut dir = parent(path);
+    loop {
+        if markers.contains(dir) {
+            return dir;
+        }
+        if dir.is_empty() {
+            return parent(path);
+        }
+        dir = parent(dir);
+    }
+}
+
+/// Groups code files by project folder and keeps the groups that create a
+/// server or declare routes. Test files are left out.
+pub fn services(artifacts: &[Artifact]) -> Vec<Service<'_>> {
+    let mut rust_markers = std::collections::BTreeSet::new();
+    let mut python_markers = std::collections::BTreeSet::new();
+    for artifact in artifacts {
+        if !is_project_marker(artifact) {
+            continue;
+        }
+        let dir = parent(&artifact.file.path);
+        match artifact.kind {
+            ArtifactKind::CargoManifest => {
+                rust_markers.insert(dir);
+            }
+            ArtifactKind::Dockerfile => {
+                rust_markers.insert(dir);
+                python_markers.insert(dir);
+            }
+            _ => {
+                python_markers.insert(dir);
+            }
+        }
+    }
+    let mut groups: BTreeMap<(String, ArtifactKind), Service> = BTreeMap::new();
+    for artifact in artifacts {
+        let (language, markers) = match artifact.kind {
+            ArtifactKind::Rust => (ArtifactKind::Rust, &rust_markers),
+            ArtifactKind::Python => (ArtifactKind::Python, &python_markers),
+            _ => continue,
+        };
+        let Facts::Code(code) = &artifact.facts else {
+            continue;
+        };
+        if is_test_path(&artifact.file.path) {
+            continue;
+        }
+        let root = project_root(&artifact.file.path, markers).to_string();
+        groups
+            .entry((root.clone(), language))
+            .or_insert_with(|| Service {
+                root,
+                language,
+                files: Vec::new(),
+                manifests: Vec::new(),
+            })
+            .files
+            .push((artifact, code));
+    }
+    for artifact in artifacts {
+        let Facts::Dependencies(manifest) = &artifact.facts else {
+            continue;
+        };
+        let language = if artifact.kind == ArtifactKind::CargoManifest {
+            ArtifactKind::Rust
+        } else {
+            ArtifactKind::Python
+        };
+        let dir = parent(&artifact.file.path);
+        if let Some(service) = groups.get_mut(&(dir.to_string(), language)) {
+            service.manifests.push((artifact, manifest));
+        }
+    }
+    groups
+        .into_values()
+        .filter(|service| {
+            service
+                .files
+                .iter()
+                .any(|(_, code)| !code.servers.is_empty() || !code.routes.is_empty())
+        })
+        .collect()
+}
+
+/// Checks whether a route path names a health, liveness or readiness check.
+pub fn is_health_path(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    lower.split(['/', '.', '-', '_']).any(|word| {
+        matches!(
+            word,
+            "health"
+                | "healthz"
+                | "healthcheck"
+                | "healthy"
+                | "livez"
+                | "readyz"
+                | "live"
+                | "liveness"
+                | "ready"
+                | "readiness"
+                | "ping"
+                | "alive"
+                | "heartbeat"
+                | "status"
+                | "startupz"
+        ) || word.starts_with("health")
+    })
+}
+
+/// Joins a mount prefix and a route path the way routers do.
+pub fn join_route(prefix: &str, path: &str) -> String {
+    let prefix = prefix.trim_end_matches('/');
+    if path.is_empty() || path == "/" && !prefix.is_empty() {
+        return if prefix.is_empty() {
+            "/".into()
+        } else {
+            prefix.to_string()
+        };
+    }
+    if path.starts_with('/') {
+        format!("{prefix}{path}")
+    } else {
+        format!("{prefix}/{path}")
+    }
+}
+
+/// Whether a service routes a request path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Served {
+    Yes,
+    No,
+    /// The result depends on something the code does not settle. The text
+    /// explains what.
+    Unclear(String),
+}
+
+impl Service<'_> {
+    /// Checks whether a request for `path` reaches a route: the route's path
+    /// under its router's own prefix, alone or under one or two of the
+    /// service's other mount prefixes. Prefixes written as names resolve
+    /// through string constants. Path parameters match any segment.
+    pub fn serves(&self, path: &str) -> Served {
+        let path = path.split(['?', '#']).next().unwrap_or(path);
+        let mut unresolved = Vec::new();
+        let mut outer_prefixes: Vec<String> = Vec::new();
+        for mount in self.mounts().filter(|mount| !mount.on_router) {
+            match mount
+                .prefix
+                .clone()
+                .or_else(|| self.resolve_constant(&mount.source))
+            {
+                Some(prefix) => outer_prefixes.push(prefix),
+                None => unresolved.push(mount),
+            }
+        }
+        let mut suffix_match = false;
+        for (_, code) in &self.files {
+            // Routes of a file whose router declares its own prefix are
+            // served only under that prefix.
+            let own_prefixes: Vec<String> = code
+                .mounts
+                .iter()
+                .filter(|mount| mount.on_router)
+                .filter_map(|mount| {
+                    mount
+                        .prefix
+                        .clone()
+                        .or_else(|| self.resolve_constant(&mount.source))
+                })
+                .collect();
+            for route in &code.routes {
+                let Some(route_path) = route.path.as_deref() else {
+                    continue;
+                };
+                let bases: Vec<String> = if own_prefixes.is_empty() {
+                    vec![route_path.to_string()]
+                } else {
+                    own_prefixes
+                        .iter()
+                        .map(|prefix| join_route(prefix, route_path))
+                        .collect()
+                };
+                let mut candidates = bases.clone();
+                for base in &bases {
+                    for outer in &outer_prefixes {
+                        candidates.push(join_route(outer, base));
+                        for inner in &outer_prefixes {
+                            candidates.push(join_route(outer, &join_route(inner, base)));
+                        }
+                    }
+                }
+                if candidates
+                    .iter()
+                    .any(|candidate| path_matches(candidate, path))
+                {
+                    return Served::Yes;
+                }
+                let trimmed = path.trim_end_matches('/');
+                if bases.iter().any(|base| {
+                    let base = base.trim_end_matches('/');
+                    !base.is_empty() && trimmed.ends_with(base)
+                }) {
+                    suffix_match = true;
+                }
+            }
+        }
+        if let Some(mount) = unresolved.first()
+            && suffix_match
+        {
+            return Served::Unclear(format!(
+                "a router is mounted under `{}`, which the code does not settle",
+                mount.source
+            ));
+        }
+        if self.routes().any(|(_, route)| route.path.is_none()) {
+            return Served::Unclear("some route paths come from variables".into());
+        }
+        if let Some((artifact, _)) = self.fallback_files().next() {
+            return Served::Unclear(format!(
+                "`{}` could not be parsed with syn, so its routes may be incomplete",
+                artifact.file.path
+            ));
+        }
+        Served::No
+    }
+}
+
+impl Service<'_> {
+    /// Resolves a prefix written as a name, such as `settings.API_V1_STR`,
+    /// when exactly one string value is assigned to its last part in the
+    /// service's files.
+    fn resolve_constant(&self, source: &str) -> Option<String> {
+        let name = source.rsplit('.').next()?.trim();
+        let mut values: Vec<&str> = self
+            .files
+            .iter()
+            .flat_map(|(_, code)| code.string_constants.iter())
+            .filter(|(constant, _)| constant == name)
+            .map(|(_, value)| value.as_str())
+            .collect();
+        values.sort_unstable();
+        values.dedup();
+        match values.as_slice() {
+            [value] => Some((*value).to_string()),
+            _ => None,
+        }
+    }
+}
+
+/// Matches a request path against a route pattern. The segments `{id}`,
+/// `<id>`, `:id` and `*` match any one segment, and `{*rest}` or `<rest..>`
+/// match the rest of the path. A trailing slash is ignored.
+pub fn path_matches(pattern: &str, path: &str) -> bool {
+    let pattern_segments: Vec<&str> = pattern.split('/').filter(|s| !s.is_empty()).collect();
+    let path_segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    for (index, segment) in pattern_segments.iter().enumerate() {
+        let is_rest = segment.starts_with("{*") || segment.ends_with("..>") || *segment == "*";
+        if is_rest && index == pattern_segments.len() - 1 {
+            return path_segments.len() >= index;
+        }
+        let Some(actual) = path_segments.get(index) else {
+            return false;
+        };
+        let is_parameter =
+            segment.starts_with('{') || segment.starts_with('<') || segment.starts_with(':');
+        if !is_parameter && segment != actual {
+            return false;
+        }
+    }
+    pattern_segments.len() == path_segments.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_matching_with_parameters() {
+        assert!(path_matches("/healthz", "/healthz/"));
+        assert!(path_matches("/orders/{id}", "/orders/7"));
+        assert!(path_matches("/files/{*rest}", "/files/a/b"));
+        assert!(path_matches("/users/<name>", "/users/ana"));
+        assert!(!path_matches("/healthz", "/ready"));
+        assert!(!path_matches("/orders/{id}", "/orders"));
+    }
+
+    #[test]
+    fn route_joining_and_health_words() {
+        assert_eq!(join_route("/api/v1/", "/utils"), "/api/v1/utils");
+        assert_eq!(join_route("/internal", "/"), "/internal");
+        assert!(is_health_path("/api/v1/utils/health-check/"));
+        assert!(is_health_path("/_healthz"));
+        assert!(!is_health_path("/orders"));
+    }
+
+    #[test]
+    fn test_paths() {
+        assert!(is_test_path("app/tests/test_api.py"));
+        assert!(is_test_path("src/orders/test_models.py"));
+        assert!(is_test_path("crates/api/build.rs"));
+        assert!(!is_test_path("examples/testing/src/main.rs"));
+        assert!(!is_test_path("src/orders/app.py"));
+    }
+}
