@@ -23,6 +23,34 @@ pub struct DeployCommand {
     /// The command removes infrastructure rather than changing it.
     pub destroys: bool,
     pub span: Span,
+    /// Every word of the command, flags included, with quotes removed.
+    pub words: Vec<String>,
+}
+
+impl DeployCommand {
+    /// Whether a word is `flag` or `flag=value`.
+    pub fn has_flag(&self, flag: &str) -> bool {
+        self.words.iter().any(|word| {
+            word == flag
+                || word
+                    .strip_prefix(flag)
+                    .is_some_and(|rest| rest.starts_with('='))
+        })
+    }
+
+    /// The value of `--flag value` or `--flag=value`.
+    pub fn flag_value(&self, flag: &str) -> Option<&str> {
+        let mut words = self.words.iter();
+        while let Some(word) = words.next() {
+            if word == flag {
+                return words.next().map(String::as_str);
+            }
+            if let Some(value) = word.strip_prefix(flag).and_then(|r| r.strip_prefix('=')) {
+                return Some(value);
+            }
+        }
+        None
+    }
 }
 
 /// Words and commands collected so far by [`parse_commands`].
@@ -237,6 +265,7 @@ pub fn deploy_command(command: &ShellCommand) -> Option<DeployCommand> {
             auto_approve,
             destroys,
             span: command.span,
+            words: command.words.clone(),
         })
     };
 

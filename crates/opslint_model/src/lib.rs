@@ -2,6 +2,7 @@
 //! joins them across files. Rules read only these facts; none of them reads
 //! or parses a file.
 
+pub mod automation;
 pub mod cloudformation;
 pub mod commands;
 pub mod compose;
@@ -31,6 +32,7 @@ pub enum Facts {
     CloudFormation(cloudformation::Template),
     Terraform(terraform::TerraformFile),
     GithubWorkflow(github::Workflow),
+    GithubAction(github::Action),
     Compose(compose::ComposeFile),
     None,
 }
@@ -70,6 +72,13 @@ pub fn extract(kind: ArtifactKind, file: &SourceFile, syntax: Syntax) -> Facts {
             .next()
             .map_or(Facts::None, |doc| {
                 Facts::GithubWorkflow(github::Workflow::from_root(doc.root, file))
+            }),
+        (ArtifactKind::GithubAction, Syntax::Yaml(yaml)) => yaml
+            .documents
+            .into_iter()
+            .next()
+            .map_or(Facts::None, |doc| {
+                Facts::GithubAction(github::Action::from_root(doc.root, file))
             }),
         (ArtifactKind::DockerCompose, Syntax::Yaml(yaml)) => yaml
             .documents
@@ -170,6 +179,14 @@ impl Workspace {
             Facts::GithubWorkflow(w) => Some((a, w)),
             _ => None,
         })
+    }
+
+    /// The artifact whose display path is `path`.
+    pub fn artifact(&self, path: &str) -> Option<&Artifact> {
+        self.artifacts
+            .binary_search_by(|artifact| artifact.file.path.as_str().cmp(path))
+            .ok()
+            .map(|index| &self.artifacts[index])
     }
 
     pub fn compose(&self) -> impl Iterator<Item = (&Artifact, &compose::ComposeFile)> {

@@ -1,8 +1,12 @@
-//! Finds the deploying steps of GitHub Actions jobs.
+//! Finds the deploying steps of CI jobs and what gates them, shared by the
+//! rules on CI automation.
+
+use std::sync::Arc;
 
 use opslint_core::{SourceFile, Span};
-use opslint_model::commands::deploy_commands;
-use opslint_model::github::Job;
+use opslint_model::automation::{Origin, Reached, step_deploys};
+use opslint_model::github::{Job, JobGate, Workflow, repository_prefix};
+use opslint_model::{Artifact, Workspace};
 
 /// Actions whose only job is to deploy, by `owner/name` without the ref.
 const DEPLOY_ACTIONS: [&str; 9] = [
@@ -19,37 +23,250 @@ const DEPLOY_ACTIONS: [&str; 9] = [
 
 /// One deploying command or action in a job.
 #[derive(Debug)]
-pub struct DeployStep {
+pub struct DeployStep<'a> {
     /// `terraform apply`, or the action's `owner/name`.
     pub name: String,
-    /// The exact command in the file, or the step's `uses:` value.
+    /// The file that contains the command: the workflow, or a script or
+    /// composite action that the step reaches.
+    pub file: &'a Arc<SourceFile>,
+    /// The exact command, or the step's `uses:` value.
     pub span: Span,
     pub auto_approve: bool,
+    /// Zero-based index of the step in its job.
+    pub step_index: usize,
+    /// The files passed through from the step to the command.
+    pub via: Vec<String>,
+    /// The recognised command; `None` for a deploy action.
+    pub reached: Option<Reached<'a>>,
 }
 
-pub fn deploy_steps(job: &Job, file: &SourceFile) -> Vec<DeployStep> {
+impl DeployStep<'_> {
+    /// ` (through `scripts/deploy.sh`)`, or nothing for a command in the step.
+    pub fn via_clause(&self) -> String {
+        match self.via.last() {
+            Some(path) => format!(" (through `{path}`)"),
+            None => String::new(),
+        }
+    }
+}
+
+/// Every deploying command or action of a GitHub Actions job.
+pub fn deploy_steps<'a>(
+    workspace: &'a Workspace,
+    artifact: &'a Artifact,
+    job: &Job,
+) -> Vec<DeployStep<'a>> {
+    let origin = Origin::github(workspace, &artifact.file.path);
     let mut found = Vec::new();
     for step in &job.steps {
-        if let Some(run) = &step.run {
-            for command in deploy_commands(&run.text) {
-                found.push(DeployStep {
-                    span: run.file_span(file, command.span),
-                    name: command.name,
-                    auto_approve: command.auto_approve,
-                });
-            }
+        for reached in step_deploys(origin, &artifact.file, step) {
+            found.push(DeployStep {
+                name: reached.command.name.clone(),
+                file: reached.file,
+                span: reached.command.span,
+                auto_approve: reached.command.auto_approve,
+                step_index: step.index,
+                via: reached.via.clone(),
+                reached: Some(reached),
+            });
         }
         if let Some(uses) = &step.uses {
             let action = uses.split('@').next().unwrap_or(uses);
             let action_lower = action.to_ascii_lowercase();
             if DEPLOY_ACTIONS.contains(&action_lower.as_str()) {
-                let span = step.node.get("uses").map_or(step.node.span, |n| n.span);
+                let span = step.uses_node().map_or(step.node.span, |n| n.span);
                 found.push(DeployStep {
                     name: action.to_string(),
+                    file: &artifact.file,
                     span,
                     auto_approve: false,
+                    step_index: step.index,
+                    via: Vec::new(),
+                    reached: None,
                 });
             }
+        }
+    }
+    found
+}
+
+/// The workflow file's path inside its repository, such as
+/// `.github/workflows/deploy.yml`.
+pub fn workflow_label(path: &str) -> &str {
+    &path[repository_prefix(path).len()..]
+}
+
+/// The logical location of a job: `.github/workflows/deploy.yml/jobs/deploy`.
+pub fn job_location(artifact: &Artifact, job: &Job) -> String {
+    format!("{}/jobs/{}", workflow_label(&artifact.file.path), job.id)
+}
+
+/// The logical location of a step of a job.
+pub fn step_location(artifact: &Artifact, job: &Job, step_index: usize) -> String {
+    format!("{}/steps/{step_index}", job_location(artifact, job))
+}
+
+/// What stops a job from running on every matching event by itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gate {
+    /// The job declares an `environment:`.
+    Environment,
+    /// Every run is started by a person (`workflow_dispatch` only, directly
+    /// or through every in-repository caller of a reusable workflow).
+    Manual,
+    /// The job runs only for tag pushes; whether tags are protected is
+    /// repository configuration.
+    Tags,
+    None,
+}
+
+/// A job with its workflow and the in-repository jobs that call the workflow
+/// when it is reusable.
+pub struct JobContext<'a> {
+    pub artifact: &'a Artifact,
+    pub workflow: &'a Workflow,
+    pub job: &'a Job,
+    pub callers: Vec<(&'a Artifact, &'a Workflow, &'a Job)>,
+}
+
+/// Every job of every workflow, with its callers.
+pub fn github_jobs(workspace: &Workspace) -> Vec<JobContext<'_>> {
+    let mut jobs = Vec::new();
+    for (artifact, workflow) in workspace.github_workflows() {
+        let callers = callers(workspace, &artifact.file.path);
+        for job in &workflow.jobs {
+            jobs.push(JobContext {
+                artifact,
+                workflow,
+                job,
+                callers: callers.clone(),
+            });
+        }
+    }
+    jobs
+}
+
+/// Jobs that call the workflow at `path` with `uses: ./.github/workflows/...`.
+fn callers<'a>(workspace: &'a Workspace, path: &str) -> Vec<(&'a Artifact, &'a Workflow, &'a Job)> {
+    let prefix = repository_prefix(path);
+    let mut found = Vec::new();
+    for (artifact, workflow) in workspace.github_workflows() {
+        if repository_prefix(&artifact.file.path) != prefix {
+            continue;
+        }
+        for job in &workflow.jobs {
+            let Some(called) = job.calls_workflow().and_then(|u| u.strip_prefix("./")) else {
+                continue;
+            };
+            if format!("{prefix}{called}") == path {
+                found.push((artifact, workflow, job));
+            }
+        }
+    }
+    found
+}
+
+fn is_called_only(workflow: &Workflow) -> bool {
+    workflow.triggers.iter().any(|t| t == "workflow_call")
+        && workflow
+            .triggers
+            .iter()
+            .all(|t| matches!(t.as_str(), "workflow_call" | "workflow_dispatch"))
+}
+
+fn caller_gate(workflow: &Workflow, job: &Job) -> Gate {
+    if job.environment().is_some() {
+        return Gate::Environment;
+    }
+    if workflow.is_manual_only() || job.gate() == JobGate::ManualDispatch {
+        return Gate::Manual;
+    }
+    if workflow.runs_only_on_tags() || job.gate() == JobGate::Tags {
+        return Gate::Tags;
+    }
+    Gate::None
+}
+
+impl JobContext<'_> {
+    /// The strongest gate of the job, counting the callers of a reusable
+    /// workflow that only runs when called.
+    pub fn gate(&self) -> Gate {
+        let own = caller_gate(self.workflow, self.job);
+        if own != Gate::None {
+            return own;
+        }
+        if is_called_only(self.workflow) && !self.callers.is_empty() {
+            let gates: Vec<Gate> = self
+                .callers
+                .iter()
+                .map(|(_, workflow, job)| caller_gate(workflow, job))
+                .collect();
+            for gate in [Gate::Manual, Gate::Tags] {
+                if gates.iter().all(|g| *g == gate || *g == Gate::Manual) {
+                    return gate;
+                }
+            }
+        }
+        Gate::None
+    }
+
+    /// Whether a `concurrency:` group covers the job: its own, its
+    /// workflow's, or that of every in-repository caller.
+    pub fn has_concurrency(&self) -> bool {
+        if self.job.concurrency().is_some() || self.workflow.concurrency.is_some() {
+            return true;
+        }
+        is_called_only(self.workflow)
+            && !self.callers.is_empty()
+            && self.callers.iter().all(|(_, workflow, job)| {
+                job.concurrency().is_some() || workflow.concurrency.is_some()
+            })
+    }
+
+    /// The events that start the job: the workflow's own, and for a reusable
+    /// workflow those of its callers' workflows.
+    pub fn triggers(&self) -> Vec<&str> {
+        let mut triggers: Vec<&str> = self
+            .workflow
+            .triggers
+            .iter()
+            .map(String::as_str)
+            .filter(|t| *t != "workflow_call")
+            .collect();
+        for (_, workflow, _) in &self.callers {
+            triggers.extend(workflow.triggers.iter().map(String::as_str));
+        }
+        triggers.sort_unstable();
+        triggers.dedup();
+        triggers
+    }
+
+    pub fn location(&self) -> String {
+        job_location(self.artifact, self.job)
+    }
+}
+
+/// A deploy command found in CI, with the logical location of the step
+/// that runs it.
+pub struct CiCommand<'a> {
+    pub location: String,
+    pub deploy: DeployStep<'a>,
+}
+
+/// Every deploy command that some CI step runs, once per place in a file even
+/// when several jobs reach the same script.
+pub fn ci_commands(workspace: &Workspace) -> Vec<CiCommand<'_>> {
+    let mut seen = std::collections::HashSet::new();
+    let mut found = Vec::new();
+    for context in github_jobs(workspace) {
+        for deploy in deploy_steps(workspace, context.artifact, context.job) {
+            if deploy.reached.is_none() || !seen.insert((deploy.file.path.clone(), deploy.span)) {
+                continue;
+            }
+            found.push(CiCommand {
+                location: step_location(context.artifact, context.job, deploy.step_index),
+                deploy,
+            });
         }
     }
     found

@@ -1,0 +1,69 @@
+use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink};
+use opslint_model::Workspace;
+
+use super::deploys::{deploy_steps, github_jobs};
+use crate::Rule;
+
+pub struct DeployWithoutConcurrencyGuard;
+
+pub static META: RuleMeta = RuleMeta {
+    id: "deploy-without-concurrency-guard",
+    principle: Some(Principle::SafeAutomation),
+    waf: &["OPS06-BP01", "OPS05-BP10"],
+    severity: Severity::Warning,
+    artifacts: &[ArtifactKind::GithubWorkflow],
+    summary: "deploying CI job that two runs can execute at the same time",
+    what_it_checks: "GitHub Actions jobs that run a deploy command or deploy action, directly \
+        or through a composite action or script of the repository, with no `concurrency:` on \
+        the job or its workflow. A reusable workflow is covered when every in-repository \
+        caller sets a concurrency group.",
+    why_it_matters: "Two pushes in quick succession start two deploys that apply in parallel. \
+        They race on the Terraform state lock, roll out two versions at once, or leave an \
+        older build deployed after a newer one. A concurrency group queues or cancels the \
+        older run.",
+    how_to_fix: "Put deploys to the same target in one concurrency group, and do not cancel a \
+        deploy that is running:\n\n\
+        ```yaml\njobs:\n  deploy:\n    concurrency:\n      group: deploy-production\n      cancel-in-progress: false\n```",
+    known_limits: "Locks taken outside GitHub (a Terraform backend lock, a deploy tool's own \
+        queue) are not recognised. Any concurrency group counts, whatever its key.",
+};
+
+impl Rule for DeployWithoutConcurrencyGuard {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, workspace: &Workspace, sink: &mut Sink) {
+        for context in github_jobs(workspace) {
+            let job = context.job;
+            if job.calls_workflow().is_some() {
+                continue;
+            }
+            let deploys = deploy_steps(workspace, context.artifact, job);
+            let Some(first) = deploys.first() else {
+                continue;
+            };
+            if context.has_concurrency() {
+                sink.holds(&META, &context.artifact.file, context.location());
+                continue;
+            }
+            sink.violation(
+                &META,
+                first.file,
+                first.span,
+                context.location(),
+                format!(
+                    "job `{}` runs `{}`{} with no `concurrency` group",
+                    job.id,
+                    first.name,
+                    first.via_clause()
+                ),
+                "overlapping runs deploy at the same time",
+            )
+            .help = Some(format!(
+                "add `concurrency: {{ group: <target>, cancel-in-progress: false }}` to job `{}` or its workflow",
+                job.id
+            ));
+        }
+    }
+}

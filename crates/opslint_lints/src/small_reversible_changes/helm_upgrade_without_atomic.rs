@@ -1,0 +1,60 @@
+use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink};
+use opslint_model::Workspace;
+
+use crate::Rule;
+use crate::safe_automation::deploys::ci_commands;
+
+pub struct HelmUpgradeWithoutAtomic;
+
+pub static META: RuleMeta = RuleMeta {
+    id: "helm-upgrade-without-atomic",
+    principle: Some(Principle::SmallReversibleChanges),
+    waf: &["OPS06-BP01", "OPS06-BP04"],
+    severity: Severity::Warning,
+    artifacts: &[ArtifactKind::GithubWorkflow],
+    summary: "`helm upgrade` in automation that does not roll back on failure",
+    what_it_checks: "`helm upgrade` commands (with or without `--install`) run by CI steps, \
+        directly or through scripts and composite actions of the repository, without \
+        `--atomic` (Helm 3) or `--rollback-on-failure` (Helm 4).",
+    why_it_matters: "A failed `helm upgrade` leaves the release in the `failed` state with the \
+        half-applied resources running. The next upgrade then starts from a broken release, \
+        and someone has to run `helm rollback` by hand. With `--atomic` Helm waits for the \
+        resources and rolls back by itself when they do not become ready.",
+    how_to_fix: "Add `--atomic` (Helm 3) or `--rollback-on-failure` (Helm 4), with a timeout \
+        that fits the rollout:\n\n\
+        ```sh\nhelm upgrade --install api ./chart --atomic --timeout 10m\n```",
+    known_limits: "Flags set through `HELM_*` environment variables or a wrapper such as \
+        helmfile are not read.",
+};
+
+impl Rule for HelmUpgradeWithoutAtomic {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, workspace: &Workspace, sink: &mut Sink) {
+        for found in ci_commands(workspace) {
+            let Some(reached) = &found.deploy.reached else {
+                continue;
+            };
+            let command = &reached.command;
+            if command.name != "helm upgrade" {
+                continue;
+            }
+            let file = found.deploy.file;
+            if command.has_flag("--atomic") || command.has_flag("--rollback-on-failure") {
+                sink.holds(&META, file, found.location);
+                continue;
+            }
+            sink.violation(
+                &META,
+                file,
+                command.span,
+                found.location,
+                "`helm upgrade` runs without `--atomic` or `--rollback-on-failure`",
+                "a failed upgrade stays applied",
+            )
+            .help = Some("add `--atomic` (Helm 3) or `--rollback-on-failure` (Helm 4)".into());
+        }
+    }
+}
