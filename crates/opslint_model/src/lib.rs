@@ -7,6 +7,7 @@ pub mod cloudformation;
 pub mod commands;
 pub mod compose;
 pub mod github;
+pub mod gitlab;
 pub mod image;
 pub mod kubernetes;
 pub mod terraform;
@@ -33,6 +34,7 @@ pub enum Facts {
     Terraform(terraform::TerraformFile),
     GithubWorkflow(github::Workflow),
     GithubAction(github::Action),
+    GitlabCi(gitlab::Pipeline),
     Compose(compose::ComposeFile),
     None,
 }
@@ -79,6 +81,13 @@ pub fn extract(kind: ArtifactKind, file: &SourceFile, syntax: Syntax) -> Facts {
             .next()
             .map_or(Facts::None, |doc| {
                 Facts::GithubAction(github::Action::from_root(doc.root, file))
+            }),
+        (ArtifactKind::GitlabCi, Syntax::Yaml(yaml)) => yaml
+            .documents
+            .into_iter()
+            .next()
+            .map_or(Facts::None, |doc| {
+                Facts::GitlabCi(gitlab::Pipeline::from_root(doc.root, &file.path))
             }),
         (ArtifactKind::DockerCompose, Syntax::Yaml(yaml)) => yaml
             .documents
@@ -177,6 +186,13 @@ impl Workspace {
     pub fn github_workflows(&self) -> impl Iterator<Item = (&Artifact, &github::Workflow)> {
         self.artifacts.iter().filter_map(|a| match &a.facts {
             Facts::GithubWorkflow(w) => Some((a, w)),
+            _ => None,
+        })
+    }
+
+    pub fn gitlab_pipelines(&self) -> impl Iterator<Item = (&Artifact, &gitlab::Pipeline)> {
+        self.artifacts.iter().filter_map(|a| match &a.facts {
+            Facts::GitlabCi(p) => Some((a, p)),
             _ => None,
         })
     }

@@ -48,7 +48,14 @@ pub fn by_path(path: &str, in_chart_templates: bool, beside_chart: bool) -> Path
         if lower == "action.yml" || lower == "action.yaml" {
             return PathClass::Known(ArtifactKind::GithubAction);
         }
-        if lower == ".gitlab-ci.yml" || lower == ".gitlab-ci.yaml" {
+        // Included pipeline files conventionally live in `.gitlab/ci/` or end
+        // in `.gitlab-ci.yml`.
+        if lower == ".gitlab-ci.yml"
+            || lower == ".gitlab-ci.yaml"
+            || lower.ends_with(".gitlab-ci.yml")
+            || path.starts_with(".gitlab/ci/")
+            || path.contains("/.gitlab/ci/")
+        {
             return PathClass::Known(ArtifactKind::GitlabCi);
         }
         if lower.starts_with("docker-compose")

@@ -1,7 +1,7 @@
-use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink};
+use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink, SourceFile};
 use opslint_model::Workspace;
 
-use super::deploys::{Gate, deploy_steps, github_jobs};
+use super::deploys::{DeployStep, Gate, deploy_steps, github_jobs, gitlab_jobs};
 use crate::Rule;
 
 pub struct DeployJobWithoutEnvironment;
@@ -11,7 +11,11 @@ pub static META: RuleMeta = RuleMeta {
     principle: Some(Principle::SafeAutomation),
     waf: &["OPS07-BP05", "OPS06-BP02"],
     severity: Severity::Warning,
-    artifacts: &[ArtifactKind::GithubWorkflow],
+    artifacts: &[
+        ArtifactKind::GithubWorkflow,
+        ArtifactKind::GitlabCi,
+        ArtifactKind::Shell,
+    ],
     summary: "CI job that deploys without a protected environment",
     what_it_checks: "GitHub Actions jobs that run a deploy command (`terraform apply`, \
         `kubectl apply`, `helm upgrade`, `aws cloudformation deploy`, `sam deploy`, \
@@ -19,7 +23,9 @@ pub static META: RuleMeta = RuleMeta {
         `environment:`. Deploys in composite actions of the repository count for the job \
         that uses them. Workflows that only run on `workflow_dispatch`, jobs whose `if:` \
         requires `github.event_name == 'workflow_dispatch'`, and reusable workflows whose \
-        in-repository callers are all manual count as manually gated.",
+        in-repository callers are all manual count as manually gated. GitLab CI jobs are \
+        checked the same way, with `extends:` applied; `when: manual` (on the job or on \
+        every `rules:` entry that runs it) counts as a gate.",
     why_it_matters: "An environment is where GitHub enforces required reviewers, wait \
         timers, branch restrictions and environment-scoped secrets. A deploy job without \
         one changes production on every matching trigger with no gate, and its \
@@ -39,61 +45,92 @@ impl Rule for DeployJobWithoutEnvironment {
 
     fn check(&self, workspace: &Workspace, sink: &mut Sink) {
         for context in github_jobs(workspace) {
-            let job = context.job;
-            if job.calls_workflow().is_some() {
+            if context.job.calls_workflow().is_some() {
                 continue;
             }
-            let deploys = deploy_steps(workspace, context.artifact, job);
-            let Some(first) = deploys.first() else {
-                continue;
+            let deploys = deploy_steps(workspace, context.artifact, context.job);
+            let job = JobFacts {
+                file: &context.artifact.file,
+                name: &context.job.id,
+                location: context.location(),
+                gate: context.gate(),
+                tag_protection: "tag rulesets",
+                fix: "add `environment: <name>` to job `{job}` and require reviewers on that environment",
             };
-            let location = context.location();
-            match context.gate() {
-                Gate::Environment | Gate::Manual => {
-                    sink.holds(&META, &context.artifact.file, location);
-                    continue;
-                }
-                Gate::Tags => {
-                    sink.unclear(
-                        &META,
-                        first.file,
-                        first.span,
-                        location,
-                        format!(
-                            "do tag rulesets limit who may push the tags that start deploy job `{}`?",
-                            job.id
-                        ),
-                        format!(
-                            "job `{}` deploys only for tag pushes and declares no environment",
-                            job.id
-                        ),
-                    );
-                    continue;
-                }
-                Gate::None => {}
-            }
-            let also = if deploys.len() > 1 {
-                format!(" and {} more deploy step(s)", deploys.len() - 1)
-            } else {
-                String::new()
+            check_job(&job, &deploys, sink);
+        }
+        for context in gitlab_jobs(workspace) {
+            let deploys = context.deploys(workspace);
+            let job = JobFacts {
+                file: &context.artifact.file,
+                name: &context.job.name,
+                location: context.location(),
+                gate: context.gate(),
+                tag_protection: "protected tags",
+                fix: "add `environment: <name>` to job `{job}` and protect that environment, or set `when: manual`",
             };
-            sink.violation(
+            check_job(&job, &deploys, sink);
+        }
+    }
+}
+
+/// What the rule needs to know about a job of either CI system.
+struct JobFacts<'a> {
+    file: &'a SourceFile,
+    name: &'a str,
+    location: String,
+    gate: Gate,
+    /// The platform's name for its tag protection.
+    tag_protection: &'static str,
+    /// Help text, with `{job}` standing for the job name.
+    fix: &'static str,
+}
+
+fn check_job(job: &JobFacts, deploys: &[DeployStep], sink: &mut Sink) {
+    let Some(first) = deploys.first() else {
+        return;
+    };
+    match job.gate {
+        Gate::Environment | Gate::Manual => {
+            sink.holds(&META, job.file, job.location.clone());
+            return;
+        }
+        Gate::Tags => {
+            sink.unclear(
                 &META,
                 first.file,
                 first.span,
-                location,
+                job.location.clone(),
                 format!(
-                    "job `{}` runs `{}`{}{also} without a protected environment",
-                    job.id,
-                    first.name,
-                    first.via_clause()
+                    "do {} limit who may push the tags that start deploy job `{}`?",
+                    job.tag_protection, job.name
                 ),
-                "deploys with no environment gate",
-            )
-            .help = Some(format!(
-                "add `environment: <name>` to job `{}` and require reviewers on that environment",
-                job.id
-            ));
+                format!(
+                    "job `{}` deploys only for tag pushes and declares no environment",
+                    job.name
+                ),
+            );
+            return;
         }
+        Gate::None => {}
     }
+    let also = if deploys.len() > 1 {
+        format!(" and {} more deploy step(s)", deploys.len() - 1)
+    } else {
+        String::new()
+    };
+    sink.violation(
+        &META,
+        first.file,
+        first.span,
+        job.location.clone(),
+        format!(
+            "job `{}` runs `{}`{}{also} without a protected environment",
+            job.name,
+            first.name,
+            first.via_clause()
+        ),
+        "deploys with no environment gate",
+    )
+    .help = Some(job.fix.replace("{job}", job.name));
 }

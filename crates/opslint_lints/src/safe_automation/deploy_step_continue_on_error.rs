@@ -2,7 +2,7 @@ use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink};
 use opslint_model::Workspace;
 use opslint_syntax::value::Node;
 
-use super::deploys::{deploy_steps, github_jobs, step_location};
+use super::deploys::{deploy_steps, github_jobs, gitlab_jobs, step_location};
 use crate::Rule;
 
 pub struct DeployStepContinueOnError;
@@ -12,11 +12,11 @@ pub static META: RuleMeta = RuleMeta {
     principle: Some(Principle::SafeAutomation),
     waf: &["OPS06-BP01", "OPS06-BP04"],
     severity: Severity::Warning,
-    artifacts: &[ArtifactKind::GithubWorkflow],
+    artifacts: &[ArtifactKind::GithubWorkflow, ArtifactKind::GitlabCi],
     summary: "deploy whose failure the pipeline ignores",
     what_it_checks: "GitHub Actions steps that run a deploy command or deploy action with \
         `continue-on-error: true`, and deploying jobs that set `continue-on-error: true` for \
-        the whole job.",
+        the whole job, and GitLab CI deploy jobs with `allow_failure: true`.",
     why_it_matters: "A failed deploy that the pipeline reports as green hides a half-applied \
         change: later jobs promote it, smoke tests run against the old version, and nobody \
         is told to roll back.",
@@ -115,6 +115,36 @@ impl Rule for DeployStepContinueOnError {
                         "the value is an expression evaluated at run time",
                     ),
                 }
+            }
+        }
+        for context in gitlab_jobs(workspace) {
+            let deploys = context.deploys(workspace);
+            let Some(first) = deploys.first() else {
+                continue;
+            };
+            let Some(flag) = context.key("allow_failure") else {
+                continue;
+            };
+            // `allow_failure: { exit_codes: [...] }` tolerates named exit codes only.
+            if read_flag(flag) == Some(true) {
+                // A value inherited through `extends:` may sit in another file.
+                let span = if context.job.node.get("allow_failure").is_some() {
+                    flag.span
+                } else {
+                    context.job.name_span
+                };
+                sink.violation(
+                    &META,
+                    &context.artifact.file,
+                    span,
+                    context.location(),
+                    format!(
+                        "job `{}` runs `{}` with `allow_failure: true`",
+                        context.job.name, first.name
+                    ),
+                    "a failed deploy leaves the pipeline green",
+                )
+                .help = Some("remove `allow_failure` from the deploying job".into());
             }
         }
     }

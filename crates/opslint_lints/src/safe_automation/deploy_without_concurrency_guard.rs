@@ -1,7 +1,7 @@
 use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink};
 use opslint_model::Workspace;
 
-use super::deploys::{deploy_steps, github_jobs};
+use super::deploys::{deploy_steps, github_jobs, gitlab_jobs};
 use crate::Rule;
 
 pub struct DeployWithoutConcurrencyGuard;
@@ -11,12 +11,16 @@ pub static META: RuleMeta = RuleMeta {
     principle: Some(Principle::SafeAutomation),
     waf: &["OPS06-BP01", "OPS05-BP10"],
     severity: Severity::Warning,
-    artifacts: &[ArtifactKind::GithubWorkflow],
+    artifacts: &[
+        ArtifactKind::GithubWorkflow,
+        ArtifactKind::GitlabCi,
+        ArtifactKind::Shell,
+    ],
     summary: "deploying CI job that two runs can execute at the same time",
     what_it_checks: "GitHub Actions jobs that run a deploy command or deploy action, directly \
         or through a composite action or script of the repository, with no `concurrency:` on \
         the job or its workflow. A reusable workflow is covered when every in-repository \
-        caller sets a concurrency group.",
+        caller sets a concurrency group. GitLab CI deploy jobs need a `resource_group`.",
     why_it_matters: "Two pushes in quick succession start two deploys that apply in parallel. \
         They race on the Terraform state lock, roll out two versions at once, or leave an \
         older build deployed after a newer one. A concurrency group queues or cancels the \
@@ -63,6 +67,33 @@ impl Rule for DeployWithoutConcurrencyGuard {
             .help = Some(format!(
                 "add `concurrency: {{ group: <target>, cancel-in-progress: false }}` to job `{}` or its workflow",
                 job.id
+            ));
+        }
+        for context in gitlab_jobs(workspace) {
+            let deploys = context.deploys(workspace);
+            let Some(first) = deploys.first() else {
+                continue;
+            };
+            if context.key("resource_group").is_some() {
+                sink.holds(&META, &context.artifact.file, context.location());
+                continue;
+            }
+            sink.violation(
+                &META,
+                first.file,
+                first.span,
+                context.location(),
+                format!(
+                    "job `{}` runs `{}`{} with no `resource_group`",
+                    context.job.name,
+                    first.name,
+                    first.via_clause()
+                ),
+                "overlapping pipelines deploy at the same time",
+            )
+            .help = Some(format!(
+                "add `resource_group: <target>` to job `{}`",
+                context.job.name
             ));
         }
     }

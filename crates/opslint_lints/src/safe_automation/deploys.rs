@@ -4,9 +4,11 @@
 use std::sync::Arc;
 
 use opslint_core::{SourceFile, Span};
-use opslint_model::automation::{Origin, Reached, step_deploys};
+use opslint_model::automation::{Origin, Reached, script_deploys, step_deploys};
 use opslint_model::github::{Job, JobGate, Workflow, repository_prefix};
+use opslint_model::gitlab::{self, GitlabGate, GitlabJob, Pipeline};
 use opslint_model::{Artifact, Workspace};
+use opslint_syntax::value::Node;
 
 /// Actions whose only job is to deploy, by `owner/name` without the ref.
 const DEPLOY_ACTIONS: [&str; 9] = [
@@ -269,5 +271,110 @@ pub fn ci_commands(workspace: &Workspace) -> Vec<CiCommand<'_>> {
             });
         }
     }
+    for context in gitlab_jobs(workspace) {
+        for deploy in context.deploys(workspace) {
+            if !seen.insert((deploy.file.path.clone(), deploy.span)) {
+                continue;
+            }
+            found.push(CiCommand {
+                location: context.location(),
+                deploy,
+            });
+        }
+    }
     found
+}
+
+/// A GitLab CI job with the templates and defaults of its repository.
+pub struct GitlabJobContext<'a> {
+    pub artifact: &'a Artifact,
+    pub job: &'a GitlabJob,
+    pub templates: Vec<&'a GitlabJob>,
+    /// The `default:` of the repository's pipeline files, with its file.
+    pub default: Option<(&'a Node, &'a Arc<SourceFile>)>,
+}
+
+/// Every job of every GitLab CI file. Templates and `default:` are shared
+/// by all pipeline files of one repository, since `include:` merges them.
+pub fn gitlab_jobs(workspace: &Workspace) -> Vec<GitlabJobContext<'_>> {
+    let pipelines: Vec<(&Artifact, &Pipeline)> = workspace.gitlab_pipelines().collect();
+    let mut jobs = Vec::new();
+    for (artifact, pipeline) in &pipelines {
+        let prefix = gitlab::repository_prefix(&artifact.file.path);
+        let same_repository = pipelines
+            .iter()
+            .filter(|(other, _)| gitlab::repository_prefix(&other.file.path) == prefix);
+        let templates: Vec<&GitlabJob> = same_repository
+            .clone()
+            .flat_map(|(_, other)| other.templates.iter())
+            .collect();
+        let default = std::iter::once((*artifact, *pipeline))
+            .chain(same_repository.clone().copied())
+            .find_map(|(other_artifact, other)| {
+                other
+                    .default
+                    .as_ref()
+                    .map(|node| (node, &other_artifact.file))
+            });
+        for job in &pipeline.jobs {
+            jobs.push(GitlabJobContext {
+                artifact,
+                job,
+                templates: templates.clone(),
+                default,
+            });
+        }
+    }
+    jobs
+}
+
+impl<'a> GitlabJobContext<'a> {
+    /// Looks a key up in the job and its `extends:` chain.
+    pub fn key(&self, key: &str) -> Option<&'a Node> {
+        gitlab::job_key(self.job, key, &self.templates)
+    }
+
+    pub fn location(&self) -> String {
+        format!(
+            "{}/jobs/{}",
+            &self.artifact.file.path[gitlab::repository_prefix(&self.artifact.file.path).len()..],
+            self.job.name
+        )
+    }
+
+    pub fn gate(&self) -> Gate {
+        if self.key("environment").is_some() {
+            return Gate::Environment;
+        }
+        match gitlab::job_gate(self.job, &self.templates) {
+            GitlabGate::Manual => Gate::Manual,
+            GitlabGate::Tags => Gate::Tags,
+            GitlabGate::None => Gate::None,
+        }
+    }
+
+    /// Every deploy command that the job's scripts run or reach.
+    pub fn deploys(&self, workspace: &'a Workspace) -> Vec<DeployStep<'a>> {
+        let origin = Origin {
+            workspace,
+            prefix: gitlab::repository_prefix(&self.artifact.file.path),
+        };
+        let files = |job: &GitlabJob| workspace.artifact(&job.path).map(|a| &a.file);
+        let lines = gitlab::script_lines(self.job, &self.templates, self.default, files);
+        let mut found = Vec::new();
+        for (index, (line, file)) in lines.iter().enumerate() {
+            for reached in script_deploys(origin, file, &line.script) {
+                found.push(DeployStep {
+                    name: reached.command.name.clone(),
+                    file: reached.file,
+                    span: reached.command.span,
+                    auto_approve: reached.command.auto_approve,
+                    step_index: index,
+                    via: reached.via.clone(),
+                    reached: Some(reached),
+                });
+            }
+        }
+        found
+    }
 }

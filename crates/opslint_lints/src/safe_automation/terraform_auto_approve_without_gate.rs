@@ -1,7 +1,7 @@
 use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink};
 use opslint_model::Workspace;
 
-use super::deploys::{Gate, deploy_steps, github_jobs};
+use super::deploys::{Gate, deploy_steps, github_jobs, gitlab_jobs};
 use crate::Rule;
 
 pub struct TerraformAutoApproveWithoutGate;
@@ -11,13 +11,19 @@ pub static META: RuleMeta = RuleMeta {
     principle: Some(Principle::SafeAutomation),
     waf: &["OPS07-BP05", "OPS06-BP01"],
     severity: Severity::Error,
-    artifacts: &[ArtifactKind::GithubWorkflow],
+    artifacts: &[
+        ArtifactKind::GithubWorkflow,
+        ArtifactKind::GitlabCi,
+        ArtifactKind::Shell,
+    ],
     summary: "`terraform apply -auto-approve` on push or pull request without a gate",
     what_it_checks: "GitHub Actions jobs in workflows triggered by `push`, `pull_request` or \
         `pull_request_target` that run `terraform apply` or `terraform destroy` (also \
         through OpenTofu and Terragrunt) with `-auto-approve`, in a job with no \
         `environment:`. Reusable workflows take the triggers of their in-repository \
-        callers. Jobs limited to tag pushes become a question about tag protection.",
+        callers. Jobs limited to tag pushes become a question about tag protection. GitLab \
+        CI jobs run on pushes and merge requests unless their `rules:` say otherwise, so \
+        every GitLab job with no `environment:` and no `when: manual` is checked.",
     why_it_matters: "`-auto-approve` removes the last look at the plan. On a push or pull \
         request trigger with no environment gate, any merged change, including an \
         accidental resource replacement or deletion, is applied at once and without \
@@ -95,6 +101,55 @@ impl Rule for TerraformAutoApproveWithoutGate {
                 .help = Some(format!(
                     "gate job `{}` with a protected `environment:`, or apply a reviewed plan",
                     job.id
+                ));
+            }
+        }
+        for context in gitlab_jobs(workspace) {
+            let location = context.location();
+            for deploy in context.deploys(workspace) {
+                if !deploy.auto_approve || !deploy.name.starts_with("terraform ") {
+                    continue;
+                }
+                match context.gate() {
+                    Gate::Environment | Gate::Manual => {
+                        sink.holds(&META, &context.artifact.file, location.clone());
+                        continue;
+                    }
+                    Gate::Tags => {
+                        sink.unclear(
+                            &META,
+                            deploy.file,
+                            deploy.span,
+                            location.clone(),
+                            format!(
+                                "are the tags that start job `{}` protected tags?",
+                                context.job.name
+                            ),
+                            format!(
+                                "job `{}` applies with `-auto-approve` for tag pipelines only",
+                                context.job.name
+                            ),
+                        );
+                        continue;
+                    }
+                    Gate::None => {}
+                }
+                sink.violation(
+                    &META,
+                    deploy.file,
+                    deploy.span,
+                    location.clone(),
+                    format!(
+                        "job `{}` runs `{} -auto-approve`{} with no environment or manual gate",
+                        context.job.name,
+                        deploy.name,
+                        deploy.via_clause()
+                    ),
+                    "applies without review",
+                )
+                .help = Some(format!(
+                    "add a protected `environment:` or `when: manual` to job `{}`, or apply a reviewed plan",
+                    context.job.name
                 ));
             }
         }
