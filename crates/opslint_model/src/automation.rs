@@ -98,7 +98,7 @@ fn collect_step<'a>(
             continue;
         };
         let mut inner_via = via.to_vec();
-        inner_via.push(path[origin.prefix.len()..].to_string());
+        inner_via.push(relative_path(origin, &path));
         for inner in &action.steps {
             collect_step(origin, &artifact.file, inner, depth + 1, &inner_via, found);
         }
@@ -119,13 +119,14 @@ fn collect_run<'a>(
     }
 }
 
-/// Records `words` when they form a deploy command.
+/// Records `words` when they form a deploy command, and otherwise follows
+/// them into a script or Makefile target of the repository that they run.
 fn collect_command<'a>(
-    _origin: Origin<'a>,
+    origin: Origin<'a>,
     file: &'a Arc<SourceFile>,
     words: &[String],
     span: Span,
-    _depth: usize,
+    depth: usize,
     via: &[String],
     found: &mut Vec<Reached<'a>>,
 ) {
@@ -139,5 +140,202 @@ fn collect_command<'a>(
             command: deploy,
             via: via.to_vec(),
         });
+        return;
+    }
+    if depth >= MAX_DEPTH {
+        return;
+    }
+    match called_file(words) {
+        Some(Call::Script(path)) => {
+            let Some(artifact) = resolve(origin, file, &path) else {
+                return;
+            };
+            let Facts::Shell(script) = &artifact.facts else {
+                return;
+            };
+            let mut inner_via = via.to_vec();
+            inner_via.push(relative_path(origin, &artifact.file.path));
+            for inner in &script.commands {
+                collect_command(
+                    origin,
+                    &artifact.file,
+                    &inner.words,
+                    inner.span,
+                    depth + 1,
+                    &inner_via,
+                    found,
+                );
+            }
+        }
+        Some(Call::Make { folder, targets }) => {
+            let path = format!("{folder}Makefile");
+            let Some(artifact) = resolve(origin, file, &path) else {
+                return;
+            };
+            let Facts::Makefile(makefile) = &artifact.facts else {
+                return;
+            };
+            let mut inner_via = via.to_vec();
+            inner_via.push(relative_path(origin, &artifact.file.path));
+            let mut names: Vec<String> = targets;
+            if names.is_empty() {
+                names.extend(makefile.default_target().map(|t| t.name.clone()));
+            }
+            let mut visited = Vec::new();
+            while let Some(name) = names.pop() {
+                if visited.contains(&name) || visited.len() > 64 {
+                    continue;
+                }
+                for target in makefile.targets_named(&name) {
+                    names.extend(target.prerequisites.iter().cloned());
+                    for inner in &target.commands {
+                        collect_command(
+                            origin,
+                            &artifact.file,
+                            &inner.words,
+                            inner.span,
+                            depth + 1,
+                            &inner_via,
+                            found,
+                        );
+                    }
+                }
+                visited.push(name);
+            }
+        }
+        None => {}
+    }
+}
+
+/// A script or Makefile that a command runs.
+#[derive(Debug, PartialEq)]
+enum Call {
+    Script(String),
+    /// `make -C folder target...`; `folder` is empty or ends in `/`.
+    Make {
+        folder: String,
+        targets: Vec<String>,
+    },
+}
+
+/// Recognises `./scripts/deploy.sh`, `bash scripts/deploy.sh`,
+/// `source lib.sh` and `make deploy`.
+fn called_file(words: &[String]) -> Option<Call> {
+    let mut words = words.iter().map(String::as_str).skip_while(|w| {
+        w.contains('=') && !w.starts_with('-') || matches!(*w, "sudo" | "env" | "exec" | "time")
+    });
+    let program = words.next()?;
+    let program_name = program.rsplit('/').next().unwrap_or(program);
+    if matches!(program_name, "bash" | "sh" | "zsh" | "source" | ".") {
+        let script = words.find(|w| !w.starts_with('-'))?;
+        return Some(Call::Script(script.to_string()));
+    }
+    if program.ends_with(".sh") || program.ends_with(".bash") || program.starts_with("./") {
+        return Some(Call::Script(program.to_string()));
+    }
+    if matches!(program_name, "make" | "gmake" | "$(MAKE)" | "${MAKE}") {
+        let mut folder = String::new();
+        let mut targets = Vec::new();
+        let mut rest = words.peekable();
+        while let Some(word) = rest.next() {
+            if word == "-C" {
+                folder = rest
+                    .next()
+                    .map(|f| format!("{}/", f.trim_end_matches('/')))?;
+            } else if let Some(dir) = word.strip_prefix("-C") {
+                folder = format!("{}/", dir.trim_end_matches('/'));
+            } else if word == "-f" || word == "--file" {
+                // A Makefile with another name is not followed.
+                return None;
+            } else if !word.starts_with('-') && !word.contains('=') {
+                targets.push(word.to_string());
+            }
+        }
+        return Some(Call::Make { folder, targets });
+    }
+    None
+}
+
+/// Finds the artifact for a path that a command in `file` names: relative
+/// to the repository root (where CI runs commands), then to `file`'s folder.
+fn resolve<'a>(origin: Origin<'a>, file: &SourceFile, path: &str) -> Option<&'a crate::Artifact> {
+    if path.contains('$') || path.starts_with('/') {
+        return None;
+    }
+    let relative = path.trim_start_matches("./");
+    let folder = file
+        .path
+        .rfind('/')
+        .map_or("", |index| &file.path[..=index]);
+    [
+        format!("{}{relative}", origin.prefix),
+        format!("{folder}{relative}"),
+    ]
+    .iter()
+    .find_map(|candidate| origin.workspace.artifact(&normalize(candidate)))
+}
+
+/// Returns `path` relative to the repository folder of `origin`.
+fn relative_path(origin: Origin, path: &str) -> String {
+    path.strip_prefix(origin.prefix).unwrap_or(path).to_string()
+}
+
+/// Removes `.` and `name/..` segments from a `/`-separated path.
+fn normalize(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            _ => parts.push(part),
+        }
+    }
+    parts.join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(text: &str) -> Vec<String> {
+        text.split_whitespace().map(str::to_string).collect()
+    }
+
+    #[test]
+    fn script_calls() {
+        assert_eq!(
+            called_file(&words("./scripts/deploy.sh prod")),
+            Some(Call::Script("./scripts/deploy.sh".into()))
+        );
+        assert_eq!(
+            called_file(&words("bash -x scripts/x.sh")),
+            Some(Call::Script("scripts/x.sh".into()))
+        );
+        assert_eq!(called_file(&words("echo ./x.sh")), None);
+    }
+
+    #[test]
+    fn make_calls() {
+        assert_eq!(
+            called_file(&words("make -C infra deploy ENV=prod")),
+            Some(Call::Make {
+                folder: "infra/".into(),
+                targets: vec!["deploy".into()]
+            })
+        );
+        assert_eq!(
+            called_file(&words("make")),
+            Some(Call::Make {
+                folder: String::new(),
+                targets: Vec::new()
+            })
+        );
+    }
+
+    #[test]
+    fn normalize_paths() {
+        assert_eq!(normalize("a/./b/../c.sh"), "a/c.sh");
     }
 }

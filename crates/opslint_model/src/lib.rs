@@ -10,6 +10,8 @@ pub mod github;
 pub mod gitlab;
 pub mod image;
 pub mod kubernetes;
+pub mod make;
+pub mod shell;
 pub mod terraform;
 
 use std::collections::{BTreeMap, HashSet};
@@ -35,6 +37,8 @@ pub enum Facts {
     GithubWorkflow(github::Workflow),
     GithubAction(github::Action),
     GitlabCi(gitlab::Pipeline),
+    Shell(shell::ShellScript),
+    Makefile(make::Makefile),
     Compose(compose::ComposeFile),
     None,
 }
@@ -89,6 +93,8 @@ pub fn extract(kind: ArtifactKind, file: &SourceFile, syntax: Syntax) -> Facts {
             .map_or(Facts::None, |doc| {
                 Facts::GitlabCi(gitlab::Pipeline::from_root(doc.root, &file.path))
             }),
+        (ArtifactKind::Shell, Syntax::Bash(bash)) => Facts::Shell(shell::ShellScript::new(bash)),
+        (ArtifactKind::Makefile, _) => Facts::Makefile(make::Makefile::parse(&file.text)),
         (ArtifactKind::DockerCompose, Syntax::Yaml(yaml)) => yaml
             .documents
             .into_iter()

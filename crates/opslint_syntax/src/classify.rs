@@ -32,6 +32,9 @@ pub fn by_path(path: &str, in_chart_templates: bool, beside_chart: bool) -> Path
     {
         return PathClass::Known(ArtifactKind::Dockerfile);
     }
+    if matches!(lower.as_str(), "makefile" | "gnumakefile") || extension == "mk" {
+        return PathClass::Known(ArtifactKind::Makefile);
+    }
     match extension {
         "tf" => return PathClass::Known(ArtifactKind::Terraform),
         "tfvars" => return PathClass::Known(ArtifactKind::TerraformVars),

@@ -1,6 +1,7 @@
 //! Front ends of opslint: discovery of files, their classification into
 //! artifact kinds, and parsing into span-carrying trees.
 
+pub mod bash;
 pub mod classify;
 pub mod discover;
 pub mod hcl;
@@ -33,6 +34,7 @@ pub enum Syntax {
     Yaml(yaml::YamlFile),
     Json(json::JsonFile),
     Hcl(hcl::HclFile),
+    Bash(bash::BashFile),
     /// A kind that has no front end yet; its facts come from later work.
     Unparsed,
 }
@@ -43,6 +45,7 @@ impl Syntax {
             Self::Yaml(file) => &file.errors,
             Self::Json(file) => &file.errors,
             Self::Hcl(file) => &file.errors,
+            Self::Bash(file) => &file.errors,
             Self::Unparsed => &[],
         }
     }
@@ -65,8 +68,9 @@ pub fn parse(kind: ArtifactKind, text: &str, is_json: bool) -> Syntax {
         | ArtifactKind::GitlabCi
         | ArtifactKind::OtherYaml => Syntax::Yaml(yaml::parse(text, false)),
         ArtifactKind::OtherJson => Syntax::Json(json::parse(text)),
+        ArtifactKind::Shell => Syntax::Bash(bash::parse(text)),
         ArtifactKind::Dockerfile
-        | ArtifactKind::Shell
+        | ArtifactKind::Makefile
         | ArtifactKind::Rust
         | ArtifactKind::Python
         | ArtifactKind::Markdown => Syntax::Unparsed,

@@ -5,9 +5,10 @@ use std::sync::Arc;
 
 use opslint_core::{SourceFile, Span};
 use opslint_model::automation::{Origin, Reached, script_deploys, step_deploys};
+use opslint_model::commands::{ShellCommand, deploy_command};
 use opslint_model::github::{Job, JobGate, Workflow, repository_prefix};
 use opslint_model::gitlab::{self, GitlabGate, GitlabJob, Pipeline};
-use opslint_model::{Artifact, Workspace};
+use opslint_model::{Artifact, Facts, Workspace};
 use opslint_syntax::value::Node;
 
 /// Actions whose only job is to deploy, by `owner/name` without the ref.
@@ -256,7 +257,8 @@ pub struct CiCommand<'a> {
 }
 
 /// Every deploy command that some CI step runs, once per place in a file even
-/// when several jobs reach the same script.
+/// when several jobs reach the same script, followed by those of shell
+/// scripts that no CI job reaches.
 pub fn ci_commands(workspace: &Workspace) -> Vec<CiCommand<'_>> {
     let mut seen = std::collections::HashSet::new();
     let mut found = Vec::new();
@@ -279,6 +281,39 @@ pub fn ci_commands(workspace: &Workspace) -> Vec<CiCommand<'_>> {
             found.push(CiCommand {
                 location: context.location(),
                 deploy,
+            });
+        }
+    }
+    for artifact in &workspace.artifacts {
+        let Facts::Shell(script) = &artifact.facts else {
+            continue;
+        };
+        for command in &script.commands {
+            let shell_command = ShellCommand {
+                words: command.words.clone(),
+                span: command.span,
+            };
+            let Some(deploy) = deploy_command(&shell_command) else {
+                continue;
+            };
+            if !seen.insert((artifact.file.path.clone(), command.span)) {
+                continue;
+            }
+            found.push(CiCommand {
+                location: artifact.file.path.clone(),
+                deploy: DeployStep {
+                    name: deploy.name.clone(),
+                    file: &artifact.file,
+                    span: command.span,
+                    auto_approve: deploy.auto_approve,
+                    step_index: 0,
+                    via: Vec::new(),
+                    reached: Some(Reached {
+                        file: &artifact.file,
+                        command: deploy,
+                        via: Vec::new(),
+                    }),
+                },
             });
         }
     }

@@ -11,10 +11,15 @@ pub static META: RuleMeta = RuleMeta {
     principle: Some(Principle::SmallReversibleChanges),
     waf: &["OPS06-BP01", "OPS06-BP04"],
     severity: Severity::Warning,
-    artifacts: &[ArtifactKind::GithubWorkflow],
+    artifacts: &[
+        ArtifactKind::GithubWorkflow,
+        ArtifactKind::GitlabCi,
+        ArtifactKind::Shell,
+    ],
     summary: "CloudFormation stack operation with rollback turned off",
-    what_it_checks: "Stack operations run by CI steps, directly or through scripts and \
-        composite actions of the repository: `aws cloudformation deploy`, `create-stack`, \
+    what_it_checks: "Stack operations in shell scripts and run by GitHub Actions and GitLab \
+        CI jobs, directly or through scripts, Makefile targets and composite actions of the \
+        repository: `aws cloudformation deploy`, `create-stack`, \
         `update-stack` and `execute-change-set` and `sam deploy` with `--disable-rollback` \
         or `--on-failure DO_NOTHING`, and `cdk deploy --no-rollback`.",
     why_it_matters: "With rollback disabled, a failed stack update stays half-applied: some \

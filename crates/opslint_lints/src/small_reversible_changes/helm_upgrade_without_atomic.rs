@@ -11,10 +11,15 @@ pub static META: RuleMeta = RuleMeta {
     principle: Some(Principle::SmallReversibleChanges),
     waf: &["OPS06-BP01", "OPS06-BP04"],
     severity: Severity::Warning,
-    artifacts: &[ArtifactKind::GithubWorkflow],
+    artifacts: &[
+        ArtifactKind::GithubWorkflow,
+        ArtifactKind::GitlabCi,
+        ArtifactKind::Shell,
+    ],
     summary: "`helm upgrade` in automation that does not roll back on failure",
-    what_it_checks: "`helm upgrade` commands (with or without `--install`) run by CI steps, \
-        directly or through scripts and composite actions of the repository, without \
+    what_it_checks: "`helm upgrade` commands (with or without `--install`) in shell scripts \
+        and run by GitHub Actions and GitLab CI jobs, directly or through scripts, Makefile \
+        targets and composite actions of the repository, without \
         `--atomic` (Helm 3) or `--rollback-on-failure` (Helm 4).",
     why_it_matters: "A failed `helm upgrade` leaves the release in the `failed` state with the \
         half-applied resources running. The next upgrade then starts from a broken release, \
