@@ -63,7 +63,7 @@ pub fn script_deploys<'a>(
     run: &RunScript,
 ) -> Vec<Reached<'a>> {
     let mut found = Vec::new();
-    collect_run(origin, file, run, 0, &[], &mut found);
+    collect_run(origin, file, run, "", 0, &[], &mut found);
     found
 }
 
@@ -76,7 +76,8 @@ fn collect_step<'a>(
     found: &mut Vec<Reached<'a>>,
 ) {
     if let Some(run) = &step.run {
-        collect_run(origin, file, run, depth, via, found);
+        let cwd = step.working_directory().unwrap_or("");
+        collect_run(origin, file, run, cwd, depth, via, found);
     }
     let Some(local) = step
         .uses
@@ -105,27 +106,80 @@ fn collect_step<'a>(
     }
 }
 
+/// Collects the deploys of a shell text whose commands run in the folder
+/// `cwd` (relative to the repository; empty for its root).
 fn collect_run<'a>(
     origin: Origin<'a>,
     file: &'a Arc<SourceFile>,
     run: &RunScript,
+    cwd: &str,
     depth: usize,
     via: &[String],
     found: &mut Vec<Reached<'a>>,
 ) {
-    for command in parse_commands(&run.text) {
+    let commands = parse_commands(&run.text);
+    let literals =
+        literal_assignments(
+            commands
+                .iter()
+                .filter_map(|command| match command.words.as_slice() {
+                    [assignment] => assignment.split_once('='),
+                    [export, assignment] if export == "export" => assignment.split_once('='),
+                    _ => None,
+                }),
+        );
+    for command in &commands {
+        let words = expand_literals(&command.words, &literals);
         let span = run.file_span(file, command.span);
-        collect_command(origin, file, &command.words, span, depth, via, found);
+        collect_command(origin, file, &words, span, cwd, depth, via, found);
     }
+}
+
+/// Keeps the assignments whose value is a literal word, such as
+/// `TF=terraform`, so that `$TF apply` can be read as `terraform apply`.
+pub fn literal_assignments<'a>(
+    assignments: impl Iterator<Item = (&'a str, &'a str)>,
+) -> Vec<(String, String)> {
+    assignments
+        .filter(|(name, _)| {
+            !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        })
+        .map(|(name, value)| (name, value.trim_matches(['"', '\''])))
+        .filter(|(_, value)| !value.is_empty() && !value.contains(['$', '`', ' ', '(', ')']))
+        .map(|(name, value)| (name.to_string(), value.to_string()))
+        .collect()
+}
+
+/// Replaces words that are exactly `$NAME`, `${NAME}` or, for Makefiles,
+/// `$(NAME)` by the literal value the script assigns to `NAME`. A name assigned twice keeps its
+/// last value, which is right for straight-line scripts only.
+pub fn expand_literals(words: &[String], literals: &[(String, String)]) -> Vec<String> {
+    words
+        .iter()
+        .map(|word| {
+            let name = word
+                .strip_prefix("${")
+                .and_then(|rest| rest.strip_suffix('}'))
+                .or_else(|| {
+                    word.strip_prefix("$(")
+                        .and_then(|rest| rest.strip_suffix(')'))
+                })
+                .or_else(|| word.strip_prefix('$'));
+            name.and_then(|name| literals.iter().rev().find(|(n, _)| n == name))
+                .map_or_else(|| word.clone(), |(_, value)| value.clone())
+        })
+        .collect()
 }
 
 /// Records `words` when they form a deploy command, and otherwise follows
 /// them into a script or Makefile target of the repository that they run.
+#[allow(clippy::too_many_arguments)]
 fn collect_command<'a>(
     origin: Origin<'a>,
     file: &'a Arc<SourceFile>,
     words: &[String],
     span: Span,
+    cwd: &str,
     depth: usize,
     via: &[String],
     found: &mut Vec<Reached<'a>>,
@@ -147,7 +201,7 @@ fn collect_command<'a>(
     }
     match called_file(words) {
         Some(Call::Script(path)) => {
-            let Some(artifact) = resolve(origin, file, &path) else {
+            let Some(artifact) = resolve(origin, file, cwd, &path) else {
                 return;
             };
             let Facts::Shell(script) = &artifact.facts else {
@@ -155,12 +209,19 @@ fn collect_command<'a>(
             };
             let mut inner_via = via.to_vec();
             inner_via.push(relative_path(origin, &artifact.file.path));
+            let literals = literal_assignments(
+                script
+                    .assignments
+                    .iter()
+                    .map(|a| (a.name.as_str(), a.raw_value.as_str())),
+            );
             for inner in &script.commands {
                 collect_command(
                     origin,
                     &artifact.file,
-                    &inner.words,
+                    &expand_literals(&inner.words, &literals),
                     inner.span,
+                    "",
                     depth + 1,
                     &inner_via,
                     found,
@@ -169,7 +230,7 @@ fn collect_command<'a>(
         }
         Some(Call::Make { folder, targets }) => {
             let path = format!("{folder}Makefile");
-            let Some(artifact) = resolve(origin, file, &path) else {
+            let Some(artifact) = resolve(origin, file, cwd, &path) else {
                 return;
             };
             let Facts::Makefile(makefile) = &artifact.facts else {
@@ -181,6 +242,12 @@ fn collect_command<'a>(
             if names.is_empty() {
                 names.extend(makefile.default_target().map(|t| t.name.clone()));
             }
+            let literals = literal_assignments(
+                makefile
+                    .variables
+                    .iter()
+                    .map(|(name, value)| (name.as_str(), value.as_str())),
+            );
             let mut visited = Vec::new();
             while let Some(name) = names.pop() {
                 if visited.contains(&name) || visited.len() > 64 {
@@ -192,8 +259,9 @@ fn collect_command<'a>(
                         collect_command(
                             origin,
                             &artifact.file,
-                            &inner.words,
+                            &expand_literals(&inner.words, &literals),
                             inner.span,
+                            "",
                             depth + 1,
                             &inner_via,
                             found,
@@ -257,8 +325,14 @@ fn called_file(words: &[String]) -> Option<Call> {
 }
 
 /// Finds the artifact for a path that a command in `file` names: relative
-/// to the repository root (where CI runs commands), then to `file`'s folder.
-fn resolve<'a>(origin: Origin<'a>, file: &SourceFile, path: &str) -> Option<&'a crate::Artifact> {
+/// to the working folder `cwd`, to the repository root (where CI runs
+/// commands), then to `file`'s folder.
+fn resolve<'a>(
+    origin: Origin<'a>,
+    file: &SourceFile,
+    cwd: &str,
+    path: &str,
+) -> Option<&'a crate::Artifact> {
     if path.contains('$') || path.starts_with('/') {
         return None;
     }
@@ -267,7 +341,9 @@ fn resolve<'a>(origin: Origin<'a>, file: &SourceFile, path: &str) -> Option<&'a 
         .path
         .rfind('/')
         .map_or("", |index| &file.path[..=index]);
+    let cwd = cwd.trim_start_matches("./").trim_end_matches('/');
     [
+        format!("{}{cwd}/{relative}", origin.prefix),
         format!("{}{relative}", origin.prefix),
         format!("{folder}{relative}"),
     ]
@@ -331,6 +407,16 @@ mod tests {
                 folder: String::new(),
                 targets: Vec::new()
             })
+        );
+    }
+
+    #[test]
+    fn literal_variables_expand() {
+        let literals = literal_assignments([("TF", "terraform"), ("DIR", "$(pwd)")].into_iter());
+        assert_eq!(literals, [("TF".to_string(), "terraform".to_string())]);
+        assert_eq!(
+            expand_literals(&words("${TF} apply $DIR"), &literals),
+            words("terraform apply $DIR")
         );
     }
 

@@ -369,7 +369,22 @@ pub fn deploy_command(command: &ShellCommand) -> Option<DeployCommand> {
                 || (program == "pulumi" && has_flag(&["--yes", "-y"]));
             make(format!("{program} {subcommand}"), auto_approve, destroys)
         }
-        "ecs-deploy" | "ecspresso" => make(program.to_string(), false, false),
+        "ecs-deploy" => make(program.to_string(), false, false),
+        // ecspresso's `diff`, `verify`, `render` and `status` only read.
+        "ecspresso" => {
+            let subcommand = *positional.first()?;
+            if !matches!(
+                subcommand,
+                "deploy" | "create" | "rollback" | "scale" | "delete"
+            ) {
+                return None;
+            }
+            make(
+                format!("ecspresso {subcommand}"),
+                false,
+                subcommand == "delete",
+            )
+        }
         _ if PLATFORM_DEPLOYS.contains(&program) && positional.first() == Some(&"deploy") => {
             make(format!("{program} deploy"), false, false)
         }
@@ -447,6 +462,14 @@ mod tests {
             ["sls deploy"]
         );
         assert!(names("uv run pytest").is_empty());
+    }
+
+    #[test]
+    fn ecspresso_reads_are_not_deploys() {
+        assert_eq!(
+            names("ecspresso diff\necspresso deploy --config ecspresso.yml\n"),
+            ["ecspresso deploy"]
+        );
     }
 
     #[test]

@@ -8,6 +8,8 @@ use crate::commands::{ShellCommand, parse_commands};
 #[derive(Debug, Default)]
 pub struct Makefile {
     pub targets: Vec<Target>,
+    /// `NAME = value`, `NAME := value` and `NAME ?= value` lines, as written.
+    pub variables: Vec<(String, String)>,
 }
 
 #[derive(Debug)]
@@ -63,6 +65,10 @@ impl Makefile {
                 continue;
             }
             current.clear();
+            if let Some((name, value)) = variable_assignment(trimmed) {
+                makefile.variables.push((name, value));
+                continue;
+            }
             let Some((names, rest)) = trimmed.split_once(':') else {
                 continue;
             };
@@ -103,6 +109,22 @@ impl Makefile {
             .iter()
             .find(|target| !target.name.starts_with('.'))
     }
+}
+
+/// Reads `NAME = value`, `NAME := value`, `NAME ::= value` and
+/// `NAME ?= value`; `+=` appends and is left out.
+fn variable_assignment(line: &str) -> Option<(String, String)> {
+    let equals = line.find('=')?;
+    let colon = line.find(':');
+    if colon.is_some_and(|c| c < equals && !line[c..equals].chars().all(|ch| ch == ':')) {
+        return None;
+    }
+    let name = line[..equals].trim_end_matches([':', '?']).trim();
+    let is_name = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.');
+    is_name.then(|| (name.to_string(), line[equals + 1..].trim().to_string()))
 }
 
 #[cfg(test)]

@@ -4,7 +4,9 @@
 use std::sync::Arc;
 
 use opslint_core::{SourceFile, Span};
-use opslint_model::automation::{Origin, Reached, script_deploys, step_deploys};
+use opslint_model::automation::{
+    Origin, Reached, expand_literals, literal_assignments, script_deploys, step_deploys,
+};
 use opslint_model::commands::{ShellCommand, deploy_command};
 use opslint_model::github::{Job, JobGate, Workflow, repository_prefix};
 use opslint_model::gitlab::{self, GitlabGate, GitlabJob, Pipeline};
@@ -288,9 +290,15 @@ pub fn ci_commands(workspace: &Workspace) -> Vec<CiCommand<'_>> {
         let Facts::Shell(script) = &artifact.facts else {
             continue;
         };
+        let literals = literal_assignments(
+            script
+                .assignments
+                .iter()
+                .map(|a| (a.name.as_str(), a.raw_value.as_str())),
+        );
         for command in &script.commands {
             let shell_command = ShellCommand {
-                words: command.words.clone(),
+                words: expand_literals(&command.words, &literals),
                 span: command.span,
             };
             let Some(deploy) = deploy_command(&shell_command) else {
