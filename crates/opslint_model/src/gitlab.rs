@@ -87,6 +87,20 @@ impl Pipeline {
     }
 }
 
+/// Returns whether a YAML root looks like GitLab CI: a mapping with at least
+/// one job-like entry that has `script:` or `extends:` and a `stage:`.
+pub fn looks_like_pipeline(root: &Node) -> bool {
+    root.as_map().is_some_and(|map| {
+        map.entries.iter().any(|entry| {
+            entry.value.get("script").is_some()
+                && (entry.value.get("stage").is_some()
+                    || entry.value.get("extends").is_some()
+                    || entry.value.get("rules").is_some()
+                    || entry.value.get("image").is_some())
+        })
+    })
+}
+
 /// Reads a scalar or a list of scalars, such as `extends:` or `only:`.
 pub fn string_list(node: Option<&Node>) -> Vec<String> {
     match node.map(|n| &n.value) {

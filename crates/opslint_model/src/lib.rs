@@ -95,6 +95,16 @@ pub fn extract(kind: ArtifactKind, file: &SourceFile, syntax: Syntax) -> Facts {
             }),
         (ArtifactKind::Shell, Syntax::Bash(bash)) => Facts::Shell(shell::ShellScript::new(bash)),
         (ArtifactKind::Makefile, _) => Facts::Makefile(make::Makefile::parse(&file.text)),
+        // A YAML file that a `.gitlab-ci.yml` includes can have any name, so
+        // pipeline-shaped files are kept; only included ones are checked.
+        (ArtifactKind::OtherYaml, Syntax::Yaml(yaml)) => yaml
+            .documents
+            .into_iter()
+            .next()
+            .filter(|doc| gitlab::looks_like_pipeline(&doc.root))
+            .map_or(Facts::None, |doc| {
+                Facts::GitlabCi(gitlab::Pipeline::from_root(doc.root, &file.path))
+            }),
         (ArtifactKind::DockerCompose, Syntax::Yaml(yaml)) => yaml
             .documents
             .into_iter()

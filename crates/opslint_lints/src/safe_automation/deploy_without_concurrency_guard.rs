@@ -20,7 +20,9 @@ pub static META: RuleMeta = RuleMeta {
     what_it_checks: "GitHub Actions jobs that run a deploy command or deploy action, directly \
         or through a composite action or script of the repository, with no `concurrency:` on \
         the job or its workflow. A reusable workflow is covered when every in-repository \
-        caller sets a concurrency group. GitLab CI deploy jobs need a `resource_group`.",
+        caller sets a concurrency group. A group with `cancel-in-progress: true` is reported \
+        too, because it cancels a deploy halfway. GitLab CI deploy jobs need a \
+        `resource_group` and must not be `interruptible: true`.",
     why_it_matters: "Two pushes in quick succession start two deploys that apply in parallel. \
         They race on the Terraform state lock, roll out two versions at once, or leave an \
         older build deployed after a newer one. A concurrency group queues or cancels the \
@@ -48,7 +50,39 @@ impl Rule for DeployWithoutConcurrencyGuard {
                 continue;
             };
             if context.has_concurrency() {
-                sink.holds(&META, &context.artifact.file, context.location());
+                let group = job.concurrency().or(context.workflow.concurrency.as_ref());
+                let cancel = group.and_then(|group| group.get("cancel-in-progress"));
+                match cancel.map(|node| (node, node.as_bool())) {
+                    Some((node, Some(true))) => {
+                        sink.violation(
+                            &META,
+                            &context.artifact.file,
+                            node.span,
+                            context.location(),
+                            format!(
+                                "job `{}` runs `{}` in a concurrency group that cancels it when a newer run starts",
+                                job.id, first.name
+                            ),
+                            "a newer run stops the deploy halfway",
+                        )
+                        .help = Some(
+                            "set `cancel-in-progress: false` so a newer deploy waits for the running one"
+                                .into(),
+                        );
+                    }
+                    Some((node, None)) => sink.unclear(
+                        &META,
+                        &context.artifact.file,
+                        node.span,
+                        context.location(),
+                        format!(
+                            "can `cancel-in-progress` be true when deploy job `{}` runs?",
+                            job.id
+                        ),
+                        "the value is an expression evaluated at run time",
+                    ),
+                    _ => sink.holds(&META, &context.artifact.file, context.location()),
+                }
                 continue;
             }
             sink.violation(
@@ -74,6 +108,34 @@ impl Rule for DeployWithoutConcurrencyGuard {
             let Some(first) = deploys.first() else {
                 continue;
             };
+            let interruptible = context.key("interruptible").or_else(|| {
+                context
+                    .default
+                    .and_then(|(node, _)| node.get("interruptible"))
+            });
+            if interruptible.and_then(|node| node.as_bool()) == Some(true) {
+                // A value inherited through `extends:` or `default:` may sit in
+                // another file, so the job name is reported then.
+                let span = match context.job.node.get("interruptible") {
+                    Some(node) => node.span,
+                    None => context.job.name_span,
+                };
+                sink.violation(
+                    &META,
+                    &context.artifact.file,
+                    span,
+                    context.location(),
+                    format!(
+                        "job `{}` runs `{}` and is `interruptible`, so a newer pipeline can cancel it",
+                        context.job.name, first.name
+                    ),
+                    "a newer pipeline stops the deploy halfway",
+                )
+                .help = Some(format!(
+                    "set `interruptible: false` on job `{}`",
+                    context.job.name
+                ));
+            }
             if context.key("resource_group").is_some() {
                 sink.holds(&META, &context.artifact.file, context.location());
                 continue;

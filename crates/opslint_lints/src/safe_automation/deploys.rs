@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use opslint_core::{SourceFile, Span};
+use opslint_core::{ArtifactKind, SourceFile, Span};
 use opslint_model::automation::{
     Origin, Reached, expand_literals, literal_assignments, script_deploys, step_deploys,
 };
@@ -335,24 +335,26 @@ pub struct GitlabJobContext<'a> {
     pub templates: Vec<&'a GitlabJob>,
     /// The `default:` of the repository's pipeline files, with its file.
     pub default: Option<(&'a Node, &'a Arc<SourceFile>)>,
+    /// The repository folder, with a trailing `/` unless it is the root.
+    pub prefix: &'a str,
 }
 
-/// Every job of every GitLab CI file. Templates and `default:` are shared
+/// Every job of every GitLab CI file: each `.gitlab-ci.yml` and the files
+/// it includes with `include: local:`. Templates and `default:` are shared
 /// by all pipeline files of one repository, since `include:` merges them.
 pub fn gitlab_jobs(workspace: &Workspace) -> Vec<GitlabJobContext<'_>> {
-    let pipelines: Vec<(&Artifact, &Pipeline)> = workspace.gitlab_pipelines().collect();
+    let pipelines = gitlab_pipeline_files(workspace);
     let mut jobs = Vec::new();
-    for (artifact, pipeline) in &pipelines {
-        let prefix = gitlab::repository_prefix(&artifact.file.path);
+    for (artifact, pipeline, prefix) in &pipelines {
         let same_repository = pipelines
             .iter()
-            .filter(|(other, _)| gitlab::repository_prefix(&other.file.path) == prefix);
+            .filter(|(_, _, other_prefix)| other_prefix == prefix);
         let templates: Vec<&GitlabJob> = same_repository
             .clone()
-            .flat_map(|(_, other)| other.templates.iter())
+            .flat_map(|(_, other, _)| other.templates.iter())
             .collect();
         let default = std::iter::once((*artifact, *pipeline))
-            .chain(same_repository.clone().copied())
+            .chain(same_repository.clone().map(|(a, p, _)| (*a, *p)))
             .find_map(|(other_artifact, other)| {
                 other
                     .default
@@ -365,10 +367,68 @@ pub fn gitlab_jobs(workspace: &Workspace) -> Vec<GitlabJobContext<'_>> {
                 job,
                 templates: templates.clone(),
                 default,
+                prefix,
             });
         }
     }
     jobs
+}
+
+/// The GitLab CI files to check, each with its repository folder: files
+/// classified by name, and the files that they include (followed up to
+/// four levels of `include:`).
+fn gitlab_pipeline_files(workspace: &Workspace) -> Vec<(&Artifact, &Pipeline, &str)> {
+    let mut found: Vec<(&Artifact, &Pipeline, &str)> = workspace
+        .gitlab_pipelines()
+        .filter(|(artifact, _)| is_root_pipeline(artifact))
+        .map(|(artifact, pipeline)| {
+            let prefix = gitlab::repository_prefix(&artifact.file.path);
+            (artifact, pipeline, prefix)
+        })
+        .collect();
+    let mut next = 0;
+    for _level in 0..4 {
+        let end = found.len();
+        for index in next..end {
+            let (_, pipeline, prefix) = found[index];
+            for include in &pipeline.local_includes {
+                let path = format!("{prefix}{include}");
+                let Some(artifact) = workspace.artifact(&path) else {
+                    continue;
+                };
+                let Facts::GitlabCi(included) = &artifact.facts else {
+                    continue;
+                };
+                if !found
+                    .iter()
+                    .any(|(a, _, _)| a.file.path == artifact.file.path)
+                {
+                    found.push((artifact, included, prefix));
+                }
+            }
+        }
+        next = end;
+    }
+    // Files named like pipelines that no root includes are checked alone.
+    for (artifact, pipeline) in workspace.gitlab_pipelines() {
+        let is_listed = found
+            .iter()
+            .any(|(a, _, _)| a.file.path == artifact.file.path);
+        if artifact.kind == ArtifactKind::GitlabCi && !is_listed {
+            found.push((
+                artifact,
+                pipeline,
+                gitlab::repository_prefix(&artifact.file.path),
+            ));
+        }
+    }
+    found
+}
+
+fn is_root_pipeline(artifact: &Artifact) -> bool {
+    let name = artifact.file.path.rsplit('/').next().unwrap_or("");
+    artifact.kind == ArtifactKind::GitlabCi
+        && (name == ".gitlab-ci.yml" || name == ".gitlab-ci.yaml")
 }
 
 impl<'a> GitlabJobContext<'a> {
@@ -380,7 +440,11 @@ impl<'a> GitlabJobContext<'a> {
     pub fn location(&self) -> String {
         format!(
             "{}/jobs/{}",
-            &self.artifact.file.path[gitlab::repository_prefix(&self.artifact.file.path).len()..],
+            self.artifact
+                .file
+                .path
+                .strip_prefix(self.prefix)
+                .unwrap_or(&self.artifact.file.path),
             self.job.name
         )
     }
@@ -400,7 +464,7 @@ impl<'a> GitlabJobContext<'a> {
     pub fn deploys(&self, workspace: &'a Workspace) -> Vec<DeployStep<'a>> {
         let origin = Origin {
             workspace,
-            prefix: gitlab::repository_prefix(&self.artifact.file.path),
+            prefix: self.prefix,
         };
         let files = |job: &GitlabJob| workspace.artifact(&job.path).map(|a| &a.file);
         let lines = gitlab::script_lines(self.job, &self.templates, self.default, files);
