@@ -22,8 +22,9 @@ pub static META: RuleMeta = RuleMeta {
     what_it_checks: "Two kinds of command, in shell scripts and in GitHub Actions and GitLab \
         CI scripts. First, `rm -r` (any flags with `r`, `R` or `--recursive`) on a path \
         that starts with `$VAR/` or `${VAR}/` when the variable is neither guarded \
-        (`${VAR:?}`, `${VAR:-default}`), nor set to a literal or `$(mktemp ...)` in the same \
-        script, nor one of the variables that the shell or CI runner always sets (`HOME`, \
+        (`${VAR:?}`, `${VAR:-default}`), nor set in the same script to a literal or to a \
+        path command (`$(mktemp -d)`, `$(dirname ...)`, `$(cd ... && pwd)`), nor one of \
+        the variables that the shell or CI runner always sets (`HOME`, \
         `PWD`, `RUNNER_TEMP`, `GITHUB_WORKSPACE`, `CI_PROJECT_DIR` and similar). Second, \
         infrastructure deletion run by a CI job with no environment and no manual gate: \
         `terraform destroy -auto-approve`, `kubectl delete` of namespaces or `--all`, \
@@ -43,7 +44,7 @@ pub static META: RuleMeta = RuleMeta {
 
 /// Variables that the shell or the CI runner always sets to a non-empty
 /// path.
-const ALWAYS_SET: [&str; 12] = [
+const ALWAYS_SET: [&str; 9] = [
     "HOME",
     "PWD",
     "TMPDIR",
@@ -53,9 +54,16 @@ const ALWAYS_SET: [&str; 12] = [
     "GITHUB_ACTION_PATH",
     "CI_PROJECT_DIR",
     "CI_BUILDS_DIR",
-    "BASH_SOURCE",
-    "0",
-    "SCRIPT_DIR",
+];
+
+/// Command substitutions that print a non-empty path whenever they succeed.
+const PATH_COMMANDS: [&str; 6] = [
+    "$(mktemp",
+    "$(dirname",
+    "$(cd ",
+    "$(pwd",
+    "$(realpath",
+    "$(git rev-parse",
 ];
 
 impl Rule for UnguardedDestructiveCommand {
@@ -109,12 +117,16 @@ fn unguarded_rm_variable(words: &[String], assigned: &[String]) -> Option<String
         })
 }
 
-/// Names that a script sets to a literal or to a fresh temporary folder.
+/// Names that a script sets to a literal, or to the output of a command that
+/// prints a path such as `$(mktemp -d)` or `$(cd "$(dirname "$0")" && pwd)`.
 fn safe_assignments<'a>(assignments: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<String> {
     assignments
         .filter(|(_, value)| {
             let value = value.trim_matches(['"', '\'']);
-            (!value.is_empty() && !value.contains('$')) || value.starts_with("$(mktemp")
+            (!value.is_empty() && !value.contains('$'))
+                || PATH_COMMANDS
+                    .iter()
+                    .any(|command| value.starts_with(command))
         })
         .map(|(name, _)| name.to_string())
         .collect()
