@@ -28,7 +28,7 @@ pub struct DeployCommand {
 }
 
 impl DeployCommand {
-    /// Whether a word is `flag` or `flag=value`.
+    /// Returns whether a word is `flag` or `flag=value`.
     pub fn has_flag(&self, flag: &str) -> bool {
         self.words.iter().any(|word| {
             word == flag
@@ -38,7 +38,7 @@ impl DeployCommand {
         })
     }
 
-    /// The value of `--flag value` or `--flag=value`.
+    /// Returns the value of `--flag value` or `--flag=value`.
     pub fn flag_value(&self, flag: &str) -> Option<&str> {
         let mut words = self.words.iter();
         while let Some(word) = words.next() {

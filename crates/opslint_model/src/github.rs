@@ -208,7 +208,7 @@ impl Step {
         self.node.get("continue-on-error")
     }
 
-    /// The `uses:` value node, for its span.
+    /// Returns the `uses:` value node, whose span findings point at.
     pub fn uses_node(&self) -> Option<&Node> {
         self.node.get("uses")
     }
@@ -218,7 +218,7 @@ impl Step {
     }
 }
 
-/// The folder that holds `.github/` for a workflow or action at `path`, with
+/// Returns the folder that contains `.github/` for a workflow or action at `path`, with
 /// a trailing `/`, or the empty string at the repository root.
 pub fn repository_prefix(path: &str) -> &str {
     if path.starts_with(".github/") {

@@ -213,7 +213,7 @@ impl Workspace {
         })
     }
 
-    /// The artifact whose display path is `path`.
+    /// Finds the artifact whose display path is `path`.
     pub fn artifact(&self, path: &str) -> Option<&Artifact> {
         self.artifacts
             .binary_search_by(|artifact| artifact.file.path.as_str().cmp(path))

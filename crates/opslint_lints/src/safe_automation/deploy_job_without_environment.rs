@@ -74,7 +74,7 @@ impl Rule for DeployJobWithoutEnvironment {
     }
 }
 
-/// What the rule needs to know about a job of either CI system.
+/// The facts about a job of either CI system that the rule uses.
 struct JobFacts<'a> {
     file: &'a SourceFile,
     name: &'a str,

@@ -26,7 +26,7 @@ pub static META: RuleMeta = RuleMeta {
     known_limits: "`|| true` and `set +e` inside the script are not recognised.",
 };
 
-/// How a `continue-on-error:` value reads.
+/// Reads a `continue-on-error:` value, or `None` for an expression.
 fn read_flag(node: &Node) -> Option<bool> {
     node.as_bool()
 }

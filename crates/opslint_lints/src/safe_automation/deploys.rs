@@ -55,7 +55,7 @@ impl DeployStep<'_> {
     }
 }
 
-/// Every deploying command or action of a GitHub Actions job.
+/// Finds every deploying command or action of a GitHub Actions job.
 pub fn deploy_steps<'a>(
     workspace: &'a Workspace,
     artifact: &'a Artifact,
@@ -95,23 +95,24 @@ pub fn deploy_steps<'a>(
     found
 }
 
-/// The workflow file's path inside its repository, such as
+/// Returns the workflow file's path inside its repository, such as
 /// `.github/workflows/deploy.yml`.
 pub fn workflow_label(path: &str) -> &str {
     &path[repository_prefix(path).len()..]
 }
 
-/// The logical location of a job: `.github/workflows/deploy.yml/jobs/deploy`.
+/// Builds the logical location of a job: `.github/workflows/deploy.yml/jobs/deploy`.
 pub fn job_location(artifact: &Artifact, job: &Job) -> String {
     format!("{}/jobs/{}", workflow_label(&artifact.file.path), job.id)
 }
 
-/// The logical location of a step of a job.
+/// Builds the logical location of a step of a job.
 pub fn step_location(artifact: &Artifact, job: &Job, step_index: usize) -> String {
     format!("{}/steps/{step_index}", job_location(artifact, job))
 }
 
-/// What stops a job from running on every matching event by itself.
+/// The control that stops a job from running on every matching event by
+/// itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Gate {
     /// The job declares an `environment:`.
@@ -134,7 +135,7 @@ pub struct JobContext<'a> {
     pub callers: Vec<(&'a Artifact, &'a Workflow, &'a Job)>,
 }
 
-/// Every job of every workflow, with its callers.
+/// Lists every job of every workflow, with its callers.
 pub fn github_jobs(workspace: &Workspace) -> Vec<JobContext<'_>> {
     let mut jobs = Vec::new();
     for (artifact, workflow) in workspace.github_workflows() {
@@ -193,7 +194,7 @@ fn caller_gate(workflow: &Workflow, job: &Job) -> Gate {
 }
 
 impl JobContext<'_> {
-    /// The strongest gate of the job, counting the callers of a reusable
+    /// Returns the strongest gate of the job, counting the callers of a reusable
     /// workflow that only runs when called.
     pub fn gate(&self) -> Gate {
         let own = caller_gate(self.workflow, self.job);
@@ -215,7 +216,7 @@ impl JobContext<'_> {
         Gate::None
     }
 
-    /// Whether a `concurrency:` group covers the job: its own, its
+    /// Returns whether a `concurrency:` group covers the job: its own, its
     /// workflow's, or that of every in-repository caller.
     pub fn has_concurrency(&self) -> bool {
         if self.job.concurrency().is_some() || self.workflow.concurrency.is_some() {
@@ -228,7 +229,7 @@ impl JobContext<'_> {
             })
     }
 
-    /// The events that start the job: the workflow's own, and for a reusable
+    /// Lists the events that start the job: the workflow's own, and for a reusable
     /// workflow those of its callers' workflows.
     pub fn triggers(&self) -> Vec<&str> {
         let mut triggers: Vec<&str> = self
@@ -258,7 +259,7 @@ pub struct CiCommand<'a> {
     pub deploy: DeployStep<'a>,
 }
 
-/// Every deploy command that some CI step runs, once per place in a file even
+/// Lists every deploy command that some CI step runs, once per place in a file even
 /// when several jobs reach the same script, followed by those of shell
 /// scripts that no CI job reaches.
 pub fn ci_commands(workspace: &Workspace) -> Vec<CiCommand<'_>> {
@@ -339,7 +340,7 @@ pub struct GitlabJobContext<'a> {
     pub prefix: &'a str,
 }
 
-/// Every job of every GitLab CI file: each `.gitlab-ci.yml` and the files
+/// Lists every job of every GitLab CI file: each `.gitlab-ci.yml` and the files
 /// it includes with `include: local:`. Templates and `default:` are shared
 /// by all pipeline files of one repository, since `include:` merges them.
 pub fn gitlab_jobs(workspace: &Workspace) -> Vec<GitlabJobContext<'_>> {
@@ -374,7 +375,7 @@ pub fn gitlab_jobs(workspace: &Workspace) -> Vec<GitlabJobContext<'_>> {
     jobs
 }
 
-/// The GitLab CI files to check, each with its repository folder: files
+/// Lists the GitLab CI files to check, each with its repository folder: files
 /// classified by name, and the files that they include (followed up to
 /// four levels of `include:`).
 fn gitlab_pipeline_files(workspace: &Workspace) -> Vec<(&Artifact, &Pipeline, &str)> {
@@ -460,7 +461,7 @@ impl<'a> GitlabJobContext<'a> {
         }
     }
 
-    /// Every deploy command that the job's scripts run or reach.
+    /// Finds every deploy command that the job's scripts run or reach.
     pub fn deploys(&self, workspace: &'a Workspace) -> Vec<DeployStep<'a>> {
         let origin = Origin {
             workspace,

@@ -43,7 +43,7 @@ impl Rule for CloudformationRollbackDisabled {
     }
 }
 
-/// The template side: `DisableRollback` and Terraform's
+/// Checks the template side: `DisableRollback` and Terraform's
 /// `aws_cloudformation_stack` with `disable_rollback` or
 /// `on_failure = "DO_NOTHING"`.
 fn check_templates(_workspace: &Workspace, _sink: &mut Sink) {
