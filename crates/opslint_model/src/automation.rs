@@ -44,14 +44,21 @@ impl<'a> Origin<'a> {
     }
 }
 
-/// Collects every deploy command that `step` of `file` reaches.
+/// Collects every deploy command that `step` of `file` reaches. Run
+/// scripts start in the step's `working-directory`, else in
+/// `default_directory` (the job's or workflow's `defaults.run`).
 pub fn step_deploys<'a>(
     origin: Origin<'a>,
     file: &'a Arc<SourceFile>,
     step: &Step,
+    default_directory: &str,
 ) -> Vec<Reached<'a>> {
     let mut found = Vec::new();
-    collect_step(origin, file, step, 0, &[], &mut found);
+    if let Some(run) = &step.run {
+        let cwd = step.working_directory().unwrap_or(default_directory);
+        collect_run(origin, file, run, cwd, 0, &[], &mut found);
+    }
+    collect_uses(origin, step, 0, &[], &mut found);
     found
 }
 
@@ -79,6 +86,17 @@ fn collect_step<'a>(
         let cwd = step.working_directory().unwrap_or("");
         collect_run(origin, file, run, cwd, depth, via, found);
     }
+    collect_uses(origin, step, depth, via, found);
+}
+
+/// Follows `uses: ./path` into a composite action of the repository.
+fn collect_uses<'a>(
+    origin: Origin<'a>,
+    step: &Step,
+    depth: usize,
+    via: &[String],
+    found: &mut Vec<Reached<'a>>,
+) {
     let Some(local) = step
         .uses
         .as_deref()

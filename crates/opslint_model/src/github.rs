@@ -10,6 +10,8 @@ pub struct Workflow {
     pub triggers: Vec<String>,
     pub concurrency: Option<Node>,
     pub permissions: Option<Node>,
+    /// `defaults.run.working-directory` of the workflow.
+    pub default_working_directory: Option<String>,
     /// The `on:` value, for trigger filters such as `tags:`.
     pub on: Option<Node>,
     pub jobs: Vec<Job>,
@@ -75,6 +77,10 @@ impl Workflow {
         let triggers = root.get("on").map(trigger_names).unwrap_or_default();
         let concurrency = root.get("concurrency").cloned();
         let permissions = root.get("permissions").cloned();
+        let default_working_directory = root
+            .at(&["defaults", "run", "working-directory"])
+            .and_then(Node::as_str)
+            .map(str::to_string);
         let on = root.get("on").cloned();
         let jobs = root
             .get("jobs")
@@ -96,6 +102,7 @@ impl Workflow {
             triggers,
             concurrency,
             permissions,
+            default_working_directory,
             on,
             jobs,
         }
@@ -167,6 +174,13 @@ impl Job {
 
     pub fn permissions(&self) -> Option<&Node> {
         self.node.get("permissions")
+    }
+
+    /// `defaults.run.working-directory` of the job.
+    pub fn default_working_directory(&self) -> Option<&str> {
+        self.node
+            .at(&["defaults", "run", "working-directory"])
+            .and_then(Node::as_str)
     }
 
     /// Reads how the job's `if:` restricts when it runs, from the common forms

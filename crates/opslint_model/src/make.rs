@@ -45,8 +45,8 @@ impl Makefile {
                 let prefix_len =
                     1 + recipe.len() - recipe.trim_start_matches(['@', '-', '+', ' ']).len();
                 let body_start = start + prefix_len;
-                let body = &text[body_start..end.min(text.len())];
-                for command in parse_commands(body) {
+                let body = braced_references(&text[body_start..end.min(text.len())]);
+                for command in parse_commands(&body) {
                     let shifted = ShellCommand {
                         words: command.words,
                         span: Span::new(
@@ -109,6 +109,32 @@ impl Makefile {
             .iter()
             .find(|target| !target.name.starts_with('.'))
     }
+}
+
+/// Rewrites Make references `$(NAME)` as `${NAME}`, which has the same
+/// length, so the shell tokenizer does not read them as command
+/// substitutions and spans stay valid.
+fn braced_references(body: &str) -> String {
+    let mut out = String::with_capacity(body.len());
+    let mut rest = body;
+    while let Some(start) = rest.find("$(") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let name_end = after
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(after.len());
+        if name_end > 0 && after[name_end..].starts_with(')') {
+            out.push_str("${");
+            out.push_str(&after[..name_end]);
+            out.push('}');
+            rest = &after[name_end + 1..];
+        } else {
+            out.push_str("$(");
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Reads `NAME = value`, `NAME := value`, `NAME ::= value` and

@@ -62,9 +62,17 @@ pub fn deploy_steps<'a>(
     job: &Job,
 ) -> Vec<DeployStep<'a>> {
     let origin = Origin::github(workspace, &artifact.file.path);
+    let workflow_directory = match &artifact.facts {
+        Facts::GithubWorkflow(workflow) => workflow.default_working_directory.as_deref(),
+        _ => None,
+    };
+    let default_directory = job
+        .default_working_directory()
+        .or(workflow_directory)
+        .unwrap_or("");
     let mut found = Vec::new();
     for step in &job.steps {
-        for reached in step_deploys(origin, &artifact.file, step) {
+        for reached in step_deploys(origin, &artifact.file, step, default_directory) {
             found.push(DeployStep {
                 name: reached.command.name.clone(),
                 file: reached.file,
