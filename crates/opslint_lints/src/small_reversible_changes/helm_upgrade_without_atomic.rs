@@ -29,8 +29,23 @@ pub static META: RuleMeta = RuleMeta {
         that fits the rollout:\n\n\
         ```sh\nhelm upgrade --install api ./chart --atomic --timeout 10m\n```",
     known_limits: "Flags set through `HELM_*` environment variables or a wrapper such as \
-        helmfile are not read.",
+        helmfile are not read. A command that takes words from a variable (`$HELM_FLAGS`) \
+        becomes a question.",
 };
+
+/// Returns whether a word is nothing but a variable, `$NAME` or `${NAME}`,
+/// so it can expand to several flags.
+fn is_bare_variable(word: &str) -> bool {
+    let name = word
+        .strip_prefix("${")
+        .and_then(|rest| rest.strip_suffix('}'))
+        .or_else(|| word.strip_prefix('$'));
+    name.is_some_and(|name| {
+        !name.is_empty()
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && !name.starts_with(|c: char| c.is_ascii_digit())
+    })
+}
 
 impl Rule for HelmUpgradeWithoutAtomic {
     fn meta(&self) -> &'static RuleMeta {
@@ -49,6 +64,28 @@ impl Rule for HelmUpgradeWithoutAtomic {
             let file = found.deploy.file;
             if command.has_flag("--atomic") || command.has_flag("--rollback-on-failure") {
                 sink.holds(&META, file, found.location);
+                continue;
+            }
+            // An unquoted `$HELM_FLAGS` may expand to several flags, `--atomic`
+            // among them; a quoted `"$chart"` stays one argument.
+            let flag_variables: Vec<&str> = file
+                .slice(command.span)
+                .split_whitespace()
+                .filter(|word| is_bare_variable(word))
+                .collect();
+            if !flag_variables.is_empty() {
+                let names: Vec<String> = flag_variables.iter().map(|w| format!("`{w}`")).collect();
+                sink.unclear(
+                    &META,
+                    file,
+                    command.span,
+                    found.location,
+                    format!(
+                        "does {} add `--atomic` or `--rollback-on-failure` to this `helm upgrade`?",
+                        names.join(" or ")
+                    ),
+                    "the command takes words from variables that the repository does not set",
+                );
                 continue;
             }
             sink.violation(
