@@ -352,3 +352,51 @@ impl RunScript {
         Span::new(map(inner.start), map(inner.end))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn workflow(text: &str) -> Workflow {
+        let yaml = opslint_syntax::yaml::parse(text, false);
+        let root = yaml
+            .documents
+            .into_iter()
+            .next()
+            .expect("one document")
+            .root;
+        let file = SourceFile::new(
+            ".github/workflows/x.yml".into(),
+            std::path::PathBuf::new(),
+            text.into(),
+        );
+        Workflow::from_root(root, &file)
+    }
+
+    #[test]
+    fn job_gates_from_conditions() {
+        let workflow = workflow(
+            "on: [push, workflow_dispatch]\njobs:\n  a:\n    if: github.event_name == 'workflow_dispatch'\n    steps: []\n  b:\n    if: startsWith(github.ref, 'refs/tags/v')\n    steps: []\n  c:\n    if: github.ref_type == 'tag' || github.event_name == 'push'\n    steps: []\n",
+        );
+        let gates: Vec<JobGate> = workflow.jobs.iter().map(Job::gate).collect();
+        assert_eq!(
+            gates,
+            [JobGate::ManualDispatch, JobGate::Tags, JobGate::None]
+        );
+    }
+
+    #[test]
+    fn tag_only_push_trigger() {
+        assert!(workflow("on:\n  push:\n    tags: ['v*']\njobs: {}\n").runs_only_on_tags());
+        assert!(
+            !workflow("on:\n  push:\n    tags: ['v*']\n    branches: [main]\njobs: {}\n")
+                .runs_only_on_tags()
+        );
+    }
+
+    #[test]
+    fn repository_prefixes() {
+        assert_eq!(repository_prefix(".github/workflows/a.yml"), "");
+        assert_eq!(repository_prefix("x/y/.github/workflows/a.yml"), "x/y/");
+    }
+}

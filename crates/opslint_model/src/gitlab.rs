@@ -276,3 +276,57 @@ pub fn repository_prefix(path: &str) -> &str {
     }
     path.rfind('/').map_or("", |index| &path[..=index])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pipeline(text: &str) -> Pipeline {
+        let yaml = opslint_syntax::yaml::parse(text, false);
+        let root = yaml
+            .documents
+            .into_iter()
+            .next()
+            .expect("one document")
+            .root;
+        Pipeline::from_root(root, ".gitlab-ci.yml")
+    }
+
+    fn gate_of(pipeline: &Pipeline, name: &str) -> GitlabGate {
+        let templates: Vec<&GitlabJob> = pipeline.templates.iter().collect();
+        let job = pipeline.jobs.iter().find(|j| j.name == name).expect("job");
+        job_gate(job, &templates)
+    }
+
+    #[test]
+    fn jobs_templates_and_includes() {
+        let pipeline = pipeline(
+            "include:\n  - local: /ci/a.yml\n  - 'ci/b.yml'\n  - remote: https://x/y.yml\nstages: [a]\n.t:\n  script: [x]\njob:\n  extends: .t\n",
+        );
+        assert_eq!(pipeline.local_includes, ["ci/a.yml", "ci/b.yml"]);
+        assert_eq!(pipeline.templates.len(), 1);
+        assert_eq!(pipeline.jobs.len(), 1);
+        let templates: Vec<&GitlabJob> = pipeline.templates.iter().collect();
+        assert!(job_key(&pipeline.jobs[0], "script", &templates).is_some());
+    }
+
+    #[test]
+    fn gates_from_when_rules_and_only() {
+        let pipeline = pipeline(
+            "manual:\n  when: manual\n  script: [x]\nrules-manual:\n  rules:\n    - if: $CI_MERGE_REQUEST_ID\n      when: never\n    - when: manual\n  script: [x]\nrules-mixed:\n  rules:\n    - if: $CI_COMMIT_BRANCH\n    - when: manual\n  script: [x]\ntags:\n  rules:\n    - if: $CI_COMMIT_TAG\n  script: [x]\nnot-tags:\n  rules:\n    - if: $CI_COMMIT_TAG == null\n  script: [x]\nonly-tags:\n  only: [tags]\n  script: [x]\n",
+        );
+        assert_eq!(gate_of(&pipeline, "manual"), GitlabGate::Manual);
+        assert_eq!(gate_of(&pipeline, "rules-manual"), GitlabGate::Manual);
+        assert_eq!(gate_of(&pipeline, "rules-mixed"), GitlabGate::None);
+        assert_eq!(gate_of(&pipeline, "tags"), GitlabGate::Tags);
+        assert_eq!(gate_of(&pipeline, "not-tags"), GitlabGate::None);
+        assert_eq!(gate_of(&pipeline, "only-tags"), GitlabGate::Tags);
+    }
+
+    #[test]
+    fn repository_prefixes() {
+        assert_eq!(repository_prefix(".gitlab-ci.yml"), "");
+        assert_eq!(repository_prefix("app/.gitlab-ci.yml"), "app/");
+        assert_eq!(repository_prefix("app/.gitlab/ci/deploy.yml"), "app/");
+    }
+}
