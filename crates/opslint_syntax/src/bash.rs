@@ -5,6 +5,7 @@ use opslint_core::Span;
 use tree_sitter::{Node as TsNode, Parser};
 
 use crate::SyntaxError;
+use crate::yaml::{error_offset, first_error, syntax_message};
 
 /// A parsed shell script.
 #[derive(Debug, Default)]
@@ -38,9 +39,12 @@ pub struct Assignment {
     pub span: Span,
 }
 
-/// Parses a shell script. Grammar gaps in tree-sitter-bash make some valid
-/// scripts contain error nodes, so commands are still collected from the
-/// parts that parsed and no syntax error is reported.
+/// Nesting depth past which commands are no longer collected, so a hostile
+/// script cannot exhaust the stack.
+const MAX_DEPTH: usize = 256;
+
+/// Parses a shell script. The first syntax error is reported, and commands
+/// are still collected from the parts that parsed.
 pub fn parse(text: &str) -> BashFile {
     let mut file = BashFile::default();
     if let Some(first) = text.lines().next()
@@ -65,11 +69,26 @@ pub fn parse(text: &str) -> BashFile {
     let Some(tree) = parser.parse(text, None) else {
         return file;
     };
-    walk(tree.root_node(), text, false, &mut file);
+    let root = tree.root_node();
+    if root.has_error() {
+        let error = first_error(root).unwrap_or(root);
+        let message = if error.is_missing() {
+            format!("invalid shell syntax: missing `{}`", error.kind())
+        } else {
+            syntax_message("shell", text.get(error_offset(error, text)..).unwrap_or(""))
+        };
+        let offset = error_offset(error, text);
+        file.errors
+            .push(SyntaxError::new(Span::new(offset, offset), message));
+    }
+    walk(root, text, false, 0, &mut file);
     file
 }
 
-fn walk(node: TsNode, text: &str, in_function: bool, file: &mut BashFile) {
+fn walk(node: TsNode, text: &str, in_function: bool, depth: usize, file: &mut BashFile) {
+    if depth > MAX_DEPTH {
+        return;
+    }
     let in_function = in_function || node.kind() == "function_definition";
     match node.kind() {
         "command" => {
@@ -112,7 +131,7 @@ fn walk(node: TsNode, text: &str, in_function: bool, file: &mut BashFile) {
     }
     let mut cursor = node.walk();
     for child in node.named_children(&mut cursor) {
-        walk(child, text, in_function, file);
+        walk(child, text, in_function, depth + 1, file);
     }
 }
 
