@@ -31,7 +31,9 @@ pub static META: RuleMeta = RuleMeta {
         deploy that is running:\n\n\
         ```yaml\njobs:\n  deploy:\n    concurrency:\n      group: deploy-production\n      cancel-in-progress: false\n```",
     known_limits: "Locks taken outside GitHub (a Terraform backend lock, a deploy tool's own \
-        queue) are not recognised. Any concurrency group counts, whatever its key.",
+        queue) are not recognised. Any concurrency group counts, whatever its key. Preview \
+        deploys per pull request whose group cancels older runs are reported like \
+        production deploys.",
 };
 
 impl Rule for DeployWithoutConcurrencyGuard {
