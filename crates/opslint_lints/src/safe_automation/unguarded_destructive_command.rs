@@ -15,12 +15,13 @@ pub static META: RuleMeta = RuleMeta {
     severity: Severity::Error,
     artifacts: &[
         ArtifactKind::Shell,
+        ArtifactKind::Makefile,
         ArtifactKind::GithubWorkflow,
         ArtifactKind::GitlabCi,
     ],
     summary: "destructive command that an empty variable or an unattended run can aim wrong",
-    what_it_checks: "Two kinds of command, in shell scripts and in GitHub Actions and GitLab \
-        CI scripts. First, `rm -r` (any flags with `r`, `R` or `--recursive`) on a path \
+    what_it_checks: "Two kinds of command, in shell scripts, Makefile recipes and GitHub \
+        Actions and GitLab CI scripts. First, `rm -r` (any flags with `r`, `R` or `--recursive`) on a path \
         that starts with `$VAR/` or `${VAR}/` when the variable is neither guarded \
         (`${VAR:?}`, `${VAR:-default}`), nor set in the same script to a literal or to a \
         path command (`$(mktemp -d)`, `$(dirname ...)`, `$(cd ... && pwd)`), nor one of \
@@ -73,6 +74,7 @@ impl Rule for UnguardedDestructiveCommand {
 
     fn check(&self, workspace: &Workspace, sink: &mut Sink) {
         check_scripts(workspace, sink);
+        check_makefiles(workspace, sink);
         check_ci_scripts(workspace, sink);
         check_unattended_deletions(workspace, sink);
     }
@@ -146,6 +148,26 @@ fn report_rm(sink: &mut Sink, file: &SourceFile, span: Span, location: String, v
     ));
 }
 
+fn report_make_rm(
+    sink: &mut Sink,
+    file: &SourceFile,
+    span: Span,
+    location: String,
+    variable: &str,
+) {
+    sink.violation(
+        &META,
+        file,
+        span,
+        location,
+        format!("`rm -r` deletes below `$({variable})`, which the Makefile never sets"),
+        "becomes `rm -r /...` when the variable is empty",
+    )
+    .help = Some(format!(
+        "set a default with `{variable} ?= <folder>`, or stop with `$(if $({variable}),,$(error {variable} is not set))`"
+    ));
+}
+
 fn check_scripts(workspace: &Workspace, sink: &mut Sink) {
     for artifact in &workspace.artifacts {
         let Facts::Shell(script) = &artifact.facts else {
@@ -166,6 +188,30 @@ fn check_scripts(workspace: &Workspace, sink: &mut Sink) {
                     artifact.file.path.clone(),
                     &variable,
                 );
+            }
+        }
+    }
+}
+
+/// Checks Makefile recipes, where `$(NAME)` of a variable that the Makefile
+/// does not set expands to nothing.
+fn check_makefiles(workspace: &Workspace, sink: &mut Sink) {
+    for artifact in &workspace.artifacts {
+        let Facts::Makefile(makefile) = &artifact.facts else {
+            continue;
+        };
+        let assigned: Vec<String> = makefile
+            .variables
+            .iter()
+            .filter(|(_, value)| !value.is_empty())
+            .map(|(name, _)| name.clone())
+            .collect();
+        for target in &makefile.targets {
+            for command in &target.commands {
+                if let Some(variable) = unguarded_rm_variable(&command.words, &assigned) {
+                    let location = format!("{}/{}", artifact.file.path, target.name);
+                    report_make_rm(sink, &artifact.file, command.span, location, &variable);
+                }
             }
         }
     }
