@@ -78,11 +78,20 @@ impl Pipeline {
                 }
             }
         }
+        // Child pipelines (`trigger: include:`) are followed like includes.
+        let mut includes = local_includes(root.get("include"));
+        for job in &jobs {
+            let child = job
+                .node
+                .get("trigger")
+                .and_then(|trigger| trigger.get("include"));
+            includes.extend(local_includes(child));
+        }
         Self {
             jobs,
             templates,
             default: root.get("default").cloned(),
-            local_includes: local_includes(root.get("include")),
+            local_includes: includes,
         }
     }
 }
@@ -301,11 +310,14 @@ mod tests {
     #[test]
     fn jobs_templates_and_includes() {
         let pipeline = pipeline(
-            "include:\n  - local: /ci/a.yml\n  - 'ci/b.yml'\n  - remote: https://x/y.yml\nstages: [a]\n.t:\n  script: [x]\njob:\n  extends: .t\n",
+            "include:\n  - local: /ci/a.yml\n  - 'ci/b.yml'\n  - remote: https://x/y.yml\nstages: [a]\n.t:\n  script: [x]\njob:\n  extends: .t\nchild:\n  trigger:\n    include: ci/child.yml\n",
         );
-        assert_eq!(pipeline.local_includes, ["ci/a.yml", "ci/b.yml"]);
+        assert_eq!(
+            pipeline.local_includes,
+            ["ci/a.yml", "ci/b.yml", "ci/child.yml"]
+        );
         assert_eq!(pipeline.templates.len(), 1);
-        assert_eq!(pipeline.jobs.len(), 1);
+        assert_eq!(pipeline.jobs.len(), 2);
         let templates: Vec<&GitlabJob> = pipeline.templates.iter().collect();
         assert!(job_key(&pipeline.jobs[0], "script", &templates).is_some());
     }
