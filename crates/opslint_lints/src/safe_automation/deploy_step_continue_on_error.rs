@@ -59,7 +59,7 @@ fn check_ignored_status(
     if !ignores || !seen.insert((deploy.file.path.clone(), deploy.span)) {
         return;
     }
-    let shown: String = fallback
+    let fallback_text: String = fallback
         .split(['#', ';', '&', '|'])
         .next()
         .unwrap_or("")
@@ -73,14 +73,14 @@ fn check_ignored_status(
         deploy.span,
         location,
         format!(
-            "job `{job}` runs `{}`{} and ignores its failure with `|| {shown}`",
+            "job `{job}` runs `{}`{} and ignores its failure with `|| {fallback_text}`",
             deploy.name,
             deploy.via_clause()
         ),
         "a failed deploy counts as success",
     )
     .help = Some(format!(
-        "remove `|| {shown}`, or handle the failure and exit non-zero"
+        "remove `|| {fallback_text}`, or handle the failure and exit non-zero"
     ));
 }
 
