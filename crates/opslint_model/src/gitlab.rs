@@ -34,6 +34,8 @@ pub struct Pipeline {
     pub default: Option<Node>,
     /// Paths of `include:` entries that point into the repository.
     pub local_includes: Vec<String>,
+    /// `workflow: rules:`, which decide whether a pipeline runs at all.
+    pub workflow_rules: Option<Node>,
 }
 
 #[derive(Debug, Clone)]
@@ -92,6 +94,7 @@ impl Pipeline {
             templates,
             default: root.get("default").cloned(),
             local_includes: includes,
+            workflow_rules: root.at(&["workflow", "rules"]).cloned(),
         }
     }
 }
@@ -235,30 +238,7 @@ pub enum GitlabGate {
 pub fn job_gate(job: &GitlabJob, templates: &[&GitlabJob]) -> GitlabGate {
     let is_manual = |node: Option<&Node>| node.and_then(Node::as_str) == Some("manual");
     if let Some(rules) = job_key(job, "rules", templates).and_then(Node::as_seq) {
-        let running: Vec<&Node> = rules
-            .iter()
-            .filter(|rule| rule.get("when").and_then(Node::as_str) != Some("never"))
-            .collect();
-        if running.is_empty() {
-            return GitlabGate::None;
-        }
-        if running.iter().all(|rule| is_manual(rule.get("when"))) {
-            return GitlabGate::Manual;
-        }
-        let tag_only = running.iter().all(|rule| {
-            rule.get("if")
-                .and_then(Node::as_str)
-                .is_some_and(|condition| {
-                    condition.contains("$CI_COMMIT_TAG")
-                        && !condition.contains("||")
-                        && !condition.contains("null")
-                        && !condition.contains("\"\"")
-                })
-        });
-        if tag_only {
-            return GitlabGate::Tags;
-        }
-        return GitlabGate::None;
+        return rules_gate(rules);
     }
     if is_manual(job_key(job, "when", templates)) {
         return GitlabGate::Manual;
@@ -272,6 +252,40 @@ pub fn job_gate(job: &GitlabJob, templates: &[&GitlabJob]) -> GitlabGate {
         return GitlabGate::Tags;
     }
     GitlabGate::None
+}
+
+/// Reads how a `rules:` list restricts a job or, under `workflow:`, a whole
+/// pipeline: manual when every rule that runs says `when: manual`, tags when
+/// every such rule tests `$CI_COMMIT_TAG`.
+pub fn rules_gate(rules: &[Node]) -> GitlabGate {
+    let running: Vec<&Node> = rules
+        .iter()
+        .filter(|rule| rule.get("when").and_then(Node::as_str) != Some("never"))
+        .collect();
+    if running.is_empty() {
+        return GitlabGate::None;
+    }
+    let all_manual = running
+        .iter()
+        .all(|rule| rule.get("when").and_then(Node::as_str) == Some("manual"));
+    if all_manual {
+        return GitlabGate::Manual;
+    }
+    let tag_only = running.iter().all(|rule| {
+        rule.get("if")
+            .and_then(Node::as_str)
+            .is_some_and(|condition| {
+                condition.contains("$CI_COMMIT_TAG")
+                    && !condition.contains("||")
+                    && !condition.contains("null")
+                    && !condition.contains("\"\"")
+            })
+    });
+    if tag_only {
+        GitlabGate::Tags
+    } else {
+        GitlabGate::None
+    }
 }
 
 /// Returns the repository folder of a GitLab CI file, with a trailing `/`

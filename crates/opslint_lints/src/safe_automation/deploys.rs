@@ -346,6 +346,8 @@ pub struct GitlabJobContext<'a> {
     pub default: Option<(&'a Node, &'a Arc<SourceFile>)>,
     /// The repository folder, with a trailing `/` unless it is the root.
     pub prefix: &'a str,
+    /// `workflow: rules:` of the repository's root pipeline.
+    pub workflow_rules: Option<&'a Node>,
 }
 
 /// Lists every job of every GitLab CI file: each `.gitlab-ci.yml` and the files
@@ -370,8 +372,13 @@ pub fn gitlab_jobs(workspace: &Workspace) -> Vec<GitlabJobContext<'_>> {
                     .as_ref()
                     .map(|node| (node, &other_artifact.file))
             });
+        let workflow_rules = pipelines
+            .iter()
+            .find(|(other, _, other_prefix)| other_prefix == prefix && is_root_pipeline(other))
+            .and_then(|(_, root, _)| root.workflow_rules.as_ref());
         for job in &pipeline.jobs {
             jobs.push(GitlabJobContext {
+                workflow_rules,
                 artifact,
                 job,
                 templates: templates.clone(),
@@ -462,10 +469,15 @@ impl<'a> GitlabJobContext<'a> {
         if self.key("environment").is_some() {
             return Gate::Environment;
         }
-        match gitlab::job_gate(self.job, &self.templates) {
-            GitlabGate::Manual => Gate::Manual,
-            GitlabGate::Tags => Gate::Tags,
-            GitlabGate::None => Gate::None,
+        let job_gate = gitlab::job_gate(self.job, &self.templates);
+        let pipeline_gate = self
+            .workflow_rules
+            .and_then(Node::as_seq)
+            .map_or(GitlabGate::None, gitlab::rules_gate);
+        match (job_gate, pipeline_gate) {
+            (GitlabGate::Manual, _) | (_, GitlabGate::Manual) => Gate::Manual,
+            (GitlabGate::Tags, _) | (_, GitlabGate::Tags) => Gate::Tags,
+            _ => Gate::None,
         }
     }
 
