@@ -370,6 +370,8 @@ pub fn deploy_command(command: &ShellCommand) -> Option<DeployCommand> {
             make(format!("{program} {subcommand}"), auto_approve, destroys)
         }
         "ecs-deploy" => make(program.to_string(), false, false),
+        // fabfuel's ecs-deploy installs an `ecs` command: `ecs deploy CLUSTER SERVICE`.
+        "ecs" if positional.first() == Some(&"deploy") => make("ecs deploy".into(), false, false),
         // ecspresso's `diff`, `verify`, `render` and `status` only read.
         "ecspresso" => {
             let subcommand = *positional.first()?;
@@ -469,6 +471,10 @@ mod tests {
         assert_eq!(
             names("ecspresso diff\necspresso deploy --config ecspresso.yml\n"),
             ["ecspresso deploy"]
+        );
+        assert_eq!(
+            names("ecs deploy prod-cluster api --timeout 600\n"),
+            ["ecs deploy"]
         );
     }
 
