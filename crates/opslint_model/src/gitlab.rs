@@ -153,6 +153,28 @@ pub fn job_key<'a>(job: &'a GitlabJob, key: &str, templates: &[&'a GitlabJob]) -
     job_key_with_owner(job, key, templates).map(|(node, _)| node)
 }
 
+/// Lists the `extends:` names in a job's chain that no template of
+/// `templates` defines, such as templates from a remote or project include.
+pub fn missing_templates(job: &GitlabJob, templates: &[&GitlabJob]) -> Vec<String> {
+    let mut missing = Vec::new();
+    let mut pending: Vec<&GitlabJob> = vec![job];
+    let mut visited = 0;
+    while let Some(current) = pending.pop() {
+        visited += 1;
+        if visited > 32 {
+            break;
+        }
+        for name in &current.extends {
+            match templates.iter().find(|t| t.name == *name) {
+                Some(template) => pending.push(template),
+                None if !missing.contains(name) => missing.push(name.clone()),
+                None => {}
+            }
+        }
+    }
+    missing
+}
+
 /// Finds a job's key like [`job_key`], with the job or template that sets it.
 pub fn job_key_with_owner<'a>(
     job: &'a GitlabJob,
@@ -347,6 +369,17 @@ mod tests {
         assert_eq!(gate_of(&pipeline, "tags"), GitlabGate::Tags);
         assert_eq!(gate_of(&pipeline, "not-tags"), GitlabGate::None);
         assert_eq!(gate_of(&pipeline, "only-tags"), GitlabGate::Tags);
+    }
+
+    #[test]
+    fn templates_from_outside_are_missing() {
+        let pipeline =
+            pipeline(".local:\n  extends: .remote\njob:\n  extends: [.local]\n  script: [x]\n");
+        let templates: Vec<&GitlabJob> = pipeline.templates.iter().collect();
+        assert_eq!(
+            missing_templates(&pipeline.jobs[0], &templates),
+            [".remote"]
+        );
     }
 
     #[test]

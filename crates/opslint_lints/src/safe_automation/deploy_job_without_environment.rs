@@ -61,6 +61,18 @@ impl Rule for DeployJobWithoutEnvironment {
         }
         for context in gitlab_jobs(workspace) {
             let deploys = context.deploys(workspace);
+            if let Some(first) = deploys.first()
+                && context.gate() == Gate::None
+                && context.ask_missing_templates(
+                    &META,
+                    first.span,
+                    first.file,
+                    "`environment:` or `when: manual`",
+                    sink,
+                )
+            {
+                continue;
+            }
             let job = JobFacts {
                 file: &context.artifact.file,
                 name: &context.job.name,

@@ -142,6 +142,15 @@ impl Rule for DeployWithoutConcurrencyGuard {
                 sink.holds(&META, &context.artifact.file, context.location());
                 continue;
             }
+            if context.ask_missing_templates(
+                &META,
+                first.span,
+                first.file,
+                "`resource_group:`",
+                sink,
+            ) {
+                continue;
+            }
             sink.violation(
                 &META,
                 first.file,

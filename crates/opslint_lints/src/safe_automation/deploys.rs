@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use opslint_core::{ArtifactKind, SourceFile, Span};
+use opslint_core::{ArtifactKind, RuleMeta, Sink, SourceFile, Span};
 use opslint_model::automation::{
     Origin, Reached, expand_literals, literal_assignments, script_deploys, step_deploys,
 };
@@ -448,6 +448,42 @@ fn is_root_pipeline(artifact: &Artifact) -> bool {
 }
 
 impl<'a> GitlabJobContext<'a> {
+    /// Lists the templates the job extends that no file of the repository
+    /// defines, so keys they may set are unknown.
+    pub fn missing_templates(&self) -> Vec<String> {
+        gitlab::missing_templates(self.job, &self.templates)
+    }
+
+    /// Asks whether templates defined outside the repository set `keys`,
+    /// and returns whether it asked.
+    pub fn ask_missing_templates(
+        &self,
+        meta: &'static RuleMeta,
+        span: Span,
+        file: &SourceFile,
+        keys: &str,
+        sink: &mut Sink,
+    ) -> bool {
+        let missing = self.missing_templates();
+        if missing.is_empty() {
+            return false;
+        }
+        let names: Vec<String> = missing.iter().map(|name| format!("`{name}`")).collect();
+        sink.unclear(
+            meta,
+            file,
+            span,
+            self.location(),
+            format!(
+                "does {} set {keys} for job `{}`?",
+                names.join(" or "),
+                self.job.name
+            ),
+            "the job extends templates that no file of the repository defines",
+        );
+        true
+    }
+
     /// Looks a key up in the job and its `extends:` chain.
     pub fn key(&self, key: &str) -> Option<&'a Node> {
         gitlab::job_key(self.job, key, &self.templates)

@@ -134,6 +134,15 @@ impl Rule for TerraformAutoApproveWithoutGate {
                     }
                     Gate::None => {}
                 }
+                if context.ask_missing_templates(
+                    &META,
+                    deploy.span,
+                    deploy.file,
+                    "`environment:` or `when: manual`",
+                    sink,
+                ) {
+                    continue;
+                }
                 sink.violation(
                     &META,
                     deploy.file,
