@@ -443,6 +443,10 @@ pub fn artifact_kind_names() -> Vec<&'static str> {
         ArtifactKind::Terraform,
         ArtifactKind::DockerCompose,
         ArtifactKind::GithubWorkflow,
+        ArtifactKind::GithubAction,
+        ArtifactKind::GitlabCi,
+        ArtifactKind::Shell,
+        ArtifactKind::Makefile,
     ]
     .iter()
     .map(|kind| kind.as_str())

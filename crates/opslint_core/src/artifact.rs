@@ -18,6 +18,7 @@ pub enum ArtifactKind {
     GitlabCi,
     Dockerfile,
     Shell,
+    Makefile,
     Rust,
     Python,
     /// `Cargo.toml`.
@@ -49,6 +50,7 @@ impl ArtifactKind {
             Self::GitlabCi => "gitlab-ci",
             Self::Dockerfile => "dockerfile",
             Self::Shell => "shell",
+            Self::Makefile => "makefile",
             Self::Rust => "rust",
             Self::Python => "python",
             Self::CargoManifest => "cargo-manifest",

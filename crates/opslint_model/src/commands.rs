@@ -23,6 +23,34 @@ pub struct DeployCommand {
     /// The command removes infrastructure rather than changing it.
     pub destroys: bool,
     pub span: Span,
+    /// Every word of the command, flags included, with quotes removed.
+    pub words: Vec<String>,
+}
+
+impl DeployCommand {
+    /// Returns whether a word is `flag` or `flag=value`.
+    pub fn has_flag(&self, flag: &str) -> bool {
+        self.words.iter().any(|word| {
+            word == flag
+                || word
+                    .strip_prefix(flag)
+                    .is_some_and(|rest| rest.starts_with('='))
+        })
+    }
+
+    /// Returns the value of `--flag value` or `--flag=value`.
+    pub fn flag_value(&self, flag: &str) -> Option<&str> {
+        let mut words = self.words.iter();
+        while let Some(word) = words.next() {
+            if word == flag {
+                return words.next().map(String::as_str);
+            }
+            if let Some(value) = word.strip_prefix(flag).and_then(|r| r.strip_prefix('=')) {
+                return Some(value);
+            }
+        }
+        None
+    }
 }
 
 /// Words and commands collected so far by [`parse_commands`].
@@ -237,6 +265,7 @@ pub fn deploy_command(command: &ShellCommand) -> Option<DeployCommand> {
             auto_approve,
             destroys,
             span: command.span,
+            words: command.words.clone(),
         })
     };
 
@@ -340,7 +369,24 @@ pub fn deploy_command(command: &ShellCommand) -> Option<DeployCommand> {
                 || (program == "pulumi" && has_flag(&["--yes", "-y"]));
             make(format!("{program} {subcommand}"), auto_approve, destroys)
         }
-        "ecs-deploy" | "ecspresso" => make(program.to_string(), false, false),
+        "ecs-deploy" => make(program.to_string(), false, false),
+        // fabfuel's ecs-deploy installs an `ecs` command: `ecs deploy CLUSTER SERVICE`.
+        "ecs" if positional.first() == Some(&"deploy") => make("ecs deploy".into(), false, false),
+        // ecspresso's `diff`, `verify`, `render` and `status` only read.
+        "ecspresso" => {
+            let subcommand = *positional.first()?;
+            if !matches!(
+                subcommand,
+                "deploy" | "create" | "rollback" | "scale" | "delete"
+            ) {
+                return None;
+            }
+            make(
+                format!("ecspresso {subcommand}"),
+                false,
+                subcommand == "delete",
+            )
+        }
         _ if PLATFORM_DEPLOYS.contains(&program) && positional.first() == Some(&"deploy") => {
             make(format!("{program} deploy"), false, false)
         }
@@ -418,6 +464,18 @@ mod tests {
             ["sls deploy"]
         );
         assert!(names("uv run pytest").is_empty());
+    }
+
+    #[test]
+    fn ecspresso_reads_are_not_deploys() {
+        assert_eq!(
+            names("ecspresso diff\necspresso deploy --config ecspresso.yml\n"),
+            ["ecspresso deploy"]
+        );
+        assert_eq!(
+            names("ecs deploy prod-cluster api --timeout 600\n"),
+            ["ecs deploy"]
+        );
     }
 
     #[test]

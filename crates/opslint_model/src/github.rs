@@ -9,7 +9,36 @@ pub struct Workflow {
     /// Event names from `on:`, such as `push` and `workflow_dispatch`.
     pub triggers: Vec<String>,
     pub concurrency: Option<Node>,
+    pub permissions: Option<Node>,
+    /// `defaults.run.working-directory` of the workflow.
+    pub default_working_directory: Option<String>,
+    /// The `on:` value, for trigger filters such as `tags:`.
+    pub on: Option<Node>,
     pub jobs: Vec<Job>,
+}
+
+/// An action defined in the repository by an `action.yml`; only composite
+/// actions have steps.
+#[derive(Debug)]
+pub struct Action {
+    pub name: Option<String>,
+    /// `runs.using`: `composite`, `docker`, `node20` and so on.
+    pub using: Option<String>,
+    pub steps: Vec<Step>,
+}
+
+impl Action {
+    pub fn from_root(root: Node, file: &SourceFile) -> Self {
+        let runs = root.get("runs");
+        Self {
+            name: root.get("name").and_then(Node::as_str).map(str::to_string),
+            using: runs
+                .and_then(|runs| runs.get("using"))
+                .and_then(Node::as_str)
+                .map(str::to_string),
+            steps: runs.map(|runs| steps(runs, file)).unwrap_or_default(),
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -47,6 +76,12 @@ impl Workflow {
         let name = root.get("name").and_then(Node::as_str).map(str::to_string);
         let triggers = root.get("on").map(trigger_names).unwrap_or_default();
         let concurrency = root.get("concurrency").cloned();
+        let permissions = root.get("permissions").cloned();
+        let default_working_directory = root
+            .at(&["defaults", "run", "working-directory"])
+            .and_then(Node::as_str)
+            .map(str::to_string);
+        let on = root.get("on").cloned();
         let jobs = root
             .get("jobs")
             .and_then(Node::as_map)
@@ -66,8 +101,23 @@ impl Workflow {
             name,
             triggers,
             concurrency,
+            permissions,
+            default_working_directory,
+            on,
             jobs,
         }
+    }
+
+    /// Returns whether a push trigger is limited to tags (`on: push: tags: [...]`
+    /// with no branch filter) and no other trigger exists.
+    pub fn runs_only_on_tags(&self) -> bool {
+        let Some(push) = self.on.as_ref().and_then(|on| on.get("push")) else {
+            return false;
+        };
+        self.triggers.iter().all(|t| t == "push")
+            && push.get("tags").is_some()
+            && push.get("branches").is_none()
+            && push.get("branches-ignore").is_none()
     }
 
     /// Whether every trigger is a manual one (`workflow_dispatch`), so each
@@ -96,6 +146,99 @@ impl Job {
     pub fn condition(&self) -> Option<&Node> {
         self.node.get("if")
     }
+
+    /// Job ids from `needs:`, a single id or a list.
+    pub fn needs(&self) -> Vec<String> {
+        match self.node.get("needs").map(|n| &n.value) {
+            Some(Value::Scalar(scalar)) => vec![scalar.text.clone()],
+            Some(Value::Seq(items)) => items
+                .iter()
+                .filter_map(Node::as_str)
+                .map(str::to_string)
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    pub fn concurrency(&self) -> Option<&Node> {
+        self.node.get("concurrency")
+    }
+
+    pub fn timeout_minutes(&self) -> Option<&Node> {
+        self.node.get("timeout-minutes")
+    }
+
+    pub fn continue_on_error(&self) -> Option<&Node> {
+        self.node.get("continue-on-error")
+    }
+
+    pub fn permissions(&self) -> Option<&Node> {
+        self.node.get("permissions")
+    }
+
+    /// `defaults.run.working-directory` of the job.
+    pub fn default_working_directory(&self) -> Option<&str> {
+        self.node
+            .at(&["defaults", "run", "working-directory"])
+            .and_then(Node::as_str)
+    }
+
+    /// Reads how the job's `if:` restricts when it runs, from the common forms
+    /// of the expression. A condition joined with `||` restricts
+    /// nothing for certain, so it gives [`JobGate::None`].
+    pub fn gate(&self) -> JobGate {
+        let Some(condition) = self.condition().and_then(Node::as_str) else {
+            return JobGate::None;
+        };
+        let compact: String = condition.chars().filter(|c| !c.is_whitespace()).collect();
+        let compact = compact.replace('"', "'");
+        if compact.contains("||") {
+            return JobGate::None;
+        }
+        if compact.contains("github.event_name=='workflow_dispatch'") {
+            return JobGate::ManualDispatch;
+        }
+        if compact.contains("startsWith(github.ref,'refs/tags/")
+            || compact.contains("github.ref_type=='tag'")
+        {
+            return JobGate::Tags;
+        }
+        JobGate::None
+    }
+}
+
+/// The kind of run that a job's `if:` condition limits it to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobGate {
+    None,
+    /// Only runs started by hand (`github.event_name == 'workflow_dispatch'`).
+    ManualDispatch,
+    /// Only pushes of tags (`startsWith(github.ref, 'refs/tags/')`).
+    Tags,
+}
+
+impl Step {
+    pub fn continue_on_error(&self) -> Option<&Node> {
+        self.node.get("continue-on-error")
+    }
+
+    /// Returns the `uses:` value node, whose span findings point at.
+    pub fn uses_node(&self) -> Option<&Node> {
+        self.node.get("uses")
+    }
+
+    pub fn working_directory(&self) -> Option<&str> {
+        self.node.get("working-directory").and_then(Node::as_str)
+    }
+}
+
+/// Returns the folder that contains `.github/` for a workflow or action at `path`, with
+/// a trailing `/`, or the empty string at the repository root.
+pub fn repository_prefix(path: &str) -> &str {
+    if path.starts_with(".github/") {
+        return "";
+    }
+    path.find("/.github/").map_or("", |index| &path[..=index])
 }
 
 fn trigger_names(on: &Node) -> Vec<String> {
@@ -119,16 +262,9 @@ fn steps(job: &Node, file: &SourceFile) -> Vec<Step> {
         .iter()
         .enumerate()
         .map(|(index, node)| {
-            let run = node.get("run").and_then(|run| {
-                let text = run.as_str()?.to_string();
-                let raw = file.slice(run.span);
-                let verbatim_offset = verbatim_offset(raw, &text).map(|o| run.span.start + o);
-                Some(RunScript {
-                    text,
-                    span: run.span,
-                    verbatim_offset,
-                })
-            });
+            let run = node
+                .get("run")
+                .and_then(|run| RunScript::from_node(run, file));
             Step {
                 index,
                 name: node.get("name").and_then(Node::as_str).map(str::to_string),
@@ -178,6 +314,18 @@ fn verbatim_offset(raw: &str, text: &str) -> Option<usize> {
 }
 
 impl RunScript {
+    /// Reads a scalar holding shell text; `None` for other values.
+    pub fn from_node(node: &Node, file: &SourceFile) -> Option<Self> {
+        let text = node.as_str()?.to_string();
+        let raw = file.slice(node.span);
+        let verbatim_offset = verbatim_offset(raw, &text).map(|o| node.span.start + o);
+        Some(Self {
+            text,
+            span: node.span,
+            verbatim_offset,
+        })
+    }
+
     /// Maps a span inside the script text to a span in the file. Block
     /// scalars lose their indentation in the text, so each line is shifted
     /// back by it.
@@ -202,5 +350,53 @@ impl RunScript {
             line_start + indent + column
         };
         Span::new(map(inner.start), map(inner.end))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn workflow(text: &str) -> Workflow {
+        let yaml = opslint_syntax::yaml::parse(text, false);
+        let root = yaml
+            .documents
+            .into_iter()
+            .next()
+            .expect("one document")
+            .root;
+        let file = SourceFile::new(
+            ".github/workflows/x.yml".into(),
+            std::path::PathBuf::new(),
+            text.into(),
+        );
+        Workflow::from_root(root, &file)
+    }
+
+    #[test]
+    fn job_gates_from_conditions() {
+        let workflow = workflow(
+            "on: [push, workflow_dispatch]\njobs:\n  a:\n    if: github.event_name == 'workflow_dispatch'\n    steps: []\n  b:\n    if: startsWith(github.ref, 'refs/tags/v')\n    steps: []\n  c:\n    if: github.ref_type == 'tag' || github.event_name == 'push'\n    steps: []\n",
+        );
+        let gates: Vec<JobGate> = workflow.jobs.iter().map(Job::gate).collect();
+        assert_eq!(
+            gates,
+            [JobGate::ManualDispatch, JobGate::Tags, JobGate::None]
+        );
+    }
+
+    #[test]
+    fn tag_only_push_trigger() {
+        assert!(workflow("on:\n  push:\n    tags: ['v*']\njobs: {}\n").runs_only_on_tags());
+        assert!(
+            !workflow("on:\n  push:\n    tags: ['v*']\n    branches: [main]\njobs: {}\n")
+                .runs_only_on_tags()
+        );
+    }
+
+    #[test]
+    fn repository_prefixes() {
+        assert_eq!(repository_prefix(".github/workflows/a.yml"), "");
+        assert_eq!(repository_prefix("x/y/.github/workflows/a.yml"), "x/y/");
     }
 }

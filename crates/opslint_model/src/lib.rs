@@ -2,17 +2,21 @@
 //! joins them across files. Rules read only these facts; none of them reads
 //! or parses a file.
 
+pub mod automation;
 pub mod cloudformation;
 pub mod commands;
 pub mod compose;
 pub mod github;
+pub mod gitlab;
 pub mod image;
 pub mod kubernetes;
+pub mod make;
 pub mod manifest;
 pub mod python_code;
 pub mod rust_code;
 pub mod service;
 pub mod service_link;
+pub mod shell;
 pub mod terraform;
 
 use std::collections::{BTreeMap, HashSet};
@@ -36,6 +40,10 @@ pub enum Facts {
     CloudFormation(cloudformation::Template),
     Terraform(terraform::TerraformFile),
     GithubWorkflow(github::Workflow),
+    GithubAction(github::Action),
+    GitlabCi(gitlab::Pipeline),
+    Shell(shell::ShellScript),
+    Makefile(make::Makefile),
     Compose(compose::ComposeFile),
     /// A Rust or Python source file.
     Code(service::CodeFile),
@@ -78,6 +86,32 @@ pub fn extract(kind: ArtifactKind, file: &SourceFile, syntax: Syntax) -> Facts {
             .next()
             .map_or(Facts::None, |doc| {
                 Facts::GithubWorkflow(github::Workflow::from_root(doc.root, file))
+            }),
+        (ArtifactKind::GithubAction, Syntax::Yaml(yaml)) => yaml
+            .documents
+            .into_iter()
+            .next()
+            .map_or(Facts::None, |doc| {
+                Facts::GithubAction(github::Action::from_root(doc.root, file))
+            }),
+        (ArtifactKind::GitlabCi, Syntax::Yaml(yaml)) => yaml
+            .documents
+            .into_iter()
+            .next()
+            .map_or(Facts::None, |doc| {
+                Facts::GitlabCi(gitlab::Pipeline::from_root(doc.root, &file.path))
+            }),
+        (ArtifactKind::Shell, Syntax::Bash(bash)) => Facts::Shell(shell::ShellScript::new(bash)),
+        (ArtifactKind::Makefile, _) => Facts::Makefile(make::Makefile::parse(&file.text)),
+        // A YAML file that a `.gitlab-ci.yml` includes can have any name, so
+        // pipeline-shaped files are kept; only included ones are checked.
+        (ArtifactKind::OtherYaml, Syntax::Yaml(yaml)) => yaml
+            .documents
+            .into_iter()
+            .next()
+            .filter(|doc| gitlab::looks_like_pipeline(&doc.root))
+            .map_or(Facts::None, |doc| {
+                Facts::GitlabCi(gitlab::Pipeline::from_root(doc.root, &file.path))
             }),
         (ArtifactKind::DockerCompose, Syntax::Yaml(yaml)) => yaml
             .documents
@@ -203,6 +237,21 @@ impl Workspace {
             Facts::Code(c) => Some((a, c)),
             _ => None,
         })
+    }
+
+    pub fn gitlab_pipelines(&self) -> impl Iterator<Item = (&Artifact, &gitlab::Pipeline)> {
+        self.artifacts.iter().filter_map(|a| match &a.facts {
+            Facts::GitlabCi(p) => Some((a, p)),
+            _ => None,
+        })
+    }
+
+    /// Finds the artifact whose display path is `path`.
+    pub fn artifact(&self, path: &str) -> Option<&Artifact> {
+        self.artifacts
+            .binary_search_by(|artifact| artifact.file.path.as_str().cmp(path))
+            .ok()
+            .map(|index| &self.artifacts[index])
     }
 
     pub fn compose(&self) -> impl Iterator<Item = (&Artifact, &compose::ComposeFile)> {

@@ -41,6 +41,9 @@ pub fn by_path(path: &str, in_chart_templates: bool, beside_chart: bool) -> Path
     if lower.starts_with("requirements") && extension == "txt" {
         return PathClass::Known(ArtifactKind::PipRequirements);
     }
+    if matches!(lower.as_str(), "makefile" | "gnumakefile") || extension == "mk" {
+        return PathClass::Known(ArtifactKind::Makefile);
+    }
     match extension {
         "tf" => return PathClass::Known(ArtifactKind::Terraform),
         "tfvars" => return PathClass::Known(ArtifactKind::TerraformVars),
@@ -57,7 +60,14 @@ pub fn by_path(path: &str, in_chart_templates: bool, beside_chart: bool) -> Path
         if lower == "action.yml" || lower == "action.yaml" {
             return PathClass::Known(ArtifactKind::GithubAction);
         }
-        if lower == ".gitlab-ci.yml" || lower == ".gitlab-ci.yaml" {
+        // Included pipeline files conventionally live in `.gitlab/ci/` or end
+        // in `.gitlab-ci.yml`.
+        if lower == ".gitlab-ci.yml"
+            || lower == ".gitlab-ci.yaml"
+            || lower.ends_with(".gitlab-ci.yml")
+            || path.starts_with(".gitlab/ci/")
+            || path.contains("/.gitlab/ci/")
+        {
             return PathClass::Known(ArtifactKind::GitlabCi);
         }
         if lower.starts_with("docker-compose")

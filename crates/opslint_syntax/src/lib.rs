@@ -1,6 +1,7 @@
 //! Front ends of opslint: discovery of files, their classification into
 //! artifact kinds, and parsing into span-carrying trees.
 
+pub mod bash;
 pub mod classify;
 pub mod discover;
 pub mod hcl;
@@ -39,6 +40,7 @@ pub enum Syntax {
     Python(python::PythonFile),
     /// A TOML dependency manifest; `None` when it does not parse.
     Toml(Option<toml::Table>, Vec<SyntaxError>),
+    Bash(bash::BashFile),
     /// A kind that has no front end yet; its facts come from later work.
     Unparsed,
 }
@@ -51,6 +53,7 @@ impl Syntax {
             Self::Hcl(file) => &file.errors,
             Self::Python(file) => &file.errors,
             Self::Toml(_, errors) => errors,
+            Self::Bash(file) => &file.errors,
             Self::Rust(_) | Self::Unparsed => &[],
         }
     }
@@ -76,8 +79,9 @@ pub fn parse(kind: ArtifactKind, text: &str, is_json: bool) -> Syntax {
         ArtifactKind::Rust => Syntax::Rust(rust::parse(text)),
         ArtifactKind::Python => Syntax::Python(python::parse(text)),
         ArtifactKind::CargoManifest | ArtifactKind::PyprojectManifest => parse_toml(text),
+        ArtifactKind::Shell => Syntax::Bash(bash::parse(text)),
         ArtifactKind::Dockerfile
-        | ArtifactKind::Shell
+        | ArtifactKind::Makefile
         | ArtifactKind::PipRequirements
         | ArtifactKind::Markdown => Syntax::Unparsed,
     }

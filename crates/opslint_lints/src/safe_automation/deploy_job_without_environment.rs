@@ -1,7 +1,7 @@
-use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink};
+use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink, SourceFile};
 use opslint_model::Workspace;
 
-use super::deploys::deploy_steps;
+use super::deploys::{DeployStep, Gate, deploy_steps, github_jobs, gitlab_jobs};
 use crate::Rule;
 
 pub struct DeployJobWithoutEnvironment;
@@ -11,13 +11,21 @@ pub static META: RuleMeta = RuleMeta {
     principle: Some(Principle::SafeAutomation),
     waf: &["OPS07-BP05", "OPS06-BP02"],
     severity: Severity::Warning,
-    artifacts: &[ArtifactKind::GithubWorkflow],
+    artifacts: &[
+        ArtifactKind::GithubWorkflow,
+        ArtifactKind::GitlabCi,
+        ArtifactKind::Shell,
+    ],
     summary: "CI job that deploys without a protected environment",
     what_it_checks: "GitHub Actions jobs that run a deploy command (`terraform apply`, \
         `kubectl apply`, `helm upgrade`, `aws cloudformation deploy`, `sam deploy`, \
         `cdk deploy`, `serverless deploy` and similar) or a deploy action, and declare no \
-        `environment:`. Workflows that only run on `workflow_dispatch` count as manually \
-        gated.",
+        `environment:`. Deploys in composite actions of the repository count for the job \
+        that uses them. Workflows that only run on `workflow_dispatch`, jobs whose `if:` \
+        requires `github.event_name == 'workflow_dispatch'`, and reusable workflows whose \
+        in-repository callers are all manual count as manually gated. GitLab CI jobs are \
+        checked the same way, with `extends:` applied; `when: manual` (on the job or on \
+        every `rules:` entry that runs it) counts as a gate.",
     why_it_matters: "An environment is where GitHub enforces required reviewers, wait \
         timers, branch restrictions and environment-scoped secrets. A deploy job without \
         one changes production on every matching trigger with no gate, and its \
@@ -25,9 +33,9 @@ pub static META: RuleMeta = RuleMeta {
     how_to_fix: "Declare the environment the job deploys to, and protect it in the \
         repository settings:\n\n\
         ```yaml\njobs:\n  deploy:\n    runs-on: ubuntu-latest\n    environment: production\n    steps:\n      - run: terraform apply -auto-approve tfplan\n```",
-    known_limits: "Deploys reached through scripts and Makefiles, reusable workflows and \
-        GitLab CI are not followed yet. Deploys to short-lived test clusters are reported \
-        like any other.",
+    known_limits: "Deploys to short-lived test clusters are reported like any other. A job \
+        limited to tag pushes by `if:` or by its trigger becomes a question, because tag \
+        protection is repository configuration.",
 };
 
 impl Rule for DeployJobWithoutEnvironment {
@@ -36,42 +44,105 @@ impl Rule for DeployJobWithoutEnvironment {
     }
 
     fn check(&self, workspace: &Workspace, sink: &mut Sink) {
-        for (artifact, workflow) in workspace.github_workflows() {
-            let file = &artifact.file;
-            for job in &workflow.jobs {
-                if job.calls_workflow().is_some() {
-                    continue;
-                }
-                let deploys = deploy_steps(job, file);
-                let Some(first) = deploys.first() else {
-                    continue;
-                };
-                let location = format!("jobs/{}", job.id);
-                if job.environment().is_some() || workflow.is_manual_only() {
-                    sink.holds(&META, file, location);
-                    continue;
-                }
-                let also = if deploys.len() > 1 {
-                    format!(" and {} more deploy step(s)", deploys.len() - 1)
-                } else {
-                    String::new()
-                };
-                sink.violation(
-                    &META,
-                    file,
-                    first.span,
-                    location,
-                    format!(
-                        "job `{}` runs `{}`{also} without a protected environment",
-                        job.id, first.name
-                    ),
-                    "deploys with no environment gate",
-                )
-                .help = Some(format!(
-                    "add `environment: <name>` to job `{}` and require reviewers on that environment",
-                    job.id
-                ));
+        for context in github_jobs(workspace) {
+            if context.job.calls_workflow().is_some() {
+                continue;
             }
+            let deploys = deploy_steps(workspace, context.artifact, context.job);
+            let job = JobFacts {
+                file: &context.artifact.file,
+                name: &context.job.id,
+                location: context.location(),
+                gate: context.gate(),
+                tag_protection: "tag rulesets",
+                fix: "add `environment: <name>` to job `{job}` and require reviewers on that environment",
+            };
+            check_job(&job, &deploys, sink);
+        }
+        for context in gitlab_jobs(workspace) {
+            let deploys = context.deploys(workspace);
+            if let Some(first) = deploys.first()
+                && context.gate() == Gate::None
+                && context.ask_missing_templates(
+                    &META,
+                    first.span,
+                    first.file,
+                    "`environment:` or `when: manual`",
+                    sink,
+                )
+            {
+                continue;
+            }
+            let job = JobFacts {
+                file: &context.artifact.file,
+                name: &context.job.name,
+                location: context.location(),
+                gate: context.gate(),
+                tag_protection: "protected tags",
+                fix: "add `environment: <name>` to job `{job}` and protect that environment, or set `when: manual`",
+            };
+            check_job(&job, &deploys, sink);
         }
     }
+}
+
+/// The facts about a job of either CI system that the rule uses.
+struct JobFacts<'a> {
+    file: &'a SourceFile,
+    name: &'a str,
+    location: String,
+    gate: Gate,
+    /// The platform's name for its tag protection.
+    tag_protection: &'static str,
+    /// Help text, with `{job}` standing for the job name.
+    fix: &'static str,
+}
+
+fn check_job(job: &JobFacts, deploys: &[DeployStep], sink: &mut Sink) {
+    let Some(first) = deploys.first() else {
+        return;
+    };
+    match job.gate {
+        Gate::Environment | Gate::Manual => {
+            sink.holds(&META, job.file, job.location.clone());
+            return;
+        }
+        Gate::Tags => {
+            sink.unclear(
+                &META,
+                first.file,
+                first.span,
+                job.location.clone(),
+                format!(
+                    "do {} limit who may push the tags that start deploy job `{}`?",
+                    job.tag_protection, job.name
+                ),
+                format!(
+                    "job `{}` deploys only for tag pushes and declares no environment",
+                    job.name
+                ),
+            );
+            return;
+        }
+        Gate::None => {}
+    }
+    let also = if deploys.len() > 1 {
+        format!(" and {} more deploy step(s)", deploys.len() - 1)
+    } else {
+        String::new()
+    };
+    sink.violation(
+        &META,
+        first.file,
+        first.span,
+        job.location.clone(),
+        format!(
+            "job `{}` runs `{}`{}{also} without a protected environment",
+            job.name,
+            first.name,
+            first.via_clause()
+        ),
+        "deploys with no environment gate",
+    )
+    .help = Some(job.fix.replace("{job}", job.name));
 }

@@ -1,6 +1,9 @@
 //! Rules of the principle "Make frequent, small, reversible changes".
 
+pub mod cloudformation_rollback_disabled;
+mod cloudformation_rollback_disabled_cli;
 pub mod ecs_deployment_rollback_disabled;
+pub mod helm_upgrade_without_atomic;
 pub mod migration_without_down;
 pub mod mutable_image_tag;
 
@@ -9,7 +12,9 @@ use crate::Rule;
 pub fn rules() -> Vec<&'static dyn Rule> {
     vec![
         &migration_without_down::MigrationWithoutDown,
+        &cloudformation_rollback_disabled::CloudformationRollbackDisabled,
         &ecs_deployment_rollback_disabled::EcsDeploymentRollbackDisabled,
+        &helm_upgrade_without_atomic::HelmUpgradeWithoutAtomic,
         &mutable_image_tag::MutableImageTag,
     ]
 }
