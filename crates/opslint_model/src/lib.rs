@@ -6,6 +6,7 @@ pub mod cloudformation;
 pub mod commands;
 pub mod compose;
 pub mod github;
+pub mod helm;
 pub mod image;
 pub mod kubernetes;
 pub mod terraform;
@@ -32,6 +33,12 @@ pub enum Facts {
     Terraform(terraform::TerraformFile),
     GithubWorkflow(github::Workflow),
     Compose(compose::ComposeFile),
+    /// The root of a chart's `values.yaml` or other values file.
+    HelmValues(opslint_syntax::value::Node),
+    /// A chart's `Chart.yaml`, with its `appVersion`.
+    HelmChart {
+        app_version: Option<String>,
+    },
     None,
 }
 
@@ -78,8 +85,31 @@ pub fn extract(kind: ArtifactKind, file: &SourceFile, syntax: Syntax) -> Facts {
             .map_or(Facts::None, |doc| {
                 Facts::Compose(compose::ComposeFile::from_root(doc.root))
             }),
+        (ArtifactKind::HelmValues, Syntax::Yaml(yaml)) => yaml
+            .documents
+            .into_iter()
+            .next()
+            .map_or(Facts::None, |doc| Facts::HelmValues(doc.root)),
+        (ArtifactKind::OtherYaml, Syntax::Yaml(yaml)) if file_name(&file.path) == "Chart.yaml" => {
+            let app_version = yaml.documents.first().and_then(|doc| {
+                doc.root
+                    .get("appVersion")
+                    .and_then(|node| node.as_str())
+                    .map(str::to_string)
+            });
+            Facts::HelmChart { app_version }
+        }
         _ => Facts::None,
     }
+}
+
+fn file_name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+/// The folder part of a `/`-separated path, empty for a file at the root.
+fn parent_dir(path: &str) -> &str {
+    path.rsplit_once('/').map_or("", |(dir, _)| dir)
 }
 
 /// All artifacts of a run, joined.
@@ -89,6 +119,8 @@ pub struct Workspace {
     /// Image names whose tag a deploy tool sets (Kustomize `images:`,
     /// Skaffold artifacts), mapped to the tool's name.
     pub retagged_images: BTreeMap<String, &'static str>,
+    /// Helm charts by folder, with the defaults their templates read.
+    pub charts: BTreeMap<String, helm::Chart>,
 }
 
 impl Workspace {
@@ -138,10 +170,29 @@ impl Workspace {
                 _ => {}
             }
         }
+        let charts = collect_charts(&artifacts);
         Self {
             artifacts,
             retagged_images,
+            charts,
         }
+    }
+
+    /// Renders a templated value of a Helm template from its chart's
+    /// defaults (`values.yaml`, `Chart.yaml`). `None` when the value is not
+    /// templated, the file is not in a chart, or the value needs more than
+    /// the defaults.
+    pub fn render_helm(
+        &self,
+        artifact: &Artifact,
+        node: &opslint_syntax::value::Node,
+    ) -> Option<helm::Rendered> {
+        if artifact.kind != ArtifactKind::HelmTemplate || !node.is_templated() {
+            return None;
+        }
+        let chart = self.charts.get(helm::chart_dir(&artifact.file.path)?)?;
+        let raw = artifact.file.text.get(node.span.start..node.span.end)?;
+        chart.render(raw)
     }
 
     pub fn kubernetes(&self) -> impl Iterator<Item = (&Artifact, &kubernetes::Manifest)> {
@@ -178,4 +229,25 @@ impl Workspace {
             _ => None,
         })
     }
+}
+
+/// Joins each chart's `values.yaml` and `Chart.yaml`. Other values files
+/// (`values-prod.yaml`) are what one install passes, not the defaults.
+fn collect_charts(artifacts: &[Artifact]) -> BTreeMap<String, helm::Chart> {
+    let mut charts: BTreeMap<String, helm::Chart> = BTreeMap::new();
+    for artifact in artifacts {
+        let dir = parent_dir(&artifact.file.path).to_string();
+        match &artifact.facts {
+            Facts::HelmValues(root)
+                if matches!(file_name(&artifact.file.path), "values.yaml" | "values.yml") =>
+            {
+                charts.entry(dir).or_default().values = Some(root.clone());
+            }
+            Facts::HelmChart { app_version } => {
+                charts.entry(dir).or_default().app_version = app_version.clone();
+            }
+            _ => {}
+        }
+    }
+    charts
 }
