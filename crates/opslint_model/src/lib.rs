@@ -5,6 +5,7 @@
 pub mod cloudformation;
 pub mod commands;
 pub mod compose;
+pub mod dockerfile;
 pub mod github;
 pub mod helm;
 pub mod image;
@@ -33,6 +34,7 @@ pub enum Facts {
     Terraform(terraform::TerraformFile),
     GithubWorkflow(github::Workflow),
     Compose(compose::ComposeFile),
+    Dockerfile(dockerfile::Dockerfile),
     /// The root of a chart's `values.yaml` or other values file.
     HelmValues(opslint_syntax::value::Node),
     /// A chart's `Chart.yaml`, with its `appVersion`.
@@ -85,6 +87,9 @@ pub fn extract(kind: ArtifactKind, file: &SourceFile, syntax: Syntax) -> Facts {
             .map_or(Facts::None, |doc| {
                 Facts::Compose(compose::ComposeFile::from_root(doc.root))
             }),
+        (ArtifactKind::Dockerfile, Syntax::Dockerfile(syntax)) => {
+            Facts::Dockerfile(dockerfile::Dockerfile::new(syntax))
+        }
         (ArtifactKind::HelmValues, Syntax::Yaml(yaml)) => yaml
             .documents
             .into_iter()
@@ -219,6 +224,13 @@ impl Workspace {
     pub fn github_workflows(&self) -> impl Iterator<Item = (&Artifact, &github::Workflow)> {
         self.artifacts.iter().filter_map(|a| match &a.facts {
             Facts::GithubWorkflow(w) => Some((a, w)),
+            _ => None,
+        })
+    }
+
+    pub fn dockerfiles(&self) -> impl Iterator<Item = (&Artifact, &dockerfile::Dockerfile)> {
+        self.artifacts.iter().filter_map(|a| match &a.facts {
+            Facts::Dockerfile(d) => Some((a, d)),
             _ => None,
         })
     }

@@ -3,6 +3,7 @@
 
 pub mod classify;
 pub mod discover;
+pub mod dockerfile;
 pub mod hcl;
 pub mod helm;
 pub mod json;
@@ -33,6 +34,7 @@ pub enum Syntax {
     Yaml(yaml::YamlFile),
     Json(json::JsonFile),
     Hcl(hcl::HclFile),
+    Dockerfile(dockerfile::DockerfileSyntax),
     /// A kind that has no front end yet; its facts come from later work.
     Unparsed,
 }
@@ -43,6 +45,7 @@ impl Syntax {
             Self::Yaml(file) => &file.errors,
             Self::Json(file) => &file.errors,
             Self::Hcl(file) => &file.errors,
+            Self::Dockerfile(file) => &file.errors,
             Self::Unparsed => &[],
         }
     }
@@ -65,8 +68,8 @@ pub fn parse(kind: ArtifactKind, text: &str, is_json: bool) -> Syntax {
         | ArtifactKind::GitlabCi
         | ArtifactKind::OtherYaml => Syntax::Yaml(yaml::parse(text, false)),
         ArtifactKind::OtherJson => Syntax::Json(json::parse(text)),
-        ArtifactKind::Dockerfile
-        | ArtifactKind::Shell
+        ArtifactKind::Dockerfile => Syntax::Dockerfile(dockerfile::parse(text)),
+        ArtifactKind::Shell
         | ArtifactKind::Rust
         | ArtifactKind::Python
         | ArtifactKind::Markdown => Syntax::Unparsed,
