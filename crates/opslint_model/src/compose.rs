@@ -44,3 +44,79 @@ impl Service {
         self.node.get("build").is_some()
     }
 }
+
+/// The health check state of a compose service.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ComposeHealthcheck {
+    Declared(Span),
+    /// `disable: true` or `test: ["NONE"]`.
+    Disabled(Span),
+    Absent,
+}
+
+impl Service {
+    pub fn healthcheck(&self) -> ComposeHealthcheck {
+        let Some(entry) = self.node.entry("healthcheck") else {
+            return ComposeHealthcheck::Absent;
+        };
+        let check = &entry.value;
+        let disabled = check.get("disable").and_then(Node::as_bool) == Some(true)
+            || check
+                .get("test")
+                .and_then(Node::as_seq)
+                .and_then(|test| test.first())
+                .and_then(Node::as_str)
+                == Some("NONE");
+        if disabled {
+            ComposeHealthcheck::Disabled(entry.key_span)
+        } else {
+            ComposeHealthcheck::Declared(entry.key_span)
+        }
+    }
+
+    /// Resolves the repository path of the Dockerfile that `build:` uses, resolved
+    /// against the compose file's folder. `None` when the service does not
+    /// build, or the context is a URL or a variable.
+    pub fn dockerfile_path(&self, compose_path: &str) -> Option<String> {
+        let build = self.node.get("build")?;
+        let (context, dockerfile) = match build.as_str() {
+            Some(context) => (context, "Dockerfile"),
+            None => (
+                build.get("context").and_then(Node::as_str).unwrap_or("."),
+                build
+                    .get("dockerfile")
+                    .and_then(Node::as_str)
+                    .unwrap_or("Dockerfile"),
+            ),
+        };
+        let is_unresolvable = |part: &str| part.contains('$') || part.contains("://");
+        if is_unresolvable(context) || is_unresolvable(dockerfile) || dockerfile.starts_with('/') {
+            return None;
+        }
+        Some(crate::kubernetes::join_path(
+            compose_path,
+            &format!("{context}/{dockerfile}"),
+        ))
+    }
+}
+
+impl ComposeFile {
+    /// Services that another service waits for with
+    /// `condition: service_completed_successfully`: one-shot jobs such as
+    /// migrations, not long-running services.
+    pub fn one_shot_services(&self) -> Vec<&str> {
+        let mut names = Vec::new();
+        for service in &self.services {
+            let Some(depends_on) = service.node.get("depends_on").and_then(Node::as_map) else {
+                continue;
+            };
+            for entry in &depends_on.entries {
+                let condition = entry.value.get("condition").and_then(Node::as_str);
+                if condition == Some("service_completed_successfully") {
+                    names.push(entry.key.as_str());
+                }
+            }
+        }
+        names
+    }
+}

@@ -1,5 +1,7 @@
 //! Rules of the principle "Anticipate failure".
 
+pub mod compose_service_missing_healthcheck;
+pub mod dockerfile_missing_healthcheck;
 pub mod k8s_missing_liveness_probe;
 pub mod k8s_missing_readiness_probe;
 mod probes;
@@ -10,5 +12,7 @@ pub fn rules() -> Vec<&'static dyn Rule> {
     vec![
         &k8s_missing_readiness_probe::K8sMissingReadinessProbe,
         &k8s_missing_liveness_probe::K8sMissingLivenessProbe,
+        &compose_service_missing_healthcheck::ComposeServiceMissingHealthcheck,
+        &dockerfile_missing_healthcheck::DockerfileMissingHealthcheck,
     ]
 }

@@ -1,0 +1,233 @@
+use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink};
+use opslint_model::compose::ComposeHealthcheck;
+use opslint_model::dockerfile::ImageHealthcheck;
+use opslint_model::kubernetes::join_path;
+use opslint_model::{Artifact, Workspace};
+use opslint_syntax::value::{Lookup, Node};
+
+use crate::Rule;
+
+pub struct DockerfileMissingHealthcheck;
+
+pub static META: RuleMeta = RuleMeta {
+    id: "dockerfile-missing-healthcheck",
+    principle: Some(Principle::AnticipateFailure),
+    waf: &["OPS04-BP02", "OPS08-BP04"],
+    severity: Severity::Warning,
+    artifacts: &[ArtifactKind::Dockerfile],
+    summary: "final image of a Dockerfile without a `HEALTHCHECK`",
+    what_it_checks: "The final stage of each Dockerfile: it needs a `HEALTHCHECK`, either its \
+        own or one inherited through `FROM <stage>` from an earlier stage of the same file. A \
+        check in a builder stage that the final stage does not build on does not count, and \
+        `HEALTHCHECK NONE` turns an inherited one off. The rule stays quiet when an \
+        orchestrator checks the image instead: a docker-compose service that builds this \
+        Dockerfile and has a `healthcheck:`, a Kubernetes container with a readiness or \
+        liveness probe that runs the image, or an ECS container definition with a \
+        `HealthCheck` that runs it.",
+    why_it_matters: "Docker and Swarm mark a container unhealthy, and stop routing to it, only \
+        when the image or the service defines a check. Without one a process that hangs or \
+        loses its database looks healthy until users notice.",
+    how_to_fix: "Add a check to the final stage:\n\n\
+        ```dockerfile\nFROM gcr.io/distroless/static\nCOPY --from=build /app /app\n\
+        HEALTHCHECK --interval=30s --timeout=3s CMD [\"/app\", \"healthcheck\"]\n\
+        ENTRYPOINT [\"/app\"]\n```\n\n\
+        Where Kubernetes or ECS runs the image, define the probe or `healthCheck` there \
+        instead: Kubernetes ignores `HEALTHCHECK`.",
+    known_limits: "A `HEALTHCHECK` of an external base image is not seen. A Dockerfile is \
+        linked to Kubernetes containers by Skaffold artifacts (image and context) and by \
+        the image name matching the Dockerfile's folder name (`src/cart/Dockerfile` and \
+        `registry/cart:1.2`), and to ECS containers by a literal image name; images that \
+        Helm values or CI variables name are not linked, so their Dockerfile is reported. \
+        Dockerfiles under `.devcontainer/` are not checked. A Dockerfile with a syntax \
+        error is not checked; the `parse-error` finding says why.",
+};
+
+impl Rule for DockerfileMissingHealthcheck {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, workspace: &Workspace, sink: &mut Sink) {
+        for (artifact, dockerfile) in workspace.dockerfiles() {
+            let file = &artifact.file;
+            if !dockerfile.complete || file.path.contains(".devcontainer/") {
+                continue;
+            }
+            let Some(last) = dockerfile.final_stage() else {
+                continue;
+            };
+            let location = "final stage".to_string();
+            let span = match dockerfile.healthcheck(last) {
+                ImageHealthcheck::Declared(_) => {
+                    sink.holds(&META, file, location);
+                    continue;
+                }
+                ImageHealthcheck::Disabled(span) => span,
+                ImageHealthcheck::Missing => dockerfile.stages[last].from_span,
+            };
+            if let Some(orchestrator) = covering_orchestrator(workspace, artifact) {
+                sink.holds(&META, file, format!("{location} ({orchestrator})"));
+                continue;
+            }
+            let builder_has_check = dockerfile.stages[..last]
+                .iter()
+                .any(|stage| stage.healthcheck.is_some_and(|check| !check.disabled));
+            let (message, label) = match dockerfile.healthcheck(last) {
+                ImageHealthcheck::Disabled(_) => (
+                    "the final image turns its health check off with `HEALTHCHECK NONE`"
+                        .to_string(),
+                    "disables the health check",
+                ),
+                _ if builder_has_check => (
+                    "the final stage has no `HEALTHCHECK`; the one in an earlier stage is not \
+                     part of the final image"
+                        .to_string(),
+                    "final stage starts here",
+                ),
+                _ => (
+                    "the final stage has no `HEALTHCHECK`".to_string(),
+                    "final stage starts here",
+                ),
+            };
+            sink.violation(&META, file, span, location, message, label)
+                .help = Some(
+                "add `HEALTHCHECK CMD ...` to the final stage, or a health check where the \
+                 image runs (a compose `healthcheck:`, a Kubernetes probe, an ECS `healthCheck`)"
+                    .into(),
+            );
+        }
+    }
+}
+
+/// Names the orchestrator setting that checks the image this Dockerfile
+/// builds, if any.
+fn covering_orchestrator(workspace: &Workspace, dockerfile: &Artifact) -> Option<String> {
+    let path = dockerfile.file.path.as_str();
+    for (artifact, compose) in workspace.compose() {
+        for service in &compose.services {
+            let builds_this = service.dockerfile_path(&artifact.file.path).as_deref() == Some(path);
+            if builds_this && matches!(service.healthcheck(), ComposeHealthcheck::Declared(_)) {
+                return Some(format!(
+                    "`healthcheck:` of service `{}` in `{}`",
+                    service.name, artifact.file.path
+                ));
+            }
+        }
+    }
+
+    let image_names = image_names(workspace, path);
+    for (artifact, manifest) in workspace.kubernetes() {
+        for object in &manifest.objects {
+            for container in object.containers() {
+                let Some(image) = container.image.and_then(Node::as_str) else {
+                    continue;
+                };
+                if !image_names.iter().any(|name| same_image(name, image)) {
+                    continue;
+                }
+                let has_probe = ["readinessProbe", "livenessProbe"]
+                    .iter()
+                    .any(|key| matches!(container.node.lookup(key), Lookup::Present(_)));
+                if has_probe {
+                    return Some(format!(
+                        "probes of {} in `{}`",
+                        object.label(),
+                        artifact.file.path
+                    ));
+                }
+            }
+        }
+    }
+
+    for (artifact, template) in workspace.cloudformation() {
+        for resource in template.resources_of_type("AWS::ECS::TaskDefinition") {
+            let containers = resource
+                .properties()
+                .and_then(|properties| properties.get("ContainerDefinitions"))
+                .and_then(Node::as_seq)
+                .unwrap_or_default();
+            for container in containers {
+                let Some(image) = container.get("Image").and_then(Node::as_str) else {
+                    continue;
+                };
+                let linked = image_names.iter().any(|name| same_image(name, image));
+                if linked && container.get("HealthCheck").is_some() {
+                    return Some(format!(
+                        "`HealthCheck` of `{}` in `{}`",
+                        resource.logical_id, artifact.file.path
+                    ));
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Collects the image names that the repository builds from the Dockerfile at `path`:
+/// Skaffold artifacts whose context contains it, and the name of its folder.
+fn image_names(workspace: &Workspace, path: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let folder = path.rsplit_once('/').map_or("", |(folder, _)| folder);
+    if let Some(name) = folder.rsplit('/').next().filter(|name| !name.is_empty()) {
+        names.push(name.to_string());
+    }
+    for (artifact, manifest) in workspace.kubernetes() {
+        for object in &manifest.objects {
+            let is_skaffold = object
+                .api_version
+                .as_deref()
+                .is_some_and(|version| version.starts_with("skaffold/"));
+            if !is_skaffold {
+                continue;
+            }
+            let artifacts = object
+                .root
+                .at(&["build", "artifacts"])
+                .and_then(Node::as_seq)
+                .unwrap_or_default();
+            for build in artifacts {
+                let (Some(image), context) = (
+                    build.get("image").and_then(Node::as_str),
+                    build.get("context").and_then(Node::as_str).unwrap_or("."),
+                ) else {
+                    continue;
+                };
+                let dockerfile = build
+                    .at(&["docker", "dockerfile"])
+                    .and_then(Node::as_str)
+                    .unwrap_or("Dockerfile");
+                let built = join_path(&artifact.file.path, &format!("{context}/{dockerfile}"));
+                if built == path {
+                    names.push(image.to_string());
+                }
+            }
+        }
+    }
+    names
+}
+
+/// Checks whether `reference` (`registry/path/name:tag@digest`) names the image
+/// `name`, compared on the full repository or on its last path part.
+fn same_image(name: &str, reference: &str) -> bool {
+    let without_digest = reference.split('@').next().unwrap_or(reference);
+    let last_part = without_digest.rsplit('/').next().unwrap_or(without_digest);
+    let tag_start =
+        without_digest.len() - last_part.len() + last_part.find(':').unwrap_or(last_part.len());
+    let repository = &without_digest[..tag_start];
+    let repository_name = repository.rsplit('/').next().unwrap_or(repository);
+    repository == name || repository_name == name
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_image;
+
+    #[test]
+    fn same_image_compares_repository_names() {
+        assert!(same_image("cart", "registry.example.com/shop/cart:1.2"));
+        assert!(same_image("cart", "cart"));
+        assert!(same_image("cart", "localhost:5000/cart@sha256:ab"));
+        assert!(!same_image("cart", "registry.example.com/cartography:1"));
+        assert!(!same_image("cart", "cart-db:1"));
+    }
+}
