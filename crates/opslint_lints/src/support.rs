@@ -35,3 +35,40 @@ fn quoted_list(items: &[String]) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+/// An integer field of a Kubernetes object, with Helm values rendered from
+/// the chart defaults where possible.
+#[derive(Debug, Clone, PartialEq)]
+pub enum IntField {
+    /// The value, and for a rendered Helm value the defaults it came from.
+    Value(i64, Option<opslint_model::helm::Rendered>),
+    /// Templated, and the chart defaults do not decide it.
+    Unknown,
+    Absent,
+    /// Present but not an integer.
+    Invalid,
+}
+
+/// Reads the integer at `node`, rendering a Helm value from `values.yaml`.
+pub fn int_field(
+    workspace: &opslint_model::Workspace,
+    artifact: &opslint_model::Artifact,
+    node: Option<&Node>,
+) -> IntField {
+    let Some(node) = node else {
+        return IntField::Absent;
+    };
+    if node.is_templated() {
+        return match workspace.render_helm(artifact, node) {
+            Some(rendered) => match rendered.text.trim().parse() {
+                Ok(number) => IntField::Value(number, Some(rendered)),
+                Err(_) => IntField::Unknown,
+            },
+            None => IntField::Unknown,
+        };
+    }
+    match node.as_str().map(str::parse) {
+        Some(Ok(number)) => IntField::Value(number, None),
+        _ => IntField::Invalid,
+    }
+}

@@ -5,6 +5,7 @@ pub mod dockerfile_missing_healthcheck;
 pub mod k8s_missing_liveness_probe;
 pub mod k8s_missing_readiness_probe;
 mod probes;
+pub mod single_replica_workload;
 
 use crate::Rule;
 
@@ -14,5 +15,6 @@ pub fn rules() -> Vec<&'static dyn Rule> {
         &k8s_missing_liveness_probe::K8sMissingLivenessProbe,
         &compose_service_missing_healthcheck::ComposeServiceMissingHealthcheck,
         &dockerfile_missing_healthcheck::DockerfileMissingHealthcheck,
+        &single_replica_workload::SingleReplicaWorkload,
     ]
 }
