@@ -37,6 +37,8 @@ pub enum Facts {
     Dockerfile(dockerfile::Dockerfile),
     /// The root of a chart's `values.yaml` or other values file.
     HelmValues(opslint_syntax::value::Node),
+    /// The root of a Prometheus rule file (`groups:` of `rules:`).
+    PrometheusRules(opslint_syntax::value::Node),
     /// A chart's `Chart.yaml`, with its `appVersion`.
     HelmChart {
         app_version: Option<String>,
@@ -95,24 +97,42 @@ pub fn extract(kind: ArtifactKind, file: &SourceFile, syntax: Syntax) -> Facts {
             .into_iter()
             .next()
             .map_or(Facts::None, |doc| Facts::HelmValues(doc.root)),
-        (ArtifactKind::OtherYaml, Syntax::Yaml(yaml)) if file_name(&file.path) == "Chart.yaml" => {
-            let app_version = yaml.documents.first().and_then(|doc| {
-                doc.root
-                    .get("appVersion")
-                    .and_then(|node| node.as_str())
-                    .map(str::to_string)
-            });
-            Facts::HelmChart { app_version }
-        }
+        (ArtifactKind::OtherYaml, Syntax::Yaml(yaml)) => other_yaml(file, yaml),
         _ => Facts::None,
     }
+}
+
+/// Facts of YAML that no path or content rule classified: a chart's
+/// `Chart.yaml` and Prometheus rule files (a top-level `groups:` list whose
+/// groups have `rules:`).
+fn other_yaml(file: &SourceFile, yaml: opslint_syntax::yaml::YamlFile) -> Facts {
+    let Some(document) = yaml.documents.into_iter().next() else {
+        return Facts::None;
+    };
+    if file_name(&file.path) == "Chart.yaml" {
+        let app_version = document
+            .root
+            .get("appVersion")
+            .and_then(|node| node.as_str())
+            .map(str::to_string);
+        return Facts::HelmChart { app_version };
+    }
+    let is_rule_file = document
+        .root
+        .get("groups")
+        .and_then(|groups| groups.as_seq())
+        .is_some_and(|groups| groups.iter().any(|group| group.get("rules").is_some()));
+    if is_rule_file {
+        return Facts::PrometheusRules(document.root);
+    }
+    Facts::None
 }
 
 fn file_name(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
 }
 
-/// The folder part of a `/`-separated path, empty for a file at the root.
+/// Returns the folder part of a `/`-separated path, empty for a file at the root.
 fn parent_dir(path: &str) -> &str {
     path.rsplit_once('/').map_or("", |(dir, _)| dir)
 }

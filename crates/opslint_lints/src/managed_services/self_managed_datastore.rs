@@ -1,0 +1,223 @@
+use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink, SourceFile, Span};
+use opslint_model::Workspace;
+use opslint_model::compose::ComposeFile;
+use opslint_syntax::value::Node;
+
+use crate::Rule;
+
+pub struct SelfManagedDatastore;
+
+pub static META: RuleMeta = RuleMeta {
+    id: "self-managed-datastore",
+    principle: Some(Principle::ManagedServices),
+    waf: &["OPS05-BP05", "OPS10-BP07"],
+    severity: Severity::Note,
+    artifacts: &[
+        ArtifactKind::Kubernetes,
+        ArtifactKind::HelmTemplate,
+        ArtifactKind::DockerCompose,
+        ArtifactKind::CloudFormation,
+    ],
+    summary: "database, cache, queue or search engine run as a container where a managed service exists",
+    what_it_checks: "Containers of long-running Kubernetes workloads, containers of ECS task \
+        definitions in CloudFormation, and services of production docker-compose files whose \
+        image is PostgreSQL, MySQL, MariaDB, MongoDB, Redis, Valkey, Memcached, Kafka, \
+        RabbitMQ, Elasticsearch, OpenSearch or Cassandra. A compose file counts as \
+        production when its name says so (`docker-compose.prod.yml`) or a service has a \
+        `deploy:` section (a Swarm stack). Helm images are rendered from `values.yaml`.",
+    why_it_matters: "A datastore in a container leaves backups, failover, patching, storage \
+        growth and version upgrades to the team, and each is a way to lose data or take an \
+        outage at 3 a.m. The managed service (Amazon RDS or Aurora, DocumentDB, \
+        ElastiCache, MSK, Amazon MQ, OpenSearch Service, Keyspaces) does them as part of \
+        the service.",
+    how_to_fix: "Move the data to the managed service and point the workload at its \
+        endpoint:\n\n\
+        ```yaml\n# before: a Redis container next to the app\n- name: redis\n  image: redis:7.2\n\
+        # after: the app reads the ElastiCache endpoint from its configuration\nenv:\n\
+        \x20 - name: REDIS_URL\n    value: rediss://orders.abc123.use1.cache.amazonaws.com:6379\n```\n\n\
+        If running it yourself is deliberate (cost, a feature the service lacks), record \
+        the decision in an ADR.",
+    known_limits: "Images are matched by their repository name (`postgres`, \
+        `bitnami/postgresql`, `confluentinc/cp-kafka`); custom images built on a datastore \
+        are not recognised, and neither are operators' custom resources (a CloudNativePG \
+        `Cluster`) or datastores installed on EC2 through user data. docker-compose files \
+        without a production sign are taken as local development setups and not \
+        reported, which misses compose files deployed to production under another name.",
+};
+
+/// Image repository names and the managed service that replaces each.
+const DATASTORES: [(&[&str], &str); 10] = [
+    (
+        &["postgres", "postgresql", "postgis", "timescaledb"],
+        "Amazon RDS or Aurora PostgreSQL",
+    ),
+    (
+        &["mysql", "mysql-server", "percona"],
+        "Amazon RDS or Aurora MySQL",
+    ),
+    (&["mariadb"], "Amazon RDS for MariaDB"),
+    (
+        &["mongo", "mongodb", "mongodb-community-server"],
+        "Amazon DocumentDB",
+    ),
+    (
+        &["redis", "redis-stack-server", "valkey"],
+        "Amazon ElastiCache",
+    ),
+    (&["memcached"], "Amazon ElastiCache for Memcached"),
+    (&["kafka", "cp-kafka", "cp-server"], "Amazon MSK"),
+    (&["rabbitmq"], "Amazon MQ"),
+    (
+        &["elasticsearch", "opensearch"],
+        "Amazon OpenSearch Service",
+    ),
+    (&["cassandra"], "Amazon Keyspaces"),
+];
+
+/// Returns the datastore name and its managed service when `image` runs one.
+pub fn datastore_of(image: &str) -> Option<(&'static str, &'static str)> {
+    let without_digest = image.split('@').next().unwrap_or(image);
+    let last_part = without_digest.rsplit('/').next().unwrap_or(without_digest);
+    let name = last_part
+        .split(':')
+        .next()
+        .unwrap_or(last_part)
+        .to_ascii_lowercase();
+    DATASTORES.iter().find_map(|(names, service)| {
+        names
+            .iter()
+            .find(|candidate| **candidate == name)
+            .map(|candidate| (*candidate, *service))
+    })
+}
+
+impl Rule for SelfManagedDatastore {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, workspace: &Workspace, sink: &mut Sink) {
+        for (artifact, manifest) in workspace.kubernetes() {
+            for object in &manifest.objects {
+                if !object.is_long_running() || object.is_patch {
+                    continue;
+                }
+                for (index, container) in object.containers().iter().enumerate() {
+                    let Some(node) = container.image else {
+                        continue;
+                    };
+                    let image = match workspace.render_helm(artifact, node) {
+                        Some(rendered) => rendered.text,
+                        None => match node.as_str() {
+                            Some(image) => image.to_string(),
+                            None => continue,
+                        },
+                    };
+                    let location =
+                        format!("{}/containers/{}", object.label(), container.label(index));
+                    let place = format!("{} runs", object.label());
+                    report(sink, &artifact.file, node.span, location, &place, &image);
+                }
+            }
+        }
+
+        for (artifact, compose) in workspace.compose() {
+            if !is_production_compose(&artifact.file.path, compose) {
+                continue;
+            }
+            for service in &compose.services {
+                let Some(node) = service.image() else {
+                    continue;
+                };
+                let Some(image) = node.as_str() else {
+                    continue;
+                };
+                let location = format!("services/{}", service.name);
+                let place = format!("compose service `{}` runs", service.name);
+                report(sink, &artifact.file, node.span, location, &place, image);
+            }
+        }
+
+        for (artifact, template) in workspace.cloudformation() {
+            for resource in template.resources_of_type("AWS::ECS::TaskDefinition") {
+                let containers = resource
+                    .properties()
+                    .and_then(|properties| properties.get("ContainerDefinitions"))
+                    .and_then(Node::as_seq)
+                    .unwrap_or_default();
+                for container in containers {
+                    let Some(node) = container.get("Image") else {
+                        continue;
+                    };
+                    let Some(image) = node.as_str() else {
+                        continue;
+                    };
+                    let location = format!("{}/ContainerDefinitions", resource.logical_id);
+                    let place = format!("ECS task definition `{}` runs", resource.logical_id);
+                    report(sink, &artifact.file, node.span, location, &place, image);
+                }
+            }
+        }
+    }
+}
+
+fn report(
+    sink: &mut Sink,
+    file: &SourceFile,
+    span: Span,
+    location: String,
+    place: &str,
+    image: &str,
+) {
+    let Some((datastore, service)) = datastore_of(image) else {
+        return;
+    };
+    sink.violation(
+        &META,
+        file,
+        span,
+        location,
+        format!("{place} its own {datastore} (`{image}`)"),
+        format!("{service} runs this for you"),
+    )
+    .help = Some(format!(
+        "use {service}, or record in an ADR why running {datastore} yourself is deliberate"
+    ));
+}
+
+/// Checks whether a compose file is meant for production rather than local
+/// development: its name says so, or it is a Swarm stack.
+fn is_production_compose(path: &str, compose: &ComposeFile) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    let named_production = name.contains("prod") || name.contains("stack");
+    named_production
+        || compose
+            .services
+            .iter()
+            .any(|service| service.node.get("deploy").is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::datastore_of;
+
+    #[test]
+    fn datastore_images() {
+        assert_eq!(datastore_of("postgres:16").map(|d| d.0), Some("postgres"));
+        assert_eq!(
+            datastore_of("docker.io/bitnami/postgresql:16@sha256:ab").map(|d| d.0),
+            Some("postgresql")
+        );
+        assert_eq!(
+            datastore_of("confluentinc/cp-kafka:7.6.0").map(|d| d.0),
+            Some("cp-kafka")
+        );
+        assert_eq!(
+            datastore_of("redis:alpine").map(|d| d.1),
+            Some("Amazon ElastiCache")
+        );
+        assert_eq!(datastore_of("oliver006/redis_exporter:v1"), None);
+        assert_eq!(datastore_of("postgres-exporter:1"), None);
+        assert_eq!(datastore_of("registry.example.com/orders:1.0"), None);
+    }
+}
