@@ -38,6 +38,8 @@ pub static META: RuleMeta = RuleMeta {
         the image name matching the Dockerfile's folder name (`src/cart/Dockerfile` and \
         `registry/cart:1.2`), and to ECS containers by a literal image name; images that \
         Helm values or CI variables name are not linked, so their Dockerfile is reported. \
+        Skaffold profiles that patch the Dockerfile name are not read; a \
+        `Dockerfile.<variant>` shares the links of the `Dockerfile` beside it instead. \
         Dockerfiles under `.devcontainer/` are not checked. A Dockerfile with a syntax \
         error is not checked; the `parse-error` finding says why.",
 };
@@ -165,9 +167,20 @@ fn covering_orchestrator(workspace: &Workspace, dockerfile: &Artifact) -> Option
 
 /// Collects the image names that the repository builds from the Dockerfile at `path`:
 /// Skaffold artifacts whose context contains it, and the name of its folder.
+/// A variant such as `Dockerfile.debug` shares the links of the `Dockerfile`
+/// beside it, since it builds the same image for another profile.
 fn image_names(workspace: &Workspace, path: &str) -> Vec<String> {
     let mut names = Vec::new();
-    let folder = path.rsplit_once('/').map_or("", |(folder, _)| folder);
+    let (folder, file_name) = path.rsplit_once('/').unwrap_or(("", path));
+    let sibling = if file_name.starts_with("Dockerfile.") {
+        Some(if folder.is_empty() {
+            "Dockerfile".to_string()
+        } else {
+            format!("{folder}/Dockerfile")
+        })
+    } else {
+        None
+    };
     if let Some(name) = folder.rsplit('/').next().filter(|name| !name.is_empty()) {
         names.push(name.to_string());
     }
@@ -197,7 +210,7 @@ fn image_names(workspace: &Workspace, path: &str) -> Vec<String> {
                     .and_then(Node::as_str)
                     .unwrap_or("Dockerfile");
                 let built = join_path(&artifact.file.path, &format!("{context}/{dockerfile}"));
-                if built == path {
+                if built == path || sibling.as_deref() == Some(built.as_str()) {
                     names.push(image.to_string());
                 }
             }
