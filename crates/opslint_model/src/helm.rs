@@ -53,6 +53,12 @@ impl Chart {
     /// more than the defaults.
     pub fn render(&self, raw: &str) -> Option<Rendered> {
         let body = strip_quotes(raw.trim());
+        // A value without an action is unknown for another reason (the
+        // branches of `if`/`else` both set it, or a key is duplicated), and
+        // its literal text is not what renders.
+        if !body.contains("{{") {
+            return None;
+        }
         let mut rendered = Rendered {
             text: String::new(),
             sources: Vec::new(),
@@ -187,6 +193,7 @@ mod tests {
         assert!(chart.render("{{ include \"x\" . }}").is_none());
         assert!(chart.render("{{ .Values.image }}").is_none());
         assert!(Chart::default().render("{{ .Values.replicas }}").is_none());
+        assert!(chart.render("0").is_none());
     }
 
     #[test]

@@ -117,7 +117,8 @@ impl Rule for SingleReplicaWorkload {
                         span,
                         location,
                         format!("How many replicas of {} run in production?", object.label()),
-                        "`replicas` is rendered from Helm values that `values.yaml` does not give",
+                        "`replicas` is templated (Helm values that `values.yaml` does not give, or \
+                         `if`/`else` branches) or its key is duplicated",
                     ),
                     _ => sink.holds(&META, file, location),
                 }

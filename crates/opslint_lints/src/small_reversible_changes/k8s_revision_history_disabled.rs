@@ -80,7 +80,8 @@ impl Rule for K8sRevisionHistoryDisabled {
                             "Does any release set `revisionHistoryLimit` of {} to 0?",
                             object.label()
                         ),
-                        "the value is rendered from Helm values that `values.yaml` does not give",
+                        "the value is templated (Helm values that `values.yaml` does not give, or \
+                         `if`/`else` branches) or its key is duplicated",
                     ),
                     IntField::Value(..) | IntField::Absent | IntField::Invalid => {
                         sink.holds(&META, file, location);

@@ -507,10 +507,22 @@ impl Converter<'_> {
                 });
                 return None;
             }
+            // YAML loaders disagree on duplicates: some keep the last value
+            // and kubectl rejects the file. The value is kept as unknown so
+            // that no rule reports a finding built on one of them.
             self.errors.push(SyntaxError::new(
                 key_span,
-                format!("invalid YAML: duplicate key `{key_string}`; the last value is used"),
+                format!(
+                    "invalid YAML: duplicate key `{key_string}`; tools disagree on which \
+                     value applies, so its value is not checked"
+                ),
             ));
+            map.entries.push(Entry {
+                key: key_string,
+                key_span,
+                value: Node::new(Value::Templated, value.span),
+            });
+            return None;
         }
         map.entries.push(Entry {
             key: key_string,
