@@ -71,6 +71,23 @@ impl Dockerfile {
         })
     }
 
+    /// Checks whether the final image, with the stages it builds on, sets
+    /// `CMD` or `ENTRYPOINT`.
+    pub fn final_sets_command(&self) -> bool {
+        let Some(mut current) = self.final_stage() else {
+            return false;
+        };
+        loop {
+            if self.stages[current].sets_command {
+                return true;
+            }
+            match self.parent_stage(current) {
+                Some(parent) => current = parent,
+                None => return false,
+            }
+        }
+    }
+
     /// Returns the external image the final stage builds on, after following stages.
     pub fn final_base_image(&self) -> Option<&str> {
         let mut current = self.final_stage()?;

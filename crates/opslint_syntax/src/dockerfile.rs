@@ -25,6 +25,8 @@ pub struct Stage {
     pub from_span: Span,
     /// The last `HEALTHCHECK` of the stage, which is the one Docker uses.
     pub healthcheck: Option<Healthcheck>,
+    /// The stage sets `CMD` or `ENTRYPOINT`.
+    pub sets_command: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -98,6 +100,11 @@ pub fn parse(text: &str) -> DockerfileSyntax {
                     });
                 }
             }
+            "cmd_instruction" | "entrypoint_instruction" => {
+                if let Some(stage) = file.stages.last_mut() {
+                    stage.sets_command = true;
+                }
+            }
             _ => {}
         }
     }
@@ -148,6 +155,7 @@ fn from_stage(instruction: TsNode<'_>, text: &str) -> Option<Stage> {
         alias,
         from_span: span(instruction),
         healthcheck: None,
+        sets_command: false,
     })
 }
 
@@ -179,6 +187,7 @@ mod tests {
             Some(false)
         );
         assert_eq!(file.stages[2].base, "runtime");
+        assert!(!file.stages[0].sets_command);
         assert_eq!(
             file.stages[2].healthcheck.map(|check| check.disabled),
             Some(true)

@@ -20,7 +20,8 @@ pub static META: RuleMeta = RuleMeta {
         it, unless the Dockerfile the service builds declares a `HEALTHCHECK`. A service that \
         another service waits for with `condition: service_completed_successfully` is a \
         one-shot job and is not checked. A service that another compose file in the same \
-        folder defines with a health check (an override file) is covered.",
+        folder defines with a health check (an override file) is covered, and a service \
+        that both the main file and an override define is reported once, in the main file.",
     why_it_matters: "Without a health check Docker only knows whether the process runs. \
         `depends_on` with `condition: service_healthy` cannot wait for the service, `docker \
         compose up --wait` returns before it can serve, and a hung process is never marked \
@@ -41,11 +42,16 @@ impl Rule for ComposeServiceMissingHealthcheck {
     }
 
     fn check(&self, workspace: &Workspace, sink: &mut Sink) {
-        // Services that some compose file of a folder gives a health check.
+        // Services that some compose file of a folder gives a health check,
+        // and services that a main (not override) file defines.
         let mut covered: BTreeSet<(String, String)> = BTreeSet::new();
+        let mut defined_in_main: BTreeSet<(String, String)> = BTreeSet::new();
         for (artifact, compose) in workspace.compose() {
             let folder = folder_of(&artifact.file.path);
             for service in &compose.services {
+                if !is_override(&artifact.file.path) {
+                    defined_in_main.insert((folder.to_string(), service.name.clone()));
+                }
                 if matches!(service.healthcheck(), ComposeHealthcheck::Declared(_)) {
                     covered.insert((folder.to_string(), service.name.clone()));
                 }
@@ -74,8 +80,11 @@ impl Rule for ComposeServiceMissingHealthcheck {
                         continue;
                     }
                     // An override that names neither image nor build only
-                    // changes a service defined elsewhere.
-                    if !defines_image {
+                    // changes a service defined elsewhere, and a service that
+                    // the main file also defines is reported there, once.
+                    let key = (folder.to_string(), service.name.clone());
+                    if !defines_image || (is_override(&file.path) && defined_in_main.contains(&key))
+                    {
                         continue;
                     }
                 }
@@ -145,6 +154,13 @@ impl Rule for ComposeServiceMissingHealthcheck {
             }
         }
     }
+}
+
+/// Checks whether a compose file is an override (`compose.override.yml`),
+/// which Compose merges over the main file of the same folder.
+fn is_override(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name.to_ascii_lowercase().contains("override")
 }
 
 fn folder_of(path: &str) -> &str {

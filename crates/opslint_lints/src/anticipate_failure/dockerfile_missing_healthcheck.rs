@@ -39,8 +39,14 @@ pub static META: RuleMeta = RuleMeta {
         `registry/cart:1.2`), and to ECS containers by a literal image name; images that \
         Helm values or CI variables name are not linked, so their Dockerfile is reported. \
         Skaffold profiles that patch the Dockerfile name are not read; a \
-        `Dockerfile.<variant>` shares the links of the `Dockerfile` beside it instead. \
-        Dockerfiles under `.devcontainer/` are not checked. A Dockerfile with a syntax \
+        `Dockerfile.<variant>` shares the links of the `Dockerfile` beside it instead, and \
+        is not linked by folder name when it has no such sibling. When unrelated projects \
+        are checked in one run, a Dockerfile can be linked by folder name to another \
+        project's workload. \
+        Dockerfiles under `.devcontainer/`, Dockerfiles built on AWS Lambda or SAM build \
+        images, and `FROM scratch` images without `CMD` or `ENTRYPOINT` are not checked, \
+        since none of them runs as a long-running container. A Lambda image built on \
+        another base is still reported. A Dockerfile with a syntax \
         error is not checked; the `parse-error` finding says why.",
 };
 
@@ -58,6 +64,9 @@ impl Rule for DockerfileMissingHealthcheck {
             let Some(last) = dockerfile.final_stage() else {
                 continue;
             };
+            if !runs_as_service(dockerfile) {
+                continue;
+            }
             let location = "final stage".to_string();
             let span = match dockerfile.healthcheck(last) {
                 ImageHealthcheck::Declared(_) => {
@@ -99,6 +108,29 @@ impl Rule for DockerfileMissingHealthcheck {
             );
         }
     }
+}
+
+/// Base images of AWS Lambda functions and of SAM build containers. Lambda
+/// never runs `HEALTHCHECK`, and a build container runs to completion.
+const NON_SERVICE_BASES: [&str; 4] = [
+    "public.ecr.aws/lambda/",
+    "public.ecr.aws/sam/build-",
+    "amazon/aws-lambda-",
+    "lambci/lambda",
+];
+
+/// Checks whether the final image can run as a long-running container: it
+/// is not built for Lambda or as a build container, and an image `FROM
+/// scratch` sets a command (one without is a data or artifact image).
+fn runs_as_service(dockerfile: &opslint_model::dockerfile::Dockerfile) -> bool {
+    let base = dockerfile.final_base_image().unwrap_or("");
+    if NON_SERVICE_BASES
+        .iter()
+        .any(|prefix| base.starts_with(prefix))
+    {
+        return false;
+    }
+    base != "scratch" || dockerfile.final_sets_command()
 }
 
 /// Names the orchestrator setting that checks the image this Dockerfile
@@ -181,9 +213,33 @@ fn image_names(workspace: &Workspace, path: &str) -> Vec<String> {
     } else {
         None
     };
-    if let Some(name) = folder.rsplit('/').next().filter(|name| !name.is_empty()) {
+
+    // A variant links by folder name only through an existing `Dockerfile`
+    // beside it: `Dockerfile.test` alone is usually another image (a test
+    // runner) than the service the folder is named after.
+    let sibling_exists = sibling.as_deref().is_some_and(|sibling| {
+        workspace
+            .dockerfiles()
+            .any(|(artifact, _)| artifact.file.path == sibling)
+    });
+    let links_by_folder = sibling.is_none() || sibling_exists;
+    if let Some(name) = folder.rsplit('/').next().filter(|name| !name.is_empty())
+        && links_by_folder
+    {
         names.push(name.to_string());
     }
+
+    names.extend(skaffold_image_names(
+        workspace,
+        &[Some(path), sibling.as_deref()],
+    ));
+    names
+}
+
+/// Collects the images that Skaffold `build.artifacts` build from one of
+/// `dockerfiles`.
+fn skaffold_image_names(workspace: &Workspace, dockerfiles: &[Option<&str>]) -> Vec<String> {
+    let mut names = Vec::new();
     for (artifact, manifest) in workspace.kubernetes() {
         for object in &manifest.objects {
             let is_skaffold = object
@@ -210,7 +266,7 @@ fn image_names(workspace: &Workspace, path: &str) -> Vec<String> {
                     .and_then(Node::as_str)
                     .unwrap_or("Dockerfile");
                 let built = join_path(&artifact.file.path, &format!("{context}/{dockerfile}"));
-                if built == path || sibling.as_deref() == Some(built.as_str()) {
+                if dockerfiles.contains(&Some(built.as_str())) {
                     names.push(image.to_string());
                 }
             }
