@@ -55,7 +55,8 @@ impl Chart {
         let body = strip_quotes(raw.trim());
         // A value without an action is unknown for another reason (the
         // branches of `if`/`else` both set it, or a key is duplicated), and
-        // its literal text is not what renders.
+        // its literal text is not what renders. Such a value spans all its
+        // alternatives, so the `else` or `end` between them stops rendering.
         if !body.contains("{{") {
             return None;
         }
@@ -194,6 +195,11 @@ mod tests {
         assert!(chart.render("{{ .Values.image }}").is_none());
         assert!(Chart::default().render("{{ .Values.replicas }}").is_none());
         assert!(chart.render("0").is_none());
+        assert!(
+            chart
+                .render("web:1\n  {{- else }}\n  image: {{ .Values.image.repository }}")
+                .is_none()
+        );
     }
 
     #[test]

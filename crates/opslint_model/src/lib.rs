@@ -196,6 +196,7 @@ impl Workspace {
             }
         }
         let charts = collect_charts(&artifacts);
+        render_helm_names(&mut artifacts, &charts);
         Self {
             artifacts,
             retagged_images,
@@ -282,4 +283,32 @@ fn collect_charts(artifacts: &[Artifact]) -> BTreeMap<String, helm::Chart> {
         }
     }
     charts
+}
+
+/// Renders templated object names of Helm templates from the chart defaults
+/// (`{{ .Values.frontend.name }}` becomes `frontend`), so that messages and
+/// references between objects use the name a default install gets.
+fn render_helm_names(artifacts: &mut [Artifact], charts: &BTreeMap<String, helm::Chart>) {
+    for artifact in artifacts {
+        if artifact.kind != ArtifactKind::HelmTemplate {
+            continue;
+        }
+        let Some(chart) = helm::chart_dir(&artifact.file.path).and_then(|dir| charts.get(dir))
+        else {
+            continue;
+        };
+        let Facts::Kubernetes(manifest) = &mut artifact.facts else {
+            continue;
+        };
+        for object in &mut manifest.objects {
+            let rendered = object
+                .name
+                .as_deref()
+                .filter(|name| name.contains("{{"))
+                .and_then(|name| chart.render(name));
+            if let Some(rendered) = rendered {
+                object.name = Some(rendered.text);
+            }
+        }
+    }
 }

@@ -21,7 +21,8 @@ pub static META: RuleMeta = RuleMeta {
         their pods, or a container declares a port) and set `replicas: 1`, written in the \
         manifest or rendered from the chart's `values.yaml`. A workload that a \
         HorizontalPodAutoscaler or KEDA ScaledObject scales, or whose replica count a \
-        kustomization's `replicas:` sets, is not checked. A Deployment with `strategy: \
+        kustomization's `replicas:` sets, is not checked; in a Helm chart with an autoscaler \
+        template, which values usually turn on, the replica count is a question. A Deployment with `strategy: \
         Recreate` is a deliberate singleton (two copies must never run at once) and is not \
         reported; a Deployment whose containers take a leader-election flag is reported, \
         because leader election exists so that a second replica can wait as a standby.",
@@ -53,6 +54,7 @@ impl Rule for SingleReplicaWorkload {
 
     fn check(&self, workspace: &Workspace, sink: &mut Sink) {
         let scaled = scaled_workloads(workspace);
+        let charts_with_autoscaler = charts_with_autoscaler(workspace);
         let selectors = service_selectors(workspace);
         for (artifact, manifest) in workspace.kubernetes() {
             let file = &artifact.file;
@@ -72,6 +74,9 @@ impl Rule for SingleReplicaWorkload {
                     sink.holds(&META, file, location);
                     continue;
                 }
+                let chart_autoscaled = object.from_helm
+                    && opslint_model::helm::chart_dir(&file.path)
+                        .is_some_and(|dir| charts_with_autoscaler.contains(dir));
                 let strategy = object
                     .root
                     .at(&["spec", "strategy", "type"])
@@ -82,6 +87,18 @@ impl Rule for SingleReplicaWorkload {
                 let node = object.root.at(&["spec", "replicas"]);
                 let span = node.map_or(object.kind_span, |n| n.span);
                 match int_field(workspace, artifact, node) {
+                    IntField::Value(1, _) if chart_autoscaled => sink.unclear(
+                        &META,
+                        file,
+                        span,
+                        location,
+                        format!(
+                            "Does the chart's autoscaler scale {} in production, or does it run \
+                             one replica?",
+                            object.label()
+                        ),
+                        "the chart has an autoscaler template, which values may turn on",
+                    ),
                     IntField::Value(1, rendered) => {
                         let source = rendered.map_or(String::new(), |rendered| {
                             format!(" (from {})", rendered.describe_sources())
@@ -160,6 +177,28 @@ fn scaled_workloads(workspace: &Workspace) -> BTreeSet<(String, String)> {
         }
     }
     scaled
+}
+
+/// Collects the chart folders with a HorizontalPodAutoscaler or ScaledObject
+/// template, usually wrapped in `{{ if .Values.autoscaling.enabled }}`.
+fn charts_with_autoscaler(workspace: &Workspace) -> BTreeSet<String> {
+    let mut charts = BTreeSet::new();
+    for (artifact, manifest) in workspace.kubernetes() {
+        let has_autoscaler = manifest.objects.iter().any(|object| {
+            matches!(
+                object.kind.as_str(),
+                "HorizontalPodAutoscaler" | "ScaledObject"
+            )
+        });
+        if let (true, true, Some(dir)) = (
+            has_autoscaler,
+            artifact.kind == ArtifactKind::HelmTemplate,
+            opslint_model::helm::chart_dir(&artifact.file.path),
+        ) {
+            charts.insert(dir.to_string());
+        }
+    }
+    charts
 }
 
 /// Collects the literal label selectors of every Service.
