@@ -36,7 +36,8 @@ pub static META: RuleMeta = RuleMeta {
     known_limits: "A `HEALTHCHECK` of an external base image is not seen. A Dockerfile is \
         linked to Kubernetes containers by Skaffold artifacts (image and context) and by \
         the image name matching the Dockerfile's folder name (`src/cart/Dockerfile` and \
-        `registry/cart:1.2`), and to ECS containers by a literal image name; images that \
+        `registry/cart:1.2`), and to ECS containers by a literal image name (in CloudFormation \
+        `ContainerDefinitions`, or in the text of a Terraform `container_definitions`); images that \
         Helm values or CI variables name are not linked, so their Dockerfile is reported. \
         Skaffold profiles that patch the Dockerfile name are not read; a \
         `Dockerfile.<variant>` shares the links of the `Dockerfile` beside it instead, and \
@@ -194,7 +195,35 @@ fn covering_orchestrator(workspace: &Workspace, dockerfile: &Artifact) -> Option
             }
         }
     }
+    for (artifact, terraform) in workspace.terraform() {
+        for resource in terraform.resources_of_type("aws_ecs_task_definition") {
+            let Some(definitions) = resource.block.body.attribute("container_definitions") else {
+                continue;
+            };
+            // `container_definitions` is JSON, usually from `jsonencode`:
+            // its text is searched for the image and a health check.
+            let text = &definitions.expr.text;
+            let linked = image_names.iter().any(|name| mentions_image(text, name));
+            if linked && text.contains("healthCheck") {
+                return Some(format!(
+                    "`healthCheck` of `{}` in `{}`",
+                    resource.address(),
+                    artifact.file.path
+                ));
+            }
+        }
+    }
     None
+}
+
+/// Checks whether JSON or HCL text names the image `name` as a whole
+/// repository name: `"name:`, `/name:`, `"name"` or `/name"`.
+fn mentions_image(text: &str, name: &str) -> bool {
+    ["\"", "/"].iter().any(|before| {
+        [":", "\""]
+            .iter()
+            .any(|after| text.contains(&format!("{before}{name}{after}")))
+    })
 }
 
 /// Collects the image names that the repository builds from the Dockerfile at `path`:
@@ -298,5 +327,18 @@ mod tests {
         assert!(same_image("cart", "localhost:5000/cart@sha256:ab"));
         assert!(!same_image("cart", "registry.example.com/cartography:1"));
         assert!(!same_image("cart", "cart-db:1"));
+    }
+
+    #[test]
+    fn mentions_image_needs_whole_name() {
+        assert!(super::mentions_image(
+            r#"image = "${var.registry}/cart:1.2""#,
+            "cart"
+        ));
+        assert!(super::mentions_image(r#""image": "cart""#, "cart"));
+        assert!(!super::mentions_image(
+            r#"image = "shop/cartography:1""#,
+            "cart"
+        ));
     }
 }
