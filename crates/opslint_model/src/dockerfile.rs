@@ -7,6 +7,8 @@ use opslint_syntax::dockerfile::{DockerfileSyntax, Stage};
 #[derive(Debug, Default)]
 pub struct Dockerfile {
     pub stages: Vec<Stage>,
+    /// Global `ARG`s with their defaults, which `FROM` lines may read.
+    pub global_args: Vec<(String, Option<String>)>,
     /// False when the file has a syntax error, so an instruction may be
     /// missing from the stages.
     pub complete: bool,
@@ -28,6 +30,7 @@ impl Dockerfile {
         Self {
             complete: syntax.errors.is_empty(),
             stages: syntax.stages,
+            global_args: syntax.global_args,
         }
     }
 
@@ -59,7 +62,8 @@ impl Dockerfile {
 
     /// Returns the earlier stage that stage `index` builds on, if its base names one.
     pub fn parent_stage(&self, index: usize) -> Option<usize> {
-        let base = self.stages[index].base.as_str();
+        let expanded = self.expand_base(index)?;
+        let base = expanded.as_str();
         if let Ok(number) = base.parse::<usize>() {
             return (number < index).then_some(number);
         }
@@ -88,13 +92,33 @@ impl Dockerfile {
         }
     }
 
+    /// Expands the global `ARG`s that the base of stage `index` reads, using
+    /// their defaults. `None` when an argument it reads has no default, so
+    /// only `--build-arg` decides the base.
+    pub fn expand_base(&self, index: usize) -> Option<String> {
+        let mut base = self.stages[index].base.clone();
+        for (name, default) in &self.global_args {
+            for reference in [format!("${{{name}}}"), format!("${name}")] {
+                if base.contains(&reference) {
+                    base = base.replace(&reference, default.as_deref()?);
+                }
+            }
+        }
+        (!base.contains('$')).then_some(base)
+    }
+
     /// Returns the external image the final stage builds on, after following stages.
-    pub fn final_base_image(&self) -> Option<&str> {
+    /// Global `ARG` defaults are expanded; a base that reads an argument
+    /// without a default is returned as written.
+    pub fn final_base_image(&self) -> Option<String> {
         let mut current = self.final_stage()?;
         while let Some(parent) = self.parent_stage(current) {
             current = parent;
         }
-        Some(self.stages[current].base.as_str())
+        Some(
+            self.expand_base(current)
+                .unwrap_or_else(|| self.stages[current].base.clone()),
+        )
     }
 }
 
@@ -114,13 +138,23 @@ mod tests {
         );
         assert_eq!(file.final_stage(), Some(2));
         assert!(matches!(file.healthcheck(2), ImageHealthcheck::Declared(_)));
-        assert_eq!(file.final_base_image(), Some("alpine"));
+        assert_eq!(file.final_base_image().as_deref(), Some("alpine"));
     }
 
     #[test]
     fn healthcheck_only_in_build_stage_is_missing() {
         let file = dockerfile("FROM golang AS build\nHEALTHCHECK CMD true\nFROM alpine\n");
         assert_eq!(file.healthcheck(1), ImageHealthcheck::Missing);
+    }
+
+    #[test]
+    fn healthcheck_follows_arg_default_to_stage() {
+        let file = dockerfile(
+            "ARG RUNTIME=runtime\nARG OTHER\nFROM alpine AS runtime\nHEALTHCHECK CMD true\nFROM ${RUNTIME}\nFROM $OTHER\n",
+        );
+        assert!(matches!(file.healthcheck(1), ImageHealthcheck::Declared(_)));
+        assert_eq!(file.expand_base(2), None);
+        assert_eq!(file.healthcheck(2), ImageHealthcheck::Missing);
     }
 
     #[test]

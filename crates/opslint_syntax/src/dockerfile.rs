@@ -9,6 +9,9 @@ use crate::SyntaxError;
 #[derive(Debug, Default)]
 pub struct DockerfileSyntax {
     pub stages: Vec<Stage>,
+    /// `ARG` instructions before the first `FROM`, which `FROM` lines may
+    /// read, with their default values.
+    pub global_args: Vec<(String, Option<String>)>,
     pub errors: Vec<SyntaxError>,
 }
 
@@ -100,6 +103,17 @@ pub fn parse(text: &str) -> DockerfileSyntax {
                     });
                 }
             }
+            "arg_instruction" if file.stages.is_empty() => {
+                let Some(name) = instruction.child_by_field_name("name") else {
+                    continue;
+                };
+                let default = instruction.child_by_field_name("default").map(|value| {
+                    let raw = node_text(value, text);
+                    raw.trim_matches(|c| c == '"' || c == '\'').to_string()
+                });
+                file.global_args
+                    .push((node_text(name, text).to_string(), default));
+            }
             "cmd_instruction" | "entrypoint_instruction" => {
                 if let Some(stage) = file.stages.last_mut() {
                     stage.sets_command = true;
@@ -181,6 +195,10 @@ mod tests {
         assert_eq!(file.stages[0].base, "golang:1.22");
         assert_eq!(file.stages[0].alias.as_deref(), Some("build"));
         assert_eq!(file.stages[1].base, "${BASE}");
+        assert_eq!(
+            file.global_args,
+            vec![("BASE".to_string(), Some("alpine:3.20".to_string()))]
+        );
         assert_eq!(file.stages[1].alias.as_deref(), Some("runtime"));
         assert_eq!(
             file.stages[1].healthcheck.map(|check| check.disabled),

@@ -19,6 +19,7 @@ pub static META: RuleMeta = RuleMeta {
     what_it_checks: "The final stage of each Dockerfile: it needs a `HEALTHCHECK`, either its \
         own or one inherited through `FROM <stage>` from an earlier stage of the same file. A \
         check in a builder stage that the final stage does not build on does not count, and \
+        a `FROM ${ARG}` follows the default of a global `ARG` to the stage it names; \
         `HEALTHCHECK NONE` turns an inherited one off. The rule stays quiet when an \
         orchestrator checks the image instead: a docker-compose service that builds this \
         Dockerfile and has a `healthcheck:`, a Kubernetes container with a readiness or \
@@ -84,6 +85,25 @@ impl Rule for DockerfileMissingHealthcheck {
             let builder_has_check = dockerfile.stages[..last]
                 .iter()
                 .any(|stage| stage.healthcheck.is_some_and(|check| !check.disabled));
+            // `FROM ${BASE}` without a default may name an earlier stage
+            // that has the check.
+            let final_base = dockerfile.final_base_image().unwrap_or_default();
+            let is_missing = dockerfile.healthcheck(last) == ImageHealthcheck::Missing;
+            let base_unknown = dockerfile.expand_base(last).is_none();
+            if is_missing && builder_has_check && base_unknown {
+                sink.unclear(
+                    &META,
+                    file,
+                    span,
+                    location,
+                    format!(
+                        "Does `{final_base}` name the stage with the `HEALTHCHECK` when the image \
+                         is built for production?"
+                    ),
+                    "the final stage builds on a build argument without a default",
+                );
+                continue;
+            }
             let (message, label) = match dockerfile.healthcheck(last) {
                 ImageHealthcheck::Disabled(_) => (
                     "the final image turns its health check off with `HEALTHCHECK NONE`"
@@ -124,7 +144,7 @@ const NON_SERVICE_BASES: [&str; 4] = [
 /// is not built for Lambda or as a build container, and an image `FROM
 /// scratch` sets a command (one without is a data or artifact image).
 fn runs_as_service(dockerfile: &opslint_model::dockerfile::Dockerfile) -> bool {
-    let base = dockerfile.final_base_image().unwrap_or("");
+    let base = dockerfile.final_base_image().unwrap_or_default();
     if NON_SERVICE_BASES
         .iter()
         .any(|prefix| base.starts_with(prefix))
