@@ -271,6 +271,7 @@ pub fn artifact_kind_names() -> Vec<&'static str> {
         ArtifactKind::CloudFormation,
         ArtifactKind::Terraform,
         ArtifactKind::DockerCompose,
+        ArtifactKind::Dockerfile,
         ArtifactKind::GithubWorkflow,
     ]
     .iter()
