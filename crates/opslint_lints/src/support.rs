@@ -72,3 +72,24 @@ pub fn int_field(
         _ => IntField::Invalid,
     }
 }
+
+/// Checks whether a Kustomize patch for the same kind and name sets the
+/// field at `path`: an overlay then decides the value the cluster gets, and
+/// the base's value alone is not the result.
+pub fn patch_sets(
+    workspace: &opslint_model::Workspace,
+    object: &opslint_model::kubernetes::Object,
+    path: &[&str],
+) -> bool {
+    let Some(name) = object.name.as_deref() else {
+        return false;
+    };
+    workspace.kubernetes().any(|(_, manifest)| {
+        manifest.objects.iter().any(|patch| {
+            patch.is_patch
+                && patch.kind == object.kind
+                && patch.name.as_deref() == Some(name)
+                && patch.root.at(path).is_some()
+        })
+    })
+}

@@ -6,7 +6,7 @@ use opslint_model::kubernetes::Object;
 use opslint_syntax::value::{Node, Value};
 
 use crate::Rule;
-use crate::support::{IntField, int_field};
+use crate::support::{IntField, int_field, patch_sets};
 
 pub struct SingleReplicaWorkload;
 
@@ -21,11 +21,12 @@ pub static META: RuleMeta = RuleMeta {
         their pods, or a container declares a port) and set `replicas: 1`, written in the \
         manifest or rendered from the chart's `values.yaml`. A workload that a \
         HorizontalPodAutoscaler or KEDA ScaledObject scales, or whose replica count a \
-        kustomization's `replicas:` sets, is not checked; in a Helm chart with an autoscaler \
-        template, which values usually turn on, the replica count is a question. A Deployment with `strategy: \
-        Recreate` is a deliberate singleton (two copies must never run at once) and is not \
-        reported; a Deployment whose containers take a leader-election flag is reported, \
-        because leader election exists so that a second replica can wait as a standby.",
+        kustomization's `replicas:` field or a Kustomize patch sets, is not checked. In a \
+        Helm chart with an autoscaler template, which values usually turn on, the replica \
+        count is a question. A Deployment with `strategy: Recreate` is a deliberate \
+        singleton (two copies must never run at once) and is not reported. A Deployment \
+        whose containers take a leader-election flag is reported, because leader election \
+        exists so that a second replica can wait as a standby.",
     why_it_matters: "With one replica every node drain, eviction, crash or rollout stops the \
         service until a new pod is scheduled and ready. A second replica on another node \
         keeps serving through all of these.",
@@ -82,6 +83,10 @@ impl Rule for SingleReplicaWorkload {
                     .at(&["spec", "strategy", "type"])
                     .and_then(Node::as_str);
                 if strategy == Some("Recreate") || !serves_traffic(object, &selectors) {
+                    continue;
+                }
+                if patch_sets(workspace, object, &["spec", "replicas"]) {
+                    sink.holds(&META, file, location);
                     continue;
                 }
                 let node = object.root.at(&["spec", "replicas"]);

@@ -2,7 +2,7 @@ use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink};
 use opslint_model::Workspace;
 
 use crate::Rule;
-use crate::support::{IntField, int_field};
+use crate::support::{IntField, int_field, patch_sets};
 
 pub struct K8sRevisionHistoryDisabled;
 
@@ -15,7 +15,8 @@ pub static META: RuleMeta = RuleMeta {
     summary: "workload that keeps no old revisions, so it cannot be rolled back",
     what_it_checks: "Deployments, StatefulSets, DaemonSets and Argo Rollouts with \
         `revisionHistoryLimit: 0`, written in the manifest or rendered from the chart's \
-        `values.yaml`. Kustomize patches are checked for what they set.",
+        `values.yaml`. Kustomize patches are checked for what they set, and a base whose \
+        limit a patch sets is left to the patch.",
     why_it_matters: "Kubernetes deletes every old ReplicaSet or controller revision at once \
         when the limit is 0. `kubectl rollout undo` then has nothing to return to, and a bad \
         release can only be fixed by finding and applying the old manifest by hand, in the \
@@ -39,6 +40,14 @@ impl Rule for K8sRevisionHistoryDisabled {
             let file = &artifact.file;
             for object in &manifest.objects {
                 if !KINDS.contains(&object.kind.as_str()) || !object.is_long_running() {
+                    continue;
+                }
+                // A Kustomize patch that sets the limit decides it for its
+                // overlay; the patch itself is checked as its own object.
+                if !object.is_patch
+                    && patch_sets(workspace, object, &["spec", "revisionHistoryLimit"])
+                {
+                    sink.holds(&META, file, object.label());
                     continue;
                 }
                 let node = object.root.at(&["spec", "revisionHistoryLimit"]);
