@@ -15,6 +15,9 @@ pub struct Chart {
     pub values: Option<Node>,
     /// `appVersion` of `Chart.yaml`.
     pub app_version: Option<String>,
+    /// For a subchart under `charts/<name>/`, the `<name>:` section of the
+    /// parent chart's `values.yaml`, which overrides the subchart's defaults.
+    pub parent_values: Option<Node>,
 }
 
 /// A template value rendered from chart defaults.
@@ -128,7 +131,11 @@ impl Chart {
         let keys: Vec<&str> = path.split('.').collect();
         // A key that values.yaml does not give is left unknown: an install
         // may set it, and opslint does not guess.
-        let node = self.values.as_ref()?.at(&keys)?;
+        let from_parent = self.parent_values.as_ref().and_then(|v| v.at(&keys));
+        let node = match from_parent {
+            Some(node) => node,
+            None => self.values.as_ref()?.at(&keys)?,
+        };
         sources.push(path.to_string());
         match &node.value {
             Value::Scalar(scalar) if node.tag.is_none() => Some(scalar.text.clone()),
@@ -160,6 +167,7 @@ mod tests {
                 .next()
                 .map(|d| d.root),
             app_version: app_version.map(str::to_string),
+            parent_values: None,
         }
     }
 
@@ -200,6 +208,20 @@ mod tests {
                 .render("web:1\n  {{- else }}\n  image: {{ .Values.image.repository }}")
                 .is_none()
         );
+    }
+
+    #[test]
+    fn render_prefers_parent_chart_values() {
+        let mut subchart = chart("image:\n  repository: cache\n  tag: latest\n", None);
+        subchart.parent_values = yaml::parse("image:\n  tag: 7.2.5\n", false)
+            .documents
+            .into_iter()
+            .next()
+            .map(|d| d.root);
+        let rendered = subchart
+            .render("{{ .Values.image.repository }}:{{ .Values.image.tag }}")
+            .unwrap();
+        assert_eq!(rendered.text, "cache:7.2.5");
     }
 
     #[test]

@@ -264,8 +264,10 @@ impl Workspace {
     }
 }
 
-/// Joins each chart's `values.yaml` and `Chart.yaml`. Other values files
-/// (`values-prod.yaml`) are what one install passes, not the defaults.
+/// Joins each chart's `values.yaml` and `Chart.yaml`, and gives each
+/// subchart the section of its parent's `values.yaml` that overrides it.
+/// Other values files (`values-prod.yaml`) are what one install passes, not
+/// the defaults.
 fn collect_charts(artifacts: &[Artifact]) -> BTreeMap<String, helm::Chart> {
     let mut charts: BTreeMap<String, helm::Chart> = BTreeMap::new();
     for artifact in artifacts {
@@ -280,6 +282,23 @@ fn collect_charts(artifacts: &[Artifact]) -> BTreeMap<String, helm::Chart> {
                 charts.entry(dir).or_default().app_version = app_version.clone();
             }
             _ => {}
+        }
+    }
+    let subcharts: Vec<(String, String, String)> = charts
+        .keys()
+        .filter_map(|dir| {
+            let (parent, name) = dir.rsplit_once("/charts/")?;
+            Some((dir.clone(), parent.to_string(), name.to_string()))
+        })
+        .collect();
+    for (dir, parent, name) in subcharts {
+        let overrides = charts
+            .get(&parent)
+            .and_then(|chart| chart.values.as_ref())
+            .and_then(|values| values.get(&name))
+            .cloned();
+        if let Some(chart) = charts.get_mut(&dir) {
+            chart.parent_values = overrides;
         }
     }
     charts
