@@ -58,6 +58,10 @@ pub fn parse(kind: ArtifactKind, text: &str, is_json: bool) -> Syntax {
         ArtifactKind::Terraform | ArtifactKind::TerraformVars => Syntax::Hcl(hcl::parse(text)),
         _ if is_json => Syntax::Json(json::parse(text)),
         ArtifactKind::HelmTemplate => Syntax::Yaml(yaml::parse(text, true)),
+        // A manifest outside a chart may still be a template (a chart without
+        // its `Chart.yaml`, or Go templates rendered by another tool); its
+        // `{{ ... }}` text is masked as in a chart so that the rest is read.
+        ArtifactKind::Kubernetes if text.contains("{{") => Syntax::Yaml(yaml::parse(text, true)),
         ArtifactKind::Kubernetes
         | ArtifactKind::HelmValues
         | ArtifactKind::Kustomization

@@ -92,7 +92,7 @@ fn check_image(
             node.span,
             location.clone(),
             format!("Which image tag does `{location}` run in production: a fixed version, a digest or `latest`?"),
-            "the image is rendered from Helm values",
+            "the image is rendered from template values",
         );
         return;
     }
