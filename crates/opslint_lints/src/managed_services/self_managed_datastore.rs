@@ -1,6 +1,7 @@
 use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink, SourceFile, Span};
 use opslint_model::Workspace;
 use opslint_model::compose::ComposeFile;
+use opslint_syntax::hcl::Body;
 use opslint_syntax::value::Node;
 
 use crate::Rule;
@@ -17,6 +18,7 @@ pub static META: RuleMeta = RuleMeta {
         ArtifactKind::HelmTemplate,
         ArtifactKind::DockerCompose,
         ArtifactKind::CloudFormation,
+        ArtifactKind::Terraform,
     ],
     summary: "database, cache, queue or search engine run as a container where a managed service exists",
     what_it_checks: "Containers of long-running Kubernetes workloads, containers of ECS task \
@@ -24,7 +26,9 @@ pub static META: RuleMeta = RuleMeta {
         image is PostgreSQL, MySQL, MariaDB, MongoDB, Redis, Valkey, Memcached, Kafka, \
         RabbitMQ, Elasticsearch, OpenSearch or Cassandra. A compose file counts as \
         production when its name says so (`docker-compose.prod.yml`) or a service has a \
-        `deploy:` section (a Swarm stack). Helm images are rendered from `values.yaml`.",
+        `deploy:` section (a Swarm stack). Helm images are rendered from `values.yaml`. In \
+        Terraform, literal `image` arguments (of modules and resources) and images written \
+        in the text of an ECS `container_definitions` are checked.",
     why_it_matters: "A datastore in a container leaves backups, failover, patching, storage \
         growth and version upgrades to the team, and each is a way to lose data or take an \
         outage at 3 a.m. The managed service (Amazon RDS or Aurora, DocumentDB, \
@@ -138,6 +142,10 @@ impl Rule for SelfManagedDatastore {
             }
         }
 
+        for (artifact, terraform) in workspace.terraform() {
+            check_terraform_body(sink, &artifact.file, &terraform.body, "");
+        }
+
         for (artifact, template) in workspace.cloudformation() {
             for resource in template.resources_of_type("AWS::ECS::TaskDefinition") {
                 let containers = resource
@@ -185,6 +193,71 @@ fn report(
     ));
 }
 
+/// Checks `image` arguments and ECS `container_definitions` of every block,
+/// nested blocks included. `path` names the enclosing blocks for locations.
+fn check_terraform_body(sink: &mut Sink, file: &SourceFile, body: &Body, path: &str) {
+    let block_name = path.trim_end_matches('/');
+    for attribute in &body.attributes {
+        let location = format!("{path}{}", attribute.name);
+        match attribute.name.as_str() {
+            "image" => {
+                if let Some(image) = attribute.expr.as_str() {
+                    let place = format!("`{block_name}` runs");
+                    report(sink, file, attribute.expr.span, location, &place, image);
+                }
+            }
+            "container_definitions" => {
+                for (offset, image) in image_literals(&attribute.expr.text) {
+                    let start = attribute.expr.span.start + offset;
+                    let span = Span::new(start, start + image.len());
+                    let place = format!("ECS task definition `{block_name}` runs");
+                    report(sink, file, span, location.clone(), &place, image);
+                }
+            }
+            _ => {}
+        }
+    }
+    for block in &body.blocks {
+        // Terraform addresses leave out `resource`: `aws_ecs_task_definition.api`.
+        let mut parts: Vec<&str> = Vec::new();
+        if block.kind != "resource" {
+            parts.push(&block.kind);
+        }
+        parts.extend(block.labels.iter().map(String::as_str));
+        let name = parts.join(".");
+        check_terraform_body(sink, file, &block.body, &format!("{path}{name}/"));
+    }
+}
+
+/// Finds the literal strings given to an `image` key in JSON or HCL text
+/// (`"image": "redis:7"`, `image = "redis:7"`), with their byte offsets.
+/// Strings that interpolate (`${...}`) are left out.
+fn image_literals(text: &str) -> Vec<(usize, &str)> {
+    let mut images = Vec::new();
+    let mut search_from = 0;
+    while let Some(found) = text[search_from..].find("image") {
+        let key_end = search_from + found + "image".len();
+        search_from = key_end;
+        let rest = text[key_end..].trim_start_matches('"').trim_start();
+        let Some(rest) = rest.strip_prefix(['=', ':']) else {
+            continue;
+        };
+        let rest = rest.trim_start();
+        let Some(value) = rest.strip_prefix('"') else {
+            continue;
+        };
+        let Some(end) = value.find('"') else {
+            continue;
+        };
+        let image = &value[..end];
+        if !image.contains("${") {
+            let offset = text.len() - value.len();
+            images.push((offset, image));
+        }
+    }
+    images
+}
+
 /// Checks whether a compose file is meant for production rather than local
 /// development: its name says so, or it is a Swarm stack.
 fn is_production_compose(path: &str, compose: &ComposeFile) -> bool {
@@ -219,5 +292,15 @@ mod tests {
         assert_eq!(datastore_of("oliver006/redis_exporter:v1"), None);
         assert_eq!(datastore_of("postgres-exporter:1"), None);
         assert_eq!(datastore_of("registry.example.com/orders:1.0"), None);
+    }
+
+    #[test]
+    fn image_literals_in_definitions() {
+        let text =
+            r#"jsonencode([{ name = "cache", image = "redis:7.2" }, { "image": "${var.app}" }])"#;
+        let images = super::image_literals(text);
+        assert_eq!(images.len(), 1);
+        assert_eq!(images[0].1, "redis:7.2");
+        assert_eq!(&text[images[0].0..images[0].0 + 9], "redis:7.2");
     }
 }
