@@ -2,7 +2,7 @@ use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink, SourceFile
 use opslint_model::Workspace;
 use opslint_model::compose::ComposeFile;
 use opslint_syntax::hcl::Body;
-use opslint_syntax::value::Node;
+use opslint_syntax::value::{Node, Value};
 
 use crate::Rule;
 
@@ -28,7 +28,11 @@ pub static META: RuleMeta = RuleMeta {
         production when its name says so (`docker-compose.prod.yml`) or a service has a \
         `deploy:` section (a Swarm stack). Helm images are rendered from `values.yaml`. In \
         Terraform, literal `image` arguments (of modules and resources) and images written \
-        in the text of an ECS `container_definitions` are checked.",
+        in the text of an ECS `container_definitions` are checked. EC2 instances, launch \
+        templates and launch configurations (CloudFormation `UserData`, Terraform \
+        `user_data`) are reported when their user data installs a datastore server package \
+        (`mysql-server`, `postgresql-server`, `redis-server`, `mongodb-org`...) or starts one \
+        with `docker run`.",
     why_it_matters: "A datastore in a container leaves backups, failover, patching, storage \
         growth and version upgrades to the team, and each is a way to lose data or take an \
         outage at 3 a.m. The managed service (Amazon RDS or Aurora, DocumentDB, \
@@ -44,7 +48,8 @@ pub static META: RuleMeta = RuleMeta {
     known_limits: "Images are matched by their repository name (`postgres`, \
         `bitnami/postgresql`, `confluentinc/cp-kafka`); custom images built on a datastore \
         are not recognised, and neither are operators' custom resources (a CloudNativePG \
-        `Cluster`) or datastores installed on EC2 through user data. docker-compose files \
+        `Cluster`), nor datastores that configuration management (Ansible, AMIs built with \
+        Packer) installs on EC2 outside user data. docker-compose files \
         without a production sign are taken as local development setups and not \
         reported, which misses compose files deployed to production under another name.",
 };
@@ -147,6 +152,34 @@ impl Rule for SelfManagedDatastore {
         }
 
         for (artifact, template) in workspace.cloudformation() {
+            for resource in &template.resources {
+                let user_data = match resource.type_name.as_str() {
+                    "AWS::EC2::Instance" | "AWS::AutoScaling::LaunchConfiguration" => {
+                        resource.properties().and_then(|p| p.get("UserData"))
+                    }
+                    "AWS::EC2::LaunchTemplate" => resource
+                        .properties()
+                        .and_then(|p| p.at(&["LaunchTemplateData", "UserData"])),
+                    _ => None,
+                };
+                let Some(user_data) = user_data else {
+                    continue;
+                };
+                let mut text = String::new();
+                collect_strings(user_data, &mut text);
+                let place = format!("EC2 `{}` installs and runs", resource.logical_id);
+                report_user_data(
+                    sink,
+                    &artifact.file,
+                    user_data.span,
+                    &resource.logical_id,
+                    &place,
+                    &text,
+                );
+            }
+        }
+
+        for (artifact, template) in workspace.cloudformation() {
             for resource in template.resources_of_type("AWS::ECS::TaskDefinition") {
                 let containers = resource
                     .properties()
@@ -177,6 +210,20 @@ fn report(
     place: &str,
     image: &str,
 ) {
+    report_evidence(sink, file, span, location, place, image, image);
+}
+
+/// Reports the datastore that `image` names, quoting `evidence` (the image
+/// reference, or the package that user data installs).
+fn report_evidence(
+    sink: &mut Sink,
+    file: &SourceFile,
+    span: Span,
+    location: String,
+    place: &str,
+    image: &str,
+    evidence: &str,
+) {
     let Some((datastore, service)) = datastore_of(image) else {
         return;
     };
@@ -185,7 +232,7 @@ fn report(
         file,
         span,
         location,
-        format!("{place} its own {datastore} (`{image}`)"),
+        format!("{place} its own {datastore} (`{evidence}`)"),
         format!("{service} runs this for you"),
     )
     .help = Some(format!(
@@ -205,6 +252,17 @@ fn check_terraform_body(sink: &mut Sink, file: &SourceFile, body: &Body, path: &
                     let place = format!("`{block_name}` runs");
                     report(sink, file, attribute.expr.span, location, &place, image);
                 }
+            }
+            "user_data" => {
+                let place = format!("EC2 `{block_name}` installs and runs");
+                report_user_data(
+                    sink,
+                    file,
+                    attribute.expr.span,
+                    &location,
+                    &place,
+                    &attribute.expr.text,
+                );
             }
             "container_definitions" => {
                 for (offset, image) in image_literals(&attribute.expr.text) {
@@ -226,6 +284,95 @@ fn check_terraform_body(sink: &mut Sink, file: &SourceFile, body: &Body, path: &
         parts.extend(block.labels.iter().map(String::as_str));
         let name = parts.join(".");
         check_terraform_body(sink, file, &block.body, &format!("{path}{name}/"));
+    }
+}
+
+/// Server packages of datastores, as package managers name them.
+const SERVER_PACKAGES: [&str; 9] = [
+    "mysql-server",
+    "mariadb-server",
+    "mariadb105-server",
+    "postgresql-server",
+    "redis-server",
+    "mongodb-org",
+    "rabbitmq-server",
+    "elasticsearch",
+    "cassandra",
+];
+
+/// Reports the first datastore that EC2 user data installs with a package
+/// manager or starts with `docker run`.
+fn report_user_data(
+    sink: &mut Sink,
+    file: &SourceFile,
+    span: Span,
+    location: &str,
+    place: &str,
+    text: &str,
+) {
+    for line in text.lines() {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        if words.contains(&"install") {
+            let package = words.iter().find(|word| {
+                SERVER_PACKAGES.contains(word)
+                    || (word.starts_with("postgresql") && word.ends_with("-server"))
+            });
+            if let Some(package) = package {
+                let image = package.trim_end_matches("-server").trim_end_matches("-org");
+                let image = if image.starts_with("postgresql") {
+                    "postgres"
+                } else {
+                    image
+                };
+                let image = if image.starts_with("mariadb") {
+                    "mariadb"
+                } else {
+                    image
+                };
+                report_evidence(
+                    sink,
+                    file,
+                    span,
+                    location.to_string(),
+                    place,
+                    image,
+                    package,
+                );
+                return;
+            }
+        }
+        if let Some(run) = line.find("docker run") {
+            let image = line[run..]
+                .split_whitespace()
+                .skip(2)
+                .find(|word| !word.starts_with('-') && datastore_of(word).is_some());
+            if let Some(image) = image {
+                report(sink, file, span, location.to_string(), place, image);
+                return;
+            }
+        }
+    }
+}
+
+/// Appends every string under `node`, one per line, so that user data built
+/// with `Fn::Join` or `Fn::Sub` can be searched as text.
+fn collect_strings(node: &Node, text: &mut String) {
+    match &node.value {
+        Value::Scalar(scalar) => {
+            text.push_str(&scalar.text);
+            text.push('\n');
+        }
+        Value::Map(map) => {
+            for entry in &map.entries {
+                collect_strings(&entry.value, text);
+            }
+        }
+        Value::Seq(items) => {
+            for item in items {
+                collect_strings(item, text);
+            }
+        }
+        Value::Null | Value::Templated => {}
     }
 }
 
