@@ -93,3 +93,22 @@ pub fn patch_sets(
         })
     })
 }
+
+/// Lists the container definitions of the ECS task definitions of a
+/// CloudFormation template, with the task definition of each.
+pub fn ecs_containers(
+    template: &cloudformation::Template,
+) -> Vec<(&cloudformation::Resource, &Node)> {
+    template
+        .resources_of_type("AWS::ECS::TaskDefinition")
+        .flat_map(|resource| {
+            resource
+                .properties()
+                .and_then(|properties| properties.get("ContainerDefinitions"))
+                .and_then(Node::as_seq)
+                .unwrap_or_default()
+                .iter()
+                .map(move |container| (resource, container))
+        })
+        .collect()
+}

@@ -6,6 +6,7 @@ use opslint_model::{Artifact, Workspace};
 use opslint_syntax::value::{Lookup, Node};
 
 use crate::Rule;
+use crate::support::ecs_containers;
 
 pub struct DockerfileMissingHealthcheck;
 
@@ -195,26 +196,20 @@ fn covering_orchestrator(workspace: &Workspace, dockerfile: &Artifact) -> Option
     }
 
     for (artifact, template) in workspace.cloudformation() {
-        for resource in template.resources_of_type("AWS::ECS::TaskDefinition") {
-            let containers = resource
-                .properties()
-                .and_then(|properties| properties.get("ContainerDefinitions"))
-                .and_then(Node::as_seq)
-                .unwrap_or_default();
-            for container in containers {
-                let Some(image) = container.get("Image").and_then(Node::as_str) else {
-                    continue;
-                };
-                let linked = image_names.iter().any(|name| same_image(name, image));
-                if linked && container.get("HealthCheck").is_some() {
-                    return Some(format!(
-                        "`HealthCheck` of `{}` in `{}`",
-                        resource.logical_id, artifact.file.path
-                    ));
-                }
+        for (resource, container) in ecs_containers(template) {
+            let Some(image) = container.get("Image").and_then(Node::as_str) else {
+                continue;
+            };
+            let linked = image_names.iter().any(|name| same_image(name, image));
+            if linked && container.get("HealthCheck").is_some() {
+                return Some(format!(
+                    "`HealthCheck` of `{}` in `{}`",
+                    resource.logical_id, artifact.file.path
+                ));
             }
         }
     }
+
     for (artifact, terraform) in workspace.terraform() {
         for resource in terraform.resources_of_type("aws_ecs_task_definition") {
             let Some(definitions) = resource.block.body.attribute("container_definitions") else {

@@ -1,10 +1,12 @@
 use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink, SourceFile, Span};
 use opslint_model::Workspace;
+use opslint_model::cloudformation::Template;
 use opslint_model::compose::ComposeFile;
 use opslint_syntax::hcl::Body;
 use opslint_syntax::value::{Node, Value};
 
 use crate::Rule;
+use crate::support::ecs_containers;
 
 pub struct SelfManagedDatastore;
 
@@ -152,53 +154,50 @@ impl Rule for SelfManagedDatastore {
         }
 
         for (artifact, template) in workspace.cloudformation() {
-            for resource in &template.resources {
-                let user_data = match resource.type_name.as_str() {
-                    "AWS::EC2::Instance" | "AWS::AutoScaling::LaunchConfiguration" => {
-                        resource.properties().and_then(|p| p.get("UserData"))
-                    }
-                    "AWS::EC2::LaunchTemplate" => resource
-                        .properties()
-                        .and_then(|p| p.at(&["LaunchTemplateData", "UserData"])),
-                    _ => None,
-                };
-                let Some(user_data) = user_data else {
-                    continue;
-                };
-                let mut text = String::new();
-                collect_strings(user_data, &mut text);
-                let place = format!("EC2 `{}` installs and runs", resource.logical_id);
-                report_user_data(
-                    sink,
-                    &artifact.file,
-                    user_data.span,
-                    &resource.logical_id,
-                    &place,
-                    &text,
-                );
-            }
+            check_cloudformation(sink, &artifact.file, template);
         }
+    }
+}
 
-        for (artifact, template) in workspace.cloudformation() {
-            for resource in template.resources_of_type("AWS::ECS::TaskDefinition") {
-                let containers = resource
-                    .properties()
-                    .and_then(|properties| properties.get("ContainerDefinitions"))
-                    .and_then(Node::as_seq)
-                    .unwrap_or_default();
-                for container in containers {
-                    let Some(node) = container.get("Image") else {
-                        continue;
-                    };
-                    let Some(image) = node.as_str() else {
-                        continue;
-                    };
-                    let location = format!("{}/ContainerDefinitions", resource.logical_id);
-                    let place = format!("ECS task definition `{}` runs", resource.logical_id);
-                    report(sink, &artifact.file, node.span, location, &place, image);
-                }
+/// Checks ECS container images and EC2 user data of a CloudFormation
+/// template.
+fn check_cloudformation(sink: &mut Sink, file: &SourceFile, template: &Template) {
+    for (resource, container) in ecs_containers(template) {
+        let Some(node) = container.get("Image") else {
+            continue;
+        };
+        let Some(image) = node.as_str() else {
+            continue;
+        };
+        let location = format!("{}/ContainerDefinitions", resource.logical_id);
+        let place = format!("ECS task definition `{}` runs", resource.logical_id);
+        report(sink, file, node.span, location, &place, image);
+    }
+
+    for resource in &template.resources {
+        let user_data = match resource.type_name.as_str() {
+            "AWS::EC2::Instance" | "AWS::AutoScaling::LaunchConfiguration" => {
+                resource.properties().and_then(|p| p.get("UserData"))
             }
-        }
+            "AWS::EC2::LaunchTemplate" => resource
+                .properties()
+                .and_then(|p| p.at(&["LaunchTemplateData", "UserData"])),
+            _ => None,
+        };
+        let Some(user_data) = user_data else {
+            continue;
+        };
+        let mut text = String::new();
+        collect_strings(user_data, &mut text);
+        let place = format!("EC2 `{}` installs and runs", resource.logical_id);
+        report_user_data(
+            sink,
+            file,
+            user_data.span,
+            &resource.logical_id,
+            &place,
+            &text,
+        );
     }
 }
 

@@ -102,14 +102,7 @@ fn check_image(
     let name = reference.split('@').next().unwrap_or(reference);
     match image::pin(reference) {
         ImagePin::Digest | ImagePin::Tag(_) => sink.holds(&META, file, location),
-        ImagePin::Variable => sink.unclear(
-            &META,
-            file,
-            node.span,
-            location.clone(),
-            format!("Which image tag does `{location}` run in production: a fixed version, a digest or `latest`?"),
-            format!("the image `{reference}` is built from environment variables"),
-        ),
+        ImagePin::Variable => ask_variable_tag(file, node, location, reference, sink),
         ImagePin::Untagged if workspace.retagged_images.contains_key(name) => {
             sink.holds(&META, file, location);
         }
@@ -119,7 +112,9 @@ fn check_image(
                 file,
                 node.span,
                 location,
-                format!("image `{reference}` has no tag, so it runs whatever `latest` is when pulled"),
+                format!(
+                    "image `{reference}` has no tag, so it runs whatever `latest` is when pulled"
+                ),
                 "no tag or digest",
             )
             .help = Some("pin a version tag or a digest (`name@sha256:...`)".into());
@@ -167,14 +162,7 @@ fn check_rendered(
         "pin a version tag in `values.yaml` (or let it default to `appVersion`) or use a digest";
     match image::pin(reference) {
         ImagePin::Digest | ImagePin::Tag(_) => sink.holds(&META, file, location),
-        ImagePin::Variable => sink.unclear(
-            &META,
-            file,
-            node.span,
-            location.clone(),
-            format!("Which image tag does `{location}` run in production: a fixed version, a digest or `latest`?"),
-            format!("the image `{reference}` is built from environment variables"),
-        ),
+        ImagePin::Variable => ask_variable_tag(file, node, location, reference, sink),
         ImagePin::Untagged => {
             sink.violation(
                 &META,
@@ -192,10 +180,29 @@ fn check_rendered(
                 file,
                 node.span,
                 location,
-                format!("image `{reference}` uses the mutable `latest` tag, rendered from {sources}"),
+                format!(
+                    "image `{reference}` uses the mutable `latest` tag, rendered from {sources}"
+                ),
                 "renders to `latest` from the chart defaults",
             )
             .help = Some(help.into());
         }
     }
+}
+
+fn ask_variable_tag(
+    file: &SourceFile,
+    node: &Node,
+    location: String,
+    reference: &str,
+    sink: &mut Sink,
+) {
+    sink.unclear(
+        &META,
+        file,
+        node.span,
+        location.clone(),
+        format!("Which image tag does `{location}` run in production: a fixed version, a digest or `latest`?"),
+        format!("the image `{reference}` is built from environment variables"),
+    );
 }
