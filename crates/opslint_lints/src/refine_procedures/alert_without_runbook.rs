@@ -83,37 +83,28 @@ fn check_groups(file: &SourceFile, groups: Option<&Node>, prefix: &str, sink: &m
             };
             let alert_name = alert.as_str().unwrap_or("?");
             let location = format!("{prefix}groups/{group_name}/{alert_name}");
-            match rule.lookup("annotations") {
-                Lookup::Unknown => {
+            let link = match rule.lookup("annotations") {
+                Lookup::Unknown => RunbookLink::Unknown,
+                Lookup::Present(entry) => runbook_annotation(&entry.value),
+                Lookup::Absent => RunbookLink::Missing,
+            };
+            match link {
+                RunbookLink::Present => {
+                    sink.holds(&META, file, location);
+                    continue;
+                }
+                RunbookLink::Unknown => {
                     sink.unclear(
                         &META,
                         file,
                         alert.span,
                         location,
                         format!("Does the template add a `runbook_url` annotation to alert `{alert_name}`?"),
-                        "template output that opslint cannot render may add keys here",
+                        "template output that opslint cannot render may add annotations",
                     );
                     continue;
                 }
-                Lookup::Present(entry) => match runbook_annotation(&entry.value) {
-                    RunbookLink::Present => {
-                        sink.holds(&META, file, location);
-                        continue;
-                    }
-                    RunbookLink::Unknown => {
-                        sink.unclear(
-                            &META,
-                            file,
-                            alert.span,
-                            location,
-                            format!("Does the template add a `runbook_url` annotation to alert `{alert_name}`?"),
-                            "the annotations are rendered from template values",
-                        );
-                        continue;
-                    }
-                    RunbookLink::Missing => {}
-                },
-                Lookup::Absent => {}
+                RunbookLink::Missing => {}
             }
             sink.violation(
                 &META,
