@@ -2,8 +2,10 @@ use std::collections::BTreeSet;
 
 use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink};
 use opslint_model::Workspace;
-use opslint_model::compose::ComposeHealthcheck;
+use opslint_model::compose::{ComposeFile, ComposeHealthcheck};
 use opslint_model::dockerfile::ImageHealthcheck;
+
+use opslint_syntax::value::Node;
 
 use crate::Rule;
 
@@ -32,8 +34,9 @@ pub static META: RuleMeta = RuleMeta {
         \x20     timeout: 5s\n      retries: 5\n```",
     known_limits: "A `HEALTHCHECK` inside an image pulled from a registry is not seen, so \
         such a service is reported although its image may check itself. A service that \
-        uses `extends:` is reported as a question. Compose files are read one folder at a \
-        time: an override file in another folder is not joined.",
+        extends a service of another file is reported as a question; one that extends a \
+        service of the same file gets that service's health check. Compose files are read \
+        one folder at a time: an override file in another folder is not joined.",
 };
 
 impl Rule for ComposeServiceMissingHealthcheck {
@@ -119,19 +122,30 @@ impl Rule for ComposeServiceMissingHealthcheck {
                         _ => {}
                     }
                 }
-                if state == ComposeHealthcheck::Absent && service.node.get("extends").is_some() {
-                    sink.unclear(
-                        &META,
-                        file,
-                        service.name_span,
-                        location,
-                        format!(
-                            "Does the service that `{}` extends define a health check?",
-                            service.name
-                        ),
-                        "the service uses `extends:`",
-                    );
-                    continue;
+                let extends = service.node.get("extends");
+                if state == ComposeHealthcheck::Absent && extends.is_some() {
+                    // `extends` of a service in the same file can be followed.
+                    match extended_healthcheck(compose, extends) {
+                        Some(ComposeHealthcheck::Declared(_)) => {
+                            sink.holds(&META, file, location);
+                            continue;
+                        }
+                        Some(_) => {}
+                        None => {
+                            sink.unclear(
+                                &META,
+                                file,
+                                service.name_span,
+                                location,
+                                format!(
+                                    "Does the service that `{}` extends define a health check?",
+                                    service.name
+                                ),
+                                "the service extends one in another file",
+                            );
+                            continue;
+                        }
+                    }
                 }
                 let (message, label, span) = match state {
                     ComposeHealthcheck::Disabled(span) => (
@@ -154,6 +168,26 @@ impl Rule for ComposeServiceMissingHealthcheck {
             }
         }
     }
+}
+
+/// Follows `extends:` to a service of the same file (`extends: base` or
+/// `extends: {service: base}`) and returns its health check. `None` when the
+/// extended service is in another file or not found.
+fn extended_healthcheck(
+    compose: &ComposeFile,
+    extends: Option<&Node>,
+) -> Option<ComposeHealthcheck> {
+    let extends = extends?;
+    let name = match extends.as_str() {
+        Some(name) => name,
+        None if extends.get("file").is_some() => return None,
+        None => extends.get("service").and_then(Node::as_str)?,
+    };
+    let base = compose
+        .services
+        .iter()
+        .find(|service| service.name == name)?;
+    Some(base.healthcheck())
 }
 
 /// Checks whether a compose file is an override (`compose.override.yml`),
