@@ -120,3 +120,51 @@ impl ComposeFile {
         names
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use opslint_syntax::yaml;
+
+    fn compose(text: &str) -> ComposeFile {
+        let root = yaml::parse(text, false).documents.remove(0).root;
+        ComposeFile::from_root(root)
+    }
+
+    #[test]
+    fn dockerfile_path_of_build_forms() {
+        let file = compose(
+            "services:\n  a:\n    build: ./api\n  b:\n    build:\n      context: ../web\n      dockerfile: Dockerfile.prod\n  c:\n    build: ${CONTEXT}\n  d:\n    image: nginx:1\n",
+        );
+        let paths: Vec<Option<String>> = file
+            .services
+            .iter()
+            .map(|service| service.dockerfile_path("deploy/compose.yml"))
+            .collect();
+        assert_eq!(paths[0].as_deref(), Some("deploy/api/Dockerfile"));
+        assert_eq!(paths[1].as_deref(), Some("web/Dockerfile.prod"));
+        assert_eq!(paths[2], None);
+        assert_eq!(paths[3], None);
+    }
+
+    #[test]
+    fn healthcheck_states() {
+        let file = compose(
+            "services:\n  a:\n    healthcheck:\n      test: [CMD, true]\n  b:\n    healthcheck:\n      disable: true\n  c:\n    healthcheck:\n      test: [NONE]\n  d:\n    image: x\n",
+        );
+        let states: Vec<ComposeHealthcheck> =
+            file.services.iter().map(Service::healthcheck).collect();
+        assert!(matches!(states[0], ComposeHealthcheck::Declared(_)));
+        assert!(matches!(states[1], ComposeHealthcheck::Disabled(_)));
+        assert!(matches!(states[2], ComposeHealthcheck::Disabled(_)));
+        assert_eq!(states[3], ComposeHealthcheck::Absent);
+    }
+
+    #[test]
+    fn one_shot_services_from_depends_on() {
+        let file = compose(
+            "services:\n  api:\n    depends_on:\n      migrate:\n        condition: service_completed_successfully\n      db:\n        condition: service_healthy\n  migrate:\n    image: m\n  db:\n    image: d\n",
+        );
+        assert_eq!(file.one_shot_services(), vec!["migrate"]);
+    }
+}

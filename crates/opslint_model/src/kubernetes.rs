@@ -313,6 +313,18 @@ mod tests {
     }
 
     #[test]
+    fn kustomization_replicas_and_patches() {
+        let documents = yaml::parse(
+            "patches:\n  - path: p.yaml\nreplicas:\n  - name: web\n    count: 3\n",
+            false,
+        )
+        .documents;
+        let kustomization = Kustomization::from_documents(&documents);
+        assert_eq!(kustomization.replica_names, vec!["web"]);
+        assert_eq!(kustomization.patch_files, vec!["p.yaml"]);
+    }
+
+    #[test]
     fn join_path_resolves_parent_parts() {
         assert_eq!(
             join_path("k/overlays/prod/kustomization.yaml", "patch.yaml"),
