@@ -32,7 +32,8 @@ pub static META: RuleMeta = RuleMeta {
     known_limits: "The link is not followed, so a runbook that does not exist is not \
         detected. An alert whose annotations a Helm `include` may add is reported as a \
         question. Rule files are recognised by their content (a top-level `groups:` list \
-        with `rules:`), whatever their name.",
+        with `rules:`), whatever their name. Rules embedded as text in a ConfigMap (a \
+        `prometheus.rules: |` entry) or in Helm values are not read.",
 };
 
 impl Rule for AlertWithoutRunbook {
