@@ -14,11 +14,13 @@ pub static META: RuleMeta = RuleMeta {
     artifacts: &[
         ArtifactKind::Kubernetes,
         ArtifactKind::HelmTemplate,
+        ArtifactKind::HelmValues,
         ArtifactKind::OtherYaml,
     ],
     summary: "alert rule with no runbook link",
-    what_it_checks: "Alerting rules (entries with `alert:`) of Prometheus rule files and of \
-        `PrometheusRule` resources of the Prometheus Operator that have no `runbook_url` \
+    what_it_checks: "Alerting rules (entries with `alert:`) of Prometheus rule files, of \
+        `PrometheusRule` resources of the Prometheus Operator, and of rule groups nested in \
+        Helm values (`serverFiles`, `additionalPrometheusRulesMap`) that have no `runbook_url` \
         annotation, or leave it empty. Recording rules (`record:`) are not checked. An \
         annotation whose key contains `runbook` or `playbook` counts.",
     why_it_matters: "The person paged at night needs to know what the alert means and what \
@@ -33,7 +35,7 @@ pub static META: RuleMeta = RuleMeta {
         detected. An alert whose annotations a Helm `include` may add is reported as a \
         question. Rule files are recognised by their content (a top-level `groups:` list \
         with `rules:`), whatever their name. Rules embedded as text in a ConfigMap (a \
-        `prometheus.rules: |` entry) or in Helm values are not read.",
+        `prometheus.rules: |` entry) or as a string in Helm values are not read.",
 };
 
 impl Rule for AlertWithoutRunbook {
@@ -51,8 +53,14 @@ impl Rule for AlertWithoutRunbook {
 /// `PrometheusRule` resources.
 fn check_prometheus_rules(workspace: &Workspace, sink: &mut Sink) {
     for artifact in &workspace.artifacts {
-        if let Facts::PrometheusRules(root) = &artifact.facts {
-            check_groups(&artifact.file, root.get("groups"), "", sink);
+        match &artifact.facts {
+            Facts::PrometheusRules(root) => {
+                check_groups(&artifact.file, root.get("groups"), "", sink);
+            }
+            Facts::HelmValues(root) => {
+                check_values_groups(&artifact.file, root, String::new(), 0, sink);
+            }
+            _ => {}
         }
     }
     for (artifact, manifest) in workspace.kubernetes() {
@@ -68,6 +76,36 @@ fn check_prometheus_rules(workspace: &Workspace, sink: &mut Sink) {
                 sink,
             );
         }
+    }
+}
+
+/// Finds rule groups nested in Helm values, as charts of Prometheus take
+/// them (`serverFiles: {alerting_rules.yml: {groups: [...]}}`), and checks them.
+fn check_values_groups(
+    file: &SourceFile,
+    node: &Node,
+    path: String,
+    depth: usize,
+    sink: &mut Sink,
+) {
+    const MAX_DEPTH: usize = 8;
+    let Some(map) = node.as_map() else {
+        return;
+    };
+    let groups = map.get("groups");
+    let holds_rules = groups
+        .and_then(Node::as_seq)
+        .is_some_and(|groups| groups.iter().any(|group| group.get("rules").is_some()));
+    if holds_rules {
+        check_groups(file, groups, &path, sink);
+        return;
+    }
+    if depth >= MAX_DEPTH {
+        return;
+    }
+    for entry in &map.entries {
+        let nested = format!("{path}{}/", entry.key);
+        check_values_groups(file, &entry.value, nested, depth + 1, sink);
     }
 }
 
