@@ -39,8 +39,9 @@ pub static META: RuleMeta = RuleMeta {
         linked to Kubernetes containers by Skaffold artifacts (image and context) and by \
         the image name matching the Dockerfile's folder name (`src/cart/Dockerfile` and \
         `registry/cart:1.2`), and to ECS containers by a literal image name (in CloudFormation \
-        `ContainerDefinitions`, or in the text of a Terraform `container_definitions`); images that \
-        Helm values or CI variables name are not linked, so their Dockerfile is reported. \
+        `ContainerDefinitions`, or in the text of a Terraform `container_definitions`). A \
+        Helm image is linked when it renders from `values.yaml`; images that other values \
+        files or CI variables name are not linked, so their Dockerfile is reported. \
         Skaffold profiles that patch the Dockerfile name are not read; a \
         `Dockerfile.<variant>` shares the links of the `Dockerfile` beside it instead, and \
         is not linked by folder name when it has no such sibling. When unrelated projects \
@@ -175,10 +176,17 @@ fn covering_orchestrator(workspace: &Workspace, dockerfile: &Artifact) -> Option
     for (artifact, manifest) in workspace.kubernetes() {
         for object in &manifest.objects {
             for container in object.containers() {
-                let Some(image) = container.image.and_then(Node::as_str) else {
+                let Some(node) = container.image else {
                     continue;
                 };
-                if !image_names.iter().any(|name| same_image(name, image)) {
+                let image = match workspace.render_helm(artifact, node) {
+                    Some(rendered) => rendered.text,
+                    None => match node.as_str() {
+                        Some(image) => image.to_string(),
+                        None => continue,
+                    },
+                };
+                if !image_names.iter().any(|name| same_image(name, &image)) {
                     continue;
                 }
                 let has_probe = ["readinessProbe", "livenessProbe"]
