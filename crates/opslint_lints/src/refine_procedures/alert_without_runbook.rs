@@ -120,7 +120,17 @@ fn check_groups(file: &SourceFile, groups: Option<&Node>, prefix: &str, sink: &m
             let Some(alert) = rule.get("alert") else {
                 continue;
             };
-            let alert_name = alert.as_str().unwrap_or("?");
+            // A rule whose `alert` is empty or not a string is invalid for
+            // Prometheus; a templated name is shown as written.
+            let alert_name = match alert.as_str() {
+                Some(name) if !name.trim().is_empty() => name,
+                None if alert.is_templated() => file
+                    .text
+                    .get(alert.span.start..alert.span.end)
+                    .unwrap_or("")
+                    .trim(),
+                _ => continue,
+            };
             let location = format!("{prefix}groups/{group_name}/{alert_name}");
             let link = match rule.lookup("annotations") {
                 Lookup::Unknown => RunbookLink::Unknown,
