@@ -1,8 +1,9 @@
 use std::collections::BTreeSet;
 
-use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink};
-use opslint_model::Workspace;
+use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink, Span};
+use opslint_model::helm::Rendered;
 use opslint_model::kubernetes::Object;
+use opslint_model::{Artifact, Workspace};
 use opslint_syntax::value::{Node, Value};
 
 use crate::Rule;
@@ -105,33 +106,7 @@ impl Rule for SingleReplicaWorkload {
                         "the chart has an autoscaler template, which values may turn on",
                     ),
                     IntField::Value(1, rendered) => {
-                        let source = rendered.map_or(String::new(), |rendered| {
-                            format!(" (from {})", rendered.describe_sources())
-                        });
-                        let message = if uses_leader_election(object) {
-                            format!(
-                                "{} runs one replica{source}, though its leader election allows a standby",
-                                object.label()
-                            )
-                        } else {
-                            format!(
-                                "{} serves traffic from a single replica{source}",
-                                object.label()
-                            )
-                        };
-                        sink.violation(
-                            &META,
-                            file,
-                            span,
-                            location,
-                            message,
-                            "one pod: any drain, crash or rollout is an outage",
-                        )
-                        .help = Some(
-                            "run at least two replicas (or an autoscaler with `minReplicas: 2`) \
-                             and add a PodDisruptionBudget"
-                                .into(),
-                        );
+                        report_single_replica(sink, artifact, object, span, rendered.as_ref());
                     }
                     IntField::Unknown => sink.unclear(
                         &META,
@@ -147,6 +122,42 @@ impl Rule for SingleReplicaWorkload {
             }
         }
     }
+}
+
+fn report_single_replica(
+    sink: &mut Sink,
+    artifact: &Artifact,
+    object: &Object,
+    span: Span,
+    rendered: Option<&Rendered>,
+) {
+    let source = rendered.map_or(String::new(), |rendered| {
+        format!(" (from {})", rendered.describe_sources())
+    });
+    let message = if uses_leader_election(object) {
+        format!(
+            "{} runs one replica{source}, though its leader election allows a standby",
+            object.label()
+        )
+    } else {
+        format!(
+            "{} serves traffic from a single replica{source}",
+            object.label()
+        )
+    };
+    sink.violation(
+        &META,
+        &artifact.file,
+        span,
+        object.label(),
+        message,
+        "one pod: any drain, crash or rollout is an outage",
+    )
+    .help = Some(
+        "run at least two replicas (or an autoscaler with `minReplicas: 2`) and add a \
+         PodDisruptionBudget"
+            .into(),
+    );
 }
 
 /// Workloads, as `(kind, name)`, whose replica count an autoscaler or a
