@@ -8,7 +8,7 @@
 
 use opslint_syntax::value::{Node, Value};
 
-/// What opslint knows about one chart, keyed by the chart's folder.
+/// The defaults of one chart; the workspace keys charts by their folder.
 #[derive(Debug, Default, Clone)]
 pub struct Chart {
     /// The root of `values.yaml`, when the chart has one that parses.
