@@ -42,6 +42,9 @@ pub enum Facts {
     /// A chart's `Chart.yaml`, with its `appVersion`.
     HelmChart {
         app_version: Option<String>,
+        /// The entries of `dependencies:`, each a mapping with `name`,
+        /// `repository` and an optional `condition`.
+        dependencies: Vec<opslint_syntax::value::Node>,
     },
     None,
 }
@@ -115,7 +118,16 @@ fn other_yaml(file: &SourceFile, yaml: opslint_syntax::yaml::YamlFile) -> Facts 
             .get("appVersion")
             .and_then(|node| node.as_str())
             .map(str::to_string);
-        return Facts::HelmChart { app_version };
+        let dependencies = document
+            .root
+            .get("dependencies")
+            .and_then(|node| node.as_seq())
+            .map(<[_]>::to_vec)
+            .unwrap_or_default();
+        return Facts::HelmChart {
+            app_version,
+            dependencies,
+        };
     }
     let is_rule_file = document
         .root
@@ -278,7 +290,7 @@ fn collect_charts(artifacts: &[Artifact]) -> BTreeMap<String, helm::Chart> {
             {
                 charts.entry(dir).or_default().values = Some(root.clone());
             }
-            Facts::HelmChart { app_version } => {
+            Facts::HelmChart { app_version, .. } => {
                 charts.entry(dir).or_default().app_version = app_version.clone();
             }
             _ => {}

@@ -1,7 +1,7 @@
 use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink, SourceFile, Span};
-use opslint_model::Workspace;
 use opslint_model::cloudformation::Template;
 use opslint_model::compose::ComposeFile;
+use opslint_model::{Artifact, Facts, Workspace};
 use opslint_syntax::hcl::Body;
 use opslint_syntax::value::{Node, Value};
 
@@ -21,6 +21,7 @@ pub static META: RuleMeta = RuleMeta {
         ArtifactKind::DockerCompose,
         ArtifactKind::CloudFormation,
         ArtifactKind::Terraform,
+        ArtifactKind::OtherYaml,
     ],
     summary: "database, cache, queue or search engine run as a container where a managed service exists",
     what_it_checks: "Containers of long-running Kubernetes workloads, containers of ECS task \
@@ -28,7 +29,9 @@ pub static META: RuleMeta = RuleMeta {
         image is PostgreSQL, MySQL, MariaDB, MongoDB, Redis, Valkey, Memcached, Kafka, \
         RabbitMQ, Elasticsearch, OpenSearch or Cassandra. A compose file counts as \
         production when its name says so (`docker-compose.prod.yml`) or a service has a \
-        `deploy:` section (a Swarm stack). Helm images are rendered from `values.yaml`. In \
+        `deploy:` section (a Swarm stack). Helm images are rendered from `values.yaml`, and \
+        a chart's `dependencies:` that install a datastore chart (`postgresql`, `redis`...) \
+        are reported unless their `condition` is false in `values.yaml`. In \
         Terraform, literal `image` arguments (of modules and resources) and images written \
         in the text of an ECS `container_definitions` are checked. EC2 instances, launch \
         templates and launch configurations (CloudFormation `UserData`, Terraform \
@@ -153,9 +156,76 @@ impl Rule for SelfManagedDatastore {
             check_terraform_body(sink, &artifact.file, &terraform.body, "");
         }
 
+        for artifact in &workspace.artifacts {
+            if let Facts::HelmChart { dependencies, .. } = &artifact.facts {
+                check_chart_dependencies(workspace, artifact, dependencies, sink);
+            }
+        }
+
         for (artifact, template) in workspace.cloudformation() {
             check_cloudformation(sink, &artifact.file, template);
         }
+    }
+}
+
+/// Checks the `dependencies:` of a `Chart.yaml` for datastore charts
+/// (`bitnami/postgresql`), unless their `condition` is a value that the
+/// chart's `values.yaml` sets to false. Helm ignores a condition whose value
+/// is not set, so such a dependency is installed.
+fn check_chart_dependencies(
+    workspace: &Workspace,
+    artifact: &Artifact,
+    dependencies: &[Node],
+    sink: &mut Sink,
+) {
+    let chart_dir = artifact
+        .file
+        .path
+        .rsplit_once('/')
+        .map_or("", |(dir, _)| dir);
+    let values = workspace
+        .charts
+        .get(chart_dir)
+        .and_then(|chart| chart.values.as_ref());
+    for dependency in dependencies {
+        let Some(name_node) = dependency.get("name") else {
+            continue;
+        };
+        let Some(name) = name_node.as_str() else {
+            continue;
+        };
+        let condition = dependency
+            .get("condition")
+            .and_then(Node::as_str)
+            .unwrap_or("");
+        // The first path of a comma-separated condition that values set decides.
+        let enabled = condition
+            .split(',')
+            .map(str::trim)
+            .filter(|path| !path.is_empty())
+            .find_map(|path| {
+                let keys: Vec<&str> = path.split('.').collect();
+                values
+                    .and_then(|values| values.at(&keys))
+                    .and_then(Node::as_bool)
+            })
+            .unwrap_or(true);
+        if !enabled {
+            continue;
+        }
+        let source = match dependency.get("repository").and_then(Node::as_str) {
+            Some(repository) => format!("{}/{name}", repository.trim_end_matches('/')),
+            None => name.to_string(),
+        };
+        report_evidence(
+            sink,
+            &artifact.file,
+            name_node.span,
+            format!("dependencies/{name}"),
+            "the chart installs",
+            name,
+            &source,
+        );
     }
 }
 
