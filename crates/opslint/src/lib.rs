@@ -442,6 +442,7 @@ pub fn artifact_kind_names() -> Vec<&'static str> {
         ArtifactKind::CloudFormation,
         ArtifactKind::Terraform,
         ArtifactKind::DockerCompose,
+        ArtifactKind::Dockerfile,
         ArtifactKind::GithubWorkflow,
         ArtifactKind::GithubAction,
         ArtifactKind::GitlabCi,

@@ -158,7 +158,7 @@ fn new_finding_is_reported() {
     let dir = project();
     record_baseline(dir.path());
     let added = WORKLOAD.to_string()
-        + "        - name: cache\n          image: redis:latest\n          readinessProbe: {tcpSocket: {port: 6379}}\n          livenessProbe: {tcpSocket: {port: 6379}}\n";
+        + "        - name: worker\n          image: worker:latest\n          readinessProbe: {tcpSocket: {port: 6379}}\n          livenessProbe: {tcpSocket: {port: 6379}}\n";
     std::fs::write(dir.path().join("web.yaml"), added).unwrap();
     let (found, code) = new_findings(dir.path());
     assert_eq!(

@@ -35,3 +35,80 @@ fn quoted_list(items: &[String]) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+/// An integer field of a Kubernetes object, with Helm values rendered from
+/// the chart defaults where possible.
+#[derive(Debug, Clone, PartialEq)]
+pub enum IntField {
+    /// The value, and for a rendered Helm value the defaults it came from.
+    Value(i64, Option<opslint_model::helm::Rendered>),
+    /// Templated, and the chart defaults do not decide it.
+    Unknown,
+    Absent,
+    /// Present but not an integer.
+    Invalid,
+}
+
+/// Reads the integer at `node`, rendering a Helm value from `values.yaml`.
+pub fn int_field(
+    workspace: &opslint_model::Workspace,
+    artifact: &opslint_model::Artifact,
+    node: Option<&Node>,
+) -> IntField {
+    let Some(node) = node else {
+        return IntField::Absent;
+    };
+    if node.is_templated() {
+        return match workspace.render_helm(artifact, node) {
+            Some(rendered) => match rendered.text.trim().parse() {
+                Ok(number) => IntField::Value(number, Some(rendered)),
+                Err(_) => IntField::Unknown,
+            },
+            None => IntField::Unknown,
+        };
+    }
+    match node.as_str().map(str::parse) {
+        Some(Ok(number)) => IntField::Value(number, None),
+        _ => IntField::Invalid,
+    }
+}
+
+/// Checks whether a Kustomize patch for the same kind and name sets the
+/// field at `path`: an overlay then decides the value the cluster gets, and
+/// the base's value alone is not the result.
+pub fn patch_sets(
+    workspace: &opslint_model::Workspace,
+    object: &opslint_model::kubernetes::Object,
+    path: &[&str],
+) -> bool {
+    let Some(name) = object.name.as_deref() else {
+        return false;
+    };
+    workspace.kubernetes().any(|(_, manifest)| {
+        manifest.objects.iter().any(|patch| {
+            patch.is_patch
+                && patch.kind == object.kind
+                && patch.name.as_deref() == Some(name)
+                && patch.root.at(path).is_some()
+        })
+    })
+}
+
+/// Lists the container definitions of the ECS task definitions of a
+/// CloudFormation template, with the task definition of each.
+pub fn ecs_containers(
+    template: &cloudformation::Template,
+) -> Vec<(&cloudformation::Resource, &Node)> {
+    template
+        .resources_of_type("AWS::ECS::TaskDefinition")
+        .flat_map(|resource| {
+            resource
+                .properties()
+                .and_then(|properties| properties.get("ContainerDefinitions"))
+                .and_then(Node::as_seq)
+                .unwrap_or_default()
+                .iter()
+                .map(move |container| (resource, container))
+        })
+        .collect()
+}

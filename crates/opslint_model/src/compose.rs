@@ -44,3 +44,127 @@ impl Service {
         self.node.get("build").is_some()
     }
 }
+
+/// The health check state of a compose service.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ComposeHealthcheck {
+    Declared(Span),
+    /// `disable: true` or `test: ["NONE"]`.
+    Disabled(Span),
+    Absent,
+}
+
+impl Service {
+    pub fn healthcheck(&self) -> ComposeHealthcheck {
+        let Some(entry) = self.node.entry("healthcheck") else {
+            return ComposeHealthcheck::Absent;
+        };
+        let check = &entry.value;
+        let disabled = check.get("disable").and_then(Node::as_bool) == Some(true)
+            || check
+                .get("test")
+                .and_then(Node::as_seq)
+                .and_then(|test| test.first())
+                .and_then(Node::as_str)
+                == Some("NONE");
+        if disabled {
+            ComposeHealthcheck::Disabled(entry.key_span)
+        } else {
+            ComposeHealthcheck::Declared(entry.key_span)
+        }
+    }
+
+    /// Resolves the repository path of the Dockerfile that `build:` uses, resolved
+    /// against the compose file's folder. `None` when the service does not
+    /// build, or the context is a URL or a variable.
+    pub fn dockerfile_path(&self, compose_path: &str) -> Option<String> {
+        let build = self.node.get("build")?;
+        let (context, dockerfile) = match build.as_str() {
+            Some(context) => (context, "Dockerfile"),
+            None => (
+                build.get("context").and_then(Node::as_str).unwrap_or("."),
+                build
+                    .get("dockerfile")
+                    .and_then(Node::as_str)
+                    .unwrap_or("Dockerfile"),
+            ),
+        };
+        let is_unresolvable = |part: &str| part.contains('$') || part.contains("://");
+        if is_unresolvable(context) || is_unresolvable(dockerfile) || dockerfile.starts_with('/') {
+            return None;
+        }
+        Some(crate::kubernetes::join_path(
+            compose_path,
+            &format!("{context}/{dockerfile}"),
+        ))
+    }
+}
+
+impl ComposeFile {
+    /// Services that another service waits for with
+    /// `condition: service_completed_successfully`: one-shot jobs such as
+    /// migrations, not long-running services.
+    pub fn one_shot_services(&self) -> Vec<&str> {
+        let mut names = Vec::new();
+        for service in &self.services {
+            let Some(depends_on) = service.node.get("depends_on").and_then(Node::as_map) else {
+                continue;
+            };
+            for entry in &depends_on.entries {
+                let condition = entry.value.get("condition").and_then(Node::as_str);
+                if condition == Some("service_completed_successfully") {
+                    names.push(entry.key.as_str());
+                }
+            }
+        }
+        names
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use opslint_syntax::yaml;
+
+    fn compose(text: &str) -> ComposeFile {
+        let root = yaml::parse(text, false).documents.remove(0).root;
+        ComposeFile::from_root(root)
+    }
+
+    #[test]
+    fn dockerfile_path_of_build_forms() {
+        let file = compose(
+            "services:\n  a:\n    build: ./api\n  b:\n    build:\n      context: ../web\n      dockerfile: Dockerfile.prod\n  c:\n    build: ${CONTEXT}\n  d:\n    image: nginx:1\n",
+        );
+        let paths: Vec<Option<String>> = file
+            .services
+            .iter()
+            .map(|service| service.dockerfile_path("deploy/compose.yml"))
+            .collect();
+        assert_eq!(paths[0].as_deref(), Some("deploy/api/Dockerfile"));
+        assert_eq!(paths[1].as_deref(), Some("web/Dockerfile.prod"));
+        assert_eq!(paths[2], None);
+        assert_eq!(paths[3], None);
+    }
+
+    #[test]
+    fn healthcheck_states() {
+        let file = compose(
+            "services:\n  a:\n    healthcheck:\n      test: [CMD, true]\n  b:\n    healthcheck:\n      disable: true\n  c:\n    healthcheck:\n      test: [NONE]\n  d:\n    image: x\n",
+        );
+        let states: Vec<ComposeHealthcheck> =
+            file.services.iter().map(Service::healthcheck).collect();
+        assert!(matches!(states[0], ComposeHealthcheck::Declared(_)));
+        assert!(matches!(states[1], ComposeHealthcheck::Disabled(_)));
+        assert!(matches!(states[2], ComposeHealthcheck::Disabled(_)));
+        assert_eq!(states[3], ComposeHealthcheck::Absent);
+    }
+
+    #[test]
+    fn one_shot_services_from_depends_on() {
+        let file = compose(
+            "services:\n  api:\n    depends_on:\n      migrate:\n        condition: service_completed_successfully\n      db:\n        condition: service_healthy\n  migrate:\n    image: m\n  db:\n    image: d\n",
+        );
+        assert_eq!(file.one_shot_services(), vec!["migrate"]);
+    }
+}

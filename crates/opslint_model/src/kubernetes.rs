@@ -208,6 +208,8 @@ pub struct Kustomization {
     pub patch_files: Vec<String>,
     /// Names from the `images:` transformer, which sets their tag or digest.
     pub image_names: Vec<String>,
+    /// Workload names whose replica count the `replicas:` field sets.
+    pub replica_names: Vec<String>,
 }
 
 impl Kustomization {
@@ -221,6 +223,15 @@ impl Kustomization {
                     if let (true, Some(name)) = (retags, image.get("name").and_then(Node::as_str)) {
                         kustomization.image_names.push(name.to_string());
                     }
+                }
+            }
+            for replica in root
+                .get("replicas")
+                .and_then(Node::as_seq)
+                .unwrap_or_default()
+            {
+                if let Some(name) = replica.get("name").and_then(Node::as_str) {
+                    kustomization.replica_names.push(name.to_string());
                 }
             }
             for key in ["patchesStrategicMerge", "patches", "patchesJson6902"] {
@@ -299,6 +310,18 @@ mod tests {
         );
         assert_eq!(m.objects.len(), 2);
         assert_eq!(m.objects[0].label(), "Deployment/a");
+    }
+
+    #[test]
+    fn kustomization_replicas_and_patches() {
+        let documents = yaml::parse(
+            "patches:\n  - path: p.yaml\nreplicas:\n  - name: web\n    count: 3\n",
+            false,
+        )
+        .documents;
+        let kustomization = Kustomization::from_documents(&documents);
+        assert_eq!(kustomization.replica_names, vec!["web"]);
+        assert_eq!(kustomization.patch_files, vec!["p.yaml"]);
     }
 
     #[test]

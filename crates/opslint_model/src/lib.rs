@@ -6,8 +6,10 @@ pub mod automation;
 pub mod cloudformation;
 pub mod commands;
 pub mod compose;
+pub mod dockerfile;
 pub mod github;
 pub mod gitlab;
+pub mod helm;
 pub mod image;
 pub mod kubernetes;
 pub mod make;
@@ -48,6 +50,18 @@ pub enum Facts {
     /// A Rust or Python source file.
     Code(service::CodeFile),
     Dependencies(service::DependencyManifest),
+    Dockerfile(dockerfile::Dockerfile),
+    /// The root of a chart's `values.yaml` or other values file.
+    HelmValues(opslint_syntax::value::Node),
+    /// The root of a Prometheus rule file (`groups:` of `rules:`).
+    PrometheusRules(opslint_syntax::value::Node),
+    /// A chart's `Chart.yaml`, with its `appVersion`.
+    HelmChart {
+        app_version: Option<String>,
+        /// The entries of `dependencies:`, each a mapping with `name`,
+        /// `repository` and an optional `condition`.
+        dependencies: Vec<opslint_syntax::value::Node>,
+    },
     None,
 }
 
@@ -103,16 +117,6 @@ pub fn extract(kind: ArtifactKind, file: &SourceFile, syntax: Syntax) -> Facts {
             }),
         (ArtifactKind::Shell, Syntax::Bash(bash)) => Facts::Shell(shell::ShellScript::new(bash)),
         (ArtifactKind::Makefile, _) => Facts::Makefile(make::Makefile::parse(&file.text)),
-        // A YAML file that a `.gitlab-ci.yml` includes can have any name, so
-        // pipeline-shaped files are kept; only included ones are checked.
-        (ArtifactKind::OtherYaml, Syntax::Yaml(yaml)) => yaml
-            .documents
-            .into_iter()
-            .next()
-            .filter(|doc| gitlab::looks_like_pipeline(&doc.root))
-            .map_or(Facts::None, |doc| {
-                Facts::GitlabCi(gitlab::Pipeline::from_root(doc.root, &file.path))
-            }),
         (ArtifactKind::DockerCompose, Syntax::Yaml(yaml)) => yaml
             .documents
             .into_iter()
@@ -133,8 +137,66 @@ pub fn extract(kind: ArtifactKind, file: &SourceFile, syntax: Syntax) -> Facts {
         (ArtifactKind::PipRequirements, _) => {
             Facts::Dependencies(manifest::from_requirements(&file.text))
         }
+        (ArtifactKind::Dockerfile, Syntax::Dockerfile(syntax)) => {
+            Facts::Dockerfile(dockerfile::Dockerfile::new(syntax))
+        }
+        (ArtifactKind::HelmValues, Syntax::Yaml(yaml)) => yaml
+            .documents
+            .into_iter()
+            .next()
+            .map_or(Facts::None, |doc| Facts::HelmValues(doc.root)),
+        (ArtifactKind::OtherYaml, Syntax::Yaml(yaml)) => other_yaml(file, yaml),
         _ => Facts::None,
     }
+}
+
+/// Facts of YAML that no path or content rule classified: a chart's
+/// `Chart.yaml`, Prometheus rule files (a top-level `groups:` list whose
+/// groups have `rules:`), and GitLab CI files. A file that a
+/// `.gitlab-ci.yml` includes can have any name, so pipeline-shaped files are
+/// kept; only included ones are checked.
+fn other_yaml(file: &SourceFile, yaml: opslint_syntax::yaml::YamlFile) -> Facts {
+    let Some(document) = yaml.documents.into_iter().next() else {
+        return Facts::None;
+    };
+    if file_name(&file.path) == "Chart.yaml" {
+        let app_version = document
+            .root
+            .get("appVersion")
+            .and_then(|node| node.as_str())
+            .map(str::to_string);
+        let dependencies = document
+            .root
+            .get("dependencies")
+            .and_then(|node| node.as_seq())
+            .map(<[_]>::to_vec)
+            .unwrap_or_default();
+        return Facts::HelmChart {
+            app_version,
+            dependencies,
+        };
+    }
+    let is_rule_file = document
+        .root
+        .get("groups")
+        .and_then(|groups| groups.as_seq())
+        .is_some_and(|groups| groups.iter().any(|group| group.get("rules").is_some()));
+    if is_rule_file {
+        return Facts::PrometheusRules(document.root);
+    }
+    if gitlab::looks_like_pipeline(&document.root) {
+        return Facts::GitlabCi(gitlab::Pipeline::from_root(document.root, &file.path));
+    }
+    Facts::None
+}
+
+fn file_name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+/// Returns the folder part of a `/`-separated path, empty for a file at the root.
+fn parent_dir(path: &str) -> &str {
+    path.rsplit_once('/').map_or("", |(dir, _)| dir)
 }
 
 /// All artifacts of a run, joined.
@@ -144,6 +206,8 @@ pub struct Workspace {
     /// Image names whose tag a deploy tool sets (Kustomize `images:`,
     /// Skaffold artifacts), mapped to the tool's name.
     pub retagged_images: BTreeMap<String, &'static str>,
+    /// Helm charts by folder, with the defaults their templates read.
+    pub charts: BTreeMap<String, helm::Chart>,
 }
 
 impl Workspace {
@@ -193,10 +257,30 @@ impl Workspace {
                 _ => {}
             }
         }
+        let charts = collect_charts(&artifacts);
+        render_helm_names(&mut artifacts, &charts);
         Self {
             artifacts,
             retagged_images,
+            charts,
         }
+    }
+
+    /// Renders a templated value of a Helm template from its chart's
+    /// defaults (`values.yaml`, `Chart.yaml`). `None` when the value is not
+    /// templated, the file is not in a chart, or the value needs more than
+    /// the defaults.
+    pub fn render_helm(
+        &self,
+        artifact: &Artifact,
+        node: &opslint_syntax::value::Node,
+    ) -> Option<helm::Rendered> {
+        if artifact.kind != ArtifactKind::HelmTemplate || !node.is_templated() {
+            return None;
+        }
+        let chart = self.charts.get(helm::chart_dir(&artifact.file.path)?)?;
+        let raw = artifact.file.text.get(node.span.start..node.span.end)?;
+        chart.render(raw)
     }
 
     pub fn kubernetes(&self) -> impl Iterator<Item = (&Artifact, &kubernetes::Manifest)> {
@@ -239,6 +323,13 @@ impl Workspace {
         })
     }
 
+    pub fn dockerfiles(&self) -> impl Iterator<Item = (&Artifact, &dockerfile::Dockerfile)> {
+        self.artifacts.iter().filter_map(|a| match &a.facts {
+            Facts::Dockerfile(d) => Some((a, d)),
+            _ => None,
+        })
+    }
+
     pub fn gitlab_pipelines(&self) -> impl Iterator<Item = (&Artifact, &gitlab::Pipeline)> {
         self.artifacts.iter().filter_map(|a| match &a.facts {
             Facts::GitlabCi(p) => Some((a, p)),
@@ -259,5 +350,73 @@ impl Workspace {
             Facts::Compose(c) => Some((a, c)),
             _ => None,
         })
+    }
+}
+
+/// Joins each chart's `values.yaml` and `Chart.yaml`, and gives each
+/// subchart the section of its parent's `values.yaml` that overrides it.
+/// Other values files (`values-prod.yaml`) are what one install passes, not
+/// the defaults.
+fn collect_charts(artifacts: &[Artifact]) -> BTreeMap<String, helm::Chart> {
+    let mut charts: BTreeMap<String, helm::Chart> = BTreeMap::new();
+    for artifact in artifacts {
+        let dir = parent_dir(&artifact.file.path).to_string();
+        match &artifact.facts {
+            Facts::HelmValues(root)
+                if matches!(file_name(&artifact.file.path), "values.yaml" | "values.yml") =>
+            {
+                charts.entry(dir).or_default().values = Some(root.clone());
+            }
+            Facts::HelmChart { app_version, .. } => {
+                charts.entry(dir).or_default().app_version = app_version.clone();
+            }
+            _ => {}
+        }
+    }
+    let subcharts: Vec<(String, String, String)> = charts
+        .keys()
+        .filter_map(|dir| {
+            let (parent, name) = dir.rsplit_once("/charts/")?;
+            Some((dir.clone(), parent.to_string(), name.to_string()))
+        })
+        .collect();
+    for (dir, parent, name) in subcharts {
+        let overrides = charts
+            .get(&parent)
+            .and_then(|chart| chart.values.as_ref())
+            .and_then(|values| values.get(&name))
+            .cloned();
+        if let Some(chart) = charts.get_mut(&dir) {
+            chart.parent_values = overrides;
+        }
+    }
+    charts
+}
+
+/// Renders templated object names of Helm templates from the chart defaults
+/// (`{{ .Values.frontend.name }}` becomes `frontend`), so that messages and
+/// references between objects use the name a default install gets.
+fn render_helm_names(artifacts: &mut [Artifact], charts: &BTreeMap<String, helm::Chart>) {
+    for artifact in artifacts {
+        if artifact.kind != ArtifactKind::HelmTemplate {
+            continue;
+        }
+        let Some(chart) = helm::chart_dir(&artifact.file.path).and_then(|dir| charts.get(dir))
+        else {
+            continue;
+        };
+        let Facts::Kubernetes(manifest) = &mut artifact.facts else {
+            continue;
+        };
+        for object in &mut manifest.objects {
+            let rendered = object
+                .name
+                .as_deref()
+                .filter(|name| name.contains("{{"))
+                .and_then(|name| chart.render(name));
+            if let Some(rendered) = rendered {
+                object.name = Some(rendered.text);
+            }
+        }
     }
 }

@@ -30,6 +30,14 @@ pub fn by_path(path: &str, in_chart_templates: bool, beside_chart: bool) -> Path
         || lower.ends_with(".dockerfile")
         || lower == "containerfile"
     {
+        // `Dockerfile.j2` and the like are templates that render a
+        // Dockerfile; their text is not Dockerfile syntax.
+        const TEMPLATE_EXTENSIONS: [&str; 9] = [
+            "j2", "jinja", "jinja2", "tmpl", "tpl", "template", "in", "erb", "mustache",
+        ];
+        if TEMPLATE_EXTENSIONS.contains(&extension) {
+            return PathClass::Skip;
+        }
         return PathClass::Known(ArtifactKind::Dockerfile);
     }
     if lower == "cargo.toml" {
@@ -197,6 +205,14 @@ mod tests {
             PathClass::Known(ArtifactKind::HelmTemplate)
         );
         assert_eq!(by_path("image.png", false, false), PathClass::Skip);
+        assert_eq!(
+            by_path("docker/Dockerfile.j2", false, false),
+            PathClass::Skip
+        );
+        assert_eq!(
+            by_path("docker/Dockerfile.prod", false, false),
+            PathClass::Known(ArtifactKind::Dockerfile)
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 pub mod bash;
 pub mod classify;
 pub mod discover;
+pub mod dockerfile;
 pub mod hcl;
 pub mod helm;
 pub mod json;
@@ -41,6 +42,7 @@ pub enum Syntax {
     /// A TOML dependency manifest; `None` when it does not parse.
     Toml(Option<toml::Table>, Vec<SyntaxError>),
     Bash(bash::BashFile),
+    Dockerfile(dockerfile::DockerfileSyntax),
     /// A kind that has no front end yet; its facts come from later work.
     Unparsed,
 }
@@ -54,6 +56,7 @@ impl Syntax {
             Self::Python(file) => &file.errors,
             Self::Toml(_, errors) => errors,
             Self::Bash(file) => &file.errors,
+            Self::Dockerfile(file) => &file.errors,
             Self::Rust(_) | Self::Unparsed => &[],
         }
     }
@@ -66,6 +69,10 @@ pub fn parse(kind: ArtifactKind, text: &str, is_json: bool) -> Syntax {
         ArtifactKind::Terraform | ArtifactKind::TerraformVars => Syntax::Hcl(hcl::parse(text)),
         _ if is_json => Syntax::Json(json::parse(text)),
         ArtifactKind::HelmTemplate => Syntax::Yaml(yaml::parse(text, true)),
+        // A manifest outside a chart may still be a template (a chart without
+        // its `Chart.yaml`, or Go templates rendered by another tool); its
+        // `{{ ... }}` text is masked as in a chart so that the rest is read.
+        ArtifactKind::Kubernetes if text.contains("{{") => Syntax::Yaml(yaml::parse(text, true)),
         ArtifactKind::Kubernetes
         | ArtifactKind::HelmValues
         | ArtifactKind::Kustomization
@@ -80,10 +87,10 @@ pub fn parse(kind: ArtifactKind, text: &str, is_json: bool) -> Syntax {
         ArtifactKind::Python => Syntax::Python(python::parse(text)),
         ArtifactKind::CargoManifest | ArtifactKind::PyprojectManifest => parse_toml(text),
         ArtifactKind::Shell => Syntax::Bash(bash::parse(text)),
-        ArtifactKind::Dockerfile
-        | ArtifactKind::Makefile
-        | ArtifactKind::PipRequirements
-        | ArtifactKind::Markdown => Syntax::Unparsed,
+        ArtifactKind::Dockerfile => Syntax::Dockerfile(dockerfile::parse(text)),
+        ArtifactKind::Makefile | ArtifactKind::PipRequirements | ArtifactKind::Markdown => {
+            Syntax::Unparsed
+        }
     }
 }
 

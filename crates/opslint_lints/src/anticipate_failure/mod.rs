@@ -1,11 +1,14 @@
 //! Rules of the principle "Anticipate failure".
 
+pub mod compose_service_missing_healthcheck;
+pub mod dockerfile_missing_healthcheck;
 pub mod http_client_without_timeout;
 pub mod k8s_missing_liveness_probe;
 pub mod k8s_missing_readiness_probe;
 pub mod probe_path_not_served;
 mod probes;
 pub mod service_missing_health_endpoint;
+pub mod single_replica_workload;
 
 use crate::Rule;
 
@@ -16,5 +19,8 @@ pub fn rules() -> Vec<&'static dyn Rule> {
         &service_missing_health_endpoint::ServiceMissingHealthEndpoint,
         &k8s_missing_readiness_probe::K8sMissingReadinessProbe,
         &k8s_missing_liveness_probe::K8sMissingLivenessProbe,
+        &compose_service_missing_healthcheck::ComposeServiceMissingHealthcheck,
+        &dockerfile_missing_healthcheck::DockerfileMissingHealthcheck,
+        &single_replica_workload::SingleReplicaWorkload,
     ]
 }

@@ -1,7 +1,9 @@
 //! Rules of the principle "Use managed services".
 
+pub mod self_managed_datastore;
+
 use crate::Rule;
 
 pub fn rules() -> Vec<&'static dyn Rule> {
-    Vec::new()
+    vec![&self_managed_datastore::SelfManagedDatastore]
 }

@@ -4,6 +4,7 @@ pub mod cloudformation_rollback_disabled;
 mod cloudformation_rollback_disabled_cli;
 pub mod ecs_deployment_rollback_disabled;
 pub mod helm_upgrade_without_atomic;
+pub mod k8s_revision_history_disabled;
 pub mod migration_without_down;
 pub mod mutable_image_tag;
 
@@ -16,5 +17,6 @@ pub fn rules() -> Vec<&'static dyn Rule> {
         &ecs_deployment_rollback_disabled::EcsDeploymentRollbackDisabled,
         &helm_upgrade_without_atomic::HelmUpgradeWithoutAtomic,
         &mutable_image_tag::MutableImageTag,
+        &k8s_revision_history_disabled::K8sRevisionHistoryDisabled,
     ]
 }

@@ -1,6 +1,7 @@
 use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink, SourceFile};
-use opslint_model::Workspace;
+use opslint_model::helm::Rendered;
 use opslint_model::image::{self, ImagePin};
+use opslint_model::{Artifact, Workspace};
 use opslint_syntax::value::Node;
 
 use crate::Rule;
@@ -28,8 +29,12 @@ pub static META: RuleMeta = RuleMeta {
     how_to_fix: "Pin a version tag set by your release process, or a digest:\n\n\
         ```yaml\n# before\nimage: registry.example.com/web:latest\n# after\nimage: registry.example.com/web:1.4.2\n```",
     known_limits: "Images whose tag Kustomize `images:` or Skaffold sets at deploy time are \
-        accepted. Images set from Helm values or environment variables are reported as \
-        questions. A tag such as `stable` that is moved by hand is not detected.",
+        accepted. A Helm image built only from `.Values` paths, string literals, \
+        `.Chart.AppVersion`, `default` and `quote` is rendered from `values.yaml` and \
+        `Chart.yaml`; other values files and `--set` at install time are not seen. Images \
+        that need more of the template language, values that `values.yaml` does not give, \
+        and environment variables are reported as questions. A tag such as `stable` that \
+        is moved by hand is not detected.",
 };
 
 impl Rule for MutableImageTag {
@@ -50,7 +55,7 @@ impl Rule for MutableImageTag {
                     };
                     let location =
                         format!("{}/containers/{}", object.label(), container.label(index));
-                    check_image(workspace, &artifact.file, image, location, sink);
+                    check_image(workspace, artifact, image, location, sink);
                 }
             }
         }
@@ -61,7 +66,7 @@ impl Rule for MutableImageTag {
                 }
                 if let Some(image) = service.image() {
                     let location = format!("services/{}", service.name);
-                    check_image(workspace, &artifact.file, image, location, sink);
+                    check_image(workspace, artifact, image, location, sink);
                 }
             }
         }
@@ -70,11 +75,16 @@ impl Rule for MutableImageTag {
 
 fn check_image(
     workspace: &Workspace,
-    file: &SourceFile,
+    artifact: &Artifact,
     node: &Node,
     location: String,
     sink: &mut Sink,
 ) {
+    let file = &artifact.file;
+    if let Some(rendered) = workspace.render_helm(artifact, node) {
+        check_rendered(file, node, &rendered, location, sink);
+        return;
+    }
     if node.is_templated() {
         sink.unclear(
             &META,
@@ -82,7 +92,7 @@ fn check_image(
             node.span,
             location.clone(),
             format!("Which image tag does `{location}` run in production: a fixed version, a digest or `latest`?"),
-            "the image is rendered from Helm values",
+            "the image is rendered from template values",
         );
         return;
     }
@@ -92,14 +102,7 @@ fn check_image(
     let name = reference.split('@').next().unwrap_or(reference);
     match image::pin(reference) {
         ImagePin::Digest | ImagePin::Tag(_) => sink.holds(&META, file, location),
-        ImagePin::Variable => sink.unclear(
-            &META,
-            file,
-            node.span,
-            location.clone(),
-            format!("Which image tag does `{location}` run in production: a fixed version, a digest or `latest`?"),
-            format!("the image `{reference}` is built from environment variables"),
-        ),
+        ImagePin::Variable => ask_variable_tag(file, node, location, reference, sink),
         ImagePin::Untagged if workspace.retagged_images.contains_key(name) => {
             sink.holds(&META, file, location);
         }
@@ -109,7 +112,9 @@ fn check_image(
                 file,
                 node.span,
                 location,
-                format!("image `{reference}` has no tag, so it runs whatever `latest` is when pulled"),
+                format!(
+                    "image `{reference}` has no tag, so it runs whatever `latest` is when pulled"
+                ),
                 "no tag or digest",
             )
             .help = Some("pin a version tag or a digest (`name@sha256:...`)".into());
@@ -126,4 +131,78 @@ fn check_image(
             .help = Some("pin a version tag or a digest (`name@sha256:...`)".into());
         }
     }
+}
+
+/// Checks an image that a Helm template builds from the chart defaults. An
+/// install can override any value, so the finding names the defaults it read.
+fn check_rendered(
+    file: &SourceFile,
+    node: &Node,
+    rendered: &Rendered,
+    location: String,
+    sink: &mut Sink,
+) {
+    let reference = rendered.text.trim();
+    let sources = rendered.describe_sources();
+    let last_part = reference.rsplit('/').next().unwrap_or(reference);
+    // `repo:` with an empty tag, or an empty repository, is not a valid
+    // reference; the install must set the value, so ask instead.
+    if reference.is_empty() || reference.starts_with(':') || last_part.ends_with(':') {
+        sink.unclear(
+            &META,
+            file,
+            node.span,
+            location.clone(),
+            format!("Which image tag does the install set for `{location}`, whose chart defaults render the incomplete `{reference}`?"),
+            format!("the image is rendered from {sources}"),
+        );
+        return;
+    }
+    let help =
+        "pin a version tag in `values.yaml` (or let it default to `appVersion`) or use a digest";
+    match image::pin(reference) {
+        ImagePin::Digest | ImagePin::Tag(_) => sink.holds(&META, file, location),
+        ImagePin::Variable => ask_variable_tag(file, node, location, reference, sink),
+        ImagePin::Untagged => {
+            sink.violation(
+                &META,
+                file,
+                node.span,
+                location,
+                format!("image `{reference}` has no tag, rendered from {sources}"),
+                "renders without a tag or digest",
+            )
+            .help = Some(help.into());
+        }
+        ImagePin::Latest => {
+            sink.violation(
+                &META,
+                file,
+                node.span,
+                location,
+                format!(
+                    "image `{reference}` uses the mutable `latest` tag, rendered from {sources}"
+                ),
+                "renders to `latest` from the chart defaults",
+            )
+            .help = Some(help.into());
+        }
+    }
+}
+
+fn ask_variable_tag(
+    file: &SourceFile,
+    node: &Node,
+    location: String,
+    reference: &str,
+    sink: &mut Sink,
+) {
+    sink.unclear(
+        &META,
+        file,
+        node.span,
+        location.clone(),
+        format!("Which image tag does `{location}` run in production: a fixed version, a digest or `latest`?"),
+        format!("the image `{reference}` is built from environment variables"),
+    );
 }

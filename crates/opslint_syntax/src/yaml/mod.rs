@@ -601,7 +601,11 @@ impl Converter<'_> {
         if key_string == "<<" && key.as_ref().is_some_and(|k| k.tag.is_none()) {
             return Some(value);
         }
-        if map.entry(&key_string).is_some() {
+        if let Some(first) = map.entry(&key_string) {
+            // The unknown value spans every alternative, from the first
+            // value to the last, so its source text is not mistaken for one
+            // of them.
+            let alternatives = Span::new(first.value.span.start, value.span.end);
             map.entries.retain(|entry| entry.key != key_string);
             if self.mask.is_some() {
                 // In a Helm template the same key usually appears in the
@@ -610,14 +614,26 @@ impl Converter<'_> {
                 map.entries.push(Entry {
                     key: key_string,
                     key_span,
-                    value: Node::new(Value::Templated, value.span),
+                    value: Node::new(Value::Templated, alternatives),
                 });
                 return None;
             }
+            // YAML loaders disagree on duplicates: some keep the last value
+            // and kubectl rejects the file. The value is kept as unknown so
+            // that no rule reports a finding built on one of them.
             self.errors.push(SyntaxError::new(
                 key_span,
-                format!("invalid YAML: duplicate key `{key_string}`; the last value is used"),
+                format!(
+                    "invalid YAML: duplicate key `{key_string}`; tools disagree on which \
+                     value applies, so its value is not checked"
+                ),
             ));
+            map.entries.push(Entry {
+                key: key_string,
+                key_span,
+                value: Node::new(Value::Templated, alternatives),
+            });
+            return None;
         }
         map.entries.push(Entry {
             key: key_string,

@@ -64,6 +64,8 @@ fn duplicate_key_is_an_error() {
     let file = parse("a: 1\na: 2\n", false);
     assert_eq!(file.errors.len(), 1);
     assert!(file.errors[0].message.contains("duplicate key `a`"));
+    // Neither value is trusted, so rules cannot build a finding on one.
+    assert!(file.documents[0].root.get("a").unwrap().is_templated());
 }
 
 #[test]

@@ -1,0 +1,367 @@
+use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink};
+use opslint_model::compose::ComposeHealthcheck;
+use opslint_model::dockerfile::ImageHealthcheck;
+use opslint_model::kubernetes::join_path;
+use opslint_model::{Artifact, Workspace};
+use opslint_syntax::value::{Lookup, Node};
+
+use crate::Rule;
+use crate::support::ecs_containers;
+
+pub struct DockerfileMissingHealthcheck;
+
+pub static META: RuleMeta = RuleMeta {
+    id: "dockerfile-missing-healthcheck",
+    principle: Some(Principle::AnticipateFailure),
+    waf: &["OPS04-BP02", "OPS08-BP04"],
+    severity: Severity::Warning,
+    artifacts: &[ArtifactKind::Dockerfile],
+    summary: "final image of a Dockerfile without a `HEALTHCHECK`",
+    what_it_checks: "The final stage of each Dockerfile: it needs a `HEALTHCHECK`, either its \
+        own or one inherited through `FROM <stage>` from an earlier stage of the same file. A \
+        check in a builder stage that the final stage does not build on does not count, and \
+        a `FROM ${ARG}` follows the default of a global `ARG` to the stage it names; \
+        `HEALTHCHECK NONE` turns an inherited one off. The rule stays quiet when an \
+        orchestrator checks the image instead: a docker-compose service that builds this \
+        Dockerfile and has a `healthcheck:`, a Kubernetes container with a readiness or \
+        liveness probe that runs the image, or an ECS container definition with a \
+        `HealthCheck` that runs it.",
+    why_it_matters: "Docker and Swarm mark a container unhealthy, and stop routing to it, only \
+        when the image or the service defines a check. Without one a process that hangs or \
+        loses its database looks healthy until users notice.",
+    how_to_fix: "Add a check to the final stage:\n\n\
+        ```dockerfile\nFROM gcr.io/distroless/static\nCOPY --from=build /app /app\n\
+        HEALTHCHECK --interval=30s --timeout=3s CMD [\"/app\", \"healthcheck\"]\n\
+        ENTRYPOINT [\"/app\"]\n```\n\n\
+        Where Kubernetes or ECS runs the image, define the probe or `healthCheck` there \
+        instead: Kubernetes ignores `HEALTHCHECK`.",
+    known_limits: "A `HEALTHCHECK` of an external base image is not seen. A Dockerfile is \
+        linked to Kubernetes containers by Skaffold artifacts (image and context) and by \
+        the image name matching the Dockerfile's folder name (`src/cart/Dockerfile` and \
+        `registry/cart:1.2`), and to ECS containers by a literal image name (in CloudFormation \
+        `ContainerDefinitions`, or in the text of a Terraform `container_definitions`). A \
+        Helm image is linked when it renders from `values.yaml`; images that other values \
+        files or CI variables name are not linked, so their Dockerfile is reported. \
+        Skaffold profiles that patch the Dockerfile name are not read; a \
+        `Dockerfile.<variant>` shares the links of the `Dockerfile` beside it instead, and \
+        is not linked by folder name when it has no such sibling. When unrelated projects \
+        are checked in one run, a Dockerfile can be linked by folder name to another \
+        project's workload. \
+        Dockerfiles under `.devcontainer/`, Dockerfiles built on AWS Lambda or SAM build \
+        images, and `FROM scratch` images without `CMD` or `ENTRYPOINT` are not checked, \
+        since none of them runs as a long-running container. A Lambda image built on \
+        another base is still reported. A Dockerfile with a syntax \
+        error is not checked; the `parse-error` finding says why.",
+};
+
+impl Rule for DockerfileMissingHealthcheck {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, workspace: &Workspace, sink: &mut Sink) {
+        for (artifact, dockerfile) in workspace.dockerfiles() {
+            let file = &artifact.file;
+            if !dockerfile.complete || file.path.contains(".devcontainer/") {
+                continue;
+            }
+            let Some(last) = dockerfile.final_stage() else {
+                continue;
+            };
+            if !runs_as_service(dockerfile) {
+                continue;
+            }
+            let location = "final stage".to_string();
+            let span = match dockerfile.healthcheck(last) {
+                ImageHealthcheck::Declared(_) => {
+                    sink.holds(&META, file, location);
+                    continue;
+                }
+                ImageHealthcheck::Disabled(span) => span,
+                ImageHealthcheck::Missing => dockerfile.stages[last].from_span,
+            };
+            if let Some(orchestrator) = covering_orchestrator(workspace, artifact) {
+                sink.holds(&META, file, format!("{location} ({orchestrator})"));
+                continue;
+            }
+            let builder_has_check = dockerfile.stages[..last]
+                .iter()
+                .any(|stage| stage.healthcheck.is_some_and(|check| !check.disabled));
+            // `FROM ${BASE}` without a default may name an earlier stage
+            // that has the check.
+            let final_base = dockerfile.final_base_image().unwrap_or_default();
+            let is_missing = dockerfile.healthcheck(last) == ImageHealthcheck::Missing;
+            let base_unknown = dockerfile.expand_base(last).is_none();
+            if is_missing && builder_has_check && base_unknown {
+                sink.unclear(
+                    &META,
+                    file,
+                    span,
+                    location,
+                    format!(
+                        "Does `{final_base}` name the stage with the `HEALTHCHECK` when the image \
+                         is built for production?"
+                    ),
+                    "the final stage builds on a build argument without a default",
+                );
+                continue;
+            }
+            let (message, label) = match dockerfile.healthcheck(last) {
+                ImageHealthcheck::Disabled(_) => (
+                    "the final image turns its health check off with `HEALTHCHECK NONE`"
+                        .to_string(),
+                    "disables the health check",
+                ),
+                _ if builder_has_check => (
+                    "the final stage has no `HEALTHCHECK`; the one in an earlier stage is not \
+                     part of the final image"
+                        .to_string(),
+                    "final stage starts here",
+                ),
+                _ => (
+                    "the final stage has no `HEALTHCHECK`".to_string(),
+                    "final stage starts here",
+                ),
+            };
+            sink.violation(&META, file, span, location, message, label)
+                .help = Some(
+                "add `HEALTHCHECK CMD ...` to the final stage, or a health check where the \
+                 image runs (a compose `healthcheck:`, a Kubernetes probe, an ECS `healthCheck`)"
+                    .into(),
+            );
+        }
+    }
+}
+
+/// Base images of AWS Lambda functions and of SAM build containers. Lambda
+/// never runs `HEALTHCHECK`, and a build container runs to completion.
+const NON_SERVICE_BASES: [&str; 4] = [
+    "public.ecr.aws/lambda/",
+    "public.ecr.aws/sam/build-",
+    "amazon/aws-lambda-",
+    "lambci/lambda",
+];
+
+/// Checks whether the final image can run as a long-running container: it
+/// is not built for Lambda or as a build container, and an image `FROM
+/// scratch` sets a command (one without is a data or artifact image).
+fn runs_as_service(dockerfile: &opslint_model::dockerfile::Dockerfile) -> bool {
+    let base = dockerfile.final_base_image().unwrap_or_default();
+    if NON_SERVICE_BASES
+        .iter()
+        .any(|prefix| base.starts_with(prefix))
+    {
+        return false;
+    }
+    base != "scratch" || dockerfile.final_sets_command()
+}
+
+/// Names the orchestrator setting that checks the image this Dockerfile
+/// builds, if any.
+fn covering_orchestrator(workspace: &Workspace, dockerfile: &Artifact) -> Option<String> {
+    let path = dockerfile.file.path.as_str();
+    for (artifact, compose) in workspace.compose() {
+        for service in &compose.services {
+            let builds_this = service.dockerfile_path(&artifact.file.path).as_deref() == Some(path);
+            if builds_this && matches!(service.healthcheck(), ComposeHealthcheck::Declared(_)) {
+                return Some(format!(
+                    "`healthcheck:` of service `{}` in `{}`",
+                    service.name, artifact.file.path
+                ));
+            }
+        }
+    }
+
+    let image_names = image_names(workspace, path);
+    for (artifact, manifest) in workspace.kubernetes() {
+        for object in &manifest.objects {
+            for container in object.containers() {
+                let Some(node) = container.image else {
+                    continue;
+                };
+                let image = match workspace.render_helm(artifact, node) {
+                    Some(rendered) => rendered.text,
+                    None => match node.as_str() {
+                        Some(image) => image.to_string(),
+                        None => continue,
+                    },
+                };
+                if !image_names.iter().any(|name| same_image(name, &image)) {
+                    continue;
+                }
+                let has_probe = ["readinessProbe", "livenessProbe"]
+                    .iter()
+                    .any(|key| matches!(container.node.lookup(key), Lookup::Present(_)));
+                if has_probe {
+                    return Some(format!(
+                        "probes of {} in `{}`",
+                        object.label(),
+                        artifact.file.path
+                    ));
+                }
+            }
+        }
+    }
+
+    for (artifact, template) in workspace.cloudformation() {
+        for (resource, container) in ecs_containers(template) {
+            let Some(image) = container.get("Image").and_then(Node::as_str) else {
+                continue;
+            };
+            let linked = image_names.iter().any(|name| same_image(name, image));
+            if linked && container.get("HealthCheck").is_some() {
+                return Some(format!(
+                    "`HealthCheck` of `{}` in `{}`",
+                    resource.logical_id, artifact.file.path
+                ));
+            }
+        }
+    }
+
+    for (artifact, terraform) in workspace.terraform() {
+        for resource in terraform.resources_of_type("aws_ecs_task_definition") {
+            let Some(definitions) = resource.block.body.attribute("container_definitions") else {
+                continue;
+            };
+            // `container_definitions` is JSON, usually from `jsonencode`:
+            // its text is searched for the image and a health check.
+            let text = &definitions.expr.text;
+            let linked = image_names.iter().any(|name| mentions_image(text, name));
+            if linked && text.contains("healthCheck") {
+                return Some(format!(
+                    "`healthCheck` of `{}` in `{}`",
+                    resource.address(),
+                    artifact.file.path
+                ));
+            }
+        }
+    }
+    None
+}
+
+/// Checks whether JSON or HCL text names the image `name` as a whole
+/// repository name: `"name:`, `/name:`, `"name"` or `/name"`.
+fn mentions_image(text: &str, name: &str) -> bool {
+    ["\"", "/"].iter().any(|before| {
+        [":", "\""]
+            .iter()
+            .any(|after| text.contains(&format!("{before}{name}{after}")))
+    })
+}
+
+/// Collects the image names that the repository builds from the Dockerfile at `path`:
+/// Skaffold artifacts whose context contains it, and the name of its folder.
+/// A variant such as `Dockerfile.debug` shares the links of the `Dockerfile`
+/// beside it, since it builds the same image for another profile.
+fn image_names(workspace: &Workspace, path: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let (folder, file_name) = path.rsplit_once('/').unwrap_or(("", path));
+    let sibling = if file_name.starts_with("Dockerfile.") {
+        Some(if folder.is_empty() {
+            "Dockerfile".to_string()
+        } else {
+            format!("{folder}/Dockerfile")
+        })
+    } else {
+        None
+    };
+
+    // A variant links by folder name only through an existing `Dockerfile`
+    // beside it: `Dockerfile.test` alone is usually another image (a test
+    // runner) than the service the folder is named after.
+    let sibling_exists = sibling.as_deref().is_some_and(|sibling| {
+        workspace
+            .dockerfiles()
+            .any(|(artifact, _)| artifact.file.path == sibling)
+    });
+    let links_by_folder = sibling.is_none() || sibling_exists;
+    if let Some(name) = folder.rsplit('/').next().filter(|name| !name.is_empty())
+        && links_by_folder
+    {
+        names.push(name.to_string());
+    }
+
+    names.extend(skaffold_image_names(
+        workspace,
+        &[Some(path), sibling.as_deref()],
+    ));
+    names
+}
+
+/// Collects the images that Skaffold `build.artifacts` build from one of
+/// `dockerfiles`.
+fn skaffold_image_names(workspace: &Workspace, dockerfiles: &[Option<&str>]) -> Vec<String> {
+    let mut names = Vec::new();
+    for (artifact, manifest) in workspace.kubernetes() {
+        for object in &manifest.objects {
+            let is_skaffold = object
+                .api_version
+                .as_deref()
+                .is_some_and(|version| version.starts_with("skaffold/"));
+            if !is_skaffold {
+                continue;
+            }
+            let artifacts = object
+                .root
+                .at(&["build", "artifacts"])
+                .and_then(Node::as_seq)
+                .unwrap_or_default();
+            for build in artifacts {
+                let (Some(image), context) = (
+                    build.get("image").and_then(Node::as_str),
+                    build.get("context").and_then(Node::as_str).unwrap_or("."),
+                ) else {
+                    continue;
+                };
+                let dockerfile = build
+                    .at(&["docker", "dockerfile"])
+                    .and_then(Node::as_str)
+                    .unwrap_or("Dockerfile");
+                let built = join_path(&artifact.file.path, &format!("{context}/{dockerfile}"));
+                if dockerfiles.contains(&Some(built.as_str())) {
+                    names.push(image.to_string());
+                }
+            }
+        }
+    }
+    names
+}
+
+/// Checks whether `reference` (`registry/path/name:tag@digest`) names the image
+/// `name`, compared on the full repository or on its last path part.
+fn same_image(name: &str, reference: &str) -> bool {
+    let without_digest = reference.split('@').next().unwrap_or(reference);
+    let last_part = without_digest.rsplit('/').next().unwrap_or(without_digest);
+    let tag_start =
+        without_digest.len() - last_part.len() + last_part.find(':').unwrap_or(last_part.len());
+    let repository = &without_digest[..tag_start];
+    let repository_name = repository.rsplit('/').next().unwrap_or(repository);
+    repository == name || repository_name == name
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_image;
+
+    #[test]
+    fn same_image_compares_repository_names() {
+        assert!(same_image("cart", "registry.example.com/shop/cart:1.2"));
+        assert!(same_image("cart", "cart"));
+        assert!(same_image("cart", "localhost:5000/cart@sha256:ab"));
+        assert!(!same_image("cart", "registry.example.com/cartography:1"));
+        assert!(!same_image("cart", "cart-db:1"));
+    }
+
+    #[test]
+    fn mentions_image_needs_whole_name() {
+        assert!(super::mentions_image(
+            r#"image = "${var.registry}/cart:1.2""#,
+            "cart"
+        ));
+        assert!(super::mentions_image(r#""image": "cart""#, "cart"));
+        assert!(!super::mentions_image(
+            r#"image = "shop/cartography:1""#,
+            "cart"
+        ));
+    }
+}

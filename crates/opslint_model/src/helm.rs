@@ -1,0 +1,233 @@
+//! Helm charts: the defaults of `values.yaml` and `Chart.yaml`, and the
+//! rendering of template values that read nothing but those defaults.
+//!
+//! Only a small part of the template language is rendered: literal text and
+//! actions such as `{{ .Values.image.tag | default .Chart.AppVersion | quote }}`.
+//! Anything else (`include`, `.Release`, `range` variables, other functions)
+//! leaves the value unknown, so rules ask instead of guessing.
+
+use opslint_syntax::value::{Node, Value};
+
+/// The defaults of one chart; the workspace keys charts by their folder.
+#[derive(Debug, Default, Clone)]
+pub struct Chart {
+    /// The root of `values.yaml`, when the chart has one that parses.
+    pub values: Option<Node>,
+    /// `appVersion` of `Chart.yaml`.
+    pub app_version: Option<String>,
+    /// For a subchart under `charts/<name>/`, the `<name>:` section of the
+    /// parent chart's `values.yaml`, which overrides the subchart's defaults.
+    pub parent_values: Option<Node>,
+}
+
+/// A template value rendered from chart defaults.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub text: String,
+    /// The defaults it read, as `values.yaml` paths such as `image.tag` or
+    /// `Chart.yaml` `appVersion`.
+    pub sources: Vec<String>,
+}
+
+impl Rendered {
+    /// Formats the sources for a message: ``the chart defaults `image.tag` ``.
+    pub fn describe_sources(&self) -> String {
+        let names: Vec<String> = self
+            .sources
+            .iter()
+            .map(|source| format!("`{source}`"))
+            .collect();
+        format!("the chart defaults {}", names.join(", "))
+    }
+}
+
+/// Returns the chart folder of a template path (`charts/api/templates/x.yaml` gives
+/// `charts/api`), or `None` when the path is not under a `templates/` folder.
+pub fn chart_dir(template_path: &str) -> Option<&str> {
+    if let Some(index) = template_path.rfind("/templates/") {
+        return Some(&template_path[..index]);
+    }
+    template_path.starts_with("templates/").then_some("")
+}
+
+impl Chart {
+    /// Renders the raw text of a templated scalar, as written in the
+    /// template, from the chart defaults. Returns `None` when any part needs
+    /// more than the defaults.
+    pub fn render(&self, raw: &str) -> Option<Rendered> {
+        let body = strip_quotes(raw.trim());
+        // A value without an action is unknown for another reason (the
+        // branches of `if`/`else` both set it, or a key is duplicated), and
+        // its literal text is not what renders. Such a value spans all its
+        // alternatives, so the `else` or `end` between them stops rendering.
+        if !body.contains("{{") {
+            return None;
+        }
+        let mut rendered = Rendered {
+            text: String::new(),
+            sources: Vec::new(),
+        };
+        let mut rest = body;
+        while let Some(open) = rest.find("{{") {
+            rendered.text.push_str(&rest[..open]);
+            let after = &rest[open + 2..];
+            let close = after.find("}}")?;
+            let action = &after[..close];
+            let value = self.render_action(action, &mut rendered.sources)?;
+            rendered.text.push_str(&value);
+            rest = &after[close + 2..];
+        }
+        rendered.text.push_str(rest);
+        Some(rendered)
+    }
+
+    /// Renders one action: a term followed by pipeline functions.
+    fn render_action(&self, action: &str, sources: &mut Vec<String>) -> Option<String> {
+        let inner = action
+            .trim()
+            .trim_start_matches('-')
+            .trim_end_matches('-')
+            .trim();
+        let mut stages = inner.split('|').map(str::trim);
+        let first: Vec<&str> = stages.next()?.split_whitespace().collect();
+        let mut value = match first.as_slice() {
+            [term] => self.term(term, sources)?,
+            // `default FALLBACK VALUE`, the function form.
+            ["default", fallback, term] => {
+                let value = self.term(term, sources)?;
+                if value.is_empty() {
+                    self.term(fallback, sources)?
+                } else {
+                    value
+                }
+            }
+            _ => return None,
+        };
+        for stage in stages {
+            let words: Vec<&str> = stage.split_whitespace().collect();
+            value = match words.as_slice() {
+                ["quote"] | ["squote"] | ["toString"] => value,
+                ["trim"] => value.trim().to_string(),
+                ["default", fallback] if value.is_empty() => self.term(fallback, sources)?,
+                ["default", _] => value,
+                _ => return None,
+            };
+        }
+        Some(value)
+    }
+
+    /// Evaluates a single term: a string literal, a `.Values` path or
+    /// `.Chart.AppVersion`.
+    fn term(&self, term: &str, sources: &mut Vec<String>) -> Option<String> {
+        if term.len() >= 2 && term.starts_with('"') && term.ends_with('"') {
+            return Some(term[1..term.len() - 1].to_string());
+        }
+        let term = term.strip_prefix('$').unwrap_or(term);
+        if term == ".Chart.AppVersion" {
+            sources.push("appVersion".to_string());
+            return self.app_version.clone();
+        }
+        let path = term.strip_prefix(".Values.")?;
+        let keys: Vec<&str> = path.split('.').collect();
+        // A key that values.yaml does not give is left unknown: an install
+        // may set it, and opslint does not guess.
+        let from_parent = self.parent_values.as_ref().and_then(|v| v.at(&keys));
+        let node = match from_parent {
+            Some(node) => node,
+            None => self.values.as_ref()?.at(&keys)?,
+        };
+        sources.push(path.to_string());
+        match &node.value {
+            Value::Scalar(scalar) if node.tag.is_none() => Some(scalar.text.clone()),
+            Value::Null => Some(String::new()),
+            _ => None,
+        }
+    }
+}
+
+fn strip_quotes(text: &str) -> &str {
+    for quote in ['"', '\''] {
+        if text.len() >= 2 && text.starts_with(quote) && text.ends_with(quote) {
+            return &text[1..text.len() - 1];
+        }
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use opslint_syntax::yaml;
+
+    fn chart(values: &str, app_version: Option<&str>) -> Chart {
+        Chart {
+            values: yaml::parse(values, false)
+                .documents
+                .into_iter()
+                .next()
+                .map(|d| d.root),
+            app_version: app_version.map(str::to_string),
+            parent_values: None,
+        }
+    }
+
+    #[test]
+    fn render_image_from_values() {
+        let chart = chart("image:\n  repository: web\n  tag: latest\n", None);
+        let rendered = chart
+            .render("\"{{ .Values.image.repository }}:{{ .Values.image.tag }}\"")
+            .unwrap();
+        assert_eq!(rendered.text, "web:latest");
+        assert_eq!(rendered.sources, vec!["image.repository", "image.tag"]);
+    }
+
+    #[test]
+    fn render_empty_tag_defaults_to_app_version() {
+        let chart = chart("image:\n  repository: web\n  tag: \"\"\n", Some("1.2.0"));
+        let rendered = chart
+            .render("{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}")
+            .unwrap();
+        assert_eq!(rendered.text, "web:1.2.0");
+        let function_form = chart
+            .render("web:{{ default .Chart.AppVersion .Values.image.tag }}")
+            .unwrap();
+        assert_eq!(function_form.text, "web:1.2.0");
+    }
+
+    #[test]
+    fn render_unknown_parts_stay_unknown() {
+        let chart = chart("image:\n  repository: web\n", Some("1.0"));
+        assert!(chart.render("{{ .Values.image.tag }}").is_none());
+        assert!(chart.render("{{ .Release.Name }}").is_none());
+        assert!(chart.render("{{ include \"x\" . }}").is_none());
+        assert!(chart.render("{{ .Values.image }}").is_none());
+        assert!(Chart::default().render("{{ .Values.replicas }}").is_none());
+        assert!(chart.render("0").is_none());
+        assert!(
+            chart
+                .render("web:1\n  {{- else }}\n  image: {{ .Values.image.repository }}")
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn render_prefers_parent_chart_values() {
+        let mut subchart = chart("image:\n  repository: cache\n  tag: latest\n", None);
+        subchart.parent_values = yaml::parse("image:\n  tag: 7.2.5\n", false)
+            .documents
+            .into_iter()
+            .next()
+            .map(|d| d.root);
+        let rendered = subchart
+            .render("{{ .Values.image.repository }}:{{ .Values.image.tag }}")
+            .unwrap();
+        assert_eq!(rendered.text, "cache:7.2.5");
+    }
+
+    #[test]
+    fn chart_dir_of_templates() {
+        assert_eq!(chart_dir("helm/web/templates/d.yaml"), Some("helm/web"));
+        assert_eq!(chart_dir("templates/d.yaml"), Some(""));
+        assert_eq!(chart_dir("k8s/d.yaml"), None);
+    }
+}
