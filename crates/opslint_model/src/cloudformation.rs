@@ -67,6 +67,28 @@ impl Template {
             .filter(move |r| r.type_name == type_name)
     }
 
+    /// Replaces a `Ref` to a template parameter that has a `Default` with
+    /// that default, and returns the parameter's name with it. Any other
+    /// value comes back unchanged with `None`.
+    pub fn resolve<'a>(&'a self, node: &'a Node) -> (&'a Node, Option<&'a str>) {
+        let name = match (&node.value, node.tag.as_deref()) {
+            (Value::Scalar(scalar), Some("!Ref")) => Some(scalar.text.as_str()),
+            (Value::Map(map), None) if map.entries.len() == 1 && map.entries[0].key == "Ref" => {
+                map.entries[0].value.as_str()
+            }
+            _ => None,
+        };
+        let default = name.and_then(|name| {
+            self.root
+                .at(&["Parameters", name, "Default"])
+                .map(|default| (default, name))
+        });
+        match default {
+            Some((default, name)) => (default, Some(name)),
+            None => (node, None),
+        }
+    }
+
     /// A SAM `Globals` property for resources of `section`
     /// (`Function`, `Api`, ...).
     pub fn global(&self, section: &str, property: &str) -> Option<&Node> {

@@ -9,6 +9,7 @@ pub mod github;
 pub mod image;
 pub mod kubernetes;
 pub mod terraform;
+pub mod terraform_eval;
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
@@ -30,6 +31,8 @@ pub enum Facts {
     Kustomization(kubernetes::Kustomization),
     CloudFormation(cloudformation::Template),
     Terraform(terraform::TerraformFile),
+    /// The assignments of a `.tfvars` file.
+    TerraformVars(opslint_syntax::hcl::Body),
     GithubWorkflow(github::Workflow),
     Compose(compose::ComposeFile),
     None,
@@ -64,6 +67,7 @@ pub fn extract(kind: ArtifactKind, file: &SourceFile, syntax: Syntax) -> Facts {
         (ArtifactKind::Terraform, Syntax::Hcl(hcl)) => {
             Facts::Terraform(terraform::TerraformFile::new(hcl.body))
         }
+        (ArtifactKind::TerraformVars, Syntax::Hcl(hcl)) => Facts::TerraformVars(hcl.body),
         (ArtifactKind::GithubWorkflow, Syntax::Yaml(yaml)) => yaml
             .documents
             .into_iter()
@@ -89,6 +93,9 @@ pub struct Workspace {
     /// Image names whose tag a deploy tool sets (Kustomize `images:`,
     /// Skaffold artifacts), mapped to the tool's name.
     pub retagged_images: BTreeMap<String, &'static str>,
+    /// Terraform variables, locals and module calls, for evaluating
+    /// expressions across files.
+    pub terraform_index: terraform_eval::TerraformIndex,
 }
 
 impl Workspace {
@@ -138,9 +145,22 @@ impl Workspace {
                 _ => {}
             }
         }
+        let mut terraform_index = terraform_eval::TerraformIndex::default();
+        for artifact in &artifacts {
+            match &artifact.facts {
+                Facts::Terraform(terraform) => {
+                    terraform_index.add_file(&artifact.file.path, &terraform.body);
+                }
+                Facts::TerraformVars(body) => {
+                    terraform_index.add_vars_file(&artifact.file.path, body);
+                }
+                _ => {}
+            }
+        }
         Self {
             artifacts,
             retagged_images,
+            terraform_index,
         }
     }
 
