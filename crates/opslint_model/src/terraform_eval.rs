@@ -500,8 +500,9 @@ fn split_conditional(text: &str) -> Option<(&str, &str, &str)> {
     None
 }
 
-/// Parses an expression on its own, through the HCL front end.
-fn parse_expression(text: &str) -> Option<Expr> {
+/// Parses an expression on its own, through the HCL front end. Spans in
+/// the result are relative to the text, not to any file.
+pub fn parse_expression(text: &str) -> Option<Expr> {
     let file = hcl::parse(&format!("value = {}\n", text.trim()));
     if !file.errors.is_empty() {
         return None;
