@@ -84,6 +84,8 @@ pub struct TerraformIndex {
     vars_files: Vec<VarsFile>,
     /// `default_tags { tags = ... }` of `aws` provider blocks, by folder.
     default_tags: Vec<(String, Expr)>,
+    /// Folders with a `provider "aws"` block: root modules or stacks.
+    aws_provider_dirs: Vec<String>,
 }
 
 /// The folder of a `/`-separated path, `""` for the top folder.
@@ -129,6 +131,9 @@ impl TerraformIndex {
             });
         }
         for block in body.blocks("provider") {
+            if block.labels.first().is_some_and(|label| label == "aws") {
+                self.aws_provider_dirs.push(dir.clone());
+            }
             if block.labels.first().is_some_and(|label| label == "aws")
                 && let Some(tags) = block
                     .body
@@ -161,13 +166,19 @@ impl TerraformIndex {
         let dir = folder_of(path);
         self.default_tags
             .iter()
-            .filter(|(provider_dir, _)| {
-                provider_dir.is_empty()
-                    || dir == provider_dir
-                    || dir.starts_with(&format!("{provider_dir}/"))
-            })
+            .filter(|(provider_dir, _)| is_same_or_below(dir, provider_dir))
             .map(|(_, expr)| expr)
             .collect()
+    }
+
+    /// Whether an `aws` provider is configured in the folder of `path` or a
+    /// folder above it. Without one, the module is meant to be called from
+    /// elsewhere and the caller's provider settings are not visible.
+    pub fn has_aws_provider_for(&self, path: &str) -> bool {
+        let dir = folder_of(path);
+        self.aws_provider_dirs
+            .iter()
+            .any(|provider_dir| is_same_or_below(dir, provider_dir))
     }
 
     /// Whether a resource or module block is created, from its `count`:
@@ -398,6 +409,10 @@ impl TerraformIndex {
             }),
         }
     }
+}
+
+fn is_same_or_below(dir: &str, ancestor: &str) -> bool {
+    ancestor.is_empty() || dir == ancestor || dir.starts_with(&format!("{ancestor}/"))
 }
 
 fn known(expr: &Expr) -> Evaluated {

@@ -1,7 +1,9 @@
 //! Rules of the principle "Refine operations procedures frequently".
 
+pub mod alert_without_runbook;
+
 use crate::Rule;
 
 pub fn rules() -> Vec<&'static dyn Rule> {
-    Vec::new()
+    vec![&alert_without_runbook::AlertWithoutRunbook]
 }

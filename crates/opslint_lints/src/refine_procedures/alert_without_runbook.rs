@@ -1,0 +1,179 @@
+use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink, Span};
+use opslint_model::Workspace;
+use opslint_model::cloudformation::{self, CfnValue};
+use opslint_model::terraform_eval::Evaluated;
+use opslint_syntax::value::{Node, Value};
+
+use crate::Rule;
+use crate::aws::tf_not_created;
+use crate::support::hcl_inputs;
+
+pub struct AlertWithoutRunbook;
+
+pub static META: RuleMeta = RuleMeta {
+    id: "alert-without-runbook",
+    principle: Some(Principle::RefineProcedures),
+    waf: &["OPS10-BP02", "OPS07-BP03"],
+    severity: Severity::Note,
+    artifacts: &[ArtifactKind::Terraform, ArtifactKind::CloudFormation],
+    summary: "alarm that does not link to a runbook",
+    what_it_checks: "CloudWatch alarms (Terraform `aws_cloudwatch_metric_alarm` and \
+        `aws_cloudwatch_composite_alarm`, CloudFormation `AWS::CloudWatch::Alarm` and \
+        `AWS::CloudWatch::CompositeAlarm`) whose description (`alarm_description`, \
+        `AlarmDescription`) has no runbook link: no URL and no mention of a runbook or \
+        playbook.",
+    why_it_matters: "The alarm's description is what the person paged at night reads \
+        first. A link to the runbook tells them what the alarm means and what to do; \
+        without it they start from the metric name and rebuild the procedure under \
+        pressure.",
+    how_to_fix: "```hcl\nresource \"aws_cloudwatch_metric_alarm\" \"errors\" {\n  # ...\n  alarm_description = \"Orders API errors. Runbook: https://wiki.example.com/runbooks/orders-errors\"\n}\n```",
+    known_limits: "Any URL counts as a runbook link; whether the page exists is not \
+        checked. Descriptions built from variables without a default or from parameters \
+        are reported as questions.",
+};
+
+impl Rule for AlertWithoutRunbook {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, workspace: &Workspace, sink: &mut Sink) {
+        check_cloudwatch_alarms(workspace, sink);
+    }
+}
+
+/// Whether a description links or names a runbook.
+fn has_runbook_link(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    lower.contains("http://")
+        || lower.contains("https://")
+        || lower.contains("runbook")
+        || lower.contains("playbook")
+}
+
+/// Checks CloudWatch alarms in Terraform and CloudFormation.
+fn check_cloudwatch_alarms(workspace: &Workspace, sink: &mut Sink) {
+    for (artifact, terraform) in workspace.terraform() {
+        let file = &artifact.file;
+        for resource in terraform.resources() {
+            if !matches!(
+                resource.type_name,
+                "aws_cloudwatch_metric_alarm" | "aws_cloudwatch_composite_alarm"
+            ) || tf_not_created(workspace, file, resource.block)
+            {
+                continue;
+            }
+            let address = resource.address();
+            let Some(description) = resource.block.body.attribute("alarm_description") else {
+                report(
+                    sink,
+                    file,
+                    resource.block.header_span,
+                    &address,
+                    "no `alarm_description`",
+                );
+                continue;
+            };
+            if has_runbook_link(&description.expr.text) {
+                sink.holds(&META, file, address);
+                continue;
+            }
+            match workspace
+                .terraform_index
+                .evaluate(&file.path, &description.expr)
+            {
+                Evaluated::Known { expr, .. } => match expr.as_str() {
+                    Some(text) if has_runbook_link(text) => sink.holds(&META, file, address),
+                    _ => report(
+                        sink,
+                        file,
+                        description.expr.span,
+                        &address,
+                        "the description has no runbook link",
+                    ),
+                },
+                Evaluated::Unknown { reason } => sink.unclear(
+                    &META,
+                    file,
+                    description.expr.span,
+                    address.clone(),
+                    format!("Which runbook does the on-call team follow when `{address}` fires?"),
+                    reason.unwrap_or_else(|| {
+                        format!(
+                            "the description is computed{}",
+                            hcl_inputs(Some(&description.expr))
+                        )
+                    }),
+                ),
+            }
+        }
+    }
+    for (artifact, template) in workspace.cloudformation() {
+        let file = &artifact.file;
+        for resource in &template.resources {
+            if !matches!(
+                resource.type_name.as_str(),
+                "AWS::CloudWatch::Alarm" | "AWS::CloudWatch::CompositeAlarm"
+            ) {
+                continue;
+            }
+            let id = &resource.logical_id;
+            let Some(description) = resource.property(&["AlarmDescription"]) else {
+                report(sink, file, resource.id_span, id, "no `AlarmDescription`");
+                continue;
+            };
+            if any_scalar(description, &has_runbook_link) {
+                sink.holds(&META, file, id.clone());
+                continue;
+            }
+            let (resolved, _) = template.resolve(description);
+            match cloudformation::value(resolved) {
+                CfnValue::Literal(_) => report(
+                    sink,
+                    file,
+                    description.span,
+                    id,
+                    "the description has no runbook link",
+                ),
+                _ => sink.unclear(
+                    &META,
+                    file,
+                    description.span,
+                    id.clone(),
+                    format!("Which runbook does the on-call team follow when `{id}` fires?"),
+                    format!(
+                        "the description is computed{}",
+                        crate::support::cfn_inputs(description)
+                    ),
+                ),
+            }
+        }
+    }
+}
+
+fn any_scalar(node: &Node, test: &dyn Fn(&str) -> bool) -> bool {
+    match &node.value {
+        Value::Scalar(scalar) => test(&scalar.text),
+        Value::Map(map) => map.entries.iter().any(|e| any_scalar(&e.value, test)),
+        Value::Seq(items) => items.iter().any(|item| any_scalar(item, test)),
+        _ => false,
+    }
+}
+
+fn report(
+    sink: &mut Sink,
+    file: &opslint_core::SourceFile,
+    span: Span,
+    location: &str,
+    label: &str,
+) {
+    sink.violation(
+        &META,
+        file,
+        span,
+        location,
+        format!("alarm `{location}` does not link to a runbook"),
+        label,
+    )
+    .help = Some("put the runbook URL in the alarm description".into());
+}
