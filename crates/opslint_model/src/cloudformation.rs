@@ -101,8 +101,19 @@ impl Resource {
         self.node.get("Properties")
     }
 
+    /// Follows `path` through the properties. When an intrinsic function
+    /// (`!If`, `Fn::If`, ...) sits on the way, that function's node is
+    /// returned instead: the property may exist, so it is unknown, not
+    /// missing.
     pub fn property(&self, path: &[&str]) -> Option<&Node> {
-        self.properties()?.at(path)
+        let mut node = self.properties()?;
+        for key in path {
+            if is_intrinsic(node) {
+                return Some(node);
+            }
+            node = node.get(key)?;
+        }
+        Some(node)
     }
 
     /// Span of the `Type` value, which is where findings about the whole
@@ -130,6 +141,11 @@ pub fn value(node: &Node) -> CfnValue<'_> {
         }
         _ => CfnValue::Structure(node),
     }
+}
+
+/// Whether a node is an intrinsic function call in either form.
+pub fn is_intrinsic(node: &Node) -> bool {
+    matches!(value(node), CfnValue::Intrinsic(..))
 }
 
 /// The parameters, resources and pseudo parameters an intrinsic value reads,

@@ -338,7 +338,14 @@ impl TerraformIndex {
         };
         let mut candidates: Vec<(Evaluated, String)> = Vec::new();
         let mut default_applies = true;
-        if let Some(calls) = self.calls.get(dir) {
+        let calls: Vec<&ModuleCall> = self
+            .calls
+            .get(dir)
+            .into_iter()
+            .flatten()
+            .filter(|call| !self.creates_nothing(call, depth))
+            .collect();
+        if !calls.is_empty() {
             for call in calls {
                 if let Some(argument) = call.arguments.attribute(name) {
                     let value = self.evaluate_in(&call.caller_dir, &argument.expr, depth + 1);
@@ -408,6 +415,31 @@ impl TerraformIndex {
                 origin: origins.join(", "),
             }),
         }
+    }
+}
+
+impl TerraformIndex {
+    /// Whether a module call's `count` is `0` or its `for_each` is empty, as
+    /// in a wrapper module whose items nothing in the repository sets.
+    fn creates_nothing(&self, call: &ModuleCall, depth: usize) -> bool {
+        let evaluate = |name: &str| {
+            call.arguments
+                .attribute(name)
+                .map(|attribute| self.evaluate_in(&call.caller_dir, &attribute.expr, depth + 1))
+        };
+        let count_is_zero = matches!(
+            evaluate("count"),
+            Some(Evaluated::Known { expr, .. })
+                if matches!(&expr.value, ExprValue::Number(n) if n.trim() == "0")
+                    || expr.value == ExprValue::Bool(false)
+        );
+        let for_each_is_empty = matches!(
+            evaluate("for_each"),
+            Some(Evaluated::Known { expr, .. })
+                if matches!(&expr.value, ExprValue::Tuple(items) if items.is_empty())
+                    || matches!(&expr.value, ExprValue::Object(entries) if entries.is_empty())
+        );
+        count_is_zero || for_each_is_empty
     }
 }
 
@@ -637,6 +669,22 @@ mod tests {
         ]);
         let result = evaluate(&index, "modules/fn/main.tf", "var.mode");
         assert!(matches!(result, Evaluated::Unknown { reason: Some(_) }));
+    }
+
+    #[test]
+    fn module_call_with_empty_for_each_is_ignored() {
+        let index = index(&[
+            (
+                "wrappers/main.tf",
+                "variable \"items\" {\n  default = {}\n}\nmodule \"w\" {\n  source = \"../\"\n  for_each = var.items\n  mode = each.value.mode\n}\n",
+            ),
+            ("variables.tf", "variable \"mode\" {\n  default = null\n}\n"),
+        ]);
+        let result = evaluate(&index, "main.tf", "var.mode");
+        assert_eq!(
+            known_text(&result),
+            Some(("null".into(), Some("mode".into())))
+        );
     }
 
     #[test]

@@ -1,5 +1,6 @@
 use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink, SourceFile, Span};
 use opslint_model::Workspace;
+use opslint_model::cloudformation;
 use opslint_model::terraform::Resource;
 use opslint_model::terraform_eval::{Evaluated, parse_expression};
 use opslint_syntax::hcl::{Expr, ExprValue};
@@ -54,14 +55,17 @@ impl Rule for EcsContainerMissingHealthcheck {
                 let Some(definitions) = resource.property(&["ContainerDefinitions"]) else {
                     continue;
                 };
-                let Some(containers) = definitions.as_seq() else {
+                let containers = definitions
+                    .as_seq()
+                    .filter(|_| !cloudformation::is_intrinsic(definitions));
+                let Some(containers) = containers else {
                     sink.unclear(
                         &META,
                         file,
                         definitions.span,
                         id.clone(),
                         format!("Do the containers of `{id}` have health checks?"),
-                        "`ContainerDefinitions` is not a list",
+                        "`ContainerDefinitions` is computed or not a list",
                     );
                     continue;
                 };

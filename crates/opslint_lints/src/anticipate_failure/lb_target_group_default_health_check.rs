@@ -1,5 +1,6 @@
 use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink};
 use opslint_model::Workspace;
+use opslint_model::cloudformation;
 use opslint_syntax::hcl::ExprValue;
 use opslint_syntax::value::Node;
 
@@ -119,6 +120,12 @@ impl Rule for LbTargetGroupDefaultHealthCheck {
                     question: format!("Which health check path does `{id}` use?"),
                     help: "set `HealthCheckPath` to the service's health path".into(),
                 };
+                if let Some(properties) = resource.properties()
+                    && cloudformation::is_intrinsic(properties)
+                {
+                    check.unclear(properties.span, "the properties are computed".into(), sink);
+                    continue;
+                }
                 if let Some(enabled) = resource.property(&["HealthCheckEnabled"])
                     && enabled.as_bool() == Some(false)
                 {

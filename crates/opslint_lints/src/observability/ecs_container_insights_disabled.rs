@@ -1,5 +1,6 @@
 use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink, SourceFile};
 use opslint_model::Workspace;
+use opslint_model::cloudformation;
 use opslint_model::terraform::Resource;
 use opslint_model::terraform_eval::Evaluated;
 use opslint_syntax::hcl::{Body, ExprValue};
@@ -80,7 +81,10 @@ impl Rule for EcsContainerInsightsDisabled {
                     check.violation(resource.id_span, None, "no `ClusterSettings`".into(), sink);
                     continue;
                 };
-                let Some(items) = settings.as_seq() else {
+                let items = settings
+                    .as_seq()
+                    .filter(|_| !cloudformation::is_intrinsic(settings));
+                let Some(items) = items else {
                     check.unclear(
                         settings.span,
                         "`ClusterSettings` is not a list".into(),

@@ -1,6 +1,6 @@
 use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink};
 use opslint_model::Workspace;
-use opslint_model::cloudformation::{Resource as CfnResource, Template};
+use opslint_model::cloudformation::{self, Resource as CfnResource, Template};
 use opslint_model::terraform_eval::Evaluated;
 use opslint_syntax::hcl::{Expr, ExprValue};
 use opslint_syntax::value::{Node, Value};
@@ -243,7 +243,16 @@ fn check_template(file: &opslint_core::SourceFile, template: &Template, sink: &m
             untagged.push(resource);
             continue;
         };
-        if cfn_tags_have_owner(tags) || global_tags.is_some_and(cfn_tags_have_owner) {
+        if cloudformation::is_intrinsic(tags) {
+            sink.unclear(
+                &META,
+                file,
+                tags.span,
+                id.clone(),
+                format!("Which team owns `{id}`?"),
+                format!("the tags are computed{}", crate::support::cfn_inputs(tags)),
+            );
+        } else if cfn_tags_have_owner(tags) || global_tags.is_some_and(cfn_tags_have_owner) {
             sink.holds(&META, file, id.clone());
         } else {
             let span = resource
