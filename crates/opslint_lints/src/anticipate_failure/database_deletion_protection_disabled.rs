@@ -16,7 +16,8 @@ pub static META: RuleMeta = RuleMeta {
     what_it_checks: "Terraform `aws_db_instance` and `aws_rds_cluster` resources without \
         `deletion_protection = true`, and CloudFormation `AWS::RDS::DBInstance` and \
         `AWS::RDS::DBCluster` resources without `DeletionProtection: true`. Instances that \
-        belong to an Aurora cluster are left to the cluster's setting.",
+        belong to an Aurora cluster are left to the cluster's setting, and read replicas \
+        are skipped: deleting one loses no data.",
     why_it_matters: "A rename, a changed identifier or a mistaken `destroy` replaces or \
         deletes the database. Deletion protection makes that change fail instead, so the \
         mistake surfaces in the plan or stack events rather than as lost data.",
@@ -38,6 +39,11 @@ impl Rule for DatabaseDeletionProtectionDisabled {
             for resource in terraform.resources() {
                 if !matches!(resource.type_name, "aws_db_instance" | "aws_rds_cluster")
                     || tf_not_created(workspace, file, resource.block)
+                    || resource
+                        .block
+                        .body
+                        .attribute("replicate_source_db")
+                        .is_some()
                 {
                     continue;
                 }
@@ -66,7 +72,8 @@ impl Rule for DatabaseDeletionProtectionDisabled {
                 match resource.type_name.as_str() {
                     "AWS::RDS::DBCluster" => {}
                     "AWS::RDS::DBInstance"
-                        if resource.property(&["DBClusterIdentifier"]).is_none() => {}
+                        if resource.property(&["DBClusterIdentifier"]).is_none()
+                            && resource.property(&["SourceDBInstanceIdentifier"]).is_none() => {}
                     _ => continue,
                 }
                 let id = &resource.logical_id;

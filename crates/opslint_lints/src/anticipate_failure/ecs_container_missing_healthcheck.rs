@@ -69,8 +69,9 @@ impl Rule for EcsContainerMissingHealthcheck {
                     );
                     continue;
                 };
-                for container in containers {
-                    let name = container.get("Name").and_then(Node::as_str).unwrap_or("?");
+                for (position, container) in containers.iter().enumerate() {
+                    let name = container_name(container.get("Name"), position);
+                    let name = name.as_str();
                     let location = format!("{id}/containers/{name}");
                     if container.get("Essential").and_then(Node::as_bool) == Some(false) {
                         continue;
@@ -95,6 +96,23 @@ impl Rule for EcsContainerMissingHealthcheck {
                 }
             }
         }
+    }
+}
+
+/// The container's `Name`, or the text of the intrinsic that computes it,
+/// or its position in the list.
+fn container_name(name: Option<&Node>, position: usize) -> String {
+    match name {
+        Some(Node {
+            value: Value::Scalar(scalar),
+            tag: Some(tag),
+            ..
+        }) => format!("{tag} {}", scalar.text),
+        Some(Node {
+            value: Value::Scalar(scalar),
+            ..
+        }) => scalar.text.clone(),
+        _ => format!("#{}", position + 1),
     }
 }
 
