@@ -113,7 +113,7 @@ pub fn tf_block<'a>(
     }
 }
 
-/// Whether a resource is left out because its `count` is `0`.
+/// Returns whether a resource is left out because its `count` is `0`.
 pub fn tf_not_created(workspace: &Workspace, file: &SourceFile, block: &Block) -> bool {
     workspace.terraform_index.is_created(&file.path, block) == Some(false)
 }

@@ -12,15 +12,15 @@ use opslint_syntax::hcl::{self, Block, Body, Expr, ExprValue};
 
 use crate::kubernetes::join_path;
 
-/// How deep locals and module arguments are followed before giving up.
+/// Maximum depth of locals and module arguments followed before giving up.
 const MAX_DEPTH: usize = 8;
 
-/// Where a value that is not written in the expression itself came from.
+/// Origin of a value that is not written in the expression itself.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Via {
     /// The input variable that decides the value, without `var.`.
     pub variable: String,
-    /// Where its value is set: "the default", "`prod.tfvars`", ...
+    /// Place that sets the value: "the default", "`prod.tfvars`", ...
     pub origin: String,
 }
 
@@ -29,8 +29,8 @@ pub enum Evaluated {
     /// A value known from the repository. `via` names the variable that
     /// decides it when it did not come from a literal in place.
     Known { expr: Expr, via: Option<Via> },
-    /// A value the repository does not settle; `reason` says why when the
-    /// cause is more than a computed expression.
+    /// A value the repository does not settle. `reason` explains why when
+    /// the cause is more than a computed expression.
     Unknown { reason: Option<String> },
 }
 
@@ -88,12 +88,12 @@ pub struct TerraformIndex {
     aws_provider_dirs: Vec<String>,
 }
 
-/// The folder of a `/`-separated path, `""` for the top folder.
+/// Returns the folder of a `/`-separated path, `""` for the top folder.
 pub fn folder_of(path: &str) -> &str {
     path.rsplit_once('/').map_or("", |(dir, _)| dir)
 }
 
-/// Whether a module `source` is a local path that Terraform reads from disk.
+/// Returns whether a module `source` is a local path that Terraform reads from disk.
 pub fn is_local_source(source: &str) -> bool {
     source.starts_with("./") || source.starts_with("../")
 }
@@ -160,7 +160,7 @@ impl TerraformIndex {
         self.evaluate_in(folder_of(path), expr, 0)
     }
 
-    /// The `default_tags` expressions of `aws` providers in the folder of
+    /// Returns the `default_tags` expressions of `aws` providers in the folder of
     /// `path` or a folder above it, where a root module passes them down.
     pub fn default_tags_for(&self, path: &str) -> Vec<&Expr> {
         let dir = folder_of(path);
@@ -171,7 +171,7 @@ impl TerraformIndex {
             .collect()
     }
 
-    /// Whether an `aws` provider is configured in the folder of `path` or a
+    /// Returns whether an `aws` provider is configured in the folder of `path` or a
     /// folder above it. Without one, the module is meant to be called from
     /// elsewhere and the caller's provider settings are not visible.
     pub fn has_aws_provider_for(&self, path: &str) -> bool {
@@ -181,7 +181,7 @@ impl TerraformIndex {
             .any(|provider_dir| is_same_or_below(dir, provider_dir))
     }
 
-    /// Whether a resource or module block is created, from its `count`:
+    /// Decides whether a resource or module block is created from its `count`:
     /// `Some(false)` when `count` evaluates to `0` or `false`, `None` when
     /// it cannot be evaluated.
     pub fn is_created(&self, path: &str, block: &Block) -> Option<bool> {
@@ -378,48 +378,12 @@ impl TerraformIndex {
                 None => {}
             }
         }
-        let Some((first, first_origin)) = candidates.first() else {
-            return Evaluated::Unknown { reason: None };
-        };
-        let Evaluated::Known { expr: first, .. } = first else {
-            return Evaluated::Unknown {
-                reason: Some(format!("`var.{name}` is computed in {first_origin}")),
-            };
-        };
-        for (other, origin) in &candidates[1..] {
-            match other {
-                Evaluated::Known { expr, .. } if expr.value == first.value => {}
-                Evaluated::Known { expr, .. } => {
-                    return Evaluated::Unknown {
-                        reason: Some(format!(
-                            "`var.{name}` is `{}` ({first_origin}) and `{}` ({origin})",
-                            first.text.trim(),
-                            expr.text.trim()
-                        )),
-                    };
-                }
-                Evaluated::Unknown { .. } => {
-                    return Evaluated::Unknown {
-                        reason: Some(format!("`var.{name}` is computed in {origin}")),
-                    };
-                }
-            }
-        }
-        let origins: Vec<&str> = candidates.iter().map(|(_, o)| o.as_str()).collect();
-        let mut origins = origins;
-        origins.dedup();
-        Evaluated::Known {
-            expr: first.clone(),
-            via: Some(Via {
-                variable: name.to_string(),
-                origin: origins.join(", "),
-            }),
-        }
+        agreed_value(name, &candidates)
     }
 }
 
 impl TerraformIndex {
-    /// Whether a module call's `count` is `0` or its `for_each` is empty, as
+    /// Returns whether a module call's `count` is `0` or its `for_each` is empty, as
     /// in a wrapper module whose items nothing in the repository sets.
     fn creates_nothing(&self, call: &ModuleCall, depth: usize) -> bool {
         let evaluate = |name: &str| {
@@ -447,6 +411,47 @@ fn is_same_or_below(dir: &str, ancestor: &str) -> bool {
     ancestor.is_empty() || dir == ancestor || dir.starts_with(&format!("{ancestor}/"))
 }
 
+/// Returns the value that every candidate gives a variable, or why there is
+/// none: a computed candidate or two candidates that differ.
+fn agreed_value(name: &str, candidates: &[(Evaluated, String)]) -> Evaluated {
+    let Some((first, first_origin)) = candidates.first() else {
+        return Evaluated::Unknown { reason: None };
+    };
+    let Evaluated::Known { expr: first, .. } = first else {
+        return Evaluated::Unknown {
+            reason: Some(format!("`var.{name}` is computed in {first_origin}")),
+        };
+    };
+    for (other, origin) in &candidates[1..] {
+        match other {
+            Evaluated::Known { expr, .. } if expr.value == first.value => {}
+            Evaluated::Known { expr, .. } => {
+                return Evaluated::Unknown {
+                    reason: Some(format!(
+                        "`var.{name}` is `{}` ({first_origin}) and `{}` ({origin})",
+                        first.text.trim(),
+                        expr.text.trim()
+                    )),
+                };
+            }
+            Evaluated::Unknown { .. } => {
+                return Evaluated::Unknown {
+                    reason: Some(format!("`var.{name}` is computed in {origin}")),
+                };
+            }
+        }
+    }
+    let mut origins: Vec<&str> = candidates.iter().map(|(_, o)| o.as_str()).collect();
+    origins.dedup();
+    Evaluated::Known {
+        expr: first.clone(),
+        via: Some(Via {
+            variable: name.to_string(),
+            origin: origins.join(", "),
+        }),
+    }
+}
+
 fn known(expr: &Expr) -> Evaluated {
     if expr.is_unknown() {
         Evaluated::Unknown { reason: None }
@@ -469,7 +474,7 @@ fn boolean(flag: bool, via: Option<Via>) -> Evaluated {
     }
 }
 
-/// The expression text without a wrapping `"${...}"` or parentheses.
+/// Strips a wrapping `"${...}"` or parentheses.
 fn bare_text(text: &str) -> &str {
     let mut text = text.trim();
     loop {

@@ -99,8 +99,8 @@ impl Rule for EcsContainerMissingHealthcheck {
     }
 }
 
-/// The container's `Name`, or the text of the intrinsic that computes it,
-/// or its position in the list.
+/// Names a container by its `Name`, the intrinsic that computes it, or its
+/// position in the list.
 fn container_name(name: Option<&Node>, position: usize) -> String {
     match name {
         Some(Node {
@@ -265,7 +265,7 @@ fn container_from_json(item: &Node) -> Container {
     }
 }
 
-/// The JSON text of a string literal or of a heredoc without
+/// Extracts the JSON text of a string literal or of a heredoc without
 /// interpolation.
 fn literal_json(expr: &Expr) -> Option<String> {
     if let Some(text) = expr.as_str() {

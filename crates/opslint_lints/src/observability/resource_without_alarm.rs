@@ -68,7 +68,7 @@ const CLOUDFORMATION_TYPES: &[(&str, &str, &str)] = &[
     ("AWS::RDS::DBCluster", "database", "DBClusterIdentifier"),
 ];
 
-/// What the alarms with actions in one file refer to.
+/// References made by the alarms with actions of one file.
 struct Watchers {
     /// Folder or template path whose addresses or logical ids the texts use.
     scope: String,
@@ -267,7 +267,7 @@ fn collect_scalars(node: &Node, texts: &mut Vec<String>) {
     }
 }
 
-/// Whether an expression text refers to the Terraform address, as a whole
+/// Returns whether an expression text refers to the Terraform address, as a whole
 /// word: `aws_sqs_queue.jobs.name` refers to `aws_sqs_queue.jobs`, but
 /// `aws_sqs_queue.jobs_dlq` does not.
 fn refers_to(text: &str, address: &str) -> bool {
@@ -279,7 +279,7 @@ fn refers_to(text: &str, address: &str) -> bool {
     })
 }
 
-/// Whether a CloudFormation scalar refers to a logical id: `!Ref Queue`
+/// Returns whether a CloudFormation scalar refers to a logical id: `!Ref Queue`
 /// (`Queue`), `!GetAtt Queue.QueueName`, or `${Queue}` inside `!Sub`.
 fn refers_to_logical_id(text: &str, id: &str) -> bool {
     text == id

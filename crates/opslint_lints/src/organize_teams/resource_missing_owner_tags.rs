@@ -78,7 +78,7 @@ const CLOUDFORMATION_TYPES: &[&str] = &[
     "AWS::KMS::Key",
 ];
 
-/// Whether a tag key names an owner or a team.
+/// Returns whether a tag key names an owner or a team.
 fn is_owner_key(key: &str) -> bool {
     let lower = key.to_ascii_lowercase();
     lower.contains("owner") || lower.contains("team")
@@ -204,7 +204,7 @@ fn terraform_tags(workspace: &Workspace, path: &str, expr: &Expr) -> Tags {
     }
 }
 
-/// Whether an expression's text writes an owner-like key as `Key =` or
+/// Returns whether an expression's text writes an owner-like key as `Key =` or
 /// `"Key" =`.
 fn literal_owner_key(text: &str) -> bool {
     text.lines().any(|line| {
@@ -290,7 +290,7 @@ fn report_untagged(file: &opslint_core::SourceFile, untagged: &[&CfnResource], s
     );
 }
 
-/// Whether CloudFormation tags (a `Key`/`Value` list, or a SAM map) have
+/// Returns whether CloudFormation tags (a `Key`/`Value` list, or a SAM map) have
 /// an owner-like key.
 fn cfn_tags_have_owner(tags: &Node) -> bool {
     match &tags.value {

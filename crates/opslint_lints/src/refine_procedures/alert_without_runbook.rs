@@ -42,7 +42,7 @@ impl Rule for AlertWithoutRunbook {
     }
 }
 
-/// Whether a description links or names a runbook.
+/// Returns whether a description links or names a runbook.
 fn has_runbook_link(text: &str) -> bool {
     let lower = text.to_ascii_lowercase();
     lower.contains("http://")
