@@ -429,8 +429,8 @@ fn agreed_value(name: &str, candidates: &[(Evaluated, String)]) -> Evaluated {
                 return Evaluated::Unknown {
                     reason: Some(format!(
                         "`var.{name}` is `{}` ({first_origin}) and `{}` ({origin})",
-                        first.text.trim(),
-                        expr.text.trim()
+                        one_line(&first.text),
+                        one_line(&expr.text)
                     )),
                 };
             }
@@ -449,6 +449,15 @@ fn agreed_value(name: &str, candidates: &[(Evaluated, String)]) -> Evaluated {
             variable: name.to_string(),
             origin: origins.join(", "),
         }),
+    }
+}
+
+/// Shortens an expression's text to its first line, for a message.
+fn one_line(text: &str) -> String {
+    let text = text.trim();
+    match text.split_once('\n') {
+        Some((first, _)) => format!("{} ...", first.trim_end()),
+        None => text.to_string(),
     }
 }
 

@@ -27,11 +27,12 @@ pub static META: RuleMeta = RuleMeta {
     how_to_fix: "Add an alarm on the resource's key metric with an action:\n\n\
         ```hcl\nresource \"aws_cloudwatch_metric_alarm\" \"worker_errors\" {\n  alarm_name          = \"worker-errors\"\n  namespace           = \"AWS/Lambda\"\n  metric_name         = \"Errors\"\n  dimensions          = { FunctionName = aws_lambda_function.worker.function_name }\n  statistic           = \"Sum\"\n  period              = 60\n  evaluation_periods  = 1\n  threshold           = 1\n  comparison_operator = \"GreaterThanOrEqualToThreshold\"\n  alarm_actions       = [aws_sns_topic.oncall.arn]\n}\n```",
     known_limits: "Alarms created outside the repository, by another stack, or from a \
-        generic module whose inputs are computed are not seen. A repository without any alarm gets no results from this rule; when an \
-        alarm's dimensions are computed (a variable or module output), resources that no \
-        other alarm watches are reported as questions. \
-        Anomaly detectors, composite alarms and alarms in CloudWatch dashboards or \
-        Datadog/Grafana are not read.",
+        generic module whose inputs are computed are not seen. Terraform resources are \
+        judged only when the repository has a Terraform alarm, and CloudFormation resources \
+        only when it has a CloudFormation alarm. When an alarm's dimensions are computed (a \
+        variable or module output), resources that no other alarm watches are reported as \
+        questions. Anomaly detectors, composite alarms and alarms in CloudWatch dashboards \
+        or Datadog/Grafana are not read.",
 };
 
 const TERRAFORM_TYPES: &[(&str, &str, &str)] = &[
@@ -86,7 +87,8 @@ impl Rule for ResourceWithoutAlarm {
 
     fn check(&self, workspace: &Workspace, sink: &mut Sink) {
         let mut watchers = Vec::new();
-        let mut alarm_count = 0;
+        let mut terraform_alarms = 0;
+        let mut template_alarms = 0;
         for (artifact, terraform) in workspace.terraform() {
             let mut entry = Watchers {
                 scope: folder_of(&artifact.file.path).to_string(),
@@ -94,7 +96,7 @@ impl Rule for ResourceWithoutAlarm {
                 has_opaque: false,
             };
             for resource in terraform.resources_of_type("aws_cloudwatch_metric_alarm") {
-                alarm_count += 1;
+                terraform_alarms += 1;
                 let body = &resource.block.body;
                 let has_actions = body.attribute("alarm_actions").is_some_and(
                     |a| !matches!(&a.expr.value, ExprValue::Tuple(items) if items.is_empty()),
@@ -112,7 +114,7 @@ impl Rule for ResourceWithoutAlarm {
                 has_opaque: false,
             };
             for resource in template.resources_of_type("AWS::CloudWatch::Alarm") {
-                alarm_count += 1;
+                template_alarms += 1;
                 let has_actions = resource
                     .property(&["AlarmActions"])
                     .is_some_and(|n| !matches!(&n.value, Value::Seq(items) if items.is_empty()));
@@ -126,14 +128,13 @@ impl Rule for ResourceWithoutAlarm {
             }
             watchers.push(entry);
         }
-        // NOTE: a repository without any alarm is not judged resource by
-        // resource: its alarms live elsewhere or do not exist, and one
-        // question per resource would bury every other result.
-        if alarm_count == 0 {
-            return;
-        }
-
+        // NOTE: resources are judged only where the same format defines at
+        // least one alarm. Without any, the alarms live elsewhere or do not
+        // exist, and one question per resource would bury every other result.
         for (artifact, terraform) in workspace.terraform() {
+            if terraform_alarms == 0 {
+                break;
+            }
             let file = &artifact.file;
             let scope = folder_of(&file.path);
             for resource in terraform.resources() {
@@ -171,6 +172,9 @@ impl Rule for ResourceWithoutAlarm {
             }
         }
         for (artifact, template) in workspace.cloudformation() {
+            if template_alarms == 0 {
+                break;
+            }
             let file = &artifact.file;
             for resource in &template.resources {
                 let Some((_, kind, name_property)) = CLOUDFORMATION_TYPES
