@@ -4,8 +4,8 @@ use opslint_model::cloudformation::{self, CfnValue, Template};
 use opslint_model::terraform::Resource;
 
 use crate::Rule;
-use opslint_model::terraform_eval::{DynamicBlock, Evaluated};
-use opslint_syntax::hcl::ExprValue;
+use opslint_model::terraform_eval::{DynamicBlock, Evaluated, is_local_source};
+use opslint_syntax::hcl::{Body, ExprValue};
 
 use crate::support::{
     cfn_inputs, hcl_inputs, parameter_origin, unless_parameter_set, unless_set, via_origin,
@@ -38,7 +38,8 @@ pub static META: RuleMeta = RuleMeta {
     known_limits: "A variable or parameter that nothing in the repository sets is \
         evaluated to its default, and the finding names it. A variable without a default, \
         one set to different values in several places, a computed value or a condition is \
-        reported as a question. Parameter overrides in `samconfig.toml` or deploy commands \
+        reported as a question, and so is a call of a Lambda module from outside the \
+        repository (a registry or Git `source` that mentions `lambda`). Parameter overrides in `samconfig.toml` or deploy commands \
         are not read. Functions traced only through OpenTelemetry layers \
         without X-Ray are reported.",
 };
@@ -53,6 +54,7 @@ impl Rule for LambdaTracingDisabled {
             for resource in terraform.resources_of_type("aws_lambda_function") {
                 check_terraform(workspace, &artifact.file, resource, sink);
             }
+            check_remote_modules(&artifact.file, &terraform.body, sink);
         }
         for (artifact, template) in workspace.cloudformation() {
             check_cloudformation(&artifact.file, template, sink);
@@ -200,6 +202,39 @@ fn check_terraform(
                 mode.expr.text.trim()
             ),
         ),
+    }
+}
+
+/// Asks about calls of Lambda modules from outside the repository, whose
+/// functions cannot be seen. A call that passes `tracing_mode = "Active"`
+/// (the input name of the widely used community module) counts as traced.
+fn check_remote_modules(file: &SourceFile, body: &Body, sink: &mut Sink) {
+    for call in body.blocks("module") {
+        let Some(name) = call.labels.first() else {
+            continue;
+        };
+        let Some(source) = call.body.attribute("source").and_then(|a| a.expr.as_str()) else {
+            continue;
+        };
+        if is_local_source(source) || !source.to_ascii_lowercase().contains("lambda") {
+            continue;
+        }
+        let location = format!("module.{name}");
+        let mode = call.body.attribute("tracing_mode");
+        if mode.and_then(|a| a.expr.as_str()) == Some("Active") {
+            sink.holds(&META, file, location);
+            continue;
+        }
+        sink.unclear(
+            &META,
+            file,
+            call.header_span,
+            location,
+            format!(
+                "Does `module.{name}` deploy its Lambda functions with X-Ray tracing mode `Active`?"
+            ),
+            format!("the module comes from `{source}`, outside the repository"),
+        );
     }
 }
 

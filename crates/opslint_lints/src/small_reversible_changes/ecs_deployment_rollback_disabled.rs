@@ -8,7 +8,9 @@ use crate::Rule;
 use opslint_model::terraform_eval::{Evaluated, TerraformIndex, Via};
 use opslint_syntax::hcl::Expr;
 
-use crate::support::{cfn_inputs, hcl_inputs, unless_set, via_origin};
+use crate::support::{
+    cfn_inputs, hcl_inputs, parameter_origin, unless_parameter_set, unless_set, via_origin,
+};
 
 pub struct EcsDeploymentRollbackDisabled;
 
@@ -262,9 +264,9 @@ fn check_cloudformation(
             .help = Some(format!("set `{flag}: true`"));
             return;
         };
-        match cloudformation::value(value) {
+        let (resolved, parameter) = template.resolve(value);
+        match cloudformation::value(resolved) {
             CfnValue::Literal("true" | "True" | "TRUE") => {}
-            CfnValue::Intrinsic(..) if template_default_is_true(template, value) => {}
             CfnValue::Intrinsic(function, node) => {
                 sink.unclear(
                     &META,
@@ -282,8 +284,11 @@ fn check_cloudformation(
                     file,
                     value.span,
                     id.clone(),
-                    format!("ECS service `{id}` does not roll back failed deployments"),
-                    format!("`{flag}` is not `true`"),
+                    format!(
+                        "ECS service `{id}` does not roll back failed deployments{}",
+                        unless_parameter_set(parameter)
+                    ),
+                    format!("`{flag}` is not `true`{}", parameter_origin(parameter)),
                 )
                 .help = Some(format!("set `{flag}: true`"));
                 return;
@@ -303,8 +308,4 @@ fn evaluate_bool(
         Evaluated::Known { expr, via } => (expr.as_bool(), via),
         Evaluated::Unknown { .. } => (None, None),
     }
-}
-
-fn template_default_is_true(template: &Template, value: &opslint_syntax::value::Node) -> bool {
-    matches!(template.resolve(value), (node, Some(_)) if node.as_bool() == Some(true))
 }
