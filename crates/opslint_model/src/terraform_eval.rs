@@ -238,6 +238,53 @@ impl TerraformIndex {
         }
     }
 
+    /// Expands a `dynamic` block into the attributes of each block it
+    /// generates, for content attributes that are literals or read
+    /// `ITERATOR.value.KEY` or `ITERATOR.value`. Returns `None` when
+    /// `for_each` or any attribute cannot be evaluated.
+    pub fn expand_dynamic(&self, path: &str, dynamic: &Block) -> Option<Vec<Vec<(String, Expr)>>> {
+        let for_each = dynamic.body.attribute("for_each")?;
+        let items = match self.evaluate(path, &for_each.expr) {
+            Evaluated::Known { expr, .. } => match expr.value {
+                ExprValue::Tuple(items) => items,
+                ExprValue::Object(entries) => entries.into_iter().map(|(_, v)| v).collect(),
+                ExprValue::Null => Vec::new(),
+                _ => return None,
+            },
+            Evaluated::Unknown { .. } => return None,
+        };
+        let content = &dynamic.body.block("content")?.body;
+        let iterator = dynamic
+            .body
+            .attribute("iterator")
+            .map(|a| a.expr.text.trim().to_string())
+            .or_else(|| dynamic.labels.first().cloned())?;
+        let value_prefix = format!("{iterator}.value");
+        let mut blocks = Vec::new();
+        for item in &items {
+            let mut attributes = Vec::new();
+            for attribute in &content.attributes {
+                let text = attribute.expr.text.trim();
+                let value = if text == value_prefix {
+                    item.clone()
+                } else if let Some(key) = text.strip_prefix(&format!("{value_prefix}.")) {
+                    let ExprValue::Object(entries) = &item.value else {
+                        return None;
+                    };
+                    entries.iter().find(|(k, _)| k == key)?.1.clone()
+                } else {
+                    match self.evaluate(path, &attribute.expr) {
+                        Evaluated::Known { expr, .. } => expr,
+                        Evaluated::Unknown { .. } => return None,
+                    }
+                };
+                attributes.push((attribute.name.clone(), value));
+            }
+            blocks.push(attributes);
+        }
+        Some(blocks)
+    }
+
     fn evaluate_in(&self, dir: &str, expr: &Expr, depth: usize) -> Evaluated {
         if !expr.is_unknown() {
             return Evaluated::Known {
@@ -699,6 +746,21 @@ mod tests {
             known_text(&result),
             Some(("null".into(), Some("mode".into())))
         );
+    }
+
+    #[test]
+    fn dynamic_block_expands_iterator_values() {
+        let text = "variable \"setting\" {\n  default = [{ name = \"containerInsights\", value = \"enabled\" }]\n}\nresource \"aws_ecs_cluster\" \"c\" {\n  dynamic \"setting\" {\n    for_each = var.setting != null ? var.setting : []\n    content {\n      name  = setting.value.name\n      value = setting.value.value\n    }\n  }\n}\n";
+        let file = hcl::parse(text);
+        let mut index = TerraformIndex::default();
+        index.add_file("main.tf", &file.body);
+        let resource = file.body.blocks("resource").next().unwrap();
+        let dynamic = resource.body.dynamic_block("setting").unwrap();
+        let blocks = index.expand_dynamic("main.tf", dynamic).unwrap();
+        assert_eq!(blocks.len(), 1);
+        assert_eq!(blocks[0][0].0, "name");
+        assert_eq!(blocks[0][0].1.as_str(), Some("containerInsights"));
+        assert_eq!(blocks[0][1].1.as_str(), Some("enabled"));
     }
 
     #[test]
