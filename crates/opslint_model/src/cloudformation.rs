@@ -36,6 +36,15 @@ impl Template {
         let mut resources = Vec::new();
         if let Some(map) = root.get("Resources").and_then(Node::as_map) {
             for entry in &map.entries {
+                // NOTE: a resource whose `Properties` is a list or a scalar is
+                // invalid CloudFormation; it is left out rather than read as
+                // having no properties.
+                let properties = entry.value.get("Properties");
+                if properties
+                    .is_some_and(|p| !p.is_null() && p.as_map().is_none() && !is_intrinsic(p))
+                {
+                    continue;
+                }
                 let type_name = entry
                     .value
                     .get("Type")
