@@ -403,6 +403,10 @@ impl TerraformIndex {
             }
             default_applies = false;
         } else {
+            // NOTE: every `.tfvars` file in the repository counts for every
+            // root module that declares the variable, since `-var-file` can
+            // point anywhere. That can turn a finding into a question, never
+            // the reverse.
             for vars in &self.vars_files {
                 if let Some(assignment) = vars.body.attribute(name) {
                     candidates.push((known(&assignment.expr), format!("`{}`", vars.path)));
