@@ -405,12 +405,12 @@ impl TerraformIndex {
         } else {
             // NOTE: every `.tfvars` file in the repository counts for every
             // root module that declares the variable, since `-var-file` can
-            // point anywhere. That can turn a finding into a question, never
-            // the reverse.
+            // point anywhere. Only the module's own `terraform.tfvars` and
+            // `*.auto.tfvars` replace the default.
             for vars in &self.vars_files {
                 if let Some(assignment) = vars.body.attribute(name) {
                     candidates.push((known(&assignment.expr), format!("`{}`", vars.path)));
-                    if vars.loaded_automatically {
+                    if vars.loaded_automatically && folder_of(&vars.path) == dir {
                         default_applies = false;
                     }
                 }
