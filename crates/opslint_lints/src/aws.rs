@@ -5,6 +5,7 @@
 use opslint_core::{RuleMeta, Sink, SourceFile, Span};
 use opslint_model::Workspace;
 use opslint_model::cloudformation::{self, CfnValue, Resource as CfnResource, Template};
+use opslint_model::terraform::Resource;
 use opslint_model::terraform_eval::{DynamicBlock, Evaluated, Via};
 use opslint_syntax::hcl::{Block, Body, ExprValue};
 use opslint_syntax::value::Node;
@@ -111,6 +112,24 @@ pub fn tf_block<'a>(
             span: dynamic.header_span,
         },
     }
+}
+
+/// Yields the Terraform resources of `types` with their file, leaving out
+/// those whose `count` is `0`.
+pub fn created_resources<'a>(
+    workspace: &'a Workspace,
+    types: &'a [&'a str],
+) -> impl Iterator<Item = (&'a SourceFile, Resource<'a>)> + 'a {
+    workspace
+        .terraform()
+        .flat_map(move |(artifact, terraform)| {
+            let file: &SourceFile = &artifact.file;
+            terraform
+                .resources()
+                .filter(move |resource| types.contains(&resource.type_name))
+                .filter(move |resource| !tf_not_created(workspace, file, resource.block))
+                .map(move |resource| (file, resource))
+        })
 }
 
 /// Returns whether a resource is left out because its `count` is `0`.

@@ -2,7 +2,7 @@ use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink};
 use opslint_model::Workspace;
 
 use crate::Rule;
-use crate::aws::{FlagCheck, cfn_property, tf_attribute, tf_not_created};
+use crate::aws::{FlagCheck, cfn_property, created_resources, tf_attribute};
 
 pub struct DatabaseDeletionProtectionDisabled;
 
@@ -34,37 +34,34 @@ impl Rule for DatabaseDeletionProtectionDisabled {
     }
 
     fn check(&self, workspace: &Workspace, sink: &mut Sink) {
-        for (artifact, terraform) in workspace.terraform() {
-            let file = &artifact.file;
-            for resource in terraform.resources() {
-                if !matches!(resource.type_name, "aws_db_instance" | "aws_rds_cluster")
-                    || tf_not_created(workspace, file, resource.block)
-                    || resource
-                        .block
-                        .body
-                        .attribute("replicate_source_db")
-                        .is_some()
-                {
-                    continue;
-                }
-                let address = resource.address();
-                let check = FlagCheck {
-                    meta: &META,
-                    file,
-                    location: &address,
-                    message: format!("database `{address}` has no deletion protection"),
-                    question: format!("Is deletion protection on for `{address}` in production?"),
-                    help: "set `deletion_protection = true`".into(),
-                };
-                let setting =
-                    tf_attribute(workspace, file, &resource.block.body, "deletion_protection");
-                check.terraform(
-                    setting,
-                    "deletion_protection",
-                    resource.block.header_span,
-                    sink,
-                );
+        for (file, resource) in
+            created_resources(workspace, &["aws_db_instance", "aws_rds_cluster"])
+        {
+            if resource
+                .block
+                .body
+                .attribute("replicate_source_db")
+                .is_some()
+            {
+                continue;
             }
+            let address = resource.address();
+            let check = FlagCheck {
+                meta: &META,
+                file,
+                location: &address,
+                message: format!("database `{address}` has no deletion protection"),
+                question: format!("Is deletion protection on for `{address}` in production?"),
+                help: "set `deletion_protection = true`".into(),
+            };
+            let setting =
+                tf_attribute(workspace, file, &resource.block.body, "deletion_protection");
+            check.terraform(
+                setting,
+                "deletion_protection",
+                resource.block.header_span,
+                sink,
+            );
         }
         for (artifact, template) in workspace.cloudformation() {
             let file = &artifact.file;

@@ -5,7 +5,7 @@ use opslint_syntax::hcl::ExprValue;
 use opslint_syntax::value::Node;
 
 use crate::Rule;
-use crate::aws::{FlagCheck, TfBlock, TfSetting, tf_attribute, tf_block, tf_not_created};
+use crate::aws::{FlagCheck, TfBlock, TfSetting, created_resources, tf_attribute, tf_block};
 
 pub struct LbTargetGroupDefaultHealthCheck;
 
@@ -40,66 +40,58 @@ impl Rule for LbTargetGroupDefaultHealthCheck {
     }
 
     fn check(&self, workspace: &Workspace, sink: &mut Sink) {
-        for (artifact, terraform) in workspace.terraform() {
-            let file = &artifact.file;
-            for resource in terraform.resources() {
-                if !matches!(
-                    resource.type_name,
-                    "aws_lb_target_group" | "aws_alb_target_group"
-                ) || tf_not_created(workspace, file, resource.block)
-                {
-                    continue;
-                }
-                let body = &resource.block.body;
-                let is_skipped = |name: &str, values: &[&str]| {
-                    matches!(
-                        tf_attribute(workspace, file, body, name),
-                        TfSetting::Known { value: ExprValue::String(text), .. }
-                            if values.contains(&text.as_str())
-                    )
-                };
-                if is_skipped("target_type", &["lambda"]) || is_skipped("protocol", NON_HTTP) {
-                    continue;
-                }
-                let address = resource.address();
-                let check = FlagCheck {
-                    meta: &META,
-                    file,
-                    location: &address,
-                    message: format!("target group `{address}` uses the default health check"),
-                    question: format!("Which health check path does `{address}` use?"),
-                    help: "add a `health_check` block with the service's health path".into(),
-                };
-                match tf_block(workspace, file, body, "health_check") {
-                    TfBlock::Present { body, span } => {
-                        match tf_attribute(workspace, file, body, "enabled") {
-                            TfSetting::Known {
-                                value: ExprValue::Bool(false),
-                                span,
-                                ..
-                            } => check.violation(
-                                span,
-                                None,
-                                "the health check is turned off".into(),
-                                sink,
-                            ),
-                            _ if body.attributes.is_empty() => check.violation(
-                                span,
-                                None,
-                                "the `health_check` block is empty, so the path is `/`".into(),
-                                sink,
-                            ),
-                            _ => sink.holds(&META, file, address.clone()),
-                        }
+        for (file, resource) in
+            created_resources(workspace, &["aws_lb_target_group", "aws_alb_target_group"])
+        {
+            let body = &resource.block.body;
+            let is_skipped = |name: &str, values: &[&str]| {
+                matches!(
+                    tf_attribute(workspace, file, body, name),
+                    TfSetting::Known { value: ExprValue::String(text), .. }
+                        if values.contains(&text.as_str())
+                )
+            };
+            if is_skipped("target_type", &["lambda"]) || is_skipped("protocol", NON_HTTP) {
+                continue;
+            }
+            let address = resource.address();
+            let check = FlagCheck {
+                meta: &META,
+                file,
+                location: &address,
+                message: format!("target group `{address}` uses the default health check"),
+                question: format!("Which health check path does `{address}` use?"),
+                help: "add a `health_check` block with the service's health path".into(),
+            };
+            match tf_block(workspace, file, body, "health_check") {
+                TfBlock::Present { body, span } => {
+                    match tf_attribute(workspace, file, body, "enabled") {
+                        TfSetting::Known {
+                            value: ExprValue::Bool(false),
+                            span,
+                            ..
+                        } => check.violation(
+                            span,
+                            None,
+                            "the health check is turned off".into(),
+                            sink,
+                        ),
+                        _ if body.attributes.is_empty() => check.violation(
+                            span,
+                            None,
+                            "the `health_check` block is empty, so the path is `/`".into(),
+                            sink,
+                        ),
+                        _ => sink.holds(&META, file, address.clone()),
                     }
-                    TfBlock::Missing { span, .. } => check.violation(
-                        span.unwrap_or(resource.block.header_span),
-                        None,
-                        "no `health_check`, so the balancer requests `/` and expects `200`".into(),
-                        sink,
-                    ),
-                    TfBlock::Unknown { reason, span } => check.unclear(span, reason, sink),
                 }
+                TfBlock::Missing { span, .. } => check.violation(
+                    span.unwrap_or(resource.block.header_span),
+                    None,
+                    "no `health_check`, so the balancer requests `/` and expects `200`".into(),
+                    sink,
+                ),
+                TfBlock::Unknown { reason, span } => check.unclear(span, reason, sink),
             }
         }
         for (artifact, template) in workspace.cloudformation() {

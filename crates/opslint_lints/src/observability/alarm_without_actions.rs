@@ -4,7 +4,7 @@ use opslint_syntax::hcl::ExprValue;
 use opslint_syntax::value::Value;
 
 use crate::Rule;
-use crate::aws::{CfnSetting, FlagCheck, TfSetting, cfn_property, tf_attribute, tf_not_created};
+use crate::aws::{CfnSetting, FlagCheck, TfSetting, cfn_property, created_resources, tf_attribute};
 use crate::support::{parameter_origin, unless_parameter_set, unless_set, via_origin};
 
 pub struct AlarmWithoutActions;
@@ -37,59 +37,55 @@ impl Rule for AlarmWithoutActions {
     }
 
     fn check(&self, workspace: &Workspace, sink: &mut Sink) {
-        for (artifact, terraform) in workspace.terraform() {
-            let file = &artifact.file;
-            for resource in terraform.resources() {
-                if !matches!(
-                    resource.type_name,
-                    "aws_cloudwatch_metric_alarm" | "aws_cloudwatch_composite_alarm"
-                ) || tf_not_created(workspace, file, resource.block)
-                {
-                    continue;
-                }
-                let address = resource.address();
-                let body = &resource.block.body;
-                let check = FlagCheck {
-                    meta: &META,
-                    file,
-                    location: &address,
-                    message: format!("alarm `{address}` has no actions"),
-                    question: format!("Who or what does `{address}` notify when it fires?"),
-                    help: "set `alarm_actions` to an SNS topic or another action".into(),
-                };
-                if let TfSetting::Known { value, via, span } =
-                    tf_attribute(workspace, file, body, "actions_enabled")
-                    && matches!(value, ExprValue::Bool(false))
-                {
-                    check.violation(
+        for (file, resource) in created_resources(
+            workspace,
+            &[
+                "aws_cloudwatch_metric_alarm",
+                "aws_cloudwatch_composite_alarm",
+            ],
+        ) {
+            let address = resource.address();
+            let body = &resource.block.body;
+            let check = FlagCheck {
+                meta: &META,
+                file,
+                location: &address,
+                message: format!("alarm `{address}` has no actions"),
+                question: format!("Who or what does `{address}` notify when it fires?"),
+                help: "set `alarm_actions` to an SNS topic or another action".into(),
+            };
+            if let TfSetting::Known { value, via, span } =
+                tf_attribute(workspace, file, body, "actions_enabled")
+                && matches!(value, ExprValue::Bool(false))
+            {
+                check.violation(
+                    span,
+                    via.as_ref().map(|v| unless_set(Some(v))),
+                    format!("`actions_enabled` is `false`{}", via_origin(via.as_ref())),
+                    sink,
+                );
+                continue;
+            }
+            match tf_attribute(workspace, file, body, "alarm_actions") {
+                TfSetting::Missing => check.violation(
+                    resource.block.header_span,
+                    None,
+                    "no `alarm_actions`".into(),
+                    sink,
+                ),
+                TfSetting::Known { value, via, span } => match value {
+                    ExprValue::Tuple(items) if !items.is_empty() => {
+                        sink.holds(&META, file, address.clone());
+                    }
+                    ExprValue::Tuple(_) | ExprValue::Null => check.violation(
                         span,
                         via.as_ref().map(|v| unless_set(Some(v))),
-                        format!("`actions_enabled` is `false`{}", via_origin(via.as_ref())),
-                        sink,
-                    );
-                    continue;
-                }
-                match tf_attribute(workspace, file, body, "alarm_actions") {
-                    TfSetting::Missing => check.violation(
-                        resource.block.header_span,
-                        None,
-                        "no `alarm_actions`".into(),
+                        format!("`alarm_actions` is empty{}", via_origin(via.as_ref())),
                         sink,
                     ),
-                    TfSetting::Known { value, via, span } => match value {
-                        ExprValue::Tuple(items) if !items.is_empty() => {
-                            sink.holds(&META, file, address.clone());
-                        }
-                        ExprValue::Tuple(_) | ExprValue::Null => check.violation(
-                            span,
-                            via.as_ref().map(|v| unless_set(Some(v))),
-                            format!("`alarm_actions` is empty{}", via_origin(via.as_ref())),
-                            sink,
-                        ),
-                        _ => check.unclear(span, "`alarm_actions` is not a list".into(), sink),
-                    },
-                    TfSetting::Unknown { reason, span } => check.unclear(span, reason, sink),
-                }
+                    _ => check.unclear(span, "`alarm_actions` is not a list".into(), sink),
+                },
+                TfSetting::Unknown { reason, span } => check.unclear(span, reason, sink),
             }
         }
         for (artifact, template) in workspace.cloudformation() {

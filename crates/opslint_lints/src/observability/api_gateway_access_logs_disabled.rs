@@ -2,7 +2,7 @@ use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink};
 use opslint_model::Workspace;
 
 use crate::Rule;
-use crate::aws::{CfnSetting, FlagCheck, TfBlock, cfn_property, tf_block, tf_not_created};
+use crate::aws::{CfnSetting, FlagCheck, TfBlock, cfn_property, created_resources, tf_block};
 use crate::support::{unless_set, via_origin};
 
 pub struct ApiGatewayAccessLogsDisabled;
@@ -37,35 +37,28 @@ impl Rule for ApiGatewayAccessLogsDisabled {
     }
 
     fn check(&self, workspace: &Workspace, sink: &mut Sink) {
-        for (artifact, terraform) in workspace.terraform() {
-            let file = &artifact.file;
-            for resource in terraform.resources() {
-                if !matches!(
-                    resource.type_name,
-                    "aws_api_gateway_stage" | "aws_apigatewayv2_stage"
-                ) || tf_not_created(workspace, file, resource.block)
-                {
-                    continue;
-                }
-                let address = resource.address();
-                let check = FlagCheck {
-                    meta: &META,
-                    file,
-                    location: &address,
-                    message: format!("API Gateway stage `{address}` has no access logs"),
-                    question: format!("Does `{address}` write access logs?"),
-                    help: "add an `access_log_settings` block with a log group".into(),
-                };
-                match tf_block(workspace, file, &resource.block.body, "access_log_settings") {
-                    TfBlock::Present { .. } => sink.holds(&META, file, address.clone()),
-                    TfBlock::Missing { via, span } => check.violation(
-                        span.unwrap_or(resource.block.header_span),
-                        via.as_ref().map(|v| unless_set(Some(v))),
-                        format!("no `access_log_settings`{}", via_origin(via.as_ref())),
-                        sink,
-                    ),
-                    TfBlock::Unknown { reason, span } => check.unclear(span, reason, sink),
-                }
+        for (file, resource) in created_resources(
+            workspace,
+            &["aws_api_gateway_stage", "aws_apigatewayv2_stage"],
+        ) {
+            let address = resource.address();
+            let check = FlagCheck {
+                meta: &META,
+                file,
+                location: &address,
+                message: format!("API Gateway stage `{address}` has no access logs"),
+                question: format!("Does `{address}` write access logs?"),
+                help: "add an `access_log_settings` block with a log group".into(),
+            };
+            match tf_block(workspace, file, &resource.block.body, "access_log_settings") {
+                TfBlock::Present { .. } => sink.holds(&META, file, address.clone()),
+                TfBlock::Missing { via, span } => check.violation(
+                    span.unwrap_or(resource.block.header_span),
+                    via.as_ref().map(|v| unless_set(Some(v))),
+                    format!("no `access_log_settings`{}", via_origin(via.as_ref())),
+                    sink,
+                ),
+                TfBlock::Unknown { reason, span } => check.unclear(span, reason, sink),
             }
         }
         for (artifact, template) in workspace.cloudformation() {

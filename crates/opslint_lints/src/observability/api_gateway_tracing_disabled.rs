@@ -2,7 +2,7 @@ use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink};
 use opslint_model::Workspace;
 
 use crate::Rule;
-use crate::aws::{FlagCheck, cfn_property, tf_attribute, tf_not_created};
+use crate::aws::{FlagCheck, cfn_property, created_resources, tf_attribute};
 
 pub struct ApiGatewayTracingDisabled;
 
@@ -36,34 +36,28 @@ impl Rule for ApiGatewayTracingDisabled {
     }
 
     fn check(&self, workspace: &Workspace, sink: &mut Sink) {
-        for (artifact, terraform) in workspace.terraform() {
-            let file = &artifact.file;
-            for resource in terraform.resources_of_type("aws_api_gateway_stage") {
-                if tf_not_created(workspace, file, resource.block) {
-                    continue;
-                }
-                let address = resource.address();
-                let check = FlagCheck {
-                    meta: &META,
-                    file,
-                    location: &address,
-                    message: format!("API Gateway stage `{address}` has no X-Ray tracing"),
-                    question: format!("Is X-Ray tracing on for `{address}`?"),
-                    help: "set `xray_tracing_enabled = true`".into(),
-                };
-                let setting = tf_attribute(
-                    workspace,
-                    file,
-                    &resource.block.body,
-                    "xray_tracing_enabled",
-                );
-                check.terraform(
-                    setting,
-                    "xray_tracing_enabled",
-                    resource.block.header_span,
-                    sink,
-                );
-            }
+        for (file, resource) in created_resources(workspace, &["aws_api_gateway_stage"]) {
+            let address = resource.address();
+            let check = FlagCheck {
+                meta: &META,
+                file,
+                location: &address,
+                message: format!("API Gateway stage `{address}` has no X-Ray tracing"),
+                question: format!("Is X-Ray tracing on for `{address}`?"),
+                help: "set `xray_tracing_enabled = true`".into(),
+            };
+            let setting = tf_attribute(
+                workspace,
+                file,
+                &resource.block.body,
+                "xray_tracing_enabled",
+            );
+            check.terraform(
+                setting,
+                "xray_tracing_enabled",
+                resource.block.header_span,
+                sink,
+            );
         }
         for (artifact, template) in workspace.cloudformation() {
             let file = &artifact.file;

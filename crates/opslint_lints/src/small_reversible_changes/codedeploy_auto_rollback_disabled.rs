@@ -3,7 +3,7 @@ use opslint_model::Workspace;
 
 use crate::Rule;
 use crate::aws::{
-    CfnSetting, FlagCheck, TfBlock, cfn_property, tf_attribute, tf_block, tf_not_created,
+    CfnSetting, FlagCheck, TfBlock, cfn_property, created_resources, tf_attribute, tf_block,
 };
 use crate::support::{unless_set, via_origin};
 
@@ -36,42 +36,36 @@ impl Rule for CodedeployAutoRollbackDisabled {
     }
 
     fn check(&self, workspace: &Workspace, sink: &mut Sink) {
-        for (artifact, terraform) in workspace.terraform() {
-            let file = &artifact.file;
-            for resource in terraform.resources_of_type("aws_codedeploy_deployment_group") {
-                if tf_not_created(workspace, file, resource.block) {
-                    continue;
+        for (file, resource) in created_resources(workspace, &["aws_codedeploy_deployment_group"]) {
+            let address = resource.address();
+            let check = FlagCheck {
+                meta: &META,
+                file,
+                location: &address,
+                message: format!(
+                    "deployment group `{address}` does not roll back failed deployments"
+                ),
+                question: format!("Does `{address}` roll back a failed deployment?"),
+                help: "add `auto_rollback_configuration { enabled = true, events = \
+                   [\"DEPLOYMENT_FAILURE\"] }`"
+                    .into(),
+            };
+            let body = &resource.block.body;
+            match tf_block(workspace, file, body, "auto_rollback_configuration") {
+                TfBlock::Present { body, span } => {
+                    let setting = tf_attribute(workspace, file, body, "enabled");
+                    check.terraform(setting, "enabled", span, sink);
                 }
-                let address = resource.address();
-                let check = FlagCheck {
-                    meta: &META,
-                    file,
-                    location: &address,
-                    message: format!(
-                        "deployment group `{address}` does not roll back failed deployments"
+                TfBlock::Missing { via, span } => check.violation(
+                    span.unwrap_or(resource.block.header_span),
+                    via.as_ref().map(|v| unless_set(Some(v))),
+                    format!(
+                        "no `auto_rollback_configuration`{}",
+                        via_origin(via.as_ref())
                     ),
-                    question: format!("Does `{address}` roll back a failed deployment?"),
-                    help: "add `auto_rollback_configuration { enabled = true, events = \
-                           [\"DEPLOYMENT_FAILURE\"] }`"
-                        .into(),
-                };
-                let body = &resource.block.body;
-                match tf_block(workspace, file, body, "auto_rollback_configuration") {
-                    TfBlock::Present { body, span } => {
-                        let setting = tf_attribute(workspace, file, body, "enabled");
-                        check.terraform(setting, "enabled", span, sink);
-                    }
-                    TfBlock::Missing { via, span } => check.violation(
-                        span.unwrap_or(resource.block.header_span),
-                        via.as_ref().map(|v| unless_set(Some(v))),
-                        format!(
-                            "no `auto_rollback_configuration`{}",
-                            via_origin(via.as_ref())
-                        ),
-                        sink,
-                    ),
-                    TfBlock::Unknown { reason, span } => check.unclear(span, reason, sink),
-                }
+                    sink,
+                ),
+                TfBlock::Unknown { reason, span } => check.unclear(span, reason, sink),
             }
         }
         for (artifact, template) in workspace.cloudformation() {
