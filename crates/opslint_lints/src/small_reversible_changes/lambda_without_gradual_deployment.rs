@@ -79,7 +79,16 @@ impl Rule for LambdaWithoutGradualDeployment {
                     .help = Some(help.into());
                     continue;
                 };
-                if let Some(enabled) = preference.get("Enabled")
+                // SAM merges a function's `DeploymentPreference` map over the
+                // one in `Globals`, so a key missing on the function may be
+                // inherited.
+                let global_preference = template.global("Function", "DeploymentPreference");
+                let field = |key: &str| {
+                    preference
+                        .get(key)
+                        .or_else(|| global_preference.and_then(|g| g.get(key)))
+                };
+                if let Some(enabled) = field("Enabled")
                     && enabled.as_bool() == Some(false)
                 {
                     sink.violation(
@@ -93,7 +102,7 @@ impl Rule for LambdaWithoutGradualDeployment {
                     .help = Some(help.into());
                     continue;
                 }
-                let Some(kind) = preference.get("Type") else {
+                let Some(kind) = field("Type") else {
                     sink.unclear(
                         &META,
                         file,
