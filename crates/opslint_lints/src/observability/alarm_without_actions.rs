@@ -1,10 +1,12 @@
 use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink};
 use opslint_model::Workspace;
+use opslint_model::cloudformation::Template;
 use opslint_syntax::hcl::ExprValue;
-use opslint_syntax::value::Value;
+use opslint_syntax::value::{Node, Value};
 
 use crate::Rule;
 use crate::aws::{CfnSetting, FlagCheck, TfSetting, cfn_property, created_resources, tf_attribute};
+use crate::observability::resource_without_alarm::{refers_to, refers_to_logical_id};
 use crate::support::{parameter_origin, unless_parameter_set, unless_set, via_origin};
 
 pub struct AlarmWithoutActions;
@@ -25,9 +27,10 @@ pub static META: RuleMeta = RuleMeta {
         else: nobody is paged, no ticket is opened and no automation runs, so the condition \
         it was written to catch goes unnoticed until someone happens to look.",
     how_to_fix: "```hcl\nresource \"aws_cloudwatch_metric_alarm\" \"errors\" {\n  # ...\n  alarm_actions = [aws_sns_topic.oncall.arn]\n}\n```",
-    known_limits: "Alarms that exist only to gate a deployment (referenced by a CodeDeploy \
-        deployment group or an ECS service's deployment alarms) are reported too; suppress \
-        them inline. Actions from a variable or parameter without a default are reported as \
+    known_limits: "Alarms that a deployment uses to stop or roll back (SAM \
+        `DeploymentPreference.Alarms`, CodeDeploy alarm configuration, ECS deployment \
+        alarms) count as having an action when they are in the same template, or anywhere in \
+        the Terraform files. Actions from a variable or parameter without a default are reported as \
         a question.",
 };
 
@@ -37,6 +40,7 @@ impl Rule for AlarmWithoutActions {
     }
 
     fn check(&self, workspace: &Workspace, sink: &mut Sink) {
+        let gate_texts = terraform_deployment_gates(workspace);
         for (file, resource) in created_resources(
             workspace,
             &[
@@ -45,6 +49,10 @@ impl Rule for AlarmWithoutActions {
             ],
         ) {
             let address = resource.address();
+            if gate_texts.iter().any(|text| refers_to(text, &address)) {
+                sink.holds(&META, file, address.clone());
+                continue;
+            }
             let body = &resource.block.body;
             let check = FlagCheck {
                 meta: &META,
@@ -90,6 +98,7 @@ impl Rule for AlarmWithoutActions {
         }
         for (artifact, template) in workspace.cloudformation() {
             let file = &artifact.file;
+            let gate_ids = template_deployment_gates(template);
             for resource in &template.resources {
                 if !matches!(
                     resource.type_name.as_str(),
@@ -98,6 +107,10 @@ impl Rule for AlarmWithoutActions {
                     continue;
                 }
                 let id = &resource.logical_id;
+                if gate_ids.iter().any(|text| refers_to_logical_id(text, id)) {
+                    sink.holds(&META, file, id.clone());
+                    continue;
+                }
                 let check = FlagCheck {
                     meta: &META,
                     file,
@@ -138,5 +151,67 @@ impl Rule for AlarmWithoutActions {
                 }
             }
         }
+    }
+}
+
+/// Collects the expression texts of Terraform settings that use alarms to
+/// stop or roll back a deployment: CodeDeploy `alarm_configuration` and ECS
+/// `alarms` blocks. An alarm named there acts through the deployment.
+fn terraform_deployment_gates(workspace: &Workspace) -> Vec<String> {
+    let mut texts = Vec::new();
+    for (_, terraform) in workspace.terraform() {
+        for resource in terraform.resources() {
+            let gate = match resource.type_name {
+                "aws_codedeploy_deployment_group" => {
+                    resource.block.body.block("alarm_configuration")
+                }
+                "aws_ecs_service" => resource.block.body.block("alarms"),
+                _ => None,
+            };
+            if let Some(gate) = gate {
+                texts.extend(gate.body.attributes.iter().map(|a| a.expr.text.clone()));
+            }
+        }
+    }
+    texts
+}
+
+/// Collects the scalars of template settings that use alarms to stop or
+/// roll back a deployment: SAM `DeploymentPreference.Alarms` (on a function
+/// or in `Globals`), CodeDeploy `AlarmConfiguration` and ECS
+/// `DeploymentConfiguration.Alarms`.
+fn template_deployment_gates(template: &Template) -> Vec<String> {
+    let mut texts = Vec::new();
+    let mut gates: Vec<&Node> = Vec::new();
+    gates.extend(template.global("Function", "DeploymentPreference"));
+    for resource in &template.resources {
+        let path: &[&str] = match resource.type_name.as_str() {
+            "AWS::Serverless::Function" => &["DeploymentPreference", "Alarms"],
+            "AWS::CodeDeploy::DeploymentGroup" => &["AlarmConfiguration"],
+            "AWS::ECS::Service" => &["DeploymentConfiguration", "Alarms"],
+            _ => continue,
+        };
+        gates.extend(resource.property(path));
+    }
+    for gate in gates {
+        collect_scalars(gate, &mut texts);
+    }
+    texts
+}
+
+fn collect_scalars(node: &Node, texts: &mut Vec<String>) {
+    match &node.value {
+        Value::Scalar(scalar) => texts.push(scalar.text.clone()),
+        Value::Map(map) => {
+            for entry in &map.entries {
+                collect_scalars(&entry.value, texts);
+            }
+        }
+        Value::Seq(items) => {
+            for item in items {
+                collect_scalars(item, texts);
+            }
+        }
+        _ => {}
     }
 }

@@ -274,7 +274,7 @@ fn collect_scalars(node: &Node, texts: &mut Vec<String>) {
 /// Returns whether an expression text refers to the Terraform address, as a whole
 /// word: `aws_sqs_queue.jobs.name` refers to `aws_sqs_queue.jobs`, but
 /// `aws_sqs_queue.jobs_dlq` does not.
-fn refers_to(text: &str, address: &str) -> bool {
+pub(crate) fn refers_to(text: &str, address: &str) -> bool {
     text.match_indices(address).any(|(at, _)| {
         let before = text[..at].chars().next_back();
         let after = text[at + address.len()..].chars().next();
@@ -285,7 +285,7 @@ fn refers_to(text: &str, address: &str) -> bool {
 
 /// Returns whether a CloudFormation scalar refers to a logical id: `!Ref Queue`
 /// (`Queue`), `!GetAtt Queue.QueueName`, or `${Queue}` inside `!Sub`.
-fn refers_to_logical_id(text: &str, id: &str) -> bool {
+pub(crate) fn refers_to_logical_id(text: &str, id: &str) -> bool {
     text == id
         || text
             .strip_prefix(id)
