@@ -73,18 +73,18 @@ fn odd_shapes_give_questions_or_nothing() {
     // `Properties: null` is valid and means no retention; the list-shaped
     // properties and the computed type give nothing.
     assert_eq!(findings, ["log-retention-unset:7"]);
-    let asked = |location: &str, rule: &str| {
+    let has_question = |location: &str, rule: &str| {
         outcome
             .sink
             .questions
             .iter()
             .any(|q| q.logical_location == location && q.rule.id == rule)
     };
-    assert!(asked(
+    assert!(has_question(
         "aws_ecs_task_definition.bad_json",
         "ecs-container-missing-healthcheck"
     ));
-    assert!(asked(
+    assert!(has_question(
         "aws_lambda_function.looped",
         "lambda-tracing-disabled"
     ));

@@ -5,7 +5,7 @@ use opslint_model::terraform::Resource;
 
 use crate::Rule;
 use opslint_model::terraform_eval::{DynamicBlock, Evaluated, is_local_source};
-use opslint_syntax::hcl::{Body, ExprValue};
+use opslint_syntax::hcl::{Body, Expr, ExprValue};
 
 use crate::support::{
     cfn_inputs, hcl_inputs, parameter_origin, unless_parameter_set, unless_set, via_origin,
@@ -120,6 +120,7 @@ fn check_terraform(
             }
         }
     }
+
     let Some((tracing, header_span)) = tracing_body else {
         sink.violation(
             &META,
@@ -132,6 +133,7 @@ fn check_terraform(
         .help = Some("add `tracing_config { mode = \"Active\" }`".into());
         return;
     };
+
     let Some(mode) = tracing.attribute("mode") else {
         sink.violation(
             &META,
@@ -144,22 +146,34 @@ fn check_terraform(
         .help = Some("set `mode = \"Active\"`".into());
         return;
     };
-    let (value, via) = match index.evaluate(&file.path, &mode.expr) {
+
+    check_terraform_mode(workspace, file, &address, &mode.expr, sink);
+}
+
+/// Reports the evaluated `mode` of a function's tracing configuration.
+fn check_terraform_mode(
+    workspace: &Workspace,
+    file: &SourceFile,
+    address: &str,
+    mode: &Expr,
+    sink: &mut Sink,
+) {
+    let (value, via) = match workspace.terraform_index.evaluate(&file.path, mode) {
         Evaluated::Known { expr, via } => (expr.value, via),
         Evaluated::Unknown { reason } => {
             let reason = reason.unwrap_or_else(|| {
                 format!(
                     "the mode is `{}`{}",
-                    mode.expr.text.trim(),
-                    hcl_inputs(Some(&mode.expr))
+                    mode.text.trim(),
+                    hcl_inputs(Some(mode))
                 )
             });
             sink.unclear(
                 &META,
                 file,
-                mode.expr.span,
-                address.clone(),
-                question,
+                mode.span,
+                address.to_string(),
+                format!("Is `{address}` deployed with X-Ray tracing mode `Active`?"),
                 reason,
             );
             return;
@@ -168,13 +182,13 @@ fn check_terraform(
     let unless = unless_set(via.as_ref());
     let origin = via_origin(via.as_ref());
     match value {
-        ExprValue::String(text) if text == "Active" => sink.holds(&META, file, address),
+        ExprValue::String(text) if text == "Active" => sink.holds(&META, file, address.to_string()),
         ExprValue::Null => {
             sink.violation(
                 &META,
                 file,
-                mode.expr.span,
-                address.clone(),
+                mode.span,
+                address.to_string(),
                 format!("Lambda function `{address}` has no active X-Ray tracing{unless}"),
                 format!("the mode is `null`{origin}, which means `PassThrough`"),
             )
@@ -184,8 +198,8 @@ fn check_terraform(
             sink.violation(
                 &META,
                 file,
-                mode.expr.span,
-                address.clone(),
+                mode.span,
+                address.to_string(),
                 format!("Lambda function `{address}` has X-Ray tracing mode `{other}`{unless}"),
                 format!("tracing is not active{origin}"),
             )
@@ -194,13 +208,10 @@ fn check_terraform(
         _ => sink.unclear(
             &META,
             file,
-            mode.expr.span,
-            address.clone(),
-            question,
-            format!(
-                "the mode is `{}`, which is not a string",
-                mode.expr.text.trim()
-            ),
+            mode.span,
+            address.to_string(),
+            format!("Is `{address}` deployed with X-Ray tracing mode `Active`?"),
+            format!("the mode is `{}`, which is not a string", mode.text.trim()),
         ),
     }
 }
