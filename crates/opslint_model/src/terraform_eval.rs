@@ -50,6 +50,14 @@ pub enum DynamicBlock<'a> {
     },
 }
 
+/// The blocks a `dynamic` block generates, as the attributes of each, and
+/// the variable that decided its `for_each`.
+#[derive(Debug)]
+pub struct DynamicExpansion {
+    pub blocks: Vec<Vec<(String, Expr)>>,
+    pub via: Option<Via>,
+}
+
 #[derive(Debug, Default)]
 struct Module {
     /// Declared variables and their `default`, if any.
@@ -242,15 +250,18 @@ impl TerraformIndex {
     /// generates, for content attributes that are literals or read
     /// `ITERATOR.value.KEY` or `ITERATOR.value`. Returns `None` when
     /// `for_each` or any attribute cannot be evaluated.
-    pub fn expand_dynamic(&self, path: &str, dynamic: &Block) -> Option<Vec<Vec<(String, Expr)>>> {
+    pub fn expand_dynamic(&self, path: &str, dynamic: &Block) -> Option<DynamicExpansion> {
         let for_each = dynamic.body.attribute("for_each")?;
-        let items = match self.evaluate(path, &for_each.expr) {
-            Evaluated::Known { expr, .. } => match expr.value {
-                ExprValue::Tuple(items) => items,
-                ExprValue::Object(entries) => entries.into_iter().map(|(_, v)| v).collect(),
-                ExprValue::Null => Vec::new(),
-                _ => return None,
-            },
+        let (items, via) = match self.evaluate(path, &for_each.expr) {
+            Evaluated::Known { expr, via } => (
+                match expr.value {
+                    ExprValue::Tuple(items) => items,
+                    ExprValue::Object(entries) => entries.into_iter().map(|(_, v)| v).collect(),
+                    ExprValue::Null => Vec::new(),
+                    _ => return None,
+                },
+                via,
+            ),
             Evaluated::Unknown { .. } => return None,
         };
         let content = &dynamic.body.block("content")?.body;
@@ -278,17 +289,20 @@ impl TerraformIndex {
                         Evaluated::Unknown { .. } => return None,
                     }
                 };
+                if value.is_unknown() {
+                    return None;
+                }
                 attributes.push((attribute.name.clone(), value));
             }
             blocks.push(attributes);
         }
-        Some(blocks)
+        Some(DynamicExpansion { blocks, via })
     }
 
     fn evaluate_in(&self, dir: &str, expr: &Expr, depth: usize) -> Evaluated {
         if !expr.is_unknown() {
             return Evaluated::Known {
-                expr: expr.clone(),
+                expr: self.resolve_elements(dir, expr, depth),
                 via: None,
             };
         }
@@ -309,6 +323,38 @@ impl TerraformIndex {
             return self.evaluate_conditional(dir, condition, when_true, when_false, depth);
         }
         Evaluated::Unknown { reason: None }
+    }
+
+    /// Evaluates the elements of a list or object literal in the scope it
+    /// was written in, so that a reader in another module never evaluates
+    /// them against its own variables. Elements that stay unknown are kept.
+    fn resolve_elements(&self, dir: &str, expr: &Expr, depth: usize) -> Expr {
+        let resolve = |item: &Expr| -> Expr {
+            if depth > MAX_DEPTH {
+                return item.clone();
+            }
+            match self.evaluate_in(dir, item, depth + 1) {
+                Evaluated::Known { expr, .. } => Expr {
+                    span: item.span,
+                    ..expr
+                },
+                Evaluated::Unknown { .. } => item.clone(),
+            }
+        };
+        let value = match &expr.value {
+            ExprValue::Tuple(items) => ExprValue::Tuple(items.iter().map(resolve).collect()),
+            ExprValue::Object(entries) => ExprValue::Object(
+                entries
+                    .iter()
+                    .map(|(key, item)| (key.clone(), resolve(item)))
+                    .collect(),
+            ),
+            other => other.clone(),
+        };
+        Expr {
+            value,
+            ..expr.clone()
+        }
     }
 
     fn evaluate_conditional(
@@ -760,11 +806,33 @@ mod tests {
         index.add_file("main.tf", &file.body);
         let resource = file.body.blocks("resource").next().unwrap();
         let dynamic = resource.body.dynamic_block("setting").unwrap();
-        let blocks = index.expand_dynamic("main.tf", dynamic).unwrap();
+        let blocks = index.expand_dynamic("main.tf", dynamic).unwrap().blocks;
         assert_eq!(blocks.len(), 1);
         assert_eq!(blocks[0][0].0, "name");
         assert_eq!(blocks[0][0].1.as_str(), Some("containerInsights"));
         assert_eq!(blocks[0][1].1.as_str(), Some("enabled"));
+    }
+
+    #[test]
+    fn list_elements_evaluate_in_caller_scope() {
+        let index = index(&[
+            (
+                "main.tf",
+                "variable \"mode\" {\n  default = \"Active\"\n}\nmodule \"fn\" {\n  source = \"./modules/fn\"\n  modes = [var.mode]\n}\n",
+            ),
+            (
+                "modules/fn/main.tf",
+                "variable \"modes\" {\n  default = []\n}\nvariable \"mode\" {\n  default = \"PassThrough\"\n}\n",
+            ),
+        ]);
+        let Evaluated::Known { expr, .. } = evaluate(&index, "modules/fn/main.tf", "var.modes")
+        else {
+            panic!("expected a known list");
+        };
+        let ExprValue::Tuple(items) = expr.value else {
+            panic!("expected a list");
+        };
+        assert_eq!(items[0].as_str(), Some("Active"));
     }
 
     #[test]

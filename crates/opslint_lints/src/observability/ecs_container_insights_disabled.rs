@@ -146,6 +146,7 @@ fn check_terraform(
         let Some(blocks) = workspace
             .terraform_index
             .expand_dynamic(&file.path, dynamic)
+            .map(|expansion| expansion.blocks)
         else {
             check.unclear(
                 dynamic.header_span,
