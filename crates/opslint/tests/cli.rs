@@ -41,7 +41,7 @@ fn example_workload_findings_exit_one() {
         stdout.contains("--> fixtures/workloads/shop/.github/workflows/deploy.yml:16:11")
             || stdout.contains("fixtures/workloads/shop/.github/workflows/deploy.yml:16:11")
     );
-    assert!(stdout.contains("Found 18 findings (1 error, 15 warnings, 2 notes) and 1 question"));
+    assert!(stdout.contains("Found 20 findings (1 error, 15 warnings, 4 notes) and 3 questions"));
 }
 
 #[test]
@@ -50,7 +50,7 @@ fn json_contract_fields() {
     assert_eq!(code, 1);
     assert_eq!(json["version"], 1);
     let diagnostics = json["diagnostics"].as_array().expect("diagnostics array");
-    assert_eq!(diagnostics.len(), 18);
+    assert_eq!(diagnostics.len(), 20);
     let worker = diagnostics
         .iter()
         .find(|d| d["rule"] == "k8s-missing-readiness-probe")
@@ -69,10 +69,13 @@ fn json_contract_fields() {
     );
     assert_eq!(worker["fingerprint"].as_str().map(str::len), Some(16));
     let questions = json["questions"].as_array().expect("questions array");
-    assert_eq!(questions.len(), 1);
-    assert_eq!(questions[0]["rule"], "lambda-tracing-disabled");
-    assert_eq!(questions[0]["line"], 26);
-    assert_eq!(json["summary"]["diagnostics"], 18);
+    assert_eq!(questions.len(), 3);
+    let tracing = questions
+        .iter()
+        .find(|q| q["rule"] == "lambda-tracing-disabled")
+        .expect("tracing question");
+    assert_eq!(tracing["line"], 26);
+    assert_eq!(json["summary"]["diagnostics"], 20);
     assert_eq!(json["summary"]["errors"], 1);
 }
 
@@ -124,6 +127,8 @@ fn clean_input_exits_zero() {
     let output = opslint()
         .args([
             "check",
+            "--select",
+            "lambda-tracing-disabled",
             "fixtures/lambda-tracing-disabled/pass-terraform.tf",
         ])
         .output()
@@ -154,7 +159,7 @@ fn output_file_receives_the_report() {
     assert_eq!(output.status.code(), Some(1));
     assert!(output.stdout.is_empty());
     let written: Value = serde_json::from_str(&std::fs::read_to_string(&target).unwrap()).unwrap();
-    assert_eq!(written["summary"]["diagnostics"], 18);
+    assert_eq!(written["summary"]["diagnostics"], 20);
 }
 
 #[test]
@@ -325,7 +330,18 @@ fn rules_filter_by_principle_and_artifact() {
         .skip(1)
         .filter_map(|line| line.split_whitespace().next())
         .collect();
-    assert_eq!(ids, ["lambda-tracing-disabled", "log-retention-unset"]);
+    assert_eq!(
+        ids,
+        [
+            "alarm-without-actions",
+            "api-gateway-access-logs-disabled",
+            "api-gateway-tracing-disabled",
+            "ecs-container-insights-disabled",
+            "lambda-tracing-disabled",
+            "log-retention-unset",
+            "resource-without-alarm",
+        ]
+    );
     assert!(stdout.starts_with("ID "));
     assert!(stdout.lines().next().unwrap().contains("ARTIFACTS"));
 

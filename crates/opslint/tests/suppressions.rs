@@ -236,7 +236,7 @@ fn unused_parse_error_suppression_is_reported() {
         "run.sh",
         "#!/bin/sh
 # opslint: ignore[parse-error] generated
-echo hi
+set -e
 ",
     )]);
     let found = reported(&json(dir.path(), &[]));

@@ -1,6 +1,7 @@
 //! The built-in rules, one file per rule, grouped in folders by principle.
 
 mod anticipate_failure;
+mod aws;
 pub mod declarative;
 mod learn_from_events;
 mod managed_services;

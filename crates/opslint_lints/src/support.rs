@@ -1,6 +1,7 @@
 //! Small helpers shared by rules.
 
 use opslint_model::cloudformation;
+use opslint_model::terraform_eval::Via;
 use opslint_syntax::hcl::Expr;
 use opslint_syntax::value::Node;
 
@@ -111,4 +112,39 @@ pub fn ecs_containers(
                 .map(move |container| (resource, container))
         })
         .collect()
+}
+
+/// Returns the condition under which a finding built on a variable's value
+/// stops being true: ` unless `tracing_mode` is set`.
+pub fn unless_set(via: Option<&Via>) -> String {
+    via.map_or(String::new(), |via| {
+        format!(" unless `{}` is set", via.variable)
+    })
+}
+
+/// Names where a variable's value came from, as a clause for a label:
+/// ` (the default of `var.tracing_mode`)`.
+pub fn via_origin(via: Option<&Via>) -> String {
+    via.map_or(String::new(), |via| {
+        if via.origin == "the default" {
+            format!(" (the default of `var.{}`)", via.variable)
+        } else {
+            format!(" (`var.{}` as set in {})", via.variable, via.origin)
+        }
+    })
+}
+
+/// Returns the `unless` clause for a value taken from a CloudFormation
+/// parameter's default.
+pub fn unless_parameter_set(parameter: Option<&str>) -> String {
+    parameter.map_or(String::new(), |name| {
+        format!(" unless parameter `{name}` is set")
+    })
+}
+
+/// Names the parameter whose default a value came from, for a label.
+pub fn parameter_origin(parameter: Option<&str>) -> String {
+    parameter.map_or(String::new(), |name| {
+        format!(" (the default of parameter `{name}`)")
+    })
 }

@@ -36,6 +36,15 @@ impl Template {
         let mut resources = Vec::new();
         if let Some(map) = root.get("Resources").and_then(Node::as_map) {
             for entry in &map.entries {
+                // NOTE: a resource whose `Properties` is a list or a scalar is
+                // invalid CloudFormation; it is left out rather than read as
+                // having no properties.
+                let properties = entry.value.get("Properties");
+                if properties
+                    .is_some_and(|p| !p.is_null() && p.as_map().is_none() && !is_intrinsic(p))
+                {
+                    continue;
+                }
                 let type_name = entry
                     .value
                     .get("Type")
@@ -67,6 +76,28 @@ impl Template {
             .filter(move |r| r.type_name == type_name)
     }
 
+    /// Replaces a `Ref` to a template parameter that has a `Default` with
+    /// that default, and returns the parameter's name with it. Any other
+    /// value comes back unchanged with `None`.
+    pub fn resolve<'a>(&'a self, node: &'a Node) -> (&'a Node, Option<&'a str>) {
+        let name = match (&node.value, node.tag.as_deref()) {
+            (Value::Scalar(scalar), Some("!Ref")) => Some(scalar.text.as_str()),
+            (Value::Map(map), None) if map.entries.len() == 1 && map.entries[0].key == "Ref" => {
+                map.entries[0].value.as_str()
+            }
+            _ => None,
+        };
+        let default = name.and_then(|name| {
+            self.root
+                .at(&["Parameters", name, "Default"])
+                .map(|default| (default, name))
+        });
+        match default {
+            Some((default, name)) => (default, Some(name)),
+            None => (node, None),
+        }
+    }
+
     /// A SAM `Globals` property for resources of `section`
     /// (`Function`, `Api`, ...).
     pub fn global(&self, section: &str, property: &str) -> Option<&Node> {
@@ -79,8 +110,19 @@ impl Resource {
         self.node.get("Properties")
     }
 
+    /// Follows `path` through the properties. When an intrinsic function
+    /// (`!If`, `Fn::If`, ...) sits on the way, that function's node is
+    /// returned instead: the property may exist, so it is unknown, not
+    /// missing.
     pub fn property(&self, path: &[&str]) -> Option<&Node> {
-        self.properties()?.at(path)
+        let mut node = self.properties()?;
+        for key in path {
+            if is_intrinsic(node) {
+                return Some(node);
+            }
+            node = node.get(key)?;
+        }
+        Some(node)
     }
 
     /// Span of the `Type` value, which is where findings about the whole
@@ -108,6 +150,11 @@ pub fn value(node: &Node) -> CfnValue<'_> {
         }
         _ => CfnValue::Structure(node),
     }
+}
+
+/// Whether a node is an intrinsic function call in either form.
+pub fn is_intrinsic(node: &Node) -> bool {
+    matches!(value(node), CfnValue::Intrinsic(..))
 }
 
 /// The parameters, resources and pseudo parameters an intrinsic value reads,

@@ -20,6 +20,7 @@ pub mod service;
 pub mod service_link;
 pub mod shell;
 pub mod terraform;
+pub mod terraform_eval;
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
@@ -41,6 +42,8 @@ pub enum Facts {
     Kustomization(kubernetes::Kustomization),
     CloudFormation(cloudformation::Template),
     Terraform(terraform::TerraformFile),
+    /// The assignments of a `.tfvars` file.
+    TerraformVars(opslint_syntax::hcl::Body),
     GithubWorkflow(github::Workflow),
     GithubAction(github::Action),
     GitlabCi(gitlab::Pipeline),
@@ -94,6 +97,7 @@ pub fn extract(kind: ArtifactKind, file: &SourceFile, syntax: Syntax) -> Facts {
         (ArtifactKind::Terraform, Syntax::Hcl(hcl)) => {
             Facts::Terraform(terraform::TerraformFile::new(hcl.body))
         }
+        (ArtifactKind::TerraformVars, Syntax::Hcl(hcl)) => Facts::TerraformVars(hcl.body),
         (ArtifactKind::GithubWorkflow, Syntax::Yaml(yaml)) => yaml
             .documents
             .into_iter()
@@ -208,6 +212,9 @@ pub struct Workspace {
     pub retagged_images: BTreeMap<String, &'static str>,
     /// Helm charts by folder, with the defaults their templates read.
     pub charts: BTreeMap<String, helm::Chart>,
+    /// Terraform variables, locals and module calls, for evaluating
+    /// expressions across files.
+    pub terraform_index: terraform_eval::TerraformIndex,
 }
 
 impl Workspace {
@@ -259,10 +266,23 @@ impl Workspace {
         }
         let charts = collect_charts(&artifacts);
         render_helm_names(&mut artifacts, &charts);
+        let mut terraform_index = terraform_eval::TerraformIndex::default();
+        for artifact in &artifacts {
+            match &artifact.facts {
+                Facts::Terraform(terraform) => {
+                    terraform_index.add_file(&artifact.file.path, &terraform.body);
+                }
+                Facts::TerraformVars(body) => {
+                    terraform_index.add_vars_file(&artifact.file.path, body);
+                }
+                _ => {}
+            }
+        }
         Self {
             artifacts,
             retagged_images,
             charts,
+            terraform_index,
         }
     }
 

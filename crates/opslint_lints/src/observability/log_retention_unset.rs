@@ -1,10 +1,11 @@
-use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink};
+use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink, SourceFile};
 use opslint_model::Workspace;
 use opslint_model::cloudformation::{self, CfnValue};
-use opslint_syntax::hcl::ExprValue;
+use opslint_model::terraform_eval::Evaluated;
+use opslint_syntax::hcl::{Attribute, ExprValue};
 
 use crate::Rule;
-use crate::support::{cfn_inputs, hcl_inputs};
+use crate::support::{cfn_inputs, hcl_inputs, unless_set, via_origin};
 
 pub struct LogRetentionUnset;
 
@@ -25,7 +26,9 @@ pub static META: RuleMeta = RuleMeta {
         ```hcl\nresource \"aws_cloudwatch_log_group\" \"api\" {\n  name              = \"/aws/lambda/api\"\n  retention_in_days = 30\n}\n```",
     known_limits: "Log groups that AWS services create implicitly (for example a Lambda \
         function's group when no resource declares it) are not seen. A retention set from \
-        a variable or parameter is reported as a question.",
+        a variable without a default, or set to different values in several places, or from \
+        a parameter without a default is reported as a question; a variable or parameter \
+        that nothing in the repository sets is evaluated to its default.",
 };
 
 impl Rule for LogRetentionUnset {
@@ -37,6 +40,10 @@ impl Rule for LogRetentionUnset {
         for (artifact, terraform) in workspace.terraform() {
             let file = &artifact.file;
             for resource in terraform.resources_of_type("aws_cloudwatch_log_group") {
+                let index = &workspace.terraform_index;
+                if index.is_created(&file.path, resource.block) == Some(false) {
+                    continue;
+                }
                 let address = resource.address();
                 match resource.block.body.attribute("retention_in_days") {
                     None => {
@@ -50,34 +57,9 @@ impl Rule for LogRetentionUnset {
                         )
                         .help = Some("set `retention_in_days`, for example `30`".into());
                     }
-                    Some(attribute) => match &attribute.expr.value {
-                        ExprValue::Number(days) if days == "0" => {
-                            sink.violation(
-                                &META,
-                                file,
-                                attribute.expr.span,
-                                address.clone(),
-                                format!("log group `{address}` keeps logs forever"),
-                                "`0` means never expire",
-                            )
-                            .help = Some("set a positive number of days".into());
-                        }
-                        ExprValue::Number(_) | ExprValue::String(_) => {
-                            sink.holds(&META, file, address);
-                        }
-                        _ => sink.unclear(
-                            &META,
-                            file,
-                            attribute.expr.span,
-                            address.clone(),
-                            format!("How long does `{address}` keep its logs in each environment?"),
-                            format!(
-                                "`retention_in_days` is `{}`{}",
-                                attribute.expr.text.trim(),
-                                hcl_inputs(Some(&attribute.expr))
-                            ),
-                        ),
-                    },
+                    Some(attribute) => {
+                        check_terraform_retention(workspace, file, &address, attribute, sink);
+                    }
                 }
             }
         }
@@ -97,7 +79,7 @@ impl Rule for LogRetentionUnset {
                         )
                         .help = Some("set `RetentionInDays`, for example `30`".into());
                     }
-                    Some(value) => match cloudformation::value(value) {
+                    Some(value) => match cloudformation::value(template.resolve(value).0) {
                         CfnValue::Literal(_) => sink.holds(&META, file, id.clone()),
                         CfnValue::Intrinsic(function, node) => sink.unclear(
                             &META,
@@ -126,4 +108,56 @@ impl Rule for LogRetentionUnset {
             }
         }
     }
+}
+
+fn check_terraform_retention(
+    workspace: &Workspace,
+    file: &SourceFile,
+    address: &str,
+    attribute: &Attribute,
+    sink: &mut Sink,
+) {
+    let (value, via) = match workspace
+        .terraform_index
+        .evaluate(&file.path, &attribute.expr)
+    {
+        Evaluated::Known { expr, via } => (expr.value, via),
+        Evaluated::Unknown { reason } => {
+            let reason = reason.unwrap_or_else(|| {
+                format!(
+                    "`retention_in_days` is `{}`{}",
+                    attribute.expr.text.trim(),
+                    hcl_inputs(Some(&attribute.expr))
+                )
+            });
+            sink.unclear(
+                &META,
+                file,
+                attribute.expr.span,
+                address.to_string(),
+                format!("How long does `{address}` keep its logs in each environment?"),
+                reason,
+            );
+            return;
+        }
+    };
+    let unless = unless_set(via.as_ref());
+    let origin = via_origin(via.as_ref());
+    let label = match &value {
+        ExprValue::Number(days) if days == "0" => format!("`0` means never expire{origin}"),
+        ExprValue::Null => format!("`null` means never expire{origin}"),
+        _ => {
+            sink.holds(&META, file, address.to_string());
+            return;
+        }
+    };
+    sink.violation(
+        &META,
+        file,
+        attribute.expr.span,
+        address.to_string(),
+        format!("log group `{address}` keeps logs forever{unless}"),
+        label,
+    )
+    .help = Some("set a positive number of days".into());
 }

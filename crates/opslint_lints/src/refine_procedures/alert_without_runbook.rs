@@ -1,41 +1,54 @@
-use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink, SourceFile};
-use opslint_model::{Facts, Workspace};
-use opslint_syntax::value::{Lookup, Node};
+use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink, Span};
+use opslint_model::Workspace;
+use opslint_model::cloudformation::{self, CfnValue};
+use opslint_model::terraform_eval::Evaluated;
+use opslint_syntax::value::{Node, Value};
 
+use super::alert_without_runbook_prometheus::check_prometheus_rules;
 use crate::Rule;
+use crate::aws::tf_not_created;
+use crate::support::hcl_inputs;
 
 pub struct AlertWithoutRunbook;
 
 pub static META: RuleMeta = RuleMeta {
     id: "alert-without-runbook",
     principle: Some(Principle::RefineProcedures),
-    waf: &["OPS07-BP03", "OPS10-BP02", "OPS08-BP04"],
+    waf: &["OPS10-BP02", "OPS07-BP03", "OPS08-BP04"],
     severity: Severity::Warning,
     artifacts: &[
+        ArtifactKind::Terraform,
+        ArtifactKind::CloudFormation,
         ArtifactKind::Kubernetes,
         ArtifactKind::HelmTemplate,
         ArtifactKind::HelmValues,
         ArtifactKind::OtherYaml,
     ],
-    summary: "alert rule with no runbook link",
-    what_it_checks: "Alerting rules (entries with `alert:`) of Prometheus rule files, of \
-        `PrometheusRule` resources of the Prometheus Operator, and of rule groups nested in \
-        Helm values (`serverFiles`, `additionalPrometheusRulesMap`) that have no `runbook_url` \
-        annotation, or leave it empty. Recording rules (`record:`) are not checked. An \
-        annotation whose key contains `runbook` or `playbook` counts.",
-    why_it_matters: "The person paged at night needs to know what the alert means and what \
-        to do first. A runbook link in the alert puts that one click away; without it the \
-        responder starts from the expression, and every responder rediscovers the same \
-        steps.",
-    how_to_fix: "Link the procedure from the alert:\n\n\
+    summary: "alarm or alert rule that does not link to a runbook",
+    what_it_checks: "CloudWatch alarms (Terraform `aws_cloudwatch_metric_alarm` and \
+        `aws_cloudwatch_composite_alarm`, CloudFormation `AWS::CloudWatch::Alarm` and \
+        `AWS::CloudWatch::CompositeAlarm`) whose description (`alarm_description`, \
+        `AlarmDescription`) has no runbook link: no URL and no mention of a runbook or \
+        playbook. Alerting rules (entries with `alert:`) of Prometheus rule files, of \
+        `PrometheusRule` resources and of rule groups nested in Helm values \
+        (`serverFiles`, `additionalPrometheusRulesMap`) that have no `runbook_url` \
+        annotation or leave it empty; an annotation whose key contains `runbook` or \
+        `playbook` counts. Recording rules are not checked.",
+    why_it_matters: "The alarm's description or the alert's annotations are what the \
+        person paged at night reads first. A runbook link tells them what it means and \
+        what to do first; without it they start from the metric or expression and rebuild \
+        the procedure under pressure, and every responder rediscovers the same steps.",
+    how_to_fix: "CloudWatch:\n\n\
+        ```hcl\nresource \"aws_cloudwatch_metric_alarm\" \"errors\" {\n  # ...\n  alarm_description = \"Orders API errors. Runbook: https://wiki.example.com/runbooks/orders-errors\"\n}\n```\n\n\
+        Prometheus:\n\n\
         ```yaml\n- alert: OrdersHighErrorRate\n  expr: job:errors:rate5m{job=\"orders\"} > 0.05\n\
         \x20 annotations:\n    summary: Orders API error rate above 5%\n\
         \x20   runbook_url: https://runbooks.example.com/orders/high-error-rate\n```",
-    known_limits: "The link is not followed, so a runbook that does not exist is not \
-        detected. An alert whose annotations a Helm `include` may add is reported as a \
-        question. Rule files are recognised by their content (a top-level `groups:` list \
-        with `rules:`), whatever their name. Rules embedded as text in a ConfigMap (a \
-        `prometheus.rules: |` entry) or as a string in Helm values are not read.",
+    known_limits: "Links are not followed, so a runbook that does not exist is not \
+        detected, and any URL in an alarm description counts. Descriptions built from \
+        variables without a default or from parameters, and alerts whose annotations a Helm \
+        `include` may add, are reported as questions. Prometheus rules embedded as text in \
+        a ConfigMap or as a string in Helm values are not read.",
 };
 
 impl Rule for AlertWithoutRunbook {
@@ -49,161 +62,138 @@ impl Rule for AlertWithoutRunbook {
     }
 }
 
-/// Checks alerting rules of plain Prometheus rule files and of
-/// `PrometheusRule` resources.
-fn check_prometheus_rules(workspace: &Workspace, sink: &mut Sink) {
-    for artifact in &workspace.artifacts {
-        match &artifact.facts {
-            Facts::PrometheusRules(root) => {
-                check_groups(&artifact.file, root.get("groups"), "", sink);
-            }
-            Facts::HelmValues(root) => {
-                check_values_groups(&artifact.file, root, String::new(), 0, sink);
-            }
-            _ => {}
-        }
-    }
-    for (artifact, manifest) in workspace.kubernetes() {
-        for object in &manifest.objects {
-            if object.kind != "PrometheusRule" || object.is_patch {
-                continue;
-            }
-            let prefix = format!("{}/", object.label());
-            check_groups(
-                &artifact.file,
-                object.root.at(&["spec", "groups"]),
-                &prefix,
-                sink,
-            );
-        }
-    }
+/// Returns whether a description links or names a runbook.
+fn has_runbook_link(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    lower.contains("http://")
+        || lower.contains("https://")
+        || lower.contains("runbook")
+        || lower.contains("playbook")
 }
 
-/// Finds rule groups nested in Helm values, as charts of Prometheus take
-/// them (`serverFiles: {alerting_rules.yml: {groups: [...]}}`), and checks them.
-fn check_values_groups(
-    file: &SourceFile,
-    node: &Node,
-    path: String,
-    depth: usize,
-    sink: &mut Sink,
-) {
-    const MAX_DEPTH: usize = 8;
-    let Some(map) = node.as_map() else {
-        return;
-    };
-    let groups = map.get("groups");
-    let holds_rules = groups
-        .and_then(Node::as_seq)
-        .is_some_and(|groups| groups.iter().any(|group| group.get("rules").is_some()));
-    if holds_rules {
-        check_groups(file, groups, &path, sink);
-        return;
-    }
-    if depth >= MAX_DEPTH {
-        return;
-    }
-    for entry in &map.entries {
-        let nested = format!("{path}{}/", entry.key);
-        check_values_groups(file, &entry.value, nested, depth + 1, sink);
-    }
-}
-
-fn check_groups(file: &SourceFile, groups: Option<&Node>, prefix: &str, sink: &mut Sink) {
-    for group in groups.and_then(Node::as_seq).unwrap_or_default() {
-        let group_name = group.get("name").and_then(Node::as_str).unwrap_or("?");
-        for rule in group
-            .get("rules")
-            .and_then(Node::as_seq)
-            .unwrap_or_default()
-        {
-            let Some(alert) = rule.get("alert") else {
+/// Checks CloudWatch alarms in Terraform and CloudFormation.
+fn check_cloudwatch_alarms(workspace: &Workspace, sink: &mut Sink) {
+    for (artifact, terraform) in workspace.terraform() {
+        let file = &artifact.file;
+        for resource in terraform.resources() {
+            if !matches!(
+                resource.type_name,
+                "aws_cloudwatch_metric_alarm" | "aws_cloudwatch_composite_alarm"
+            ) || tf_not_created(workspace, file, resource.block)
+            {
+                continue;
+            }
+            let address = resource.address();
+            let Some(description) = resource.block.body.attribute("alarm_description") else {
+                report(
+                    sink,
+                    file,
+                    resource.block.header_span,
+                    &address,
+                    "no `alarm_description`",
+                );
                 continue;
             };
-            // A rule whose `alert` is empty or not a string is invalid for
-            // Prometheus; a templated name is shown as written.
-            let alert_name = match alert.as_str() {
-                Some(name) if !name.trim().is_empty() => name,
-                None if alert.is_templated() => file
-                    .text
-                    .get(alert.span.start..alert.span.end)
-                    .unwrap_or("")
-                    .trim(),
-                _ => continue,
-            };
-            let location = format!("{prefix}groups/{group_name}/{alert_name}");
-            let link = match rule.lookup("annotations") {
-                Lookup::Unknown => RunbookLink::Unknown,
-                Lookup::Present(entry) => runbook_annotation(&entry.value),
-                Lookup::Absent => RunbookLink::Missing,
-            };
-            match link {
-                RunbookLink::Present => {
-                    sink.holds(&META, file, location);
-                    continue;
-                }
-                RunbookLink::Unknown => {
-                    sink.unclear(
-                        &META,
+            if has_runbook_link(&description.expr.text) {
+                sink.holds(&META, file, address);
+                continue;
+            }
+            match workspace
+                .terraform_index
+                .evaluate(&file.path, &description.expr)
+            {
+                Evaluated::Known { expr, .. } => match expr.as_str() {
+                    Some(text) if has_runbook_link(text) => sink.holds(&META, file, address),
+                    _ => report(
+                        sink,
                         file,
-                        alert.span,
-                        location,
-                        format!("Does the template add a `runbook_url` annotation to alert `{alert_name}`?"),
-                        "template output that opslint cannot render may add annotations",
-                    );
-                    continue;
-                }
-                RunbookLink::Missing => {}
+                        description.expr.span,
+                        &address,
+                        "the description has no runbook link",
+                    ),
+                },
+                Evaluated::Unknown { reason } => sink.unclear(
+                    &META,
+                    file,
+                    description.expr.span,
+                    address.clone(),
+                    format!("Which runbook does the on-call team follow when `{address}` fires?"),
+                    reason.unwrap_or_else(|| {
+                        format!(
+                            "the description is computed{}",
+                            hcl_inputs(Some(&description.expr))
+                        )
+                    }),
+                ),
             }
-            sink.violation(
-                &META,
-                file,
-                alert.span,
-                location,
-                format!("alert `{alert_name}` has no `runbook_url` annotation"),
-                "no runbook link",
-            )
-            .help = Some(
-                "add `annotations: {runbook_url: ...}` that links the procedure for this alert"
-                    .into(),
-            );
+        }
+    }
+    for (artifact, template) in workspace.cloudformation() {
+        let file = &artifact.file;
+        for resource in &template.resources {
+            if !matches!(
+                resource.type_name.as_str(),
+                "AWS::CloudWatch::Alarm" | "AWS::CloudWatch::CompositeAlarm"
+            ) {
+                continue;
+            }
+            let id = &resource.logical_id;
+            let Some(description) = resource.property(&["AlarmDescription"]) else {
+                report(sink, file, resource.id_span, id, "no `AlarmDescription`");
+                continue;
+            };
+            if any_scalar(description, &has_runbook_link) {
+                sink.holds(&META, file, id.clone());
+                continue;
+            }
+            let (resolved, _) = template.resolve(description);
+            match cloudformation::value(resolved) {
+                CfnValue::Literal(_) => report(
+                    sink,
+                    file,
+                    description.span,
+                    id,
+                    "the description has no runbook link",
+                ),
+                _ => sink.unclear(
+                    &META,
+                    file,
+                    description.span,
+                    id.clone(),
+                    format!("Which runbook does the on-call team follow when `{id}` fires?"),
+                    format!(
+                        "the description is computed{}",
+                        crate::support::cfn_inputs(description)
+                    ),
+                ),
+            }
         }
     }
 }
 
-enum RunbookLink {
-    Present,
-    Missing,
-    /// The annotations may gain keys from template output.
-    Unknown,
-}
-
-fn runbook_annotation(annotations: &Node) -> RunbookLink {
-    if annotations.is_templated() {
-        return RunbookLink::Unknown;
-    }
-    let Some(map) = annotations.as_map() else {
-        return RunbookLink::Missing;
-    };
-    let linked = map.entries.iter().any(|entry| {
-        let key = entry.key.to_ascii_lowercase();
-        let names_runbook = key.contains("runbook") || key.contains("playbook");
-        let has_value = entry.value.is_templated()
-            || entry
-                .value
-                .as_str()
-                .is_some_and(|value| !value.trim().is_empty());
-        names_runbook && has_value
-    });
-    match (linked, map.open) {
-        (true, _) => RunbookLink::Present,
-        (false, true) => RunbookLink::Unknown,
-        (false, false) => RunbookLink::Missing,
+fn any_scalar(node: &Node, test: &dyn Fn(&str) -> bool) -> bool {
+    match &node.value {
+        Value::Scalar(scalar) => test(&scalar.text),
+        Value::Map(map) => map.entries.iter().any(|e| any_scalar(&e.value, test)),
+        Value::Seq(items) => items.iter().any(|item| any_scalar(item, test)),
+        _ => false,
     }
 }
 
-/// Checks CloudWatch alarms of CloudFormation and Terraform for a runbook
-/// link in their description.
-// TODO: the CloudWatch part of this rule is built on another branch; merge
-// its checks here, beside the Prometheus checks above.
-fn check_cloudwatch_alarms(_workspace: &Workspace, _sink: &mut Sink) {}
+fn report(
+    sink: &mut Sink,
+    file: &opslint_core::SourceFile,
+    span: Span,
+    location: &str,
+    label: &str,
+) {
+    sink.violation(
+        &META,
+        file,
+        span,
+        location,
+        format!("alarm `{location}` does not link to a runbook"),
+        label,
+    )
+    .help = Some("put the runbook URL in the alarm description".into());
+}

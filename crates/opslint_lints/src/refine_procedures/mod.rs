@@ -1,6 +1,7 @@
 //! Rules of the principle "Refine operations procedures frequently".
 
 pub mod alert_without_runbook;
+mod alert_without_runbook_prometheus;
 
 use crate::Rule;
 

@@ -1,11 +1,16 @@
 use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink, SourceFile};
 use opslint_model::Workspace;
-use opslint_model::cloudformation::{self, CfnValue, Resource as CfnResource};
+use opslint_model::cloudformation::{self, CfnValue, Resource as CfnResource, Template};
 use opslint_model::terraform::Resource;
 use opslint_syntax::hcl::Body;
 
 use crate::Rule;
-use crate::support::{cfn_inputs, hcl_inputs};
+use opslint_model::terraform_eval::{Evaluated, TerraformIndex, Via};
+use opslint_syntax::hcl::Expr;
+
+use crate::support::{
+    cfn_inputs, hcl_inputs, parameter_origin, unless_parameter_set, unless_set, via_origin,
+};
 
 pub struct EcsDeploymentRollbackDisabled;
 
@@ -40,18 +45,27 @@ impl Rule for EcsDeploymentRollbackDisabled {
     fn check(&self, workspace: &Workspace, sink: &mut Sink) {
         for (artifact, terraform) in workspace.terraform() {
             for resource in terraform.resources_of_type("aws_ecs_service") {
-                check_terraform(&artifact.file, resource, sink);
+                check_terraform(workspace, &artifact.file, resource, sink);
             }
         }
         for (artifact, template) in workspace.cloudformation() {
             for resource in template.resources_of_type("AWS::ECS::Service") {
-                check_cloudformation(&artifact.file, resource, sink);
+                check_cloudformation(&artifact.file, template, resource, sink);
             }
         }
     }
 }
 
-fn check_terraform(file: &SourceFile, resource: Resource<'_>, sink: &mut Sink) {
+fn check_terraform(
+    workspace: &Workspace,
+    file: &SourceFile,
+    resource: Resource<'_>,
+    sink: &mut Sink,
+) {
+    let index = &workspace.terraform_index;
+    if index.is_created(&file.path, resource.block) == Some(false) {
+        return;
+    }
     let address = resource.address();
     let body = &resource.block.body;
     let question = format!("Does `{address}` roll back a deployment whose tasks fail?");
@@ -111,10 +125,18 @@ fn check_terraform(file: &SourceFile, resource: Resource<'_>, sink: &mut Sink) {
         .help = Some("add `deployment_circuit_breaker { enable = true, rollback = true }`".into());
         return;
     };
-    check_breaker_flags(file, &address, &breaker.body, breaker.header_span, sink);
+    check_breaker_flags(
+        index,
+        file,
+        &address,
+        &breaker.body,
+        breaker.header_span,
+        sink,
+    );
 }
 
 fn check_breaker_flags(
+    index: &TerraformIndex,
     file: &SourceFile,
     address: &str,
     body: &Body,
@@ -135,21 +157,24 @@ fn check_breaker_flags(
                 .help = Some(format!("set `{flag} = true`"));
                 return;
             }
-            Some(attribute) => match attribute.expr.as_bool() {
-                Some(true) => {}
-                Some(false) => {
+            Some(attribute) => match evaluate_bool(index, file, &attribute.expr) {
+                (Some(true), _) => {}
+                (Some(false), via) => {
                     sink.violation(
                         &META,
                         file,
                         attribute.span,
                         address.to_string(),
-                        format!("ECS service `{address}` does not roll back failed deployments"),
-                        format!("`{flag}` is `false`"),
+                        format!(
+                            "ECS service `{address}` does not roll back failed deployments{}",
+                            unless_set(via.as_ref())
+                        ),
+                        format!("`{flag}` is `false`{}", via_origin(via.as_ref())),
                     )
                     .help = Some(format!("set `{flag} = true`"));
                     return;
                 }
-                None => {
+                (None, _) => {
                     sink.unclear(
                         &META,
                         file,
@@ -170,7 +195,12 @@ fn check_breaker_flags(
     sink.holds(&META, file, address.to_string());
 }
 
-fn check_cloudformation(file: &SourceFile, resource: &CfnResource, sink: &mut Sink) {
+fn check_cloudformation(
+    file: &SourceFile,
+    template: &Template,
+    resource: &CfnResource,
+    sink: &mut Sink,
+) {
     let id = &resource.logical_id;
     let question = format!("Does `{id}` roll back a deployment whose tasks fail?");
     if let Some(kind) = resource.property(&["DeploymentController", "Type"]) {
@@ -234,7 +264,8 @@ fn check_cloudformation(file: &SourceFile, resource: &CfnResource, sink: &mut Si
             .help = Some(format!("set `{flag}: true`"));
             return;
         };
-        match cloudformation::value(value) {
+        let (resolved, parameter) = template.resolve(value);
+        match cloudformation::value(resolved) {
             CfnValue::Literal("true" | "True" | "TRUE") => {}
             CfnValue::Intrinsic(function, node) => {
                 sink.unclear(
@@ -253,8 +284,11 @@ fn check_cloudformation(file: &SourceFile, resource: &CfnResource, sink: &mut Si
                     file,
                     value.span,
                     id.clone(),
-                    format!("ECS service `{id}` does not roll back failed deployments"),
-                    format!("`{flag}` is not `true`"),
+                    format!(
+                        "ECS service `{id}` does not roll back failed deployments{}",
+                        unless_parameter_set(parameter)
+                    ),
+                    format!("`{flag}` is not `true`{}", parameter_origin(parameter)),
                 )
                 .help = Some(format!("set `{flag}: true`"));
                 return;
@@ -262,4 +296,16 @@ fn check_cloudformation(file: &SourceFile, resource: &CfnResource, sink: &mut Si
         }
     }
     sink.holds(&META, file, id.clone());
+}
+
+/// Evaluates a flag, with the variable that decides it.
+fn evaluate_bool(
+    index: &TerraformIndex,
+    file: &SourceFile,
+    expr: &Expr,
+) -> (Option<bool>, Option<Via>) {
+    match index.evaluate(&file.path, expr) {
+        Evaluated::Known { expr, via } => (expr.as_bool(), via),
+        Evaluated::Unknown { .. } => (None, None),
+    }
 }

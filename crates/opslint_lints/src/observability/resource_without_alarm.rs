@@ -1,0 +1,320 @@
+use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink, SourceFile, Span};
+use opslint_model::Workspace;
+use opslint_model::terraform_eval::folder_of;
+use opslint_syntax::hcl::{Body, ExprValue};
+use opslint_syntax::value::{Node, Value};
+
+use crate::Rule;
+use crate::aws::tf_not_created;
+
+pub struct ResourceWithoutAlarm;
+
+pub static META: RuleMeta = RuleMeta {
+    id: "resource-without-alarm",
+    principle: Some(Principle::Observability),
+    waf: &["OPS08-BP04", "OPS04-BP02"],
+    severity: Severity::Warning,
+    artifacts: &[ArtifactKind::Terraform, ArtifactKind::CloudFormation],
+    summary: "Lambda function, ECS service, load balancer, queue or database that no alarm watches",
+    what_it_checks: "Lambda functions, ECS services, load balancers, SQS queues and RDS \
+        databases declared in Terraform or CloudFormation that no CloudWatch alarm with an \
+        action refers to, in any file of the repository. An alarm watches a resource when \
+        its dimensions or metric queries refer to the resource (`aws_sqs_queue.jobs.name`, \
+        `!Ref JobsQueue`, `!GetAtt Api.LoadBalancerFullName`) or repeat its literal name.",
+    why_it_matters: "A resource without an alarm fails silently: errors, throttles, a \
+        growing queue or a full disk are noticed by users first. Alarms that exist but \
+        notify nobody do not count, since they change nothing when they fire.",
+    how_to_fix: "Add an alarm on the resource's key metric with an action:\n\n\
+        ```hcl\nresource \"aws_cloudwatch_metric_alarm\" \"worker_errors\" {\n  alarm_name          = \"worker-errors\"\n  namespace           = \"AWS/Lambda\"\n  metric_name         = \"Errors\"\n  dimensions          = { FunctionName = aws_lambda_function.worker.function_name }\n  statistic           = \"Sum\"\n  period              = 60\n  evaluation_periods  = 1\n  threshold           = 1\n  comparison_operator = \"GreaterThanOrEqualToThreshold\"\n  alarm_actions       = [aws_sns_topic.oncall.arn]\n}\n```",
+    known_limits: "Alarms created outside the repository, by another stack, or from a \
+        generic module whose inputs are computed are not seen. Terraform resources are \
+        judged only when the repository has a Terraform alarm, and CloudFormation resources \
+        only when it has a CloudFormation alarm. When an alarm's dimensions are computed (a \
+        variable or module output), resources that no other alarm watches are reported as \
+        questions. Anomaly detectors, composite alarms and alarms in CloudWatch dashboards \
+        or Datadog/Grafana are not read.",
+};
+
+const TERRAFORM_TYPES: &[(&str, &str, &str)] = &[
+    ("aws_lambda_function", "Lambda function", "function_name"),
+    ("aws_ecs_service", "ECS service", "name"),
+    ("aws_lb", "load balancer", "name"),
+    ("aws_alb", "load balancer", "name"),
+    ("aws_elb", "load balancer", "name"),
+    ("aws_sqs_queue", "SQS queue", "name"),
+    ("aws_db_instance", "database", "identifier"),
+    ("aws_rds_cluster", "database", "cluster_identifier"),
+];
+
+const CLOUDFORMATION_TYPES: &[(&str, &str, &str)] = &[
+    ("AWS::Lambda::Function", "Lambda function", "FunctionName"),
+    (
+        "AWS::Serverless::Function",
+        "Lambda function",
+        "FunctionName",
+    ),
+    ("AWS::ECS::Service", "ECS service", "ServiceName"),
+    (
+        "AWS::ElasticLoadBalancingV2::LoadBalancer",
+        "load balancer",
+        "Name",
+    ),
+    (
+        "AWS::ElasticLoadBalancing::LoadBalancer",
+        "load balancer",
+        "LoadBalancerName",
+    ),
+    ("AWS::SQS::Queue", "SQS queue", "QueueName"),
+    ("AWS::RDS::DBInstance", "database", "DBInstanceIdentifier"),
+    ("AWS::RDS::DBCluster", "database", "DBClusterIdentifier"),
+];
+
+/// References made by the alarms with actions of one file.
+struct Watchers {
+    /// Folder or template path whose addresses or logical ids the texts use.
+    scope: String,
+    /// Expression texts and scalars of the alarms' dimensions and queries.
+    texts: Vec<String>,
+    /// Whether an alarm reads a module output or a computed value, which
+    /// could point at any resource.
+    has_opaque: bool,
+}
+
+impl Rule for ResourceWithoutAlarm {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, workspace: &Workspace, sink: &mut Sink) {
+        let mut watchers = Vec::new();
+        let mut terraform_alarms = 0;
+        let mut template_alarms = 0;
+        for (artifact, terraform) in workspace.terraform() {
+            let mut entry = Watchers {
+                scope: folder_of(&artifact.file.path).to_string(),
+                texts: Vec::new(),
+                has_opaque: false,
+            };
+            for resource in terraform.resources_of_type("aws_cloudwatch_metric_alarm") {
+                terraform_alarms += 1;
+                let body = &resource.block.body;
+                let has_actions = body.attribute("alarm_actions").is_some_and(
+                    |a| !matches!(&a.expr.value, ExprValue::Tuple(items) if items.is_empty()),
+                );
+                if has_actions {
+                    collect_terraform_texts(body, &mut entry);
+                }
+            }
+            watchers.push(entry);
+        }
+        for (artifact, template) in workspace.cloudformation() {
+            let mut entry = Watchers {
+                scope: artifact.file.path.clone(),
+                texts: Vec::new(),
+                has_opaque: false,
+            };
+            for resource in template.resources_of_type("AWS::CloudWatch::Alarm") {
+                template_alarms += 1;
+                let has_actions = resource
+                    .property(&["AlarmActions"])
+                    .is_some_and(|n| !matches!(&n.value, Value::Seq(items) if items.is_empty()));
+                if has_actions {
+                    for key in ["Dimensions", "Metrics"] {
+                        if let Some(node) = resource.property(&[key]) {
+                            collect_scalars(node, &mut entry.texts);
+                        }
+                    }
+                }
+            }
+            watchers.push(entry);
+        }
+        // NOTE: resources are judged only where the same format defines at
+        // least one alarm. Without any, the alarms live elsewhere or do not
+        // exist, and one question per resource would bury every other result.
+        for (artifact, terraform) in workspace.terraform() {
+            if terraform_alarms == 0 {
+                break;
+            }
+            let file = &artifact.file;
+            let scope = folder_of(&file.path);
+            for resource in terraform.resources() {
+                let Some((_, kind, name_attribute)) = TERRAFORM_TYPES
+                    .iter()
+                    .find(|(type_name, _, _)| *type_name == resource.type_name)
+                else {
+                    continue;
+                };
+                if tf_not_created(workspace, file, resource.block) {
+                    continue;
+                }
+                let address = resource.address();
+                let name = resource
+                    .block
+                    .body
+                    .attribute(name_attribute)
+                    .and_then(|a| a.expr.as_str());
+                let watched = watchers.iter().any(|w| {
+                    w.texts.iter().any(|text| {
+                        (w.scope == scope && refers_to(text, &address))
+                            || name.is_some_and(|name| text == name)
+                    })
+                });
+                let opaque = watchers.iter().any(|w| w.has_opaque);
+                report(
+                    sink,
+                    file,
+                    resource.block.header_span,
+                    &address,
+                    kind,
+                    watched,
+                    opaque,
+                );
+            }
+        }
+        for (artifact, template) in workspace.cloudformation() {
+            if template_alarms == 0 {
+                break;
+            }
+            let file = &artifact.file;
+            for resource in &template.resources {
+                let Some((_, kind, name_property)) = CLOUDFORMATION_TYPES
+                    .iter()
+                    .find(|(type_name, _, _)| *type_name == resource.type_name)
+                else {
+                    continue;
+                };
+                let id = &resource.logical_id;
+                let name = resource.property(&[name_property]).and_then(Node::as_str);
+                let watched = watchers.iter().any(|w| {
+                    w.texts.iter().any(|text| {
+                        (w.scope == file.path && refers_to_logical_id(text, id))
+                            || name.is_some_and(|name| text == name)
+                    })
+                });
+                let opaque = watchers.iter().any(|w| w.has_opaque);
+                report(sink, file, resource.id_span, id, kind, watched, opaque);
+            }
+        }
+    }
+}
+
+fn report(
+    sink: &mut Sink,
+    file: &SourceFile,
+    span: Span,
+    location: &str,
+    kind: &str,
+    watched: bool,
+    unsure: bool,
+) {
+    if watched {
+        sink.holds(&META, file, location);
+    } else if unsure {
+        sink.unclear(
+            &META,
+            file,
+            span,
+            location,
+            format!("Which alarm tells the on-call team when {kind} `{location}` fails?"),
+            "no alarm in the repository refers to it, and alarms may be defined in another \
+             repository or from computed names",
+        );
+    } else {
+        sink.violation(
+            &META,
+            file,
+            span,
+            location,
+            format!("{kind} `{location}` has no alarm"),
+            "no CloudWatch alarm with an action refers to it",
+        )
+        .help = Some("add a CloudWatch alarm on its key metric, with an alarm action".into());
+    }
+}
+
+fn collect_terraform_texts(body: &Body, watchers: &mut Watchers) {
+    for attribute in &body.attributes {
+        if matches!(attribute.name.as_str(), "dimensions" | "expression") {
+            let text = &attribute.expr.text;
+            if text.contains("module.") || text.contains("var.") || text.contains("each.") {
+                watchers.has_opaque = true;
+            }
+            watchers.texts.push(text.clone());
+            if let ExprValue::Object(entries) = &attribute.expr.value {
+                for (_, value) in entries {
+                    if let Some(literal) = value.as_str() {
+                        watchers.texts.push(literal.to_string());
+                    }
+                }
+            }
+        }
+    }
+    for block in &body.blocks {
+        collect_terraform_texts(&block.body, watchers);
+    }
+}
+
+fn collect_scalars(node: &Node, texts: &mut Vec<String>) {
+    match &node.value {
+        Value::Scalar(scalar) => texts.push(scalar.text.clone()),
+        Value::Map(map) => {
+            for entry in &map.entries {
+                collect_scalars(&entry.value, texts);
+            }
+        }
+        Value::Seq(items) => {
+            for item in items {
+                collect_scalars(item, texts);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Returns whether an expression text refers to the Terraform address, as a whole
+/// word: `aws_sqs_queue.jobs.name` refers to `aws_sqs_queue.jobs`, but
+/// `aws_sqs_queue.jobs_dlq` does not.
+pub(crate) fn refers_to(text: &str, address: &str) -> bool {
+    text.match_indices(address).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + address.len()..].chars().next();
+        !before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+            && !after.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    })
+}
+
+/// Returns whether a CloudFormation scalar refers to a logical id: `!Ref Queue`
+/// (`Queue`), `!GetAtt Queue.QueueName`, or `${Queue}` inside `!Sub`.
+pub(crate) fn refers_to_logical_id(text: &str, id: &str) -> bool {
+    text == id
+        || text
+            .strip_prefix(id)
+            .is_some_and(|rest| rest.starts_with('.'))
+        || text.contains(&format!("${{{id}}}"))
+        || text.contains(&format!("${{{id}."))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn address_reference_is_whole_word() {
+        assert!(refers_to(
+            "{ QueueName = aws_sqs_queue.jobs.name }",
+            "aws_sqs_queue.jobs"
+        ));
+        assert!(!refers_to(
+            "{ QueueName = aws_sqs_queue.jobs_dlq.name }",
+            "aws_sqs_queue.jobs"
+        ));
+    }
+
+    #[test]
+    fn logical_id_reference_forms() {
+        assert!(refers_to_logical_id("Queue", "Queue"));
+        assert!(refers_to_logical_id("Queue.QueueName", "Queue"));
+        assert!(refers_to_logical_id("app/${Queue}", "Queue"));
+        assert!(!refers_to_logical_id("QueueDlq", "Queue"));
+    }
+}
