@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use opslint_core::{ArtifactKind, RuleMeta, Sink, SourceFile, Span, tool_rules};
 use opslint_lints::Rule;
-use opslint_model::{Artifact, Workspace};
+use opslint_model::{Artifact, Facts, Workspace};
 use opslint_syntax::classify::{self, PathClass};
 use opslint_syntax::discover::{self, FoundFile};
 use rayon::prelude::*;
@@ -28,6 +28,8 @@ pub struct Options {
     pub ignore: Vec<String>,
     /// Folder that output paths are relative to.
     pub root: PathBuf,
+    /// ADR folders and incident column mapping.
+    pub records: opslint_records::Config,
 }
 
 /// The results of a run, sorted deterministically.
@@ -74,7 +76,7 @@ pub fn run(options: &Options) -> Outcome {
     let processed: Vec<Processed> = discovery
         .files
         .par_iter()
-        .filter_map(process_file)
+        .filter_map(|found| process_file(found, &options.records))
         .collect();
 
     let mut artifacts = Vec::new();
@@ -155,7 +157,7 @@ struct Processed {
 }
 
 /// Classifies, reads, parses and extracts the facts of one file.
-fn process_file(found: &FoundFile) -> Option<Processed> {
+fn process_file(found: &FoundFile, records: &opslint_records::Config) -> Option<Processed> {
     let path_class = classify::by_path(
         &found.display_path,
         classify::in_chart_templates(&found.disk_path),
@@ -232,9 +234,32 @@ fn process_file(found: &FoundFile) -> Option<Processed> {
             "here",
         );
     }
-    let facts = opslint_model::extract(kind, &file, syntax);
+    let facts = match opslint_records::extract(kind, &file, records) {
+        Some(record) => {
+            report_record_problems(&record, &file, &mut processed.sink);
+            Facts::Record(record)
+        }
+        None => opslint_model::extract(kind, &file, syntax),
+    };
     processed.artifact = Some(Artifact { file, kind, facts });
     Some(processed)
+}
+
+/// Rows of an incident export that could not be read become `parse-error`
+/// findings at their line; the rows that could be read are still used.
+fn report_record_problems(record: &opslint_records::Record, file: &SourceFile, sink: &mut Sink) {
+    if let opslint_records::Record::Incidents(export) = record {
+        for problem in &export.problems {
+            sink.violation(
+                &tool_rules::PARSE_ERROR,
+                file,
+                problem.span,
+                problem.message.clone(),
+                problem.message.clone(),
+                "here",
+            );
+        }
+    }
 }
 
 enum ReadText {

@@ -111,6 +111,7 @@ fn check(args: CheckArgs) -> ExitCode {
         select: args.select.clone(),
         ignore: args.ignore.clone(),
         root: root.clone(),
+        records: opslint_records::Config::default(),
     };
     if let Err(message) = opslint::check_rule_ids(&options) {
         eprintln!("error: {message}");

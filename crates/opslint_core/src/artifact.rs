@@ -21,6 +21,10 @@ pub enum ArtifactKind {
     Rust,
     Python,
     Markdown,
+    /// An incident export: CSV, or JSON whose path names incidents.
+    IncidentExport,
+    /// A `CODEOWNERS` file.
+    Codeowners,
     /// YAML that none of the kinds above claims; parsed so syntax errors
     /// are still reported.
     OtherYaml,
@@ -46,6 +50,8 @@ impl ArtifactKind {
             Self::Rust => "rust",
             Self::Python => "python",
             Self::Markdown => "markdown",
+            Self::IncidentExport => "incident-export",
+            Self::Codeowners => "codeowners",
             Self::OtherYaml => "yaml",
             Self::OtherJson => "json",
         }

@@ -32,6 +32,9 @@ pub enum Facts {
     Terraform(terraform::TerraformFile),
     GithubWorkflow(github::Workflow),
     Compose(compose::ComposeFile),
+    /// ADRs, post-incident analyses, incident exports, CODEOWNERS and
+    /// runbooks.
+    Record(opslint_records::Record),
     None,
 }
 
@@ -142,6 +145,13 @@ impl Workspace {
             artifacts,
             retagged_images,
         }
+    }
+
+    pub fn records(&self) -> impl Iterator<Item = (&Artifact, &opslint_records::Record)> {
+        self.artifacts.iter().filter_map(|a| match &a.facts {
+            Facts::Record(r) => Some((a, r)),
+            _ => None,
+        })
     }
 
     pub fn kubernetes(&self) -> impl Iterator<Item = (&Artifact, &kubernetes::Manifest)> {

@@ -53,6 +53,7 @@ impl Syntax {
 pub fn parse(kind: ArtifactKind, text: &str, is_json: bool) -> Syntax {
     match kind {
         ArtifactKind::Terraform | ArtifactKind::TerraformVars => Syntax::Hcl(hcl::parse(text)),
+        ArtifactKind::IncidentExport => Syntax::Unparsed,
         _ if is_json => Syntax::Json(json::parse(text)),
         ArtifactKind::HelmTemplate => Syntax::Yaml(yaml::parse(text, true)),
         ArtifactKind::Kubernetes
@@ -69,6 +70,7 @@ pub fn parse(kind: ArtifactKind, text: &str, is_json: bool) -> Syntax {
         | ArtifactKind::Shell
         | ArtifactKind::Rust
         | ArtifactKind::Python
-        | ArtifactKind::Markdown => Syntax::Unparsed,
+        | ArtifactKind::Markdown
+        | ArtifactKind::Codeowners => Syntax::Unparsed,
     }
 }

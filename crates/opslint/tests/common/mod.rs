@@ -22,6 +22,7 @@ pub fn run(paths: &[PathBuf], select: &[&str]) -> Outcome {
         select: select.iter().map(|s| s.to_string()).collect(),
         ignore: Vec::new(),
         root,
+        records: Default::default(),
     })
 }
 
