@@ -90,7 +90,8 @@ pub fn run(options: &Options) -> Outcome {
         }
     }
     let file_count = artifacts.len();
-    let workspace = Workspace::new(artifacts);
+    let mut workspace = Workspace::new(artifacts);
+    workspace.folders_walked = options.paths.iter().any(|path| path.is_dir());
 
     let rules: Vec<&'static dyn Rule> = opslint_lints::all()
         .into_iter()

@@ -92,6 +92,10 @@ pub struct Workspace {
     /// Image names whose tag a deploy tool sets (Kustomize `images:`,
     /// Skaffold artifacts), mapped to the tool's name.
     pub retagged_images: BTreeMap<String, &'static str>,
+    /// Whether the run walked at least one folder. Rules about the whole
+    /// repository (no CODEOWNERS, no runbooks) stay quiet when only single
+    /// files were given, as a pre-commit hook does.
+    pub folders_walked: bool,
 }
 
 impl Workspace {
@@ -144,6 +148,7 @@ impl Workspace {
         Self {
             artifacts,
             retagged_images,
+            folders_walked: false,
         }
     }
 

@@ -1,7 +1,7 @@
 //! CODEOWNERS files as GitHub and GitLab read them: gitignore-style
 //! patterns where the last matching line decides the owners.
 
-use globset::{GlobBuilder, GlobMatcher};
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use opslint_core::{SourceFile, Span};
 
 /// Where GitHub (`.github/`, root, `docs/`) and GitLab (root, `docs/`,
@@ -27,7 +27,7 @@ pub struct Entry {
     pub pattern: String,
     pub owners: Vec<String>,
     pub span: Span,
-    matcher: Option<GlobMatcher>,
+    matcher: Option<GlobSet>,
 }
 
 /// Whether `path` is a CODEOWNERS file in one of the read locations, and
@@ -81,7 +81,7 @@ pub fn parse(file: &SourceFile, base: String) -> Codeowners {
 /// Translates a gitignore-style pattern: a pattern without an inner `/`
 /// matches at any depth, a leading `/` anchors it, a trailing `/` or a
 /// folder name covers everything below.
-fn compile(pattern: &str) -> Option<GlobMatcher> {
+fn compile(pattern: &str) -> Option<GlobSet> {
     let anchored = pattern.starts_with('/') || pattern.trim_end_matches('/').contains('/');
     let body = pattern.trim_start_matches('/');
     let body = body.trim_end_matches('/');
@@ -95,12 +95,16 @@ fn compile(pattern: &str) -> Option<GlobMatcher> {
     } else {
         format!("**/{body}")
     };
-    let glob = format!("{{{rooted},{rooted}/**}}");
-    GlobBuilder::new(&glob)
-        .literal_separator(true)
-        .build()
-        .ok()
-        .map(|g| g.compile_matcher())
+    let mut set = GlobSetBuilder::new();
+    for glob in [rooted.clone(), format!("{rooted}/**")] {
+        set.add(
+            GlobBuilder::new(&glob)
+                .literal_separator(true)
+                .build()
+                .ok()?,
+        );
+    }
+    set.build().ok()
 }
 
 impl Codeowners {
@@ -134,6 +138,10 @@ mod tests {
     fn last_match_wins() {
         let file = owners("* @all\n/k8s/ @platform\nk8s/dev.yaml\n");
         assert_eq!(file.owner_entry("README.md").unwrap().owners, vec!["@all"]);
+        assert_eq!(
+            file.owner_entry("src/deep/main.rs").unwrap().owners,
+            vec!["@all"]
+        );
         assert_eq!(
             file.owner_entry("k8s/api.yaml").unwrap().owners,
             vec!["@platform"]

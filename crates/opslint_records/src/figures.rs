@@ -80,10 +80,22 @@ pub fn severity_label(incident: &Incident) -> String {
 /// Classifies a detection text: customer reports, alerts, or other.
 pub fn detection_source(text: &str) -> &'static str {
     let lower = text.to_lowercase();
-    if lower.contains("customer")
-        || lower.contains("support ticket")
-        || lower.contains("reported by a user")
-        || lower.contains("user report")
+    const CUSTOMER_PHRASES: [&str; 12] = [
+        "detected by customer",
+        "reported by customer",
+        "customers reported",
+        "customer reported",
+        "customer report",
+        "customer complaint",
+        "customers contacted",
+        "support ticket",
+        "tickets from customers",
+        "user report",
+        "users reported",
+        "reported by a user",
+    ];
+    if CUSTOMER_PHRASES.iter().any(|phrase| lower.contains(phrase))
+        || (lower.contains("support") && lower.contains("ticket"))
     {
         "customer report"
     } else if lower.contains("alert")

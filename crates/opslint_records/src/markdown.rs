@@ -136,7 +136,7 @@ pub fn parse(text: &str) -> Document {
             }
             Event::End(TagEnd::Heading(_)) => {
                 if let Some((level, start, title)) = heading.take() {
-                    let span = Span::new(start, range.end);
+                    let span = trimmed_span(text, start, range.end);
                     if level == 1 && document.title.is_none() {
                         document.title = Some((title.trim().to_string(), span));
                     }
@@ -214,9 +214,10 @@ pub fn parse(text: &str) -> Document {
                 if let Some(table) = &mut table
                     && !in_head
                 {
-                    table
-                        .rows
-                        .push((std::mem::take(&mut row), Span::new(range.start, range.end)));
+                    table.rows.push((
+                        std::mem::take(&mut row),
+                        trimmed_span(text, range.start, range.end),
+                    ));
                 }
             }
             Event::Start(Tag::TableCell) => cell = Some(String::new()),
@@ -266,6 +267,11 @@ pub fn parse(text: &str) -> Document {
 
     close_sections(&mut document.sections, text);
     document
+}
+
+/// A span that ends before trailing whitespace and line breaks.
+fn trimmed_span(text: &str, start: usize, end: usize) -> Span {
+    Span::new(start, start + text[start..end].trim_end().len())
 }
 
 fn push_text(

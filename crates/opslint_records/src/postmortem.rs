@@ -213,8 +213,16 @@ pub fn parse(file: &SourceFile, doc: &Document) -> Postmortem {
     }
 }
 
+/// The item's first line without a leading status word (`Done:`, `Open:`).
 fn first_line(text: &str) -> String {
-    text.lines().next().unwrap_or("").trim().to_string()
+    let line = text.lines().next().unwrap_or("").trim();
+    let lower = line.to_lowercase();
+    for prefix in ["done:", "open:", "in progress:", "todo:", "won't do:"] {
+        if lower.starts_with(prefix) {
+            return line[prefix.len()..].trim().to_string();
+        }
+    }
+    line.to_string()
 }
 
 fn first_line_span(text: &str, span: Span) -> Span {

@@ -1,5 +1,6 @@
 //! Rules of the principle "Implement observability for actionable insights".
 
+pub mod incident_detected_by_customer;
 pub mod lambda_tracing_disabled;
 pub mod log_retention_unset;
 
@@ -7,6 +8,7 @@ use crate::Rule;
 
 pub fn rules() -> Vec<&'static dyn Rule> {
     vec![
+        &incident_detected_by_customer::IncidentDetectedByCustomer,
         &lambda_tracing_disabled::LambdaTracingDisabled,
         &log_retention_unset::LogRetentionUnset,
     ]

@@ -1,7 +1,19 @@
 //! Rules of the principle "Refine operations procedures frequently".
 
+pub mod adr_decision_not_evident;
+pub mod adr_duplicate_number;
+pub mod adr_missing_status;
+pub mod adr_superseded_link_broken;
+pub mod runbooks_missing;
+
 use crate::Rule;
 
 pub fn rules() -> Vec<&'static dyn Rule> {
-    Vec::new()
+    vec![
+        &adr_decision_not_evident::AdrDecisionNotEvident,
+        &adr_duplicate_number::AdrDuplicateNumber,
+        &adr_missing_status::AdrMissingStatus,
+        &adr_superseded_link_broken::AdrSupersededLinkBroken,
+        &runbooks_missing::RunbooksMissing,
+    ]
 }
