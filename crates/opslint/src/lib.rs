@@ -15,6 +15,11 @@ use opslint_syntax::classify::{self, PathClass};
 use opslint_syntax::discover::{self, FoundFile};
 use rayon::prelude::*;
 
+pub mod answers;
+pub mod inventory;
+
+pub use inventory::AcceptedFinding;
+
 /// Files larger than this are skipped with a notice: generated or vendored
 /// data, not configuration a person maintains.
 pub const MAX_FILE_BYTES: u64 = 5 * 1024 * 1024;
@@ -39,6 +44,11 @@ pub struct Outcome {
     pub file_count: usize,
     pub notices: Vec<String>,
     pub rules: Vec<&'static RuleMeta>,
+    /// Findings that an accepted ADR names as known risks; they are not in
+    /// `sink.diagnostics` and do not affect the exit code.
+    pub accepted: Vec<AcceptedFinding>,
+    /// Services, artifacts, ADRs and incidents of the run, for the report.
+    pub inventory: opslint_report::analysis::Inventory,
 }
 
 /// Fails when a selected or ignored rule id does not exist.
@@ -107,7 +117,19 @@ pub fn run(options: &Options) -> Outcome {
     sink.diagnostics
         .retain(|d| d.rule.principle.is_some() || !options.ignore.iter().any(|id| id == d.rule.id));
     sink.sort();
+    let accepted = inventory::accept_risks(&workspace, &mut sink.diagnostics);
+    for finding in &accepted {
+        notices.push(format!(
+            "{}:{}: `{}` finding accepted as a known risk by {} (`{}`)",
+            finding.diagnostic.path,
+            finding.diagnostic.start.line,
+            finding.diagnostic.rule.id,
+            finding.adr,
+            finding.adr_path
+        ));
+    }
     notices.sort();
+    let inventory = inventory::build(&workspace);
 
     let mut metas: Vec<&'static RuleMeta> = rules.iter().map(|rule| rule.meta()).collect();
     metas.extend(tool_rules::ALL);
@@ -117,6 +139,8 @@ pub fn run(options: &Options) -> Outcome {
         file_count,
         notices,
         rules: metas,
+        accepted,
+        inventory,
     }
 }
 
@@ -302,4 +326,34 @@ pub fn artifact_kind_names() -> Vec<&'static str> {
     .iter()
     .map(|kind| kind.as_str())
     .collect()
+}
+
+/// Builds the analysis report of a run, with the team's answers.
+pub fn analysis(
+    outcome: &Outcome,
+    target: &str,
+    answers: &[opslint_report::analysis::Answer],
+) -> opslint_report::analysis::Analysis {
+    let accepted: Vec<opslint_report::analysis::AcceptedRisk> = outcome
+        .accepted
+        .iter()
+        .map(|finding| opslint_report::analysis::AcceptedRisk {
+            rule: finding.diagnostic.rule.id.to_string(),
+            path: finding.diagnostic.path.clone(),
+            line: finding.diagnostic.start.line,
+            message: finding.diagnostic.message.clone(),
+            adr: finding.adr.clone(),
+            adr_path: finding.adr_path.clone(),
+        })
+        .collect();
+    opslint_report::analysis::build(&opslint_report::analysis::Input {
+        target,
+        file_count: outcome.file_count,
+        diagnostics: &outcome.sink.diagnostics,
+        questions: &outcome.sink.questions,
+        evidence: &outcome.sink.evidence,
+        accepted: &accepted,
+        inventory: &outcome.inventory,
+        answers,
+    })
 }

@@ -21,6 +21,10 @@ struct Cli {
 enum Command {
     /// Check files and folders and report findings and open questions.
     Check(CheckArgs),
+    /// Write the operational-excellence analysis: a rating, strengths,
+    /// findings, related ADRs and incidents and best practices per
+    /// principle, incident figures and follow-up questions.
+    Report(ReportArgs),
     /// List the rules with their principle, severity and summary.
     Rules,
     /// Print the documentation of one rule.
@@ -64,6 +68,33 @@ struct CheckArgs {
     color: Color,
 }
 
+#[derive(clap::Args)]
+struct ReportArgs {
+    /// Folder (or file) to analyse.
+    #[arg(default_value = ".")]
+    path: PathBuf,
+    /// Report format: Markdown, one self-contained HTML file, or JSON.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Markdown)]
+    format: ReportFormat,
+    /// Write the report to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Answers to follow-up questions [default: PATH/opslint-answers.toml].
+    #[arg(long, value_name = "FILE")]
+    answers: Option<PathBuf>,
+    /// Do not print notices about skipped files and accepted risks on
+    /// standard error.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ReportFormat {
+    Markdown,
+    Html,
+    Json,
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum Format {
     Text,
@@ -90,6 +121,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Check(args) => check(args),
+        Command::Report(args) => report(args),
         Command::Rules => {
             print_rules();
             ExitCode::SUCCESS
@@ -153,6 +185,75 @@ fn check(args: CheckArgs) -> ExitCode {
         return ExitCode::from(2);
     }
     exit_code(&outcome, args.fail_on, args.exit_zero)
+}
+
+fn report(args: ReportArgs) -> ExitCode {
+    let root = match std::env::current_dir() {
+        Ok(dir) => dir,
+        Err(error) => {
+            eprintln!("error: cannot read the current folder: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    if !args.path.exists() {
+        eprintln!("error: `{}` does not exist", args.path.display());
+        return ExitCode::from(2);
+    }
+    let answers_path = args.answers.clone().unwrap_or_else(|| {
+        let folder = if args.path.is_dir() {
+            args.path.clone()
+        } else {
+            args.path.parent().map(PathBuf::from).unwrap_or_default()
+        };
+        folder.join(opslint::answers::FILE_NAME)
+    });
+    let answers = match opslint::answers::load(&answers_path, &opslint::answers::today()) {
+        Ok(answers) => answers,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let options = Options {
+        paths: vec![args.path.clone()],
+        select: Vec::new(),
+        ignore: Vec::new(),
+        root,
+        records: opslint_records::Config::default(),
+    };
+    let outcome = opslint::run(&options);
+    if !args.quiet {
+        for notice in &outcome.notices {
+            eprintln!("note: {notice}");
+        }
+    }
+    let target = args.path.display().to_string();
+    let analysis = opslint::analysis(&outcome, &target, &answers);
+    let rendered = match args.format {
+        ReportFormat::Markdown => opslint_report::analysis::render_markdown(&analysis),
+        ReportFormat::Html => opslint_report::analysis::render_html(&analysis),
+        ReportFormat::Json => opslint_report::analysis::render_json(&analysis),
+    };
+    let written = match &args.output {
+        Some(path) => {
+            std::fs::write(path, rendered.as_bytes()).map_err(|e| (path.display().to_string(), e))
+        }
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            match stdout
+                .write_all(rendered.as_bytes())
+                .and_then(|()| stdout.flush())
+            {
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                other => other.map_err(|e| ("standard output".to_string(), e)),
+            }
+        }
+    };
+    if let Err((target, error)) = written {
+        eprintln!("error: cannot write {target}: {error}");
+        return ExitCode::from(2);
+    }
+    ExitCode::SUCCESS
 }
 
 fn render(outcome: &Outcome, format: Format, color: bool, root: &std::path::Path) -> String {

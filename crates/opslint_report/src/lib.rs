@@ -1,6 +1,7 @@
 //! Emitters: the same diagnostics and questions written as rustc-style text,
 //! JSON or SARIF 2.1.0.
 
+pub mod analysis;
 mod json;
 mod sarif;
 mod text;
