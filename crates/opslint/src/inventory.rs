@@ -2,7 +2,7 @@
 //! ADRs, post-incident analyses, incidents and their figures, and the
 //! ADR-accepted risks. The analysis report is built from it.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use opslint_core::Diagnostic;
 use opslint_model::{Facts, Workspace};
@@ -25,26 +25,27 @@ pub fn accept_risks(
     workspace: &Workspace,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<AcceptedFinding> {
-    let mut accepting: BTreeMap<String, (String, String)> = BTreeMap::new();
+    let mut accepting: Vec<(&opslint_records::adr::AcceptedRule, String, String)> = Vec::new();
     for (_, record) in workspace.records() {
         if let Record::Adr(adr) = record
             && adr.is_accepted()
         {
-            for (rule, _) in &adr.accepted_rules {
-                accepting
-                    .entry(rule.clone())
-                    .or_insert_with(|| (adr.label(), adr.path.clone()));
+            for rule in &adr.accepted_rules {
+                accepting.push((rule, adr.label(), adr.path.clone()));
             }
         }
     }
     let mut accepted = Vec::new();
     diagnostics.retain(|diagnostic| {
-        let Some((adr, adr_path)) = accepting.get(diagnostic.rule.id) else {
-            return true;
-        };
         if diagnostic.rule.principle.is_none() {
             return true;
         }
+        let Some((_, adr, adr_path)) = accepting
+            .iter()
+            .find(|(rule, _, _)| rule.covers(diagnostic.rule.id, &diagnostic.path))
+        else {
+            return true;
+        };
         accepted.push(AcceptedFinding {
             diagnostic: diagnostic.clone(),
             adr: adr.clone(),

@@ -41,7 +41,7 @@ fn example_workload_findings_exit_one() {
         stdout.contains("--> fixtures/workloads/shop/.github/workflows/deploy.yml:16:11")
             || stdout.contains("fixtures/workloads/shop/.github/workflows/deploy.yml:16:11")
     );
-    assert!(stdout.contains("Found 11 findings (1 error, 10 warnings) and 1 question"));
+    assert!(stdout.contains("Found 25 findings (2 errors, 23 warnings) and 1 question"));
 }
 
 #[test]
@@ -50,7 +50,7 @@ fn json_contract_fields() {
     assert_eq!(code, 1);
     assert_eq!(json["version"], 1);
     let diagnostics = json["diagnostics"].as_array().expect("diagnostics array");
-    assert_eq!(diagnostics.len(), 11);
+    assert_eq!(diagnostics.len(), 25);
     let worker = diagnostics
         .iter()
         .find(|d| d["rule"] == "k8s-missing-readiness-probe")
@@ -72,8 +72,8 @@ fn json_contract_fields() {
     assert_eq!(questions.len(), 1);
     assert_eq!(questions[0]["rule"], "lambda-tracing-disabled");
     assert_eq!(questions[0]["line"], 26);
-    assert_eq!(json["summary"]["diagnostics"], 11);
-    assert_eq!(json["summary"]["errors"], 1);
+    assert_eq!(json["summary"]["diagnostics"], 25);
+    assert_eq!(json["summary"]["errors"], 2);
 }
 
 #[test]
@@ -154,7 +154,7 @@ fn output_file_receives_the_report() {
     assert_eq!(output.status.code(), Some(1));
     assert!(output.stdout.is_empty());
     let written: Value = serde_json::from_str(&std::fs::read_to_string(&target).unwrap()).unwrap();
-    assert_eq!(written["summary"]["diagnostics"], 11);
+    assert_eq!(written["summary"]["diagnostics"], 25);
 }
 
 #[test]

@@ -139,3 +139,87 @@ fn malformed_answers_name_the_line() {
         "{stderr}"
     );
 }
+
+#[test]
+fn markdown_report_of_example_workload() {
+    let output = opslint()
+        .args(["report", "fixtures/workloads/shop"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let markdown = String::from_utf8(output.stdout).unwrap();
+    let mut settings = insta::Settings::clone_current();
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_snapshot_path(repo_root().join("crates/opslint/tests/snapshots"));
+    settings.bind(|| insta::assert_snapshot!("report__shop_markdown", markdown));
+}
+
+#[test]
+fn adr_accepted_risk_is_scoped_to_its_path() {
+    let output = opslint()
+        .args(["report", "fixtures/workloads/shop", "--format", "json"])
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let accepted = json["accepted"].as_array().unwrap();
+    assert_eq!(accepted.len(), 1);
+    assert_eq!(accepted[0]["rule"], "mutable-image-tag");
+    assert_eq!(
+        accepted[0]["path"],
+        "fixtures/workloads/shop/docker-compose.yml"
+    );
+    assert_eq!(
+        accepted[0]["adr_path"],
+        "fixtures/workloads/shop/docs/adr/0004-accept-latest-tag-for-local-postgres.md"
+    );
+    let open_mutable_tags: Vec<&Value> = json["principles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["findings"].as_array().unwrap())
+        .filter(|f| f["rule"] == "mutable-image-tag")
+        .flat_map(|f| f["locations"].as_array().unwrap())
+        .collect();
+    assert_eq!(open_mutable_tags.len(), 1);
+    assert_eq!(
+        open_mutable_tags[0]["path"],
+        "fixtures/workloads/shop/k8s/worker.yaml"
+    );
+}
+
+#[test]
+fn bad_incident_rows_are_reported_and_others_used() {
+    let output = opslint()
+        .args([
+            "check",
+            "fixtures/workloads/shop",
+            "--format",
+            "json",
+            "--select",
+            "recurring-incident-cause",
+        ])
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let diagnostics = json["diagnostics"].as_array().unwrap();
+    let parse_error = diagnostics
+        .iter()
+        .find(|d| d["rule"] == "parse-error")
+        .expect("the unreadable time is reported");
+    assert_eq!(
+        parse_error["path"],
+        "fixtures/workloads/shop/incidents/pagerduty.csv"
+    );
+    assert_eq!(parse_error["line"], 9);
+    assert!(
+        parse_error["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("row 8: cannot read the resolved time `sometime`")
+    );
+    let recurring = diagnostics
+        .iter()
+        .find(|d| d["message"].as_str().unwrap().contains("storefront"))
+        .expect("the row with the bad time still counts");
+    assert_eq!(recurring["line"], 9);
+}

@@ -29,8 +29,23 @@ pub struct Adr {
     pub decision: String,
     pub consequences: String,
     pub links: Vec<AdrLink>,
-    /// Rule ids whose findings this ADR accepts as a known risk.
-    pub accepted_rules: Vec<(String, Span)>,
+    /// Rules whose findings this ADR accepts as a known risk.
+    pub accepted_rules: Vec<AcceptedRule>,
+}
+
+#[derive(Debug, Clone)]
+pub struct AcceptedRule {
+    pub rule: String,
+    /// Path suffixes the acceptance is limited to; empty for every file.
+    pub paths: Vec<String>,
+    pub span: Span,
+}
+
+impl AcceptedRule {
+    pub fn covers(&self, rule: &str, path: &str) -> bool {
+        self.rule == rule
+            && (self.paths.is_empty() || self.paths.iter().any(|p| path.ends_with(p.as_str())))
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -232,8 +247,10 @@ fn link_kind(text: &str) -> Option<LinkKind> {
 }
 
 /// Rule ids an ADR accepts: a front matter key `opslint-accepts` or
-/// `accepted-risks`, or `opslint-accepts: rule-id` lines anywhere.
-fn accepted_rules(doc: &Document, text: &str) -> Vec<(String, Span)> {
+/// `accepted-risks` (a list), or `opslint-accepts: rule-id [path...]`
+/// lines anywhere. Paths limit the acceptance to findings in files whose
+/// path ends with one of them.
+fn accepted_rules(doc: &Document, text: &str) -> Vec<AcceptedRule> {
     let mut rules = Vec::new();
     for field in doc.front_matter.iter().filter(|f| {
         matches!(
@@ -242,8 +259,8 @@ fn accepted_rules(doc: &Document, text: &str) -> Vec<(String, Span)> {
         )
     }) {
         for value in &field.values {
-            for id in value.split(',') {
-                rules.push((id.trim().trim_matches('`').to_string(), field.span));
+            for entry in value.split(',') {
+                rules.extend(accepted_entry(entry, field.span));
             }
         }
     }
@@ -252,19 +269,31 @@ fn accepted_rules(doc: &Document, text: &str) -> Vec<(String, Span)> {
         let trimmed = line
             .trim_start_matches([' ', '-', '*', '<', '!'])
             .trim_start();
-        if let Some(rest) = trimmed.strip_prefix("opslint-accepts:") {
+        if let Some(rest) = trimmed.strip_prefix("opslint-accepts:")
+            && !rest.trim_start().starts_with('[')
+            && !doc.front_matter.iter().any(|f| f.span.start == offset)
+        {
             let span = Span::new(offset, offset + line.trim_end().len());
-            for id in rest.trim().trim_end_matches("-->").split([',', ' ']) {
-                let id = id.trim().trim_matches('`');
-                if !id.is_empty() {
-                    rules.push((id.to_string(), span));
-                }
+            for entry in rest.trim().trim_end_matches("-->").split(',') {
+                rules.extend(accepted_entry(entry, span));
             }
         }
         offset += line.len();
     }
-    rules.retain(|(id, _)| !id.is_empty());
     rules
+}
+
+fn accepted_entry(entry: &str, span: Span) -> Option<AcceptedRule> {
+    let mut words = entry.split_whitespace().map(|w| w.trim_matches('`'));
+    let rule = words.next()?.to_string();
+    Some(AcceptedRule {
+        rule,
+        paths: words
+            .filter(|w| !w.is_empty())
+            .map(str::to_string)
+            .collect(),
+        span,
+    })
 }
 
 fn number_from_name(name: &str) -> Option<u32> {
@@ -347,7 +376,9 @@ mod tests {
         assert_eq!(record.number, Some(3));
         assert!(record.is_accepted());
         assert_eq!(record.deciders, vec!["a", "b"]);
-        assert_eq!(record.accepted_rules[0].0, "mutable-image-tag");
+        assert_eq!(record.accepted_rules.len(), 1);
+        assert_eq!(record.accepted_rules[0].rule, "mutable-image-tag");
+        assert!(record.accepted_rules[0].paths.is_empty());
         assert_eq!(record.decision, "Chosen option: RDS.");
     }
 
@@ -355,8 +386,11 @@ mod tests {
     fn log4brains_date_named_file_has_no_number() {
         let record = adr(
             "adr/20260312-adopt-otel.md",
-            "# Adopt OTel\n\n- Status: accepted\n- Date: 2026-03-12\n\n## Links\n\n- Supersedes [ADR 1](0001-a.md)\n",
+            "# Adopt OTel\n\n- Status: accepted\n- Date: 2026-03-12\n\n## Links\n\n- Supersedes [ADR 1](0001-a.md)\n\nopslint-accepts: mutable-image-tag docker-compose.yml\n",
         );
+        assert_eq!(record.accepted_rules.len(), 1);
+        assert!(record.accepted_rules[0].covers("mutable-image-tag", "shop/docker-compose.yml"));
+        assert!(!record.accepted_rules[0].covers("mutable-image-tag", "shop/k8s/worker.yaml"));
         assert_eq!(record.number, None);
         assert!(record.is_accepted());
         assert_eq!(record.links[0].kind, LinkKind::Supersedes);

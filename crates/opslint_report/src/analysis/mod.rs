@@ -481,19 +481,19 @@ fn principle_section(
         plural(open, "question", "questions"),
     );
 
-    let mut strengths_by_rule: BTreeMap<&str, (usize, &str)> = BTreeMap::new();
+    let mut strengths_by_rule: BTreeMap<&str, usize> = BTreeMap::new();
     for item in &evidence {
-        let entry = strengths_by_rule
-            .entry(item.rule.id)
-            .or_insert((0, item.rule.summary));
-        entry.0 += 1;
+        *strengths_by_rule.entry(item.rule.id).or_default() += 1;
     }
     let mut strengths: Vec<String> = strengths_by_rule
         .iter()
-        .map(|(rule, (count, summary))| {
+        .map(|(rule, passed)| {
+            let failed = diagnostics.iter().filter(|d| d.rule.id == *rule).count();
+            let checked = passed + failed;
             format!(
-                "`{rule}`: no {summary} in {count} checked {}",
-                plural(*count, "place", "places")
+                "`{rule}`: {passed} of {checked} checked {} {}",
+                plural(checked, "place", "places"),
+                plural(*passed, "passes", "pass")
             )
         })
         .collect();
@@ -692,7 +692,9 @@ fn executive_summary(
         let not_assessed = principles.iter().filter(|p| p.score == 0).count();
         if not_assessed > 0 {
             lines.push(format!(
-                "{not_assessed} of 8 principles have no evidence either way in the repository; their questions below need people to answer."
+                "{not_assessed} of 8 principles {} no evidence either way in the repository; people have to answer for {}.",
+                plural(not_assessed, "has", "have"),
+                plural(not_assessed, "it", "them")
             ));
         }
     }
@@ -709,7 +711,7 @@ fn executive_summary(
             .map(|f| format!("{} (`{}`, {}×)", f.summary, f.rule, f.locations.len()))
             .collect();
         lines.push(format!(
-            "{} {} ({} errors, {} warnings); the largest: {}.",
+            "{} {} ({} errors, {} warnings); the most severe: {}.",
             counts.findings,
             plural(counts.findings, "finding", "findings"),
             counts.errors,
@@ -747,9 +749,13 @@ fn executive_summary(
     }
     if !input.accepted.is_empty() {
         lines.push(format!(
-            "{} {} accepted as known risks by ADRs and not counted as findings.",
+            "{} {} by ADRs and not counted as findings.",
             input.accepted.len(),
-            plural(input.accepted.len(), "finding is", "findings are")
+            plural(
+                input.accepted.len(),
+                "finding is accepted as a known risk",
+                "findings are accepted as known risks"
+            )
         ));
     }
     lines.push(format!(
