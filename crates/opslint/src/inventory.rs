@@ -116,7 +116,7 @@ pub fn build(workspace: &Workspace) -> Inventory {
             Facts::Record(Record::Adr(adr)) => inventory.adrs.push(AdrEntry {
                 path: adr.path.clone(),
                 label: adr.label(),
-                status: adr.status.as_ref().map(|s| s.state.clone()),
+                status: adr.status.as_ref().map(|s| status_label(&s.text)),
                 date: adr.date.clone(),
                 decision: first_sentence(&adr.decision),
             }),
@@ -163,4 +163,21 @@ fn first_sentence(text: &str) -> String {
         .map_or(flat.len(), |i| i + 1)
         .min(flat.char_indices().nth(200).map_or(flat.len(), |(i, _)| i));
     flat[..end].to_string()
+}
+
+/// The status as a short label: `superseded by [5. X](...)`
+/// becomes `superseded by 5. X`.
+fn status_label(text: &str) -> String {
+    let plain: String = text
+        .chars()
+        .filter(|c| !matches!(c, '[' | ']' | '*' | '_' | '`'))
+        .collect();
+    let plain = match plain.find("](").or_else(|| plain.find('(')) {
+        Some(index) if plain.contains("superseded") || plain.contains("Superseded") => {
+            plain[..index].to_string()
+        }
+        _ => plain,
+    };
+    let label = plain.split_whitespace().collect::<Vec<_>>().join(" ");
+    label.chars().take(60).collect()
 }

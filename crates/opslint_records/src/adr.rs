@@ -168,7 +168,7 @@ fn status_of(doc: &Document, text: &str, links: &mut Vec<AdrLink>) -> Option<Sta
     let (status_text, span) = if let Some(field) = doc.field(&["status"]) {
         (field.value(), field.span)
     } else {
-        let section = doc.section(&["status"])?;
+        let section = doc.section_named(&["status"])?;
         let first = section.text.lines().find(|line| !line.trim().is_empty())?;
         let raw = &text[section.body.start..section.body.end];
         let offset = section.body.start + raw.find(first.trim()).unwrap_or(0);
@@ -186,7 +186,7 @@ fn status_of(doc: &Document, text: &str, links: &mut Vec<AdrLink>) -> Option<Sta
     if state.is_empty() {
         return None;
     }
-    if let Some(section) = doc.section(&["status"]) {
+    if let Some(section) = doc.section_named(&["status"]) {
         for link in doc
             .links
             .iter()

@@ -75,6 +75,16 @@ impl Document {
         })
     }
 
+    /// The first section whose heading is exactly one of `names`, compared
+    /// case-insensitively.
+    pub fn section_named(&self, names: &[&str]) -> Option<&Section> {
+        self.sections.iter().find(|section| {
+            names
+                .iter()
+                .any(|name| section.heading.trim().eq_ignore_ascii_case(name))
+        })
+    }
+
     pub fn items_in(&self, body: Span) -> impl Iterator<Item = &Item> {
         self.items
             .iter()

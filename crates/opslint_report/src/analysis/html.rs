@@ -204,7 +204,7 @@ fn inventory(out: &mut String, analysis: &Analysis) {
             let _ = writeln!(
                 out,
                 "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-                escape(&adr.label),
+                inline(&adr.label),
                 escape(adr.status.as_deref().unwrap_or("none")),
                 escape(adr.date.as_deref().unwrap_or(""))
             );
@@ -217,7 +217,7 @@ fn inventory(out: &mut String, analysis: &Analysis) {
             let _ = writeln!(
                 out,
                 "<tr><td>{}</td><td>{}</td><td>{} of {}</td></tr>",
-                escape(&pm.title),
+                inline(&pm.title),
                 escape(&pm.incidents.join(", ")),
                 pm.open_items,
                 pm.items

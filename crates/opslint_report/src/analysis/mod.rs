@@ -759,9 +759,9 @@ fn executive_summary(
         ));
     }
     lines.push(format!(
-        "{} follow-up {} need an answer from the team{}.",
+        "{} follow-up {} an answer from the team{}.",
         counts.open_questions,
-        plural(counts.open_questions, "question", "questions"),
+        plural(counts.open_questions, "question needs", "questions need"),
         if counts.answered_questions > 0 {
             format!(
                 "; {} answered in `opslint-answers.toml`",
