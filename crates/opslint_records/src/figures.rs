@@ -148,7 +148,9 @@ pub fn recurring(incidents: &[&Incident]) -> Vec<Recurrence> {
     recurrences
 }
 
-fn mask_numbers(title: &str) -> String {
+/// The title in lower case with every run of digits replaced by `#`, so
+/// `db-1: disk above 90%` and `db-2: disk above 91%` compare equal.
+pub fn mask_numbers(title: &str) -> String {
     let mut masked = String::new();
     let mut in_digits = false;
     for c in title.to_lowercase().chars() {

@@ -479,9 +479,14 @@ fn scalar(value: &Value) -> Option<String> {
     }
 }
 
-/// The span of the line containing `offset`.
+/// The span of the line containing `offset`. An offset on a line break
+/// (the csv crate reports a record after CRLF at the `\n`) moves to the
+/// next line.
 fn line_span(text: &str, offset: usize) -> Span {
-    let offset = offset.min(text.len());
+    let mut offset = offset.min(text.len());
+    while text[offset..].starts_with(['\r', '\n']) {
+        offset += 1;
+    }
     let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
     let end = text[offset..]
         .find('\n')
@@ -543,6 +548,17 @@ mod tests {
                 .contains("row 3: cannot read the created time `soon`")
         );
         assert_eq!(source.position(export.problems[1].span.start).line, 4);
+    }
+
+    #[test]
+    fn crlf_rows_point_at_their_line() {
+        let source = file(
+            "incidents/x.csv",
+            "number,title,severity,service,created\r\n1,a,P1,s,2026-01-01\r\n2,b,P2,s,later\r\n",
+        );
+        let export = read_csv(&source, &Mapping::new()).unwrap();
+        assert_eq!(source.position(export.incidents[0].span.start).line, 2);
+        assert_eq!(source.position(export.problems[0].span.start).line, 3);
     }
 
     #[test]

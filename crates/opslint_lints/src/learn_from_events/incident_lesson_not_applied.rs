@@ -1,10 +1,14 @@
 use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink};
 use opslint_model::Workspace;
-use opslint_records::postmortem::ItemState;
+use opslint_records::figures::mask_numbers;
+use opslint_records::incidents::Incident;
+use opslint_records::postmortem::{ItemState, Postmortem};
 
 use super::postmortem_open_action_items::shorten;
 use crate::Rule;
-use crate::records::{contains_word, implementation, incidents, postmortem_services, postmortems};
+use crate::records::{
+    contains_word, distinct_incidents, implementation, incidents, postmortem_services, postmortems,
+};
 
 pub struct IncidentLessonNotApplied;
 
@@ -15,7 +19,9 @@ pub static META: RuleMeta = RuleMeta {
     severity: Severity::Warning,
     artifacts: &[ArtifactKind::Markdown],
     summary: "action item marked done whose control the service still lacks",
-    what_it_checks: "Action items marked done in a post-incident analysis that name a \
+    what_it_checks: "Post-incident analyses whose incident recurred later: an incident of \
+        the same service with the same title, numbers masked, created after an incident \
+        the analysis covers. And action items marked done in a post-incident analysis that name a \
         control (automatic rollback, a health check or probe, an alarm, a timeout) for the \
         analysed service, compared with the code and infrastructure files that name that \
         service. When those files exist and none shows the control, the item is reported. \
@@ -92,7 +98,30 @@ impl Rule for IncidentLessonNotApplied {
 
     fn check(&self, workspace: &Workspace, sink: &mut Sink) {
         let all_incidents = incidents(workspace);
+        let distinct: Vec<&Incident> = distinct_incidents(workspace)
+            .into_iter()
+            .map(|(_, incident)| incident)
+            .collect();
         for (artifact, postmortem) in postmortems(workspace) {
+            if let Some((covered, later)) = recurrence_after(postmortem, &distinct) {
+                sink.violation(
+                    &META,
+                    &artifact.file,
+                    postmortem.title_span,
+                    format!("{}/recurred", postmortem.title),
+                    format!(
+                        "{} recurred after this analysis: {} has the same title (\"{}\")",
+                        covered.label(),
+                        later.label(),
+                        later.title
+                    ),
+                    "recurred",
+                )
+                .help = Some(
+                    "check which action items of this analysis are really in place, and analyse the new occurrence"
+                        .into(),
+                );
+            }
             let services = postmortem_services(postmortem, &all_incidents);
             if services.is_empty() {
                 continue;
@@ -160,4 +189,33 @@ impl Rule for IncidentLessonNotApplied {
             }
         }
     }
+}
+
+/// The first incident this analysis covers that happened again later on
+/// the same service, with the later occurrence.
+fn recurrence_after<'a>(
+    postmortem: &Postmortem,
+    incidents: &[&'a Incident],
+) -> Option<(&'a Incident, &'a Incident)> {
+    for covered in incidents
+        .iter()
+        .filter(|i| postmortem.covers(&i.number) || postmortem.covers(&i.related))
+    {
+        let Some(created) = covered.created else {
+            continue;
+        };
+        if covered.title.is_empty() {
+            continue;
+        }
+        let title = mask_numbers(&covered.title);
+        let later = incidents.iter().find(|other| {
+            other.service == covered.service
+                && other.created.is_some_and(|t| t > created)
+                && mask_numbers(&other.title) == title
+        });
+        if let Some(later) = later {
+            return Some((covered, later));
+        }
+    }
+    None
 }
