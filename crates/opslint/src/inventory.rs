@@ -1,5 +1,5 @@
-//! What a run found besides rule results: services, artifacts by kind,
-//! ADRs, post-incident analyses, incidents and their figures, and the
+//! The inventory of a run besides rule results: services, artifacts by
+//! kind, ADRs, post-incident analyses, incidents and their figures, and the
 //! ADR-accepted risks. The analysis report is built from it.
 
 use std::collections::BTreeSet;

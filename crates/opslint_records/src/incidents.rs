@@ -213,8 +213,8 @@ pub fn is_incident_json_path(path: &str) -> bool {
         .any(|word| lower.contains(word))
 }
 
-/// Reads a CSV export. Returns `None` when the header shows the file holds
-/// no incidents at all, so unrelated CSV files stay silent.
+/// Reads a CSV export. Returns `None` when the header shows the file
+/// contains no incidents at all, so unrelated CSV files stay silent.
 pub fn read_csv(file: &SourceFile, mapping: &Mapping) -> Option<IncidentExport> {
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
@@ -337,9 +337,9 @@ fn path_hint(path: &str) -> bool {
     lower.contains("incident") || lower.contains("pagerduty") || lower.contains("opsgenie")
 }
 
-/// An export needs a title and a creation time to be useful; a file whose
-/// path names incidents gets reports about missing columns instead of being
-/// ignored.
+/// Decides whether a table is an incident export. It needs a title and a
+/// creation time, or a path that names incidents. Such a path makes missing
+/// columns a reported problem instead of a reason to ignore the file.
 fn looks_like_incidents(columns: &BTreeMap<Field, usize>, path_hint: bool) -> bool {
     let known = columns.len();
     (columns.contains_key(&Field::Title) && columns.contains_key(&Field::Created))

@@ -242,7 +242,7 @@ fn principle_words(principle: Principle) -> &'static [&'static str] {
     }
 }
 
-const MISSING_INPUTS: usize = 6;
+const MISSING_INPUTS: usize = 7;
 
 pub fn build(input: &Input) -> Analysis {
     let answers: BTreeMap<&str, &Answer> =
@@ -345,6 +345,19 @@ fn missing_input_questions(input: &Input, answers: &BTreeMap<&str, &Answer>) -> 
             ),
             "no code, infrastructure as code or CI/CD configuration was found".into(),
             &["OPS05-BP01", "OPS05-BP03", "OPS05-BP04"],
+        ));
+    }
+    if inventory.codeowners.is_empty() && !has_workload && !inventory.incident_services.is_empty() {
+        let services: Vec<String> = inventory.incident_services.iter().cloned().collect();
+        missing.push((
+            "q-no-owners",
+            Principle::OrganizeTeams,
+            format!(
+                "Which team owns each of {}, who is on call for it, and where is that recorded?",
+                list_names(&services)
+            ),
+            "the repository has no CODEOWNERS file and no code that names owners".into(),
+            &["OPS02-BP01", "OPS02-BP03", "OPS10-BP04"],
         ));
     }
     if inventory.adrs.is_empty() {
