@@ -49,21 +49,46 @@ pub struct Recurrence {
     pub all_auto_resolved: bool,
 }
 
-/// Incidents after dropping those that name a twin present in another
-/// export.
+/// Two incidents of one service in different exports created this close
+/// together are taken for the same event.
+const TWIN_WINDOW_SECONDS: i64 = 30 * 60;
+
+/// Incidents after dropping twins from a secondary export: those that name
+/// an incident of another export (Opsgenie's `pagerduty_incident`), and,
+/// in an export that names twins elsewhere, unlinked incidents of the same
+/// service created within 30 minutes of an incident in another export.
 pub fn distinct<'a>(incidents: &[&'a Incident]) -> Vec<&'a Incident> {
     let numbers: BTreeSet<(&str, &str)> = incidents
         .iter()
         .map(|i| (i.path.as_str(), i.number.as_str()))
         .collect();
+    let secondary: BTreeSet<&str> = incidents
+        .iter()
+        .filter(|i| !i.related.is_empty())
+        .map(|i| i.path.as_str())
+        .collect();
     incidents
         .iter()
         .copied()
         .filter(|incident| {
-            incident.related.is_empty()
-                || !numbers
+            if !incident.related.is_empty() {
+                return !numbers
                     .iter()
-                    .any(|(path, number)| *path != incident.path && *number == incident.related)
+                    .any(|(path, number)| *path != incident.path && *number == incident.related);
+            }
+            if !secondary.contains(incident.path.as_str()) || incident.service.is_empty() {
+                return true;
+            }
+            let Some(created) = incident.created else {
+                return true;
+            };
+            !incidents.iter().any(|other| {
+                other.path != incident.path
+                    && other.service == incident.service
+                    && other
+                        .created
+                        .is_some_and(|t| (t - created).abs() <= TWIN_WINDOW_SECONDS)
+            })
         })
         .collect()
 }
@@ -249,4 +274,62 @@ pub fn compute(incidents: &[&Incident], postmortems: &[&Postmortem]) -> Figures 
     }
     figures.recurring = recurring(&unique);
     figures
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use opslint_core::Span;
+
+    fn incident(path: &str, number: &str, service: &str, created: i64, related: &str) -> Incident {
+        Incident {
+            path: path.into(),
+            span: Span::default(),
+            row: 1,
+            id: number.into(),
+            number: number.into(),
+            title: "t".into(),
+            service: service.into(),
+            severity: "P2".into(),
+            status: "resolved".into(),
+            created: Some(created),
+            acknowledged: None,
+            resolved: None,
+            detection: String::new(),
+            auto_resolved: false,
+            related: related.into(),
+        }
+    }
+
+    #[test]
+    fn twins_in_secondary_export_count_once() {
+        let primary = incident("pd.csv", "2152", "web", 1_000, "");
+        let linked = incident("og.json", "38", "sms", 5_000, "2148");
+        let linked_target = incident("pd.csv", "2148", "sms", 5_000, "");
+        let unlinked_twin = incident("og.json", "39", "web", 1_060, "");
+        let only_here = incident("og.json", "42", "web", 90_000, "");
+        let all = [
+            &primary,
+            &linked,
+            &linked_target,
+            &unlinked_twin,
+            &only_here,
+        ];
+        let kept: Vec<&str> = distinct(&all).iter().map(|i| i.number.as_str()).collect();
+        assert_eq!(kept, vec!["2152", "2148", "42"]);
+    }
+
+    #[test]
+    fn recurring_masks_numbers() {
+        let first = incident("pd.csv", "1", "db", 0, "");
+        let mut second = incident("pd.csv", "2", "db", 10, "");
+        second.title = "t".into();
+        let groups = recurring(&[&first, &second]);
+        assert_eq!(groups.len(), 1);
+        assert_eq!(groups[0].numbers, vec!["1", "2"]);
+        assert_eq!(
+            mask_numbers("db-1: disk above 90%"),
+            mask_numbers("db-2: disk above 91%")
+        );
+    }
 }
