@@ -79,6 +79,10 @@ struct ReportArgs {
     /// Write the report to FILE instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Another folder that holds ADRs, besides doc/adr, docs/adr,
+    /// docs/decisions, docs/architecture/decisions and adr (repeatable).
+    #[arg(long, value_name = "DIR")]
+    adr_dir: Vec<String>,
     /// Answers to follow-up questions [default: PATH/opslint-answers.toml].
     #[arg(long, value_name = "FILE")]
     answers: Option<PathBuf>,
@@ -219,7 +223,10 @@ fn report(args: ReportArgs) -> ExitCode {
         select: Vec::new(),
         ignore: Vec::new(),
         root,
-        records: opslint_records::Config::default(),
+        records: opslint_records::Config {
+            adr_folders: args.adr_dir.clone(),
+            ..opslint_records::Config::default()
+        },
     };
     let outcome = opslint::run(&options);
     if !args.quiet {

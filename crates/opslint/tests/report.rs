@@ -223,3 +223,24 @@ fn bad_incident_rows_are_reported_and_others_used() {
         .expect("the row with the bad time still counts");
     assert_eq!(recurring["line"], 9);
 }
+
+#[test]
+fn adr_dir_adds_a_folder() {
+    let dir = temp_dir("adr-dir");
+    std::fs::create_dir_all(dir.join("records")).unwrap();
+    std::fs::write(
+        dir.join("records/0001-use-queues.md"),
+        "# 1. Use queues\n\n## Status\n\nAccepted\n\n## Decision\n\nOrders go through SQS.\n",
+    )
+    .unwrap();
+    let path = dir.to_string_lossy().into_owned();
+    let adrs = |extra: &[&str]| -> usize {
+        let mut args = vec!["report", path.as_str(), "--format", "json"];
+        args.extend_from_slice(extra);
+        let output = opslint().args(&args).output().unwrap();
+        let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+        json["inventory"]["adrs"].as_array().unwrap().len()
+    };
+    assert_eq!(adrs(&[]), 0);
+    assert_eq!(adrs(&["--adr-dir", "records"]), 1);
+}

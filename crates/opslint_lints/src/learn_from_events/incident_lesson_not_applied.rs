@@ -18,7 +18,7 @@ pub static META: RuleMeta = RuleMeta {
     waf: &["OPS11-BP03", "OPS11-BP08", "OPS06-BP04"],
     severity: Severity::Warning,
     artifacts: &[ArtifactKind::Markdown],
-    summary: "action item marked done whose control the service still lacks",
+    summary: "lesson of a post-incident analysis that is not in place",
     what_it_checks: "Post-incident analyses whose incident recurred later: an incident of \
         the same service with the same title, numbers masked, created after an incident \
         the analysis covers. And action items marked done in a post-incident analysis that name a \
