@@ -126,7 +126,7 @@ pub fn parse(file: &SourceFile) -> Adr {
 
     let mut links = Vec::new();
     let status = status_of(&doc, &file.text, &mut links);
-    collect_links(&doc, &mut links);
+    collect_links(&doc, &file.text, &mut links);
 
     let date = doc.field(&["date"]).map(|f| f.value());
     let deciders = doc
@@ -208,25 +208,26 @@ fn status_of(doc: &Document, text: &str, links: &mut Vec<AdrLink>) -> Option<Sta
     })
 }
 
-/// Links in a Links section or in list items that say "Supersedes",
-/// "Superseded by", "Amends" or "Amended by".
-fn collect_links(doc: &Document, links: &mut Vec<AdrLink>) {
-    for item in &doc.items {
-        let Some(kind) = link_kind(&item.text) else {
+/// The first link after "Supersedes", "Superseded by", "Amends" or
+/// "Amended by" on a line, in a list item, a paragraph or a Links section.
+fn collect_links(doc: &Document, text: &str, links: &mut Vec<AdrLink>) {
+    let mut lines_done: Vec<usize> = Vec::new();
+    for link in &doc.links {
+        let line_start = text[..link.span.start].rfind('\n').map_or(0, |i| i + 1);
+        if lines_done.contains(&line_start) {
+            continue;
+        }
+        let before = text[line_start..link.span.start].to_lowercase();
+        let Some(kind) = link_kind(&before) else {
             continue;
         };
-        for link in doc
-            .links
-            .iter()
-            .filter(|l| item.span.start <= l.span.start && l.span.start < item.span.end)
-        {
-            if !links.iter().any(|known| known.span == link.span) {
-                links.push(AdrLink {
-                    kind,
-                    target: link.target.clone(),
-                    span: link.span,
-                });
-            }
+        lines_done.push(line_start);
+        if !links.iter().any(|known| known.span == link.span) {
+            links.push(AdrLink {
+                kind,
+                target: link.target.clone(),
+                span: link.span,
+            });
         }
     }
 }
@@ -394,6 +395,17 @@ mod tests {
         assert_eq!(record.number, None);
         assert!(record.is_accepted());
         assert_eq!(record.links[0].kind, LinkKind::Supersedes);
+    }
+
+    #[test]
+    fn supersedes_link_in_a_paragraph() {
+        let record = adr(
+            "adr/0003-use-rds.md",
+            "# 3. Use RDS\n\n## Status\n\nAccepted\n\n## More Information\n\nThis decision supersedes [ADR 2](0002-run-on-ec2.md), and see [docs](x.md).\n",
+        );
+        assert_eq!(record.links.len(), 1);
+        assert_eq!(record.links[0].kind, LinkKind::Supersedes);
+        assert_eq!(record.links[0].target, "0002-run-on-ec2.md");
     }
 
     #[test]
