@@ -5,12 +5,13 @@ use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use opslint_core::{SourceFile, Span};
 
 /// Where GitHub (`.github/`, root, `docs/`) and GitLab (root, `docs/`,
-/// `.gitlab/`) look for the file.
+/// `.gitlab/`) look for the file. The bare name comes last so a file in one
+/// of the folders is not taken for a root file of that folder.
 pub const LOCATIONS: [&str; 4] = [
     ".github/CODEOWNERS",
-    "CODEOWNERS",
     "docs/CODEOWNERS",
     ".gitlab/CODEOWNERS",
+    "CODEOWNERS",
 ];
 
 #[derive(Debug)]
@@ -161,6 +162,9 @@ mod tests {
     fn base_locations() {
         assert_eq!(base_of("shop/.github/CODEOWNERS").as_deref(), Some("shop/"));
         assert_eq!(base_of("CODEOWNERS").as_deref(), Some(""));
+        assert_eq!(base_of("shop/.gitlab/CODEOWNERS").as_deref(), Some("shop/"));
+        assert_eq!(base_of("shop/docs/CODEOWNERS").as_deref(), Some("shop/"));
+        assert_eq!(base_of(".gitlab/CODEOWNERS").as_deref(), Some(""));
         assert_eq!(base_of("shop/OWNERS"), None);
     }
 }

@@ -2,7 +2,7 @@ use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink, Span};
 use opslint_model::Workspace;
 
 use crate::Rule;
-use crate::records::{codeowners, first_deployable};
+use crate::records::{codeowners, is_deployable};
 
 pub struct CodeownersMissing;
 
@@ -23,7 +23,9 @@ pub static META: RuleMeta = RuleMeta {
         go to.",
     how_to_fix: "Add `.github/CODEOWNERS` (or `CODEOWNERS` for GitLab):\n\n\
         ```text\n* @org/platform\n/k8s/ @org/orders-team\n/terraform/ @org/infra\n```",
-    known_limits: "Ownership recorded elsewhere (a service catalog, Backstage \
+    known_limits: "A CODEOWNERS file counts for the folder it belongs to (the parent of \
+        `.github/`, `docs/` or `.gitlab/`, or its own folder), so a run on a subfolder of a \
+        repository does not see the repository's CODEOWNERS. Ownership recorded elsewhere (a service catalog, Backstage \
         `catalog-info.yaml`, OWNERS files) is not read yet.",
 };
 
@@ -33,14 +35,22 @@ impl Rule for CodeownersMissing {
     }
 
     fn check(&self, workspace: &Workspace, sink: &mut Sink) {
-        if let Some((artifact, _)) = codeowners(workspace).first() {
-            sink.holds(&META, &artifact.file, "CODEOWNERS");
-            return;
-        }
         if !workspace.folders_walked {
             return;
         }
-        let Some(deployable) = first_deployable(workspace) else {
+        let files = codeowners(workspace);
+        for (artifact, _) in &files {
+            sink.holds(&META, &artifact.file, "CODEOWNERS");
+        }
+        // A run over several repositories needs a CODEOWNERS in each: the
+        // first deployable file outside every CODEOWNERS file's folder is
+        // reported.
+        let Some(deployable) = workspace.artifacts.iter().find(|artifact| {
+            is_deployable(artifact)
+                && !files
+                    .iter()
+                    .any(|(_, owners)| owners.covers_path(&artifact.file.path))
+        }) else {
             return;
         };
         let line_end = deployable
