@@ -41,6 +41,8 @@ impl Rule for RunbooksMissing {
         let Some(deployable) = first_deployable(workspace) else {
             return;
         };
+        // TODO: a run over several repositories counts a runbook of any of
+        // them; runbooks have no fixed location to scope them by repository.
         if let Some(runbook) = runbooks(workspace).first() {
             sink.holds(&META, &runbook.file, "runbooks");
             return;
