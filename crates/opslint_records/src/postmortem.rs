@@ -67,14 +67,15 @@ pub struct ActionItem {
 }
 
 impl Postmortem {
-    /// Whether `number` (digits of an incident number) is among the
-    /// incidents this analysis covers.
+    /// Whether the incident `number` (`2143`, or a key such as `OPS-12`) is
+    /// among the incidents this analysis covers, compared by its digits.
     pub fn covers(&self, number: &str) -> bool {
-        !number.is_empty()
+        let wanted = reference_numbers(number);
+        wanted.len() == 1
             && self
                 .incident_refs
                 .iter()
-                .any(|reference| reference_numbers(reference).iter().any(|n| n == number))
+                .any(|reference| reference_numbers(reference).contains(&wanted[0]))
     }
 
     pub fn open_items(&self) -> impl Iterator<Item = &ActionItem> {
@@ -326,6 +327,8 @@ mod tests {
         );
         assert!(pm.covers("2143"));
         assert!(pm.covers("36"));
+        assert!(pm.covers("OG-36"));
+        assert!(!pm.covers("37"));
         assert!(pm.root_cause.is_none());
         let states: Vec<ItemState> = pm.action_items.iter().map(|i| i.state).collect();
         assert_eq!(
