@@ -169,7 +169,16 @@ fn check(args: CheckArgs) -> ExitCode {
         }
     };
     let rendered = render(&outcome, args.format, color, &root);
-    let written = match &args.output {
+    if !write_output(args.output.as_deref(), &rendered) {
+        return ExitCode::from(2);
+    }
+    exit_code(&outcome, args.fail_on, args.exit_zero)
+}
+
+/// Writes `rendered` to `output` or standard output and reports a failure
+/// on standard error. A closed pipe is not a failure.
+fn write_output(output: Option<&std::path::Path>, rendered: &str) -> bool {
+    let written = match output {
         Some(path) => {
             std::fs::write(path, rendered.as_bytes()).map_err(|e| (path.display().to_string(), e))
         }
@@ -186,9 +195,9 @@ fn check(args: CheckArgs) -> ExitCode {
     };
     if let Err((target, error)) = written {
         eprintln!("error: cannot write {target}: {error}");
-        return ExitCode::from(2);
+        return false;
     }
-    exit_code(&outcome, args.fail_on, args.exit_zero)
+    true
 }
 
 fn report(args: ReportArgs) -> ExitCode {
@@ -244,23 +253,7 @@ fn report(args: ReportArgs) -> ExitCode {
         ReportFormat::Html => opslint_report::analysis::render_html(&analysis),
         ReportFormat::Json => opslint_report::analysis::render_json(&analysis),
     };
-    let written = match &args.output {
-        Some(path) => {
-            std::fs::write(path, rendered.as_bytes()).map_err(|e| (path.display().to_string(), e))
-        }
-        None => {
-            let mut stdout = std::io::stdout().lock();
-            match stdout
-                .write_all(rendered.as_bytes())
-                .and_then(|()| stdout.flush())
-            {
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-                other => other.map_err(|e| ("standard output".to_string(), e)),
-            }
-        }
-    };
-    if let Err((target, error)) = written {
-        eprintln!("error: cannot write {target}: {error}");
+    if !write_output(args.output.as_deref(), &rendered) {
         return ExitCode::from(2);
     }
     ExitCode::SUCCESS

@@ -211,3 +211,10 @@ pub fn is_deployable(artifact: &Artifact) -> bool {
         _ => false,
     }
 }
+
+/// The span of the first line of `artifact`, where findings about the
+/// whole repository are shown.
+pub fn first_line(artifact: &Artifact) -> opslint_core::Span {
+    let text = &artifact.file.text;
+    opslint_core::Span::new(0, text.find('\n').unwrap_or(text.len()))
+}

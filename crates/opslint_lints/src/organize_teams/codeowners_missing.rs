@@ -1,8 +1,8 @@
-use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink, Span};
+use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink};
 use opslint_model::Workspace;
 
 use crate::Rule;
-use crate::records::{codeowners, is_deployable};
+use crate::records::{codeowners, first_line, is_deployable};
 
 pub struct CodeownersMissing;
 
@@ -53,15 +53,10 @@ impl Rule for CodeownersMissing {
         }) else {
             return;
         };
-        let line_end = deployable
-            .file
-            .text
-            .find('\n')
-            .unwrap_or(deployable.file.text.len());
         sink.violation(
             &META,
             &deployable.file,
-            Span::new(0, line_end),
+            first_line(deployable),
             "CODEOWNERS",
             "the repository deploys services but has no CODEOWNERS file",
             "no owner for this file",

@@ -1,8 +1,8 @@
-use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink, Span};
+use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink};
 use opslint_model::Workspace;
 
 use crate::Rule;
-use crate::records::{OWNED_KINDS, codeowners, runbooks};
+use crate::records::{OWNED_KINDS, codeowners, first_line, runbooks};
 
 pub struct CodeownersUnownedPath;
 
@@ -65,15 +65,10 @@ impl Rule for CodeownersUnownedPath {
                 ),
                 None => "no pattern matches it".to_string(),
             };
-            let line_end = artifact
-                .file
-                .text
-                .find('\n')
-                .unwrap_or(artifact.file.text.len());
             sink.violation(
                 &META,
                 &artifact.file,
-                Span::new(0, line_end),
+                first_line(artifact),
                 path,
                 format!("`{path}` has no owner in `{}`: {reason}", owners.path),
                 "unowned",

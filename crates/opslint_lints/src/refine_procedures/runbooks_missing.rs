@@ -1,8 +1,8 @@
-use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink, Span};
+use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink};
 use opslint_model::Workspace;
 
 use crate::Rule;
-use crate::records::{first_deployable, mentioning, runbooks};
+use crate::records::{first_deployable, first_line, mentioning, runbooks};
 
 pub struct RunbooksMissing;
 
@@ -62,15 +62,10 @@ impl Rule for RunbooksMissing {
             sink.holds(&META, &linked.file, "runbook links");
             return;
         }
-        let line_end = deployable
-            .file
-            .text
-            .find('\n')
-            .unwrap_or(deployable.file.text.len());
         sink.violation(
             &META,
             &deployable.file,
-            Span::new(0, line_end),
+            first_line(deployable),
             "runbooks",
             "the workload deploys services but the repository has no runbooks or playbooks",
             "deployable workload",
