@@ -244,3 +244,19 @@ fn adr_dir_adds_a_folder() {
     assert_eq!(adrs(&[]), 0);
     assert_eq!(adrs(&["--adr-dir", "records"]), 1);
 }
+
+#[test]
+fn single_adr_file_skips_link_check() {
+    let output = opslint()
+        .args([
+            "check",
+            "fixtures/adr-superseded-link-broken/pass-links/docs/adr/0001-use-jaeger.md",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["diagnostics"].as_array().unwrap().len(), 0);
+}
