@@ -12,15 +12,19 @@ use opslint_core::config::Config;
 use opslint_core::{ArtifactKind, Diagnostic, RuleMeta, Sink, SourceFile, Span, tool_rules};
 use opslint_lints::Rule;
 use opslint_lints::declarative::ConfigError;
-use opslint_model::{Artifact, Workspace};
+use opslint_model::{Artifact, Facts, Workspace};
 use opslint_syntax::classify::{self, PathClass};
 use opslint_syntax::discover::{self, FoundFile};
 use rayon::prelude::*;
 
+pub mod answers;
 pub mod baseline;
+pub mod inventory;
 pub mod progress;
 pub mod reference;
 pub mod suppress;
+
+pub use inventory::AcceptedFinding;
 
 /// Files larger than this are skipped with a notice: generated or vendored
 /// data, not configuration a person maintains.
@@ -49,6 +53,8 @@ pub struct Options {
     /// Folders of declarative rule files (`*.toml`) to run besides the
     /// built-in rules.
     pub rule_folders: Vec<PathBuf>,
+    /// ADR folders and incident column mapping.
+    pub records: opslint_records::Config,
 }
 
 /// Rules whose findings depend on several files, so a change in one file can
@@ -66,6 +72,11 @@ pub struct Outcome {
     pub file_count: usize,
     pub notices: Vec<String>,
     pub rules: Vec<&'static RuleMeta>,
+    /// Findings that an accepted ADR names as known risks; they are not in
+    /// `sink.diagnostics` and do not affect the exit code.
+    pub accepted: Vec<AcceptedFinding>,
+    /// Services, artifacts, ADRs and incidents of the run, for the report.
+    pub inventory: opslint_report::analysis::Inventory,
 }
 
 /// Loads the declarative rules of every folder in `options.rule_folders`.
@@ -124,7 +135,7 @@ pub fn run(options: &Options) -> Outcome {
         .files
         .par_iter()
         .filter_map(|found| {
-            let processed = process_file(found);
+            let processed = process_file(found, &options.records);
             if let Some(progress) = &options.progress {
                 progress.advance();
             }
@@ -143,7 +154,8 @@ pub fn run(options: &Options) -> Outcome {
         }
     }
     let file_count = artifacts.len();
-    let workspace = Workspace::new(artifacts);
+    let mut workspace = Workspace::new(artifacts);
+    workspace.folders_walked = options.paths.iter().any(|path| path.is_dir());
 
     let mut all_rules = opslint_lints::all();
     match user_rules(options) {
@@ -179,7 +191,19 @@ pub fn run(options: &Options) -> Outcome {
         .retain(|d| d.rule.principle.is_some() || !options.ignore.iter().any(|id| id == d.rule.id));
     apply_severity_overrides(&mut sink, options);
     sink.sort();
+    let accepted = inventory::accept_risks(&workspace, &mut sink.diagnostics);
+    for finding in &accepted {
+        notices.push(format!(
+            "{}:{}: `{}` finding accepted as a known risk by {} (`{}`)",
+            finding.diagnostic.path,
+            finding.diagnostic.start.line,
+            finding.diagnostic.rule.id,
+            finding.adr,
+            finding.adr_path
+        ));
+    }
     notices.sort();
+    let inventory = inventory::build(&workspace);
 
     let mut enabled: Vec<&'static str> = rules.iter().map(|rule| rule.meta().id).collect();
     enabled.extend(
@@ -223,6 +247,8 @@ pub fn run(options: &Options) -> Outcome {
         file_count,
         notices,
         rules: metas,
+        accepted,
+        inventory,
     }
 }
 
@@ -323,7 +349,7 @@ struct Processed {
 }
 
 /// Classifies, reads, parses and extracts the facts of one file.
-fn process_file(found: &FoundFile) -> Option<Processed> {
+fn process_file(found: &FoundFile, records: &opslint_records::Config) -> Option<Processed> {
     let path_class = classify::by_path(
         &found.display_path,
         classify::in_chart_templates(&found.disk_path),
@@ -400,12 +426,35 @@ fn process_file(found: &FoundFile) -> Option<Processed> {
             "here",
         );
     }
-    let facts = opslint_model::extract(kind, &file, syntax);
+    let facts = match opslint_records::extract(kind, &file, records) {
+        Some(record) => {
+            report_record_problems(&record, &file, &mut processed.sink);
+            Facts::Record(record)
+        }
+        None => opslint_model::extract(kind, &file, syntax),
+    };
     if kind == ArtifactKind::Rust {
         opslint_syntax::rust::release_spans();
     }
     processed.artifact = Some(Artifact { file, kind, facts });
     Some(processed)
+}
+
+/// Rows of an incident export that could not be read become `parse-error`
+/// findings at their line; the rows that could be read are still used.
+fn report_record_problems(record: &opslint_records::Record, file: &SourceFile, sink: &mut Sink) {
+    if let opslint_records::Record::Incidents(export) = record {
+        for problem in &export.problems {
+            sink.violation(
+                &tool_rules::PARSE_ERROR,
+                file,
+                problem.span,
+                problem.message.clone(),
+                problem.message.clone(),
+                "here",
+            );
+        }
+    }
 }
 
 enum ReadText {
@@ -454,6 +503,36 @@ pub fn artifact_kind_names() -> Vec<&'static str> {
     .collect()
 }
 
+/// Builds the analysis report of a run, with the team's answers.
+pub fn analysis(
+    outcome: &Outcome,
+    target: &str,
+    answers: &[opslint_report::analysis::Answer],
+) -> opslint_report::analysis::Analysis {
+    let accepted: Vec<opslint_report::analysis::AcceptedRisk> = outcome
+        .accepted
+        .iter()
+        .map(|finding| opslint_report::analysis::AcceptedRisk {
+            rule: finding.diagnostic.rule.id.to_string(),
+            path: finding.diagnostic.path.clone(),
+            line: finding.diagnostic.start.line,
+            message: finding.diagnostic.message.clone(),
+            adr: finding.adr.clone(),
+            adr_path: finding.adr_path.clone(),
+        })
+        .collect();
+    opslint_report::analysis::build(&opslint_report::analysis::Input {
+        target,
+        file_count: outcome.file_count,
+        diagnostics: &outcome.sink.diagnostics,
+        questions: &outcome.sink.questions,
+        evidence: &outcome.sink.evidence,
+        accepted: &accepted,
+        inventory: &outcome.inventory,
+        answers,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -464,7 +543,8 @@ mod tests {
             disk_path: std::env::temp_dir().join("opslint-deleted-during-walk.yaml"),
             display_path: "deleted.yaml".into(),
         };
-        let processed = process_file(&found).expect("a YAML path is processed");
+        let processed = process_file(&found, &opslint_records::Config::default())
+            .expect("a YAML path is processed");
         assert!(processed.artifact.is_none());
         let diagnostic = &processed.sink.diagnostics[0];
         assert_eq!(diagnostic.rule.id, "io-error");

@@ -23,6 +23,10 @@ pub(crate) struct Cli {
 enum Command {
     /// Check files and folders and report findings and open questions.
     Check(CheckArgs),
+    /// Write the operational-excellence analysis: a rating, strengths,
+    /// findings, related ADRs and incidents and best practices per
+    /// principle, incident figures and follow-up questions.
+    Report(ReportArgs),
     /// List the rules with their principle, severity, artifact kinds and
     /// summary.
     Rules(RulesArgs),
@@ -114,6 +118,37 @@ struct CheckArgs {
 }
 
 #[derive(clap::Args)]
+struct ReportArgs {
+    /// Folder (or file) to analyse.
+    #[arg(default_value = ".")]
+    path: PathBuf,
+    /// Report format: Markdown, one self-contained HTML file, or JSON.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Markdown)]
+    format: ReportFormat,
+    /// Write the report to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Another folder that holds ADRs, besides doc/adr, docs/adr,
+    /// docs/decisions, docs/architecture/decisions and adr (repeatable).
+    #[arg(long, value_name = "DIR")]
+    adr_dir: Vec<String>,
+    /// Answers to follow-up questions [default: PATH/opslint-answers.toml].
+    #[arg(long, value_name = "FILE")]
+    answers: Option<PathBuf>,
+    /// Do not print notices about skipped files and accepted risks on
+    /// standard error.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ReportFormat {
+    Markdown,
+    Html,
+    Json,
+}
+
+#[derive(clap::Args)]
 struct RulesArgs {
     /// List only the rules of this design principle.
     #[arg(long, value_name = "PRINCIPLE", value_parser = principle_slugs())]
@@ -180,6 +215,7 @@ pub(crate) fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Check(args) => check(args),
         Command::Baseline(args) => write_baseline(args),
+        Command::Report(args) => report(args),
         Command::Rules(args) => print_rules(&args),
         Command::Explain { id } => explain(&id),
     }
@@ -226,7 +262,16 @@ fn check(args: CheckArgs) -> ExitCode {
         }
     };
     let rendered = render(&outcome, args.format, color, args.show_suppressed, &root);
-    let written = match &args.output {
+    if !write_output(args.output.as_deref(), &rendered) {
+        return ExitCode::from(2);
+    }
+    exit_code(&outcome, fail_on, args.exit_zero)
+}
+
+/// Writes `rendered` to `output` or standard output and reports a failure
+/// on standard error. A closed pipe is not a failure.
+fn write_output(output: Option<&std::path::Path>, rendered: &str) -> bool {
+    let written = match output {
         Some(path) => {
             std::fs::write(path, rendered.as_bytes()).map_err(|e| (path.display().to_string(), e))
         }
@@ -243,9 +288,72 @@ fn check(args: CheckArgs) -> ExitCode {
     };
     if let Err((target, error)) = written {
         eprintln!("error: cannot write {target}: {error}");
+        return false;
+    }
+    true
+}
+
+fn report(args: ReportArgs) -> ExitCode {
+    let root = match std::env::current_dir() {
+        Ok(dir) => dir,
+        Err(error) => {
+            eprintln!("error: cannot read the current folder: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    if !args.path.exists() {
+        eprintln!("error: `{}` does not exist", args.path.display());
         return ExitCode::from(2);
     }
-    exit_code(&outcome, fail_on, args.exit_zero)
+    let answers_path = args.answers.clone().unwrap_or_else(|| {
+        let folder = if args.path.is_dir() {
+            args.path.clone()
+        } else {
+            args.path.parent().map(PathBuf::from).unwrap_or_default()
+        };
+        folder.join(opslint::answers::FILE_NAME)
+    });
+    let answers = match opslint::answers::load(&answers_path, &opslint::answers::today()) {
+        Ok(answers) => answers,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let options = Options {
+        paths: vec![args.path.clone()],
+        select: Vec::new(),
+        ignore: Vec::new(),
+        root,
+        config: None,
+        changed: None,
+        progress: None,
+        rule_folders: Vec::new(),
+        records: opslint_records::Config {
+            adr_folders: args.adr_dir.clone(),
+            ..opslint_records::Config::default()
+        },
+    };
+    let outcome = opslint::run(&options);
+    if !args.quiet {
+        for notice in &outcome.notices {
+            eprintln!("note: {notice}");
+        }
+    }
+    // NOTE: question ids hash the file path as displayed, which is relative
+    // to the current folder, so answers match only when the report runs from
+    // the same folder each time.
+    let target = args.path.display().to_string();
+    let analysis = opslint::analysis(&outcome, &target, &answers);
+    let rendered = match args.format {
+        ReportFormat::Markdown => opslint_report::analysis::render_markdown(&analysis),
+        ReportFormat::Html => opslint_report::analysis::render_html(&analysis),
+        ReportFormat::Json => opslint_report::analysis::render_json(&analysis),
+    };
+    if !write_output(args.output.as_deref(), &rendered) {
+        return ExitCode::from(2);
+    }
+    ExitCode::SUCCESS
 }
 
 fn write_baseline(args: BaselineArgs) -> ExitCode {
@@ -355,6 +463,16 @@ fn prepare(args: &RunArgs) -> Result<(Options, Option<FailOn>), String> {
                 .map(|path| config.dir.join(path)),
         );
     }
+    let mut records = opslint_records::Config::default();
+    if let Some(config) = &config {
+        records.adr_folders = config
+            .settings
+            .adr_paths
+            .iter()
+            .map(|path| opslint_syntax::discover::display_path(&config.dir.join(path), &root))
+            .collect();
+        records.incident_columns = config.settings.incident_columns.clone();
+    }
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -369,6 +487,7 @@ fn prepare(args: &RunArgs) -> Result<(Options, Option<FailOn>), String> {
         changed,
         progress: progress_bar(args),
         rule_folders,
+        records,
     };
     opslint::check_rule_ids(&options)?;
     Ok((options, fail_on))

@@ -68,6 +68,8 @@ fn odd_shapes_give_questions_or_nothing() {
         .diagnostics
         .iter()
         .filter(|d| d.path.contains("odd-shapes"))
+        // Repository-level rules anchor their finding on some file of the run.
+        .filter(|d| !matches!(d.rule.id, "codeowners-missing" | "runbooks-missing"))
         .map(|d| format!("{}:{}", d.rule.id, d.start.line))
         .collect();
     // `Properties: null` is valid and means no retention; the list-shaped

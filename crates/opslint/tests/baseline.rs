@@ -40,6 +40,13 @@ fn project() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("web.yaml"), WORKLOAD).unwrap();
     std::fs::write(dir.path().join("main.tf"), TERRAFORM).unwrap();
+    // Repository-level rules would add findings about the temporary folder
+    // itself; these tests are about per-file findings.
+    std::fs::write(
+        dir.path().join("opslint.toml"),
+        "ignore = [\"codeowners-missing\", \"runbooks-missing\", \"resource-missing-owner-tags\"]\n",
+    )
+    .unwrap();
     dir
 }
 

@@ -23,6 +23,15 @@ fn project(config_name: &str, config: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temporary folder");
     std::fs::create_dir_all(dir.path().join("k8s")).unwrap();
     std::fs::write(dir.path().join("k8s/web.yaml"), DEPLOYMENT).unwrap();
+    // An owner and a runbook keep the repository-level rules quiet, so the
+    // tests see only the findings of the manifest.
+    std::fs::write(dir.path().join("CODEOWNERS"), "* @platform-team\n").unwrap();
+    std::fs::create_dir_all(dir.path().join("docs/runbooks")).unwrap();
+    std::fs::write(
+        dir.path().join("docs/runbooks/web.md"),
+        "# Web\n\nRestart the web pods.\n",
+    )
+    .unwrap();
     if !config_name.is_empty() {
         std::fs::write(dir.path().join(config_name), config).unwrap();
     }

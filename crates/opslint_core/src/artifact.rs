@@ -28,6 +28,10 @@ pub enum ArtifactKind {
     /// `requirements.txt` and its variants such as `requirements-dev.txt`.
     PipRequirements,
     Markdown,
+    /// An incident export: CSV, or JSON whose path names incidents.
+    IncidentExport,
+    /// A `CODEOWNERS` file.
+    Codeowners,
     /// YAML that none of the kinds above claims; parsed so syntax errors
     /// are still reported.
     OtherYaml,
@@ -57,6 +61,8 @@ impl ArtifactKind {
             Self::PyprojectManifest => "pyproject",
             Self::PipRequirements => "pip-requirements",
             Self::Markdown => "markdown",
+            Self::IncidentExport => "incident-export",
+            Self::Codeowners => "codeowners",
             Self::OtherYaml => "yaml",
             Self::OtherJson => "json",
         }

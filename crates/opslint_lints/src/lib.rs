@@ -7,6 +7,7 @@ mod learn_from_events;
 mod managed_services;
 mod observability;
 mod organize_teams;
+pub mod records;
 mod refine_procedures;
 mod safe_automation;
 mod small_reversible_changes;

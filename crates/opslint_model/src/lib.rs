@@ -65,6 +65,9 @@ pub enum Facts {
         /// `repository` and an optional `condition`.
         dependencies: Vec<opslint_syntax::value::Node>,
     },
+    /// ADRs, post-incident analyses, incident exports, CODEOWNERS and
+    /// runbooks.
+    Record(opslint_records::Record),
     None,
 }
 
@@ -215,6 +218,10 @@ pub struct Workspace {
     /// Terraform variables, locals and module calls, for evaluating
     /// expressions across files.
     pub terraform_index: terraform_eval::TerraformIndex,
+    /// Whether the run walked at least one folder. Rules about the whole
+    /// repository (no CODEOWNERS, no runbooks) stay quiet when only single
+    /// files were given, as a pre-commit hook does.
+    pub folders_walked: bool,
 }
 
 impl Workspace {
@@ -283,7 +290,15 @@ impl Workspace {
             retagged_images,
             charts,
             terraform_index,
+            folders_walked: false,
         }
+    }
+
+    pub fn records(&self) -> impl Iterator<Item = (&Artifact, &opslint_records::Record)> {
+        self.artifacts.iter().filter_map(|a| match &a.facts {
+            Facts::Record(r) => Some((a, r)),
+            _ => None,
+        })
     }
 
     /// Renders a templated value of a Helm template from its chart's

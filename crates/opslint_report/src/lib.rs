@@ -1,6 +1,7 @@
 //! Emitters: the same diagnostics and questions written as rustc-style text,
 //! JSON, SARIF 2.1.0 or GitHub Actions workflow commands.
 
+pub mod analysis;
 mod github;
 mod json;
 mod sarif;

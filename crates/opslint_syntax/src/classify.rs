@@ -25,6 +25,17 @@ pub fn by_path(path: &str, in_chart_templates: bool, beside_chart: bool) -> Path
     let extension = lower.rsplit_once('.').map(|(_, ext)| ext).unwrap_or("");
     let is_yaml = matches!(extension, "yaml" | "yml");
 
+    if name == "CODEOWNERS" {
+        return PathClass::Known(ArtifactKind::Codeowners);
+    }
+    if extension == "csv"
+        || (extension == "json"
+            && ["incident", "pagerduty", "opsgenie"]
+                .iter()
+                .any(|word| path.to_ascii_lowercase().contains(word)))
+    {
+        return PathClass::Known(ArtifactKind::IncidentExport);
+    }
     if lower == "dockerfile"
         || lower.starts_with("dockerfile.")
         || lower.ends_with(".dockerfile")

@@ -67,6 +67,7 @@ impl Syntax {
 pub fn parse(kind: ArtifactKind, text: &str, is_json: bool) -> Syntax {
     match kind {
         ArtifactKind::Terraform | ArtifactKind::TerraformVars => Syntax::Hcl(hcl::parse(text)),
+        ArtifactKind::IncidentExport => Syntax::Unparsed,
         _ if is_json => Syntax::Json(json::parse(text)),
         ArtifactKind::HelmTemplate => Syntax::Yaml(yaml::parse(text, true)),
         // A manifest outside a chart may still be a template (a chart without
@@ -88,9 +89,10 @@ pub fn parse(kind: ArtifactKind, text: &str, is_json: bool) -> Syntax {
         ArtifactKind::CargoManifest | ArtifactKind::PyprojectManifest => parse_toml(text),
         ArtifactKind::Shell => Syntax::Bash(bash::parse(text)),
         ArtifactKind::Dockerfile => Syntax::Dockerfile(dockerfile::parse(text)),
-        ArtifactKind::Makefile | ArtifactKind::PipRequirements | ArtifactKind::Markdown => {
-            Syntax::Unparsed
-        }
+        ArtifactKind::Makefile
+        | ArtifactKind::PipRequirements
+        | ArtifactKind::Markdown
+        | ArtifactKind::Codeowners => Syntax::Unparsed,
     }
 }
 

@@ -26,6 +26,7 @@ pub fn run(paths: &[PathBuf], select: &[&str]) -> Outcome {
         changed: None,
         progress: None,
         rule_folders: Vec::new(),
+        records: Default::default(),
     })
 }
 

@@ -4,6 +4,7 @@ pub mod alarm_without_actions;
 pub mod api_gateway_access_logs_disabled;
 pub mod api_gateway_tracing_disabled;
 pub mod ecs_container_insights_disabled;
+pub mod incident_detected_by_customer;
 pub mod lambda_tracing_disabled;
 pub mod log_retention_unset;
 pub mod resource_without_alarm;
@@ -22,6 +23,7 @@ pub fn rules() -> Vec<&'static dyn Rule> {
         &alarm_without_actions::AlarmWithoutActions,
         &api_gateway_access_logs_disabled::ApiGatewayAccessLogsDisabled,
         &api_gateway_tracing_disabled::ApiGatewayTracingDisabled,
+        &incident_detected_by_customer::IncidentDetectedByCustomer,
         &lambda_tracing_disabled::LambdaTracingDisabled,
         &log_retention_unset::LogRetentionUnset,
     ]

@@ -1,0 +1,183 @@
+//! The inventory of a run besides rule results: services, artifacts by
+//! kind, ADRs, post-incident analyses, incidents and their figures, and the
+//! ADR-accepted risks. The analysis report is built from it.
+
+use std::collections::BTreeSet;
+
+use opslint_core::Diagnostic;
+use opslint_model::{Facts, Workspace};
+use opslint_records::Record;
+use opslint_records::postmortem::ItemState;
+use opslint_report::analysis::{AdrEntry, Inventory, PostmortemEntry};
+
+/// A finding that an accepted ADR names as a known risk.
+#[derive(Debug, Clone)]
+pub struct AcceptedFinding {
+    pub diagnostic: Diagnostic,
+    pub adr: String,
+    pub adr_path: String,
+}
+
+/// Moves findings of rules that an accepted ADR lists under
+/// `opslint-accepts` out of `diagnostics`. Tool diagnostics such as
+/// `parse-error` are never accepted.
+pub fn accept_risks(
+    workspace: &Workspace,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<AcceptedFinding> {
+    let mut accepting: Vec<(&opslint_records::adr::AcceptedRule, String, String)> = Vec::new();
+    for (_, record) in workspace.records() {
+        if let Record::Adr(adr) = record
+            && adr.is_accepted()
+        {
+            for rule in &adr.accepted_rules {
+                accepting.push((rule, adr.label(), adr.path.clone()));
+            }
+        }
+    }
+    let mut accepted = Vec::new();
+    diagnostics.retain(|diagnostic| {
+        if diagnostic.rule.principle.is_none() {
+            return true;
+        }
+        let Some((_, adr, adr_path)) = accepting
+            .iter()
+            .find(|(rule, _, _)| rule.covers(diagnostic.rule.id, &diagnostic.path))
+        else {
+            return true;
+        };
+        accepted.push(AcceptedFinding {
+            diagnostic: diagnostic.clone(),
+            adr: adr.clone(),
+            adr_path: adr_path.clone(),
+        });
+        false
+    });
+    accepted
+}
+
+pub fn build(workspace: &Workspace) -> Inventory {
+    let mut inventory = Inventory::default();
+    let mut services = BTreeSet::new();
+    let mut incidents = Vec::new();
+    let mut postmortems = Vec::new();
+    for artifact in &workspace.artifacts {
+        *inventory
+            .artifacts_by_kind
+            .entry(artifact.kind.as_str().to_string())
+            .or_default() += 1;
+        match &artifact.facts {
+            Facts::Kubernetes(manifest) => {
+                for object in &manifest.objects {
+                    if object.is_long_running()
+                        && !object.is_patch
+                        && let Some(name) = &object.name
+                    {
+                        services.insert(name.clone());
+                    }
+                    if object.kind == "PrometheusRule" {
+                        inventory.alarms += 1;
+                    }
+                }
+            }
+            Facts::Compose(compose) => {
+                for service in &compose.services {
+                    services.insert(service.name.clone());
+                }
+            }
+            Facts::Terraform(file) => {
+                for resource in file.resources() {
+                    match resource.type_name {
+                        "aws_lambda_function" | "aws_ecs_service" => {
+                            services.insert(resource.name.to_string());
+                        }
+                        "aws_cloudwatch_metric_alarm" | "aws_cloudwatch_composite_alarm" => {
+                            inventory.alarms += 1;
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            Facts::CloudFormation(template) => {
+                for resource in &template.resources {
+                    match resource.type_name.as_str() {
+                        "AWS::Lambda::Function"
+                        | "AWS::Serverless::Function"
+                        | "AWS::ECS::Service" => {
+                            services.insert(resource.logical_id.clone());
+                        }
+                        "AWS::CloudWatch::Alarm" | "AWS::CloudWatch::CompositeAlarm" => {
+                            inventory.alarms += 1;
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            Facts::Record(Record::Adr(adr)) => inventory.adrs.push(AdrEntry {
+                path: adr.path.clone(),
+                label: adr.label(),
+                status: adr.status.as_ref().map(|s| status_label(&s.text)),
+                date: adr.date.clone(),
+                decision: first_sentence(&adr.decision),
+            }),
+            Facts::Record(Record::Postmortem(postmortem)) => {
+                postmortems.push(postmortem);
+                inventory.postmortems.push(PostmortemEntry {
+                    path: postmortem.path.clone(),
+                    title: postmortem.title.clone(),
+                    date: postmortem.date.clone(),
+                    incidents: postmortem.incident_refs.clone(),
+                    open_items: postmortem.open_items().count(),
+                    items: postmortem
+                        .action_items
+                        .iter()
+                        .filter(|i| i.state != ItemState::Dropped)
+                        .count(),
+                });
+            }
+            Facts::Record(Record::Incidents(export)) => {
+                inventory.incident_exports.push(artifact.file.path.clone());
+                incidents.extend(export.incidents.iter());
+            }
+            Facts::Record(Record::Codeowners(_)) => {
+                inventory.codeowners.push(artifact.file.path.clone())
+            }
+            Facts::Record(Record::Runbook) => inventory.runbooks.push(artifact.file.path.clone()),
+            _ => {}
+        }
+    }
+    for incident in &incidents {
+        if !incident.service.is_empty() {
+            inventory.incident_services.insert(incident.service.clone());
+        }
+    }
+    inventory.services = services.into_iter().collect();
+    inventory.figures = opslint_records::figures::compute(&incidents, &postmortems);
+    inventory
+}
+
+fn first_sentence(text: &str) -> String {
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let end = flat
+        .find(". ")
+        .map_or(flat.len(), |i| i + 1)
+        .min(flat.char_indices().nth(200).map_or(flat.len(), |(i, _)| i));
+    flat[..end].to_string()
+}
+
+/// The status as a short label: `superseded by [5. X](...)`
+/// becomes `superseded by 5. X`.
+fn status_label(text: &str) -> String {
+    let plain: String = text
+        .chars()
+        .filter(|c| !matches!(c, '[' | ']' | '*' | '_' | '`'))
+        .collect();
+    let plain = match plain.find("](").or_else(|| plain.find('(')) {
+        Some(index) if plain.contains("superseded") || plain.contains("Superseded") => {
+            plain[..index].to_string()
+        }
+        _ => plain,
+    };
+    let label = plain.split_whitespace().collect::<Vec<_>>().join(" ");
+    label.chars().take(60).collect()
+}

@@ -1,0 +1,262 @@
+//! End-to-end tests of `opslint report`: formats, the HTML file's
+//! self-containment, answers and their errors.
+
+mod common;
+
+use std::path::PathBuf;
+
+use assert_cmd::Command;
+use common::repo_root;
+use serde_json::Value;
+
+fn opslint() -> Command {
+    let mut command = Command::cargo_bin("opslint").expect("the opslint binary is built");
+    command.current_dir(repo_root()).env("NO_COLOR", "1");
+    command
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("opslint-report-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temporary folder can be created");
+    dir
+}
+
+fn copy_shop(dir: &std::path::Path) {
+    let source = repo_root().join("fixtures/workloads/shop");
+    copy_tree(&source, dir);
+}
+
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn html_report_is_self_contained() {
+    let output = opslint()
+        .args(["report", "fixtures/workloads/shop", "--format", "html"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let html = String::from_utf8(output.stdout).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.contains("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+    assert_eq!(html.matches("<rect ").count(), 8, "one bar per principle");
+    assert!(!html.contains("<script"));
+    assert!(!html.contains("src=\"http"));
+    assert!(!html.contains("href=\"http"));
+    assert!(!html.contains("<link"));
+}
+
+#[test]
+fn json_report_has_eight_principles() {
+    let output = opslint()
+        .args(["report", "fixtures/workloads/shop", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let principles = json["principles"].as_array().unwrap();
+    assert_eq!(principles.len(), 8);
+    assert_eq!(principles[0]["slug"], "organize-teams");
+    assert!(
+        json["questions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|q| q["id"].as_str().unwrap().starts_with("q-"))
+    );
+}
+
+#[test]
+fn answers_count_and_expire() {
+    let dir = temp_dir("answers");
+    copy_shop(&dir);
+    std::fs::write(
+        dir.join("opslint-answers.toml"),
+        "[[answer]]\nid = \"q-no-alarms\"\nanswer = \"Alarms are in the observability repository.\"\nwho = \"team-sre\"\nreview-by = \"2099-12-31\"\n",
+    )
+    .unwrap();
+    let path = dir.to_string_lossy().into_owned();
+    let output = opslint()
+        .args(["report", &path, "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let question = json["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["id"] == "q-no-alarms")
+        .expect("the no-alarms question is listed");
+    assert_eq!(question["answer"]["who"], "team-sre");
+    assert_eq!(question["answer"]["expired"], false);
+    assert_eq!(json["counts"]["answered_questions"], 1);
+
+    std::fs::write(
+        dir.join("opslint-answers.toml"),
+        "[[answer]]\nid = \"q-no-alarms\"\nanswer = \"Alarms are elsewhere.\"\nwho = \"team-sre\"\nreview-by = \"2020-01-31\"\n",
+    )
+    .unwrap();
+    let output = opslint().args(["report", &path]).output().unwrap();
+    let markdown = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        markdown.contains("review-by date 2020-01-31 has passed"),
+        "{markdown}"
+    );
+}
+
+#[test]
+fn malformed_answers_name_the_line() {
+    let dir = temp_dir("bad-answers");
+    copy_shop(&dir);
+    std::fs::write(
+        dir.join("opslint-answers.toml"),
+        "[[answer]]\nid = \"q-no-alarms\"\nanswer = unquoted\n",
+    )
+    .unwrap();
+    let path = dir.to_string_lossy().into_owned();
+    let output = opslint().args(["report", &path]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("opslint-answers.toml`: line 3:"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn markdown_report_of_example_workload() {
+    let output = opslint()
+        .args(["report", "fixtures/workloads/shop"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let markdown = String::from_utf8(output.stdout).unwrap();
+    let mut settings = insta::Settings::clone_current();
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_snapshot_path(repo_root().join("crates/opslint/tests/snapshots"));
+    settings.bind(|| insta::assert_snapshot!("report__shop_markdown", markdown));
+}
+
+#[test]
+fn adr_accepted_risk_is_scoped_to_its_path() {
+    let output = opslint()
+        .args(["report", "fixtures/workloads/shop", "--format", "json"])
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let accepted = json["accepted"].as_array().unwrap();
+    assert_eq!(accepted.len(), 1);
+    assert_eq!(accepted[0]["rule"], "mutable-image-tag");
+    assert_eq!(
+        accepted[0]["path"],
+        "fixtures/workloads/shop/docker-compose.yml"
+    );
+    assert_eq!(
+        accepted[0]["adr_path"],
+        "fixtures/workloads/shop/docs/adr/0004-accept-latest-tag-for-local-postgres.md"
+    );
+    let open_mutable_tags: Vec<&Value> = json["principles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["findings"].as_array().unwrap())
+        .filter(|f| f["rule"] == "mutable-image-tag")
+        .flat_map(|f| f["locations"].as_array().unwrap())
+        .collect();
+    assert_eq!(open_mutable_tags.len(), 1);
+    assert_eq!(
+        open_mutable_tags[0]["path"],
+        "fixtures/workloads/shop/k8s/worker.yaml"
+    );
+}
+
+#[test]
+fn bad_incident_rows_are_reported_and_others_used() {
+    let output = opslint()
+        .args([
+            "check",
+            "fixtures/workloads/shop",
+            "--format",
+            "json",
+            "--select",
+            "recurring-incident-cause",
+        ])
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let diagnostics = json["diagnostics"].as_array().unwrap();
+    let parse_error = diagnostics
+        .iter()
+        .find(|d| d["rule"] == "parse-error")
+        .expect("the unreadable time is reported");
+    assert_eq!(
+        parse_error["path"],
+        "fixtures/workloads/shop/incidents/pagerduty.csv"
+    );
+    assert_eq!(parse_error["line"], 9);
+    assert!(
+        parse_error["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("row 8: cannot read the resolved time `sometime`")
+    );
+    let recurring = diagnostics
+        .iter()
+        .find(|d| d["message"].as_str().unwrap().contains("storefront"))
+        .expect("the row with the bad time still counts");
+    assert_eq!(recurring["line"], 9);
+}
+
+#[test]
+fn adr_dir_adds_a_folder() {
+    let dir = temp_dir("adr-dir");
+    std::fs::create_dir_all(dir.join("records")).unwrap();
+    std::fs::write(
+        dir.join("records/0001-use-queues.md"),
+        "# 1. Use queues\n\n## Status\n\nAccepted\n\n## Decision\n\nOrders go through SQS.\n",
+    )
+    .unwrap();
+    let path = dir.to_string_lossy().into_owned();
+    let adrs = |extra: &[&str]| -> usize {
+        let mut args = vec!["report", path.as_str(), "--format", "json"];
+        args.extend_from_slice(extra);
+        let output = opslint().args(&args).output().unwrap();
+        let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+        json["inventory"]["adrs"].as_array().unwrap().len()
+    };
+    assert_eq!(adrs(&[]), 0);
+    assert_eq!(adrs(&["--adr-dir", "records"]), 1);
+}
+
+#[test]
+fn single_adr_file_skips_link_check() {
+    let output = opslint()
+        .args([
+            "check",
+            "fixtures/adr-superseded-link-broken/pass-links/docs/adr/0001-use-jaeger.md",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["diagnostics"].as_array().unwrap().len(), 0);
+}

@@ -1,0 +1,221 @@
+use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink};
+use opslint_model::Workspace;
+use opslint_records::figures::mask_numbers;
+use opslint_records::incidents::Incident;
+use opslint_records::postmortem::{ItemState, Postmortem};
+
+use super::postmortem_open_action_items::shorten;
+use crate::Rule;
+use crate::records::{
+    contains_word, distinct_incidents, implementation, incidents, postmortem_services, postmortems,
+};
+
+pub struct IncidentLessonNotApplied;
+
+pub static META: RuleMeta = RuleMeta {
+    id: "incident-lesson-not-applied",
+    principle: Some(Principle::LearnFromEvents),
+    waf: &["OPS11-BP03", "OPS11-BP08", "OPS06-BP04"],
+    severity: Severity::Warning,
+    artifacts: &[ArtifactKind::Markdown],
+    summary: "lesson of a post-incident analysis that is not in place",
+    what_it_checks: "Post-incident analyses whose incident recurred later: an incident of \
+        the same service with the same title, numbers masked, created after an incident \
+        the analysis covers. And action items marked done in a post-incident analysis that name a \
+        control (automatic rollback, a health check or probe, an alarm, a timeout) for the \
+        analysed service, compared with the code and infrastructure files that name that \
+        service. When those files exist and none shows the control, the item is reported. \
+        When no file names the service, the rule asks where the control lives.",
+    why_it_matters: "A lesson marked as learned but not in place is worse than an open \
+        item: the team believes the risk is gone, and the next incident repeats the old one.",
+    how_to_fix: "Add the control to the service's infrastructure (for example \
+        `deployment_circuit_breaker { enable = true, rollback = true }`, a `readinessProbe`, \
+        a CloudWatch alarm) or reopen the action item.",
+    known_limits: "The service is found by its name in file text, and the control by its \
+        usual keywords; a control under another name is not recognised.",
+};
+
+/// A control an action item can call for: words in the item and words that
+/// show it in files (lower case).
+struct Control {
+    name: &'static str,
+    item_words: &'static [&'static str],
+    evidence: &'static [&'static str],
+}
+
+const CONTROLS: [Control; 4] = [
+    Control {
+        name: "automatic rollback",
+        item_words: &["rollback", "roll back", "circuit breaker"],
+        evidence: &[
+            "rollback = true",
+            "rollback: true",
+            "\"rollback\": true",
+            "auto_rollback_configuration",
+            "autorollbackconfiguration",
+            "--atomic",
+            "argoproj.io",
+        ],
+    },
+    Control {
+        name: "a health check",
+        item_words: &[
+            "health check",
+            "healthcheck",
+            "readiness",
+            "liveness",
+            "/health",
+        ],
+        evidence: &[
+            "readinessprobe",
+            "livenessprobe",
+            "healthcheck",
+            "health_check",
+            "startupprobe",
+        ],
+    },
+    Control {
+        name: "an alarm",
+        item_words: &["alarm", "alert"],
+        evidence: &[
+            "aws_cloudwatch_metric_alarm",
+            "aws::cloudwatch::alarm",
+            "prometheusrule",
+            "alert:",
+        ],
+    },
+    Control {
+        name: "a timeout",
+        item_words: &["timeout", "time out", "time-out"],
+        evidence: &["timeout"],
+    },
+];
+
+impl Rule for IncidentLessonNotApplied {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, workspace: &Workspace, sink: &mut Sink) {
+        let all_incidents = incidents(workspace);
+        let distinct: Vec<&Incident> = distinct_incidents(workspace)
+            .into_iter()
+            .map(|(_, incident)| incident)
+            .collect();
+        for (artifact, postmortem) in postmortems(workspace) {
+            if let Some((covered, later)) = recurrence_after(postmortem, &distinct) {
+                sink.violation(
+                    &META,
+                    &artifact.file,
+                    postmortem.title_span,
+                    format!("{}/recurred", postmortem.title),
+                    format!(
+                        "{} recurred after this analysis: {} has the same title (\"{}\")",
+                        covered.label(),
+                        later.label(),
+                        later.title
+                    ),
+                    "recurred",
+                )
+                .help = Some(
+                    "check which action items of this analysis are really in place, and analyse the new occurrence"
+                        .into(),
+                );
+            }
+            let services = postmortem_services(postmortem, &all_incidents);
+            if services.is_empty() {
+                continue;
+            }
+            for item in postmortem
+                .action_items
+                .iter()
+                .filter(|i| i.state == ItemState::Done)
+            {
+                let text = item.text.to_lowercase();
+                let Some(control) = CONTROLS
+                    .iter()
+                    .find(|c| c.item_words.iter().any(|w| text.contains(w)))
+                else {
+                    continue;
+                };
+                for service in &services {
+                    let needle = service.to_lowercase();
+                    let files: Vec<_> = implementation(workspace)
+                        .filter(|a| contains_word(&a.file.text.to_lowercase(), &needle))
+                        .collect();
+                    let location = format!("{}/{}/{}", postmortem.title, service, control.name);
+                    if files.is_empty() {
+                        sink.unclear(
+                            &META,
+                            &artifact.file,
+                            item.span,
+                            location,
+                            format!(
+                                "Does `{service}` now have {} as the done action item \"{}\" says?",
+                                control.name,
+                                shorten(&item.text)
+                            ),
+                            format!("no code or infrastructure file of the run names `{service}`"),
+                        );
+                        continue;
+                    }
+                    let applied = files.iter().any(|a| {
+                        let lower = a.file.text.to_lowercase();
+                        control.evidence.iter().any(|e| lower.contains(e))
+                    });
+                    if applied {
+                        sink.holds(&META, &artifact.file, location);
+                        continue;
+                    }
+                    let names: Vec<String> = files
+                        .iter()
+                        .take(3)
+                        .map(|a| format!("`{}`", a.file.path))
+                        .collect();
+                    sink.violation(
+                        &META,
+                        &artifact.file,
+                        item.span,
+                        location,
+                        format!(
+                            "action item marked done calls for {} on `{service}`, but the files that name it ({}) show none",
+                            control.name,
+                            names.join(", ")
+                        ),
+                        "not applied",
+                    )
+                    .help = Some(format!("add {} to `{service}` or reopen the action item", control.name));
+                }
+            }
+        }
+    }
+}
+
+/// The first incident this analysis covers that happened again later on
+/// the same service, with the later occurrence.
+fn recurrence_after<'a>(
+    postmortem: &Postmortem,
+    incidents: &[&'a Incident],
+) -> Option<(&'a Incident, &'a Incident)> {
+    for covered in incidents
+        .iter()
+        .filter(|i| postmortem.covers(&i.number) || postmortem.covers(&i.related))
+    {
+        let Some(created) = covered.created else {
+            continue;
+        };
+        if covered.title.is_empty() {
+            continue;
+        }
+        let title = mask_numbers(&covered.title);
+        let later = incidents.iter().find(|other| {
+            other.service == covered.service
+                && other.created.is_some_and(|t| t > created)
+                && mask_numbers(&other.title) == title
+        });
+        if let Some(later) = later {
+            return Some((covered, later));
+        }
+    }
+    None
+}

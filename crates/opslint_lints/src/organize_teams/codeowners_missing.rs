@@ -1,0 +1,67 @@
+use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink};
+use opslint_model::Workspace;
+
+use crate::Rule;
+use crate::records::{codeowners, first_line, is_deployable};
+
+pub struct CodeownersMissing;
+
+pub static META: RuleMeta = RuleMeta {
+    id: "codeowners-missing",
+    principle: Some(Principle::OrganizeTeams),
+    waf: &["OPS02-BP01", "OPS02-BP04"],
+    severity: Severity::Warning,
+    artifacts: &[ArtifactKind::Codeowners],
+    summary: "deployable code or infrastructure but no CODEOWNERS file",
+    what_it_checks: "Folders with something deployable (long-running Kubernetes \
+        workloads, compose services, Lambda functions, ECS services) and no `CODEOWNERS` in a place GitHub \
+        or GitLab reads it: the root, `.github/`, `docs/` or `.gitlab/`. The finding sits on \
+        the first deployable file. Runs on single files, as pre-commit hooks do, are not \
+        checked.",
+    why_it_matters: "Without owners, changes to production code and infrastructure are \
+        reviewed by whoever is around, and alerts and incidents have no obvious team to \
+        go to.",
+    how_to_fix: "Add `.github/CODEOWNERS` (or `CODEOWNERS` for GitLab):\n\n\
+        ```text\n* @org/platform\n/k8s/ @org/orders-team\n/terraform/ @org/infra\n```",
+    known_limits: "A CODEOWNERS file counts for the folder it belongs to (the parent of \
+        `.github/`, `docs/` or `.gitlab/`, or its own folder), so a run on a subfolder of a \
+        repository does not see the repository's CODEOWNERS. Ownership recorded elsewhere (a service catalog, Backstage \
+        `catalog-info.yaml`, OWNERS files) is not read yet.",
+};
+
+impl Rule for CodeownersMissing {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, workspace: &Workspace, sink: &mut Sink) {
+        if !workspace.folders_walked {
+            return;
+        }
+        let files = codeowners(workspace);
+        for (artifact, _) in &files {
+            sink.holds(&META, &artifact.file, "CODEOWNERS");
+        }
+        // A run over several repositories needs a CODEOWNERS in each: the
+        // first deployable file outside every CODEOWNERS file's folder is
+        // reported.
+        let Some(deployable) = workspace.artifacts.iter().find(|artifact| {
+            is_deployable(artifact)
+                && !files
+                    .iter()
+                    .any(|(_, owners)| owners.covers_path(&artifact.file.path))
+        }) else {
+            return;
+        };
+        sink.violation(
+            &META,
+            &deployable.file,
+            first_line(deployable),
+            "CODEOWNERS",
+            "the repository deploys services but has no CODEOWNERS file",
+            "no owner for this file",
+        )
+        .help =
+            Some("add `.github/CODEOWNERS` that assigns a team to each deployable folder".into());
+    }
+}

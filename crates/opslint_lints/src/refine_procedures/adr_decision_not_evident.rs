@@ -1,0 +1,178 @@
+use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink};
+use opslint_model::Workspace;
+
+use crate::Rule;
+use crate::records::{adrs, contains_word, implementation, mentioning};
+
+pub struct AdrDecisionNotEvident;
+
+pub static META: RuleMeta = RuleMeta {
+    id: "adr-decision-not-evident",
+    principle: Some(Principle::RefineProcedures),
+    waf: &["OPS11-BP04", "OPS05-BP06", "OPS06-BP03"],
+    severity: Severity::Warning,
+    artifacts: &[ArtifactKind::Markdown],
+    summary: "accepted decision that the code and infrastructure do not show",
+    what_it_checks: "Accepted ADRs whose title or decision chooses distributed tracing, a \
+        deployment strategy (blue/green, canary, circuit breaker, automatic rollback), \
+        feature flags or a managed database, compared with the code and infrastructure of \
+        the run. When those files exist and none shows the mechanism, the ADR is reported. \
+        When the run has no code or infrastructure at all, the rule asks where it lives.",
+    why_it_matters: "An accepted decision that was never carried out misleads everyone who \
+        reads the records: reviewers assume a safety net (rollback, tracing) that production \
+        does not have.",
+    how_to_fix: "Implement the decision, for example enable the ECS deployment circuit \
+        breaker with `rollback = true`, or change the ADR's status to proposed or deprecated \
+        if the team decided otherwise.",
+    known_limits: "The comparison looks for the mechanism's usual names in files \
+        (`deployment_circuit_breaker`, `CodeDeploy`, `opentelemetry`, `aws_db_instance`...), \
+        not at which service uses it. Mechanisms configured outside the repository, such as \
+        a feature-flag service set up by hand, are asked about only when the run has no \
+        code or infrastructure.",
+};
+
+/// A mechanism an ADR can decide on: words that name it in a decision and
+/// words that show it in code or infrastructure (all lower case).
+struct Topic {
+    name: &'static str,
+    decision_words: &'static [&'static str],
+    evidence: &'static [&'static str],
+}
+
+const TOPICS: [Topic; 4] = [
+    Topic {
+        name: "distributed tracing",
+        decision_words: &[
+            "opentelemetry",
+            "x-ray",
+            "jaeger",
+            "distributed tracing",
+            "tracing",
+        ],
+        evidence: &[
+            "tracing_config",
+            "tracing: active",
+            "opentelemetry",
+            "otel",
+            "aws-xray",
+            "xray",
+            "jaeger",
+            "adot",
+        ],
+    },
+    Topic {
+        name: "a safe deployment strategy",
+        decision_words: &[
+            "blue/green",
+            "blue-green",
+            "canary",
+            "circuit breaker",
+            "automatic rollback",
+            "roll back automatically",
+        ],
+        evidence: &[
+            "deployment_circuit_breaker",
+            "deploymentcircuitbreaker",
+            "codedeploy",
+            "deploymentpreference",
+            "blue_green",
+            "bluegreen",
+            "canary",
+            "argoproj.io",
+            "flagger",
+        ],
+    },
+    Topic {
+        name: "feature flags",
+        decision_words: &[
+            "feature flag",
+            "feature toggle",
+            "launchdarkly",
+            "unleash",
+            "appconfig",
+            "openfeature",
+        ],
+        evidence: &[
+            "launchdarkly",
+            "unleash",
+            "appconfig",
+            "flagsmith",
+            "openfeature",
+            "feature_flag",
+            "featureflag",
+            "feature-flag",
+        ],
+    },
+    Topic {
+        name: "a managed database",
+        decision_words: &["amazon rds", "aws rds", "rds", "aurora", "dynamodb"],
+        evidence: &[
+            "aws_db_instance",
+            "aws_rds_cluster",
+            "aws::rds::",
+            "aws_dynamodb_table",
+            "aws::dynamodb::",
+        ],
+    },
+];
+
+impl Rule for AdrDecisionNotEvident {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, workspace: &Workspace, sink: &mut Sink) {
+        let has_implementation = implementation(workspace).next().is_some();
+        for (artifact, adr) in adrs(workspace) {
+            if !adr.is_accepted() {
+                continue;
+            }
+            let decided = format!("{}\n{}", adr.title, adr.decision).to_lowercase();
+            for topic in &TOPICS {
+                let Some(word) = topic
+                    .decision_words
+                    .iter()
+                    .find(|word| contains_word(&decided, word))
+                else {
+                    continue;
+                };
+                let location = format!("{}/{}", adr.label(), topic.name);
+                if !has_implementation {
+                    sink.unclear(
+                        &META,
+                        &artifact.file,
+                        adr.title_span,
+                        location,
+                        format!(
+                            "{} decides on {} ({word}): where is it implemented, and is it in production?",
+                            adr.label(),
+                            topic.name
+                        ),
+                        "the run contains no code or infrastructure to compare the decision with",
+                    );
+                    continue;
+                }
+                let shown = mentioning(workspace, topic.evidence);
+                if !shown.is_empty() {
+                    sink.holds(&META, &artifact.file, location);
+                    continue;
+                }
+                sink.violation(
+                    &META,
+                    &artifact.file,
+                    adr.title_span,
+                    location,
+                    format!(
+                        "{} is accepted and decides on {} ({word}), but no code or infrastructure file shows it",
+                        adr.label(),
+                        topic.name
+                    ),
+                    "not in the code or infrastructure",
+                )
+                .help = Some(
+                    "implement the decision, or set the ADR's status to proposed or deprecated".into(),
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,78 @@
+use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink};
+use opslint_model::Workspace;
+
+use crate::Rule;
+use crate::records::{first_deployable, first_line, mentioning, runbooks};
+
+pub struct RunbooksMissing;
+
+pub static META: RuleMeta = RuleMeta {
+    id: "runbooks-missing",
+    principle: Some(Principle::RefineProcedures),
+    waf: &["OPS07-BP03", "OPS07-BP04", "OPS10-BP02"],
+    severity: Severity::Warning,
+    artifacts: &[ArtifactKind::Markdown],
+    summary: "deployable workloads but no runbooks or playbooks",
+    what_it_checks: "Runs that contain something deployable (long-running Kubernetes \
+        workloads, compose services, Lambda functions, ECS services, Dockerfiles) but no \
+        Markdown runbook or playbook (a path containing `runbook` or `playbook`) and no \
+        infrastructure file that links a runbook (`runbook_url`, an alarm description \
+        naming a runbook). The finding sits on the first deployable file. Runs on single \
+        files, as pre-commit hooks do, are not checked.",
+    why_it_matters: "During an incident the on-call engineer needs written, tested steps. \
+        Procedures that live only in people's heads are slow, vary between people and \
+        are lost when those people leave.",
+    how_to_fix: "Add `runbooks/<service>.md` with how to deploy, roll back, scale and \
+        diagnose the service, and link it from its alarms (`runbook_url` annotation or the \
+        alarm description).",
+    known_limits: "Runbooks kept in a wiki or an incident tool are not visible; the report \
+        asks about them.",
+};
+
+impl Rule for RunbooksMissing {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, workspace: &Workspace, sink: &mut Sink) {
+        if !workspace.folders_walked {
+            return;
+        }
+        let Some(deployable) = first_deployable(workspace) else {
+            return;
+        };
+        // TODO: a run over several repositories counts a runbook of any of
+        // them; runbooks have no fixed location to scope them by repository.
+        if let Some(runbook) = runbooks(workspace).first() {
+            sink.holds(&META, &runbook.file, "runbooks");
+            return;
+        }
+        if let Some(linked) = mentioning(
+            workspace,
+            &[
+                "runbook_url",
+                "runbook:",
+                "runbook_link",
+                "runbooks/",
+                "/runbook",
+            ],
+        )
+        .first()
+        {
+            sink.holds(&META, &linked.file, "runbook links");
+            return;
+        }
+        sink.violation(
+            &META,
+            &deployable.file,
+            first_line(deployable),
+            "runbooks",
+            "the workload deploys services but the repository has no runbooks or playbooks",
+            "deployable workload",
+        )
+        .help = Some(
+            "add `runbooks/<service>.md` with deploy, rollback and diagnosis steps and link it from the alarms"
+                .into(),
+        );
+    }
+}

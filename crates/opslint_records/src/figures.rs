@@ -1,0 +1,335 @@
+//! Figures over all incidents and post-incident analyses of a run: counts by
+//! severity and service, acknowledgement and resolution times, detection
+//! sources, recurring causes and open action items.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use crate::incidents::Incident;
+use crate::postmortem::{ItemState, Postmortem};
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Figures {
+    /// Distinct incidents: an incident that names its twin in another export
+    /// (Opsgenie's `pagerduty_incident`) is counted once.
+    pub incidents: usize,
+    pub open_incidents: usize,
+    pub by_severity: BTreeMap<String, usize>,
+    pub by_service: BTreeMap<String, usize>,
+    /// Mean time to acknowledge, over incidents with both times.
+    pub mtta: Option<Duration>,
+    /// Mean time to resolve, over incidents with both times.
+    pub mttr: Option<Duration>,
+    pub detection: BTreeMap<String, usize>,
+    pub recurring: Vec<Recurrence>,
+    pub postmortems: usize,
+    pub action_items: usize,
+    pub open_action_items: usize,
+    pub action_items_without_status: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Duration {
+    pub mean_minutes: f64,
+    pub median_minutes: f64,
+    pub incidents: usize,
+}
+
+/// Two or more incidents of one service with the same title once numbers
+/// are masked.
+#[derive(Debug, Clone, Serialize)]
+pub struct Recurrence {
+    pub service: String,
+    pub title: String,
+    /// Incident numbers, oldest first.
+    pub numbers: Vec<String>,
+    /// Whether every occurrence resolved on its own: a noisy alert rather
+    /// than a repeated failure.
+    pub all_auto_resolved: bool,
+}
+
+/// Two incidents of one service in different exports created this close
+/// together are taken for the same event.
+const TWIN_WINDOW_SECONDS: i64 = 30 * 60;
+
+/// Incidents after dropping twins from a secondary export: those that name
+/// an incident of another export (Opsgenie's `pagerduty_incident`), and,
+/// in an export that names twins elsewhere, unlinked incidents of the same
+/// service created within 30 minutes of an incident in another export.
+pub fn distinct<'a>(incidents: &[&'a Incident]) -> Vec<&'a Incident> {
+    let numbers: BTreeSet<(&str, &str)> = incidents
+        .iter()
+        .map(|i| (i.path.as_str(), i.number.as_str()))
+        .collect();
+    let secondary: BTreeSet<&str> = incidents
+        .iter()
+        .filter(|i| !i.related.is_empty())
+        .map(|i| i.path.as_str())
+        .collect();
+    incidents
+        .iter()
+        .copied()
+        .filter(|incident| {
+            if !incident.related.is_empty() {
+                return !numbers
+                    .iter()
+                    .any(|(path, number)| *path != incident.path && *number == incident.related);
+            }
+            if !secondary.contains(incident.path.as_str()) || incident.service.is_empty() {
+                return true;
+            }
+            let Some(created) = incident.created else {
+                return true;
+            };
+            !incidents.iter().any(|other| {
+                other.path != incident.path
+                    && other.service == incident.service
+                    && other
+                        .created
+                        .is_some_and(|t| (t - created).abs() <= TWIN_WINDOW_SECONDS)
+            })
+        })
+        .collect()
+}
+
+/// The severity label used in figures: `P1`..`P5`, or the raw label.
+pub fn severity_label(incident: &Incident) -> String {
+    match incident.severity_rank() {
+        Some(rank) => format!("P{rank}"),
+        None if incident.severity.is_empty() => "unspecified".into(),
+        None => incident.severity.clone(),
+    }
+}
+
+/// Classifies a detection text: customer reports, alerts, or other.
+pub fn detection_source(text: &str) -> &'static str {
+    let lower = text.to_lowercase();
+    const CUSTOMER_PHRASES: [&str; 12] = [
+        "detected by customer",
+        "reported by customer",
+        "customers reported",
+        "customer reported",
+        "customer report",
+        "customer complaint",
+        "customers contacted",
+        "support ticket",
+        "tickets from customers",
+        "user report",
+        "users reported",
+        "reported by a user",
+    ];
+    if CUSTOMER_PHRASES.iter().any(|phrase| lower.contains(phrase))
+        || (lower.contains("support") && lower.contains("ticket"))
+    {
+        "customer report"
+    } else if lower.contains("alert")
+        || lower.contains("alarm")
+        || lower.contains("paged")
+        || lower.contains("monitor")
+        || lower.contains("page ")
+    {
+        "alert"
+    } else if lower.contains("engineer") || lower.contains("noticed") || lower.contains("manual") {
+        "staff"
+    } else {
+        "other"
+    }
+}
+
+pub fn recurring(incidents: &[&Incident]) -> Vec<Recurrence> {
+    let mut groups: BTreeMap<(String, String), Vec<&Incident>> = BTreeMap::new();
+    for incident in incidents {
+        if incident.title.is_empty() {
+            continue;
+        }
+        groups
+            .entry((
+                incident.service.to_lowercase(),
+                mask_numbers(&incident.title),
+            ))
+            .or_default()
+            .push(incident);
+    }
+    let mut recurrences: Vec<Recurrence> = groups
+        .into_values()
+        .filter(|group| group.len() >= 2)
+        .map(|mut group| {
+            group.sort_by_key(|i| (i.created, i.row));
+            Recurrence {
+                service: group[0].service.clone(),
+                title: group[0].title.clone(),
+                numbers: group.iter().map(|i| i.number.clone()).collect(),
+                all_auto_resolved: group.iter().all(|i| i.auto_resolved),
+            }
+        })
+        .collect();
+    recurrences.sort_by(|a, b| {
+        b.numbers
+            .len()
+            .cmp(&a.numbers.len())
+            .then(a.title.cmp(&b.title))
+    });
+    recurrences
+}
+
+/// The title in lower case with every run of digits replaced by `#`, so
+/// `db-1: disk above 90%` and `db-2: disk above 91%` compare equal.
+pub fn mask_numbers(title: &str) -> String {
+    let mut masked = String::new();
+    let mut in_digits = false;
+    for c in title.to_lowercase().chars() {
+        if c.is_ascii_digit() {
+            if !in_digits {
+                masked.push('#');
+            }
+            in_digits = true;
+        } else {
+            in_digits = false;
+            masked.push(c);
+        }
+    }
+    masked.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn duration(mut minutes: Vec<f64>) -> Option<Duration> {
+    if minutes.is_empty() {
+        return None;
+    }
+    minutes.sort_by(f64::total_cmp);
+    let mean = minutes.iter().sum::<f64>() / minutes.len() as f64;
+    let middle = minutes.len() / 2;
+    let median = if minutes.len().is_multiple_of(2) {
+        (minutes[middle - 1] + minutes[middle]) / 2.0
+    } else {
+        minutes[middle]
+    };
+    Some(Duration {
+        mean_minutes: (mean * 10.0).round() / 10.0,
+        median_minutes: (median * 10.0).round() / 10.0,
+        incidents: minutes.len(),
+    })
+}
+
+pub fn compute(incidents: &[&Incident], postmortems: &[&Postmortem]) -> Figures {
+    let unique = distinct(incidents);
+    let mut figures = Figures {
+        incidents: unique.len(),
+        postmortems: postmortems.len(),
+        ..Figures::default()
+    };
+    for incident in &unique {
+        *figures
+            .by_severity
+            .entry(severity_label(incident))
+            .or_default() += 1;
+        let service = if incident.service.is_empty() {
+            "unspecified"
+        } else {
+            &incident.service
+        };
+        *figures.by_service.entry(service.to_string()).or_default() += 1;
+        if incident.is_open() {
+            figures.open_incidents += 1;
+        }
+        if !incident.detection.is_empty() {
+            *figures
+                .detection
+                .entry(detection_source(&incident.detection).to_string())
+                .or_default() += 1;
+        }
+    }
+    figures.mtta = duration(
+        unique
+            .iter()
+            .filter_map(|i| Some((i.acknowledged? - i.created?) as f64 / 60.0))
+            .filter(|m| *m >= 0.0)
+            .collect(),
+    );
+    figures.mttr = duration(
+        unique
+            .iter()
+            .filter_map(|i| Some((i.resolved? - i.created?) as f64 / 60.0))
+            .filter(|m| *m >= 0.0)
+            .collect(),
+    );
+    for postmortem in postmortems {
+        if let Some((text, _)) = &postmortem.detection {
+            *figures
+                .detection
+                .entry(format!(
+                    "{} (post-incident analyses)",
+                    detection_source(text)
+                ))
+                .or_default() += 1;
+        }
+        for item in &postmortem.action_items {
+            figures.action_items += 1;
+            match item.state {
+                ItemState::Open => figures.open_action_items += 1,
+                ItemState::Unknown => figures.action_items_without_status += 1,
+                ItemState::Done | ItemState::Dropped => {}
+            }
+        }
+    }
+    figures.recurring = recurring(&unique);
+    figures
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use opslint_core::Span;
+
+    fn incident(path: &str, number: &str, service: &str, created: i64, related: &str) -> Incident {
+        Incident {
+            path: path.into(),
+            span: Span::default(),
+            row: 1,
+            id: number.into(),
+            number: number.into(),
+            title: "t".into(),
+            service: service.into(),
+            severity: "P2".into(),
+            status: "resolved".into(),
+            created: Some(created),
+            acknowledged: None,
+            resolved: None,
+            detection: String::new(),
+            auto_resolved: false,
+            related: related.into(),
+        }
+    }
+
+    #[test]
+    fn twins_in_secondary_export_count_once() {
+        let primary = incident("pd.csv", "2152", "web", 1_000, "");
+        let linked = incident("og.json", "38", "sms", 5_000, "2148");
+        let linked_target = incident("pd.csv", "2148", "sms", 5_000, "");
+        let unlinked_twin = incident("og.json", "39", "web", 1_060, "");
+        let only_here = incident("og.json", "42", "web", 90_000, "");
+        let all = [
+            &primary,
+            &linked,
+            &linked_target,
+            &unlinked_twin,
+            &only_here,
+        ];
+        let kept: Vec<&str> = distinct(&all).iter().map(|i| i.number.as_str()).collect();
+        assert_eq!(kept, vec!["2152", "2148", "42"]);
+    }
+
+    #[test]
+    fn recurring_masks_numbers() {
+        let first = incident("pd.csv", "1", "db", 0, "");
+        let mut second = incident("pd.csv", "2", "db", 10, "");
+        second.title = "t".into();
+        let groups = recurring(&[&first, &second]);
+        assert_eq!(groups.len(), 1);
+        assert_eq!(groups[0].numbers, vec!["1", "2"]);
+        assert_eq!(
+            mask_numbers("db-1: disk above 90%"),
+            mask_numbers("db-2: disk above 91%")
+        );
+    }
+}

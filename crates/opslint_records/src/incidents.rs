@@ -1,0 +1,607 @@
+//! Incident exports: CSV and JSON from PagerDuty, Opsgenie, Jira and
+//! incident.io, mapped onto one incident model by their column names.
+
+use std::collections::BTreeMap;
+
+use opslint_core::{SourceFile, Span};
+use serde_json::Value;
+
+use crate::markdown::normalize_key;
+use crate::time::parse_timestamp;
+
+/// The incident fields opslint reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Field {
+    Id,
+    Number,
+    Title,
+    Service,
+    Severity,
+    Status,
+    Created,
+    Acknowledged,
+    Resolved,
+    Detection,
+    AutoResolved,
+    Related,
+}
+
+impl Field {
+    pub const ALL: [Field; 12] = [
+        Self::Id,
+        Self::Number,
+        Self::Title,
+        Self::Service,
+        Self::Severity,
+        Self::Status,
+        Self::Created,
+        Self::Acknowledged,
+        Self::Resolved,
+        Self::Detection,
+        Self::AutoResolved,
+        Self::Related,
+    ];
+
+    /// The key used in the mapping override, `created` for example.
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Id => "id",
+            Self::Number => "number",
+            Self::Title => "title",
+            Self::Service => "service",
+            Self::Severity => "severity",
+            Self::Status => "status",
+            Self::Created => "created",
+            Self::Acknowledged => "acknowledged",
+            Self::Resolved => "resolved",
+            Self::Detection => "detection",
+            Self::AutoResolved => "auto-resolved",
+            Self::Related => "related",
+        }
+    }
+
+    /// Header names of the export formats, normalized to lower-case letters
+    /// and digits, in order of preference.
+    fn aliases(self) -> &'static [&'static str] {
+        match self {
+            Self::Id => &["id", "issueid", "incidentid"],
+            Self::Number => &[
+                "incidentnumber",
+                "tinyid",
+                "number",
+                "issuekey",
+                "key",
+                "reference",
+                "ref",
+            ],
+            Self::Title => &["title", "message", "summary", "name", "incidentname"],
+            Self::Service => &[
+                "servicename",
+                "service",
+                "extrapropertiesservice",
+                "affectedservices",
+                "affectedservice",
+                "components",
+                "component",
+                "componentss",
+            ],
+            Self::Severity => &["priority", "severity", "sev", "incidentseverity"],
+            Self::Status => &["status", "incidentstatus"],
+            Self::Created => &[
+                "createdat",
+                "created",
+                "createdon",
+                "reportedat",
+                "startedat",
+                "declaredat",
+            ],
+            Self::Acknowledged => &["acknowledgedat", "acknowledged", "ackedat", "acceptedat"],
+            Self::Resolved => &[
+                "resolvedat",
+                "resolved",
+                "resolutiondate",
+                "closedat",
+                "closed",
+                "impactenddate",
+            ],
+            Self::Detection => &[
+                "detectionsource",
+                "detectedby",
+                "detection",
+                "detectionmethod",
+                "customfielddetection",
+            ],
+            Self::AutoResolved => &["autoresolved"],
+            Self::Related => &["extrapropertiespagerdutyincident", "pagerdutyincident"],
+        }
+    }
+}
+
+/// Header names chosen by the user for fields, keyed by [`Field::key`].
+pub type Mapping = BTreeMap<String, String>;
+
+#[derive(Debug, Clone)]
+pub struct Incident {
+    pub path: String,
+    /// The row or object of the export.
+    pub span: Span,
+    /// 1-based data row (CSV) or array index + 1 (JSON).
+    pub row: usize,
+    pub id: String,
+    /// The number people use: PagerDuty's `incident_number`, Opsgenie's
+    /// `tinyId`, a Jira key.
+    pub number: String,
+    pub title: String,
+    pub service: String,
+    pub severity: String,
+    pub status: String,
+    pub created: Option<i64>,
+    pub acknowledged: Option<i64>,
+    pub resolved: Option<i64>,
+    pub detection: String,
+    pub auto_resolved: bool,
+    /// The number of the same event in another tool, when the export names it.
+    pub related: String,
+}
+
+impl Incident {
+    /// 1 (most severe) to 5, from P1..P5, SEV1..SEV5, critical/high/...;
+    /// `None` when the export gives no severity.
+    pub fn severity_rank(&self) -> Option<u8> {
+        severity_rank(&self.severity)
+    }
+
+    pub fn is_open(&self) -> bool {
+        let status = self.status.to_lowercase();
+        !status.is_empty()
+            && !matches!(
+                status.as_str(),
+                "resolved" | "closed" | "done" | "fixed" | "postmortem" | "post-incident"
+            )
+    }
+
+    pub fn label(&self) -> String {
+        if self.number.is_empty() {
+            format!("incident `{}`", self.id)
+        } else {
+            format!("incident {}", self.number)
+        }
+    }
+}
+
+pub fn severity_rank(text: &str) -> Option<u8> {
+    let lower = text.trim().to_lowercase();
+    let digits: String = lower.chars().filter(char::is_ascii_digit).collect();
+    if !digits.is_empty() && (lower.starts_with('p') || lower.starts_with("sev")) {
+        return digits.parse::<u8>().ok().map(|d| d.clamp(1, 5));
+    }
+    match lower.as_str() {
+        "critical" | "blocker" => Some(1),
+        "high" | "major" => Some(2),
+        "medium" | "moderate" => Some(3),
+        "low" | "minor" => Some(4),
+        "trivial" | "info" | "informational" => Some(5),
+        _ => None,
+    }
+}
+
+/// A row or value that could not be read; the other rows are still used.
+#[derive(Debug, Clone)]
+pub struct Problem {
+    pub span: Span,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct IncidentExport {
+    pub incidents: Vec<Incident>,
+    pub problems: Vec<Problem>,
+}
+
+/// Whether a JSON file is likely an incident export, judged by its path.
+pub fn is_incident_json_path(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    lower.ends_with(".json")
+        && [
+            "incident",
+            "pagerduty",
+            "opsgenie",
+            "incidentio",
+            "incident-io",
+        ]
+        .iter()
+        .any(|word| lower.contains(word))
+}
+
+/// Reads a CSV export. Returns `None` when the header shows the file
+/// contains no incidents at all, so unrelated CSV files stay silent.
+pub fn read_csv(file: &SourceFile, mapping: &Mapping) -> Option<IncidentExport> {
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(file.text.as_bytes());
+    let headers = reader.headers().ok()?.clone();
+    let header_names: Vec<String> = headers.iter().map(str::to_string).collect();
+    let columns = map_columns(&header_names, mapping);
+    let mut export = IncidentExport::default();
+    if !looks_like_incidents(&columns, path_hint(&file.path)) {
+        return None;
+    }
+    let header_span = Span::new(0, file.text.find('\n').unwrap_or(file.text.len()));
+    report_missing(&columns, header_span, &mut export.problems);
+
+    let mut row = 0;
+    for record in reader.records() {
+        row += 1;
+        let record = match record {
+            Ok(record) => record,
+            Err(error) => {
+                let offset = error.position().map_or(0, |p| p.byte() as usize);
+                export.problems.push(Problem {
+                    span: line_span(&file.text, offset),
+                    message: format!("row {row}: malformed CSV record: {error}"),
+                });
+                continue;
+            }
+        };
+        let offset = record.position().map_or(0, |p| p.byte() as usize);
+        let span = line_span(&file.text, offset);
+        if record.len() != headers.len() {
+            export.problems.push(Problem {
+                span,
+                message: format!(
+                    "row {row}: has {} fields, the header has {}; the row was skipped",
+                    record.len(),
+                    headers.len()
+                ),
+            });
+            continue;
+        }
+        let cell = |field: Field| -> String {
+            columns
+                .get(&field)
+                .and_then(|index| record.get(*index))
+                .unwrap_or("")
+                .trim()
+                .to_string()
+        };
+        let incident = build(&file.path, span, row, &cell, &mut export.problems);
+        export.incidents.push(incident);
+    }
+    Some(export)
+}
+
+/// Reads a JSON export: an array of incidents, or an object whose `data`,
+/// `incidents` or `issues` member is one. Nested objects are flattened
+/// (`extraProperties.service` becomes the header `extrapropertiesservice`).
+pub fn read_json(file: &SourceFile, mapping: &Mapping) -> Option<IncidentExport> {
+    let mut export = IncidentExport::default();
+    let value: Value = match serde_json::from_str(&file.text) {
+        Ok(value) => value,
+        Err(error) => {
+            let offset = file
+                .line_start(error.line())
+                .unwrap_or(0)
+                .saturating_add(error.column().saturating_sub(1));
+            export.problems.push(Problem {
+                span: line_span(&file.text, offset),
+                message: format!("invalid JSON: {error}"),
+            });
+            return Some(export);
+        }
+    };
+    let items = match &value {
+        Value::Array(items) => items,
+        Value::Object(object) => ["data", "incidents", "issues", "alerts"]
+            .iter()
+            .find_map(|key| object.get(*key).and_then(Value::as_array))?,
+        _ => return None,
+    };
+    let mut search_from = 0;
+    for (index, item) in items.iter().enumerate() {
+        let mut flat = BTreeMap::new();
+        flatten("", item, &mut flat);
+        let header_names: Vec<String> = flat.keys().cloned().collect();
+        let columns = map_columns(&header_names, mapping);
+        if index == 0 && !looks_like_incidents(&columns, path_hint(&file.path)) {
+            return None;
+        }
+        let cell = |field: Field| -> String {
+            columns
+                .get(&field)
+                .and_then(|i| flat.get(&header_names[*i]))
+                .cloned()
+                .unwrap_or_default()
+        };
+        let anchor = ["id", "tinyId", "incident_number", "key"]
+            .iter()
+            .find_map(|key| item.get(*key))
+            .map(|v| v.to_string())
+            .unwrap_or_default();
+        let offset = if anchor.is_empty() {
+            search_from
+        } else {
+            file.text[search_from..]
+                .find(&anchor)
+                .map_or(search_from, |found| search_from + found)
+        };
+        search_from = offset;
+        let span = line_span(&file.text, offset);
+        let incident = build(&file.path, span, index + 1, &cell, &mut export.problems);
+        export.incidents.push(incident);
+    }
+    Some(export)
+}
+
+fn path_hint(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    lower.contains("incident") || lower.contains("pagerduty") || lower.contains("opsgenie")
+}
+
+/// Decides whether a table is an incident export. It needs a title and a
+/// creation time, or a path that names incidents. Such a path makes missing
+/// columns a reported problem instead of a reason to ignore the file.
+fn looks_like_incidents(columns: &BTreeMap<Field, usize>, path_hint: bool) -> bool {
+    let known = columns.len();
+    (columns.contains_key(&Field::Title) && columns.contains_key(&Field::Created))
+        || (path_hint && known >= 2)
+        || known >= 4
+}
+
+fn report_missing(columns: &BTreeMap<Field, usize>, span: Span, problems: &mut Vec<Problem>) {
+    let missing: Vec<&str> = [
+        Field::Title,
+        Field::Created,
+        Field::Severity,
+        Field::Service,
+    ]
+    .into_iter()
+    .filter(|field| !columns.contains_key(field))
+    .map(Field::key)
+    .collect();
+    if !missing.is_empty() {
+        problems.push(Problem {
+            span,
+            message: format!(
+                "missing column for {}; map it with `[incidents.columns]` in `opslint.toml`",
+                missing
+                    .iter()
+                    .map(|m| format!("`{m}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        });
+    }
+}
+
+/// Assigns each field the first header that matches: the user's mapping
+/// first, then the known aliases.
+fn map_columns(headers: &[String], mapping: &Mapping) -> BTreeMap<Field, usize> {
+    let normalized: Vec<String> = headers.iter().map(|h| normalize_key(h)).collect();
+    let mut columns = BTreeMap::new();
+    for field in Field::ALL {
+        if let Some(header) = mapping.get(field.key()) {
+            let wanted = normalize_key(header);
+            if let Some(index) = normalized.iter().position(|h| *h == wanted) {
+                columns.insert(field, index);
+                continue;
+            }
+        }
+        for alias in field.aliases() {
+            let taken: Vec<usize> = columns.values().copied().collect();
+            if let Some(index) = normalized
+                .iter()
+                .enumerate()
+                .position(|(i, h)| h == alias && !taken.contains(&i))
+            {
+                columns.insert(field, index);
+                break;
+            }
+        }
+    }
+    columns
+}
+
+fn build(
+    path: &str,
+    span: Span,
+    row: usize,
+    cell: &dyn Fn(Field) -> String,
+    problems: &mut Vec<Problem>,
+) -> Incident {
+    let mut time = |field: Field| -> Option<i64> {
+        let text = cell(field);
+        if text.is_empty() {
+            return None;
+        }
+        let parsed = parse_timestamp(&text);
+        if parsed.is_none() {
+            problems.push(Problem {
+                span,
+                message: format!(
+                    "row {row}: cannot read the {} time `{text}`; expected ISO 8601 such as `2026-01-08T02:14:37Z`",
+                    field.key()
+                ),
+            });
+        }
+        parsed
+    };
+    let created = time(Field::Created);
+    let acknowledged = time(Field::Acknowledged);
+    let resolved = time(Field::Resolved);
+    let number = cell(Field::Number);
+    let id = cell(Field::Id);
+    Incident {
+        path: path.to_string(),
+        span,
+        row,
+        id: if id.is_empty() { number.clone() } else { id },
+        number,
+        title: cell(Field::Title),
+        service: cell(Field::Service),
+        severity: cell(Field::Severity),
+        status: cell(Field::Status),
+        created,
+        acknowledged,
+        resolved,
+        detection: cell(Field::Detection),
+        auto_resolved: cell(Field::AutoResolved).eq_ignore_ascii_case("true"),
+        related: cell(Field::Related),
+    }
+}
+
+fn flatten(prefix: &str, value: &Value, out: &mut BTreeMap<String, String>) {
+    match value {
+        Value::Object(object) => {
+            for (key, inner) in object {
+                flatten(&format!("{prefix}{key}"), inner, out);
+            }
+        }
+        Value::Array(items) => {
+            let scalars: Vec<String> = items.iter().filter_map(scalar).collect();
+            if !scalars.is_empty() {
+                out.insert(prefix.to_string(), scalars.join(", "));
+            }
+        }
+        other => {
+            if let Some(text) = scalar(other) {
+                out.insert(prefix.to_string(), text);
+            }
+        }
+    }
+}
+
+fn scalar(value: &Value) -> Option<String> {
+    match value {
+        Value::String(text) => Some(text.clone()),
+        Value::Number(number) => Some(number.to_string()),
+        Value::Bool(flag) => Some(flag.to_string()),
+        _ => None,
+    }
+}
+
+/// The span of the line containing `offset`. An offset on a line break
+/// (the csv crate reports a record after CRLF at the `\n`) moves to the
+/// next line.
+fn line_span(text: &str, offset: usize) -> Span {
+    let mut offset = offset.min(text.len());
+    while text[offset..].starts_with(['\r', '\n']) {
+        offset += 1;
+    }
+    let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let end = text[offset..]
+        .find('\n')
+        .map_or(text.len(), |i| offset + i)
+        .max(start);
+    let end = if text[start..end].ends_with('\r') {
+        end - 1
+    } else {
+        end
+    };
+    Span::new(start, end)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn file(path: &str, text: &str) -> SourceFile {
+        SourceFile::new(path.into(), PathBuf::from(path), text.into())
+    }
+
+    #[test]
+    fn pagerduty_csv_columns() {
+        let source = file(
+            "incidents/pd.csv",
+            "incident_number,title,priority,service_name,created_at,acknowledged_at,resolved_at\r\n\
+             7,db down,P1,billing,2026-01-01T00:00:00Z,2026-01-01T00:05:00Z,2026-01-01T01:00:00Z\r\n",
+        );
+        let export = read_csv(&source, &Mapping::new()).unwrap();
+        assert!(export.problems.is_empty(), "{:?}", export.problems);
+        let incident = &export.incidents[0];
+        assert_eq!(incident.number, "7");
+        assert_eq!(incident.service, "billing");
+        assert_eq!(incident.severity_rank(), Some(1));
+        assert_eq!(
+            incident.acknowledged.unwrap() - incident.created.unwrap(),
+            300
+        );
+    }
+
+    #[test]
+    fn bad_rows_are_reported_and_others_kept() {
+        let source = file(
+            "incidents/x.csv",
+            "number,title,severity,service,created\n1,a,P1,s,2026-01-01\n2,b,P2\n3,c,P3,s,soon\n",
+        );
+        let export = read_csv(&source, &Mapping::new()).unwrap();
+        assert_eq!(export.incidents.len(), 2);
+        assert_eq!(export.problems.len(), 2);
+        assert!(
+            export.problems[0]
+                .message
+                .starts_with("row 2: has 3 fields")
+        );
+        assert!(
+            export.problems[1]
+                .message
+                .contains("row 3: cannot read the created time `soon`")
+        );
+        assert_eq!(source.position(export.problems[1].span.start).line, 4);
+    }
+
+    #[test]
+    fn crlf_rows_point_at_their_line() {
+        let source = file(
+            "incidents/x.csv",
+            "number,title,severity,service,created\r\n1,a,P1,s,2026-01-01\r\n2,b,P2,s,later\r\n",
+        );
+        let export = read_csv(&source, &Mapping::new()).unwrap();
+        assert_eq!(source.position(export.incidents[0].span.start).line, 2);
+        assert_eq!(source.position(export.problems[0].span.start).line, 3);
+    }
+
+    #[test]
+    fn missing_columns_are_reported() {
+        let source = file("incidents/x.csv", "number,title\n1,a\n");
+        let export = read_csv(&source, &Mapping::new()).unwrap();
+        assert_eq!(export.incidents.len(), 1);
+        assert!(export.problems[0].message.contains("`created`"));
+    }
+
+    #[test]
+    fn mapping_override_names_a_column() {
+        let source = file(
+            "x.csv",
+            "Ticket,Headline,Opened,Sev,Svc\nA-1,a,2026-01-01,P2,s\n",
+        );
+        let mut mapping = Mapping::new();
+        mapping.insert("number".into(), "Ticket".into());
+        mapping.insert("title".into(), "Headline".into());
+        mapping.insert("created".into(), "Opened".into());
+        mapping.insert("severity".into(), "Sev".into());
+        mapping.insert("service".into(), "Svc".into());
+        let export = read_csv(&source, &mapping).unwrap();
+        assert_eq!(export.incidents[0].number, "A-1");
+        assert_eq!(export.incidents[0].service, "s");
+        assert!(export.problems.is_empty());
+    }
+
+    #[test]
+    fn unrelated_csv_is_ignored() {
+        let source = file("data/prices.csv", "sku,price\n1,2\n");
+        assert!(read_csv(&source, &Mapping::new()).is_none());
+    }
+
+    #[test]
+    fn opsgenie_json_is_flattened() {
+        let source = file(
+            "incidents/opsgenie.json",
+            r#"{"data": [{"tinyId": "4", "message": "m", "priority": "P2", "createdAt": "2026-01-01T00:00:00.000Z", "extraProperties": {"service": "api", "pagerduty_incident": "12"}}]}"#,
+        );
+        let export = read_json(&source, &Mapping::new()).unwrap();
+        assert_eq!(export.incidents[0].number, "4");
+        assert_eq!(export.incidents[0].service, "api");
+        assert_eq!(export.incidents[0].related, "12");
+    }
+}

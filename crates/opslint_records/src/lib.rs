@@ -1,0 +1,69 @@
+//! Operational records: Architecture Decision Records, incident exports,
+//! post-incident analyses and CODEOWNERS, read into typed records with
+//! spans so rules can point at the line that matters.
+
+pub mod adr;
+pub mod codeowners;
+pub mod figures;
+pub mod incidents;
+pub mod markdown;
+pub mod postmortem;
+pub mod time;
+
+use opslint_core::{ArtifactKind, SourceFile};
+
+/// Settings of the records front end; the CLI fills them from `opslint.toml`.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// Extra folders (run-relative) that hold ADRs.
+    pub adr_folders: Vec<String>,
+    /// Header names for incident fields, keyed by [`incidents::Field::key`].
+    pub incident_columns: incidents::Mapping,
+}
+
+/// What one file turned out to be.
+#[derive(Debug)]
+pub enum Record {
+    Adr(adr::Adr),
+    Postmortem(postmortem::Postmortem),
+    Incidents(incidents::IncidentExport),
+    Codeowners(codeowners::Codeowners),
+    /// A runbook or playbook in Markdown.
+    Runbook,
+}
+
+/// Reads the record in `file`, or `None` when the file is not one.
+pub fn extract(kind: ArtifactKind, file: &SourceFile, config: &Config) -> Option<Record> {
+    match kind {
+        ArtifactKind::Markdown => {
+            if adr::is_adr_path(&file.path, &config.adr_folders) {
+                return Some(Record::Adr(adr::parse(file)));
+            }
+            let doc = markdown::parse(&file.text);
+            if postmortem::is_postmortem(&file.path, &doc) {
+                return Some(Record::Postmortem(postmortem::parse(file, &doc)));
+            }
+            is_runbook_path(&file.path).then_some(Record::Runbook)
+        }
+        ArtifactKind::IncidentExport => {
+            let export = if file.path.to_ascii_lowercase().ends_with(".json") {
+                incidents::read_json(file, &config.incident_columns)
+            } else {
+                incidents::read_csv(file, &config.incident_columns)
+            };
+            export.map(Record::Incidents)
+        }
+        ArtifactKind::Codeowners => codeowners::base_of(&file.path)
+            .map(|base| Record::Codeowners(codeowners::parse(file, base))),
+        _ => None,
+    }
+}
+
+/// Runbooks and playbooks: Markdown under a folder or with a name that says
+/// so.
+pub fn is_runbook_path(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    ["runbook", "playbook", "run-book", "play-book", "sop/"]
+        .iter()
+        .any(|word| lower.contains(word))
+}

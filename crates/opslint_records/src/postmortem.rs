@@ -1,0 +1,339 @@
+//! Post-incident analyses in Markdown: the incidents they cover, root cause,
+//! detection and action items.
+
+use opslint_core::{SourceFile, Span};
+
+use crate::markdown::Document;
+
+const FOLDERS: [&str; 8] = [
+    "postmortems",
+    "post-mortems",
+    "postmortem",
+    "post-incident",
+    "post-incident-reviews",
+    "incident-reviews",
+    "incidents",
+    "retrospectives",
+];
+
+/// Section headings a post-incident analysis has; two of them make a
+/// Markdown file one.
+const SECTIONS: [&str; 9] = [
+    "summary",
+    "impact",
+    "root cause",
+    "contributing factor",
+    "trigger",
+    "detection",
+    "resolution",
+    "action item",
+    "timeline",
+];
+
+#[derive(Debug, Clone)]
+pub struct Postmortem {
+    pub path: String,
+    pub title: String,
+    pub title_span: Span,
+    pub date: Option<String>,
+    pub status: Option<String>,
+    pub severity: Option<String>,
+    /// Incident references as written: `2118`, `PD-2143`, `PagerDuty 2134`.
+    pub incident_refs: Vec<String>,
+    pub services: Vec<String>,
+    /// `None` when there is no root cause or contributing factors section.
+    pub root_cause: Option<String>,
+    pub detection: Option<(String, Span)>,
+    pub action_items: Vec<ActionItem>,
+    /// Whether the action items section exists at all.
+    pub has_action_section: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemState {
+    Done,
+    Open,
+    /// Decided against (`Won't do`).
+    Dropped,
+    /// The item states no status.
+    Unknown,
+}
+
+#[derive(Debug, Clone)]
+pub struct ActionItem {
+    pub text: String,
+    pub span: Span,
+    pub state: ItemState,
+}
+
+impl Postmortem {
+    /// Whether the incident `number` (`2143`, or a key such as `OPS-12`) is
+    /// among the incidents this analysis covers, compared by its digits.
+    pub fn covers(&self, number: &str) -> bool {
+        let wanted = reference_numbers(number);
+        wanted.len() == 1
+            && self
+                .incident_refs
+                .iter()
+                .any(|reference| reference_numbers(reference).contains(&wanted[0]))
+    }
+
+    pub fn open_items(&self) -> impl Iterator<Item = &ActionItem> {
+        self.action_items
+            .iter()
+            .filter(|item| item.state == ItemState::Open)
+    }
+}
+
+/// The digit runs of a reference: `PD-2143` gives `2143`.
+pub fn reference_numbers(reference: &str) -> Vec<String> {
+    reference
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|part| !part.is_empty())
+        .map(|part| part.trim_start_matches('0').to_string())
+        .filter(|part| !part.is_empty())
+        .collect()
+}
+
+/// Whether a Markdown file is a post-incident analysis: by folder or name,
+/// confirmed by at least two of the usual sections.
+pub fn is_postmortem(path: &str, doc: &Document) -> bool {
+    let lower = path.to_ascii_lowercase();
+    let name = lower.rsplit('/').next().unwrap_or(&lower);
+    if name.contains("template") || name == "readme.md" || name == "index.md" {
+        return false;
+    }
+    let by_path = lower.contains("postmortem")
+        || lower.contains("post-mortem")
+        || lower.contains("post-incident")
+        || FOLDERS.iter().any(|f| lower.contains(&format!("{f}/")));
+    let sections = SECTIONS
+        .iter()
+        .filter(|name| {
+            doc.sections
+                .iter()
+                .any(|s| s.level >= 2 && s.heading.to_lowercase().contains(*name))
+        })
+        .count();
+    (by_path && sections >= 2) || sections >= 5
+}
+
+pub fn parse(file: &SourceFile, doc: &Document) -> Postmortem {
+    let (title, title_span) = doc.title.clone().unwrap_or_else(|| {
+        (
+            file.path
+                .rsplit('/')
+                .next()
+                .unwrap_or(&file.path)
+                .to_string(),
+            Span::new(0, 0),
+        )
+    });
+    let incident_refs = doc
+        .field(&["incident_ids", "incidents", "incident", "incident ids"])
+        .map(|field| {
+            field
+                .values
+                .iter()
+                .flat_map(|value| value.split(','))
+                .map(|value| value.trim().to_string())
+                .filter(|value| !value.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    let services = doc
+        .field(&["services", "service", "affected services"])
+        .map(|field| {
+            field
+                .values
+                .iter()
+                .flat_map(|value| value.split(','))
+                .map(|value| value.trim().trim_matches('`').to_string())
+                .filter(|value| !value.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    let root_cause = doc
+        .section(&["root cause", "contributing factor", "causes"])
+        .map(|section| section.text.clone());
+    let detection = doc
+        .section(&["detection", "how was it detected"])
+        .map(|section| (section.text.clone(), section.span));
+    let action_section = doc.section(&["action item", "follow-up", "corrective action"]);
+    let mut action_items = Vec::new();
+    if let Some(section) = action_section {
+        for item in doc.items_in(section.body) {
+            action_items.push(ActionItem {
+                text: first_line(&item.text),
+                span: first_line_span(&file.text, item.span),
+                state: match item.checked {
+                    Some(true) => ItemState::Done,
+                    Some(false) => ItemState::Open,
+                    None => state_from_text(&item.text),
+                },
+            });
+        }
+        for table in doc.tables_in(section.body) {
+            let status_column = table
+                .header
+                .iter()
+                .position(|h| h.to_lowercase().contains("status"));
+            let action_column = table
+                .header
+                .iter()
+                .position(|h| {
+                    let h = h.to_lowercase();
+                    h.contains("action") || h.contains("item") || h.contains("task")
+                })
+                .unwrap_or(0);
+            for (cells, span) in &table.rows {
+                let state = status_column
+                    .and_then(|i| cells.get(i))
+                    .map_or(ItemState::Unknown, |s| state_word(s));
+                action_items.push(ActionItem {
+                    text: cells.get(action_column).cloned().unwrap_or_default(),
+                    span: *span,
+                    state,
+                });
+            }
+        }
+    }
+    Postmortem {
+        path: file.path.clone(),
+        title,
+        title_span,
+        date: doc.field(&["date"]).map(|f| f.value()),
+        status: doc.field(&["status"]).map(|f| f.value()),
+        severity: doc.field(&["severity"]).map(|f| f.value()),
+        incident_refs,
+        services,
+        root_cause,
+        detection,
+        action_items,
+        has_action_section: action_section.is_some(),
+    }
+}
+
+/// The item's first line without a leading status word (`Done:`, `Open:`).
+fn first_line(text: &str) -> String {
+    let line = text.lines().next().unwrap_or("").trim();
+    let lower = line.to_lowercase();
+    for prefix in ["done:", "open:", "in progress:", "todo:", "won't do:"] {
+        if lower.starts_with(prefix) {
+            return line[prefix.len()..].trim().to_string();
+        }
+    }
+    line.to_string()
+}
+
+fn first_line_span(text: &str, span: Span) -> Span {
+    let end = text[span.start..span.end]
+        .find('\n')
+        .map_or(span.end, |i| span.start + i);
+    Span::new(span.start, end)
+}
+
+/// Reads `Status: done`, `**Open**: ...` and `(in progress)` in an item.
+fn state_from_text(text: &str) -> ItemState {
+    let lower = text.to_lowercase();
+    if let Some((_, rest)) = lower.split_once("status:") {
+        return state_word(rest);
+    }
+    let head = lower.trim_start_matches(['*', '_', '[', ' ']);
+    for word in [
+        "done",
+        "open",
+        "in progress",
+        "todo",
+        "to do",
+        "won't do",
+        "wont do",
+    ] {
+        if head.starts_with(word) {
+            return state_word(word);
+        }
+    }
+    ItemState::Unknown
+}
+
+fn state_word(text: &str) -> ItemState {
+    let lower = text.trim().trim_matches(['*', '_']).to_lowercase();
+    if lower.starts_with("done")
+        || lower.starts_with("complete")
+        || lower.starts_with("closed")
+        || lower.starts_with("fixed")
+        || lower.starts_with("resolved")
+    {
+        ItemState::Done
+    } else if lower.starts_with("won")
+        || lower.starts_with("dropped")
+        || lower.starts_with("cancel")
+    {
+        ItemState::Dropped
+    } else if lower.starts_with("open")
+        || lower.starts_with("in progress")
+        || lower.starts_with("todo")
+        || lower.starts_with("to do")
+        || lower.starts_with("planned")
+        || lower.starts_with("blocked")
+    {
+        ItemState::Open
+    } else {
+        ItemState::Unknown
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn postmortem(text: &str) -> Postmortem {
+        let file = SourceFile::new(
+            "postmortems/a.md".into(),
+            PathBuf::from("a.md"),
+            text.into(),
+        );
+        let doc = crate::markdown::parse(text);
+        assert!(is_postmortem(&file.path, &doc));
+        parse(&file, &doc)
+    }
+
+    #[test]
+    fn checkbox_numbered_and_table_items() {
+        let pm = postmortem(
+            "---\nincident_ids: [2118]\n---\n# Outage\n\n## Summary\n\nx\n\n## Root Causes\n\ny\n\n## Action Items\n\n- [x] a\n- [ ] b\n1. c. Status: done\n2. d. Status: open\n\n| Action | Status |\n| --- | --- |\n| e | In progress |\n| f | Won't do |\n",
+        );
+        let states: Vec<ItemState> = pm.action_items.iter().map(|i| i.state).collect();
+        assert_eq!(
+            states,
+            vec![
+                ItemState::Done,
+                ItemState::Open,
+                ItemState::Done,
+                ItemState::Open,
+                ItemState::Open,
+                ItemState::Dropped
+            ]
+        );
+        assert!(pm.covers("2118"));
+        assert!(pm.root_cause.is_some());
+    }
+
+    #[test]
+    fn prefixed_references_and_bullet_states() {
+        let pm = postmortem(
+            "# Outage\n\n- Incidents: PD-2143, OG-36\n\n## Impact\n\nx\n\n## Action items\n\n- **Done**: a\n- **Open**: b\n- c\n",
+        );
+        assert!(pm.covers("2143"));
+        assert!(pm.covers("36"));
+        assert!(pm.covers("OG-36"));
+        assert!(!pm.covers("37"));
+        assert!(pm.root_cause.is_none());
+        let states: Vec<ItemState> = pm.action_items.iter().map(|i| i.state).collect();
+        assert_eq!(
+            states,
+            vec![ItemState::Done, ItemState::Open, ItemState::Unknown]
+        );
+    }
+}
