@@ -83,6 +83,16 @@ impl Adr {
             None => format!("ADR \"{}\"", self.title),
         }
     }
+
+    /// Names the ADR in a message with its title in quotes, so the title's
+    /// words do not run into the sentence around it: `ADR 2 "Use Jaeger"`.
+    /// `label` stays the form used in logical locations and fingerprints.
+    pub fn quoted_label(&self) -> String {
+        match self.number {
+            Some(number) => format!("ADR {number} \"{}\"", self.title),
+            None => format!("ADR \"{}\"", self.title),
+        }
+    }
 }
 
 /// Whether `path` sits in an ADR folder or in `extra_folders`, and its name

@@ -42,7 +42,10 @@ impl Rule for PostmortemOpenActionItems {
                             &artifact.file,
                             item.span,
                             location,
-                            format!("action item is still open: {}", shorten(&item.text)),
+                            format!(
+                                "action item is still open: \"{}\"",
+                                shorten(item.text.trim_end_matches('.'))
+                            ),
                             "open",
                         )
                         .help = Some(
@@ -61,11 +64,15 @@ impl Rule for PostmortemOpenActionItems {
                     &artifact.file,
                     postmortem.title_span,
                     format!("{}/status", postmortem.title),
-                    format!(
-                        "Are the {unknown} action items of \"{}\" done? They state no status.",
-                        postmortem.title
-                    ),
-                    "the items have no checkbox, status column or status word",
+                    if unknown == 1 {
+                        format!("Is the action item of \"{}\" done?", postmortem.title)
+                    } else {
+                        format!(
+                            "Are the {unknown} action items of \"{}\" done?",
+                            postmortem.title
+                        )
+                    },
+                    "no item has a checkbox, status column or status word",
                 );
             }
         }

@@ -145,7 +145,7 @@ impl Rule for AdrDecisionNotEvident {
                         location,
                         format!(
                             "{} decides on {} ({word}): where is it implemented, and is it in production?",
-                            adr.label(),
+                            adr.quoted_label(),
                             topic.name
                         ),
                         "the run contains no code or infrastructure to compare the decision with",
@@ -164,7 +164,7 @@ impl Rule for AdrDecisionNotEvident {
                     location,
                     format!(
                         "{} is accepted and decides on {} ({word}), but no code or infrastructure file shows it",
-                        adr.label(),
+                        adr.quoted_label(),
                         topic.name
                     ),
                     "not in the code or infrastructure",

@@ -41,7 +41,7 @@ impl Rule for AdrMissingStatus {
                 &artifact.file,
                 adr.title_span,
                 adr.label(),
-                format!("{} states no status", adr.label()),
+                format!("{} states no status", adr.quoted_label()),
                 "no status",
             )
             .help = Some(

@@ -59,7 +59,7 @@ impl Rule for AdrSupersededLinkBroken {
                     format!("{}/{target}", adr.label()),
                     format!(
                         "{relation} link of {} points to `{target}`, which does not exist",
-                        adr.label()
+                        adr.quoted_label()
                     ),
                     "no such ADR",
                 )
@@ -78,7 +78,10 @@ impl Rule for AdrSupersededLinkBroken {
                     &artifact.file,
                     status.span,
                     adr.label(),
-                    format!("{} is superseded but names no successor", adr.label()),
+                    format!(
+                        "{} is superseded but names no successor",
+                        adr.quoted_label()
+                    ),
                     "which ADR replaces it?",
                 )
                 .help = Some("write `Superseded by [N. Title](NNNN-title.md)`".into());

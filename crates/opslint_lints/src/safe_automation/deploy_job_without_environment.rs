@@ -126,10 +126,10 @@ fn check_job(job: &JobFacts, deploys: &[DeployStep], sink: &mut Sink) {
         }
         Gate::None => {}
     }
-    let also = if deploys.len() > 1 {
-        format!(" and {} more deploy step(s)", deploys.len() - 1)
-    } else {
-        String::new()
+    let also = match deploys.len() {
+        0 | 1 => String::new(),
+        2 => " and 1 more deploy step".to_string(),
+        n => format!(" and {} more deploy steps", n - 1),
     };
     sink.violation(
         &META,

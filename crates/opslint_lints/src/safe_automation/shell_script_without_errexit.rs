@@ -50,7 +50,7 @@ impl Rule for ShellScriptWithoutErrexit {
                 file,
                 Span::new(0, first_line_end),
                 file.path.clone(),
-                "script runs on after a failed command because it never sets `errexit`",
+                "script keeps running after a command fails because it never sets `errexit`",
                 "no `set -e` in this script",
             )
             .help = Some("add `set -euo pipefail` after the `#!` line".into());
