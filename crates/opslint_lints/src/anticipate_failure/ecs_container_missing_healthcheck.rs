@@ -100,7 +100,9 @@ impl Rule for EcsContainerMissingHealthcheck {
 }
 
 /// Names a container by its `Name`, the intrinsic that computes it, or its
-/// position in the list.
+/// position in the list. A JSON intrinsic with one scalar argument
+/// (`{"Ref": "X"}`) is written in the YAML short form (`!Ref X`), so both
+/// forms of one template name the container alike.
 fn container_name(name: Option<&Node>, position: usize) -> String {
     match name {
         Some(Node {
@@ -112,6 +114,20 @@ fn container_name(name: Option<&Node>, position: usize) -> String {
             value: Value::Scalar(scalar),
             ..
         }) => scalar.text.clone(),
+        Some(Node {
+            value: Value::Map(map),
+            ..
+        }) if map.entries.len() == 1 => {
+            let entry = &map.entries[0];
+            let function = match entry.key.as_str() {
+                "Ref" => Some("Ref"),
+                key => key.strip_prefix("Fn::"),
+            };
+            match (function, entry.value.as_str()) {
+                (Some(function), Some(argument)) => format!("!{function} {argument}"),
+                _ => format!("#{}", position + 1),
+            }
+        }
         _ => format!("#{}", position + 1),
     }
 }
