@@ -477,9 +477,9 @@ fn principle_section(
         }
     };
     let basis = format!(
-        "{} {} hold, {} {}{}, {} open {}",
+        "{} {}, {} {}{}, {} open {}",
         evidence.len(),
-        plural(evidence.len(), "check", "checks"),
+        plural(evidence.len(), "check holds", "checks hold"),
         diagnostics.len(),
         plural(diagnostics.len(), "finding", "findings"),
         if answered > 0 {
@@ -724,11 +724,12 @@ fn executive_summary(
             .map(|f| format!("{} (`{}`, {}×)", f.summary, f.rule, f.locations.len()))
             .collect();
         lines.push(format!(
-            "{} {} ({} errors, {} warnings); the most severe: {}.",
+            "{} {} ({} errors, {} warnings, {} notes); the most severe: {}.",
             counts.findings,
             plural(counts.findings, "finding", "findings"),
             counts.errors,
             counts.warnings,
+            counts.notes,
             items.join("; ")
         ));
     }
@@ -762,7 +763,7 @@ fn executive_summary(
     }
     if !input.accepted.is_empty() {
         lines.push(format!(
-            "{} {} by ADRs and not counted as findings.",
+            "{} {} by ADRs and not counted above.",
             input.accepted.len(),
             plural(
                 input.accepted.len(),
