@@ -430,14 +430,24 @@ fn print_notices(outcome: &Outcome, quiet: bool) {
     }
 }
 
+/// Trims the ids of `--select` and `--ignore` and drops empty ones, so that
+/// `--select "a, b"` and a trailing comma work as they do in other linters.
+fn rule_ids(ids: &[String]) -> Vec<String> {
+    ids.iter()
+        .map(|id| id.trim())
+        .filter(|id| !id.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
 /// Builds the run options from the arguments and the configuration file;
 /// returns them with the configuration's `fail-on`.
 fn prepare(args: &RunArgs) -> Result<(Options, Option<FailOn>), String> {
     let root = std::env::current_dir()
         .map_err(|error| format!("cannot read the current folder: {error}"))?;
     let config = load_config(args, &root)?;
-    let mut select = args.select.clone();
-    let mut ignore = args.ignore.clone();
+    let mut select = rule_ids(&args.select);
+    let mut ignore = rule_ids(&args.ignore);
     let mut fail_on = None;
     if let Some(config) = &config {
         if select.is_empty() {

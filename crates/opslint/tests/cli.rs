@@ -178,6 +178,26 @@ fn unknown_rule_is_a_usage_error() {
 }
 
 #[test]
+fn select_ids_with_spaces_are_trimmed() {
+    let (json, code) = json_output(&[
+        "check",
+        "--select",
+        "mutable-image-tag, k8s-missing-liveness-probe,",
+        "--format",
+        "json",
+        "fixtures/workloads/shop/k8s/worker.yaml",
+    ]);
+    assert_eq!(code, 1);
+    let rules: Vec<&str> = json["diagnostics"]
+        .as_array()
+        .expect("diagnostics is a list")
+        .iter()
+        .map(|diagnostic| diagnostic["rule"].as_str().expect("rule is a string"))
+        .collect();
+    assert_eq!(rules, ["k8s-missing-liveness-probe", "mutable-image-tag"]);
+}
+
+#[test]
 fn missing_path_is_reported_with_exit_two() {
     let output = opslint()
         .args(["check", "does/not/exist", "--format", "json"])
