@@ -549,12 +549,19 @@ fn agreed_value(name: &str, candidates: &[(Evaluated, String)]) -> Evaluated {
     }
 }
 
-/// Shortens an expression's text to its first line, for a message.
+/// Shortens an expression's text to its first line, for a message. A
+/// closing bracket alone on the last line is kept, so a multi-line map reads
+/// `{ ... }` rather than an unbalanced `{ ...`.
 fn one_line(text: &str) -> String {
     let text = text.trim();
-    match text.split_once('\n') {
-        Some((first, _)) => format!("{} ...", first.trim_end()),
-        None => text.to_string(),
+    let Some((first, _)) = text.split_once('\n') else {
+        return text.to_string();
+    };
+    let last = text.lines().last().unwrap_or("").trim();
+    if matches!(last, "}" | "]" | ")") {
+        format!("{} ... {last}", first.trim_end())
+    } else {
+        format!("{} ...", first.trim_end())
     }
 }
 
@@ -671,6 +678,14 @@ pub fn parse_expression(text: &str) -> Option<Expr> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_line_keeps_closing_bracket() {
+        assert_eq!(one_line("{\n  Owner = \"a\"\n}"), "{ ... }");
+        assert_eq!(one_line("[\n  \"a\",\n]\n"), "[ ... ]");
+        assert_eq!(one_line("<<EOT\nline\nEOT"), "<<EOT ...");
+        assert_eq!(one_line("\"active\""), "\"active\"");
+    }
 
     fn index(files: &[(&str, &str)]) -> TerraformIndex {
         let mut index = TerraformIndex::default();
