@@ -47,7 +47,9 @@ pub static META: RuleMeta = RuleMeta {
     known_limits: "Links are not followed, so a runbook that does not exist is not \
         detected, and any URL in an alarm description counts. Descriptions built from \
         variables without a default or from parameters, and alerts whose annotations a Helm \
-        `include` may add, are reported as questions. Prometheus rules embedded as text in \
+        `include` may add, are reported as questions. A CloudFormation `Fn::Sub` string \
+        whose text has no link and whose `${...}` variables are not named like one (`url`, \
+        `uri`, `link`, `doc`, `wiki`) is reported as a finding. Prometheus rules embedded as text in \
         a ConfigMap or as a string in Helm values are not read.",
 };
 
@@ -155,6 +157,13 @@ fn check_cloudwatch_alarms(workspace: &Workspace, sink: &mut Sink) {
                     id,
                     "the description has no runbook link",
                 ),
+                CfnValue::Intrinsic("Sub", node) if sub_cannot_add_link(node) => report(
+                    sink,
+                    file,
+                    description.span,
+                    id,
+                    "the description has no runbook link",
+                ),
                 _ => sink.unclear(
                     &META,
                     file,
@@ -169,6 +178,37 @@ fn check_cloudwatch_alarms(workspace: &Workspace, sink: &mut Sink) {
             }
         }
     }
+}
+
+/// Checks whether an `Fn::Sub` description in its one-string form cannot
+/// contain a runbook link. The caller has found no link in its text, and no
+/// `${...}` variable here is named like a link (`url`, `uri`, `link`, `doc`,
+/// `wiki`), so only values such as `${Env}` or `${AWS::StackName}` fill it.
+fn sub_cannot_add_link(node: &Node) -> bool {
+    let template = match &node.value {
+        Value::Scalar(scalar) => scalar.text.as_str(),
+        Value::Map(map) => match map.entries.first().map(|entry| &entry.value.value) {
+            Some(Value::Scalar(scalar)) => scalar.text.as_str(),
+            _ => return false,
+        },
+        _ => return false,
+    };
+    let mut rest = template;
+    while let Some(start) = rest.find("${") {
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('}') else {
+            return false;
+        };
+        let variable = after[..end].to_ascii_lowercase();
+        if ["url", "uri", "link", "doc", "wiki"]
+            .iter()
+            .any(|word| variable.contains(word))
+        {
+            return false;
+        }
+        rest = &after[end + 1..];
+    }
+    true
 }
 
 fn any_scalar(node: &Node, test: &dyn Fn(&str) -> bool) -> bool {
