@@ -278,6 +278,19 @@ pub fn changed_files(
     reference: &str,
 ) -> Result<std::collections::BTreeSet<String>, String> {
     let mut changed = std::collections::BTreeSet::new();
+    // Outside a work tree `git diff` prints its whole usage text, so that
+    // case gets its own message.
+    let inside = std::process::Command::new("git")
+        .args(["rev-parse", "--is-inside-work-tree"])
+        .current_dir(root)
+        .output()
+        .map_err(|error| format!("cannot run `git`: {error}"))?;
+    if !inside.status.success() {
+        return Err(format!(
+            "`{}` is not inside a git work tree; run opslint from the repository",
+            root.display()
+        ));
+    }
     let commands: [&[&str]; 2] = [
         &["diff", "--name-only", "--relative", "-z", reference, "--"],
         &["ls-files", "--others", "--exclude-standard", "-z"],

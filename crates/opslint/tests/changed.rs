@@ -124,3 +124,19 @@ fn unknown_ref_is_an_error() {
         "{stderr}"
     );
 }
+
+#[test]
+fn folder_outside_git_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::cargo_bin("opslint")
+        .unwrap()
+        .current_dir(dir.path())
+        .env("GIT_CEILING_DIRECTORIES", dir.path().parent().unwrap())
+        .args(["check", "--changed-since", "main"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("is not inside a git work tree"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}
