@@ -41,7 +41,7 @@ fn example_workload_findings_exit_one() {
         stdout.contains("--> fixtures/workloads/shop/.github/workflows/deploy.yml:16:11")
             || stdout.contains("fixtures/workloads/shop/.github/workflows/deploy.yml:16:11")
     );
-    assert!(stdout.contains("Found 36 findings (2 errors, 30 warnings, 4 notes) and 3 questions"));
+    assert!(stdout.contains("Found 35 findings (2 errors, 29 warnings, 4 notes) and 4 questions"));
 }
 
 #[test]
@@ -50,7 +50,7 @@ fn json_contract_fields() {
     assert_eq!(code, 1);
     assert_eq!(json["version"], 1);
     let diagnostics = json["diagnostics"].as_array().expect("diagnostics array");
-    assert_eq!(diagnostics.len(), 36);
+    assert_eq!(diagnostics.len(), 35);
     let worker = diagnostics
         .iter()
         .find(|d| d["rule"] == "k8s-missing-readiness-probe")
@@ -69,13 +69,13 @@ fn json_contract_fields() {
     );
     assert_eq!(worker["fingerprint"].as_str().map(str::len), Some(16));
     let questions = json["questions"].as_array().expect("questions array");
-    assert_eq!(questions.len(), 3);
+    assert_eq!(questions.len(), 4);
     let tracing = questions
         .iter()
         .find(|q| q["rule"] == "lambda-tracing-disabled")
         .expect("tracing question");
     assert_eq!(tracing["line"], 26);
-    assert_eq!(json["summary"]["diagnostics"], 36);
+    assert_eq!(json["summary"]["diagnostics"], 35);
     assert_eq!(json["summary"]["errors"], 2);
 }
 
@@ -159,7 +159,7 @@ fn output_file_receives_the_report() {
     assert_eq!(output.status.code(), Some(1));
     assert!(output.stdout.is_empty());
     let written: Value = serde_json::from_str(&std::fs::read_to_string(&target).unwrap()).unwrap();
-    assert_eq!(written["summary"]["diagnostics"], 36);
+    assert_eq!(written["summary"]["diagnostics"], 35);
 }
 
 #[test]

@@ -77,7 +77,7 @@ fn sarif_results_follow_github_rules() {
     assert_eq!(run["columnKind"], "utf16CodeUnits");
     let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
     let results = run["results"].as_array().unwrap();
-    assert_eq!(results.len(), 36);
+    assert_eq!(results.len(), 35);
     for result in results {
         let location = &result["locations"][0]["physicalLocation"]["artifactLocation"];
         assert_eq!(location["uriBaseId"], "%SRCROOT%");

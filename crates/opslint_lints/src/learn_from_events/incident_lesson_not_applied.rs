@@ -25,7 +25,9 @@ pub static META: RuleMeta = RuleMeta {
         control (automatic rollback, a health check or probe, an alarm, a timeout) for the \
         analysed service, compared with the code and infrastructure files that name that \
         service. When those files exist and none shows the control, the item is reported. \
-        When no file names the service, the rule asks where the control lives.",
+        When no file names the service, the rule asks where the control lives. A timeout \
+        is usually set in the service's code, so when only manifests or templates name the \
+        service and none sets one, the rule asks instead of reporting.",
     why_it_matters: "A lesson marked as learned but not in place is worse than an open \
         item: the team believes the risk is gone, and the next incident repeats the old one.",
     how_to_fix: "Add the control to the service's infrastructure (for example \
@@ -41,6 +43,10 @@ struct Control {
     name: &'static str,
     item_words: &'static [&'static str],
     evidence: &'static [&'static str],
+    /// Whether the control is usually set in the service's own code, so
+    /// manifests and templates that only deploy the service cannot show
+    /// that it is missing.
+    in_code: bool,
 }
 
 const CONTROLS: [Control; 4] = [
@@ -56,6 +62,7 @@ const CONTROLS: [Control; 4] = [
             "--atomic",
             "argoproj.io",
         ],
+        in_code: false,
     },
     Control {
         name: "a health check",
@@ -73,6 +80,7 @@ const CONTROLS: [Control; 4] = [
             "health_check",
             "startupprobe",
         ],
+        in_code: false,
     },
     Control {
         name: "an alarm",
@@ -83,11 +91,13 @@ const CONTROLS: [Control; 4] = [
             "prometheusrule",
             "alert:",
         ],
+        in_code: false,
     },
     Control {
         name: "a timeout",
         item_words: &["timeout", "time out", "time-out"],
         evidence: &["timeout"],
+        in_code: true,
     },
 ];
 
@@ -172,6 +182,27 @@ impl Rule for IncidentLessonNotApplied {
                         .take(3)
                         .map(|a| format!("`{}`", a.file.path))
                         .collect();
+                    let has_code = files
+                        .iter()
+                        .any(|a| matches!(a.kind, ArtifactKind::Rust | ArtifactKind::Python));
+                    if control.in_code && !has_code {
+                        sink.unclear(
+                            &META,
+                            &artifact.file,
+                            item.span,
+                            location,
+                            format!(
+                                "Does `{service}` now have {} as the done action item \"{}\" says?",
+                                control.name,
+                                shorten(&item.text)
+                            ),
+                            format!(
+                                "only deployment files name `{service}` ({}) and none sets it; the service's code is not in the run",
+                                names.join(", ")
+                            ),
+                        );
+                        continue;
+                    }
                     sink.violation(
                         &META,
                         &artifact.file,
