@@ -41,17 +41,19 @@ impl Rule for RecurringIncidentCause {
             }) else {
                 continue;
             };
+            // The message quotes the title of the row it points at, which can
+            // differ from the first occurrence's in its numbers.
             let count = recurrence.numbers.len();
             let numbers = recurrence.numbers.join(", ");
             let message = if recurrence.all_auto_resolved {
                 format!(
                     "alert \"{}\" on `{}` fired {count} times ({numbers}) and resolved on its own each time",
-                    recurrence.title, recurrence.service
+                    latest.title, recurrence.service
                 )
             } else {
                 format!(
                     "\"{}\" on `{}` happened {count} times ({numbers})",
-                    recurrence.title, recurrence.service
+                    latest.title, recurrence.service
                 )
             };
             sink.violation(
