@@ -215,7 +215,7 @@ fn bad_incident_rows_are_reported_and_others_used() {
         parse_error["message"]
             .as_str()
             .unwrap()
-            .starts_with("row 8: cannot read the resolved time `sometime`")
+            .starts_with("incident 508: cannot read the resolved time `sometime`")
     );
     let recurring = diagnostics
         .iter()

@@ -408,6 +408,13 @@ fn build(
     cell: &dyn Fn(Field) -> String,
     problems: &mut Vec<Problem>,
 ) -> Incident {
+    // The incident number names the record in a message better than its
+    // row, which counts records after the header and so differs from the
+    // line shown beside it.
+    let record = match cell(Field::Number) {
+        number if number.is_empty() => format!("row {row}"),
+        number => format!("incident {number}"),
+    };
     let mut time = |field: Field| -> Option<i64> {
         let text = cell(field);
         if text.is_empty() {
@@ -418,7 +425,7 @@ fn build(
             problems.push(Problem {
                 span,
                 message: format!(
-                    "row {row}: cannot read the {} time `{text}`; expected ISO 8601 such as `2026-01-08T02:14:37Z`",
+                    "{record}: cannot read the {} time `{text}`; expected ISO 8601 such as `2026-01-08T02:14:37Z`",
                     field.key()
                 ),
             });
@@ -545,7 +552,7 @@ mod tests {
         assert!(
             export.problems[1]
                 .message
-                .contains("row 3: cannot read the created time `soon`")
+                .contains("incident 3: cannot read the created time `soon`")
         );
         assert_eq!(source.position(export.problems[1].span.start).line, 4);
     }
