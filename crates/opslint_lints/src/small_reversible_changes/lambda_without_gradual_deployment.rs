@@ -1,5 +1,9 @@
+use std::collections::BTreeSet;
+
 use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink};
 use opslint_model::Workspace;
+use opslint_model::cloudformation::Template;
+use opslint_syntax::value::{Node, Value};
 
 use crate::Rule;
 use crate::aws::{CfnSetting, cfn_property};
@@ -25,7 +29,10 @@ pub static META: RuleMeta = RuleMeta {
     how_to_fix: "```yaml\nGlobals:\n  Function:\n    AutoPublishAlias: live\n    DeploymentPreference:\n      Type: Canary10Percent5Minutes\n      Alarms:\n        - !Ref ErrorsAlarm\n```",
     known_limits: "Plain `AWS::Lambda::Function` resources and Terraform functions are not \
         checked: their traffic shifting is set up in separate alias and CodeDeploy \
-        resources. Values from parameters without a default are reported as questions.",
+        resources. Values from parameters without a default are reported as questions. \
+        Functions that a template names as the handler of an `AWS::CloudFormation::Macro` \
+        or of a custom resource (`ServiceToken`) are skipped: CloudFormation calls them \
+        during deployments and they serve no user traffic to shift.",
 };
 
 impl Rule for LambdaWithoutGradualDeployment {
@@ -36,8 +43,12 @@ impl Rule for LambdaWithoutGradualDeployment {
     fn check(&self, workspace: &Workspace, sink: &mut Sink) {
         for (artifact, template) in workspace.cloudformation() {
             let file = &artifact.file;
+            let invoked_by_cloudformation = cloudformation_handlers(template);
             for resource in template.resources_of_type("AWS::Serverless::Function") {
                 let id = &resource.logical_id;
+                if invoked_by_cloudformation.contains(id) {
+                    continue;
+                }
                 let question = format!("Is `{id}` shifted to a new version gradually?");
                 let message =
                     format!("SAM function `{id}` shifts all traffic to a new version at once");
@@ -147,5 +158,48 @@ impl Rule for LambdaWithoutGradualDeployment {
                 }
             }
         }
+    }
+}
+
+/// Logical ids of the functions that the template's macros and custom
+/// resources name as their handler.
+fn cloudformation_handlers(template: &Template) -> BTreeSet<String> {
+    let mut handlers = BTreeSet::new();
+    for resource in &template.resources {
+        let handler = if resource.type_name == "AWS::CloudFormation::Macro" {
+            resource.property(&["FunctionName"])
+        } else if resource.type_name == "AWS::CloudFormation::CustomResource"
+            || resource.type_name.starts_with("Custom::")
+        {
+            resource.property(&["ServiceToken"])
+        } else {
+            None
+        };
+        if let Some(handler) = handler {
+            collect_logical_ids(handler, &mut handlers);
+        }
+    }
+    handlers
+}
+
+/// Collects the resource names a `Ref` or `GetAtt` value can point at: each
+/// scalar up to its first dot (`MacroFunction.Arn` gives `MacroFunction`).
+fn collect_logical_ids(node: &Node, found: &mut BTreeSet<String>) {
+    match &node.value {
+        Value::Scalar(scalar) => {
+            let name = scalar.text.split('.').next().unwrap_or_default();
+            found.insert(name.to_string());
+        }
+        Value::Map(map) => {
+            for entry in &map.entries {
+                collect_logical_ids(&entry.value, found);
+            }
+        }
+        Value::Seq(items) => {
+            for item in items {
+                collect_logical_ids(item, found);
+            }
+        }
+        _ => {}
     }
 }
