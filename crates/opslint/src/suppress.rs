@@ -15,6 +15,10 @@ use opslint_core::{Diagnostic, Sink, SourceFile, Span, Suppression, SuppressionK
 use regex::Regex;
 
 /// `# opslint: ignore[a, b] until=2027-03-31 reason` or the same after `//`.
+#[expect(
+    clippy::expect_used,
+    reason = "the pattern is a constant, and every test that reads a comment compiles it"
+)]
 static DIRECTIVE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?:#|//)\s*opslint:\s*ignore\[([^\]\n]*)\]([^\n]*)").expect("the pattern compiles")
 });
@@ -54,7 +58,7 @@ pub fn directives(file: &SourceFile) -> Vec<Directive> {
             }));
             continue;
         };
-        let whole = captures.get(0).expect("group 0 always matches");
+        let whole = captures.get_match();
         let rules = captures[1]
             .split(',')
             .map(|id| id.trim().to_string())

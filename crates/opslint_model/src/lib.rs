@@ -2,6 +2,9 @@
 //! joins them across files. Rules read only these facts; none of them reads
 //! or parses a file.
 
+// Data read from files must never panic the linter; tests may unwrap.
+#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
+
 pub mod automation;
 pub mod cloudformation;
 pub mod commands;
