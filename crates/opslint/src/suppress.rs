@@ -59,10 +59,14 @@ pub fn directives(file: &SourceFile) -> Vec<Directive> {
             continue;
         };
         let whole = captures.get_match();
+        // A repeated id is kept once, so a comment that names one id a
+        // million times costs one check, not a million findings.
+        let mut seen = std::collections::HashSet::new();
         let rules = captures[1]
             .split(',')
-            .map(|id| id.trim().to_string())
-            .filter(|id| !id.is_empty())
+            .map(str::trim)
+            .filter(|id| !id.is_empty() && seen.insert(*id))
+            .map(str::to_string)
             .collect();
         let (until, reason) = split_reason(&captures[2]);
         let directive = Directive {
