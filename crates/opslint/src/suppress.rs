@@ -396,6 +396,13 @@ mod tests {
     }
 
     #[test]
+    fn repeated_rule_ids_count_once() {
+        let found = directives(&file("a: 1  # opslint: ignore[b, a, b, b, a] why\n"));
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].rules, ["b", "a"]);
+    }
+
+    #[test]
     fn standalone_comments_target_next_line() {
         let found = directives(&file(
             "// opslint: ignore[a] one\n  // opslint: ignore[b, c] until=2030-01-02 two\n\"x\": 1\n",
