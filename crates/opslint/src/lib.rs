@@ -2,6 +2,9 @@
 //! workspace model, run the rules, filter, and hand the results to an
 //! emitter.
 
+// Data read from files must never panic the linter; tests may unwrap.
+#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
+
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -158,6 +161,8 @@ pub fn run(options: &Options) -> Outcome {
     workspace.folders_walked = options.paths.iter().any(|path| path.is_dir());
 
     let mut all_rules = opslint_lints::all();
+    #[cfg(test)]
+    all_rules.push(&tests::PanickingRule);
     match user_rules(options) {
         Ok(user) => all_rules.extend(user),
         Err(error) => notices.push(format!(
@@ -330,27 +335,43 @@ fn is_enabled(id: &str, options: &Options) -> bool {
 }
 
 /// Runs one rule; a panic becomes an `internal-error` diagnostic so the other
-/// rules' results are kept.
+/// rules' results are kept. The diagnostic names the file whose artifact the
+/// rule was looking at when the workspace iterators recorded one, and the
+/// findings the rule made before the panic are kept too.
 fn run_rule(rule: &'static dyn Rule, workspace: &Workspace) -> Sink {
     let mut sink = Sink::new();
+    opslint_model::current::clear();
     let result = catch_unwind(AssertUnwindSafe(|| rule.check(workspace, &mut sink)));
+    let current_file = opslint_model::current::take();
     if let Err(panic) = result {
         let message = panic
             .downcast_ref::<&str>()
             .map(|s| (*s).to_string())
             .or_else(|| panic.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown panic".into());
-        let mut fresh = Sink::new();
-        let file = SourceFile::new(String::new(), PathBuf::new(), String::new());
-        fresh.violation(
+        let id = rule.meta().id;
+        let (file, message) = match current_file {
+            Some(file) => {
+                let message = format!("rule `{id}` failed on `{}`: {message}", file.path);
+                (file, message)
+            }
+            None => {
+                let empty = SourceFile::new(String::new(), PathBuf::new(), String::new());
+                (Arc::new(empty), format!("rule `{id}` failed: {message}"))
+            }
+        };
+        sink.violation(
             &tool_rules::INTERNAL_ERROR,
             &file,
             Span::default(),
-            rule.meta().id,
-            format!("rule `{}` failed: {message}", rule.meta().id),
+            id,
+            message,
             "",
-        );
-        return fresh;
+        )
+        .help = Some(format!(
+            "this is a bug in opslint, please report this message; \
+             findings of `{id}` may be incomplete"
+        ));
     }
     sink
 }
@@ -549,6 +570,129 @@ pub fn analysis(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A rule that panics on Kubernetes manifests named `panics.yaml`. Unit
+    /// tests add it to every run, and it stays out of the built binary.
+    pub(super) struct PanickingRule;
+
+    static PANICKING_RULE: RuleMeta = RuleMeta {
+        id: "test-panicking-rule",
+        principle: None,
+        waf: &[],
+        severity: opslint_core::Severity::Error,
+        artifacts: &[ArtifactKind::Kubernetes],
+        summary: "rule that panics on purpose in unit tests",
+        what_it_checks: "Nothing.",
+        why_it_matters: "It tests that a panic is reported and the run goes on.",
+        how_to_fix: "Nothing.",
+        known_limits: "None.",
+    };
+
+    impl Rule for PanickingRule {
+        fn meta(&self) -> &'static RuleMeta {
+            &PANICKING_RULE
+        }
+
+        fn check(&self, workspace: &Workspace, _sink: &mut Sink) {
+            for (artifact, _) in workspace.kubernetes() {
+                if artifact.file.path.ends_with("panics.yaml") {
+                    panic!("deliberate panic");
+                }
+            }
+        }
+    }
+
+    const DEPLOYMENT_WITHOUT_PROBES: &str = "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 1
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+        - name: web
+          image: registry.example.com/web:1.4.2
+";
+
+    #[test]
+    fn rule_panic_names_file_and_rule() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        std::fs::write(dir.path().join("a-fine.yaml"), DEPLOYMENT_WITHOUT_PROBES).expect("write");
+        std::fs::write(dir.path().join("panics.yaml"), DEPLOYMENT_WITHOUT_PROBES).expect("write");
+        std::fs::write(dir.path().join("z-fine.yaml"), DEPLOYMENT_WITHOUT_PROBES).expect("write");
+        let options = Options {
+            paths: vec![dir.path().to_path_buf()],
+            ..Options::default()
+        };
+
+        let outcome = run(&options);
+
+        let errors: Vec<&Diagnostic> = outcome
+            .sink
+            .diagnostics
+            .iter()
+            .filter(|d| d.rule.id == "internal-error")
+            .collect();
+        assert_eq!(errors.len(), 1, "{:#?}", outcome.sink.diagnostics);
+        let error = errors[0];
+        assert!(error.path.ends_with("panics.yaml"), "{}", error.path);
+        assert!(
+            error
+                .message
+                .starts_with("rule `test-panicking-rule` failed on `"),
+            "{}",
+            error.message
+        );
+        assert!(
+            error.message.ends_with("panics.yaml`: deliberate panic"),
+            "{}",
+            error.message
+        );
+
+        // The other rules still report every file, the panicking one included.
+        let mut probes: Vec<&str> = outcome
+            .sink
+            .diagnostics
+            .iter()
+            .filter(|d| d.rule.id == "k8s-missing-liveness-probe")
+            .map(|d| d.path.as_str())
+            .collect();
+        probes.sort_unstable();
+        assert_eq!(probes.len(), 3, "{probes:?}");
+        assert!(probes[0].ends_with("a-fine.yaml"));
+        assert!(probes[1].ends_with("panics.yaml"));
+        assert!(probes[2].ends_with("z-fine.yaml"));
+    }
+
+    #[test]
+    fn rule_panic_outside_loop_names_rule() {
+        let workspace = Workspace::new(Vec::new());
+        struct PanicsBeforeLoop;
+        impl Rule for PanicsBeforeLoop {
+            fn meta(&self) -> &'static RuleMeta {
+                &PANICKING_RULE
+            }
+            fn check(&self, workspace: &Workspace, _sink: &mut Sink) {
+                for _ in workspace.kubernetes() {}
+                panic!("after the loop");
+            }
+        }
+
+        let sink = run_rule(&PanicsBeforeLoop, &workspace);
+
+        assert_eq!(sink.diagnostics.len(), 1);
+        assert_eq!(sink.diagnostics[0].rule.id, "internal-error");
+        assert_eq!(sink.diagnostics[0].path, "");
+        assert_eq!(
+            sink.diagnostics[0].message,
+            "rule `test-panicking-rule` failed: after the loop"
+        );
+    }
 
     #[test]
     fn file_deleted_after_discovery_is_an_io_error() {

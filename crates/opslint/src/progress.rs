@@ -28,6 +28,10 @@ impl Progress {
         } else {
             "{spinner} {msg:8} [{bar:30}] {pos}/{len} {elapsed}"
         };
+        #[expect(
+            clippy::expect_used,
+            reason = "both templates are constants, and a unit test builds each of them"
+        )]
         let style = ProgressStyle::with_template(template)
             .expect("the template is valid")
             .progress_chars("=> ");
@@ -59,5 +63,17 @@ impl Progress {
     /// Removes the bar from the terminal.
     pub fn finish(&self) {
         self.bar.finish_and_clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_templates_parse() {
+        // `Progress::new` would panic on an invalid template.
+        let _colored = Progress::new(Duration::from_secs(1), true);
+        let _plain = Progress::new(Duration::from_secs(1), false);
     }
 }

@@ -15,6 +15,10 @@ use opslint_core::{Diagnostic, Sink, SourceFile, Span, Suppression, SuppressionK
 use regex::Regex;
 
 /// `# opslint: ignore[a, b] until=2027-03-31 reason` or the same after `//`.
+#[expect(
+    clippy::expect_used,
+    reason = "the pattern is a constant, and every test that reads a comment compiles it"
+)]
 static DIRECTIVE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?:#|//)\s*opslint:\s*ignore\[([^\]\n]*)\]([^\n]*)").expect("the pattern compiles")
 });
@@ -54,11 +58,15 @@ pub fn directives(file: &SourceFile) -> Vec<Directive> {
             }));
             continue;
         };
-        let whole = captures.get(0).expect("group 0 always matches");
+        let whole = captures.get_match();
+        // A repeated id is kept once, so a comment that names one id a
+        // million times costs one check, not a million findings.
+        let mut seen = std::collections::HashSet::new();
         let rules = captures[1]
             .split(',')
-            .map(|id| id.trim().to_string())
-            .filter(|id| !id.is_empty())
+            .map(str::trim)
+            .filter(|id| !id.is_empty() && seen.insert(*id))
+            .map(str::to_string)
             .collect();
         let (until, reason) = split_reason(&captures[2]);
         let directive = Directive {
@@ -385,6 +393,13 @@ mod tests {
         assert_eq!(found[0].target_line, 2);
         assert_eq!(found[0].rules, ["mutable-image-tag"]);
         assert_eq!(found[0].reason, "rebuilt nightly");
+    }
+
+    #[test]
+    fn repeated_rule_ids_count_once() {
+        let found = directives(&file("a: 1  # opslint: ignore[b, a, b, b, a] why\n"));
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].rules, ["b", "a"]);
     }
 
     #[test]

@@ -2,6 +2,9 @@
 //! Operational Excellence principles, rule metadata and the diagnostics and
 //! follow-up questions that rules produce.
 
+// Data read from files must never panic the linter; tests may unwrap.
+#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
+
 mod artifact;
 pub mod config;
 mod diagnostic;

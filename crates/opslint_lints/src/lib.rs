@@ -1,5 +1,8 @@
 //! The built-in rules, one file per rule, grouped in folders by principle.
 
+// Data read from files must never panic the linter; tests may unwrap.
+#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
+
 mod anticipate_failure;
 mod aws;
 pub mod declarative;

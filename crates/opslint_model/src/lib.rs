@@ -2,10 +2,14 @@
 //! joins them across files. Rules read only these facts; none of them reads
 //! or parses a file.
 
+// Data read from files must never panic the linter; tests may unwrap.
+#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
+
 pub mod automation;
 pub mod cloudformation;
 pub mod commands;
 pub mod compose;
+pub mod current;
 pub mod dockerfile;
 pub mod github;
 pub mod gitlab;
@@ -295,10 +299,10 @@ impl Workspace {
     }
 
     pub fn records(&self) -> impl Iterator<Item = (&Artifact, &opslint_records::Record)> {
-        self.artifacts.iter().filter_map(|a| match &a.facts {
+        current::tracked(self.artifacts.iter().filter_map(|a| match &a.facts {
             Facts::Record(r) => Some((a, r)),
             _ => None,
-        })
+        }))
     }
 
     /// Renders a templated value of a Helm template from its chart's
@@ -319,31 +323,31 @@ impl Workspace {
     }
 
     pub fn kubernetes(&self) -> impl Iterator<Item = (&Artifact, &kubernetes::Manifest)> {
-        self.artifacts.iter().filter_map(|a| match &a.facts {
+        current::tracked(self.artifacts.iter().filter_map(|a| match &a.facts {
             Facts::Kubernetes(m) => Some((a, m)),
             _ => None,
-        })
+        }))
     }
 
     pub fn cloudformation(&self) -> impl Iterator<Item = (&Artifact, &cloudformation::Template)> {
-        self.artifacts.iter().filter_map(|a| match &a.facts {
+        current::tracked(self.artifacts.iter().filter_map(|a| match &a.facts {
             Facts::CloudFormation(t) => Some((a, t)),
             _ => None,
-        })
+        }))
     }
 
     pub fn terraform(&self) -> impl Iterator<Item = (&Artifact, &terraform::TerraformFile)> {
-        self.artifacts.iter().filter_map(|a| match &a.facts {
+        current::tracked(self.artifacts.iter().filter_map(|a| match &a.facts {
             Facts::Terraform(t) => Some((a, t)),
             _ => None,
-        })
+        }))
     }
 
     pub fn github_workflows(&self) -> impl Iterator<Item = (&Artifact, &github::Workflow)> {
-        self.artifacts.iter().filter_map(|a| match &a.facts {
+        current::tracked(self.artifacts.iter().filter_map(|a| match &a.facts {
             Facts::GithubWorkflow(w) => Some((a, w)),
             _ => None,
-        })
+        }))
     }
 
     /// Rust and Python code grouped into the services it runs.
@@ -352,24 +356,24 @@ impl Workspace {
     }
 
     pub fn code(&self) -> impl Iterator<Item = (&Artifact, &service::CodeFile)> {
-        self.artifacts.iter().filter_map(|a| match &a.facts {
+        current::tracked(self.artifacts.iter().filter_map(|a| match &a.facts {
             Facts::Code(c) => Some((a, c)),
             _ => None,
-        })
+        }))
     }
 
     pub fn dockerfiles(&self) -> impl Iterator<Item = (&Artifact, &dockerfile::Dockerfile)> {
-        self.artifacts.iter().filter_map(|a| match &a.facts {
+        current::tracked(self.artifacts.iter().filter_map(|a| match &a.facts {
             Facts::Dockerfile(d) => Some((a, d)),
             _ => None,
-        })
+        }))
     }
 
     pub fn gitlab_pipelines(&self) -> impl Iterator<Item = (&Artifact, &gitlab::Pipeline)> {
-        self.artifacts.iter().filter_map(|a| match &a.facts {
+        current::tracked(self.artifacts.iter().filter_map(|a| match &a.facts {
             Facts::GitlabCi(p) => Some((a, p)),
             _ => None,
-        })
+        }))
     }
 
     /// Finds the artifact whose display path is `path`.
@@ -381,10 +385,10 @@ impl Workspace {
     }
 
     pub fn compose(&self) -> impl Iterator<Item = (&Artifact, &compose::ComposeFile)> {
-        self.artifacts.iter().filter_map(|a| match &a.facts {
+        current::tracked(self.artifacts.iter().filter_map(|a| match &a.facts {
             Facts::Compose(c) => Some((a, c)),
             _ => None,
-        })
+        }))
     }
 }
 

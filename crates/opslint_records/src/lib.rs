@@ -2,6 +2,9 @@
 //! post-incident analyses and CODEOWNERS, read into typed records with
 //! spans so rules can point at the line that matters.
 
+// Data read from files must never panic the linter; tests may unwrap.
+#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
+
 pub mod adr;
 pub mod codeowners;
 pub mod figures;

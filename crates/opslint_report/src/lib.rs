@@ -1,6 +1,9 @@
 //! Emitters: the same diagnostics and questions written as rustc-style text,
 //! JSON, SARIF 2.1.0 or GitHub Actions workflow commands.
 
+// Data read from files must never panic the linter; tests may unwrap.
+#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
+
 pub mod analysis;
 mod github;
 mod json;

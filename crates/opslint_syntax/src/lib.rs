@@ -1,6 +1,9 @@
 //! Front ends of opslint: discovery of files, their classification into
 //! artifact kinds, and parsing into span-carrying trees.
 
+// Data read from files must never panic the linter; tests may unwrap.
+#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
+
 pub mod bash;
 pub mod classify;
 pub mod discover;

@@ -34,6 +34,19 @@ pub fn parse(text: &str) -> RustFile {
         .set_language(&language())
         .ok()
         .and_then(|()| parser.parse(text, None));
+    // syn parses and drops its tree by recursion, so input nested thousands
+    // of levels deep would overflow the stack of a worker thread.
+    if let Some(deep) = tree.as_ref().and_then(|tree| too_deep(tree.root_node())) {
+        let message = format!(
+            "nesting deeper than {MAX_BRACKET_DEPTH} brackets or {MAX_TREE_DEPTH} syntax levels \
+             is not analysed"
+        );
+        return RustFile {
+            ast: None,
+            tree,
+            syn_error: Some(SyntaxError::new(Span::new(deep, deep), message)),
+        };
+    }
     match syn::parse_file(text) {
         Ok(ast) => RustFile {
             ast: Some(ast),
@@ -48,6 +61,50 @@ pub fn parse(text: &str) -> RustFile {
                 tree,
                 syn_error: Some(syn_error),
             }
+        }
+    }
+}
+
+/// The deepest tree-sitter tree, and the deepest nesting of brackets, that
+/// syn is given. syn recurses once per bracket and per unary operator, and in
+/// a debug build on a 2 MiB stack (the default of spawned threads, rayon's
+/// included) it overflowed at about 150 nested parentheses. Ordinary code
+/// stays far below both limits; a long method chain adds two tree levels per
+/// call, hence the higher tree limit.
+const MAX_TREE_DEPTH: usize = 256;
+const MAX_BRACKET_DEPTH: usize = 64;
+
+/// Returns the byte offset of the first node deeper than [`MAX_TREE_DEPTH`]
+/// or of the first bracket deeper than [`MAX_BRACKET_DEPTH`], walking with
+/// a cursor so the check itself does not recurse. Brackets are the leaf
+/// tokens `(`, `[` and `{`, so brackets inside strings and comments do not
+/// count.
+fn too_deep(root: tree_sitter::Node) -> Option<usize> {
+    let mut cursor = root.walk();
+    let mut depth = 0;
+    let mut brackets: usize = 0;
+    loop {
+        let node = cursor.node();
+        if depth > MAX_TREE_DEPTH || brackets > MAX_BRACKET_DEPTH {
+            return Some(node.start_byte());
+        }
+        if cursor.goto_first_child() {
+            depth += 1;
+            continue;
+        }
+        match node.kind() {
+            "(" | "[" | "{" => brackets += 1,
+            ")" | "]" | "}" => brackets = brackets.saturating_sub(1),
+            _ => {}
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return None;
+            }
+            depth -= 1;
         }
     }
 }

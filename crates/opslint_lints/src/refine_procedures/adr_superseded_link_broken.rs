@@ -65,14 +65,15 @@ impl Rule for AdrSupersededLinkBroken {
                 )
                 .help = Some("link the file name of the ADR that is meant".into());
             }
-            let superseded = adr.status.as_ref().is_some_and(|s| s.state == "superseded");
+            let superseded_status = adr.status.as_ref().filter(|s| s.state == "superseded");
             let names_successor = adr.links.iter().any(|l| l.kind == LinkKind::SupersededBy)
                 || adr
                     .status
                     .as_ref()
                     .is_some_and(|s| s.text.chars().any(|c| c.is_ascii_digit()));
-            if superseded && !names_successor {
-                let status = adr.status.as_ref().expect("checked above");
+            if let Some(status) = superseded_status
+                && !names_successor
+            {
                 sink.violation(
                     &META,
                     &artifact.file,

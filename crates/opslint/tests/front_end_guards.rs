@@ -1,0 +1,263 @@
+//! Guards run on every front end: a line of a million characters and input
+//! nested thousands of levels deep must give a result (findings or a
+//! `parse-error`), never a crash, a hang or an empty output. A path that
+//! cannot be read is an `io-error` with exit code 2.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+/// Files of each front end, as (name, path in the repository, text).
+type Case = (&'static str, &'static str, String);
+
+const LONG: usize = 1_000_000;
+const DEEP: usize = 5_000;
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("opslint-guard-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temporary folder can be created");
+    dir
+}
+
+/// Runs `opslint check . --format json` in `dir` and returns the exit code,
+/// the parsed output and stderr.
+fn check(dir: &Path) -> (Option<i32>, Option<Value>, String) {
+    let output = Command::cargo_bin("opslint")
+        .expect("the opslint binary is built")
+        .current_dir(dir)
+        .args(["check", ".", "--format", "json"])
+        .output()
+        .expect("opslint runs");
+    let json = serde_json::from_slice(&output.stdout).ok();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    (output.status.code(), json, stderr)
+}
+
+/// Writes each case into its own folder, runs opslint on it and returns one
+/// line per case that crashed, hung or printed no JSON.
+fn failures(label: &str, cases: Vec<Case>) -> Vec<String> {
+    let mut failed = Vec::new();
+    for (name, path, text) in cases {
+        let dir = temp_dir(&format!("{label}-{name}"));
+        let file = dir.join(path);
+        std::fs::create_dir_all(file.parent().expect("a file path has a parent"))
+            .expect("folder can be created");
+        std::fs::write(&file, text).expect("file can be written");
+        if name == "rust" {
+            std::fs::write(dir.join("Cargo.toml"), "[package]\nname = \"app\"\n")
+                .expect("manifest can be written");
+        }
+
+        let started = Instant::now();
+        let (code, json, stderr) = check(&dir);
+        let elapsed = started.elapsed();
+
+        eprintln!("{label} {name}: {elapsed:?}");
+        // Generous for a loaded machine with a debug build.
+        if elapsed > Duration::from_secs(60) {
+            failed.push(format!("{name}: took {elapsed:?}"));
+        }
+        // An invalid configuration stops the run before any file is read,
+        // with exit code 2 and the file and line in the message.
+        if name == "config" && code == Some(2) {
+            if !stderr.starts_with("error: invalid configuration in ") {
+                failed.push(format!("{name}: unclear error: {stderr}"));
+            }
+            continue;
+        }
+        if !matches!(code, Some(0 | 1)) {
+            failed.push(format!("{name}: exit code {code:?}, stderr: {stderr}"));
+        }
+        if json.is_none() {
+            failed.push(format!("{name}: stdout is not JSON, stderr: {stderr}"));
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    failed
+}
+
+fn long_line_cases() -> Vec<Case> {
+    let long = "x".repeat(LONG);
+    vec![
+        (
+            "yaml",
+            "pod.yaml",
+            format!("apiVersion: v1\nkind: Pod\nmetadata:\n  name: \"{long}\"\n"),
+        ),
+        (
+            "json",
+            "template.json",
+            format!(
+                "{{\"Resources\": {{\"B\": {{\"Type\": \"AWS::S3::Bucket\", \"Description\": \"{long}\"}}}}}}\n"
+            ),
+        ),
+        (
+            "hcl",
+            "main.tf",
+            format!("locals {{\n  x = \"{long}\"\n}}\n"),
+        ),
+        (
+            "dockerfile",
+            "Dockerfile",
+            format!("FROM alpine:3.20\nRUN echo {long}\n"),
+        ),
+        ("bash", "deploy.sh", format!("#!/bin/bash\necho {long}\n")),
+        ("python", "app.py", format!("x = \"{long}\"\n")),
+        (
+            "rust",
+            "src/main.rs",
+            format!("fn main() {{ let _x = \"{long}\"; }}\n"),
+        ),
+        (
+            "adr",
+            "docs/adr/0001-use-x.md",
+            format!("# 1. Use x\n\n## Status\n\nAccepted\n\n## Decision\n\n{long}\n"),
+        ),
+        (
+            "incident-csv",
+            "incidents/incidents.csv",
+            format!("id,title,created_at\n1,{long},2026-01-01T00:00:00Z\n"),
+        ),
+        (
+            "incident-json",
+            "incidents/pagerduty.json",
+            format!("[{{\"id\": \"1\", \"title\": \"{long}\"}}]\n"),
+        ),
+        ("config", "opslint.toml", format!("ignore = [\"{long}\"]\n")),
+        (
+            "suppression",
+            "pod.yaml",
+            format!(
+                "apiVersion: v1  # opslint: ignore[{}] {long}\nkind: Pod\n",
+                "a,".repeat(LONG / 2)
+            ),
+        ),
+    ]
+}
+
+fn deep_nesting_cases() -> Vec<Case> {
+    let open = |s: &str| s.repeat(DEEP);
+    vec![
+        (
+            "yaml",
+            "pod.yaml",
+            format!(
+                "apiVersion: v1\nkind: Pod\nspec: {}1{}\n",
+                open("{a: "),
+                open("}")
+            ),
+        ),
+        (
+            "json",
+            "template.json",
+            format!("{{\"Resources\": {}1{}}}\n", open("{\"a\": "), open("}")),
+        ),
+        (
+            "hcl",
+            "main.tf",
+            format!("locals {{\n  x = {}1{}\n}}\n", open("{a = "), open("}")),
+        ),
+        (
+            "dockerfile",
+            "Dockerfile",
+            format!("FROM alpine:3.20\nCMD {}\"x\"{}\n", open("["), open("]")),
+        ),
+        (
+            "bash",
+            "deploy.sh",
+            format!("#!/bin/bash\n{}true{}\n", open("( "), open(" )")),
+        ),
+        (
+            "python",
+            "app.py",
+            format!("x = {}1{}\n", open("("), open(")")),
+        ),
+        (
+            "rust",
+            "src/main.rs",
+            format!("fn main() {{ let _x = {}1{}; }}\n", open("("), open(")")),
+        ),
+        (
+            "adr",
+            "docs/adr/0001-use-x.md",
+            format!("# 1. Use x\n\n## Status\n\n{}Accepted\n", open("> ")),
+        ),
+        (
+            "incident-csv",
+            "incidents/incidents.csv",
+            format!("id,title\n1,\"{}\"\n", open("\"\"")),
+        ),
+        (
+            "incident-json",
+            "incidents/pagerduty.json",
+            format!("{}1{}\n", open("["), open("]")),
+        ),
+        (
+            "config",
+            "opslint.toml",
+            format!("ignore = {}1{}\n", open("["), open("]")),
+        ),
+        (
+            "suppression",
+            "pod.yaml",
+            format!(
+                "apiVersion: v1  # opslint: ignore[{}]\nkind: Pod\n",
+                open("[")
+            ),
+        ),
+    ]
+}
+
+#[test]
+fn long_lines_in_every_front_end() {
+    let failed = failures("long", long_line_cases());
+    assert!(failed.is_empty(), "{failed:#?}");
+}
+
+#[test]
+fn deep_nesting_in_every_front_end() {
+    let failed = failures("deep", deep_nesting_cases());
+    assert!(failed.is_empty(), "{failed:#?}");
+}
+
+/// As root, permissions do not stop reads, so a dangling symbolic link named
+/// on the command line is the unreadable path here.
+#[cfg(unix)]
+#[test]
+fn unreadable_path_is_an_io_error() {
+    let dir = temp_dir("dangling");
+    std::os::unix::fs::symlink(dir.join("missing.yaml"), dir.join("pod.yaml"))
+        .expect("symbolic link can be created");
+    std::fs::write(
+        dir.join("ok.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: c\n      image: nginx\n",
+    )
+    .expect("file can be written");
+
+    let output = Command::cargo_bin("opslint")
+        .expect("the opslint binary is built")
+        .current_dir(&dir)
+        .args(["check", "pod.yaml", "ok.yaml", "--format", "json"])
+        .output()
+        .expect("opslint runs");
+
+    assert_eq!(output.status.code(), Some(2));
+    let json: Value = serde_json::from_slice(&output.stdout).expect("stdout is JSON");
+    let diagnostics = json["diagnostics"].as_array().expect("diagnostics");
+    let io_errors: Vec<&Value> = diagnostics
+        .iter()
+        .filter(|d| d["rule"] == "io-error")
+        .collect();
+    assert_eq!(io_errors.len(), 1, "{diagnostics:#?}");
+    assert_eq!(io_errors[0]["path"], "pod.yaml");
+    // The readable file is still checked.
+    assert!(
+        diagnostics
+            .iter()
+            .any(|d| d["rule"] == "mutable-image-tag" && d["path"] == "ok.yaml"),
+        "{diagnostics:#?}"
+    );
+}
