@@ -141,7 +141,13 @@ def main():
     parser.add_argument("--sizes", default="5000,10000,20000")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--corpus", type=Path, default=REPO.parent / "shared/corpus")
+    # The corpus sits beside the repository, or one level higher when this
+    # checkout is a git worktree in a folder of worktrees.
+    corpus = next(
+        (path for path in (REPO.parent / "shared/corpus", REPO.parent.parent / "shared/corpus") if path.is_dir()),
+        REPO.parent / "shared/corpus",
+    )
+    parser.add_argument("--corpus", type=Path, default=corpus)
     parser.add_argument("--peer-files", type=int, default=300, help="files in the subset given to checkov and semgrep")
     parser.add_argument("--no-peers", action="store_true", help="skip checkov and semgrep")
     parser.add_argument("--output", type=Path, default=REPO / "docs/benchmarks.md")
