@@ -1,14 +1,94 @@
 //! The benchmark floor: walks the given folder in parallel, reads every file
-//! that opslint would parse and parses it once with its tree-sitter grammar,
-//! nothing else. `bench/run.py` compares opslint's time with this one.
+//! that opslint would parse and parses it once with the parser opslint uses
+//! for its kind, nothing else. `bench/run.py` compares opslint's time with
+//! this one.
+//!
+//! The parsers: tree-sitter YAML, JSON (CloudFormation only), HCL, Rust,
+//! Python, bash and Dockerfile, the `toml` crate for Cargo and pyproject
+//! manifests, pulldown-cmark for Markdown and the `csv` crate for CSV
+//! incident exports. Rust is parsed once here, with tree-sitter, although
+//! opslint parses it with both syn and tree-sitter.
 //!
 //! Usage: `parse_only PATH` prints the number of files and bytes parsed.
 
-use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use ignore::{WalkBuilder, WalkState};
+use opslint_core::ArtifactKind;
 use opslint_syntax::classify::{self, PathClass};
+
+/// One parser per grammar, owned by one walker thread.
+struct Parsers {
+    yaml: tree_sitter::Parser,
+    json: tree_sitter::Parser,
+    hcl: tree_sitter::Parser,
+    rust: tree_sitter::Parser,
+    python: tree_sitter::Parser,
+    bash: tree_sitter::Parser,
+    dockerfile: tree_sitter::Parser,
+}
+
+impl Parsers {
+    fn new() -> Self {
+        Self {
+            yaml: parser(tree_sitter_yaml::LANGUAGE.into()),
+            json: parser(tree_sitter_json::LANGUAGE.into()),
+            hcl: parser(tree_sitter_hcl::LANGUAGE.into()),
+            rust: parser(tree_sitter_rust::LANGUAGE.into()),
+            python: parser(tree_sitter_python::LANGUAGE.into()),
+            bash: parser(tree_sitter_bash::LANGUAGE.into()),
+            dockerfile: parser(arborium_dockerfile::language().into()),
+        }
+    }
+
+    /// Parses `text` as a file of `class`; returns whether a parser ran.
+    fn parse(&mut self, class: PathClass, text: &str) -> bool {
+        let parser = match class {
+            PathClass::SniffYaml => &mut self.yaml,
+            PathClass::SniffJson => {
+                // opslint parses only the JSON files that are CloudFormation.
+                if classify::sniff_json(text).is_none() {
+                    return false;
+                }
+                &mut self.json
+            }
+            PathClass::Known(kind) => match kind {
+                ArtifactKind::Terraform | ArtifactKind::TerraformVars => &mut self.hcl,
+                ArtifactKind::Rust => &mut self.rust,
+                ArtifactKind::Python => &mut self.python,
+                ArtifactKind::Shell => &mut self.bash,
+                ArtifactKind::Dockerfile => &mut self.dockerfile,
+                ArtifactKind::CargoManifest | ArtifactKind::PyprojectManifest => {
+                    return text.parse::<toml::Table>().is_ok();
+                }
+                ArtifactKind::Kubernetes
+                | ArtifactKind::HelmTemplate
+                | ArtifactKind::HelmValues
+                | ArtifactKind::Kustomization
+                | ArtifactKind::CloudFormation
+                | ArtifactKind::DockerCompose
+                | ArtifactKind::GithubWorkflow
+                | ArtifactKind::GithubAction
+                | ArtifactKind::GitlabCi
+                | ArtifactKind::OtherYaml => &mut self.yaml,
+                ArtifactKind::OtherJson => &mut self.json,
+                ArtifactKind::Markdown => {
+                    return pulldown_cmark::Parser::new(text).count() > 0 || text.is_empty();
+                }
+                ArtifactKind::IncidentExport if !text.trim_start().starts_with(['[', '{']) => {
+                    let mut reader = csv::Reader::from_reader(text.as_bytes());
+                    return reader.records().count() > 0 || text.is_empty();
+                }
+                ArtifactKind::IncidentExport => &mut self.json,
+                ArtifactKind::Makefile
+                | ArtifactKind::PipRequirements
+                | ArtifactKind::Codeowners => return false,
+            },
+            PathClass::Skip => return false,
+        };
+        parser.parse(text, None).is_some()
+    }
+}
 
 fn main() {
     let Some(root) = std::env::args().nth(1) else {
@@ -22,9 +102,7 @@ fn main() {
         .require_git(false)
         .build_parallel()
         .run(|| {
-            let mut yaml = parser(tree_sitter_yaml::LANGUAGE.into());
-            let mut json = parser(tree_sitter_json::LANGUAGE.into());
-            let mut hcl = parser(tree_sitter_hcl::LANGUAGE.into());
+            let mut parsers = Parsers::new();
             let files = &files;
             let bytes = &bytes;
             Box::new(move |entry| {
@@ -35,22 +113,15 @@ fn main() {
                     return WalkState::Continue;
                 }
                 let path = entry.path();
+                // Charts are not looked up on disk: a template is YAML either way.
                 let class = classify::by_path(&path.to_string_lossy(), false, false);
-                let parser = match (class, extension(path)) {
-                    (PathClass::Skip, _) => return WalkState::Continue,
-                    (_, "tf" | "tfvars") => &mut hcl,
-                    (_, "json") => &mut json,
-                    (_, "yaml" | "yml") => &mut yaml,
-                    _ => return WalkState::Continue,
-                };
+                if class == PathClass::Skip {
+                    return WalkState::Continue;
+                }
                 let Ok(text) = std::fs::read_to_string(path) else {
                     return WalkState::Continue;
                 };
-                // opslint parses only the JSON files that are CloudFormation.
-                if class == PathClass::SniffJson && classify::sniff_json(&text).is_none() {
-                    return WalkState::Continue;
-                }
-                if parser.parse(&text, None).is_some() {
+                if parsers.parse(class, &text) {
                     files.fetch_add(1, Ordering::Relaxed);
                     bytes.fetch_add(text.len(), Ordering::Relaxed);
                 }
@@ -71,8 +142,4 @@ fn parser(language: tree_sitter::Language) -> tree_sitter::Parser {
         std::process::exit(2);
     }
     parser
-}
-
-fn extension(path: &Path) -> &str {
-    path.extension().and_then(|e| e.to_str()).unwrap_or("")
 }

@@ -5,7 +5,7 @@
 // Data read from files must never panic the linter; tests may unwrap.
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::io::Read;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
@@ -134,11 +134,12 @@ pub fn run(options: &Options) -> Outcome {
     if let Some(progress) = &options.progress {
         progress.start("files", discovery.files.len());
     }
+    let charts = ChartFolders::find(&discovery.files);
     let processed: Vec<Processed> = discovery
         .files
         .par_iter()
         .filter_map(|found| {
-            let processed = process_file(found, &options.records);
+            let processed = process_file(found, &charts, &options.records);
             if let Some(progress) = &options.progress {
                 progress.advance();
             }
@@ -382,12 +383,62 @@ struct Processed {
     notices: Vec<String>,
 }
 
+/// Folders that hold a `Chart.yaml`, among the folders that classifying the
+/// discovered files asks about. Each folder is checked on disk once, where a
+/// check per file would look at the same few chart folders thousands of
+/// times.
+struct ChartFolders(HashSet<PathBuf>);
+
+impl ChartFolders {
+    fn find(files: &[FoundFile]) -> Self {
+        let mut candidates = HashSet::new();
+        for found in files {
+            candidates.extend(Self::candidates(&found.disk_path).map(Path::to_path_buf));
+        }
+        let charts = candidates
+            .into_par_iter()
+            .filter(|folder| folder.join("Chart.yaml").is_file())
+            .collect();
+        Self(charts)
+    }
+
+    /// The folders whose `Chart.yaml` the classification of `path` depends
+    /// on: its own folder, and the parent of each `templates` folder among
+    /// the six folders above it, as in [`classify::in_chart_templates`].
+    fn candidates(path: &Path) -> impl Iterator<Item = &Path> {
+        let templates_parents = path
+            .ancestors()
+            .skip(1)
+            .take(6)
+            .filter(|dir| dir.file_name().is_some_and(|name| name == "templates"))
+            .filter_map(Path::parent);
+        path.parent().into_iter().chain(templates_parents)
+    }
+
+    /// Same result as [`classify::in_chart_templates`], without touching the disk.
+    fn in_templates(&self, path: &Path) -> bool {
+        path.ancestors().skip(1).take(6).any(|dir| {
+            dir.file_name().is_some_and(|name| name == "templates")
+                && dir.parent().is_some_and(|chart| self.0.contains(chart))
+        })
+    }
+
+    /// Same result as [`classify::beside_chart`], without touching the disk.
+    fn beside_chart(&self, path: &Path) -> bool {
+        path.parent().is_some_and(|dir| self.0.contains(dir))
+    }
+}
+
 /// Classifies, reads, parses and extracts the facts of one file.
-fn process_file(found: &FoundFile, records: &opslint_records::Config) -> Option<Processed> {
+fn process_file(
+    found: &FoundFile,
+    charts: &ChartFolders,
+    records: &opslint_records::Config,
+) -> Option<Processed> {
     let path_class = classify::by_path(
         &found.display_path,
-        classify::in_chart_templates(&found.disk_path),
-        classify::beside_chart(&found.disk_path),
+        charts.in_templates(&found.disk_path),
+        charts.beside_chart(&found.disk_path),
     );
     if path_class == PathClass::Skip {
         return None;
@@ -700,7 +751,8 @@ spec:
             disk_path: std::env::temp_dir().join("opslint-deleted-during-walk.yaml"),
             display_path: "deleted.yaml".into(),
         };
-        let processed = process_file(&found, &opslint_records::Config::default())
+        let charts = ChartFolders::find(std::slice::from_ref(&found));
+        let processed = process_file(&found, &charts, &opslint_records::Config::default())
             .expect("a YAML path is processed");
         assert!(processed.artifact.is_none());
         let diagnostic = &processed.sink.diagnostics[0];

@@ -85,7 +85,17 @@ pub fn patch_sets(
     let Some(name) = object.name.as_deref() else {
         return false;
     };
-    workspace.kubernetes().any(|(_, manifest)| {
+    let patch_manifests = workspace.patch_files.iter().filter_map(|path| {
+        let index = workspace
+            .artifacts
+            .binary_search_by(|artifact| artifact.file.path.as_str().cmp(path))
+            .ok()?;
+        match &workspace.artifacts[index].facts {
+            opslint_model::Facts::Kubernetes(manifest) => Some(manifest),
+            _ => None,
+        }
+    });
+    patch_manifests.into_iter().any(|manifest| {
         manifest.objects.iter().any(|patch| {
             patch.is_patch
                 && patch.kind == object.kind

@@ -226,6 +226,9 @@ pub struct Workspace {
     /// repository (no CODEOWNERS, no runbooks) stay quiet when only single
     /// files were given, as a pre-commit hook does.
     pub folders_walked: bool,
+    /// Paths of the Kubernetes files whose objects are Kustomize patches,
+    /// sorted, so rules look a patch up without scanning every manifest.
+    pub patch_files: Vec<String>,
 }
 
 impl Workspace {
@@ -248,10 +251,12 @@ impl Workspace {
             })
             .flatten()
             .collect();
+        let mut patch_files = Vec::new();
         for artifact in &mut artifacts {
             if let Facts::Kubernetes(manifest) = &mut artifact.facts
                 && patch_paths.contains(&artifact.file.path)
             {
+                patch_files.push(artifact.file.path.clone());
                 for object in &mut manifest.objects {
                     object.is_patch = true;
                 }
@@ -295,6 +300,7 @@ impl Workspace {
             charts,
             terraform_index,
             folders_walked: false,
+            patch_files,
         }
     }
 

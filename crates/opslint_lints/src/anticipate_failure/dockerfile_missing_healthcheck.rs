@@ -60,6 +60,7 @@ impl Rule for DockerfileMissingHealthcheck {
     }
 
     fn check(&self, workspace: &Workspace, sink: &mut Sink) {
+        let orchestrators = Orchestrators::gather(workspace);
         for (artifact, dockerfile) in workspace.dockerfiles() {
             let file = &artifact.file;
             if !dockerfile.complete || file.path.contains(".devcontainer/") {
@@ -80,7 +81,7 @@ impl Rule for DockerfileMissingHealthcheck {
                 ImageHealthcheck::Disabled(span) => span,
                 ImageHealthcheck::Missing => dockerfile.stages[last].from_span,
             };
-            if let Some(orchestrator) = covering_orchestrator(workspace, artifact) {
+            if let Some(orchestrator) = orchestrators.covering(workspace, artifact) {
                 sink.holds(&META, file, format!("{location} ({orchestrator})"));
                 continue;
             }
@@ -156,87 +157,135 @@ fn runs_as_service(dockerfile: &opslint_model::dockerfile::Dockerfile) -> bool {
     base != "scratch" || dockerfile.final_sets_command()
 }
 
-/// Names the orchestrator setting that checks the image this Dockerfile
-/// builds, if any.
-fn covering_orchestrator(workspace: &Workspace, dockerfile: &Artifact) -> Option<String> {
-    let path = dockerfile.file.path.as_str();
-    for (artifact, compose) in workspace.compose() {
-        for service in &compose.services {
-            let builds_this = service.dockerfile_path(&artifact.file.path).as_deref() == Some(path);
-            if builds_this && matches!(service.healthcheck(), ComposeHealthcheck::Declared(_)) {
-                return Some(format!(
-                    "`healthcheck:` of service `{}` in `{}`",
-                    service.name, artifact.file.path
-                ));
-            }
-        }
-    }
+/// Health checks that orchestrators define, each with the text that names
+/// it in output. They are gathered once per run, because every Dockerfile is
+/// compared with all of them.
+struct Orchestrators<'a> {
+    /// Paths of the Dockerfiles that a compose service with a
+    /// `healthcheck:` builds, in workspace order.
+    compose: Vec<(String, String)>,
+    /// Images of Kubernetes containers with a probe, rendered from Helm
+    /// values where possible.
+    kubernetes: Vec<(String, String)>,
+    /// Images of CloudFormation ECS containers with a `HealthCheck`.
+    cloudformation: Vec<(&'a str, String)>,
+    /// `container_definitions` text of Terraform ECS task definitions that
+    /// mention `healthCheck`.
+    terraform: Vec<(&'a str, String)>,
+}
 
-    let image_names = image_names(workspace, path);
-    for (artifact, manifest) in workspace.kubernetes() {
-        for object in &manifest.objects {
-            for container in object.containers() {
-                let Some(node) = container.image else {
-                    continue;
-                };
-                let image = match workspace.render_helm(artifact, node) {
-                    Some(rendered) => rendered.text,
-                    None => match node.as_str() {
-                        Some(image) => image.to_string(),
-                        None => continue,
-                    },
-                };
-                if !image_names.iter().any(|name| same_image(name, &image)) {
+impl<'a> Orchestrators<'a> {
+    fn gather(workspace: &'a Workspace) -> Self {
+        let mut compose = Vec::new();
+        for (artifact, file) in workspace.compose() {
+            for service in &file.services {
+                if !matches!(service.healthcheck(), ComposeHealthcheck::Declared(_)) {
                     continue;
                 }
-                let has_probe = ["readinessProbe", "livenessProbe"]
-                    .iter()
-                    .any(|key| matches!(container.node.lookup(key), Lookup::Present(_)));
-                if has_probe {
-                    return Some(format!(
-                        "probes of {} in `{}`",
-                        object.label(),
+                if let Some(path) = service.dockerfile_path(&artifact.file.path) {
+                    let description = format!(
+                        "`healthcheck:` of service `{}` in `{}`",
+                        service.name, artifact.file.path
+                    );
+                    compose.push((path, description));
+                }
+            }
+        }
+
+        let mut kubernetes = Vec::new();
+        for (artifact, manifest) in workspace.kubernetes() {
+            for object in &manifest.objects {
+                for container in object.containers() {
+                    let Some(node) = container.image else {
+                        continue;
+                    };
+                    let has_probe = ["readinessProbe", "livenessProbe"]
+                        .iter()
+                        .any(|key| matches!(container.node.lookup(key), Lookup::Present(_)));
+                    if !has_probe {
+                        continue;
+                    }
+                    let image = match workspace.render_helm(artifact, node) {
+                        Some(rendered) => rendered.text,
+                        None => match node.as_str() {
+                            Some(image) => image.to_string(),
+                            None => continue,
+                        },
+                    };
+                    let description =
+                        format!("probes of {} in `{}`", object.label(), artifact.file.path);
+                    kubernetes.push((image, description));
+                }
+            }
+        }
+
+        let mut cloudformation = Vec::new();
+        for (artifact, template) in workspace.cloudformation() {
+            for (resource, container) in ecs_containers(template) {
+                let Some(image) = container.get("Image").and_then(Node::as_str) else {
+                    continue;
+                };
+                if container.get("HealthCheck").is_some() {
+                    let description = format!(
+                        "`HealthCheck` of `{}` in `{}`",
+                        resource.logical_id, artifact.file.path
+                    );
+                    cloudformation.push((image, description));
+                }
+            }
+        }
+
+        let mut terraform = Vec::new();
+        for (artifact, file) in workspace.terraform() {
+            for resource in file.resources_of_type("aws_ecs_task_definition") {
+                let Some(definitions) = resource.block.body.attribute("container_definitions")
+                else {
+                    continue;
+                };
+                // `container_definitions` is JSON, usually from `jsonencode`:
+                // its text is searched for the image and a health check.
+                let text = definitions.expr.text.as_str();
+                if text.contains("healthCheck") {
+                    let description = format!(
+                        "`healthCheck` of `{}` in `{}`",
+                        resource.address(),
                         artifact.file.path
-                    ));
+                    );
+                    terraform.push((text, description));
                 }
             }
         }
-    }
 
-    for (artifact, template) in workspace.cloudformation() {
-        for (resource, container) in ecs_containers(template) {
-            let Some(image) = container.get("Image").and_then(Node::as_str) else {
-                continue;
-            };
-            let linked = image_names.iter().any(|name| same_image(name, image));
-            if linked && container.get("HealthCheck").is_some() {
-                return Some(format!(
-                    "`HealthCheck` of `{}` in `{}`",
-                    resource.logical_id, artifact.file.path
-                ));
-            }
+        Self {
+            compose,
+            kubernetes,
+            cloudformation,
+            terraform,
         }
     }
 
-    for (artifact, terraform) in workspace.terraform() {
-        for resource in terraform.resources_of_type("aws_ecs_task_definition") {
-            let Some(definitions) = resource.block.body.attribute("container_definitions") else {
-                continue;
-            };
-            // `container_definitions` is JSON, usually from `jsonencode`:
-            // its text is searched for the image and a health check.
-            let text = &definitions.expr.text;
-            let linked = image_names.iter().any(|name| mentions_image(text, name));
-            if linked && text.contains("healthCheck") {
-                return Some(format!(
-                    "`healthCheck` of `{}` in `{}`",
-                    resource.address(),
-                    artifact.file.path
-                ));
-            }
+    /// Names the orchestrator setting that checks the image this Dockerfile
+    /// builds, if any.
+    fn covering(&self, workspace: &Workspace, dockerfile: &Artifact) -> Option<String> {
+        let path = dockerfile.file.path.as_str();
+        if let Some((_, description)) = self.compose.iter().find(|(built, _)| built == path) {
+            return Some(description.clone());
         }
+
+        let image_names = image_names(workspace, path);
+        let linked = |image: &str| image_names.iter().any(|name| same_image(name, image));
+        if let Some((_, description)) = self.kubernetes.iter().find(|(image, _)| linked(image)) {
+            return Some(description.clone());
+        }
+        if let Some((_, description)) = self.cloudformation.iter().find(|(image, _)| linked(image))
+        {
+            return Some(description.clone());
+        }
+        self.terraform
+            .iter()
+            .find(|(text, _)| image_names.iter().any(|name| mentions_image(text, name)))
+            .map(|(_, description)| description.clone())
     }
-    None
 }
 
 /// Checks whether JSON or HCL text names the image `name` as a whole

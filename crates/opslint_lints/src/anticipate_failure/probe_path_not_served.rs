@@ -1,3 +1,5 @@
+use std::collections::BTreeSet;
+
 use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink};
 use opslint_model::Workspace;
 use opslint_model::cloudformation;
@@ -52,7 +54,7 @@ pub static META: RuleMeta = RuleMeta {
 /// Python services: code in a language opslint does not read, whose routes
 /// are unknown rather than missing.
 fn is_other_language_build(
-    workspace: &Workspace,
+    dockerfile_folders: &BTreeSet<&str>,
     image: &str,
     contexts: &[(String, String)],
 ) -> bool {
@@ -60,16 +62,17 @@ fn is_other_language_build(
     let has_context = contexts
         .iter()
         .any(|(context_image, _)| image_base_name(context_image) == base);
-    let has_dockerfile_folder = workspace.artifacts.iter().any(|artifact| {
-        artifact.kind == ArtifactKind::Dockerfile
-            && artifact
-                .file
-                .path
-                .rsplit('/')
-                .nth(1)
-                .is_some_and(|folder| folder == base)
-    });
-    has_context || has_dockerfile_folder
+    has_context || dockerfile_folders.contains(base)
+}
+
+/// Names of the folders that directly hold a Dockerfile.
+fn dockerfile_folders(workspace: &Workspace) -> BTreeSet<&str> {
+    workspace
+        .artifacts
+        .iter()
+        .filter(|artifact| artifact.kind == ArtifactKind::Dockerfile)
+        .filter_map(|artifact| artifact.file.path.rsplit('/').nth(1))
+        .collect()
 }
 
 const PROBES: [(&str, &str); 3] = [
@@ -144,6 +147,7 @@ struct Checker<'w, 's> {
     workspace: &'w Workspace,
     services: &'s [opslint_model::service::Service<'w>],
     contexts: Vec<(String, String)>,
+    dockerfile_folders: BTreeSet<&'w str>,
 }
 
 impl Checker<'_, '_> {
@@ -182,9 +186,9 @@ impl Checker<'_, '_> {
             image.and_then(|image| service_for_image(image, self.services, &self.contexts))
         });
         let Some((service, reason)) = linked else {
-            if image
-                .is_some_and(|image| is_other_language_build(self.workspace, image, &self.contexts))
-            {
+            if image.is_some_and(|image| {
+                is_other_language_build(&self.dockerfile_folders, image, &self.contexts)
+            }) {
                 return;
             }
             // An image without a `/` is a Docker Hub official image such as
@@ -494,6 +498,7 @@ impl Rule for ProbePathNotServed {
             workspace,
             services: &services,
             contexts: build_contexts(workspace),
+            dockerfile_folders: dockerfile_folders(workspace),
         };
         // TODO: link Terraform ECS task definitions and target groups, whose
         // container definitions are usually `jsonencode` expressions.
