@@ -491,6 +491,10 @@ fn scalar(value: &Value) -> Option<String> {
 /// next line.
 fn line_span(text: &str, offset: usize) -> Span {
     let mut offset = offset.min(text.len());
+    // Parser offsets can fall inside a multi-byte character of broken input.
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
     while text[offset..].starts_with(['\r', '\n']) {
         offset += 1;
     }
@@ -510,6 +514,13 @@ fn line_span(text: &str, offset: usize) -> Span {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn line_span_inside_a_multibyte_character() {
+        // Found by fuzzing: an offset inside `ѫ` once panicked.
+        let span = line_span("\"\u{46b}", 2);
+        assert_eq!(span, Span::new(0, 3));
+    }
     use std::path::PathBuf;
 
     fn file(path: &str, text: &str) -> SourceFile {
