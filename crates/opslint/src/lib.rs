@@ -568,7 +568,7 @@ fn read_text(path: &Path) -> std::io::Result<ReadText> {
     })
 }
 
-/// The kinds opslint reads, for `--help` and the rules table.
+/// Returns the kinds opslint reads, for `--help` and the rules table.
 pub fn artifact_kind_names() -> Vec<&'static str> {
     [
         ArtifactKind::Kubernetes,

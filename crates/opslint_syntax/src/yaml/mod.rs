@@ -203,7 +203,7 @@ fn block_indicators(line: &str) -> usize {
     count
 }
 
-/// Whether a part holds anything but blank lines, comments and markers.
+/// Returns whether a part contains anything but blank lines, comments and markers.
 fn has_content(part: &str) -> bool {
     part.lines().any(|line| {
         let trimmed = line.trim();
@@ -211,8 +211,8 @@ fn has_content(part: &str) -> bool {
     })
 }
 
-/// The first error or missing node in document order. A large error node
-/// says little, so the walk descends into it to its first erroneous child.
+/// Finds the first error or missing node in document order. A large error
+/// node is not specific, so the walk descends into it to its first erroneous child.
 /// The walk uses a cursor rather than recursion, so deeply nested input
 /// cannot exhaust the stack.
 pub(crate) fn first_error(node: TsNode<'_>) -> Option<TsNode<'_>> {
@@ -341,7 +341,8 @@ impl Converter<'_> {
         SyntaxError::new(span, message)
     }
 
-    /// The offset of a tab in the indentation of the line holding `offset`.
+    /// Returns the offset of a tab in the indentation of the line containing
+    /// `offset`.
     fn indentation_tab(&self, offset: usize) -> Option<usize> {
         let offset = offset.min(self.text.len());
         let line_start = self.text[..offset].rfind('\n').map_or(0, |i| i + 1);
@@ -710,7 +711,7 @@ fn unescape_double(raw: &str) -> String {
     out
 }
 
-/// The content of a `|` or `>` block scalar, with its indentation removed.
+/// Returns the content of a `|` or `>` block scalar without its indentation.
 fn block_scalar_text(raw: &str) -> String {
     let mut lines = raw.lines();
     let header = lines.next().unwrap_or("");
