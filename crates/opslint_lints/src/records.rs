@@ -79,9 +79,13 @@ pub fn incidents(workspace: &Workspace) -> Vec<(&Artifact, &Incident)> {
 pub fn distinct_incidents(workspace: &Workspace) -> Vec<(&Artifact, &Incident)> {
     let all = incidents(workspace);
     let only: Vec<&Incident> = all.iter().map(|(_, i)| *i).collect();
-    let kept = opslint_records::figures::distinct(&only);
+    let kept: std::collections::HashSet<*const Incident> =
+        opslint_records::figures::distinct(&only)
+            .into_iter()
+            .map(std::ptr::from_ref)
+            .collect();
     all.into_iter()
-        .filter(|(_, incident)| kept.iter().any(|k| std::ptr::eq(*k, *incident)))
+        .filter(|(_, incident)| kept.contains(&std::ptr::from_ref(*incident)))
         .collect()
 }
 

@@ -58,10 +58,26 @@ const TWIN_WINDOW_SECONDS: i64 = 30 * 60;
 /// in an export that names twins elsewhere, unlinked incidents of the same
 /// service created within 30 minutes of an incident in another export.
 pub fn distinct<'a>(incidents: &[&'a Incident]) -> Vec<&'a Incident> {
-    let numbers: BTreeSet<(&str, &str)> = incidents
-        .iter()
-        .map(|i| (i.path.as_str(), i.number.as_str()))
-        .collect();
+    // The exports that hold each incident number, and each service's
+    // creation times with their export, sorted by time: both lookups below
+    // stay logarithmic, so thousands of incidents are not compared pair by pair.
+    let mut exports_by_number: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    let mut created_by_service: BTreeMap<&str, Vec<(i64, &str)>> = BTreeMap::new();
+    for incident in incidents {
+        exports_by_number
+            .entry(incident.number.as_str())
+            .or_default()
+            .insert(incident.path.as_str());
+        if let Some(created) = incident.created {
+            created_by_service
+                .entry(incident.service.as_str())
+                .or_default()
+                .push((created, incident.path.as_str()));
+        }
+    }
+    for times in created_by_service.values_mut() {
+        times.sort_unstable();
+    }
     let secondary: BTreeSet<&str> = incidents
         .iter()
         .filter(|i| !i.related.is_empty())
@@ -72,9 +88,9 @@ pub fn distinct<'a>(incidents: &[&'a Incident]) -> Vec<&'a Incident> {
         .copied()
         .filter(|incident| {
             if !incident.related.is_empty() {
-                return !numbers
-                    .iter()
-                    .any(|(path, number)| *path != incident.path && *number == incident.related);
+                return !exports_by_number
+                    .get(incident.related.as_str())
+                    .is_some_and(|paths| paths.iter().any(|path| *path != incident.path));
             }
             if !secondary.contains(incident.path.as_str()) || incident.service.is_empty() {
                 return true;
@@ -82,13 +98,15 @@ pub fn distinct<'a>(incidents: &[&'a Incident]) -> Vec<&'a Incident> {
             let Some(created) = incident.created else {
                 return true;
             };
-            !incidents.iter().any(|other| {
-                other.path != incident.path
-                    && other.service == incident.service
-                    && other
-                        .created
-                        .is_some_and(|t| (t - created).abs() <= TWIN_WINDOW_SECONDS)
-            })
+            let Some(times) = created_by_service.get(incident.service.as_str()) else {
+                return true;
+            };
+            let first =
+                times.partition_point(|(t, _)| *t < created.saturating_sub(TWIN_WINDOW_SECONDS));
+            !times[first..]
+                .iter()
+                .take_while(|(t, _)| *t <= created.saturating_add(TWIN_WINDOW_SECONDS))
+                .any(|(_, path)| *path != incident.path)
         })
         .collect()
 }

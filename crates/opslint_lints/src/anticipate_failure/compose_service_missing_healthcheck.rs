@@ -1,9 +1,9 @@
 use std::collections::BTreeSet;
 
 use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink};
-use opslint_model::Workspace;
 use opslint_model::compose::{ComposeFile, ComposeHealthcheck};
 use opslint_model::dockerfile::ImageHealthcheck;
+use opslint_model::{Facts, Workspace};
 
 use opslint_syntax::value::Node;
 
@@ -100,10 +100,7 @@ impl Rule for ComposeServiceMissingHealthcheck {
                             continue;
                         }
                         None if state == ComposeHealthcheck::Absent
-                            && workspace
-                                .artifacts
-                                .iter()
-                                .any(|a| a.file.path == dockerfile) =>
+                            && workspace.artifact(&dockerfile).is_some() =>
                         {
                             sink.unclear(
                                 &META,
@@ -204,9 +201,9 @@ fn folder_of(path: &str) -> &str {
 /// Resolves the health check of the final stage of the Dockerfile at `path`, or
 /// `None` when the file is missing from the run or did not parse.
 fn dockerfile_healthcheck(workspace: &Workspace, path: &str) -> Option<ImageHealthcheck> {
-    let (_, dockerfile) = workspace
-        .dockerfiles()
-        .find(|(artifact, _)| artifact.file.path == path)?;
+    let Facts::Dockerfile(dockerfile) = &workspace.artifact(path)?.facts else {
+        return None;
+    };
     if !dockerfile.complete {
         return None;
     }

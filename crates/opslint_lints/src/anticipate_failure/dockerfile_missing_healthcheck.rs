@@ -2,7 +2,7 @@ use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink};
 use opslint_model::compose::ComposeHealthcheck;
 use opslint_model::dockerfile::ImageHealthcheck;
 use opslint_model::kubernetes::join_path;
-use opslint_model::{Artifact, Workspace};
+use opslint_model::{Artifact, Facts, Workspace};
 use opslint_syntax::value::{Lookup, Node};
 
 use crate::Rule;
@@ -320,8 +320,8 @@ fn image_names(workspace: &Workspace, path: &str) -> Vec<String> {
     // runner) than the service the folder is named after.
     let sibling_exists = sibling.as_deref().is_some_and(|sibling| {
         workspace
-            .dockerfiles()
-            .any(|(artifact, _)| artifact.file.path == sibling)
+            .artifact(sibling)
+            .is_some_and(|artifact| matches!(artifact.facts, Facts::Dockerfile(_)))
     });
     let links_by_folder = sibling.is_none() || sibling_exists;
     if let Some(name) = folder.rsplit('/').next().filter(|name| !name.is_empty())

@@ -42,7 +42,7 @@ impl Rule for AdrSupersededLinkBroken {
                     continue;
                 }
                 let resolved = join_path(&adr.path, target);
-                if workspace.artifacts.iter().any(|a| a.file.path == resolved) {
+                if workspace.artifact(&resolved).is_some() {
                     sink.holds(&META, &artifact.file, format!("{}/{target}", adr.label()));
                     continue;
                 }

@@ -1,6 +1,7 @@
 //! Finds the deploying steps of CI jobs and what gates them, shared by the
 //! rules on CI automation.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use opslint_core::{ArtifactKind, RuleMeta, Sink, SourceFile, Span};
@@ -145,9 +146,13 @@ pub struct JobContext<'a> {
 
 /// Lists every job of every workflow, with its callers.
 pub fn github_jobs(workspace: &Workspace) -> Vec<JobContext<'_>> {
+    let callers = callers_by_path(workspace);
     let mut jobs = Vec::new();
     for (artifact, workflow) in workspace.github_workflows() {
-        let callers = callers(workspace, &artifact.file.path);
+        let callers = callers
+            .get(artifact.file.path.as_str())
+            .cloned()
+            .unwrap_or_default();
         for job in &workflow.jobs {
             jobs.push(JobContext {
                 artifact,
@@ -160,21 +165,23 @@ pub fn github_jobs(workspace: &Workspace) -> Vec<JobContext<'_>> {
     jobs
 }
 
-/// Jobs that call the workflow at `path` with `uses: ./.github/workflows/...`.
-fn callers<'a>(workspace: &'a Workspace, path: &str) -> Vec<(&'a Artifact, &'a Workflow, &'a Job)> {
-    let prefix = repository_prefix(path);
-    let mut found = Vec::new();
+type Caller<'a> = (&'a Artifact, &'a Workflow, &'a Job);
+
+/// The jobs that call a workflow with `uses: ./.github/workflows/...`, by
+/// the called workflow's path. One pass over the workflows, so a repository
+/// with thousands of workflows is not compared pair by pair.
+fn callers_by_path(workspace: &Workspace) -> HashMap<String, Vec<Caller<'_>>> {
+    let mut found: HashMap<String, Vec<Caller<'_>>> = HashMap::new();
     for (artifact, workflow) in workspace.github_workflows() {
-        if repository_prefix(&artifact.file.path) != prefix {
-            continue;
-        }
+        let prefix = repository_prefix(&artifact.file.path);
         for job in &workflow.jobs {
             let Some(called) = job.calls_workflow().and_then(|u| u.strip_prefix("./")) else {
                 continue;
             };
-            if format!("{prefix}{called}") == path {
-                found.push((artifact, workflow, job));
-            }
+            found
+                .entry(format!("{prefix}{called}"))
+                .or_default()
+                .push((artifact, workflow, job));
         }
     }
     found
