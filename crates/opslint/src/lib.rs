@@ -131,6 +131,19 @@ pub fn run(options: &Options) -> Outcome {
         );
     }
 
+    let mut all_rules = opslint_lints::all();
+    #[cfg(test)]
+    all_rules.push(&tests::PanickingRule);
+    match user_rules(options) {
+        Ok(user) => all_rules.extend(user),
+        Err(error) => notices.push(format!(
+            "invalid rule file, its folder was skipped: {error}"
+        )),
+    }
+    let rules: Vec<&'static dyn Rule> = all_rules
+        .into_iter()
+        .filter(|rule| is_enabled(rule.meta().id, options))
+        .collect();
     if let Some(progress) = &options.progress {
         progress.start("files", discovery.files.len());
     }
@@ -139,7 +152,7 @@ pub fn run(options: &Options) -> Outcome {
         .files
         .par_iter()
         .filter_map(|found| {
-            let processed = process_file(found, &charts, &options.records);
+            let processed = process_file(found, &charts, &options.records, &rules);
             if let Some(progress) = &options.progress {
                 progress.advance();
             }
@@ -161,19 +174,6 @@ pub fn run(options: &Options) -> Outcome {
     let mut workspace = Workspace::new(artifacts);
     workspace.folders_walked = options.paths.iter().any(|path| path.is_dir());
 
-    let mut all_rules = opslint_lints::all();
-    #[cfg(test)]
-    all_rules.push(&tests::PanickingRule);
-    match user_rules(options) {
-        Ok(user) => all_rules.extend(user),
-        Err(error) => notices.push(format!(
-            "invalid rule file, its folder was skipped: {error}"
-        )),
-    }
-    let rules: Vec<&'static dyn Rule> = all_rules
-        .into_iter()
-        .filter(|rule| is_enabled(rule.meta().id, options))
-        .collect();
     if let Some(progress) = &options.progress {
         progress.start("rules", rules.len());
     }
@@ -434,6 +434,7 @@ fn process_file(
     found: &FoundFile,
     charts: &ChartFolders,
     records: &opslint_records::Config,
+    rules: &[&'static dyn Rule],
 ) -> Option<Processed> {
     let path_class = classify::by_path(
         &found.display_path,
@@ -511,7 +512,7 @@ fn process_file(
             "here",
         );
     }
-    let facts = match opslint_records::extract(kind, &file, records) {
+    let mut facts = match opslint_records::extract(kind, &file, records) {
         Some(record) => {
             report_record_problems(&record, &file, &mut processed.sink);
             Facts::Record(record)
@@ -520,6 +521,16 @@ fn process_file(
     };
     if kind == ArtifactKind::Rust {
         opslint_syntax::rust::release_spans();
+    }
+    // The declarative rules query the tree now, so it can be dropped before
+    // the next file: keeping every tree until the rule phase took a fifth of
+    // the memory of a large run.
+    if let Facts::Code(code) = &mut facts
+        && let Some(tree) = code.tree.take()
+    {
+        for rule in rules {
+            rule.match_tree(kind, &file, &tree, &mut code.query_matches);
+        }
     }
     processed.artifact = Some(Artifact { file, kind, facts });
     Some(processed)
@@ -752,7 +763,7 @@ spec:
             display_path: "deleted.yaml".into(),
         };
         let charts = ChartFolders::find(std::slice::from_ref(&found));
-        let processed = process_file(&found, &charts, &opslint_records::Config::default())
+        let processed = process_file(&found, &charts, &opslint_records::Config::default(), &[])
             .expect("a YAML path is processed");
         assert!(processed.artifact.is_none());
         let diagnostic = &processed.sink.diagnostics[0];

@@ -37,7 +37,7 @@ use std::sync::{Mutex, OnceLock};
 
 use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink, SourceFile, Span};
 use opslint_model::Workspace;
-use opslint_model::service::is_test_path;
+use opslint_model::service::{QueryMatch, is_test_path};
 use serde::Deserialize;
 use tree_sitter::{Query, QueryCursor, StreamingIterator};
 
@@ -445,52 +445,66 @@ impl Rule for DeclarativeRule {
                 Scope::Service => service_paths.contains(path),
                 Scope::Code => !is_test_path(path),
             };
-            let Some(tree) = &code.tree else {
-                continue;
-            };
             if !in_scope {
                 continue;
             }
-            let file = &artifact.file;
-            let mut reported = HashSet::new();
-            for spec in self.matches.iter().filter(|m| m.kind == artifact.kind) {
-                let names = spec.query.capture_names();
-                let mut cursor = QueryCursor::new();
-                let mut matches =
-                    cursor.matches(&spec.query, tree.root_node(), file.text.as_bytes());
-                while let Some(found) = matches.next() {
-                    let mut captures = BTreeMap::new();
-                    for capture in found.captures() {
-                        let text = capture.node.utf8_text(file.text.as_bytes()).unwrap_or("");
-                        captures.insert(names[capture.index as usize], text);
-                    }
-                    let node = found
-                        .captures()
-                        .iter()
-                        .find(|c| Some(c.index) == spec.finding)
-                        .or(found.captures().first())
-                        .map(|c| c.node);
-                    let Some(node) = node else {
-                        continue;
-                    };
-                    if is_in_test_code(node, &file.text) {
-                        continue;
-                    }
-                    let span = Span::from(node.byte_range());
-                    if !reported.insert(span) {
-                        continue;
-                    }
-                    let location = enclosing_function(node, &file.text);
-                    sink.violation(
-                        self.meta,
-                        file,
-                        span,
-                        location,
-                        fill(&spec.message, &captures),
-                        fill(&spec.label, &captures),
-                    )
-                    .help = spec.help.clone();
+            for found in code.query_matches.iter().filter(|m| m.rule == self.meta.id) {
+                sink.violation(
+                    self.meta,
+                    &artifact.file,
+                    found.span,
+                    found.location.clone(),
+                    found.message.clone(),
+                    found.label.clone(),
+                )
+                .help = found.help.clone();
+            }
+        }
+    }
+
+    fn match_tree(
+        &self,
+        kind: ArtifactKind,
+        file: &SourceFile,
+        tree: &tree_sitter::Tree,
+        matches: &mut Vec<QueryMatch>,
+    ) {
+        let mut reported = HashSet::new();
+        for spec in self.matches.iter().filter(|m| m.kind == kind) {
+            let names = spec.query.capture_names();
+            let mut cursor = QueryCursor::new();
+            let mut found_matches =
+                cursor.matches(&spec.query, tree.root_node(), file.text.as_bytes());
+            while let Some(found) = found_matches.next() {
+                let mut captures = BTreeMap::new();
+                for capture in found.captures() {
+                    let text = capture.node.utf8_text(file.text.as_bytes()).unwrap_or("");
+                    captures.insert(names[capture.index as usize], text);
                 }
+                let node = found
+                    .captures()
+                    .iter()
+                    .find(|c| Some(c.index) == spec.finding)
+                    .or(found.captures().first())
+                    .map(|c| c.node);
+                let Some(node) = node else {
+                    continue;
+                };
+                if is_in_test_code(node, &file.text) {
+                    continue;
+                }
+                let span = Span::from(node.byte_range());
+                if !reported.insert(span) {
+                    continue;
+                }
+                matches.push(QueryMatch {
+                    rule: self.meta.id,
+                    span,
+                    location: enclosing_function(node, &file.text),
+                    message: fill(&spec.message, &captures),
+                    label: fill(&spec.label, &captures),
+                    help: spec.help.clone(),
+                });
             }
         }
     }

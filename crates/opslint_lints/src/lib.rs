@@ -16,14 +16,28 @@ mod safe_automation;
 mod small_reversible_changes;
 mod support;
 
-use opslint_core::{RuleMeta, Sink};
+use opslint_core::{ArtifactKind, RuleMeta, Sink, SourceFile};
 use opslint_model::Workspace;
+use opslint_model::service::QueryMatch;
 
 /// A rule reads the workspace model and reports what holds, what is
 /// violated and what is unclear.
 pub trait Rule: Sync + Send {
     fn meta(&self) -> &'static RuleMeta;
     fn check(&self, workspace: &Workspace, sink: &mut Sink);
+
+    /// The part of the rule that needs a code file's tree-sitter tree. It
+    /// runs in the file phase, once per Rust or Python file, before the tree
+    /// is dropped; `check` later reads what it added to `matches`. Only
+    /// declarative rules have one.
+    fn match_tree(
+        &self,
+        _kind: ArtifactKind,
+        _file: &SourceFile,
+        _tree: &tree_sitter::Tree,
+        _matches: &mut Vec<QueryMatch>,
+    ) {
+    }
 }
 
 /// Every built-in rule, sorted by id.

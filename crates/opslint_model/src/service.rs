@@ -29,8 +29,26 @@ pub struct CodeFile {
     /// The syn error of a Rust file whose facts came from tree-sitter and
     /// may be incomplete.
     pub fallback: Option<SyntaxError>,
-    /// The tree-sitter tree, for declarative rules.
+    /// The tree-sitter tree, kept only until the file phase has run the
+    /// declarative rules' queries on it; the run then drops it, since trees
+    /// are the largest part of a code file's memory.
     pub tree: Option<tree_sitter::Tree>,
+    /// Matches of the declarative rules' queries, found in the file phase.
+    pub query_matches: Vec<QueryMatch>,
+}
+
+/// One match of a declarative rule's tree-sitter query, outside test code,
+/// with its message and label already filled in from the captures.
+#[derive(Debug, Clone)]
+pub struct QueryMatch {
+    /// The id of the rule whose query matched.
+    pub rule: &'static str,
+    pub span: Span,
+    /// The enclosing function, or the empty string at module level.
+    pub location: String,
+    pub message: String,
+    pub label: String,
+    pub help: Option<String>,
 }
 
 /// A route a web framework serves.
