@@ -258,3 +258,49 @@ fn output_is_identical_across_thread_counts() {
         );
     }
 }
+
+/// Mappings with a hundred thousand keys: duplicate-key checks that compare
+/// every key with every other one took minutes here, so a generated file
+/// could stall a commit hook.
+#[test]
+fn wide_mappings_finish_and_still_find_duplicates() {
+    let dir = temp_dir("wide");
+    let keys = 100_000;
+    let mut json = String::from("{\"AWSTemplateFormatVersion\": \"2010-09-09\", \"Resources\": {");
+    for index in 0..keys {
+        json.push_str(&format!(
+            "\"Topic{index}\": {{\"Type\": \"AWS::SNS::Topic\"}}, "
+        ));
+    }
+    json.push_str("\"Topic0\": {\"Type\": \"AWS::SNS::Topic\"}}}\n");
+    std::fs::write(dir.join("template.json"), json).unwrap();
+    let mut yaml = String::from("{");
+    for index in 0..keys {
+        yaml.push_str(&format!("key{index}: 1, "));
+    }
+    yaml.push_str("key7: 2}\n");
+    std::fs::write(dir.join("values.yaml"), yaml).unwrap();
+
+    let started = Instant::now();
+    let (json, code, _) = check_json(&dir, &[]);
+    // Generous bound for a debug build on a loaded machine; the pairwise
+    // checks needed billions of comparisons and never got near it.
+    assert!(started.elapsed() < Duration::from_secs(60));
+    assert_eq!(code, 1);
+    let duplicates: Vec<(&str, u64)> = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["rule"] == "parse-error")
+        .map(|d| (d["path"].as_str().unwrap(), d["line"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(duplicates, [("values.yaml", 1)]);
+    let message = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["rule"] == "parse-error")
+        .and_then(|d| d["message"].as_str())
+        .unwrap();
+    assert!(message.contains("duplicate key `key7`"), "{message}");
+}

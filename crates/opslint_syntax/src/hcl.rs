@@ -227,6 +227,10 @@ fn body(text: &str, node: TsNode<'_>, depth: usize) -> Body {
             _ => {}
         }
     }
+    // Bodies stay in memory for the whole run; drop the slack that growing
+    // by doubling left.
+    result.attributes.shrink_to_fit();
+    result.blocks.shrink_to_fit();
     result
 }
 

@@ -85,13 +85,13 @@ fn convert(text: &str, node: TsNode<'_>, depth: usize) -> Node {
                     continue;
                 };
                 let key_text = string_value(text.get(key.byte_range()).unwrap_or(""));
-                map.entries.retain(|entry| entry.key != key_text);
                 map.entries.push(Entry {
                     key: key_text,
                     key_span: key.byte_range().into(),
                     value: convert(text, value, depth + 1),
                 });
             }
+            keep_last_duplicates(&mut map.entries);
             Node::new(Value::Map(map), span)
         }
         "array" => {
@@ -124,4 +124,41 @@ fn convert(text: &str, node: TsNode<'_>, depth: usize) -> Node {
 /// Decodes a JSON string literal, escapes included.
 fn string_value(raw: &str) -> String {
     serde_json::from_str::<String>(raw).unwrap_or_else(|_| raw.trim_matches('"').to_string())
+}
+
+/// Keeps the last of entries with the same key, as JSON parsers do, in the
+/// order of those last occurrences. One pass with a set, so an object with
+/// a hundred thousand keys is not compared pair by pair.
+fn keep_last_duplicates(entries: &mut Vec<Entry>) {
+    if entries.len() < 2 {
+        return;
+    }
+    let mut seen = std::collections::HashSet::with_capacity(entries.len());
+    let mut keep: Vec<bool> = entries
+        .iter()
+        .rev()
+        .map(|entry| seen.insert(entry.key.as_str()))
+        .collect();
+    if keep.iter().all(|kept| *kept) {
+        return;
+    }
+    keep.reverse();
+    let mut flags = keep.into_iter();
+    entries.retain(|_| flags.next().unwrap_or(true));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn duplicate_keys_keep_the_last_value_in_last_position() {
+        let file = parse(r#"{"a": 1, "b": 2, "a": 3, "c": 4, "b": 5}"#);
+        let root = &file.document.expect("a document").root;
+        let map = root.as_map().expect("an object");
+        let keys: Vec<&str> = map.entries.iter().map(|e| e.key.as_str()).collect();
+        assert_eq!(keys, ["a", "c", "b"]);
+        assert_eq!(root.get("a").and_then(Node::as_str), Some("3"));
+        assert_eq!(root.get("b").and_then(Node::as_str), Some("5"));
+    }
 }

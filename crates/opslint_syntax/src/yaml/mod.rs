@@ -427,7 +427,9 @@ impl Converter<'_> {
         match node.kind() {
             "block_mapping" | "flow_mapping" => self.mapping(node),
             "block_sequence" | "flow_sequence" => {
-                let mut items = Vec::new();
+                // Sized up front: value trees stay in memory for the whole
+                // run, and growing by doubling left a third of them unused.
+                let mut items = Vec::with_capacity(node.named_child_count());
                 let mut cursor = node.walk();
                 for child in node.named_children(&mut cursor) {
                     match child.kind() {
@@ -442,9 +444,9 @@ impl Converter<'_> {
                             });
                         }
                         "flow_pair" => {
-                            let mut map = Map::default();
+                            let mut map = MapBuilder::with_capacity(1);
                             self.pair(child, &mut map);
-                            items.push(Node::new(Value::Map(map), self.span(child)));
+                            items.push(Node::new(Value::Map(map.map), self.span(child)));
                         }
                         "comment" => {}
                         _ => items.push(self.node(child)),
@@ -541,7 +543,7 @@ impl Converter<'_> {
     }
 
     fn mapping(&mut self, node: TsNode<'_>) -> Node {
-        let mut map = Map::default();
+        let mut map = MapBuilder::with_capacity(node.named_child_count());
         let mut merges = Vec::new();
         let mut cursor = node.walk();
         for child in node.named_children(&mut cursor) {
@@ -553,7 +555,7 @@ impl Converter<'_> {
                 // A flow mapping entry without a value: `{a, b}`.
                 let key = self.node(child);
                 let key_text = key_text(&key, self.node_text(child));
-                map.entries.push(Entry {
+                map.push(Entry {
                     key: key_text,
                     key_span: key.span,
                     value: Node::new(Value::Null, key.span),
@@ -568,13 +570,14 @@ impl Converter<'_> {
             for source in sources {
                 if let Value::Map(source) = source.value {
                     for entry in source.entries {
-                        if map.entry(&entry.key).is_none() {
-                            map.entries.push(entry);
+                        if map.position(&entry.key).is_none() {
+                            map.push(entry);
                         }
                     }
                 }
             }
         }
+        let mut map = map.map;
         if let Some(mask) = self.mask {
             map.open = mask.opens_mapping(self.base + node.start_byte(), self.column(node));
         }
@@ -586,7 +589,7 @@ impl Converter<'_> {
     }
 
     /// Adds one pair to `map`; returns the value of a `<<` merge key instead.
-    fn pair(&mut self, pair: TsNode<'_>, map: &mut Map) -> Option<Node> {
+    fn pair(&mut self, pair: TsNode<'_>, map: &mut MapBuilder) -> Option<Node> {
         let key_node = pair.child_by_field_name("key");
         let value_node = pair.child_by_field_name("value");
         let key = key_node.map(|k| self.node(k));
@@ -602,46 +605,89 @@ impl Converter<'_> {
         if key_string == "<<" && key.as_ref().is_some_and(|k| k.tag.is_none()) {
             return Some(value);
         }
-        if let Some(first) = map.entry(&key_string) {
+        if let Some(position) = map.position(&key_string) {
             // The unknown value spans every alternative, from the first
             // value to the last, so its source text is not mistaken for one
             // of them.
+            let first = &map.map.entries[position];
             let alternatives = Span::new(first.value.span.start, value.span.end);
-            map.entries.retain(|entry| entry.key != key_string);
-            if self.mask.is_some() {
-                // In a Helm template the same key usually appears in the
-                // branches of `{{ if }} ... {{ else }}`; which one renders
-                // depends on values.
-                map.entries.push(Entry {
-                    key: key_string,
+            // In a Helm template the same key usually appears in the
+            // branches of `{{ if }} ... {{ else }}`; which one renders
+            // depends on values. Elsewhere YAML loaders disagree on
+            // duplicates: some keep the last value and kubectl rejects the
+            // file. Either way the value is kept as unknown so that no rule
+            // reports a finding built on one of them.
+            if self.mask.is_none() {
+                self.errors.push(SyntaxError::new(
                     key_span,
-                    value: Node::new(Value::Templated, alternatives),
-                });
-                return None;
+                    format!(
+                        "invalid YAML: duplicate key `{key_string}`; tools disagree on which \
+                         value applies, so its value is not checked"
+                    ),
+                ));
             }
-            // YAML loaders disagree on duplicates: some keep the last value
-            // and kubectl rejects the file. The value is kept as unknown so
-            // that no rule reports a finding built on one of them.
-            self.errors.push(SyntaxError::new(
-                key_span,
-                format!(
-                    "invalid YAML: duplicate key `{key_string}`; tools disagree on which \
-                     value applies, so its value is not checked"
-                ),
-            ));
-            map.entries.push(Entry {
+            map.map.entries[position] = Entry {
                 key: key_string,
                 key_span,
                 value: Node::new(Value::Templated, alternatives),
-            });
+            };
             return None;
         }
-        map.entries.push(Entry {
+        map.push(Entry {
             key: key_string,
             key_span,
             value,
         });
         None
+    }
+}
+
+/// A mapping being built. Past a few entries it keeps an index of its keys,
+/// so duplicate and merge checks stay constant-time on a mapping with
+/// hundreds of thousands of keys, which a linear search per key would turn
+/// into a hang.
+struct MapBuilder {
+    map: Map,
+    index: Option<HashMap<String, usize>>,
+}
+
+impl MapBuilder {
+    /// Below this many entries a linear search is faster than hashing.
+    const INDEX_FROM: usize = 16;
+
+    fn with_capacity(capacity: usize) -> Self {
+        Self {
+            map: Map {
+                entries: Vec::with_capacity(capacity),
+                open: false,
+            },
+            index: None,
+        }
+    }
+
+    /// The position of the entry with `key`, if there is one.
+    fn position(&mut self, key: &str) -> Option<usize> {
+        if self.index.is_none() && self.map.entries.len() >= Self::INDEX_FROM {
+            let index = self
+                .map
+                .entries
+                .iter()
+                .enumerate()
+                .map(|(position, entry)| (entry.key.clone(), position))
+                .collect();
+            self.index = Some(index);
+        }
+        match &self.index {
+            Some(index) => index.get(key).copied(),
+            None => self.map.entries.iter().position(|entry| entry.key == key),
+        }
+    }
+
+    fn push(&mut self, entry: Entry) {
+        if let Some(index) = &mut self.index {
+            index.insert(entry.key.clone(), self.map.entries.len());
+        }
+        self.map.entries.push(entry);
     }
 }
 
