@@ -9,7 +9,8 @@ use std::collections::{BTreeMap, HashSet};
 use std::io::Read;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use opslint_core::config::Config;
 use opslint_core::{ArtifactKind, Diagnostic, RuleMeta, Sink, SourceFile, Span, tool_rules};
@@ -107,7 +108,9 @@ pub fn check_rule_ids(options: &Options) -> Result<(), String> {
 }
 
 pub fn run(options: &Options) -> Outcome {
+    let mut timings = Timings::from_env();
     let mut discovery = discover::discover(&options.paths, &options.root);
+    timings.phase("discover");
     if let Some(config) = &options.config {
         discovery
             .files
@@ -160,6 +163,7 @@ pub fn run(options: &Options) -> Outcome {
         })
         .collect();
 
+    timings.phase("read, parse, extract facts");
     let mut artifacts = Vec::new();
     let mut files = BTreeMap::new();
     for item in processed {
@@ -173,6 +177,7 @@ pub fn run(options: &Options) -> Outcome {
     let file_count = artifacts.len();
     let mut workspace = Workspace::new(artifacts);
     workspace.folders_walked = options.paths.iter().any(|path| path.is_dir());
+    timings.phase("join the model");
 
     if let Some(progress) = &options.progress {
         progress.start("rules", rules.len());
@@ -180,7 +185,9 @@ pub fn run(options: &Options) -> Outcome {
     let sinks: Vec<Sink> = rules
         .par_iter()
         .map(|rule| {
+            let started = Instant::now();
             let sink = run_rule(*rule, &workspace);
+            timings.rule(rule.meta().id, started.elapsed());
             if let Some(progress) = &options.progress {
                 progress.advance();
             }
@@ -190,6 +197,7 @@ pub fn run(options: &Options) -> Outcome {
     if let Some(progress) = &options.progress {
         progress.finish();
     }
+    timings.phase("rules");
     for rule_sink in sinks {
         sink.extend(rule_sink);
     }
@@ -244,6 +252,8 @@ pub fn run(options: &Options) -> Outcome {
         suppressed.retain(|d| keep(&d.path, d.rule.id));
     }
 
+    timings.phase("suppressions, risks, inventory");
+    timings.print();
     let mut metas: Vec<&'static RuleMeta> = rules.iter().map(|rule| rule.meta()).collect();
     metas.extend(tool_rules::ALL);
     Outcome {
@@ -375,6 +385,60 @@ fn run_rule(rule: &'static dyn Rule, workspace: &Workspace) -> Sink {
         ));
     }
     sink
+}
+
+/// Wall-clock times of the phases and of the slowest rules, printed to
+/// standard error when `OPSLINT_TIMINGS` is set: a developer's aid for
+/// finding which part of a run grows with the repository.
+struct Timings {
+    enabled: bool,
+    last: Instant,
+    phases: Vec<(&'static str, Duration)>,
+    rules: Mutex<Vec<(&'static str, Duration)>>,
+}
+
+impl Timings {
+    fn from_env() -> Self {
+        Self {
+            enabled: std::env::var_os("OPSLINT_TIMINGS").is_some(),
+            last: Instant::now(),
+            phases: Vec::new(),
+            rules: Mutex::new(Vec::new()),
+        }
+    }
+
+    fn phase(&mut self, name: &'static str) {
+        let now = Instant::now();
+        self.phases.push((name, now - self.last));
+        self.last = now;
+    }
+
+    fn rule(&self, id: &'static str, elapsed: Duration) {
+        if self.enabled
+            && let Ok(mut rules) = self.rules.lock()
+        {
+            rules.push((id, elapsed));
+        }
+    }
+
+    fn print(&self) {
+        if !self.enabled {
+            return;
+        }
+        for (name, elapsed) in &self.phases {
+            eprintln!("timing: {:>8.1} ms  {name}", elapsed.as_secs_f64() * 1000.0);
+        }
+        let Ok(mut rules) = self.rules.lock() else {
+            return;
+        };
+        rules.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        for (id, elapsed) in rules.iter().take(10) {
+            eprintln!(
+                "timing: {:>8.1} ms  rule {id}",
+                elapsed.as_secs_f64() * 1000.0
+            );
+        }
+    }
 }
 
 struct Processed {

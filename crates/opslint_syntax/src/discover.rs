@@ -2,8 +2,9 @@
 //! `.gitignore`, `.ignore` and git's exclude files are honoured.
 
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
-use ignore::WalkBuilder;
+use ignore::{WalkBuilder, WalkState};
 
 /// Folders that are never part of a repository's own configuration.
 const SKIPPED_FOLDERS: [&str; 3] = [".git", ".terraform", "node_modules"];
@@ -30,7 +31,9 @@ pub struct Discovery {
 }
 
 /// Lists the files under `roots`, sorted by display path. A root that is a
-/// file is listed even when an ignore file would exclude it.
+/// file is listed even when an ignore file would exclude it. Folders are
+/// walked on several threads; sorting afterwards keeps the result the same
+/// whatever order the threads visit them in.
 pub fn discover(roots: &[PathBuf], working_folder: &Path) -> Discovery {
     let mut discovery = Discovery::default();
     for root in roots {
@@ -48,7 +51,8 @@ pub fn discover(roots: &[PathBuf], working_folder: &Path) -> Discovery {
             });
             continue;
         }
-        let walker = WalkBuilder::new(root)
+        let found = Mutex::new(Discovery::default());
+        WalkBuilder::new(root)
             .hidden(false)
             .require_git(false)
             .follow_links(false)
@@ -59,21 +63,35 @@ pub fn discover(roots: &[PathBuf], working_folder: &Path) -> Discovery {
                         .to_str()
                         .is_some_and(|name| SKIPPED_FOLDERS.contains(&name)))
             })
-            .build();
-        for entry in walker {
-            match entry {
-                Ok(entry) => {
-                    if entry.file_type().is_some_and(|t| t.is_file()) {
-                        let path = entry.into_path();
-                        discovery.files.push(FoundFile {
-                            display_path: display_path(&path, working_folder),
-                            disk_path: path,
-                        });
+            .build_parallel()
+            .run(|| {
+                Box::new(|entry| {
+                    let mut item = None;
+                    let mut failure = None;
+                    match entry {
+                        Ok(entry) => {
+                            if entry.file_type().is_some_and(|t| t.is_file()) {
+                                let path = entry.into_path();
+                                item = Some(FoundFile {
+                                    display_path: display_path(&path, working_folder),
+                                    disk_path: path,
+                                });
+                            }
+                        }
+                        Err(error) => failure = Some(walk_error(&error, working_folder)),
                     }
-                }
-                Err(error) => discovery.errors.push(walk_error(&error, working_folder)),
-            }
-        }
+                    if let Ok(mut found) = found.lock() {
+                        found.files.extend(item);
+                        found.errors.extend(failure);
+                    }
+                    WalkState::Continue
+                })
+            });
+        let found = found
+            .into_inner()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        discovery.files.extend(found.files);
+        discovery.errors.extend(found.errors);
     }
     discovery
         .files
@@ -81,6 +99,9 @@ pub fn discover(roots: &[PathBuf], working_folder: &Path) -> Discovery {
     discovery
         .files
         .dedup_by(|a, b| a.display_path == b.display_path);
+    discovery
+        .errors
+        .sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
     discovery
 }
 

@@ -1,3 +1,5 @@
+use std::collections::HashMap;
+
 use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink};
 use opslint_model::compose::ComposeHealthcheck;
 use opslint_model::dockerfile::ImageHealthcheck;
@@ -166,12 +168,15 @@ struct Orchestrators<'a> {
     compose: Vec<(String, String)>,
     /// Images of Kubernetes containers with a probe, rendered from Helm
     /// values where possible.
-    kubernetes: Vec<(String, String)>,
+    kubernetes: ImageIndex,
     /// Images of CloudFormation ECS containers with a `HealthCheck`.
-    cloudformation: Vec<(&'a str, String)>,
+    cloudformation: ImageIndex,
     /// `container_definitions` text of Terraform ECS task definitions that
     /// mention `healthCheck`.
     terraform: Vec<(&'a str, String)>,
+    /// Skaffold `build.artifacts`: the Dockerfile each builds, and the
+    /// image name it gives the result.
+    skaffold: Vec<(String, String)>,
 }
 
 impl<'a> Orchestrators<'a> {
@@ -192,7 +197,7 @@ impl<'a> Orchestrators<'a> {
             }
         }
 
-        let mut kubernetes = Vec::new();
+        let mut kubernetes = ImageIndex::default();
         for (artifact, manifest) in workspace.kubernetes() {
             for object in &manifest.objects {
                 for container in object.containers() {
@@ -214,12 +219,12 @@ impl<'a> Orchestrators<'a> {
                     };
                     let description =
                         format!("probes of {} in `{}`", object.label(), artifact.file.path);
-                    kubernetes.push((image, description));
+                    kubernetes.push(&image, description);
                 }
             }
         }
 
-        let mut cloudformation = Vec::new();
+        let mut cloudformation = ImageIndex::default();
         for (artifact, template) in workspace.cloudformation() {
             for (resource, container) in ecs_containers(template) {
                 let Some(image) = container.get("Image").and_then(Node::as_str) else {
@@ -230,7 +235,7 @@ impl<'a> Orchestrators<'a> {
                         "`HealthCheck` of `{}` in `{}`",
                         resource.logical_id, artifact.file.path
                     );
-                    cloudformation.push((image, description));
+                    cloudformation.push(image, description);
                 }
             }
         }
@@ -261,6 +266,7 @@ impl<'a> Orchestrators<'a> {
             kubernetes,
             cloudformation,
             terraform,
+            skaffold: skaffold_builds(workspace),
         }
     }
 
@@ -272,19 +278,50 @@ impl<'a> Orchestrators<'a> {
             return Some(description.clone());
         }
 
-        let image_names = image_names(workspace, path);
-        let linked = |image: &str| image_names.iter().any(|name| same_image(name, image));
-        if let Some((_, description)) = self.kubernetes.iter().find(|(image, _)| linked(image)) {
-            return Some(description.clone());
+        let image_names = image_names(workspace, &self.skaffold, path);
+        if let Some(description) = self.kubernetes.first_named(&image_names) {
+            return Some(description.to_string());
         }
-        if let Some((_, description)) = self.cloudformation.iter().find(|(image, _)| linked(image))
-        {
-            return Some(description.clone());
+        if let Some(description) = self.cloudformation.first_named(&image_names) {
+            return Some(description.to_string());
         }
         self.terraform
             .iter()
             .find(|(text, _)| image_names.iter().any(|name| mentions_image(text, name)))
             .map(|(_, description)| description.clone())
+    }
+}
+
+/// Image references with a description each, indexed by the names
+/// [`same_image`] accepts for them, so each Dockerfile is matched by lookup
+/// rather than by comparing it with every container of the repository.
+#[derive(Default)]
+struct ImageIndex {
+    descriptions: Vec<String>,
+    /// Repository and repository name, each to the first description whose
+    /// image has it.
+    by_name: HashMap<String, usize>,
+}
+
+impl ImageIndex {
+    fn push(&mut self, image: &str, description: String) {
+        let position = self.descriptions.len();
+        self.descriptions.push(description);
+        let repository = repository(image);
+        let repository_name = repository.rsplit('/').next().unwrap_or(repository);
+        for name in [repository, repository_name] {
+            self.by_name.entry(name.to_string()).or_insert(position);
+        }
+    }
+
+    /// The description of the first image, in the order they were pushed,
+    /// that is the same image as one of `names`.
+    fn first_named(&self, names: &[String]) -> Option<&str> {
+        names
+            .iter()
+            .filter_map(|name| self.by_name.get(name))
+            .min()
+            .map(|position| self.descriptions[*position].as_str())
     }
 }
 
@@ -302,7 +339,7 @@ fn mentions_image(text: &str, name: &str) -> bool {
 /// Skaffold artifacts whose context contains it, and the name of its folder.
 /// A variant such as `Dockerfile.debug` shares the links of the `Dockerfile`
 /// beside it, since it builds the same image for another profile.
-fn image_names(workspace: &Workspace, path: &str) -> Vec<String> {
+fn image_names(workspace: &Workspace, skaffold: &[(String, String)], path: &str) -> Vec<String> {
     let mut names = Vec::new();
     let (folder, file_name) = path.rsplit_once('/').unwrap_or(("", path));
     let sibling = if file_name.starts_with("Dockerfile.") {
@@ -330,17 +367,20 @@ fn image_names(workspace: &Workspace, path: &str) -> Vec<String> {
         names.push(name.to_string());
     }
 
-    names.extend(skaffold_image_names(
-        workspace,
-        &[Some(path), sibling.as_deref()],
-    ));
+    let dockerfiles = [Some(path), sibling.as_deref()];
+    names.extend(
+        skaffold
+            .iter()
+            .filter(|(built, _)| dockerfiles.contains(&Some(built.as_str())))
+            .map(|(_, image)| image.clone()),
+    );
     names
 }
 
-/// Collects the images that Skaffold `build.artifacts` build from one of
-/// `dockerfiles`.
-fn skaffold_image_names(workspace: &Workspace, dockerfiles: &[Option<&str>]) -> Vec<String> {
-    let mut names = Vec::new();
+/// Collects what Skaffold `build.artifacts` build: the path of each
+/// artifact's Dockerfile and the image name it gives the result.
+fn skaffold_builds(workspace: &Workspace) -> Vec<(String, String)> {
+    let mut builds = Vec::new();
     for (artifact, manifest) in workspace.kubernetes() {
         for object in &manifest.objects {
             let is_skaffold = object
@@ -367,25 +407,29 @@ fn skaffold_image_names(workspace: &Workspace, dockerfiles: &[Option<&str>]) -> 
                     .and_then(Node::as_str)
                     .unwrap_or("Dockerfile");
                 let built = join_path(&artifact.file.path, &format!("{context}/{dockerfile}"));
-                if dockerfiles.contains(&Some(built.as_str())) {
-                    names.push(image.to_string());
-                }
+                builds.push((built, image.to_string()));
             }
         }
     }
-    names
+    builds
 }
 
 /// Checks whether `reference` (`registry/path/name:tag@digest`) names the image
 /// `name`, compared on the full repository or on its last path part.
+#[cfg(test)]
 fn same_image(name: &str, reference: &str) -> bool {
+    let repository = repository(reference);
+    let repository_name = repository.rsplit('/').next().unwrap_or(repository);
+    repository == name || repository_name == name
+}
+
+/// The repository of an image reference: without its digest and tag.
+fn repository(reference: &str) -> &str {
     let without_digest = reference.split('@').next().unwrap_or(reference);
     let last_part = without_digest.rsplit('/').next().unwrap_or(without_digest);
     let tag_start =
         without_digest.len() - last_part.len() + last_part.find(':').unwrap_or(last_part.len());
-    let repository = &without_digest[..tag_start];
-    let repository_name = repository.rsplit('/').next().unwrap_or(repository);
-    repository == name || repository_name == name
+    &without_digest[..tag_start]
 }
 
 #[cfg(test)]
