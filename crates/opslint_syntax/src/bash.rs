@@ -2,9 +2,10 @@
 //! with their words, and its variable assignments.
 
 use opslint_core::Span;
-use tree_sitter::{Node as TsNode, Parser};
+use tree_sitter::Node as TsNode;
 
 use crate::SyntaxError;
+use crate::parsers::{self, Grammar};
 use crate::yaml::{error_offset, first_error, syntax_message};
 
 /// A parsed shell script.
@@ -57,16 +58,7 @@ pub fn parse(text: &str) -> BashFile {
             .map(str::to_string)
             .collect();
     }
-    let mut parser = Parser::new();
-    let language: tree_sitter::Language = tree_sitter_bash::LANGUAGE.into();
-    if parser.set_language(&language).is_err() {
-        file.errors.push(SyntaxError::new(
-            Span::new(0, 0),
-            "the shell grammar could not be loaded",
-        ));
-        return file;
-    }
-    let Some(tree) = parser.parse(text, None) else {
+    let Some(tree) = parsers::parse(Grammar::Bash, text) else {
         return file;
     };
     let root = tree.root_node();

@@ -2,9 +2,10 @@
 //! stages with their `FROM` image and alias, and `HEALTHCHECK` instructions.
 
 use opslint_core::Span;
-use tree_sitter::{Node as TsNode, Parser};
+use tree_sitter::Node as TsNode;
 
 use crate::SyntaxError;
+use crate::parsers::{self, Grammar};
 
 #[derive(Debug, Default)]
 pub struct DockerfileSyntax {
@@ -41,17 +42,8 @@ pub struct Healthcheck {
 
 pub fn parse(text: &str) -> DockerfileSyntax {
     let mut file = DockerfileSyntax::default();
-    let mut parser = Parser::new();
-    let language: tree_sitter::Language = arborium_dockerfile::language().into();
-    if parser.set_language(&language).is_err() {
-        file.errors.push(SyntaxError::new(
-            Span::new(0, 0),
-            "the Dockerfile grammar could not be loaded",
-        ));
-        return file;
-    }
     let prepared = mask_empty_defaults(text);
-    let Some(tree) = parser.parse(&prepared, None) else {
+    let Some(tree) = parsers::parse(Grammar::Dockerfile, &prepared) else {
         file.errors.push(SyntaxError::new(
             Span::new(0, 0),
             "Dockerfile parsing was cancelled",

@@ -4,9 +4,10 @@
 //! [`ExprValue::Unknown`], never absent.
 
 use opslint_core::Span;
-use tree_sitter::{Node as TsNode, Parser};
+use tree_sitter::Node as TsNode;
 
 use crate::SyntaxError;
+use crate::parsers::{self, Grammar};
 use crate::yaml::{error_offset, first_error, syntax_message};
 
 const MAX_DEPTH: usize = 128;
@@ -155,16 +156,7 @@ impl Expr {
 
 pub fn parse(text: &str) -> HclFile {
     let mut file = HclFile::default();
-    let mut parser = Parser::new();
-    let language: tree_sitter::Language = tree_sitter_hcl::LANGUAGE.into();
-    if parser.set_language(&language).is_err() {
-        file.errors.push(SyntaxError::new(
-            Span::new(0, 0),
-            "the HCL grammar could not be loaded",
-        ));
-        return file;
-    }
-    let Some(tree) = parser.parse(text, None) else {
+    let Some(tree) = parsers::parse(Grammar::Hcl, text) else {
         file.errors.push(SyntaxError::new(
             Span::new(0, 0),
             "HCL parsing was cancelled",

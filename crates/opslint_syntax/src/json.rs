@@ -1,9 +1,10 @@
 //! JSON through tree-sitter-json into the value tree.
 
 use opslint_core::Span;
-use tree_sitter::{Node as TsNode, Parser};
+use tree_sitter::Node as TsNode;
 
 use crate::SyntaxError;
+use crate::parsers::{self, Grammar};
 use crate::value::{Document, Entry, Map, Node, Scalar, Value};
 use crate::yaml::{error_offset, first_error, syntax_message};
 
@@ -19,16 +20,7 @@ pub struct JsonFile {
 
 pub fn parse(text: &str) -> JsonFile {
     let mut file = JsonFile::default();
-    let mut parser = Parser::new();
-    let language: tree_sitter::Language = tree_sitter_json::LANGUAGE.into();
-    if parser.set_language(&language).is_err() {
-        file.errors.push(SyntaxError::new(
-            Span::new(0, 0),
-            "the JSON grammar could not be loaded",
-        ));
-        return file;
-    }
-    let Some(tree) = parser.parse(text, None) else {
+    let Some(tree) = parsers::parse(Grammar::Json, text) else {
         file.errors.push(SyntaxError::new(
             Span::new(0, 0),
             "JSON parsing was cancelled",

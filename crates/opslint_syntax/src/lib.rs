@@ -11,6 +11,7 @@ pub mod dockerfile;
 pub mod hcl;
 pub mod helm;
 pub mod json;
+mod parsers;
 pub mod python;
 pub mod rust;
 pub mod value;

@@ -4,6 +4,7 @@
 use opslint_core::Span;
 
 use crate::SyntaxError;
+use crate::parsers::{self, Grammar};
 
 #[derive(Debug)]
 pub struct PythonFile {
@@ -18,11 +19,7 @@ pub fn language() -> tree_sitter::Language {
 }
 
 pub fn parse(text: &str) -> PythonFile {
-    let mut parser = tree_sitter::Parser::new();
-    let tree = parser
-        .set_language(&language())
-        .ok()
-        .and_then(|()| parser.parse(text, None));
+    let tree = parsers::parse(Grammar::Python, text);
     let mut errors = Vec::new();
     if let Some(tree) = &tree
         && tree.root_node().has_error()

@@ -5,6 +5,7 @@
 use opslint_core::Span;
 
 use crate::SyntaxError;
+use crate::parsers::{self, Grammar};
 
 /// A parsed Rust file: the syn tree when syn accepts the file, and the
 /// tree-sitter tree always, which declarative rules query.
@@ -29,11 +30,7 @@ impl std::fmt::Debug for RustFile {
 /// spans inside `ast` index a per-thread source map: turn them into byte
 /// ranges, then call [`release_spans`] before parsing the next file.
 pub fn parse(text: &str) -> RustFile {
-    let mut parser = tree_sitter::Parser::new();
-    let tree = parser
-        .set_language(&language())
-        .ok()
-        .and_then(|()| parser.parse(text, None));
+    let tree = parsers::parse(Grammar::Rust, text);
     // syn parses and drops its tree by recursion, so input nested thousands
     // of levels deep would overflow the stack of a worker thread.
     if let Some(deep) = tree.as_ref().and_then(|tree| too_deep(tree.root_node())) {

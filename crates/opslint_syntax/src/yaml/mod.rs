@@ -5,10 +5,11 @@
 use std::collections::HashMap;
 
 use opslint_core::Span;
-use tree_sitter::{Node as TsNode, Parser};
+use tree_sitter::Node as TsNode;
 
 use crate::SyntaxError;
 use crate::helm::{self, HelmMask};
+use crate::parsers::{self, Grammar};
 use crate::value::{Document, Entry, Map, Node, Scalar, Value};
 
 /// tree-sitter-yaml keeps rows in a 16-bit counter, so content past line
@@ -43,15 +44,6 @@ pub fn parse(text: &str, helm: bool) -> YamlFile {
     let source = mask.as_ref().map_or(text, |mask| mask.text.as_str());
 
     let mut file = YamlFile::default();
-    let mut parser = Parser::new();
-    let language: tree_sitter::Language = tree_sitter_yaml::LANGUAGE.into();
-    if parser.set_language(&language).is_err() {
-        file.errors.push(SyntaxError::new(
-            Span::new(0, 0),
-            "the YAML grammar could not be loaded",
-        ));
-        return file;
-    }
     let mut document_index = 0;
     for (base, part) in split_documents(source) {
         if !has_content(part) {
@@ -81,7 +73,7 @@ pub fn parse(text: &str, helm: bool) -> YamlFile {
             ));
             continue;
         }
-        let Some(tree) = parser.parse(part, None) else {
+        let Some(tree) = parsers::parse(Grammar::Yaml, part) else {
             file.errors.push(SyntaxError::new(
                 Span::new(base, base),
                 "YAML parsing was cancelled",

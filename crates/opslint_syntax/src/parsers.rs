@@ -1,0 +1,59 @@
+//! One tree-sitter parser per grammar and thread, reused from file to file.
+//! Creating a parser and loading its grammar costs about as much as parsing
+//! a small file, and a run parses tens of thousands of them.
+
+use std::cell::RefCell;
+
+use tree_sitter::{Language, Parser, Tree};
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Grammar {
+    Yaml,
+    Json,
+    Hcl,
+    Rust,
+    Python,
+    Bash,
+    Dockerfile,
+}
+
+const GRAMMARS: usize = 7;
+
+impl Grammar {
+    fn language(self) -> Language {
+        match self {
+            Self::Yaml => tree_sitter_yaml::LANGUAGE.into(),
+            Self::Json => tree_sitter_json::LANGUAGE.into(),
+            Self::Hcl => tree_sitter_hcl::LANGUAGE.into(),
+            Self::Rust => tree_sitter_rust::LANGUAGE.into(),
+            Self::Python => tree_sitter_python::LANGUAGE.into(),
+            Self::Bash => tree_sitter_bash::LANGUAGE.into(),
+            Self::Dockerfile => arborium_dockerfile::language().into(),
+        }
+    }
+}
+
+thread_local! {
+    static PARSERS: RefCell<[Option<Parser>; GRAMMARS]> = RefCell::new(Default::default());
+}
+
+/// Parses `text` with this thread's parser for `grammar`. `None` when the
+/// grammar cannot be loaded (a build problem the tests catch) or the parser
+/// gives up.
+pub(crate) fn parse(grammar: Grammar, text: &str) -> Option<Tree> {
+    // The parser is taken out of its slot while it runs, so a parse that
+    // starts another one of the same grammar gets a parser of its own.
+    let cached = PARSERS.with(|parsers| parsers.borrow_mut()[grammar as usize].take());
+    let mut parser = match cached {
+        Some(parser) => parser,
+        None => {
+            let mut parser = Parser::new();
+            parser.set_language(&grammar.language()).ok()?;
+            parser
+        }
+    };
+    parser.reset();
+    let tree = parser.parse(text, None);
+    PARSERS.with(|parsers| parsers.borrow_mut()[grammar as usize] = Some(parser));
+    tree
+}
