@@ -177,7 +177,7 @@ pub fn postmortem_services(
 /// The first deployable file, where findings about the whole repository
 /// (no CODEOWNERS, no runbooks) are reported.
 pub fn first_deployable(workspace: &Workspace) -> Option<&Artifact> {
-    workspace.artifacts.iter().find(|a| is_deployable(a))
+    workspace.all().find(|a| is_deployable(a))
 }
 
 /// Whether the artifact declares something that runs in production: a

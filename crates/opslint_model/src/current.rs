@@ -6,9 +6,9 @@
 //! thread from start to end, so the pipeline reads the record on the thread
 //! that caught the panic.
 //!
-//! NOTE: a rule that loops over `workspace.artifacts` directly, or looks an
-//! artifact up by path, records nothing. Its panic names no file, or the
-//! artifact of an enclosing tracked loop.
+//! [`Workspace::all`](crate::Workspace::all) records every artifact it
+//! yields too. Looking an artifact up by path records nothing: a panic then
+//! names the artifact of the enclosing loop.
 
 use std::cell::RefCell;
 use std::sync::Arc;
@@ -78,5 +78,49 @@ impl<I> Drop for Tracked<I> {
         if !std::thread::panicking() {
             replace(self.outer.take());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use opslint_core::ArtifactKind;
+
+    use super::*;
+    use crate::{Facts, Workspace};
+
+    fn artifact(path: &str) -> Artifact {
+        Artifact {
+            file: Arc::new(SourceFile::new(
+                path.into(),
+                PathBuf::from(path),
+                String::new(),
+            )),
+            kind: ArtifactKind::Markdown,
+            facts: Facts::None,
+        }
+    }
+
+    #[test]
+    fn every_artifact_loop_records_the_file_it_is_on() {
+        let workspace = Workspace::new(vec![artifact("b.md"), artifact("a.md")]);
+        clear();
+        let mut seen = Vec::new();
+        for artifact in workspace.all() {
+            let current = CURRENT.with(|current| current.borrow().clone());
+            seen.push((
+                artifact.file.path.clone(),
+                current.map(|file| file.path.clone()),
+            ));
+        }
+        assert_eq!(
+            seen,
+            [
+                ("a.md".to_string(), Some("a.md".to_string())),
+                ("b.md".to_string(), Some("b.md".to_string())),
+            ]
+        );
+        assert!(take().is_none(), "the record is restored after the loop");
     }
 }

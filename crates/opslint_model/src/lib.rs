@@ -304,6 +304,12 @@ impl Workspace {
         }
     }
 
+    /// Every artifact, in path order. Rules loop with this rather than over
+    /// the `artifacts` field, so a panic names the file being checked.
+    pub fn all(&self) -> impl Iterator<Item = &Artifact> {
+        current::tracked(self.artifacts.iter().map(|artifact| (artifact, ()))).map(|(a, ())| a)
+    }
+
     pub fn records(&self) -> impl Iterator<Item = (&Artifact, &opslint_records::Record)> {
         current::tracked(self.artifacts.iter().filter_map(|a| match &a.facts {
             Facts::Record(r) => Some((a, r)),

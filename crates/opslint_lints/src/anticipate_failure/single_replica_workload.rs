@@ -183,7 +183,7 @@ fn scaled_workloads(workspace: &Workspace) -> BTreeSet<(String, String)> {
             }
         }
     }
-    for artifact in &workspace.artifacts {
+    for artifact in workspace.all() {
         if let opslint_model::Facts::Kustomization(kustomization) = &artifact.facts {
             for name in &kustomization.replica_names {
                 for kind in ["Deployment", "Rollout"] {

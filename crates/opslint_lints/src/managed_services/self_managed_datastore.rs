@@ -156,7 +156,7 @@ impl Rule for SelfManagedDatastore {
             check_terraform_body(sink, &artifact.file, &terraform.body, "");
         }
 
-        for artifact in &workspace.artifacts {
+        for artifact in workspace.all() {
             if let Facts::HelmChart { dependencies, .. } = &artifact.facts {
                 check_chart_dependencies(workspace, artifact, dependencies, sink);
             }

@@ -45,7 +45,7 @@ impl Rule for CodeownersMissing {
         // A run over several repositories needs a CODEOWNERS in each: the
         // first deployable file outside every CODEOWNERS file's folder is
         // reported.
-        let Some(deployable) = workspace.artifacts.iter().find(|artifact| {
+        let Some(deployable) = workspace.all().find(|artifact| {
             is_deployable(artifact)
                 && !files
                     .iter()

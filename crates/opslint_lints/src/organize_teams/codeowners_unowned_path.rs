@@ -39,7 +39,7 @@ impl Rule for CodeownersUnownedPath {
             .iter()
             .map(|a| a.file.path.as_str())
             .collect();
-        for artifact in &workspace.artifacts {
+        for artifact in workspace.all() {
             let path = artifact.file.path.as_str();
             if !OWNED_KINDS.contains(&artifact.kind) && !runbook_paths.contains(&path) {
                 continue;

@@ -10,7 +10,7 @@ use super::alert_without_runbook::META;
 /// Checks alerting rules of plain Prometheus rule files and of
 /// `PrometheusRule` resources.
 pub(super) fn check_prometheus_rules(workspace: &Workspace, sink: &mut Sink) {
-    for artifact in &workspace.artifacts {
+    for artifact in workspace.all() {
         match &artifact.facts {
             Facts::PrometheusRules(root) => {
                 check_groups(&artifact.file, root.get("groups"), "", sink);

@@ -105,7 +105,7 @@ impl Rule for ActionNotPinned {
     }
 
     fn check(&self, workspace: &Workspace, sink: &mut Sink) {
-        for artifact in &workspace.artifacts {
+        for artifact in workspace.all() {
             let file = &artifact.file;
             match &artifact.facts {
                 opslint_model::Facts::GithubWorkflow(workflow) => {

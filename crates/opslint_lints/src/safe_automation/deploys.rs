@@ -302,7 +302,7 @@ pub fn ci_commands(workspace: &Workspace) -> Vec<CiCommand<'_>> {
             });
         }
     }
-    for artifact in &workspace.artifacts {
+    for artifact in workspace.all() {
         let Facts::Shell(script) = &artifact.facts else {
             continue;
         };

@@ -32,7 +32,7 @@ impl Rule for ShellScriptWithoutErrexit {
     }
 
     fn check(&self, workspace: &Workspace, sink: &mut Sink) {
-        for artifact in &workspace.artifacts {
+        for artifact in workspace.all() {
             let Facts::Shell(script) = &artifact.facts else {
                 continue;
             };

@@ -169,7 +169,7 @@ fn report_make_rm(
 }
 
 fn check_scripts(workspace: &Workspace, sink: &mut Sink) {
-    for artifact in &workspace.artifacts {
+    for artifact in workspace.all() {
         let Facts::Shell(script) = &artifact.facts else {
             continue;
         };
@@ -196,7 +196,7 @@ fn check_scripts(workspace: &Workspace, sink: &mut Sink) {
 /// Checks Makefile recipes, where `$(NAME)` of a variable that the Makefile
 /// does not set expands to nothing.
 fn check_makefiles(workspace: &Workspace, sink: &mut Sink) {
-    for artifact in &workspace.artifacts {
+    for artifact in workspace.all() {
         let Facts::Makefile(makefile) = &artifact.facts else {
             continue;
         };
