@@ -261,3 +261,105 @@ fn unreadable_path_is_an_io_error() {
         "{diagnostics:#?}"
     );
 }
+
+/// A folder and a file without read permission. Root reads them anyway, so
+/// as root the check runs as the unprivileged `nobody` user through
+/// `setpriv`, which util-linux installs on most Linux systems.
+#[cfg(unix)]
+#[test]
+fn unreadable_folder_and_file_are_io_errors() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+
+    let dir = temp_dir("permissions");
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: c\n      image: nginx\n";
+    std::fs::create_dir(dir.join("locked")).expect("folder can be created");
+    std::fs::write(dir.join("locked/pod.yaml"), pod).expect("file can be written");
+    std::fs::write(dir.join("secret.yaml"), pod).expect("file can be written");
+    std::fs::write(dir.join("ok.yaml"), pod).expect("file can be written");
+    let mode = |path: &str, mode: u32| {
+        std::fs::set_permissions(dir.join(path), std::fs::Permissions::from_mode(mode))
+            .expect("permissions can be set");
+    };
+    mode(".", 0o755);
+    mode("ok.yaml", 0o644);
+    mode("locked", 0o000);
+    mode("secret.yaml", 0o000);
+
+    let binary = assert_cmd::cargo::cargo_bin("opslint");
+    let as_root = std::fs::metadata(&dir).expect("metadata").uid() == 0;
+    let mut command = if as_root {
+        let Ok(setpriv) = which_setpriv() else {
+            eprintln!("skipped: running as root without setpriv to drop privileges");
+            return;
+        };
+        let as_nobody = || {
+            let mut command = std::process::Command::new(&setpriv);
+            command
+                .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+                .arg(&binary);
+            command
+        };
+        // The build folder may sit where `nobody` cannot reach it.
+        if !as_nobody()
+            .arg("--version")
+            .output()
+            .is_ok_and(|output| output.status.success())
+        {
+            eprintln!("skipped: `nobody` cannot run {}", binary.display());
+            return;
+        }
+        as_nobody()
+    } else {
+        std::process::Command::new(&binary)
+    };
+    let output = command
+        .current_dir(&dir)
+        .args(["check", ".", "--format", "json"])
+        .output()
+        .expect("opslint runs");
+    mode("locked", 0o755);
+    mode("secret.yaml", 0o644);
+
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let json: Value = serde_json::from_slice(&output.stdout).expect("stdout is JSON");
+    let diagnostics = json["diagnostics"].as_array().expect("diagnostics");
+    let mut io_errors: Vec<(&str, &str)> = diagnostics
+        .iter()
+        .filter(|d| d["rule"] == "io-error")
+        .map(|d| (d["path"].as_str().unwrap(), d["message"].as_str().unwrap()))
+        .collect();
+    io_errors.sort_unstable();
+    assert_eq!(io_errors.len(), 2, "{diagnostics:#?}");
+    assert_eq!(io_errors[0].0, "locked");
+    assert!(
+        io_errors[0].1.contains("Permission denied"),
+        "{}",
+        io_errors[0].1
+    );
+    assert_eq!(io_errors[1].0, "secret.yaml");
+    assert!(
+        io_errors[1].1.contains("Permission denied"),
+        "{}",
+        io_errors[1].1
+    );
+    // The readable file is still checked.
+    assert!(
+        diagnostics
+            .iter()
+            .any(|d| d["rule"] == "mutable-image-tag" && d["path"] == "ok.yaml"),
+        "{diagnostics:#?}"
+    );
+}
+
+fn which_setpriv() -> Result<PathBuf, ()> {
+    ["/usr/bin/setpriv", "/bin/setpriv"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|path| path.is_file())
+        .ok_or(())
+}
