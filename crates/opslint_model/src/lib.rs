@@ -229,6 +229,43 @@ pub struct Workspace {
     /// Paths of the Kubernetes files whose objects are Kustomize patches,
     /// sorted, so rules look a patch up without scanning every manifest.
     pub patch_files: Vec<String>,
+    /// Positions in `artifacts` of each kind of facts the iterators below
+    /// yield, so a rule that reads Dockerfiles does not step over twenty
+    /// thousand other files to find them.
+    by_facts: [Vec<usize>; FACT_KINDS],
+}
+
+/// The kinds of facts that have an iterator on [`Workspace`].
+#[derive(Debug, Clone, Copy)]
+enum FactKind {
+    Record,
+    Kubernetes,
+    CloudFormation,
+    Terraform,
+    GithubWorkflow,
+    Code,
+    Dockerfile,
+    GitlabCi,
+    Compose,
+}
+
+const FACT_KINDS: usize = 9;
+
+impl FactKind {
+    fn of(facts: &Facts) -> Option<Self> {
+        Some(match facts {
+            Facts::Record(_) => Self::Record,
+            Facts::Kubernetes(_) => Self::Kubernetes,
+            Facts::CloudFormation(_) => Self::CloudFormation,
+            Facts::Terraform(_) => Self::Terraform,
+            Facts::GithubWorkflow(_) => Self::GithubWorkflow,
+            Facts::Code(_) => Self::Code,
+            Facts::Dockerfile(_) => Self::Dockerfile,
+            Facts::GitlabCi(_) => Self::GitlabCi,
+            Facts::Compose(_) => Self::Compose,
+            _ => return None,
+        })
+    }
 }
 
 impl Workspace {
@@ -294,6 +331,12 @@ impl Workspace {
                 _ => {}
             }
         }
+        let mut by_facts: [Vec<usize>; FACT_KINDS] = Default::default();
+        for (position, artifact) in artifacts.iter().enumerate() {
+            if let Some(kind) = FactKind::of(&artifact.facts) {
+                by_facts[kind as usize].push(position);
+            }
+        }
         Self {
             artifacts,
             retagged_images,
@@ -301,7 +344,15 @@ impl Workspace {
             terraform_index,
             folders_walked: false,
             patch_files,
+            by_facts,
         }
+    }
+
+    /// The artifacts with facts of `kind`, in path order.
+    fn of_kind(&self, kind: FactKind) -> impl Iterator<Item = &Artifact> {
+        self.by_facts[kind as usize]
+            .iter()
+            .map(|position| &self.artifacts[*position])
     }
 
     /// Every artifact, in path order. Rules loop with this rather than over
@@ -311,10 +362,13 @@ impl Workspace {
     }
 
     pub fn records(&self) -> impl Iterator<Item = (&Artifact, &opslint_records::Record)> {
-        current::tracked(self.artifacts.iter().filter_map(|a| match &a.facts {
-            Facts::Record(r) => Some((a, r)),
-            _ => None,
-        }))
+        current::tracked(
+            self.of_kind(FactKind::Record)
+                .filter_map(|a| match &a.facts {
+                    Facts::Record(r) => Some((a, r)),
+                    _ => None,
+                }),
+        )
     }
 
     /// Renders a templated value of a Helm template from its chart's
@@ -335,31 +389,43 @@ impl Workspace {
     }
 
     pub fn kubernetes(&self) -> impl Iterator<Item = (&Artifact, &kubernetes::Manifest)> {
-        current::tracked(self.artifacts.iter().filter_map(|a| match &a.facts {
-            Facts::Kubernetes(m) => Some((a, m)),
-            _ => None,
-        }))
+        current::tracked(
+            self.of_kind(FactKind::Kubernetes)
+                .filter_map(|a| match &a.facts {
+                    Facts::Kubernetes(m) => Some((a, m)),
+                    _ => None,
+                }),
+        )
     }
 
     pub fn cloudformation(&self) -> impl Iterator<Item = (&Artifact, &cloudformation::Template)> {
-        current::tracked(self.artifacts.iter().filter_map(|a| match &a.facts {
-            Facts::CloudFormation(t) => Some((a, t)),
-            _ => None,
-        }))
+        current::tracked(
+            self.of_kind(FactKind::CloudFormation)
+                .filter_map(|a| match &a.facts {
+                    Facts::CloudFormation(t) => Some((a, t)),
+                    _ => None,
+                }),
+        )
     }
 
     pub fn terraform(&self) -> impl Iterator<Item = (&Artifact, &terraform::TerraformFile)> {
-        current::tracked(self.artifacts.iter().filter_map(|a| match &a.facts {
-            Facts::Terraform(t) => Some((a, t)),
-            _ => None,
-        }))
+        current::tracked(
+            self.of_kind(FactKind::Terraform)
+                .filter_map(|a| match &a.facts {
+                    Facts::Terraform(t) => Some((a, t)),
+                    _ => None,
+                }),
+        )
     }
 
     pub fn github_workflows(&self) -> impl Iterator<Item = (&Artifact, &github::Workflow)> {
-        current::tracked(self.artifacts.iter().filter_map(|a| match &a.facts {
-            Facts::GithubWorkflow(w) => Some((a, w)),
-            _ => None,
-        }))
+        current::tracked(
+            self.of_kind(FactKind::GithubWorkflow)
+                .filter_map(|a| match &a.facts {
+                    Facts::GithubWorkflow(w) => Some((a, w)),
+                    _ => None,
+                }),
+        )
     }
 
     /// Rust and Python code grouped into the services it runs.
@@ -368,24 +434,30 @@ impl Workspace {
     }
 
     pub fn code(&self) -> impl Iterator<Item = (&Artifact, &service::CodeFile)> {
-        current::tracked(self.artifacts.iter().filter_map(|a| match &a.facts {
+        current::tracked(self.of_kind(FactKind::Code).filter_map(|a| match &a.facts {
             Facts::Code(c) => Some((a, c)),
             _ => None,
         }))
     }
 
     pub fn dockerfiles(&self) -> impl Iterator<Item = (&Artifact, &dockerfile::Dockerfile)> {
-        current::tracked(self.artifacts.iter().filter_map(|a| match &a.facts {
-            Facts::Dockerfile(d) => Some((a, d)),
-            _ => None,
-        }))
+        current::tracked(
+            self.of_kind(FactKind::Dockerfile)
+                .filter_map(|a| match &a.facts {
+                    Facts::Dockerfile(d) => Some((a, d)),
+                    _ => None,
+                }),
+        )
     }
 
     pub fn gitlab_pipelines(&self) -> impl Iterator<Item = (&Artifact, &gitlab::Pipeline)> {
-        current::tracked(self.artifacts.iter().filter_map(|a| match &a.facts {
-            Facts::GitlabCi(p) => Some((a, p)),
-            _ => None,
-        }))
+        current::tracked(
+            self.of_kind(FactKind::GitlabCi)
+                .filter_map(|a| match &a.facts {
+                    Facts::GitlabCi(p) => Some((a, p)),
+                    _ => None,
+                }),
+        )
     }
 
     /// Finds the artifact whose display path is `path`.
@@ -397,10 +469,13 @@ impl Workspace {
     }
 
     pub fn compose(&self) -> impl Iterator<Item = (&Artifact, &compose::ComposeFile)> {
-        current::tracked(self.artifacts.iter().filter_map(|a| match &a.facts {
-            Facts::Compose(c) => Some((a, c)),
-            _ => None,
-        }))
+        current::tracked(
+            self.of_kind(FactKind::Compose)
+                .filter_map(|a| match &a.facts {
+                    Facts::Compose(c) => Some((a, c)),
+                    _ => None,
+                }),
+        )
     }
 }
 
