@@ -101,19 +101,50 @@ def generate(size, seed):
 
 
 def copy_subset(source, target, suffixes, limit):
-    """Copy up to `limit` files with one of `suffixes` from `source`, keeping paths."""
+    """Copy up to `limit` files with one of `suffixes` from `source`, keeping
+    paths. Files are taken in turn from each top-level folder, so the subset
+    mixes Terraform, Kubernetes, CloudFormation and workflows instead of
+    filling up with whichever folder sorts first."""
     if target.exists():
         shutil.rmtree(target)
-    copied = 0
+    groups = {}
     for path in sorted(source.rglob("*")):
-        if copied >= limit:
-            break
         if path.is_file() and path.suffix in suffixes and "charts" not in path.parts:
-            destination = target / path.relative_to(source)
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(path, destination)
-            copied += 1
+            groups.setdefault(path.relative_to(source).parts[0], []).append(path)
+    queues = list(groups.values())
+    copied = 0
+    while copied < limit and any(queues):
+        for queue in queues:
+            if queue and copied < limit:
+                path = queue.pop(0)
+                destination = target / path.relative_to(source)
+                destination.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy(path, destination)
+                copied += 1
     return copied
+
+
+def run_peers(name, iac, code, iac_files, code_files, runs):
+    """Time checkov on `iac` and semgrep on `code`, each against opslint on
+    the same folder; return one row per peer that is installed."""
+    rows = []
+    if shutil.which("checkov"):
+        opslint_time, _ = median_of([OPSLINT, "check", iac, "-q", "--exit-zero"], runs)
+        checkov_time, checkov_peak, _ = measure(
+            [*network_off_prefix(), "checkov", "-d", iac, "--quiet", "--compact", "-o", "json", "--skip-download",
+             "--framework", "terraform", "cloudformation", "kubernetes"]
+        )
+        rows.append((name, "checkov", tool_version(["checkov", "--version"]), iac_files, checkov_time, checkov_peak,
+                     opslint_time))
+    if shutil.which("semgrep"):
+        opslint_time, _ = median_of([OPSLINT, "check", code, "-q", "--exit-zero"], runs)
+        semgrep_time, semgrep_peak, _ = measure(
+            [*network_off_prefix(), "semgrep", "scan", "--config", REPO / "bench/semgrep-rules.yml", "--metrics=off",
+             "--disable-version-check", "--quiet", "--json", "-j", str(os.cpu_count()), code]
+        )
+        rows.append((name, "semgrep (10 rules)", tool_version(["semgrep", "--version"]), code_files, semgrep_time,
+                     semgrep_peak, opslint_time))
+    return rows
 
 
 def machine():
@@ -148,7 +179,7 @@ def main():
         REPO.parent / "shared/corpus",
     )
     parser.add_argument("--corpus", type=Path, default=corpus)
-    parser.add_argument("--peer-files", type=int, default=300, help="files in the subset given to checkov and semgrep")
+    parser.add_argument("--peer-files", type=int, default=600, help="files in the subset given to checkov and semgrep")
     parser.add_argument("--no-peers", action="store_true", help="skip checkov and semgrep")
     parser.add_argument("--output", type=Path, default=REPO / "docs/benchmarks.md")
     args = parser.parse_args()
@@ -184,23 +215,14 @@ def main():
     if not args.no_peers:
         source = targets[0]
         iac = WORK / "iac-subset"
-        copied = copy_subset(source, iac, {".tf", ".yaml", ".yml", ".json"}, args.peer_files)
-        opslint_time, _ = median_of([OPSLINT, "check", iac, "-q", "--exit-zero"], args.runs)
-        if shutil.which("checkov"):
-            checkov_time, checkov_peak, _ = measure(
-                [*network_off_prefix(), "checkov", "-d", iac, "--quiet", "--compact", "-o", "json", "--skip-download",
-                 "--framework", "terraform", "cloudformation", "kubernetes"]
-            )
-            peers.append(("checkov", tool_version(["checkov", "--version"]), copied, checkov_time, checkov_peak, opslint_time))
+        iac_files = copy_subset(source, iac, {".tf", ".yaml", ".yml", ".json"}, args.peer_files)
         code = WORK / "semgrep-subset"
-        copied = copy_subset(source, code, {".tf", ".yaml", ".yml", ".py"}, args.peer_files)
-        opslint_code_time, _ = median_of([OPSLINT, "check", code, "-q", "--exit-zero"], args.runs)
-        if shutil.which("semgrep"):
-            semgrep_time, semgrep_peak, _ = measure(
-                [*network_off_prefix(), "semgrep", "scan", "--config", REPO / "bench/semgrep-rules.yml", "--metrics=off",
-                 "--disable-version-check", "--quiet", "--json", "-j", str(os.cpu_count()), code]
-            )
-            peers.append(("semgrep (10 rules)", tool_version(["semgrep", "--version"]), copied, semgrep_time, semgrep_peak, opslint_code_time))
+        code_files = copy_subset(source, code, {".tf", ".yaml", ".yml", ".py"}, args.peer_files)
+        peers += run_peers("synthetic subset", iac, code, iac_files, code_files, args.runs)
+        if args.corpus.is_dir():
+            # The whole corpus for every tool: each reads what it knows.
+            total = sum(1 for p in args.corpus.rglob("*") if p.is_file())
+            peers += run_peers("shared corpus", args.corpus, args.corpus, total, total, args.runs)
 
     write_report(args, rows, peers, pre_commit)
 
@@ -248,16 +270,18 @@ def write_report(args, rows, peers, pre_commit):
             "",
             "## Peers on the same files",
             "",
-            f"A subset of the smallest synthetic repository ({args.peer_files} files at most, IaC for checkov,",
-            "IaC and Python for semgrep with the ten rules in `bench/semgrep-rules.yml`), one run of",
-            "each peer against the median of opslint's runs.",
+            f"A subset of the smallest synthetic repository ({args.peer_files} files at most, taken in turn",
+            "from each top-level folder: IaC for checkov, IaC and Python for semgrep with the ten rules in",
+            "`bench/semgrep-rules.yml`), and the whole shared corpus, which every tool is given as one",
+            "folder and reads what it knows (opslint reads more kinds of files than either peer). One",
+            "run of each peer against the median of opslint's runs on the same folder.",
             "",
-            "| peer | version | files | peer time | peer peak MiB | opslint time | peer / opslint |",
-            "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
+            "| input | peer | version | files | peer time | peer peak MiB | opslint time | peer / opslint |",
+            "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |",
         ]
-        for name, version, files, peer_time, peer_peak, opslint_time in peers:
+        for name, peer, version, files, peer_time, peer_peak, opslint_time in peers:
             lines.append(
-                f"| {name} | {version or '?'} | {files} | {peer_time:.2f} s | {peer_peak:.0f} | "
+                f"| {name} | {peer} | {version or '?'} | {files} | {peer_time:.2f} s | {peer_peak:.0f} | "
                 f"{opslint_time:.3f} s | {peer_time / opslint_time:,.0f} |"
             )
     # The profile notes are written by hand: keep them when rewriting the tables.
