@@ -61,7 +61,8 @@ impl Syntax {
             Self::Toml(_, errors) => errors,
             Self::Bash(file) => &file.errors,
             Self::Dockerfile(file) => &file.errors,
-            Self::Rust(_) | Self::Unparsed => &[],
+            Self::Rust(file) => &file.errors,
+            Self::Unparsed => &[],
         }
     }
 }

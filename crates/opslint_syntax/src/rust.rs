@@ -6,12 +6,17 @@ use opslint_core::Span;
 
 use crate::SyntaxError;
 use crate::parsers::{self, Grammar};
+use crate::yaml::{error_offset, first_error, syntax_message};
 
 /// A parsed Rust file: the syn tree when syn accepts the file, and the
 /// tree-sitter tree always, which declarative rules query.
 pub struct RustFile {
     pub ast: Option<syn::File>,
     pub tree: Option<tree_sitter::Tree>,
+    /// A syntax error both parsers agree on: the file does not compile.
+    /// When only syn rejects a file, tree-sitter's facts are used and
+    /// `syn_error` says why, but nothing is certain enough to report.
+    pub errors: Vec<SyntaxError>,
     /// Why syn rejected the file, at the place it stopped.
     pub syn_error: Option<SyntaxError>,
 }
@@ -41,6 +46,7 @@ pub fn parse(text: &str) -> RustFile {
         return RustFile {
             ast: None,
             tree,
+            errors: Vec::new(),
             syn_error: Some(SyntaxError::new(Span::new(deep, deep), message)),
         };
     }
@@ -48,18 +54,53 @@ pub fn parse(text: &str) -> RustFile {
         Ok(ast) => RustFile {
             ast: Some(ast),
             tree,
+            errors: Vec::new(),
             syn_error: None,
         },
         Err(error) => {
             let range = error.span().byte_range();
             let syn_error = SyntaxError::new(Span::from(range), error.to_string());
+            let errors = tree
+                .as_ref()
+                .and_then(|tree| both_reject(tree.root_node(), text, &syn_error))
+                .into_iter()
+                .collect();
             RustFile {
                 ast: None,
                 tree,
+                errors,
                 syn_error: Some(syn_error),
             }
         }
     }
+}
+
+/// The error to report when tree-sitter also finds a syntax error, so the
+/// file does not compile. syn's message names what it expected, except
+/// when its lexer fails on unbalanced brackets or quotes; tree-sitter's
+/// first error then gives the place.
+fn both_reject(
+    root: tree_sitter::Node<'_>,
+    text: &str,
+    syn_error: &SyntaxError,
+) -> Option<SyntaxError> {
+    if !root.has_error() {
+        return None;
+    }
+    if syn_error.message != "cannot parse string into token stream" {
+        return Some(SyntaxError::new(
+            syn_error.span,
+            format!("invalid Rust syntax: {}", syn_error.message),
+        ));
+    }
+    let node = first_error(root)?;
+    let offset = error_offset(node, text);
+    let message = if node.is_missing() {
+        format!("invalid Rust syntax: missing `{}`", node.kind())
+    } else {
+        syntax_message("Rust", text.get(offset..).unwrap_or(""))
+    };
+    Some(SyntaxError::new(Span::new(offset, offset), message))
 }
 
 /// The deepest tree-sitter tree, and the deepest nesting of brackets, that
