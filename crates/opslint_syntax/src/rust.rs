@@ -75,7 +75,7 @@ pub fn parse(text: &str) -> RustFile {
     }
 }
 
-/// The error to report when tree-sitter also finds a syntax error, so the
+/// Returns the error to report when tree-sitter also finds a syntax error, so the
 /// file does not compile. syn's message names what it expected, except
 /// when its lexer fails on unbalanced brackets or quotes; tree-sitter's
 /// first error then gives the place.
