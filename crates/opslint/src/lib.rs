@@ -218,6 +218,9 @@ pub fn run(options: &Options) -> Outcome {
     }
     notices.sort();
     let inventory = inventory::build(&workspace);
+    // Freeing every value tree took three percent of a large run on the
+    // main thread; a pool thread frees them while the results are written.
+    rayon::spawn(move || drop(workspace));
 
     let mut enabled: Vec<&'static str> = rules.iter().map(|rule| rule.meta().id).collect();
     enabled.extend(
