@@ -54,13 +54,23 @@ PRE_COMMIT_FILES = [
 ]
 
 
-def measure(command, cwd=None):
-    """Run `command` once; return (seconds, peak resident MiB, exit code)."""
+def measure(command, cwd=None, limit=None):
+    """Run `command` once; return (seconds, peak resident MiB, exit code).
+    A run still going after `limit` seconds is stopped, and its time is
+    returned as infinite."""
     started = time.perf_counter()
     process = subprocess.Popen(
         command, cwd=cwd, env=OFFLINE_ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
-    _, status, usage = os.wait4(process.pid, 0)
+    while True:
+        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+        if pid:
+            break
+        if limit is not None and time.perf_counter() - started > limit:
+            process.kill()
+            _, status, usage = os.wait4(process.pid, 0)
+            return float("inf"), usage.ru_maxrss / 1024, None
+        time.sleep(0.02)
     elapsed = time.perf_counter() - started
     # ru_maxrss is in KiB on Linux.
     return elapsed, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
@@ -124,6 +134,10 @@ def copy_subset(source, target, suffixes, limit):
     return copied
 
 
+# Longest a peer may run on one input before it is stopped.
+PEER_LIMIT_SECONDS = 900
+
+
 def run_peers(name, iac, code, iac_files, code_files, runs):
     """Time checkov on `iac` and semgrep on `code`, each against opslint on
     the same folder; return one row per peer that is installed."""
@@ -132,7 +146,8 @@ def run_peers(name, iac, code, iac_files, code_files, runs):
         opslint_time, _ = median_of([OPSLINT, "check", iac, "-q", "--exit-zero"], runs)
         checkov_time, checkov_peak, _ = measure(
             [*network_off_prefix(), "checkov", "-d", iac, "--quiet", "--compact", "-o", "json", "--skip-download",
-             "--framework", "terraform", "cloudformation", "kubernetes"]
+             "--framework", "terraform", "cloudformation", "kubernetes"],
+            limit=PEER_LIMIT_SECONDS,
         )
         rows.append((name, "checkov", tool_version(["checkov", "--version"]), iac_files, checkov_time, checkov_peak,
                      opslint_time))
@@ -140,7 +155,8 @@ def run_peers(name, iac, code, iac_files, code_files, runs):
         opslint_time, _ = median_of([OPSLINT, "check", code, "-q", "--exit-zero"], runs)
         semgrep_time, semgrep_peak, _ = measure(
             [*network_off_prefix(), "semgrep", "scan", "--config", REPO / "bench/semgrep-rules.yml", "--metrics=off",
-             "--disable-version-check", "--quiet", "--json", "-j", str(os.cpu_count()), code]
+             "--disable-version-check", "--quiet", "--json", "-j", str(os.cpu_count()), code],
+            limit=PEER_LIMIT_SECONDS,
         )
         rows.append((name, "semgrep (10 rules)", tool_version(["semgrep", "--version"]), code_files, semgrep_time,
                      semgrep_peak, opslint_time))
@@ -280,9 +296,13 @@ def write_report(args, rows, peers, pre_commit):
             "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |",
         ]
         for name, peer, version, files, peer_time, peer_peak, opslint_time in peers:
+            if peer_time == float("inf"):
+                shown, ratio = f"stopped after {PEER_LIMIT_SECONDS} s", f"over {PEER_LIMIT_SECONDS / opslint_time:,.0f}"
+            else:
+                shown, ratio = f"{peer_time:.2f} s", f"{peer_time / opslint_time:,.0f}"
             lines.append(
-                f"| {name} | {peer} | {version or '?'} | {files} | {peer_time:.2f} s | {peer_peak:.0f} | "
-                f"{opslint_time:.3f} s | {peer_time / opslint_time:,.0f} |"
+                f"| {name} | {peer} | {version or '?'} | {files} | {shown} | {peer_peak:.0f} | "
+                f"{opslint_time:.3f} s | {ratio} |"
             )
     # The profile notes are written by hand: keep them when rewriting the tables.
     text = "\n".join(lines) + "\n"
