@@ -1,8 +1,11 @@
+use std::collections::HashMap;
+
 use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label, Severity as CsSeverity};
 use codespan_reporting::files::SimpleFiles;
 use codespan_reporting::term::termcolor::{Buffer, WriteColor};
 use codespan_reporting::term::{self, Config};
 use opslint_core::Severity;
+use rayon::prelude::*;
 
 use crate::Report;
 
@@ -11,57 +14,35 @@ pub struct TextOptions {
 }
 
 /// Renders diagnostics in rustc style, then the questions and a summary.
+/// Diagnostics are rendered in chunks on several threads and joined in
+/// order: a large run reports tens of thousands of them, and rendering
+/// each snippet was the longest step after the rules.
 pub fn render(report: &Report<'_>, options: &TextOptions) -> String {
-    let mut buffer = if options.color {
-        Buffer::ansi()
-    } else {
-        Buffer::no_color()
-    };
-    let config = Config::default();
     let mut files = SimpleFiles::new();
-    let mut ids = std::collections::HashMap::new();
+    let mut ids = HashMap::new();
     for diagnostic in report.diagnostics {
         if let Some(file) = report.files.get(&diagnostic.path) {
-            ids.entry(diagnostic.path.clone())
-                .or_insert_with(|| files.add(file.path.clone(), file.text.clone()));
+            ids.entry(diagnostic.path.as_str())
+                .or_insert_with(|| files.add(file.path.as_str(), file.text.as_str()));
         }
     }
-    for diagnostic in report.diagnostics {
-        let severity = match diagnostic.severity {
-            Severity::Error => CsSeverity::Error,
-            Severity::Warning => CsSeverity::Warning,
-            Severity::Note => CsSeverity::Note,
-        };
-        let mut notes = Vec::new();
-        if let Some(principle) = diagnostic.rule.principle {
-            let waf = if diagnostic.rule.waf.is_empty() {
-                String::new()
+    let chunks: Vec<Vec<u8>> = report
+        .diagnostics
+        .par_chunks(256)
+        .map(|chunk| {
+            let mut buffer = if options.color {
+                Buffer::ansi()
             } else {
-                format!(" ({})", diagnostic.rule.waf.join(", "))
+                Buffer::no_color()
             };
-            notes.push(format!("principle: {}{waf}", principle.slug()));
-        }
-        if let Some(help) = &diagnostic.help {
-            notes.push(format!("help: {help}"));
-        }
-        let mut rendered = CsDiagnostic::new(severity)
-            .with_code(diagnostic.rule.id)
-            .with_message(&diagnostic.message)
-            .with_notes(notes);
-        match ids.get(&diagnostic.path) {
-            Some(id) => {
-                let end = diagnostic.span.end.max(diagnostic.span.start);
-                rendered = rendered.with_labels(vec![
-                    Label::primary(*id, diagnostic.span.start..end).with_message(&diagnostic.label),
-                ]);
-                if term::emit_to_write_style(&mut buffer, &config, &files, &rendered).is_err() {
-                    write_plain(&mut buffer, diagnostic);
-                }
+            let config = Config::default();
+            for diagnostic in chunk {
+                render_diagnostic(&mut buffer, &config, diagnostic, &files, &ids);
             }
-            None => write_plain(&mut buffer, diagnostic),
-        }
-    }
-    let mut out = String::from_utf8_lossy(buffer.as_slice()).into_owned();
+            buffer.into_inner()
+        })
+        .collect();
+    let mut out = String::from_utf8_lossy(&chunks.concat()).into_owned();
     for question in report.questions {
         out.push_str(&format!(
             "question[{}]: {}\n  --> {}:{}:{}\n   = because {}\n\n",
@@ -75,6 +56,48 @@ pub fn render(report: &Report<'_>, options: &TextOptions) -> String {
     }
     out.push_str(&summary(report));
     out
+}
+
+fn render_diagnostic(
+    buffer: &mut Buffer,
+    config: &Config,
+    diagnostic: &opslint_core::Diagnostic,
+    files: &SimpleFiles<&str, &str>,
+    ids: &HashMap<&str, usize>,
+) {
+    let severity = match diagnostic.severity {
+        Severity::Error => CsSeverity::Error,
+        Severity::Warning => CsSeverity::Warning,
+        Severity::Note => CsSeverity::Note,
+    };
+    let mut notes = Vec::new();
+    if let Some(principle) = diagnostic.rule.principle {
+        let waf = if diagnostic.rule.waf.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", diagnostic.rule.waf.join(", "))
+        };
+        notes.push(format!("principle: {}{waf}", principle.slug()));
+    }
+    if let Some(help) = &diagnostic.help {
+        notes.push(format!("help: {help}"));
+    }
+    let mut rendered = CsDiagnostic::new(severity)
+        .with_code(diagnostic.rule.id)
+        .with_message(&diagnostic.message)
+        .with_notes(notes);
+    match ids.get(diagnostic.path.as_str()) {
+        Some(id) => {
+            let end = diagnostic.span.end.max(diagnostic.span.start);
+            rendered = rendered.with_labels(vec![
+                Label::primary(*id, diagnostic.span.start..end).with_message(&diagnostic.label),
+            ]);
+            if term::emit_to_write_style(buffer, config, files, &rendered).is_err() {
+                write_plain(buffer, diagnostic);
+            }
+        }
+        None => write_plain(buffer, diagnostic),
+    }
 }
 
 /// A diagnostic whose file text is not available, such as an unreadable file.
