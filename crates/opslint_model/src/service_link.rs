@@ -2,6 +2,8 @@
 //! build context that Skaffold or docker-compose names for the image, and
 //! else by a service folder named like the image.
 
+use std::collections::HashMap;
+
 use opslint_syntax::value::Node;
 
 use crate::kubernetes::join_path;
@@ -91,35 +93,146 @@ pub fn build_contexts(workspace: &Workspace) -> Vec<(String, String)> {
     contexts
 }
 
-/// Finds the service that `image` runs, if the repository shows it.
-pub fn service_for_image<'s, 'a>(
-    image: &str,
+/// Services and the build contexts of their images, indexed so that linking
+/// an image or a folder to a service is a lookup rather than a scan of every
+/// service: a repository with thousands of services and probes would
+/// otherwise compare each probe with each service.
+pub struct ServiceLinks<'s, 'a> {
     services: &'s [Service<'a>],
-    contexts: &[(String, String)],
-) -> Option<(&'s Service<'a>, LinkReason)> {
-    let repository = image_repository(image);
-    let base = image_base_name(image);
-    for (context_image, folder) in contexts {
-        let same_image = context_image == repository || image_base_name(context_image) == base;
-        if !same_image {
-            continue;
-        }
-        let linked = services
+    contexts: Vec<(String, String)>,
+    /// `(root, position)` of every service, sorted.
+    roots: Vec<(&'s str, usize)>,
+    /// The first service whose root's last folder has each name.
+    by_folder_name: HashMap<&'s str, usize>,
+    /// Positions of the contexts whose image has each repository or base
+    /// name, in context order.
+    contexts_by_image: HashMap<String, Vec<usize>>,
+}
+
+impl<'s, 'a> ServiceLinks<'s, 'a> {
+    pub fn new(services: &'s [Service<'a>], contexts: Vec<(String, String)>) -> Self {
+        let mut roots: Vec<(&'s str, usize)> = services
             .iter()
-            .find(|service| service.root == *folder)
-            .or_else(|| {
-                services
-                    .iter()
-                    .find(|service| service.root.starts_with(&format!("{folder}/")))
-            });
-        if let Some(service) = linked {
-            return Some((service, LinkReason::BuildContext(folder.clone())));
+            .enumerate()
+            .map(|(position, service)| (service.root.as_str(), position))
+            .collect();
+        roots.sort_unstable();
+        let mut by_folder_name = HashMap::new();
+        for (position, service) in services.iter().enumerate() {
+            if let Some(name) = service.root.rsplit('/').next().filter(|n| !n.is_empty()) {
+                by_folder_name.entry(name).or_insert(position);
+            }
+        }
+        let mut contexts_by_image: HashMap<String, Vec<usize>> = HashMap::new();
+        for (position, (image, _)) in contexts.iter().enumerate() {
+            let base = image_base_name(image);
+            contexts_by_image
+                .entry(image.clone())
+                .or_default()
+                .push(position);
+            if base != image {
+                contexts_by_image
+                    .entry(base.to_string())
+                    .or_default()
+                    .push(position);
+            }
+        }
+        Self {
+            services,
+            contexts,
+            roots,
+            by_folder_name,
+            contexts_by_image,
         }
     }
-    services
-        .iter()
-        .find(|service| service.root.rsplit('/').next() == Some(base) && !base.is_empty())
-        .map(|service| (service, LinkReason::FolderName))
+
+    /// The first service whose root is `folder`.
+    pub fn exact(&self, folder: &str) -> Option<&'s Service<'a>> {
+        let first = self.roots.partition_point(|(root, _)| *root < folder);
+        self.roots[first..]
+            .iter()
+            .take_while(|(root, _)| *root == folder)
+            .map(|(_, position)| *position)
+            .min()
+            .map(|position| &self.services[position])
+    }
+
+    /// The services inside `folder` (every service for the empty folder),
+    /// in service order.
+    pub fn inside(&self, folder: &str) -> Vec<&'s Service<'a>> {
+        if folder.is_empty() {
+            return self.services.iter().collect();
+        }
+        let mut positions: Vec<usize> = self.positions_below(folder).collect();
+        positions.sort_unstable();
+        positions
+            .into_iter()
+            .map(|position| &self.services[position])
+            .collect()
+    }
+
+    /// The first service, in service order, whose root starts with
+    /// `folder/`.
+    fn first_below(&self, folder: &str) -> Option<&'s Service<'a>> {
+        self.positions_below(folder)
+            .min()
+            .map(|position| &self.services[position])
+    }
+
+    /// Positions of the services whose root starts with `folder/`.
+    fn positions_below(&self, folder: &str) -> impl Iterator<Item = usize> + '_ {
+        let prefix = format!("{folder}/");
+        let first = self
+            .roots
+            .partition_point(|(root, _)| *root < prefix.as_str());
+        self.roots[first..]
+            .iter()
+            .take_while(move |(root, _)| root.starts_with(&prefix))
+            .map(|(_, position)| *position)
+    }
+
+    /// Whether a build context names an image with the base name of `image`.
+    pub fn has_context_for(&self, image: &str) -> bool {
+        let base = image_base_name(image);
+        self.contexts_by_image.get(base).is_some_and(|positions| {
+            positions
+                .iter()
+                .any(|position| image_base_name(&self.contexts[*position].0) == base)
+        })
+    }
+
+    /// Finds the service that `image` runs, if the repository shows it: the
+    /// first build context for the image whose folder is or holds a service,
+    /// else a service folder named like the image.
+    pub fn for_image(&self, image: &str) -> Option<(&'s Service<'a>, LinkReason)> {
+        let repository = image_repository(image);
+        let base = image_base_name(image);
+        let mut candidates: Vec<usize> = [repository, base]
+            .iter()
+            .filter_map(|name| self.contexts_by_image.get(*name))
+            .flatten()
+            .copied()
+            .collect();
+        candidates.sort_unstable();
+        candidates.dedup();
+        for position in candidates {
+            let (context_image, folder) = &self.contexts[position];
+            let same_image = context_image == repository || image_base_name(context_image) == base;
+            if !same_image {
+                continue;
+            }
+            let linked = self.exact(folder).or_else(|| self.first_below(folder));
+            if let Some(service) = linked {
+                return Some((service, LinkReason::BuildContext(folder.clone())));
+            }
+        }
+        if base.is_empty() {
+            return None;
+        }
+        self.by_folder_name
+            .get(base)
+            .map(|position| (&self.services[*position], LinkReason::FolderName))
+    }
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use opslint_model::Workspace;
 use opslint_model::cloudformation;
 use opslint_model::kubernetes::join_path;
 use opslint_model::service::{Served, is_health_path};
-use opslint_model::service_link::{LinkReason, build_contexts, image_base_name, service_for_image};
+use opslint_model::service_link::{LinkReason, ServiceLinks, build_contexts, image_base_name};
 use opslint_syntax::value::Node;
 
 use crate::Rule;
@@ -56,13 +56,9 @@ pub static META: RuleMeta = RuleMeta {
 fn is_other_language_build(
     dockerfile_folders: &BTreeSet<&str>,
     image: &str,
-    contexts: &[(String, String)],
+    links: &ServiceLinks<'_, '_>,
 ) -> bool {
-    let base = image_base_name(image);
-    let has_context = contexts
-        .iter()
-        .any(|(context_image, _)| image_base_name(context_image) == base);
-    has_context || dockerfile_folders.contains(base)
+    links.has_context_for(image) || dockerfile_folders.contains(image_base_name(image))
 }
 
 /// Names of the folders that directly hold a Dockerfile.
@@ -145,8 +141,7 @@ fn ask_which_service(sink: &mut Sink, probe: Probe, image_text: &str, reason: St
 
 struct Checker<'w, 's> {
     workspace: &'w Workspace,
-    services: &'s [opslint_model::service::Service<'w>],
-    contexts: Vec<(String, String)>,
+    links: ServiceLinks<'s, 'w>,
     dockerfile_folders: BTreeSet<&'w str>,
 }
 
@@ -161,14 +156,8 @@ impl Checker<'_, '_> {
         build_folder: Option<String>,
     ) {
         let from_folder = build_folder.as_ref().and_then(|folder| {
-            let inside: Vec<_> = self
-                .services
-                .iter()
-                .filter(|service| {
-                    folder.is_empty() || service.root.starts_with(&format!("{folder}/"))
-                })
-                .collect();
-            let exact = self.services.iter().find(|service| service.root == *folder);
+            let inside = self.links.inside(folder);
+            let exact = self.links.exact(folder);
             // A context that contains exactly one service is linked to it.
             let linked = exact.or(if inside.len() == 1 {
                 inside.first().copied()
@@ -182,12 +171,10 @@ impl Checker<'_, '_> {
             // the checked paths.
             return;
         }
-        let linked = from_folder.or_else(|| {
-            image.and_then(|image| service_for_image(image, self.services, &self.contexts))
-        });
+        let linked = from_folder.or_else(|| image.and_then(|image| self.links.for_image(image)));
         let Some((service, reason)) = linked else {
             if image.is_some_and(|image| {
-                is_other_language_build(&self.dockerfile_folders, image, &self.contexts)
+                is_other_language_build(&self.dockerfile_folders, image, &self.links)
             }) {
                 return;
             }
@@ -496,8 +483,7 @@ impl Rule for ProbePathNotServed {
         }
         let checker = Checker {
             workspace,
-            services: &services,
-            contexts: build_contexts(workspace),
+            links: ServiceLinks::new(&services, build_contexts(workspace)),
             dockerfile_folders: dockerfile_folders(workspace),
         };
         // TODO: link Terraform ECS task definitions and target groups, whose
