@@ -202,7 +202,7 @@ impl<'s, 'a> ServiceLinks<'s, 'a> {
     }
 
     /// Finds the service that `image` runs, if the repository shows it: the
-    /// first build context for the image whose folder is or holds a service,
+    /// first build context for the image whose folder is or contains a service,
     /// else a service folder named like the image.
     pub fn for_image(&self, image: &str) -> Option<(&'s Service<'a>, LinkReason)> {
         let repository = image_repository(image);
