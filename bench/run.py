@@ -135,7 +135,7 @@ def copy_subset(source, target, suffixes, limit):
 
 
 # Longest a peer may run on one input before it is stopped.
-PEER_LIMIT_SECONDS = 900
+PEER_LIMIT_SECONDS = 600
 
 
 def run_peers(name, iac, code, iac_files, code_files, runs):
