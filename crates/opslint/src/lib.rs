@@ -205,6 +205,7 @@ pub fn run(options: &Options) -> Outcome {
         .retain(|d| d.rule.principle.is_some() || !options.ignore.iter().any(|id| id == d.rule.id));
     apply_severity_overrides(&mut sink, options);
     sink.sort();
+    timings.phase("sort");
     let accepted = inventory::accept_risks(&workspace, &mut sink.diagnostics);
     for finding in &accepted {
         notices.push(format!(
@@ -217,7 +218,9 @@ pub fn run(options: &Options) -> Outcome {
         ));
     }
     notices.sort();
+    timings.phase("accepted risks");
     let inventory = inventory::build(&workspace);
+    timings.phase("inventory");
     // Freeing every value tree took three percent of a large run on the
     // main thread; a pool thread frees them while the results are written.
     rayon::spawn(move || drop(workspace));
@@ -255,7 +258,7 @@ pub fn run(options: &Options) -> Outcome {
         suppressed.retain(|d| keep(&d.path, d.rule.id));
     }
 
-    timings.phase("suppressions, risks, inventory");
+    timings.phase("suppressions");
     timings.print();
     let mut metas: Vec<&'static RuleMeta> = rules.iter().map(|rule| rule.meta()).collect();
     metas.extend(tool_rules::ALL);

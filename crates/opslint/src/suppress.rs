@@ -12,6 +12,7 @@ use std::sync::{Arc, LazyLock};
 
 use opslint_core::config::Config;
 use opslint_core::{Diagnostic, Sink, SourceFile, Span, Suppression, SuppressionKind, tool_rules};
+use rayon::prelude::*;
 use regex::Regex;
 
 /// `# opslint: ignore[a, b] until=2027-03-31 reason` or the same after `//`.
@@ -184,22 +185,25 @@ pub struct Context<'a> {
 /// Moves suppressed findings out of `sink` and returns them, each with its
 /// [`Suppression`]; adds `unused-suppression` findings to `sink`.
 pub fn apply(sink: &mut Sink, context: &Context<'_>) -> Vec<Diagnostic> {
-    let mut by_file: BTreeMap<&str, Vec<(Directive, Vec<bool>)>> = BTreeMap::new();
-    for (path, file) in context.files {
-        let found = directives(file);
-        if !found.is_empty() {
-            by_file.insert(
-                path.as_str(),
-                found
+    // Every file's text is scanned for comments; on the pool, since a large
+    // run has tens of thousands of files and few comments.
+    let mut by_file: BTreeMap<&str, Vec<(Directive, Vec<bool>)>> = context
+        .files
+        .par_iter()
+        .filter_map(|(path, file)| {
+            let found = directives(file);
+            (!found.is_empty()).then(|| {
+                let list = found
                     .into_iter()
                     .map(|directive| {
                         let used = vec![false; directive.rules.len()];
                         (directive, used)
                     })
-                    .collect(),
-            );
-        }
-    }
+                    .collect();
+                (path.as_str(), list)
+            })
+        })
+        .collect();
 
     let mut reported = Vec::with_capacity(sink.diagnostics.len());
     let mut suppressed = Vec::new();
