@@ -107,7 +107,27 @@ pub fn check_rule_ids(options: &Options) -> Result<(), String> {
     Ok(())
 }
 
+/// Stack size of the worker threads that parse files and run rules. syn
+/// parses Rust by recursion, and within the nesting the Rust front end lets
+/// through (256 syntax levels), 200 nested closures overflowed the 2 MiB
+/// default of spawned threads in a debug build. The memory is reserved, not
+/// used, until a thread needs it.
+pub const WORKER_STACK_BYTES: usize = 64 * 1024 * 1024;
+
+/// Gives rayon's global pool stacks of [`WORKER_STACK_BYTES`]. It takes
+/// effect only if nothing used the pool before the first run; later calls
+/// do nothing.
+fn configure_workers() {
+    static CONFIGURED: std::sync::Once = std::sync::Once::new();
+    CONFIGURED.call_once(|| {
+        let _ = rayon::ThreadPoolBuilder::new()
+            .stack_size(WORKER_STACK_BYTES)
+            .build_global();
+    });
+}
+
 pub fn run(options: &Options) -> Outcome {
+    configure_workers();
     let mut timings = Timings::from_env();
     let mut discovery = discover::discover(&options.paths, &options.root);
     timings.phase("discover");

@@ -363,3 +363,45 @@ fn which_setpriv() -> Result<PathBuf, ()> {
         .find(|path| path.is_file())
         .ok_or(())
 }
+
+/// Rust nesting that the front end's depth guard lets through but that
+/// recurses deeply inside syn: on the 2 MiB default stack of spawned
+/// threads each of these overflowed a debug build and aborted the run.
+#[test]
+fn deep_rust_within_the_guard_is_analysed() {
+    let dir = temp_dir("deep-rust");
+    std::fs::create_dir_all(dir.join("src")).expect("folder can be created");
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        "[package]\nname = \"deep\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    )
+    .expect("file can be written");
+    let shapes = [
+        ("closures", "|| ".repeat(250), String::new()),
+        ("returns", "return ".repeat(250), String::new()),
+        ("assignments", "x = ".repeat(250), String::new()),
+        ("loops", "loop { break ".repeat(60), " }".repeat(60)),
+    ];
+    for (name, open, close) in &shapes {
+        std::fs::write(
+            dir.join(format!("src/{name}.rs")),
+            format!("pub fn {name}() {{\n    let _x = {open}1{close};\n}}\n"),
+        )
+        .expect("file can be written");
+    }
+
+    let (code, json, stderr) = check(&dir);
+
+    assert!(matches!(code, Some(0 | 1)), "exit {code:?}: {stderr}");
+    let json = json.expect("stdout is JSON");
+    assert_eq!(json["summary"]["files"], 5, "{json:#}");
+    let diagnostics = json["diagnostics"].as_array().expect("diagnostics");
+    let failures: Vec<&Value> = diagnostics
+        .iter()
+        .filter(|d| {
+            ["parse-error", "internal-error", "io-error"]
+                .contains(&d["rule"].as_str().unwrap_or(""))
+        })
+        .collect();
+    assert!(failures.is_empty(), "{failures:#?}");
+}
