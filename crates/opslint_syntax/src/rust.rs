@@ -38,11 +38,7 @@ pub fn parse(text: &str) -> RustFile {
     let tree = parsers::parse(Grammar::Rust, text);
     // syn parses and drops its tree by recursion, so input nested thousands
     // of levels deep would overflow the stack of a worker thread.
-    if let Some(deep) = tree.as_ref().and_then(|tree| too_deep(tree.root_node())) {
-        let message = format!(
-            "nesting deeper than {MAX_BRACKET_DEPTH} brackets or {MAX_TREE_DEPTH} syntax levels \
-             is not analysed"
-        );
+    if let Some((deep, message)) = tree.as_ref().and_then(|tree| too_deep(tree.root_node())) {
         return RustFile {
             ast: None,
             tree,
@@ -105,26 +101,44 @@ fn both_reject(
 
 /// The deepest tree-sitter tree, and the deepest nesting of brackets, that
 /// syn is given. syn recurses once per bracket and per unary operator, and in
-/// a debug build on a 2 MiB stack (the default of spawned threads, rayon's
-/// included) it overflowed at about 150 nested parentheses. Ordinary code
-/// stays far below both limits; a long method chain adds two tree levels per
-/// call, hence the higher tree limit.
+/// a debug build on a 2 MiB stack (the default of spawned threads) it
+/// overflowed at about 150 nested parentheses. Ordinary code stays far below
+/// both limits; a long method chain adds two tree levels per call, hence the
+/// higher tree limit.
 const MAX_TREE_DEPTH: usize = 256;
 const MAX_BRACKET_DEPTH: usize = 64;
 
-/// Returns the byte offset of the first node deeper than [`MAX_TREE_DEPTH`]
-/// or of the first bracket deeper than [`MAX_BRACKET_DEPTH`], walking with
-/// a cursor so the check itself does not recurse. Brackets are the leaf
-/// tokens `(`, `[` and `{`, so brackets inside strings and comments do not
-/// count.
-fn too_deep(root: tree_sitter::Node) -> Option<usize> {
+/// The most tokens one tree-sitter `ERROR` node may hold before syn is
+/// skipped. Inside an error tree-sitter keeps tokens flat, so its depth says
+/// nothing about how deep syn recurses there: a 1,300-byte run of `<` and
+/// path segments made syn recurse once per `<` through qualified paths and
+/// overflowed an 8 MiB stack.
+const MAX_ERROR_TOKENS: usize = 128;
+
+/// Returns where the tree first goes past [`MAX_TREE_DEPTH`] levels,
+/// [`MAX_BRACKET_DEPTH`] open brackets or [`MAX_ERROR_TOKENS`] tokens in one
+/// `ERROR` node, with the reason, walking with a cursor so the check itself
+/// does not recurse. Brackets are the leaf tokens `(`, `[` and `{`, so
+/// brackets inside strings and comments do not count.
+fn too_deep(root: tree_sitter::Node) -> Option<(usize, String)> {
     let mut cursor = root.walk();
     let mut depth = 0;
     let mut brackets: usize = 0;
+    // The depth of the `ERROR` node being walked, and its tokens so far.
+    let mut error_depth: Option<usize> = None;
+    let mut error_tokens = 0;
     loop {
         let node = cursor.node();
+        if error_depth.is_none() && node.is_error() {
+            error_depth = Some(depth);
+            error_tokens = 0;
+        }
         if depth > MAX_TREE_DEPTH || brackets > MAX_BRACKET_DEPTH {
-            return Some(node.start_byte());
+            let message = format!(
+                "nesting deeper than {MAX_BRACKET_DEPTH} brackets or {MAX_TREE_DEPTH} syntax \
+                 levels is not analysed"
+            );
+            return Some((node.start_byte(), message));
         }
         if cursor.goto_first_child() {
             depth += 1;
@@ -135,7 +149,20 @@ fn too_deep(root: tree_sitter::Node) -> Option<usize> {
             ")" | "]" | "}" => brackets = brackets.saturating_sub(1),
             _ => {}
         }
+        if error_depth.is_some() {
+            error_tokens += 1;
+            if error_tokens > MAX_ERROR_TOKENS {
+                let message = format!(
+                    "a syntax error spanning more than {MAX_ERROR_TOKENS} tokens is not analysed"
+                );
+                return Some((node.start_byte(), message));
+            }
+        }
         loop {
+            // Moving on from the `ERROR` node itself leaves it.
+            if error_depth == Some(depth) {
+                error_depth = None;
+            }
             if cursor.goto_next_sibling() {
                 break;
             }

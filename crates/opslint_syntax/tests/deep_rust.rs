@@ -71,3 +71,31 @@ fn nesting_up_to_the_limit_fits_the_stack() {
         assert!(accepted_depths < 100, "{shape} is never rejected");
     }
 }
+
+/// Found by fuzzing: inside a tree-sitter `ERROR` node tokens are flat, so
+/// the depth guard saw nothing, while syn recursed once per `<` through
+/// qualified paths and overflowed the stack.
+#[test]
+fn long_syntax_error_is_not_given_to_syn() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fuzz-regressions/rust-qualified-path-recursion.txt"
+    ))
+    .expect("the regression input is readable");
+    let (accepted, error) = parse_on_small_stack(text);
+    assert!(!accepted);
+    let error = error.expect("a reason");
+    assert!(
+        error.starts_with("a syntax error spanning more than"),
+        "{error}"
+    );
+}
+
+/// A short syntax error is still given to syn, whose message names what it
+/// expected.
+#[test]
+fn short_syntax_error_gets_syn_message() {
+    let (accepted, error) = parse_on_small_stack("fn main() { let x = 1 let y = 2; }\n".into());
+    assert!(!accepted);
+    assert_eq!(error.as_deref(), Some("expected `;`"));
+}

@@ -16,7 +16,12 @@ fn fuzz_regressions_do_not_crash() {
         let _ = opslint_syntax::yaml::parse(&text, true);
         let _ = opslint_syntax::json::parse(&text);
         let _ = opslint_syntax::hcl::parse(&text);
+        let _ = opslint_syntax::rust::parse(&text);
+        opslint_syntax::rust::release_spans();
+        let _ = opslint_syntax::python::parse(&text);
+        let _ = opslint_syntax::bash::parse(&text);
+        let _ = opslint_syntax::dockerfile::parse(&text);
         checked += 1;
     }
-    assert!(checked >= 2, "expected the committed regression inputs");
+    assert!(checked >= 3, "expected the committed regression inputs");
 }
