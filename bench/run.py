@@ -144,7 +144,7 @@ def copy_subset(source, target, suffixes, limit):
     return copied
 
 
-# Longest a peer may run on one input before it is stopped.
+# Maximum time a peer may run on one input before it is stopped.
 PEER_LIMIT_SECONDS = 300
 
 
@@ -187,7 +187,7 @@ def machine():
 
 
 def tool_version(command):
-    # Without network too: semgrep checks for a newer release unless told not to.
+    # Also without network, because semgrep checks for a newer release unless the variable turns it off.
     try:
         return subprocess.run(
             [*network_off_prefix(), *command], capture_output=True, text=True, timeout=120, env=OFFLINE_ENV
@@ -316,11 +316,11 @@ def write_report(args, rows, peers, pre_commit):
         ]
         for name, peer, version, files, peer_time, peer_peak, opslint_time in peers:
             if peer_time == float("inf"):
-                shown, ratio = f"stopped after {PEER_LIMIT_SECONDS} s", f"over {PEER_LIMIT_SECONDS / opslint_time:,.0f}"
+                time_text, ratio = f"stopped after {PEER_LIMIT_SECONDS} s", f"over {PEER_LIMIT_SECONDS / opslint_time:,.0f}"
             else:
-                shown, ratio = f"{peer_time:.2f} s", f"{peer_time / opslint_time:,.0f}"
+                time_text, ratio = f"{peer_time:.2f} s", f"{peer_time / opslint_time:,.0f}"
             lines.append(
-                f"| {name} | {peer} | {version or '?'} | {files} | {shown} | {peer_peak:.0f} | "
+                f"| {name} | {peer} | {version or '?'} | {files} | {time_text} | {peer_peak:.0f} | "
                 f"{opslint_time:.3f} s | {ratio} |"
             )
     # The profile notes are written by hand: keep them when rewriting the tables.

@@ -115,8 +115,8 @@ pub fn check_rule_ids(options: &Options) -> Result<(), String> {
 pub const WORKER_STACK_BYTES: usize = 64 * 1024 * 1024;
 
 /// Gives rayon's global pool stacks of [`WORKER_STACK_BYTES`]. It takes
-/// effect only if nothing used the pool before the first run; later calls
-/// do nothing.
+/// effect only if nothing used the pool before the first run, and later
+/// calls do nothing.
 fn configure_workers() {
     static CONFIGURED: std::sync::Once = std::sync::Once::new();
     CONFIGURED.call_once(|| {
@@ -242,7 +242,7 @@ pub fn run(options: &Options) -> Outcome {
     let inventory = inventory::build(&workspace);
     timings.phase("inventory");
     // Freeing every value tree took three percent of a large run on the
-    // main thread; a pool thread frees them while the results are written.
+    // main thread, so a pool thread frees them while the results are written.
     rayon::spawn(move || drop(workspace));
 
     let mut enabled: Vec<&'static str> = rules.iter().map(|rule| rule.meta().id).collect();

@@ -365,10 +365,10 @@ fn which_setpriv() -> Result<PathBuf, ()> {
 }
 
 /// Rust nesting that the front end's depth guard lets through but that
-/// recurses deeply inside syn: on the 2 MiB default stack of spawned
+/// recurses deeply inside syn. On the 2 MiB default stack of spawned
 /// threads each of these overflowed a debug build and aborted the run.
 #[test]
-fn deep_rust_within_the_guard_is_analysed() {
+fn deep_rust_within_guard_analysed() {
     let dir = temp_dir("deep-rust");
     std::fs::create_dir_all(dir.join("src")).expect("folder can be created");
     std::fs::write(

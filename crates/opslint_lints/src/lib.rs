@@ -26,10 +26,10 @@ pub trait Rule: Sync + Send {
     fn meta(&self) -> &'static RuleMeta;
     fn check(&self, workspace: &Workspace, sink: &mut Sink);
 
-    /// The part of the rule that needs a code file's tree-sitter tree. It
-    /// runs in the file phase, once per Rust or Python file, before the tree
-    /// is dropped; `check` later reads what it added to `matches`. Only
-    /// declarative rules have one.
+    /// Runs the part of the rule that needs a code file's tree-sitter tree.
+    /// It runs in the file phase, once per Rust or Python file, before the
+    /// tree is dropped, and `check` later reads what it added to `matches`.
+    /// Only declarative rules have one.
     fn match_tree(
         &self,
         _kind: ArtifactKind,

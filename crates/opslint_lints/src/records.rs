@@ -79,13 +79,13 @@ pub fn incidents(workspace: &Workspace) -> Vec<(&Artifact, &Incident)> {
 pub fn distinct_incidents(workspace: &Workspace) -> Vec<(&Artifact, &Incident)> {
     let all = incidents(workspace);
     let only: Vec<&Incident> = all.iter().map(|(_, i)| *i).collect();
-    let kept: std::collections::HashSet<*const Incident> =
+    let distinct: std::collections::HashSet<*const Incident> =
         opslint_records::figures::distinct(&only)
             .into_iter()
             .map(std::ptr::from_ref)
             .collect();
     all.into_iter()
-        .filter(|(_, incident)| kept.contains(&std::ptr::from_ref(*incident)))
+        .filter(|(_, incident)| distinct.contains(&std::ptr::from_ref(*incident)))
         .collect()
 }
 

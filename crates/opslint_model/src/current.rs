@@ -103,7 +103,7 @@ mod tests {
     }
 
     #[test]
-    fn every_artifact_loop_records_the_file_it_is_on() {
+    fn all_records_current_file() {
         let workspace = Workspace::new(vec![artifact("b.md"), artifact("a.md")]);
         clear();
         let mut seen = Vec::new();

@@ -348,15 +348,15 @@ impl Workspace {
         }
     }
 
-    /// The artifacts with facts of `kind`, in path order.
+    /// Returns the artifacts with facts of `kind`, in path order.
     fn of_kind(&self, kind: FactKind) -> impl Iterator<Item = &Artifact> {
         self.by_facts[kind as usize]
             .iter()
             .map(|position| &self.artifacts[*position])
     }
 
-    /// Every artifact, in path order. Rules loop with this rather than over
-    /// the `artifacts` field, so a panic names the file being checked.
+    /// Returns every artifact, in path order. Rules loop with this rather than
+    /// over the `artifacts` field, so a panic names the file being checked.
     pub fn all(&self) -> impl Iterator<Item = &Artifact> {
         current::tracked(self.artifacts.iter().map(|artifact| (artifact, ()))).map(|(a, ())| a)
     }

@@ -30,8 +30,8 @@ pub struct CodeFile {
     /// may be incomplete.
     pub fallback: Option<SyntaxError>,
     /// The tree-sitter tree, kept only until the file phase has run the
-    /// declarative rules' queries on it; the run then drops it, since trees
-    /// are the largest part of a code file's memory.
+    /// declarative rules' queries on it. The run then drops it, because
+    /// trees are the largest part of a code file's memory.
     pub tree: Option<tree_sitter::Tree>,
     /// Matches of the declarative rules' queries, found in the file phase.
     pub query_matches: Vec<QueryMatch>,

@@ -146,7 +146,7 @@ impl<'s, 'a> ServiceLinks<'s, 'a> {
         }
     }
 
-    /// The first service whose root is `folder`.
+    /// Returns the first service whose root is `folder`.
     pub fn exact(&self, folder: &str) -> Option<&'s Service<'a>> {
         let first = self.roots.partition_point(|(root, _)| *root < folder);
         self.roots[first..]
@@ -157,7 +157,7 @@ impl<'s, 'a> ServiceLinks<'s, 'a> {
             .map(|position| &self.services[position])
     }
 
-    /// The services inside `folder` (every service for the empty folder),
+    /// Returns the services inside `folder` (every service for the empty folder),
     /// in service order.
     pub fn inside(&self, folder: &str) -> Vec<&'s Service<'a>> {
         if folder.is_empty() {
@@ -171,7 +171,7 @@ impl<'s, 'a> ServiceLinks<'s, 'a> {
             .collect()
     }
 
-    /// The first service, in service order, whose root starts with
+    /// Returns the first service, in service order, whose root starts with
     /// `folder/`.
     fn first_below(&self, folder: &str) -> Option<&'s Service<'a>> {
         self.positions_below(folder)
@@ -191,7 +191,7 @@ impl<'s, 'a> ServiceLinks<'s, 'a> {
             .map(|(_, position)| *position)
     }
 
-    /// Whether a build context names an image with the base name of `image`.
+    /// Checks whether a build context names an image with the base name of `image`.
     pub fn has_context_for(&self, image: &str) -> bool {
         let base = image_base_name(image);
         self.contexts_by_image.get(base).is_some_and(|positions| {

@@ -668,7 +668,7 @@ fn split_conditional(text: &str) -> Option<(&str, &str, &str)> {
 /// Parses an expression on its own, through the HCL front end. Spans in
 /// the result are relative to the text, not to any file.
 // TODO: keep function calls and conditionals as structure in the HCL value
-// tree; evaluation and the ECS container rule parse such expression text
+// tree. Evaluation and the ECS container rule now parse such expression text
 // again during the rule phase.
 pub fn parse_expression(text: &str) -> Option<Expr> {
     let file = hcl::parse(&format!("value = {}\n", text.trim()));

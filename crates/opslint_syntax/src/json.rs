@@ -144,7 +144,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn duplicate_keys_keep_the_last_value_in_last_position() {
+    fn duplicate_keys_keep_last() {
         let file = parse(r#"{"a": 1, "b": 2, "a": 3, "c": 4, "b": 5}"#);
         let root = &file.document.expect("a document").root;
         let map = root.as_map().expect("an object");

@@ -15,7 +15,7 @@ pub struct RustFile {
     pub tree: Option<tree_sitter::Tree>,
     /// A syntax error both parsers agree on: the file does not compile.
     /// When only syn rejects a file, tree-sitter's facts are used and
-    /// `syn_error` says why, but nothing is certain enough to report.
+    /// `syn_error` gives the reason, but nothing is certain enough to report.
     pub errors: Vec<SyntaxError>,
     /// Why syn rejected the file, at the place it stopped.
     pub syn_error: Option<SyntaxError>,
@@ -108,8 +108,8 @@ fn both_reject(
 const MAX_TREE_DEPTH: usize = 256;
 const MAX_BRACKET_DEPTH: usize = 64;
 
-/// The most tokens one tree-sitter `ERROR` node may hold before syn is
-/// skipped. Inside an error tree-sitter keeps tokens flat, so its depth says
+/// Maximum number of tokens in one tree-sitter `ERROR` node before syn is
+/// skipped. Inside an error tree-sitter keeps tokens flat, so its depth shows
 /// nothing about how deep syn recurses there: a 1,300-byte run of `<` and
 /// path segments made syn recurse once per `<` through qualified paths and
 /// overflowed an 8 MiB stack.

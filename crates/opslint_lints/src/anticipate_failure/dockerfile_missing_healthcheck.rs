@@ -314,7 +314,7 @@ impl ImageIndex {
         }
     }
 
-    /// The description of the first image, in the order they were pushed,
+    /// Returns the description of the first image, in the order they were pushed,
     /// that is the same image as one of `names`.
     fn first_named(&self, names: &[String]) -> Option<&str> {
         names
@@ -423,7 +423,7 @@ fn same_image(name: &str, reference: &str) -> bool {
     repository == name || repository_name == name
 }
 
-/// The repository of an image reference: without its digest and tag.
+/// Returns the repository of an image reference, without its digest and tag.
 fn repository(reference: &str) -> &str {
     let without_digest = reference.split('@').next().unwrap_or(reference);
     let last_part = without_digest.rsplit('/').next().unwrap_or(without_digest);

@@ -167,7 +167,7 @@ pub fn github_jobs(workspace: &Workspace) -> Vec<JobContext<'_>> {
 
 type Caller<'a> = (&'a Artifact, &'a Workflow, &'a Job);
 
-/// The jobs that call a workflow with `uses: ./.github/workflows/...`, by
+/// Collects the jobs that call a workflow with `uses: ./.github/workflows/...`, by
 /// the called workflow's path. One pass over the workflows, so a repository
 /// with thousands of workflows is not compared pair by pair.
 fn callers_by_path(workspace: &Workspace) -> HashMap<String, Vec<Caller<'_>>> {

@@ -420,7 +420,7 @@ impl Converter<'_> {
             "block_mapping" | "flow_mapping" => self.mapping(node),
             "block_sequence" | "flow_sequence" => {
                 // Sized up front: value trees stay in memory for the whole
-                // run, and growing by doubling left a third of them unused.
+                // run, and growing by doubling left about a third unused.
                 let mut items = Vec::with_capacity(node.named_child_count());
                 let mut cursor = node.walk();
                 for child in node.named_children(&mut cursor) {
@@ -644,7 +644,7 @@ struct MapBuilder {
 }
 
 impl MapBuilder {
-    /// Below this many entries a linear search is faster than hashing.
+    /// Below this many entries a linear search is cheap, so no index is built.
     const INDEX_FROM: usize = 16;
 
     fn with_capacity(capacity: usize) -> Self {
@@ -657,7 +657,7 @@ impl MapBuilder {
         }
     }
 
-    /// The position of the entry with `key`, if there is one.
+    /// Returns the position of the entry with `key`, if there is one.
     fn position(&mut self, key: &str) -> Option<usize> {
         if self.index.is_none() && self.map.entries.len() >= Self::INDEX_FROM {
             let index = self
