@@ -87,6 +87,26 @@ impl SourceFile {
         }
     }
 
+    /// The zero-based index of the line holding byte `offset`; offsets past
+    /// the end give the last line.
+    pub fn line_index(&self, offset: usize) -> usize {
+        self.line_starts
+            .binary_search(&offset)
+            .unwrap_or_else(|next| next - 1)
+    }
+
+    /// The byte range of zero-based line `index`, with its line ending;
+    /// `None` past the last line.
+    pub fn line_range(&self, index: usize) -> Option<std::ops::Range<usize>> {
+        let start = *self.line_starts.get(index)?;
+        let end = self
+            .line_starts
+            .get(index + 1)
+            .copied()
+            .unwrap_or(self.text.len());
+        Some(start..end)
+    }
+
     /// The byte offset where 1-based `line` starts.
     pub fn line_start(&self, line: usize) -> Option<usize> {
         self.line_starts.get(line.checked_sub(1)?).copied()

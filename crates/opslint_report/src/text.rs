@@ -1,10 +1,10 @@
 use std::collections::HashMap;
 
 use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label, Severity as CsSeverity};
-use codespan_reporting::files::SimpleFiles;
+use codespan_reporting::files::{Error as FilesError, Files};
 use codespan_reporting::term::termcolor::{Buffer, WriteColor};
 use codespan_reporting::term::{self, Config};
-use opslint_core::Severity;
+use opslint_core::{Severity, SourceFile};
 use rayon::prelude::*;
 
 use crate::Report;
@@ -18,12 +18,14 @@ pub struct TextOptions {
 /// order: a large run reports tens of thousands of them, and rendering
 /// each snippet was the longest step after the rules.
 pub fn render(report: &Report<'_>, options: &TextOptions) -> String {
-    let mut files = SimpleFiles::new();
+    let mut files = Sources(Vec::new());
     let mut ids = HashMap::new();
     for diagnostic in report.diagnostics {
         if let Some(file) = report.files.get(&diagnostic.path) {
-            ids.entry(diagnostic.path.as_str())
-                .or_insert_with(|| files.add(file.path.as_str(), file.text.as_str()));
+            ids.entry(diagnostic.path.as_str()).or_insert_with(|| {
+                files.0.push(file.as_ref());
+                files.0.len() - 1
+            });
         }
     }
     let chunks: Vec<Vec<u8>> = report
@@ -62,7 +64,7 @@ fn render_diagnostic(
     buffer: &mut Buffer,
     config: &Config,
     diagnostic: &opslint_core::Diagnostic,
-    files: &SimpleFiles<&str, &str>,
+    files: &Sources<'_>,
     ids: &HashMap<&str, usize>,
 ) {
     let severity = match diagnostic.severity {
@@ -97,6 +99,47 @@ fn render_diagnostic(
             }
         }
         None => write_plain(buffer, diagnostic),
+    }
+}
+
+/// The files that diagnostics point into, for codespan. Lines come from the
+/// index each [`SourceFile`] already holds, so rendering does not index
+/// every file again.
+struct Sources<'a>(Vec<&'a SourceFile>);
+
+impl<'a> Sources<'a> {
+    fn get(&self, id: usize) -> Result<&'a SourceFile, FilesError> {
+        self.0.get(id).copied().ok_or(FilesError::FileMissing)
+    }
+}
+
+impl<'a> Files<'a> for Sources<'a> {
+    type FileId = usize;
+    type Name = &'a str;
+    type Source = &'a str;
+
+    fn name(&'a self, id: usize) -> Result<&'a str, FilesError> {
+        Ok(self.get(id)?.path.as_str())
+    }
+
+    fn source(&'a self, id: usize) -> Result<&'a str, FilesError> {
+        Ok(self.get(id)?.text.as_str())
+    }
+
+    fn line_index(&'a self, id: usize, byte_index: usize) -> Result<usize, FilesError> {
+        Ok(self.get(id)?.line_index(byte_index))
+    }
+
+    fn line_range(
+        &'a self,
+        id: usize,
+        line_index: usize,
+    ) -> Result<std::ops::Range<usize>, FilesError> {
+        let file = self.get(id)?;
+        file.line_range(line_index).ok_or(FilesError::LineTooLarge {
+            given: line_index,
+            max: file.line_count().saturating_sub(1),
+        })
     }
 }
 

@@ -27,6 +27,7 @@ pub fn run(paths: &[PathBuf], select: &[&str]) -> Outcome {
         progress: None,
         rule_folders: Vec::new(),
         records: Default::default(),
+        exits_after_run: false,
     })
 }
 
