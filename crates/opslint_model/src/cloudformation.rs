@@ -52,7 +52,7 @@ impl Template {
                     .unwrap_or("")
                     .to_string();
                 resources.push(Resource {
-                    logical_id: entry.key.clone(),
+                    logical_id: entry.key.to_string(),
                     id_span: entry.key_span,
                     type_name,
                     node: entry.value.clone(),
@@ -168,7 +168,7 @@ pub fn references(node: &Node) -> Vec<String> {
 
 fn collect_references(node: &Node, found: &mut Vec<String>) {
     match (&node.value, node.tag.as_deref()) {
-        (Value::Scalar(scalar), Some("!Ref")) => found.push(scalar.text.clone()),
+        (Value::Scalar(scalar), Some("!Ref")) => found.push(scalar.text.to_string()),
         (Value::Seq(items), Some("!If")) => push_condition(items, found),
         _ => {}
     }
@@ -176,7 +176,7 @@ fn collect_references(node: &Node, found: &mut Vec<String>) {
         Value::Map(map) => {
             for entry in &map.entries {
                 match (entry.key.as_str(), &entry.value.value) {
-                    ("Ref", Value::Scalar(scalar)) => found.push(scalar.text.clone()),
+                    ("Ref", Value::Scalar(scalar)) => found.push(scalar.text.to_string()),
                     ("Fn::If", Value::Seq(items)) => push_condition(items, found),
                     _ => {}
                 }

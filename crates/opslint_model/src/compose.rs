@@ -24,7 +24,7 @@ impl ComposeFile {
                 map.entries
                     .iter()
                     .map(|entry| Service {
-                        name: entry.key.clone(),
+                        name: entry.key.to_string(),
                         name_span: entry.key_span,
                         node: entry.value.clone(),
                     })

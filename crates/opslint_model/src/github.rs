@@ -89,7 +89,7 @@ impl Workflow {
                 map.entries
                     .iter()
                     .map(|entry| Job {
-                        id: entry.key.clone(),
+                        id: entry.key.to_string(),
                         id_span: entry.key_span,
                         steps: steps(&entry.value, file),
                         node: entry.value.clone(),
@@ -150,7 +150,7 @@ impl Job {
     /// Job ids from `needs:`, a single id or a list.
     pub fn needs(&self) -> Vec<String> {
         match self.node.get("needs").map(|n| &n.value) {
-            Some(Value::Scalar(scalar)) => vec![scalar.text.clone()],
+            Some(Value::Scalar(scalar)) => vec![scalar.text.to_string()],
             Some(Value::Seq(items)) => items
                 .iter()
                 .filter_map(Node::as_str)
@@ -243,13 +243,13 @@ pub fn repository_prefix(path: &str) -> &str {
 
 fn trigger_names(on: &Node) -> Vec<String> {
     match &on.value {
-        Value::Scalar(scalar) => vec![scalar.text.clone()],
+        Value::Scalar(scalar) => vec![scalar.text.to_string()],
         Value::Seq(items) => items
             .iter()
             .filter_map(Node::as_str)
             .map(str::to_string)
             .collect(),
-        Value::Map(map) => map.entries.iter().map(|e| e.key.clone()).collect(),
+        Value::Map(map) => map.entries.iter().map(|e| e.key.to_string()).collect(),
         _ => Vec::new(),
     }
 }

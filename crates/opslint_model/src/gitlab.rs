@@ -68,7 +68,7 @@ impl Pipeline {
                 }
                 let job = GitlabJob {
                     path: path.to_string(),
-                    name: entry.key.clone(),
+                    name: entry.key.to_string(),
                     name_span: entry.key_span,
                     extends: string_list(entry.value.get("extends")),
                     node: entry.value.clone(),
@@ -116,7 +116,7 @@ pub fn looks_like_pipeline(root: &Node) -> bool {
 /// Reads a scalar or a list of scalars, such as `extends:` or `only:`.
 pub fn string_list(node: Option<&Node>) -> Vec<String> {
     match node.map(|n| &n.value) {
-        Some(Value::Scalar(scalar)) => vec![scalar.text.clone()],
+        Some(Value::Scalar(scalar)) => vec![scalar.text.to_string()],
         Some(Value::Seq(items)) => items
             .iter()
             .filter_map(Node::as_str)

@@ -138,7 +138,7 @@ impl Chart {
         };
         sources.push(path.to_string());
         match &node.value {
-            Value::Scalar(scalar) if node.tag.is_none() => Some(scalar.text.clone()),
+            Value::Scalar(scalar) if node.tag.is_none() => Some(scalar.text.to_string()),
             Value::Null => Some(String::new()),
             _ => None,
         }

@@ -5,7 +5,7 @@ use tree_sitter::Node as TsNode;
 
 use crate::SyntaxError;
 use crate::parsers::{self, Grammar};
-use crate::value::{Document, Entry, Map, Node, Scalar, Value};
+use crate::value::{CompactString, Document, Entry, Map, Node, Scalar, Value};
 use crate::yaml::{error_offset, first_error, syntax_message};
 
 /// Nesting depth past which the rest of a value is treated as unknown, so a
@@ -64,7 +64,10 @@ fn convert(text: &str, node: TsNode<'_>, depth: usize) -> Node {
     let raw = text.get(node.byte_range()).unwrap_or("");
     match node.kind() {
         "object" => {
-            let mut map = Map::default();
+            let mut map = Map {
+                entries: Vec::with_capacity(node.named_child_count()),
+                open: false,
+            };
             let mut cursor = node.walk();
             for pair in node.named_children(&mut cursor) {
                 if pair.kind() != "pair" {
@@ -105,7 +108,7 @@ fn convert(text: &str, node: TsNode<'_>, depth: usize) -> Node {
         "null" => Node::new(Value::Null, span),
         _ => Node::new(
             Value::Scalar(Scalar {
-                text: raw.to_string(),
+                text: raw.into(),
                 quoted: false,
             }),
             span,
@@ -113,9 +116,18 @@ fn convert(text: &str, node: TsNode<'_>, depth: usize) -> Node {
     }
 }
 
-/// Decodes a JSON string literal, escapes included.
-fn string_value(raw: &str) -> String {
-    serde_json::from_str::<String>(raw).unwrap_or_else(|_| raw.trim_matches('"').to_string())
+/// Decodes a JSON string literal, escapes included. A literal without
+/// escapes or control characters is its own text between the quotes.
+fn string_value(raw: &str) -> CompactString {
+    if let Some(inner) = raw.strip_prefix('"').and_then(|r| r.strip_suffix('"'))
+        && !inner.bytes().any(|b| b == b'\\' || b == b'"' || b < 0x20)
+    {
+        return inner.into();
+    }
+    match serde_json::from_str::<String>(raw) {
+        Ok(text) => text.into(),
+        Err(_) => raw.trim_matches('"').into(),
+    }
 }
 
 /// Keeps the last of entries with the same key, as JSON parsers do, in the

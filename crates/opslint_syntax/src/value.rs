@@ -1,5 +1,6 @@
 //! The span-carrying value tree shared by the YAML and JSON front ends.
 
+pub use compact_str::CompactString;
 use opslint_core::Span;
 
 /// One value with the byte span it came from. Merged and aliased values keep
@@ -9,7 +10,7 @@ pub struct Node {
     pub value: Value,
     pub span: Span,
     /// A YAML tag such as `!Ref` or `!GetAtt`, with its `!`.
-    pub tag: Option<String>,
+    pub tag: Option<CompactString>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -25,7 +26,9 @@ pub enum Value {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scalar {
-    pub text: String,
+    /// Up to 24 bytes are stored inline: most keys and scalars of a
+    /// manifest fit, which spares an allocation for each of them.
+    pub text: CompactString,
     /// Quoted and block scalars are always strings; plain ones may be
     /// numbers or booleans.
     pub quoted: bool,
@@ -42,7 +45,7 @@ pub struct Map {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entry {
-    pub key: String,
+    pub key: CompactString,
     pub key_span: Span,
     pub value: Node,
 }

@@ -113,7 +113,7 @@ fn container_name(name: Option<&Node>, position: usize) -> String {
         Some(Node {
             value: Value::Scalar(scalar),
             ..
-        }) => scalar.text.clone(),
+        }) => scalar.text.to_string(),
         Some(Node {
             value: Value::Map(map),
             ..

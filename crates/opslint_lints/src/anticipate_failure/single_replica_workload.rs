@@ -233,7 +233,7 @@ fn service_selectors(workspace: &Workspace) -> Vec<Vec<(String, String)>> {
                     entry
                         .value
                         .as_str()
-                        .map(|value| (entry.key.clone(), value.to_string()))
+                        .map(|value| (entry.key.to_string(), value.to_string()))
                 })
                 .collect();
             if !pairs.is_empty() && pairs.len() == selector.entries.len() {

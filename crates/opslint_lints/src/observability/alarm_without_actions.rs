@@ -201,7 +201,7 @@ fn template_deployment_gates(template: &Template) -> Vec<String> {
 
 fn collect_scalars(node: &Node, texts: &mut Vec<String>) {
     match &node.value {
-        Value::Scalar(scalar) => texts.push(scalar.text.clone()),
+        Value::Scalar(scalar) => texts.push(scalar.text.to_string()),
         Value::Map(map) => {
             for entry in &map.entries {
                 collect_scalars(&entry.value, texts);

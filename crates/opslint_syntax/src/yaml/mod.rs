@@ -10,7 +10,7 @@ use tree_sitter::Node as TsNode;
 use crate::SyntaxError;
 use crate::helm::{self, HelmMask};
 use crate::parsers::{self, Grammar};
-use crate::value::{Document, Entry, Map, Node, Scalar, Value};
+use crate::value::{CompactString, Document, Entry, Map, Node, Scalar, Value};
 
 /// tree-sitter-yaml keeps rows in a 16-bit counter, so content past line
 /// 32,768 of one parse turns the whole parse into an error.
@@ -372,7 +372,7 @@ impl Converter<'_> {
         let mut cursor = node.walk();
         for child in node.named_children(&mut cursor) {
             match child.kind() {
-                "tag" => tag = Some(self.node_text(child).to_string()),
+                "tag" => tag = Some(CompactString::from(self.node_text(child))),
                 "anchor" => {
                     anchor = Some(self.node_text(child).trim_start_matches('&').to_string());
                 }
@@ -448,13 +448,13 @@ impl Converter<'_> {
             }
             "alias" => self.alias(node),
             "plain_scalar" => {
-                let text = self.node_text(node).trim().to_string();
-                if matches!(text.as_str(), "null" | "Null" | "NULL" | "~") {
+                let text = self.node_text(node).trim();
+                if matches!(text, "null" | "Null" | "NULL" | "~") {
                     Node::new(Value::Null, span)
                 } else {
                     Node::new(
                         Value::Scalar(Scalar {
-                            text,
+                            text: text.into(),
                             quoted: false,
                         }),
                         span,
@@ -474,9 +474,14 @@ impl Converter<'_> {
                     .strip_prefix('\'')
                     .and_then(|r| r.strip_suffix('\''))
                     .unwrap_or(raw);
+                let text = if inner.contains("''") {
+                    fold_flow_lines(&inner.replace("''", "'"))
+                } else {
+                    fold_flow_lines(inner)
+                };
                 Node::new(
                     Value::Scalar(Scalar {
-                        text: fold_flow_lines(&inner.replace("''", "'")),
+                        text,
                         quoted: true,
                     }),
                     span,
@@ -484,7 +489,7 @@ impl Converter<'_> {
             }
             "block_scalar" => Node::new(
                 Value::Scalar(Scalar {
-                    text: block_scalar_text(self.node_text(node)),
+                    text: block_scalar_text(self.node_text(node)).into(),
                     quoted: true,
                 }),
                 span,
@@ -494,7 +499,7 @@ impl Converter<'_> {
                 let _ = wrapper;
                 Node::new(
                     Value::Scalar(Scalar {
-                        text: self.node_text(node).to_string(),
+                        text: self.node_text(node).into(),
                         quoted: false,
                     }),
                     span,
@@ -546,11 +551,12 @@ impl Converter<'_> {
             } else if child.kind() == "flow_node" {
                 // A flow mapping entry without a value: `{a, b}`.
                 let key = self.node(child);
-                let key_text = key_text(&key, self.node_text(child));
+                let key_span = key.span;
+                let key_text = key_text(key, self.node_text(child));
                 map.push(Entry {
                     key: key_text,
-                    key_span: key.span,
-                    value: Node::new(Value::Null, key.span),
+                    key_span,
+                    value: Node::new(Value::Null, key_span),
                 });
             }
         }
@@ -586,15 +592,16 @@ impl Converter<'_> {
         let value_node = pair.child_by_field_name("value");
         let key = key_node.map(|k| self.node(k));
         let key_span = key_node.map_or(self.span(pair), |k| self.span(k));
-        let key_string = match (&key, key_node) {
+        let key_untagged = key.as_ref().is_some_and(|k| k.tag.is_none());
+        let key_string = match (key, key_node) {
             (Some(key), Some(raw)) => key_text(key, self.node_text(raw)),
-            _ => String::new(),
+            _ => CompactString::default(),
         };
         let value = match value_node {
             Some(value) => self.node(value),
             None => Node::new(Value::Null, Span::new(key_span.end, key_span.end)),
         };
-        if key_string == "<<" && key.as_ref().is_some_and(|k| k.tag.is_none()) {
+        if key_string == "<<" && key_untagged {
             return Some(value);
         }
         if let Some(position) = map.position(&key_string) {
@@ -640,7 +647,7 @@ impl Converter<'_> {
 /// into a hang.
 struct MapBuilder {
     map: Map,
-    index: Option<HashMap<String, usize>>,
+    index: Option<HashMap<CompactString, usize>>,
 }
 
 impl MapBuilder {
@@ -683,11 +690,11 @@ impl MapBuilder {
     }
 }
 
-fn key_text(key: &Node, raw: &str) -> String {
-    match &key.value {
-        Value::Scalar(scalar) => scalar.text.clone(),
-        Value::Null => String::new(),
-        _ => raw.trim().to_string(),
+fn key_text(key: Node, raw: &str) -> CompactString {
+    match key.value {
+        Value::Scalar(scalar) => scalar.text,
+        Value::Null => CompactString::default(),
+        _ => raw.trim().into(),
     }
 }
 
@@ -707,23 +714,27 @@ fn node_count(node: &Node) -> usize {
 
 /// Folds a multi-line flow scalar: line breaks and the indentation around
 /// them become one space, as YAML does for plain and quoted scalars.
-fn fold_flow_lines(text: &str) -> String {
+fn fold_flow_lines(text: &str) -> CompactString {
     if !text.contains('\n') {
-        return text.to_string();
+        return text.into();
     }
     text.split('\n')
         .map(str::trim)
         .collect::<Vec<_>>()
         .join(" ")
+        .into()
 }
 
-fn unescape_double(raw: &str) -> String {
+fn unescape_double(raw: &str) -> CompactString {
     let inner = raw
         .strip_prefix('"')
         .and_then(|r| r.strip_suffix('"'))
         .unwrap_or(raw);
     let inner = fold_flow_lines(inner);
-    let mut out = String::with_capacity(inner.len());
+    if !inner.contains('\\') {
+        return inner;
+    }
+    let mut out = CompactString::with_capacity(inner.len());
     let mut chars = inner.chars();
     while let Some(c) = chars.next() {
         if c != '\\' {
