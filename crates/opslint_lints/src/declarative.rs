@@ -122,13 +122,51 @@ struct MatchSpec {
 }
 
 struct CompiledMatch {
-    kind: ArtifactKind,
-    query: Query,
-    /// Index of the `@finding` capture, if the query has one.
-    finding: Option<u32>,
     message: String,
     label: String,
     help: Option<String>,
+}
+
+/// The queries of one rule for one language, joined into one query so that
+/// a file's tree is walked once per rule, not once per `[[match]]`.
+struct LanguageQuery {
+    kind: ArtifactKind,
+    language: tree_sitter::Language,
+    source: String,
+    /// For each `[[match]]` of this language: where its query starts in
+    /// `source`, and its position in [`DeclarativeRule::matches`].
+    parts: Vec<(usize, usize)>,
+    /// Compiled on first use: compiling the built-in queries took most of
+    /// the start-up time of a run, and a repository without code needs none.
+    compiled: OnceLock<Option<JoinedQuery>>,
+}
+
+struct JoinedQuery {
+    query: Query,
+    /// Index of the `@finding` capture, if a query has one.
+    finding: Option<u32>,
+}
+
+impl LanguageQuery {
+    fn compiled(&self) -> Option<&JoinedQuery> {
+        self.compiled
+            .get_or_init(|| {
+                let query = Query::new(&self.language, &self.source).ok()?;
+                let finding = query.capture_index_for_name("finding");
+                Some(JoinedQuery { query, finding })
+            })
+            .as_ref()
+    }
+
+    /// The `[[match]]` that pattern `pattern` of the joined query comes from.
+    fn match_of(&self, query: &Query, pattern: usize) -> usize {
+        let start = query.start_byte_for_pattern(pattern);
+        self.parts
+            .iter()
+            .rev()
+            .find(|(part_start, _)| *part_start <= start)
+            .map_or(0, |(_, index)| *index)
+    }
 }
 
 /// A rule defined by a TOML file.
@@ -136,6 +174,7 @@ pub struct DeclarativeRule {
     meta: &'static RuleMeta,
     scope: Scope,
     matches: Vec<CompiledMatch>,
+    queries: Vec<LanguageQuery>,
 }
 
 fn leak(text: String) -> &'static str {
@@ -161,6 +200,13 @@ fn error_at(path: &str, text: &str, offset: usize, message: impl Into<String>) -
 
 /// Parses and compiles one rule file. `path` is only used in errors.
 pub fn parse_rule(path: &str, text: &str) -> Result<DeclarativeRule, ConfigError> {
+    read_rule(path, text, true)
+}
+
+/// Parses one rule file; with `check_queries`, each query is compiled now so
+/// that an invalid one is reported at its line. The queries that run are
+/// compiled on first use either way.
+fn read_rule(path: &str, text: &str, check_queries: bool) -> Result<DeclarativeRule, ConfigError> {
     let file: RuleFile = toml::from_str(text).map_err(|error| {
         let offset = error.span().map_or(0, |span| span.start);
         error_at(path, text, offset, error.message().trim().to_string())
@@ -214,6 +260,7 @@ pub fn parse_rule(path: &str, text: &str) -> Result<DeclarativeRule, ConfigError
 
     let mut matches = Vec::new();
     let mut kinds = Vec::new();
+    let mut queries: Vec<LanguageQuery> = Vec::new();
     for spec in file.matches {
         let (kind, language) = match spec.language.get_ref().as_str() {
             "python" => (ArtifactKind::Python, opslint_syntax::python::language()),
@@ -228,7 +275,12 @@ pub fn parse_rule(path: &str, text: &str) -> Result<DeclarativeRule, ConfigError
             }
         };
         let source = spec.query.get_ref();
-        let query = Query::new(&language, source).map_err(|error| {
+        let checked = if check_queries {
+            Query::new(&language, source).map(drop)
+        } else {
+            Ok(())
+        };
+        checked.map_err(|error| {
             // Literal strings keep the query text unchanged, so it can be
             // found in the file to turn the query's row and column into a
             // file position.
@@ -253,14 +305,28 @@ pub fn parse_rule(path: &str, text: &str) -> Result<DeclarativeRule, ConfigError
                 ),
             }
         })?;
-        let finding = query.capture_index_for_name("finding");
         if !kinds.contains(&kind) {
             kinds.push(kind);
         }
+        let position = queries.iter().position(|q| q.kind == kind);
+        let joined = match position {
+            Some(position) => &mut queries[position],
+            None => {
+                queries.push(LanguageQuery {
+                    kind,
+                    language,
+                    source: String::new(),
+                    parts: Vec::new(),
+                    compiled: OnceLock::new(),
+                });
+                let last = queries.len() - 1;
+                &mut queries[last]
+            }
+        };
+        joined.parts.push((joined.source.len(), matches.len()));
+        joined.source.push_str(source);
+        joined.source.push('\n');
         matches.push(CompiledMatch {
-            kind,
-            query,
-            finding,
             message: spec.message,
             label: spec.label,
             help: spec.help,
@@ -289,6 +355,7 @@ pub fn parse_rule(path: &str, text: &str) -> Result<DeclarativeRule, ConfigError
         meta: Box::leak(Box::new(meta)),
         scope: file.scope,
         matches,
+        queries,
     })
 }
 
@@ -302,7 +369,7 @@ pub fn built_in() -> Vec<&'static dyn Rule> {
                 .map(|(path, text)| {
                     // A broken built-in pack is a bug that the test suite
                     // catches; it never depends on user input.
-                    parse_rule(path, text).unwrap_or_else(|error| panic!("{error}"))
+                    read_rule(path, text, false).unwrap_or_else(|error| panic!("{error}"))
                 })
                 .collect()
         })
@@ -469,43 +536,54 @@ impl Rule for DeclarativeRule {
         tree: &tree_sitter::Tree,
         matches: &mut Vec<QueryMatch>,
     ) {
-        let mut reported = HashSet::new();
-        for spec in self.matches.iter().filter(|m| m.kind == kind) {
-            let names = spec.query.capture_names();
-            let mut cursor = QueryCursor::new();
-            let mut found_matches =
-                cursor.matches(&spec.query, tree.root_node(), file.text.as_bytes());
-            while let Some(found) = found_matches.next() {
-                let mut captures = BTreeMap::new();
-                for capture in found.captures() {
-                    let text = capture.node.utf8_text(file.text.as_bytes()).unwrap_or("");
-                    captures.insert(names[capture.index as usize], text);
-                }
-                let node = found
-                    .captures()
-                    .iter()
-                    .find(|c| Some(c.index) == spec.finding)
-                    .or(found.captures().first())
-                    .map(|c| c.node);
-                let Some(node) = node else {
-                    continue;
-                };
-                if is_in_test_code(node, &file.text) {
-                    continue;
-                }
-                let span = Span::from(node.byte_range());
-                if !reported.insert(span) {
-                    continue;
-                }
-                matches.push(QueryMatch {
-                    rule: self.meta.id,
-                    span,
-                    location: enclosing_function(node, &file.text),
-                    message: fill(&spec.message, &captures),
-                    label: fill(&spec.label, &captures),
-                    help: spec.help.clone(),
-                });
+        let Some(language_query) = self.queries.iter().find(|q| q.kind == kind) else {
+            return;
+        };
+        let Some(JoinedQuery { query, finding }) = language_query.compiled() else {
+            return;
+        };
+        let names = query.capture_names();
+        // Matches in the order of the `[[match]]` tables, then of the file,
+        // so that where two tables match the same code the first one reports it.
+        let mut found_all = Vec::new();
+        let mut cursor = QueryCursor::new();
+        let mut found_matches = cursor.matches(query, tree.root_node(), file.text.as_bytes());
+        while let Some(found) = found_matches.next() {
+            let spec = language_query.match_of(query, found.pattern_index);
+            let mut captures = BTreeMap::new();
+            for capture in found.captures() {
+                let text = capture.node.utf8_text(file.text.as_bytes()).unwrap_or("");
+                captures.insert(names[capture.index as usize], text);
             }
+            let node = found
+                .captures()
+                .iter()
+                .find(|c| Some(c.index) == *finding)
+                .or(found.captures().first())
+                .map(|c| c.node);
+            if let Some(node) = node {
+                found_all.push((spec, node, captures));
+            }
+        }
+        found_all.sort_by_key(|(spec, node, _)| (*spec, node.start_byte()));
+        let mut reported = HashSet::new();
+        for (spec, node, captures) in found_all {
+            let spec = &self.matches[spec];
+            if is_in_test_code(node, &file.text) {
+                continue;
+            }
+            let span = Span::from(node.byte_range());
+            if !reported.insert(span) {
+                continue;
+            }
+            matches.push(QueryMatch {
+                rule: self.meta.id,
+                span,
+                location: enclosing_function(node, &file.text),
+                message: fill(&spec.message, &captures),
+                label: fill(&spec.label, &captures),
+                help: spec.help.clone(),
+            });
         }
     }
 }
@@ -523,6 +601,27 @@ mod tests {
     fn built_in_packs_compile() {
         let ids: Vec<&str> = built_in().iter().map(|rule| rule.meta().id).collect();
         assert_eq!(ids, ["print-instead-of-logging", "error-swallowed"]);
+        for (path, text) in BUILT_IN {
+            let rule = parse_rule(path, text).unwrap_or_else(|error| panic!("{error}"));
+            for query in &rule.queries {
+                assert!(query.compiled().is_some(), "{path}: joined query");
+            }
+        }
+    }
+
+    #[test]
+    fn joined_query_maps_patterns_to_their_match_table() {
+        let text = format!(
+            "{RULE}\n[[match]]\nlanguage = \"python\"\n\
+             query = '(pass_statement) @finding'\nmessage = \"second\"\nlabel = \"l\"\n"
+        );
+        let rule = parse_rule("x.toml", &text).expect("the rule is valid");
+        assert_eq!(rule.queries.len(), 1);
+        let joined = &rule.queries[0];
+        let query = &joined.compiled().expect("compiles").query;
+        assert_eq!(query.pattern_count(), 2);
+        assert_eq!(joined.match_of(query, 0), 0);
+        assert_eq!(joined.match_of(query, 1), 1);
     }
 
     #[test]

@@ -479,13 +479,7 @@ impl Converter<'_> {
                 } else {
                     fold_flow_lines(inner)
                 };
-                Node::new(
-                    Value::Scalar(Scalar {
-                        text,
-                        quoted: true,
-                    }),
-                    span,
-                )
+                Node::new(Value::Scalar(Scalar { text, quoted: true }), span)
             }
             "block_scalar" => Node::new(
                 Value::Scalar(Scalar {
