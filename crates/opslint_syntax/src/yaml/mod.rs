@@ -3,9 +3,10 @@
 //! text masked before parsing.
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use opslint_core::Span;
-use tree_sitter::Node as TsNode;
+use tree_sitter::{Node as TsNode, TreeCursor};
 
 use crate::SyntaxError;
 use crate::helm::{self, HelmMask};
@@ -81,6 +82,8 @@ pub fn parse(text: &str, helm: bool) -> YamlFile {
             return file;
         };
         let mut converter = Converter {
+            kinds: kinds(),
+            cursors: Vec::new(),
             text: part,
             base,
             anchors: HashMap::new(),
@@ -284,7 +287,64 @@ fn raw_error_offset(error: TsNode<'_>, text: &str) -> usize {
     }
 }
 
+/// Node kinds and fields of the YAML grammar by id, so the conversion
+/// compares numbers instead of looking up and comparing names for every node.
+struct Kinds {
+    block_node: u16,
+    flow_node: u16,
+    tag: u16,
+    anchor: u16,
+    comment: u16,
+    block_mapping: u16,
+    flow_mapping: u16,
+    block_sequence: u16,
+    flow_sequence: u16,
+    block_sequence_item: u16,
+    block_mapping_pair: u16,
+    flow_pair: u16,
+    alias: u16,
+    plain_scalar: u16,
+    double_quote_scalar: u16,
+    single_quote_scalar: u16,
+    block_scalar: u16,
+    key: Option<std::num::NonZeroU16>,
+    value: Option<std::num::NonZeroU16>,
+}
+
+fn kinds() -> &'static Kinds {
+    static KINDS: OnceLock<Kinds> = OnceLock::new();
+    KINDS.get_or_init(|| {
+        let language: tree_sitter::Language = tree_sitter_yaml::LANGUAGE.into();
+        let id = |name: &str| language.id_for_node_kind(name, true);
+        Kinds {
+            block_node: id("block_node"),
+            flow_node: id("flow_node"),
+            tag: id("tag"),
+            anchor: id("anchor"),
+            comment: id("comment"),
+            block_mapping: id("block_mapping"),
+            flow_mapping: id("flow_mapping"),
+            block_sequence: id("block_sequence"),
+            flow_sequence: id("flow_sequence"),
+            block_sequence_item: id("block_sequence_item"),
+            block_mapping_pair: id("block_mapping_pair"),
+            flow_pair: id("flow_pair"),
+            alias: id("alias"),
+            plain_scalar: id("plain_scalar"),
+            double_quote_scalar: id("double_quote_scalar"),
+            single_quote_scalar: id("single_quote_scalar"),
+            block_scalar: id("block_scalar"),
+            key: language.field_id_for_name("key"),
+            value: language.field_id_for_name("value"),
+        }
+    })
+}
+
 struct Converter<'a> {
+    kinds: &'static Kinds,
+    /// Tree cursors returned after use: creating one allocates, and the
+    /// conversion needs one for every mapping, sequence and node.
+    cursors: Vec<TreeCursor<'a>>,
     text: &'a str,
     base: usize,
     anchors: HashMap<String, (Node, usize)>,
@@ -296,7 +356,21 @@ struct Converter<'a> {
     mask: Option<&'a HelmMask>,
 }
 
-impl Converter<'_> {
+impl<'a> Converter<'a> {
+    fn cursor(&mut self, node: TsNode<'a>) -> TreeCursor<'a> {
+        match self.cursors.pop() {
+            Some(mut cursor) => {
+                cursor.reset(node);
+                cursor
+            }
+            None => node.walk(),
+        }
+    }
+
+    fn give_back(&mut self, cursor: TreeCursor<'a>) {
+        self.cursors.push(cursor);
+    }
+
     fn span(&self, node: TsNode<'_>) -> Span {
         Span::new(self.base + node.start_byte(), self.base + node.end_byte())
     }
@@ -345,11 +419,13 @@ impl Converter<'_> {
             .map(|(i, _)| line_start + i)
     }
 
-    fn document(&mut self, document: TsNode<'_>) -> Node {
-        let mut cursor = document.walk();
+    fn document(&mut self, document: TsNode<'a>) -> Node {
+        let mut cursor = self.cursor(document);
+        let kinds = self.kinds;
         let content = document
             .named_children(&mut cursor)
-            .find(|child| matches!(child.kind(), "block_node" | "flow_node"));
+            .find(|child| [kinds.block_node, kinds.flow_node].contains(&child.kind_id()));
+        self.give_back(cursor);
         match content {
             Some(node) => self.node(node),
             None => Node::new(Value::Null, self.span(document)),
@@ -357,29 +433,33 @@ impl Converter<'_> {
     }
 
     /// Converts a `block_node`, `flow_node` or any content node.
-    fn node(&mut self, node: TsNode<'_>) -> Node {
-        match node.kind() {
-            "block_node" | "flow_node" => self.wrapped(node),
-            _ => self.content(node, None),
+    fn node(&mut self, node: TsNode<'a>) -> Node {
+        let kind = node.kind_id();
+        if kind == self.kinds.block_node || kind == self.kinds.flow_node {
+            self.wrapped(node)
+        } else {
+            self.content(node, None)
         }
     }
 
     /// A node that may carry a tag and an anchor before its content.
-    fn wrapped(&mut self, node: TsNode<'_>) -> Node {
+    fn wrapped(&mut self, node: TsNode<'a>) -> Node {
         let mut tag = None;
         let mut anchor = None;
         let mut content = None;
-        let mut cursor = node.walk();
+        let mut cursor = self.cursor(node);
+        let kinds = self.kinds;
         for child in node.named_children(&mut cursor) {
-            match child.kind() {
-                "tag" => tag = Some(CompactString::from(self.node_text(child))),
-                "anchor" => {
-                    anchor = Some(self.node_text(child).trim_start_matches('&').to_string());
-                }
-                "comment" => {}
-                _ => content = Some(child),
+            let kind = child.kind_id();
+            if kind == kinds.tag {
+                tag = Some(CompactString::from(self.node_text(child)));
+            } else if kind == kinds.anchor {
+                anchor = Some(self.node_text(child).trim_start_matches('&').to_string());
+            } else if kind != kinds.comment {
+                content = Some(child);
             }
         }
+        self.give_back(cursor);
         let mut converted = match content {
             Some(content) => self.content(content, Some(node)),
             None => Node::new(Value::Null, self.span(node)),
@@ -394,7 +474,7 @@ impl Converter<'_> {
         converted
     }
 
-    fn content(&mut self, node: TsNode<'_>, wrapper: Option<TsNode<'_>>) -> Node {
+    fn content(&mut self, node: TsNode<'a>, wrapper: Option<TsNode<'a>>) -> Node {
         if self.depth >= MAX_DEPTH {
             if !self.depth_limit_reported {
                 self.depth_limit_reported = true;
@@ -414,40 +494,42 @@ impl Converter<'_> {
         converted
     }
 
-    fn content_within_limit(&mut self, node: TsNode<'_>, wrapper: Option<TsNode<'_>>) -> Node {
+    fn content_within_limit(&mut self, node: TsNode<'a>, wrapper: Option<TsNode<'a>>) -> Node {
         let span = self.span(node);
-        match node.kind() {
-            "block_mapping" | "flow_mapping" => self.mapping(node),
-            "block_sequence" | "flow_sequence" => {
+        let kinds = self.kinds;
+        let kind = node.kind_id();
+        match kind {
+            _ if kind == kinds.block_mapping || kind == kinds.flow_mapping => self.mapping(node),
+            _ if kind == kinds.block_sequence || kind == kinds.flow_sequence => {
                 // Sized up front: value trees stay in memory for the whole
                 // run, and growing by doubling left about a third unused.
                 let mut items = Vec::with_capacity(node.named_child_count());
-                let mut cursor = node.walk();
+                let mut cursor = self.cursor(node);
                 for child in node.named_children(&mut cursor) {
-                    match child.kind() {
-                        "block_sequence_item" => {
-                            let mut item_cursor = child.walk();
-                            let value = child
-                                .named_children(&mut item_cursor)
-                                .find(|c| c.kind() != "comment");
-                            items.push(match value {
-                                Some(value) => self.node(value),
-                                None => Node::new(Value::Null, self.span(child)),
-                            });
-                        }
-                        "flow_pair" => {
-                            let mut map = MapBuilder::with_capacity(1);
-                            self.pair(child, &mut map);
-                            items.push(Node::new(Value::Map(map.map), self.span(child)));
-                        }
-                        "comment" => {}
-                        _ => items.push(self.node(child)),
+                    let child_kind = child.kind_id();
+                    if child_kind == kinds.block_sequence_item {
+                        let mut item_cursor = self.cursor(child);
+                        let value = child
+                            .named_children(&mut item_cursor)
+                            .find(|c| c.kind_id() != kinds.comment);
+                        self.give_back(item_cursor);
+                        items.push(match value {
+                            Some(value) => self.node(value),
+                            None => Node::new(Value::Null, self.span(child)),
+                        });
+                    } else if child_kind == kinds.flow_pair {
+                        let mut map = MapBuilder::with_capacity(1);
+                        self.pair(child, &mut map);
+                        items.push(Node::new(Value::Map(map.map), self.span(child)));
+                    } else if child_kind != kinds.comment {
+                        items.push(self.node(child));
                     }
                 }
+                self.give_back(cursor);
                 Node::new(Value::Seq(items), span)
             }
-            "alias" => self.alias(node),
-            "plain_scalar" => {
+            _ if kind == kinds.alias => self.alias(node),
+            _ if kind == kinds.plain_scalar => {
                 let text = self.node_text(node).trim();
                 if matches!(text, "null" | "Null" | "NULL" | "~") {
                     Node::new(Value::Null, span)
@@ -461,14 +543,14 @@ impl Converter<'_> {
                     )
                 }
             }
-            "double_quote_scalar" => Node::new(
+            _ if kind == kinds.double_quote_scalar => Node::new(
                 Value::Scalar(Scalar {
                     text: unescape_double(self.node_text(node)),
                     quoted: true,
                 }),
                 span,
             ),
-            "single_quote_scalar" => {
+            _ if kind == kinds.single_quote_scalar => {
                 let raw = self.node_text(node);
                 let inner = raw
                     .strip_prefix('\'')
@@ -481,14 +563,14 @@ impl Converter<'_> {
                 };
                 Node::new(Value::Scalar(Scalar { text, quoted: true }), span)
             }
-            "block_scalar" => Node::new(
+            _ if kind == kinds.block_scalar => Node::new(
                 Value::Scalar(Scalar {
                     text: block_scalar_text(self.node_text(node)).into(),
                     quoted: true,
                 }),
                 span,
             ),
-            "block_node" | "flow_node" => self.wrapped(node),
+            _ if kind == kinds.block_node || kind == kinds.flow_node => self.wrapped(node),
             _ => {
                 let _ = wrapper;
                 Node::new(
@@ -502,7 +584,7 @@ impl Converter<'_> {
         }
     }
 
-    fn alias(&mut self, node: TsNode<'_>) -> Node {
+    fn alias(&mut self, node: TsNode<'a>) -> Node {
         let span = self.span(node);
         let name = self.node_text(node).trim_start_matches('*').to_string();
         match self.anchors.get(&name) {
@@ -533,16 +615,18 @@ impl Converter<'_> {
         }
     }
 
-    fn mapping(&mut self, node: TsNode<'_>) -> Node {
+    fn mapping(&mut self, node: TsNode<'a>) -> Node {
         let mut map = MapBuilder::with_capacity(node.named_child_count());
         let mut merges = Vec::new();
-        let mut cursor = node.walk();
+        let mut cursor = self.cursor(node);
+        let kinds = self.kinds;
         for child in node.named_children(&mut cursor) {
-            if matches!(child.kind(), "block_mapping_pair" | "flow_pair") {
+            let kind = child.kind_id();
+            if kind == kinds.block_mapping_pair || kind == kinds.flow_pair {
                 if let Some(merge) = self.pair(child, &mut map) {
                     merges.push(merge);
                 }
-            } else if child.kind() == "flow_node" {
+            } else if kind == kinds.flow_node {
                 // A flow mapping entry without a value: `{a, b}`.
                 let key = self.node(child);
                 let key_span = key.span;
@@ -554,6 +638,7 @@ impl Converter<'_> {
                 });
             }
         }
+        self.give_back(cursor);
         for merge in merges {
             let sources: Vec<Node> = match merge.value {
                 Value::Seq(items) => items,
@@ -581,9 +666,10 @@ impl Converter<'_> {
     }
 
     /// Adds one pair to `map`; returns the value of a `<<` merge key instead.
-    fn pair(&mut self, pair: TsNode<'_>, map: &mut MapBuilder) -> Option<Node> {
-        let key_node = pair.child_by_field_name("key");
-        let value_node = pair.child_by_field_name("value");
+    fn pair(&mut self, pair: TsNode<'a>, map: &mut MapBuilder) -> Option<Node> {
+        let field = |id: Option<std::num::NonZeroU16>| id.and_then(|id| pair.child_by_field_id(id.get()));
+        let key_node = field(self.kinds.key);
+        let value_node = field(self.kinds.value);
         let key = key_node.map(|k| self.node(k));
         let key_span = key_node.map_or(self.span(pair), |k| self.span(k));
         let key_untagged = key.as_ref().is_some_and(|k| k.tag.is_none());
