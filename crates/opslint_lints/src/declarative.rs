@@ -145,6 +145,74 @@ struct JoinedQuery {
     query: Query,
     /// Index of the `@finding` capture, if a query has one.
     finding: Option<u32>,
+    /// For each pattern, texts of which a file must contain one for the
+    /// pattern to match, from its `#eq?` or `#any-of?` predicate; `None`
+    /// when the pattern may match any file.
+    needs: Vec<Option<Vec<String>>>,
+}
+
+impl JoinedQuery {
+    /// Whether some pattern may match `text`. Walking a tree with a query
+    /// cost more than parsing the file, so files that cannot match, such as
+    /// Rust without `println!` for a rule about printing, are not walked.
+    fn may_match(&self, text: &str) -> bool {
+        self.needs.iter().any(|needs| match needs {
+            None => true,
+            Some(any_of) => any_of.iter().any(|needed| text.contains(needed.as_str())),
+        })
+    }
+}
+
+/// The strings of the first `#eq?` or `#any-of?` predicate in the source of
+/// one pattern that compares a capture with literal strings: a match needs
+/// the file to contain one of them. Strings with escapes are not read, and
+/// a pattern without such a predicate gives `None`. So does a pattern with
+/// alternatives or quantifiers, where the captured node may be missing from
+/// a match and the predicate then holds without the text.
+fn literal_needs(pattern: &str) -> Option<Vec<String>> {
+    if has_optional_parts(pattern) {
+        return None;
+    }
+    for (start, _) in pattern.match_indices("(#") {
+        let rest = &pattern[start + 2..];
+        let Some(rest) = rest
+            .strip_prefix("eq?")
+            .or_else(|| rest.strip_prefix("any-of?"))
+        else {
+            continue;
+        };
+        let rest = rest.trim_start();
+        let Some(rest) = rest.strip_prefix('@') else {
+            continue;
+        };
+        let mut rest = rest.trim_start_matches(|c: char| c.is_alphanumeric() || "_.-".contains(c));
+        let mut strings = Vec::new();
+        loop {
+            rest = rest.trim_start();
+            if rest.starts_with(')') {
+                break;
+            }
+            let Some(quoted) = rest.strip_prefix('"') else {
+                strings.clear();
+                break;
+            };
+            let Some(end) = quoted.find('"') else {
+                strings.clear();
+                break;
+            };
+            let literal = &quoted[..end];
+            if literal.contains('\\') || literal.is_empty() {
+                strings.clear();
+                break;
+            }
+            strings.push(literal.to_string());
+            rest = &quoted[end + 1..];
+        }
+        if !strings.is_empty() {
+            return Some(strings);
+        }
+    }
+    None
 }
 
 impl LanguageQuery {
@@ -153,7 +221,18 @@ impl LanguageQuery {
             .get_or_init(|| {
                 let query = Query::new(&self.language, &self.source).ok()?;
                 let finding = query.capture_index_for_name("finding");
-                Some(JoinedQuery { query, finding })
+                let needs = (0..query.pattern_count())
+                    .map(|pattern| {
+                        let start = query.start_byte_for_pattern(pattern);
+                        let end = query.end_byte_for_pattern(pattern);
+                        literal_needs(self.source.get(start..end).unwrap_or(""))
+                    })
+                    .collect();
+                Some(JoinedQuery {
+                    query,
+                    finding,
+                    needs,
+                })
             })
             .as_ref()
     }
@@ -434,6 +513,46 @@ pub fn load_folder(folder: &Path) -> Result<Vec<&'static dyn Rule>, ConfigError>
     Ok(rules.into_iter().map(|r| r as &'static dyn Rule).collect())
 }
 
+/// Whether a pattern has alternatives (`[...]`) or quantifiers (`*`, `+`,
+/// `?`), outside strings and predicate names such as `#eq?`.
+fn has_optional_parts(pattern: &str) -> bool {
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => {
+                while let Some(inner) = chars.next() {
+                    match inner {
+                        '\\' => {
+                            chars.next();
+                        }
+                        '"' => break,
+                        _ => {}
+                    }
+                }
+            }
+            ';' => {
+                // A comment runs to the end of the line.
+                for inner in chars.by_ref() {
+                    if inner == '\n' {
+                        break;
+                    }
+                }
+            }
+            '#' => {
+                // A predicate name ends with its `?` or `!`.
+                for inner in chars.by_ref() {
+                    if inner == '?' || inner == '!' || inner.is_whitespace() {
+                        break;
+                    }
+                }
+            }
+            '[' | '*' | '+' | '?' => return true,
+            _ => {}
+        }
+    }
+    false
+}
+
 /// Names the function or method around `node`, for a location that
 /// survives line moves.
 fn enclosing_function(node: tree_sitter::Node, text: &str) -> String {
@@ -539,9 +658,13 @@ impl Rule for DeclarativeRule {
         let Some(language_query) = self.queries.iter().find(|q| q.kind == kind) else {
             return;
         };
-        let Some(JoinedQuery { query, finding }) = language_query.compiled() else {
+        let Some(joined) = language_query.compiled() else {
             return;
         };
+        if !joined.may_match(&file.text) {
+            return;
+        }
+        let JoinedQuery { query, finding, .. } = joined;
         let names = query.capture_names();
         // Matches in the order of the `[[match]]` tables, then of the file,
         // so that where two tables match the same code the first one reports it.
@@ -607,6 +730,47 @@ mod tests {
                 assert!(query.compiled().is_some(), "{path}: joined query");
             }
         }
+    }
+
+    #[test]
+    fn optional_parts_give_no_needs() {
+        assert_eq!(literal_needs(r#"[(a) @x (b)] (#eq? @x "foo")"#), None);
+        assert_eq!(literal_needs(r#"(a (b)* @x (#eq? @x "foo"))"#), None);
+        assert_eq!(literal_needs(r#"(a (b)? @x (#eq? @x "foo"))"#), None);
+        assert_eq!(
+            literal_needs(r#"(a "[" (b) @x (#eq? @x "foo?"))"#),
+            Some(vec!["foo?".to_string()])
+        );
+    }
+
+    #[test]
+    fn literal_needs_come_from_eq_and_any_of() {
+        assert_eq!(
+            literal_needs(r#"(call function: (identifier) @f (#eq? @f "print")) @finding"#),
+            Some(vec!["print".to_string()])
+        );
+        assert_eq!(
+            literal_needs(r#"(m macro: (identifier) @m (#any-of? @m "println" "print")) @x"#),
+            Some(vec!["println".to_string(), "print".to_string()])
+        );
+        assert_eq!(literal_needs(r#"(c) @x (#not-eq? @x "print")"#), None);
+        assert_eq!(literal_needs(r#"(c) @x (#eq? @x @y)"#), None);
+        assert_eq!(literal_needs(r#"(c) @x (#eq? @x "a\"b")"#), None);
+        assert_eq!(literal_needs(r#"(c) @x (#match? @x "print")"#), None);
+    }
+
+    #[test]
+    fn files_without_the_needed_text_are_not_walked() {
+        let (_, text) = BUILT_IN[0];
+        let rule = parse_rule("print.toml", text).expect("the built-in rule is valid");
+        let rust = rule
+            .queries
+            .iter()
+            .find(|q| q.kind == ArtifactKind::Rust)
+            .and_then(LanguageQuery::compiled)
+            .expect("a Rust query");
+        assert!(rust.may_match("fn main() { eprintln!(\"x\"); }"));
+        assert!(!rust.may_match("fn main() { tracing::info!(\"x\"); }"));
     }
 
     #[test]

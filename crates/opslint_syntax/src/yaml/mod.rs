@@ -667,7 +667,8 @@ impl<'a> Converter<'a> {
 
     /// Adds one pair to `map`; returns the value of a `<<` merge key instead.
     fn pair(&mut self, pair: TsNode<'a>, map: &mut MapBuilder) -> Option<Node> {
-        let field = |id: Option<std::num::NonZeroU16>| id.and_then(|id| pair.child_by_field_id(id.get()));
+        let field =
+            |id: Option<std::num::NonZeroU16>| id.and_then(|id| pair.child_by_field_id(id.get()));
         let key_node = field(self.kinds.key);
         let value_node = field(self.kinds.value);
         let key = key_node.map(|k| self.node(k));
