@@ -206,22 +206,29 @@ pub fn run(options: &Options) -> Outcome {
     if let Some(progress) = &options.progress {
         progress.start("rules", rules.len());
     }
-    let sinks: Vec<Sink> = rules
-        .par_iter()
-        .map(|rule| {
-            let started = Instant::now();
-            let sink = run_rule(*rule, &workspace);
-            timings.rule(rule.meta().id, started.elapsed());
-            if let Some(progress) = &options.progress {
-                progress.advance();
-            }
-            sink
-        })
-        .collect();
+    // The inventory for reports is built beside the rules, filling the time
+    // in which the last rules run on one core.
+    let (sinks, inventory): (Vec<Sink>, _) = rayon::join(
+        || {
+            rules
+                .par_iter()
+                .map(|rule| {
+                    let started = Instant::now();
+                    let sink = run_rule(*rule, &workspace);
+                    timings.rule(rule.meta().id, started.elapsed());
+                    if let Some(progress) = &options.progress {
+                        progress.advance();
+                    }
+                    sink
+                })
+                .collect()
+        },
+        || inventory::build(&workspace),
+    );
     if let Some(progress) = &options.progress {
         progress.finish();
     }
-    timings.phase("rules");
+    timings.phase("rules and inventory");
     for rule_sink in sinks {
         sink.extend(rule_sink);
     }
@@ -243,8 +250,6 @@ pub fn run(options: &Options) -> Outcome {
     }
     notices.sort();
     timings.phase("accepted risks");
-    let inventory = inventory::build(&workspace);
-    timings.phase("inventory");
     if options.exits_after_run {
         std::mem::forget(workspace);
     } else {

@@ -191,7 +191,10 @@ impl Sink {
     /// depend on thread scheduling, and makes fingerprints of findings that
     /// share a logical location unique by numbering the repeats in order.
     pub fn sort(&mut self) {
-        self.diagnostics.sort_by(|a, b| {
+        use rayon::slice::ParallelSliceMut;
+        // Large runs report tens of thousands of findings and many more
+        // pieces of evidence, so the lists are sorted on every core.
+        self.diagnostics.par_sort_by(|a, b| {
             (&a.path, a.start.line, a.start.column, a.rule.id, &a.message).cmp(&(
                 &b.path,
                 b.start.line,
@@ -200,16 +203,21 @@ impl Sink {
                 &b.message,
             ))
         });
-        let mut seen = std::collections::HashMap::<String, usize>::new();
-        for diagnostic in &mut self.diagnostics {
-            let count = seen.entry(diagnostic.fingerprint.clone()).or_insert(0);
+        let mut seen = std::collections::HashMap::<&str, usize>::new();
+        let mut repeats = Vec::new();
+        for (index, diagnostic) in self.diagnostics.iter().enumerate() {
+            let count = seen.entry(diagnostic.fingerprint.as_str()).or_insert(0);
             if *count > 0 {
-                diagnostic.fingerprint =
-                    fingerprint(&[&diagnostic.fingerprint, &count.to_string()]);
+                repeats.push((index, *count));
             }
             *count += 1;
         }
-        self.questions.sort_by(|a, b| {
+        drop(seen);
+        for (index, count) in repeats {
+            let diagnostic = &mut self.diagnostics[index];
+            diagnostic.fingerprint = fingerprint(&[&diagnostic.fingerprint, &count.to_string()]);
+        }
+        self.questions.par_sort_by(|a, b| {
             (&a.path, a.start.line, a.start.column, a.rule.id).cmp(&(
                 &b.path,
                 b.start.line,
@@ -219,7 +227,7 @@ impl Sink {
         });
         self.questions
             .dedup_by(|a, b| a.id == b.id && a.question == b.question);
-        self.evidence.sort_by(|a, b| {
+        self.evidence.par_sort_by(|a, b| {
             (&a.path, &a.logical_location, a.rule.id).cmp(&(
                 &b.path,
                 &b.logical_location,
