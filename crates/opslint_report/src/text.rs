@@ -1,8 +1,9 @@
 use std::collections::HashMap;
+use std::fmt::Write as _;
 
 use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label, Severity as CsSeverity};
 use codespan_reporting::files::{Error as FilesError, Files};
-use codespan_reporting::term::termcolor::{Buffer, WriteColor};
+use codespan_reporting::term::termcolor::{Ansi, NoColor, WriteColor};
 use codespan_reporting::term::{self, Config};
 use opslint_core::{Severity, SourceFile};
 use rayon::prelude::*;
@@ -30,23 +31,41 @@ pub fn render(report: &Report<'_>, options: &TextOptions) -> String {
     }
     let chunks: Vec<Vec<u8>> = report
         .diagnostics
-        .par_chunks(256)
+        .par_chunks(CHUNK)
         .map(|chunk| {
-            let mut buffer = if options.color {
-                Buffer::ansi()
+            // Sized for a typical snippet, so the buffer does not grow by
+            // doubling: fresh pages were most of the time of rendering.
+            let capacity = chunk.len() * 640;
+            if options.color {
+                render_chunk(Ansi::new(Vec::with_capacity(capacity)), chunk, &files, &ids)
+                    .into_inner()
             } else {
-                Buffer::no_color()
-            };
-            let config = Config::default();
-            for diagnostic in chunk {
-                render_diagnostic(&mut buffer, &config, diagnostic, &files, &ids);
+                render_chunk(
+                    NoColor::new(Vec::with_capacity(capacity)),
+                    chunk,
+                    &files,
+                    &ids,
+                )
+                .into_inner()
             }
-            buffer.into_inner()
         })
         .collect();
-    let mut out = String::from_utf8_lossy(&chunks.concat()).into_owned();
+    let questions_size: usize = report
+        .questions
+        .iter()
+        .map(|q| q.question.len() + q.reason.len() + q.path.len() + 64)
+        .sum();
+    let size = chunks.iter().map(Vec::len).sum::<usize>() + questions_size + 256;
+    let mut out = String::with_capacity(size);
+    for chunk in chunks {
+        match std::str::from_utf8(&chunk) {
+            Ok(text) => out.push_str(text),
+            Err(_) => out.push_str(&String::from_utf8_lossy(&chunk)),
+        }
+    }
     for question in report.questions {
-        out.push_str(&format!(
+        let _ = write!(
+            out,
             "question[{}]: {}\n  --> {}:{}:{}\n   = because {}\n\n",
             question.rule.id,
             question.question,
@@ -54,14 +73,30 @@ pub fn render(report: &Report<'_>, options: &TextOptions) -> String {
             question.start.line,
             question.start.column,
             question.reason
-        ));
+        );
     }
     out.push_str(&summary(report));
     out
 }
 
+/// Diagnostics rendered per task of the pool.
+const CHUNK: usize = 256;
+
+fn render_chunk<W: WriteColor>(
+    mut writer: W,
+    chunk: &[opslint_core::Diagnostic],
+    files: &Sources<'_>,
+    ids: &HashMap<&str, usize>,
+) -> W {
+    let config = Config::default();
+    for diagnostic in chunk {
+        render_diagnostic(&mut writer, &config, diagnostic, files, ids);
+    }
+    writer
+}
+
 fn render_diagnostic(
-    buffer: &mut Buffer,
+    buffer: &mut dyn WriteColor,
     config: &Config,
     diagnostic: &opslint_core::Diagnostic,
     files: &Sources<'_>,
@@ -144,7 +179,7 @@ impl<'a> Files<'a> for Sources<'a> {
 }
 
 /// A diagnostic whose file text is not available, such as an unreadable file.
-fn write_plain(buffer: &mut Buffer, diagnostic: &opslint_core::Diagnostic) {
+fn write_plain(buffer: &mut dyn WriteColor, diagnostic: &opslint_core::Diagnostic) {
     let _ = buffer.set_color(&Default::default());
     let text = format!(
         "{}[{}]: {}\n  --> {}\n\n",
