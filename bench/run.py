@@ -208,7 +208,9 @@ def main():
         REPO.parent / "shared/corpus",
     )
     parser.add_argument("--corpus", type=Path, default=corpus)
-    parser.add_argument("--peer-files", type=int, default=600, help="files in the subset given to checkov and semgrep")
+    parser.add_argument("--peer-files", type=int, default=None,
+                        help="at most this many files of the smallest synthetic repository for checkov and semgrep "
+                             "(default: every file of the kinds each reads)")
     parser.add_argument("--no-peers", action="store_true", help="skip checkov and semgrep")
     parser.add_argument("--output", type=Path, default=REPO / "docs/benchmarks.md")
     args = parser.parse_args()
@@ -241,13 +243,15 @@ def main():
         rows.append(("shared corpus", total, count_parsed(args.corpus), opslint_time, opslint_peak, parse_time, parse_peak))
 
     peers = []
+    startup = []
     if not args.no_peers:
         source = targets[0]
-        iac = WORK / "iac-subset"
-        iac_files = copy_subset(source, iac, {".tf", ".yaml", ".yml", ".json"}, args.peer_files)
-        code = WORK / "semgrep-subset"
-        code_files = copy_subset(source, code, {".tf", ".yaml", ".yml", ".py"}, args.peer_files)
-        peers += run_peers("synthetic subset", iac, code, iac_files, code_files, args.runs)
+        limit = args.peer_files or 10**9
+        iac = WORK / "synthetic-iac"
+        iac_files = copy_subset(source, iac, {".tf", ".yaml", ".yml", ".json"}, limit)
+        code = WORK / "synthetic-code"
+        code_files = copy_subset(source, code, {".tf", ".yaml", ".yml", ".py"}, limit)
+        peers += run_peers(f"synthetic, {sizes[0]} files", iac, code, iac_files, code_files, args.runs)
         if args.corpus.is_dir():
             # Every corpus file of the kinds each peer reads, and opslint on
             # the same copies.
@@ -257,11 +261,19 @@ def main():
             corpus_code_files = copy_subset(args.corpus, corpus_code, {".tf", ".yaml", ".yml", ".py"}, 10**9)
             peers += run_peers("shared corpus", corpus_iac, corpus_code, corpus_iac_files, corpus_code_files,
                                args.runs)
+        # Each tool on an empty folder: the fixed cost that a small input
+        # cannot spread over many files.
+        empty = WORK / "empty"
+        if empty.exists():
+            shutil.rmtree(empty)
+        empty.mkdir()
+        startup_rows = run_peers("empty folder", empty, empty, 0, 0, args.runs)
+        startup = [(peer, peer_time, opslint_time) for _, peer, _, _, peer_time, _, opslint_time in startup_rows]
 
-    write_report(args, rows, peers, pre_commit)
+    write_report(args, rows, peers, pre_commit, startup)
 
 
-def write_report(args, rows, peers, pre_commit):
+def write_report(args, rows, peers, pre_commit, startup):
     lines = [
         "# Benchmarks",
         "",
@@ -304,11 +316,13 @@ def write_report(args, rows, peers, pre_commit):
             "",
             "## Peers on the same files",
             "",
-            f"A subset of the smallest synthetic repository ({args.peer_files} files at most, taken in turn",
-            "from each top-level folder), and every file of the shared corpus with the same suffixes:",
-            "`.tf`, `.yaml`, `.yml` and `.json` for checkov, `.tf`, `.yaml`, `.yml` and `.py` for semgrep",
-            "with the ten rules in `bench/semgrep-rules.yml`. opslint runs on the same copies and checks",
-            "every kind of file among them, including workflows and compose files that checkov skips.",
+            "The IaC part and the code part of the smallest synthetic repository"
+            + (f" ({args.peer_files} files at most, taken in turn from each top-level folder)" if args.peer_files else "")
+            + ", and of the shared corpus: every file with",
+            "the suffixes each peer reads, `.tf`, `.yaml`, `.yml` and `.json` for checkov (Helm chart folders left out,",
+            "since checkov needs the `helm` binary for them), `.tf`, `.yaml`, `.yml` and `.py` for semgrep with",
+            "the ten rules in `bench/semgrep-rules.yml`. opslint runs on the same copies and checks every kind",
+            "of file among them, including workflows and compose files that checkov skips.",
             "One run of each peer against the median of opslint's runs on the same folder.",
             "",
             "| input | peer | version | files | peer time | peer peak MiB | opslint time | peer / opslint |",
@@ -323,6 +337,18 @@ def write_report(args, rows, peers, pre_commit):
                 f"| {name} | {peer} | {version or '?'} | {files} | {time_text} | {peer_peak:.0f} | "
                 f"{opslint_time:.3f} s | {ratio} |"
             )
+    if startup:
+        lines += [
+            "",
+            "Start-up: each tool on an empty folder, the fixed cost that a small input does not spread over",
+            "many files.",
+            "",
+            "| tool | empty folder |",
+            "| --- | ---: |",
+            f"| opslint | {startup[0][2] * 1000:.0f} ms |",
+        ]
+        for peer, peer_time, _ in startup:
+            lines.append(f"| {peer} | {peer_time:.2f} s |")
     # The profile notes are written by hand: keep them when rewriting the tables.
     text = "\n".join(lines) + "\n"
     if args.output.is_file():

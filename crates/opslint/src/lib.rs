@@ -711,10 +711,12 @@ fn read_text(path: &Path) -> std::io::Result<ReadText> {
         return Ok(ReadText::Binary);
     }
     // Editors do not count a byte-order mark as a column, so drop it.
-    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-    Ok(match std::str::from_utf8(body) {
-        Ok(text) => ReadText::Text(text.to_string(), false),
-        Err(_) => ReadText::Text(String::from_utf8_lossy(body).into_owned(), true),
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
+    }
+    Ok(match String::from_utf8(bytes) {
+        Ok(text) => ReadText::Text(text, false),
+        Err(error) => ReadText::Text(String::from_utf8_lossy(error.as_bytes()).into_owned(), true),
     })
 }
 
