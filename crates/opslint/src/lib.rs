@@ -500,7 +500,15 @@ impl Timings {
             return;
         };
         rules.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-        for (id, elapsed) in rules.iter().take(10) {
+        for (id, elapsed) in
+            rules
+                .iter()
+                .take(if std::env::var_os("OPSLINT_TIMINGS_ALL").is_some() {
+                    usize::MAX
+                } else {
+                    10
+                })
+        {
             eprintln!(
                 "timing: {:>8.1} ms  rule {id}",
                 elapsed.as_secs_f64() * 1000.0

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use opslint_core::{SourceFile, Span};
 
-use crate::commands::{DeployCommand, ShellCommand, deploy_command, parse_commands};
+use crate::commands::{DeployCommand, ShellCommand, deploy_command};
 use crate::github::{RunScript, Step, repository_prefix};
 use crate::{Facts, Workspace};
 
@@ -135,7 +135,7 @@ fn collect_run<'a>(
     via: &[String],
     found: &mut Vec<Reached<'a>>,
 ) {
-    let commands = parse_commands(&run.text);
+    let commands = &run.commands;
     let literals =
         literal_assignments(
             commands
@@ -146,7 +146,7 @@ fn collect_run<'a>(
                     _ => None,
                 }),
         );
-    for command in &commands {
+    for command in commands {
         let words = expand_literals(&command.words, &literals);
         let span = run.file_span(file, command.span);
         collect_command(origin, file, &words, span, cwd, depth, via, found);

@@ -69,6 +69,9 @@ pub struct RunScript {
     /// script text appears verbatim in the file (plain and literal block
     /// scalars); otherwise the span of the whole value is used.
     pub verbatim_offset: Option<usize>,
+    /// The simple commands of the text, split once when the file is read
+    /// rather than by every rule that looks at the script.
+    pub commands: Vec<crate::commands::ShellCommand>,
 }
 
 impl Workflow {
@@ -319,10 +322,12 @@ impl RunScript {
         let text = node.as_str()?.to_string();
         let raw = file.slice(node.span);
         let verbatim_offset = verbatim_offset(raw, &text).map(|o| node.span.start + o);
+        let commands = crate::commands::parse_commands(&text);
         Some(Self {
             text,
             span: node.span,
             verbatim_offset,
+            commands,
         })
     }
 

@@ -314,6 +314,12 @@ fn report_evidence(
 fn check_terraform_body(sink: &mut Sink, file: &SourceFile, body: &Body, path: &str) {
     let block_name = path.trim_end_matches('/');
     for attribute in &body.attributes {
+        if !matches!(
+            attribute.name.as_str(),
+            "image" | "user_data" | "container_definitions"
+        ) {
+            continue;
+        }
         let location = format!("{path}{}", attribute.name);
         match attribute.name.as_str() {
             "image" => {

@@ -1,5 +1,5 @@
 use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink, SourceFile, Span};
-use opslint_model::commands::{DeployCommand, parse_commands};
+use opslint_model::commands::DeployCommand;
 use opslint_model::github::RunScript;
 use opslint_model::{Facts, Workspace};
 
@@ -218,7 +218,7 @@ fn check_makefiles(workspace: &Workspace, sink: &mut Sink) {
 }
 
 fn check_run_text(sink: &mut Sink, file: &SourceFile, run: &RunScript, location: String) {
-    let commands = parse_commands(&run.text);
+    let commands = &run.commands;
     let assigned = safe_assignments(commands.iter().flat_map(|command| {
         command
             .words
@@ -226,7 +226,7 @@ fn check_run_text(sink: &mut Sink, file: &SourceFile, run: &RunScript, location:
             .filter_map(|word| word.split_once('='))
             .filter(|(name, _)| name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
     }));
-    for command in &commands {
+    for command in commands {
         if let Some(variable) = unguarded_rm_variable(&command.words, &assigned) {
             report_rm(
                 sink,
