@@ -1,5 +1,6 @@
 use std::collections::HashMap;
 
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::Report;
@@ -29,38 +30,40 @@ pub fn render(report: &Report<'_>) -> String {
         .collect();
 
     let total = report.diagnostics.len() + report.suppressed.len();
-    let results: Vec<Value> = report
+    let results: Vec<SarifResult<'_>> = report
         .diagnostics
         .iter()
         .chain(report.suppressed)
         .take(MAX_RESULTS)
-        .map(|d| {
-            let mut result = json!({
-                "ruleId": d.rule.id,
-                "level": d.severity.as_str(),
-                "message": {"text": d.message},
-                "locations": [{
-                    "physicalLocation": {
-                        "artifactLocation": artifact_location(&d.path),
-                        "region": {
-                            "startLine": d.start.line,
-                            "startColumn": d.start.utf16_column,
-                            "endLine": d.end.line,
-                            "endColumn": d.end.utf16_column,
-                        },
-                    },
-                    "logicalLocations": [{"fullyQualifiedName": d.logical_location}],
+        .map(|d| SarifResult {
+            level: d.severity.as_str(),
+            locations: [Location {
+                logical_locations: [LogicalLocation {
+                    fully_qualified_name: &d.logical_location,
                 }],
-                "partialFingerprints": {"opslint/v1": d.fingerprint},
-                "properties": {"certainty": d.certainty.as_str()},
-            });
-            if let Some(index) = rule_index.get(d.rule.id) {
-                result["ruleIndex"] = json!(index);
-            }
-            if let Some(suppression) = &d.suppression {
-                result["suppressions"] = json!([suppression_object(suppression)]);
-            }
-            result
+                physical_location: PhysicalLocation {
+                    artifact_location: artifact_location(&d.path),
+                    region: Region {
+                        end_column: d.end.utf16_column,
+                        end_line: d.end.line,
+                        start_column: d.start.utf16_column,
+                        start_line: d.start.line,
+                    },
+                },
+            }],
+            message: Text { text: &d.message },
+            partial_fingerprints: Fingerprints {
+                opslint_v1: &d.fingerprint,
+            },
+            properties: Certainty {
+                certainty: d.certainty.as_str(),
+            },
+            rule_id: d.rule.id,
+            rule_index: rule_index.get(d.rule.id).copied(),
+            suppressions: d
+                .suppression
+                .as_ref()
+                .map(|suppression| [suppression_object(suppression)]),
         })
         .collect();
 
@@ -99,11 +102,18 @@ pub fn render(report: &Report<'_>) -> String {
         "{}/",
         file_uri(&report.root.to_string_lossy()).trim_end_matches('/')
     );
-    let log = json!({
-        "$schema": SCHEMA,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {
+    let log = Log {
+        schema: SCHEMA,
+        runs: [Run {
+            column_kind: "utf16CodeUnits",
+            invocations: json!([{
+                "executionSuccessful": true,
+                "toolExecutionNotifications": notifications,
+            }]),
+            original_uri_base_ids: json!({"%SRCROOT%": {"uri": root_uri}}),
+            properties: json!({"questions": questions}),
+            results,
+            tool: json!({
                 "driver": {
                     "name": "opslint",
                     "version": env!("CARGO_PKG_VERSION"),
@@ -111,17 +121,10 @@ pub fn render(report: &Report<'_>) -> String {
                     "informationUri": "https://github.com/opslint/opslint",
                     "rules": rules,
                 },
-            },
-            "originalUriBaseIds": {"%SRCROOT%": {"uri": root_uri}},
-            "columnKind": "utf16CodeUnits",
-            "invocations": [{
-                "executionSuccessful": true,
-                "toolExecutionNotifications": notifications,
-            }],
-            "results": results,
-            "properties": {"questions": questions},
+            }),
         }],
-    });
+        version: "2.1.0",
+    };
     let mut text = serde_json::to_string_pretty(&log).unwrap_or_default();
     text.push('\n');
     text
@@ -167,20 +170,120 @@ fn rule_descriptor(rule: &opslint_core::RuleMeta) -> Value {
     })
 }
 
+// The log, its run and its results are serialised from typed records:
+// results are most of a log, and building a `serde_json::Value` for each
+// took more memory than the analysis. Fields are declared in alphabetical
+// order, the order in which the log has always been printed.
+
+#[derive(Serialize)]
+struct Log<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    runs: [Run<'a>; 1],
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Run<'a> {
+    column_kind: &'static str,
+    invocations: Value,
+    original_uri_base_ids: Value,
+    properties: Value,
+    results: Vec<SarifResult<'a>>,
+    tool: Value,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult<'a> {
+    level: &'static str,
+    locations: [Location<'a>; 1],
+    message: Text<'a>,
+    partial_fingerprints: Fingerprints<'a>,
+    properties: Certainty,
+    rule_id: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule_index: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suppressions: Option<[Value; 1]>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Location<'a> {
+    logical_locations: [LogicalLocation<'a>; 1],
+    physical_location: PhysicalLocation,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LogicalLocation<'a> {
+    fully_qualified_name: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PhysicalLocation {
+    artifact_location: ArtifactLocation,
+    region: Region,
+}
+
+#[derive(Serialize)]
+struct ArtifactLocation {
+    uri: String,
+    #[serde(rename = "uriBaseId", skip_serializing_if = "Option::is_none")]
+    uri_base_id: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Region {
+    end_column: usize,
+    end_line: usize,
+    start_column: usize,
+    start_line: usize,
+}
+
+#[derive(Serialize)]
+struct Text<'a> {
+    text: &'a str,
+}
+
+#[derive(Serialize)]
+struct Fingerprints<'a> {
+    #[serde(rename = "opslint/v1")]
+    opslint_v1: &'a str,
+}
+
+#[derive(Serialize)]
+struct Certainty {
+    certainty: &'static str,
+}
+
 /// A relative URI against `%SRCROOT%` for paths inside the root, else an
 /// absolute `file:` URI.
-fn artifact_location(path: &str) -> Value {
+fn artifact_location(path: &str) -> ArtifactLocation {
     if path.starts_with('/') {
-        json!({"uri": file_uri(path)})
+        ArtifactLocation {
+            uri: file_uri(path),
+            uri_base_id: None,
+        }
     } else if path.starts_with("../") {
         let absolute = std::env::current_dir()
             .map(|dir| dir.join(path))
             .ok()
             .and_then(|p| p.canonicalize().ok())
             .map_or_else(|| path.to_string(), |p| p.to_string_lossy().into_owned());
-        json!({"uri": file_uri(&absolute)})
+        ArtifactLocation {
+            uri: file_uri(&absolute),
+            uri_base_id: None,
+        }
     } else {
-        json!({"uri": encode_path(path), "uriBaseId": "%SRCROOT%"})
+        ArtifactLocation {
+            uri: encode_path(path),
+            uri_base_id: Some("%SRCROOT%"),
+        }
     }
 }
 
