@@ -427,6 +427,9 @@ fn run_rule(rule: &'static dyn Rule, workspace: &Workspace) -> Sink {
     sink
 }
 
+/// A stage of the file phase for one artifact kind.
+type Stage = (ArtifactKind, &'static str);
+
 /// Wall-clock times of the phases and of the slowest rules, printed to
 /// standard error when `OPSLINT_TIMINGS` is set: a developer's aid for
 /// finding which part of a run grows with the repository.
@@ -436,7 +439,7 @@ struct Timings {
     phases: Vec<(&'static str, Duration)>,
     rules: Mutex<Vec<(&'static str, Duration)>>,
     /// CPU time of each stage of the file phase, summed over files, by kind.
-    stages: Mutex<BTreeMap<(ArtifactKind, &'static str), (Duration, usize)>>,
+    stages: Mutex<BTreeMap<Stage, (Duration, usize)>>,
 }
 
 impl Timings {
@@ -484,7 +487,7 @@ impl Timings {
         }
         if let Ok(stages) = self.stages.lock() {
             let mut sorted: Vec<_> = stages.iter().collect();
-            sorted.sort_by(|a, b| b.1.0.cmp(&a.1.0));
+            sorted.sort_by_key(|entry| std::cmp::Reverse(entry.1.0));
             for ((kind, stage), (elapsed, files)) in sorted.into_iter().take(20) {
                 eprintln!(
                     "timing: {:>8.1} ms  {stage} of {files} {} files (CPU, summed)",
@@ -500,15 +503,13 @@ impl Timings {
             return;
         };
         rules.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-        for (id, elapsed) in
-            rules
-                .iter()
-                .take(if std::env::var_os("OPSLINT_TIMINGS_ALL").is_some() {
-                    usize::MAX
-                } else {
-                    10
-                })
-        {
+        // `OPSLINT_TIMINGS_ALL` lists every rule instead of the ten slowest.
+        let shown = if std::env::var_os("OPSLINT_TIMINGS_ALL").is_some() {
+            rules.len()
+        } else {
+            10
+        };
+        for (id, elapsed) in rules.iter().take(shown) {
             eprintln!(
                 "timing: {:>8.1} ms  rule {id}",
                 elapsed.as_secs_f64() * 1000.0
