@@ -191,10 +191,7 @@ impl Sink {
     /// depend on thread scheduling, and makes fingerprints of findings that
     /// share a logical location unique by numbering the repeats in order.
     pub fn sort(&mut self) {
-        use rayon::slice::ParallelSliceMut;
-        // Large runs report tens of thousands of findings and many more
-        // pieces of evidence, so the lists are sorted on every core.
-        self.diagnostics.par_sort_by(|a, b| {
+        sort_stable(&mut self.diagnostics, |a, b| {
             (&a.path, a.start.line, a.start.column, a.rule.id, &a.message).cmp(&(
                 &b.path,
                 b.start.line,
@@ -203,7 +200,8 @@ impl Sink {
                 &b.message,
             ))
         });
-        let mut seen = std::collections::HashMap::<&str, usize>::new();
+        let mut seen =
+            std::collections::HashMap::<&str, usize>::with_capacity(self.diagnostics.len());
         let mut repeats = Vec::new();
         for (index, diagnostic) in self.diagnostics.iter().enumerate() {
             let count = seen.entry(diagnostic.fingerprint.as_str()).or_insert(0);
@@ -217,7 +215,7 @@ impl Sink {
             let diagnostic = &mut self.diagnostics[index];
             diagnostic.fingerprint = fingerprint(&[&diagnostic.fingerprint, &count.to_string()]);
         }
-        self.questions.par_sort_by(|a, b| {
+        sort_stable(&mut self.questions, |a, b| {
             (&a.path, a.start.line, a.start.column, a.rule.id).cmp(&(
                 &b.path,
                 b.start.line,
@@ -227,12 +225,46 @@ impl Sink {
         });
         self.questions
             .dedup_by(|a, b| a.id == b.id && a.question == b.question);
-        self.evidence.par_sort_by(|a, b| {
+        sort_stable(&mut self.evidence, |a, b| {
             (&a.path, &a.logical_location, a.rule.id).cmp(&(
                 &b.path,
                 &b.logical_location,
                 b.rule.id,
             ))
         });
+    }
+}
+
+/// Sorts `list` stably by `compare`. A list already in order, as after a
+/// second sort, is only checked. Otherwise positions are sorted on every
+/// core and each element moves once: findings are a few hundred bytes, and
+/// moving them through every round of a merge sort took longer than the
+/// comparisons.
+fn sort_stable<T: Send + Sync>(
+    list: &mut Vec<T>,
+    compare: impl Fn(&T, &T) -> std::cmp::Ordering + Sync,
+) {
+    use rayon::slice::ParallelSliceMut;
+    if list.is_sorted_by(|a, b| compare(a, b) != std::cmp::Ordering::Greater) {
+        return;
+    }
+    let mut order: Vec<usize> = (0..list.len()).collect();
+    order.par_sort_by(|&a, &b| compare(&list[a], &list[b]));
+    let mut slots: Vec<Option<T>> = list.drain(..).map(Some).collect();
+    list.extend(order.into_iter().filter_map(|index| slots[index].take()));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sort_stable;
+
+    #[test]
+    fn sort_stable_orders_and_keeps_ties_in_place() {
+        let mut list = vec![(3, 'a'), (1, 'b'), (3, 'c'), (2, 'd'), (1, 'e')];
+        sort_stable(&mut list, |a, b| a.0.cmp(&b.0));
+        assert_eq!(list, [(1, 'b'), (1, 'e'), (2, 'd'), (3, 'a'), (3, 'c')]);
+        let sorted = list.clone();
+        sort_stable(&mut list, |a, b| a.0.cmp(&b.0));
+        assert_eq!(list, sorted);
     }
 }
