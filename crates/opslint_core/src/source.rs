@@ -87,16 +87,16 @@ impl SourceFile {
         }
     }
 
-    /// The zero-based index of the line holding byte `offset`; offsets past
-    /// the end give the last line.
+    /// Returns the zero-based index of the line containing byte `offset`.
+    /// An offset past the end gives the last line.
     pub fn line_index(&self, offset: usize) -> usize {
         self.line_starts
             .binary_search(&offset)
             .unwrap_or_else(|next| next - 1)
     }
 
-    /// The byte range of zero-based line `index`, with its line ending;
-    /// `None` past the last line.
+    /// Returns the byte range of zero-based line `index`, with its line
+    /// ending, or `None` past the last line.
     pub fn line_range(&self, index: usize) -> Option<std::ops::Range<usize>> {
         let start = *self.line_starts.get(index)?;
         let end = self

@@ -145,14 +145,14 @@ struct JoinedQuery {
     query: Query,
     /// Index of the `@finding` capture, if a query has one.
     finding: Option<u32>,
-    /// For each pattern, texts of which a file must contain one for the
-    /// pattern to match, from its `#eq?` or `#any-of?` predicate; `None`
-    /// when the pattern may match any file.
+    /// For each pattern, the strings of its `#eq?` or `#any-of?` predicate.
+    /// A file must contain one of them for the pattern to match, and `None`
+    /// means the pattern may match any file.
     needs: Vec<Option<Vec<String>>>,
 }
 
 impl JoinedQuery {
-    /// Whether some pattern may match `text`. Walking a tree with a query
+    /// Returns whether some pattern may match `text`. Walking a tree with a query
     /// cost more than parsing the file, so files that cannot match, such as
     /// Rust without `println!` for a rule about printing, are not walked.
     fn may_match(&self, text: &str) -> bool {
@@ -167,8 +167,8 @@ impl JoinedQuery {
 /// one pattern that compares a capture with literal strings: a match needs
 /// the file to contain one of them. Strings with escapes are not read, and
 /// a pattern without such a predicate gives `None`. So does a pattern with
-/// alternatives or quantifiers, where the captured node may be missing from
-/// a match and the predicate then holds without the text.
+/// alternatives or quantifiers, because the captured node may be missing
+/// from a match, and the predicate is then true without the text.
 fn literal_needs(pattern: &str) -> Option<Vec<String>> {
     if has_optional_parts(pattern) {
         return None;
@@ -237,7 +237,8 @@ impl LanguageQuery {
             .as_ref()
     }
 
-    /// The `[[match]]` that pattern `pattern` of the joined query comes from.
+    /// Returns the position of the `[[match]]` that pattern `pattern` of the
+    /// joined query comes from.
     fn match_of(&self, query: &Query, pattern: usize) -> usize {
         let start = query.start_byte_for_pattern(pattern);
         self.parts
@@ -513,7 +514,7 @@ pub fn load_folder(folder: &Path) -> Result<Vec<&'static dyn Rule>, ConfigError>
     Ok(rules.into_iter().map(|r| r as &'static dyn Rule).collect())
 }
 
-/// Whether a pattern has alternatives (`[...]`) or quantifiers (`*`, `+`,
+/// Returns whether a pattern has alternatives (`[...]`) or quantifiers (`*`, `+`,
 /// `?`), outside strings and predicate names such as `#eq?`.
 fn has_optional_parts(pattern: &str) -> bool {
     let mut chars = pattern.chars();

@@ -129,9 +129,13 @@ impl Extractor<'_> {
             .any(|child| child.kind() == "dictionary_splat")
     }
 
+    /// Visits every node in document order with one cursor, which needs no
+    /// allocation per node, and without recursion, so deep nesting cannot
+    /// exhaust the stack.
     fn walk(&mut self, root: Node) {
-        let mut stack = vec![root];
-        while let Some(node) = stack.pop() {
+        let mut cursor = root.walk();
+        loop {
+            let node = cursor.node();
             match node.kind() {
                 "call" => self.call(node),
                 "import_statement" | "import_from_statement" => self.import(node),
@@ -139,9 +143,14 @@ impl Extractor<'_> {
                 "with_item" => self.with_item(node),
                 _ => {}
             }
-            let mut cursor = node.walk();
-            let children: Vec<Node> = node.children(&mut cursor).collect();
-            stack.extend(children.into_iter().rev());
+            if cursor.goto_first_child() {
+                continue;
+            }
+            while !cursor.goto_next_sibling() {
+                if !cursor.goto_parent() {
+                    return;
+                }
+            }
         }
     }
 
