@@ -165,23 +165,36 @@ def run_peers(name, iac, code, iac_files, code_files, runs):
     rows = []
     if shutil.which("checkov"):
         opslint_time, _ = median_of([OPSLINT, "check", iac, "-q", "--exit-zero"], runs)
-        checkov_time, checkov_peak, _ = measure(
+        checkov_time, checkov_peak, checkov_code = measure(
             [*network_off_prefix(), "checkov", "-d", iac, "--quiet", "--compact", "-o", "json", "--skip-download",
              "--framework", "terraform", "cloudformation", "kubernetes"],
             limit=PEER_LIMIT_SECONDS,
         )
+        checkov_time = peer_time_or_failure("checkov", checkov_time, checkov_code)
         rows.append((name, "checkov", tool_version(["checkov", "--version"]), iac_files, checkov_time, checkov_peak,
                      opslint_time))
     if shutil.which("semgrep"):
         opslint_time, _ = median_of([OPSLINT, "check", code, "-q", "--exit-zero"], runs)
-        semgrep_time, semgrep_peak, _ = measure(
+        semgrep_time, semgrep_peak, semgrep_code = measure(
             [*network_off_prefix(), "semgrep", "scan", "--config", REPO / "bench/semgrep-rules.yml", "--metrics=off",
              "--disable-version-check", "--quiet", "--json", "-j", str(os.cpu_count()), code],
             limit=PEER_LIMIT_SECONDS,
         )
+        semgrep_time = peer_time_or_failure("semgrep", semgrep_time, semgrep_code)
         rows.append((name, "semgrep (10 rules)", tool_version(["semgrep", "--version"]), code_files, semgrep_time,
                      semgrep_peak, opslint_time))
     return rows
+
+
+def peer_time_or_failure(peer, seconds, code):
+    """Return the time of a peer run, or the exit code as a string when the
+    run failed. Both peers exit with 0 or 1 (findings) after a scan; other
+    codes mean they stopped early, for example on an invalid rule file, and
+    such a time measures nothing."""
+    if seconds == float("inf") or code in (0, 1):
+        return seconds
+    print(f"warning: {peer} exited with {code}; its time is left out", file=sys.stderr)
+    return f"failed (exit {code})"
 
 
 def machine():
@@ -341,7 +354,9 @@ def write_report(args, rows, peers, pre_commit, startup):
             "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |",
         ]
         for name, peer, version, files, peer_time, peer_peak, opslint_time in peers:
-            if peer_time == float("inf"):
+            if isinstance(peer_time, str):
+                time_text, ratio = peer_time, "none"
+            elif peer_time == float("inf"):
                 time_text, ratio = f"stopped after {PEER_LIMIT_SECONDS} s", f"over {PEER_LIMIT_SECONDS / opslint_time:,.0f}"
             else:
                 time_text, ratio = f"{peer_time:.2f} s", f"{peer_time / opslint_time:,.0f}"
@@ -360,7 +375,8 @@ def write_report(args, rows, peers, pre_commit, startup):
             f"| opslint | {startup[0][2] * 1000:.0f} ms |",
         ]
         for peer, peer_time, _ in startup:
-            lines.append(f"| {peer} | {peer_time:.2f} s |")
+            shown = peer_time if isinstance(peer_time, str) else f"{peer_time:.2f} s"
+            lines.append(f"| {peer} | {shown} |")
     # The profile notes are written by hand: keep them when rewriting the tables.
     text = "\n".join(lines) + "\n"
     if args.output.is_file():

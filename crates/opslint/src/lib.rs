@@ -430,9 +430,10 @@ fn run_rule(rule: &'static dyn Rule, workspace: &Workspace) -> Sink {
 /// A stage of the file phase for one artifact kind.
 type Stage = (ArtifactKind, &'static str);
 
-/// Wall-clock times of the phases and of the slowest rules, printed to
-/// standard error when `OPSLINT_TIMINGS` is set: a developer's aid for
-/// finding which part of a run grows with the repository.
+/// Wall-clock times of the phases and of the slowest rules, and CPU time of
+/// the file phase's stages per artifact kind, printed to standard error when
+/// `OPSLINT_TIMINGS` is set: a developer's aid for finding which part of a
+/// run grows with the repository.
 struct Timings {
     enabled: bool,
     last: Instant,
