@@ -79,16 +79,7 @@ fn language(kind: ArtifactKind, is_json: bool) -> Option<tree_sitter::Language> 
         ArtifactKind::Shell => tree_sitter_bash::LANGUAGE.into(),
         ArtifactKind::Dockerfile => arborium_dockerfile::language().into(),
         ArtifactKind::OtherJson => tree_sitter_json::LANGUAGE.into(),
-        ArtifactKind::Kubernetes
-        | ArtifactKind::HelmTemplate
-        | ArtifactKind::HelmValues
-        | ArtifactKind::Kustomization
-        | ArtifactKind::CloudFormation
-        | ArtifactKind::DockerCompose
-        | ArtifactKind::GithubWorkflow
-        | ArtifactKind::GithubAction
-        | ArtifactKind::GitlabCi
-        | ArtifactKind::OtherYaml => tree_sitter_yaml::LANGUAGE.into(),
+        kind if kind.is_yaml() => tree_sitter_yaml::LANGUAGE.into(),
         _ => return None,
     })
 }

@@ -61,16 +61,7 @@ impl Parsers {
                 ArtifactKind::CargoManifest | ArtifactKind::PyprojectManifest => {
                     return text.parse::<toml::Table>().is_ok();
                 }
-                ArtifactKind::Kubernetes
-                | ArtifactKind::HelmTemplate
-                | ArtifactKind::HelmValues
-                | ArtifactKind::Kustomization
-                | ArtifactKind::CloudFormation
-                | ArtifactKind::DockerCompose
-                | ArtifactKind::GithubWorkflow
-                | ArtifactKind::GithubAction
-                | ArtifactKind::GitlabCi
-                | ArtifactKind::OtherYaml => &mut self.yaml,
+                kind if kind.is_yaml() => &mut self.yaml,
                 ArtifactKind::OtherJson => &mut self.json,
                 ArtifactKind::Markdown => {
                     return pulldown_cmark::Parser::new(text).count() > 0 || text.is_empty();
@@ -80,9 +71,8 @@ impl Parsers {
                     return reader.records().count() > 0 || text.is_empty();
                 }
                 ArtifactKind::IncidentExport => &mut self.json,
-                ArtifactKind::Makefile
-                | ArtifactKind::PipRequirements
-                | ArtifactKind::Codeowners => return false,
+                // Makefiles, pip requirements and CODEOWNERS have no parser.
+                _ => return false,
             },
             PathClass::Skip => return false,
         };

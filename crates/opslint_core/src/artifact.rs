@@ -39,6 +39,24 @@ pub enum ArtifactKind {
 }
 
 impl ArtifactKind {
+    /// Returns whether files of this kind are YAML. CloudFormation templates
+    /// may also be JSON, which the file name tells.
+    pub fn is_yaml(self) -> bool {
+        matches!(
+            self,
+            Self::Kubernetes
+                | Self::HelmTemplate
+                | Self::HelmValues
+                | Self::Kustomization
+                | Self::CloudFormation
+                | Self::DockerCompose
+                | Self::GithubWorkflow
+                | Self::GithubAction
+                | Self::GitlabCi
+                | Self::OtherYaml
+        )
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Kubernetes => "kubernetes",
