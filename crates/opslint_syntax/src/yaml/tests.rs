@@ -239,3 +239,34 @@ fn long_flow_mapping_on_one_line_still_parses() {
     let file = parse(&text, false);
     assert!(file.errors.is_empty(), "{:?}", file.errors);
 }
+
+#[test]
+fn grammar_has_every_kind_used() {
+    // `id_for_node_kind` gives 0 for a name the grammar lacks, which would
+    // make the conversion skip that kind without an error.
+    let kinds = super::kinds();
+    let ids = [
+        kinds.block_node,
+        kinds.flow_node,
+        kinds.tag,
+        kinds.anchor,
+        kinds.comment,
+        kinds.block_mapping,
+        kinds.flow_mapping,
+        kinds.block_sequence,
+        kinds.flow_sequence,
+        kinds.block_sequence_item,
+        kinds.block_mapping_pair,
+        kinds.flow_pair,
+        kinds.alias,
+        kinds.plain_scalar,
+        kinds.double_quote_scalar,
+        kinds.single_quote_scalar,
+        kinds.block_scalar,
+    ];
+    for (position, id) in ids.iter().enumerate() {
+        assert_ne!(*id, 0, "kind at position {position} is missing from the grammar");
+    }
+    assert!(kinds.key.is_some(), "field `key` is missing");
+    assert!(kinds.value.is_some(), "field `value` is missing");
+}
