@@ -1,7 +1,9 @@
 //! JSON through tree-sitter-json into the value tree.
 
+use std::sync::OnceLock;
+
 use opslint_core::Span;
-use tree_sitter::Node as TsNode;
+use tree_sitter::{Node as TsNode, TreeCursor};
 
 use crate::SyntaxError;
 use crate::parsers::{self, Grammar};
@@ -45,7 +47,12 @@ pub fn parse(text: &str) -> JsonFile {
         .named_children(&mut cursor)
         .find(|child| child.kind() != "comment");
     let node = match value {
-        Some(value) => convert(text, value, 0),
+        Some(value) => Converter {
+            text,
+            kinds: kinds(),
+            cursors: Vec::new(),
+        }
+        .convert(value, 0),
         None => Node::new(Value::Null, Span::new(0, 0)),
     };
     file.document = Some(Document {
@@ -56,63 +63,120 @@ pub fn parse(text: &str) -> JsonFile {
     file
 }
 
-fn convert(text: &str, node: TsNode<'_>, depth: usize) -> Node {
-    let span: Span = node.byte_range().into();
-    if depth > MAX_DEPTH {
-        return Node::new(Value::Templated, span);
+/// Node kinds and fields of the JSON grammar by id, resolved once, so the
+/// conversion compares numbers instead of names.
+struct Kinds {
+    object: u16,
+    array: u16,
+    pair: u16,
+    string: u16,
+    null: u16,
+    comment: u16,
+    key: Option<std::num::NonZeroU16>,
+    value: Option<std::num::NonZeroU16>,
+}
+
+fn kinds() -> &'static Kinds {
+    static KINDS: OnceLock<Kinds> = OnceLock::new();
+    KINDS.get_or_init(|| {
+        let language: tree_sitter::Language = tree_sitter_json::LANGUAGE.into();
+        let id = |name: &str| language.id_for_node_kind(name, true);
+        Kinds {
+            object: id("object"),
+            array: id("array"),
+            pair: id("pair"),
+            string: id("string"),
+            null: id("null"),
+            comment: id("comment"),
+            key: language.field_id_for_name("key"),
+            value: language.field_id_for_name("value"),
+        }
+    })
+}
+
+/// Converts a tree-sitter JSON tree, reusing tree cursors: creating one
+/// allocates, and every object and array needs one.
+struct Converter<'a> {
+    text: &'a str,
+    kinds: &'static Kinds,
+    cursors: Vec<TreeCursor<'a>>,
+}
+
+impl<'a> Converter<'a> {
+    fn cursor(&mut self, node: TsNode<'a>) -> TreeCursor<'a> {
+        match self.cursors.pop() {
+            Some(mut cursor) => {
+                cursor.reset(node);
+                cursor
+            }
+            None => node.walk(),
+        }
     }
-    let raw = text.get(node.byte_range()).unwrap_or("");
-    match node.kind() {
-        "object" => {
+
+    fn convert(&mut self, node: TsNode<'a>, depth: usize) -> Node {
+        let span: Span = node.byte_range().into();
+        if depth > MAX_DEPTH {
+            return Node::new(Value::Templated, span);
+        }
+        let text = self.text;
+        let kinds = self.kinds;
+        let raw = text.get(node.byte_range()).unwrap_or("");
+        let kind = node.kind_id();
+        if kind == kinds.object {
             let mut map = Map {
                 entries: Vec::with_capacity(node.named_child_count()),
                 open: false,
             };
-            let mut cursor = node.walk();
+            let mut cursor = self.cursor(node);
             for pair in node.named_children(&mut cursor) {
-                if pair.kind() != "pair" {
+                if pair.kind_id() != kinds.pair {
                     continue;
                 }
-                let (Some(key), Some(value)) = (
-                    pair.child_by_field_name("key"),
-                    pair.child_by_field_name("value"),
-                ) else {
+                let field = |id: Option<std::num::NonZeroU16>| {
+                    id.and_then(|id| pair.child_by_field_id(id.get()))
+                };
+                let (Some(key), Some(value)) = (field(kinds.key), field(kinds.value)) else {
                     continue;
                 };
                 let key_text = string_value(text.get(key.byte_range()).unwrap_or(""));
                 map.entries.push(Entry {
                     key: key_text,
                     key_span: key.byte_range().into(),
-                    value: convert(text, value, depth + 1),
+                    value: self.convert(value, depth + 1),
                 });
             }
+            self.cursors.push(cursor);
             keep_last_duplicates(&mut map.entries);
             Node::new(Value::Map(map), span)
-        }
-        "array" => {
-            let mut cursor = node.walk();
-            let items = node
-                .named_children(&mut cursor)
-                .filter(|child| child.kind() != "comment")
-                .map(|child| convert(text, child, depth + 1))
-                .collect();
+        } else if kind == kinds.array {
+            let mut cursor = self.cursor(node);
+            let mut items = Vec::with_capacity(node.named_child_count());
+            for child in node.named_children(&mut cursor) {
+                if child.kind_id() != kinds.comment {
+                    items.push(self.convert(child, depth + 1));
+                }
+            }
+            self.cursors.push(cursor);
             Node::new(Value::Seq(items), span)
+        } else if kind == kinds.string {
+            Node::new(
+                Value::Scalar(Scalar {
+                    text: string_value(raw),
+                    quoted: true,
+                }),
+                span,
+            )
+        } else if kind == kinds.null {
+            Node::new(Value::Null, span)
+        } else {
+            Node::new(
+                Value::Scalar(Scalar {
+                    text: raw.into(),
+                    quoted: false,
+                }),
+                span,
+            )
         }
-        "string" => Node::new(
-            Value::Scalar(Scalar {
-                text: string_value(raw),
-                quoted: true,
-            }),
-            span,
-        ),
-        "null" => Node::new(Value::Null, span),
-        _ => Node::new(
-            Value::Scalar(Scalar {
-                text: raw.into(),
-                quoted: false,
-            }),
-            span,
-        ),
     }
 }
 
@@ -154,6 +218,28 @@ fn keep_last_duplicates(entries: &mut Vec<Entry>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn grammar_has_every_kind_used() {
+        // `id_for_node_kind` gives 0 for a name the grammar lacks.
+        let kinds = kinds();
+        let ids = [
+            kinds.object,
+            kinds.array,
+            kinds.pair,
+            kinds.string,
+            kinds.null,
+            kinds.comment,
+        ];
+        for (position, id) in ids.iter().enumerate() {
+            assert_ne!(
+                *id, 0,
+                "kind at position {position} is missing from the grammar"
+            );
+        }
+        assert!(kinds.key.is_some(), "field `key` is missing");
+        assert!(kinds.value.is_some(), "field `value` is missing");
+    }
 
     #[test]
     fn duplicate_keys_keep_last() {

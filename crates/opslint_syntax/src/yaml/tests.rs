@@ -265,7 +265,10 @@ fn grammar_has_every_kind_used() {
         kinds.block_scalar,
     ];
     for (position, id) in ids.iter().enumerate() {
-        assert_ne!(*id, 0, "kind at position {position} is missing from the grammar");
+        assert_ne!(
+            *id, 0,
+            "kind at position {position} is missing from the grammar"
+        );
     }
     assert!(kinds.key.is_some(), "field `key` is missing");
     assert!(kinds.value.is_some(), "field `value` is missing");
