@@ -338,6 +338,13 @@ impl RunScript {
         let Some(offset) = self.verbatim_offset else {
             return self.span;
         };
+        // A plain scalar's text keeps the indentation of its continuation
+        // lines, so it stands in the file byte for byte and needs no shift.
+        // Shifting it as well put spans past the end of their line.
+        if file.text.get(offset..offset + self.text.len()) == Some(self.text.as_str()) {
+            let end = self.text.len();
+            return Span::new(offset + inner.start.min(end), offset + inner.end.min(end));
+        }
         let map = |position: usize| -> usize {
             let line_index = self.text[..position.min(self.text.len())]
                 .matches('\n')
@@ -352,7 +359,7 @@ impl RunScript {
             }
             let indent = first.column - 1;
             let line_start = file.line_start(first.line + line_index).unwrap_or(offset);
-            line_start + indent + column
+            (line_start + indent + column).min(file.text.len())
         };
         Span::new(map(inner.start), map(inner.end))
     }
@@ -397,6 +404,36 @@ mod tests {
             !workflow("on:\n  push:\n    tags: ['v*']\n    branches: [main]\njobs: {}\n")
                 .runs_only_on_tags()
         );
+    }
+
+    #[test]
+    fn continued_plain_scalar_maps_to_its_line() {
+        let text =
+            "jobs:\n  deploy:\n    steps:\n      - run: \\\n          helm upgrade --install a\n";
+        let workflow = workflow(text);
+        let run = workflow.jobs[0].steps[0]
+            .run
+            .as_ref()
+            .expect("a run script");
+        let command = &run.commands[0];
+        assert_eq!(command.words[0], "helm");
+        let file = SourceFile::new("x.yml".into(), std::path::PathBuf::new(), text.into());
+        let span = run.file_span(&file, command.span);
+        assert_eq!(&text[span.start..span.end], "helm upgrade --install a");
+    }
+
+    #[test]
+    fn block_scalar_maps_through_indentation() {
+        let text = "jobs:\n  deploy:\n    steps:\n      - run: |\n          echo hi\n          helm upgrade a\n";
+        let workflow = workflow(text);
+        let run = workflow.jobs[0].steps[0]
+            .run
+            .as_ref()
+            .expect("a run script");
+        let command = &run.commands[1];
+        let file = SourceFile::new("x.yml".into(), std::path::PathBuf::new(), text.into());
+        let span = run.file_span(&file, command.span);
+        assert_eq!(&text[span.start..span.end], "helm upgrade a");
     }
 
     #[test]
