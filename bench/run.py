@@ -188,9 +188,9 @@ def run_peers(name, iac, code, iac_files, code_files, runs):
 
 def peer_time_or_failure(peer, seconds, code):
     """Return the time of a peer run, or the exit code as a string when the
-    run failed. Both peers exit with 0 or 1 (findings) after a scan; other
-    codes mean they stopped early, for example on an invalid rule file, and
-    such a time measures nothing."""
+    run failed. Both peers exit with 0, or 1 for findings, after a scan.
+    Other codes mean they stopped early, for example on an invalid rule
+    file, so the time measures nothing."""
     if seconds == float("inf") or code in (0, 1):
         return seconds
     print(f"warning: {peer} exited with {code}; its time is left out", file=sys.stderr)
@@ -376,8 +376,8 @@ def write_report(args, rows, peers, pre_commit, startup):
             f"| opslint | {startup[0][2] * 1000:.0f} ms |",
         ]
         for peer, peer_time, _ in startup:
-            shown = peer_time if isinstance(peer_time, str) else f"{peer_time:.2f} s"
-            lines.append(f"| {peer} | {shown} |")
+            time_text = peer_time if isinstance(peer_time, str) else f"{peer_time:.2f} s"
+            lines.append(f"| {peer} | {time_text} |")
     # The profile notes are written by hand: keep them when rewriting the tables.
     text = "\n".join(lines) + "\n"
     if args.output.is_file():

@@ -40,7 +40,7 @@ pub enum ArtifactKind {
 
 impl ArtifactKind {
     /// Returns whether files of this kind are YAML. CloudFormation templates
-    /// may also be JSON, which the file name tells.
+    /// may also be JSON, which their `.json` suffix marks.
     pub fn is_yaml(self) -> bool {
         matches!(
             self,

@@ -163,9 +163,9 @@ impl JoinedQuery {
     }
 }
 
-/// The strings of the first `#eq?` or `#any-of?` predicate in the source of
-/// one pattern that compares a capture with literal strings: a match needs
-/// the file to contain one of them. Strings with escapes are not read, and
+/// Returns the strings of the first `#eq?` or `#any-of?` predicate in the
+/// source of one pattern that compares a capture with literal strings. A
+/// match needs the file to contain one of them. Strings with escapes are not read, and
 /// a pattern without such a predicate gives `None`. So does a pattern with
 /// alternatives or quantifiers, because the captured node may be missing
 /// from a match, and the predicate is then true without the text.

@@ -339,7 +339,7 @@ impl RunScript {
             return self.span;
         };
         // A plain scalar's text keeps the indentation of its continuation
-        // lines, so it stands in the file byte for byte and needs no shift.
+        // lines, so it appears in the file byte for byte and needs no shift.
         // Shifting it as well put spans past the end of their line.
         if file.text.get(offset..offset + self.text.len()) == Some(self.text.as_str()) {
             let end = self.text.len();

@@ -3,10 +3,10 @@
 use std::sync::OnceLock;
 
 use opslint_core::Span;
-use tree_sitter::{Node as TsNode, TreeCursor};
+use tree_sitter::Node as TsNode;
 
 use crate::SyntaxError;
-use crate::parsers::{self, Grammar};
+use crate::parsers::{self, CursorPool, Grammar};
 use crate::value::{CompactString, Document, Entry, Map, Node, Scalar, Value};
 use crate::yaml::{error_offset, first_error, syntax_message};
 
@@ -50,7 +50,7 @@ pub fn parse(text: &str) -> JsonFile {
         Some(value) => Converter {
             text,
             kinds: kinds(),
-            cursors: Vec::new(),
+            cursors: CursorPool::new(),
         }
         .convert(value, 0),
         None => Node::new(Value::Null, Span::new(0, 0)),
@@ -94,25 +94,14 @@ fn kinds() -> &'static Kinds {
     })
 }
 
-/// Converts a tree-sitter JSON tree, reusing tree cursors: creating one
-/// allocates, and every object and array needs one.
+/// Converts a tree-sitter JSON tree into the value tree.
 struct Converter<'a> {
     text: &'a str,
     kinds: &'static Kinds,
-    cursors: Vec<TreeCursor<'a>>,
+    cursors: CursorPool<'a>,
 }
 
 impl<'a> Converter<'a> {
-    fn cursor(&mut self, node: TsNode<'a>) -> TreeCursor<'a> {
-        match self.cursors.pop() {
-            Some(mut cursor) => {
-                cursor.reset(node);
-                cursor
-            }
-            None => node.walk(),
-        }
-    }
-
     fn convert(&mut self, node: TsNode<'a>, depth: usize) -> Node {
         let span: Span = node.byte_range().into();
         if depth > MAX_DEPTH {
@@ -127,7 +116,7 @@ impl<'a> Converter<'a> {
                 entries: Vec::with_capacity(node.named_child_count()),
                 open: false,
             };
-            let mut cursor = self.cursor(node);
+            let mut cursor = self.cursors.take(node);
             for pair in node.named_children(&mut cursor) {
                 if pair.kind_id() != kinds.pair {
                     continue;
@@ -145,18 +134,18 @@ impl<'a> Converter<'a> {
                     value: self.convert(value, depth + 1),
                 });
             }
-            self.cursors.push(cursor);
+            self.cursors.give_back(cursor);
             keep_last_duplicates(&mut map.entries);
             Node::new(Value::Map(map), span)
         } else if kind == kinds.array {
-            let mut cursor = self.cursor(node);
+            let mut cursor = self.cursors.take(node);
             let mut items = Vec::with_capacity(node.named_child_count());
             for child in node.named_children(&mut cursor) {
                 if child.kind_id() != kinds.comment {
                     items.push(self.convert(child, depth + 1));
                 }
             }
-            self.cursors.push(cursor);
+            self.cursors.give_back(cursor);
             Node::new(Value::Seq(items), span)
         } else if kind == kinds.string {
             Node::new(

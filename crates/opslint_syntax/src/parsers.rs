@@ -4,7 +4,7 @@
 
 use std::cell::RefCell;
 
-use tree_sitter::{Language, Parser, Tree};
+use tree_sitter::{Language, Node, Parser, Tree, TreeCursor};
 
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Grammar {
@@ -56,4 +56,30 @@ pub(crate) fn parse(grammar: Grammar, text: &str) -> Option<Tree> {
     let tree = parser.parse(text, None);
     PARSERS.with(|parsers| parsers.borrow_mut()[grammar as usize] = Some(parser));
     tree
+}
+
+/// Tree cursors returned after use, for conversions that walk many nodes of
+/// one tree: creating a cursor allocates, and a conversion needs one for
+/// every mapping, sequence and object.
+pub(crate) struct CursorPool<'tree>(Vec<TreeCursor<'tree>>);
+
+impl<'tree> CursorPool<'tree> {
+    pub(crate) fn new() -> Self {
+        Self(Vec::new())
+    }
+
+    /// Returns a cursor at `node`, reusing a returned one when there is one.
+    pub(crate) fn take(&mut self, node: Node<'tree>) -> TreeCursor<'tree> {
+        match self.0.pop() {
+            Some(mut cursor) => {
+                cursor.reset(node);
+                cursor
+            }
+            None => node.walk(),
+        }
+    }
+
+    pub(crate) fn give_back(&mut self, cursor: TreeCursor<'tree>) {
+        self.0.push(cursor);
+    }
 }

@@ -6,11 +6,11 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use opslint_core::Span;
-use tree_sitter::{Node as TsNode, TreeCursor};
+use tree_sitter::Node as TsNode;
 
 use crate::SyntaxError;
 use crate::helm::{self, HelmMask};
-use crate::parsers::{self, Grammar};
+use crate::parsers::{self, CursorPool, Grammar};
 use crate::value::{CompactString, Document, Entry, Map, Node, Scalar, Value};
 
 /// tree-sitter-yaml keeps rows in a 16-bit counter, so content past line
@@ -83,7 +83,7 @@ pub fn parse(text: &str, helm: bool) -> YamlFile {
         };
         let mut converter = Converter {
             kinds: kinds(),
-            cursors: Vec::new(),
+            cursors: CursorPool::new(),
             text: part,
             base,
             anchors: HashMap::new(),
@@ -342,9 +342,7 @@ fn kinds() -> &'static Kinds {
 
 struct Converter<'a> {
     kinds: &'static Kinds,
-    /// Tree cursors returned after use: creating one allocates, and the
-    /// conversion needs one for every mapping, sequence and node.
-    cursors: Vec<TreeCursor<'a>>,
+    cursors: CursorPool<'a>,
     text: &'a str,
     base: usize,
     anchors: HashMap<String, (Node, usize)>,
@@ -357,20 +355,6 @@ struct Converter<'a> {
 }
 
 impl<'a> Converter<'a> {
-    fn cursor(&mut self, node: TsNode<'a>) -> TreeCursor<'a> {
-        match self.cursors.pop() {
-            Some(mut cursor) => {
-                cursor.reset(node);
-                cursor
-            }
-            None => node.walk(),
-        }
-    }
-
-    fn give_back(&mut self, cursor: TreeCursor<'a>) {
-        self.cursors.push(cursor);
-    }
-
     fn span(&self, node: TsNode<'_>) -> Span {
         Span::new(self.base + node.start_byte(), self.base + node.end_byte())
     }
@@ -420,12 +404,12 @@ impl<'a> Converter<'a> {
     }
 
     fn document(&mut self, document: TsNode<'a>) -> Node {
-        let mut cursor = self.cursor(document);
+        let mut cursor = self.cursors.take(document);
         let kinds = self.kinds;
         let content = document
             .named_children(&mut cursor)
             .find(|child| [kinds.block_node, kinds.flow_node].contains(&child.kind_id()));
-        self.give_back(cursor);
+        self.cursors.give_back(cursor);
         match content {
             Some(node) => self.node(node),
             None => Node::new(Value::Null, self.span(document)),
@@ -447,7 +431,7 @@ impl<'a> Converter<'a> {
         let mut tag = None;
         let mut anchor = None;
         let mut content = None;
-        let mut cursor = self.cursor(node);
+        let mut cursor = self.cursors.take(node);
         let kinds = self.kinds;
         for child in node.named_children(&mut cursor) {
             let kind = child.kind_id();
@@ -459,7 +443,7 @@ impl<'a> Converter<'a> {
                 content = Some(child);
             }
         }
-        self.give_back(cursor);
+        self.cursors.give_back(cursor);
         let mut converted = match content {
             Some(content) => self.content(content, Some(node)),
             None => Node::new(Value::Null, self.span(node)),
@@ -504,15 +488,15 @@ impl<'a> Converter<'a> {
                 // Sized up front: value trees stay in memory for the whole
                 // run, and growing by doubling left about a third unused.
                 let mut items = Vec::with_capacity(node.named_child_count());
-                let mut cursor = self.cursor(node);
+                let mut cursor = self.cursors.take(node);
                 for child in node.named_children(&mut cursor) {
                     let child_kind = child.kind_id();
                     if child_kind == kinds.block_sequence_item {
-                        let mut item_cursor = self.cursor(child);
+                        let mut item_cursor = self.cursors.take(child);
                         let value = child
                             .named_children(&mut item_cursor)
                             .find(|c| c.kind_id() != kinds.comment);
-                        self.give_back(item_cursor);
+                        self.cursors.give_back(item_cursor);
                         items.push(match value {
                             Some(value) => self.node(value),
                             None => Node::new(Value::Null, self.span(child)),
@@ -525,7 +509,7 @@ impl<'a> Converter<'a> {
                         items.push(self.node(child));
                     }
                 }
-                self.give_back(cursor);
+                self.cursors.give_back(cursor);
                 Node::new(Value::Seq(items), span)
             }
             _ if kind == kinds.alias => self.alias(node),
@@ -618,7 +602,7 @@ impl<'a> Converter<'a> {
     fn mapping(&mut self, node: TsNode<'a>) -> Node {
         let mut map = MapBuilder::with_capacity(node.named_child_count());
         let mut merges = Vec::new();
-        let mut cursor = self.cursor(node);
+        let mut cursor = self.cursors.take(node);
         let kinds = self.kinds;
         for child in node.named_children(&mut cursor) {
             let kind = child.kind_id();
@@ -638,7 +622,7 @@ impl<'a> Converter<'a> {
                 });
             }
         }
-        self.give_back(cursor);
+        self.cursors.give_back(cursor);
         for merge in merges {
             let sources: Vec<Node> = match merge.value {
                 Value::Seq(items) => items,
