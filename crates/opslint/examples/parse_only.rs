@@ -81,6 +81,9 @@ impl Parsers {
 }
 
 fn main() {
+    // The command line's malloc settings, so that both sides pay the same
+    // allocator costs.
+    opslint::tune_allocator_for_one_run();
     let Some(root) = std::env::args().nth(1) else {
         eprintln!("usage: parse_only PATH");
         std::process::exit(2);
