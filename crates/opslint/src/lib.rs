@@ -424,7 +424,7 @@ fn run_rule(rule: &'static dyn Rule, workspace: &Workspace) -> Sink {
     let mut sink = Sink::new();
     opslint_model::current::clear();
     let result = catch_unwind(AssertUnwindSafe(|| rule.check(workspace, &mut sink)));
-    let current_file = opslint_model::current::take();
+    let current_file = opslint_model::current::take(workspace).map(|a| Arc::clone(&a.file));
     if let Err(panic) = result {
         let message = panic
             .downcast_ref::<&str>()

@@ -10,29 +10,36 @@
 //! yields too. Looking an artifact up by path records nothing: a panic then
 //! names the artifact of the enclosing loop.
 
-use std::cell::RefCell;
-use std::sync::Arc;
+use std::cell::Cell;
 
-use opslint_core::SourceFile;
-
-use crate::Artifact;
+use crate::{Artifact, Workspace};
 
 thread_local! {
-    static CURRENT: RefCell<Option<Arc<SourceFile>>> = const { RefCell::new(None) };
+    /// The address of the current artifact, 0 for none. An address needs
+    /// neither a reference count nor a lock, so recording one costs a store;
+    /// it is turned back into the artifact only after a panic.
+    static CURRENT: Cell<usize> = const { Cell::new(0) };
+}
+
+fn address(artifact: &Artifact) -> usize {
+    std::ptr::from_ref(artifact) as usize
 }
 
 /// Clears the record. The pipeline calls it before each rule.
 pub fn clear() {
-    CURRENT.with(|current| current.borrow_mut().take());
+    CURRENT.set(0);
 }
 
-/// Takes the file of the artifact recorded last on this thread.
-pub fn take() -> Option<Arc<SourceFile>> {
-    CURRENT.with(|current| current.borrow_mut().take())
-}
-
-fn replace(file: Option<Arc<SourceFile>>) -> Option<Arc<SourceFile>> {
-    CURRENT.with(|current| std::mem::replace(&mut *current.borrow_mut(), file))
+/// Takes the artifact of `workspace` recorded last on this thread.
+pub fn take(workspace: &Workspace) -> Option<&Artifact> {
+    let recorded = CURRENT.replace(0);
+    if recorded == 0 {
+        return None;
+    }
+    workspace
+        .artifacts
+        .iter()
+        .find(|artifact| address(artifact) == recorded)
 }
 
 /// Wraps an iterator over artifacts so that each artifact it yields becomes
@@ -43,14 +50,16 @@ pub(crate) fn tracked<'a, T, I>(inner: I) -> Tracked<I>
 where
     I: Iterator<Item = (&'a Artifact, T)>,
 {
-    let outer = CURRENT.with(|current| current.borrow().clone());
-    Tracked { inner, outer }
+    Tracked {
+        inner,
+        outer: CURRENT.get(),
+    }
 }
 
 pub(crate) struct Tracked<I> {
     inner: I,
-    /// The artifact that was current when the iterator was created.
-    outer: Option<Arc<SourceFile>>,
+    /// The record when the iterator was created.
+    outer: usize,
 }
 
 impl<'a, T, I> Iterator for Tracked<I>
@@ -62,11 +71,11 @@ where
     fn next(&mut self) -> Option<Self::Item> {
         match self.inner.next() {
             Some((artifact, facts)) => {
-                replace(Some(Arc::clone(&artifact.file)));
+                CURRENT.set(address(artifact));
                 Some((artifact, facts))
             }
             None => {
-                replace(self.outer.clone());
+                CURRENT.set(self.outer);
                 None
             }
         }
@@ -76,7 +85,7 @@ where
 impl<I> Drop for Tracked<I> {
     fn drop(&mut self) {
         if !std::thread::panicking() {
-            replace(self.outer.take());
+            CURRENT.set(self.outer);
         }
     }
 }
@@ -84,8 +93,9 @@ impl<I> Drop for Tracked<I> {
 #[cfg(test)]
 mod tests {
     use std::path::PathBuf;
+    use std::sync::Arc;
 
-    use opslint_core::ArtifactKind;
+    use opslint_core::{ArtifactKind, SourceFile};
 
     use super::*;
     use crate::{Facts, Workspace};
@@ -108,10 +118,11 @@ mod tests {
         clear();
         let mut seen = Vec::new();
         for artifact in workspace.all() {
-            let current = CURRENT.with(|current| current.borrow().clone());
+            let current = CURRENT.get();
+            let current = workspace.artifacts.iter().find(|a| address(a) == current);
             seen.push((
                 artifact.file.path.clone(),
-                current.map(|file| file.path.clone()),
+                current.map(|a| a.file.path.clone()),
             ));
         }
         assert_eq!(
@@ -121,6 +132,9 @@ mod tests {
                 ("b.md".to_string(), Some("b.md".to_string())),
             ]
         );
-        assert!(take().is_none(), "the record is restored after the loop");
+        assert!(
+            take(&workspace).is_none(),
+            "the record is restored after the loop"
+        );
     }
 }

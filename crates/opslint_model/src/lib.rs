@@ -233,6 +233,8 @@ pub struct Workspace {
     /// yield, so a rule that reads Dockerfiles does not step over twenty
     /// thousand other files to find them.
     by_facts: [Vec<usize>; FACT_KINDS],
+    /// The services, grouped on first use: five rules ask for them.
+    services: std::sync::OnceLock<Vec<service::Group>>,
 }
 
 /// The kinds of facts that have an iterator on [`Workspace`].
@@ -345,6 +347,7 @@ impl Workspace {
             folders_walked: false,
             patch_files,
             by_facts,
+            services: std::sync::OnceLock::new(),
         }
     }
 
@@ -430,7 +433,11 @@ impl Workspace {
 
     /// Rust and Python code grouped into the services it runs.
     pub fn services(&self) -> Vec<service::Service<'_>> {
-        service::services(&self.artifacts)
+        self.services
+            .get_or_init(|| service::group(&self.artifacts))
+            .iter()
+            .map(|group| group.view(&self.artifacts))
+            .collect()
     }
 
     pub fn code(&self) -> impl Iterator<Item = (&Artifact, &service::CodeFile)> {

@@ -280,6 +280,48 @@ fn project_root<'p>(path: &'p str, markers: &std::collections::BTreeSet<&str>) -
 /// Groups code files by project folder and keeps the groups that create a
 /// server or declare routes. Test files are left out.
 pub fn services(artifacts: &[Artifact]) -> Vec<Service<'_>> {
+    group(artifacts)
+        .iter()
+        .map(|group| group.view(artifacts))
+        .collect()
+}
+
+/// A service as positions in the artifact list, so the workspace can keep
+/// the grouping that several rules ask for.
+#[derive(Debug)]
+pub(crate) struct Group {
+    root: String,
+    language: ArtifactKind,
+    files: Vec<usize>,
+    manifests: Vec<usize>,
+}
+
+impl Group {
+    pub(crate) fn view<'a>(&self, artifacts: &'a [Artifact]) -> Service<'a> {
+        Service {
+            root: self.root.clone(),
+            language: self.language,
+            files: self
+                .files
+                .iter()
+                .filter_map(|&at| match &artifacts[at].facts {
+                    Facts::Code(code) => Some((&artifacts[at], code)),
+                    _ => None,
+                })
+                .collect(),
+            manifests: self
+                .manifests
+                .iter()
+                .filter_map(|&at| match &artifacts[at].facts {
+                    Facts::Dependencies(manifest) => Some((&artifacts[at], manifest)),
+                    _ => None,
+                })
+                .collect(),
+        }
+    }
+}
+
+pub(crate) fn group(artifacts: &[Artifact]) -> Vec<Group> {
     let mut rust_markers = std::collections::BTreeSet::new();
     let mut python_markers = std::collections::BTreeSet::new();
     for artifact in artifacts {
@@ -300,8 +342,8 @@ pub fn services(artifacts: &[Artifact]) -> Vec<Service<'_>> {
             }
         }
     }
-    let mut groups: BTreeMap<(String, ArtifactKind), Service> = BTreeMap::new();
-    for artifact in artifacts {
+    let mut groups: BTreeMap<(String, ArtifactKind), (Group, bool)> = BTreeMap::new();
+    for (at, artifact) in artifacts.iter().enumerate() {
         let (language, markers) = match artifact.kind {
             ArtifactKind::Rust => (ArtifactKind::Rust, &rust_markers),
             ArtifactKind::Python => (ArtifactKind::Python, &python_markers),
@@ -314,39 +356,35 @@ pub fn services(artifacts: &[Artifact]) -> Vec<Service<'_>> {
             continue;
         }
         let root = project_root(&artifact.file.path, markers).to_string();
-        groups
-            .entry((root.clone(), language))
-            .or_insert_with(|| Service {
+        let (group, serves) = groups.entry((root.clone(), language)).or_insert_with(|| {
+            let group = Group {
                 root,
                 language,
                 files: Vec::new(),
                 manifests: Vec::new(),
-            })
-            .files
-            .push((artifact, code));
+            };
+            (group, false)
+        });
+        group.files.push(at);
+        *serves |= !code.servers.is_empty() || !code.routes.is_empty();
     }
-    for artifact in artifacts {
-        let Facts::Dependencies(manifest) = &artifact.facts else {
+    for (at, artifact) in artifacts.iter().enumerate() {
+        if !matches!(artifact.facts, Facts::Dependencies(_)) {
             continue;
-        };
+        }
         let language = if artifact.kind == ArtifactKind::CargoManifest {
             ArtifactKind::Rust
         } else {
             ArtifactKind::Python
         };
         let dir = parent(&artifact.file.path);
-        if let Some(service) = groups.get_mut(&(dir.to_string(), language)) {
-            service.manifests.push((artifact, manifest));
+        if let Some((group, _)) = groups.get_mut(&(dir.to_string(), language)) {
+            group.manifests.push(at);
         }
     }
     groups
         .into_values()
-        .filter(|service| {
-            service
-                .files
-                .iter()
-                .any(|(_, code)| !code.servers.is_empty() || !code.routes.is_empty())
-        })
+        .filter_map(|(group, serves)| serves.then_some(group))
         .collect()
 }
 
