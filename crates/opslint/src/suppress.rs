@@ -205,38 +205,35 @@ pub fn apply(sink: &mut Sink, context: &Context<'_>) -> Vec<Diagnostic> {
         })
         .collect();
 
-    let mut reported = Vec::with_capacity(sink.diagnostics.len());
-    let mut suppressed = Vec::new();
-    for mut diagnostic in std::mem::take(&mut sink.diagnostics) {
-        let inline = by_file.get_mut(diagnostic.path.as_str()).and_then(|list| {
-            inline_suppression(list, &diagnostic, context.today, &diagnostic.path)
-        });
-        let inline = match inline {
-            Some(InlineMatch::Suppressed(suppression)) => Some(suppression),
-            Some(InlineMatch::Expired { line, until }) => {
-                let note = if is_valid_date(&until) {
-                    format!("the suppression on line {line} expired on {until}")
-                } else {
-                    format!("the suppression on line {line} has the invalid `until` date `{until}`")
-                };
-                diagnostic.help = Some(match diagnostic.help.take() {
-                    Some(help) => format!("{help}; {note}"),
-                    None => note,
-                });
-                None
-            }
-            None => None,
-        };
-        let suppression = inline.or_else(|| config_suppression(&diagnostic, context));
-        match suppression {
-            Some(suppression) => {
-                diagnostic.suppression = Some(suppression);
-                suppressed.push(diagnostic);
-            }
-            None => reported.push(diagnostic),
-        }
-    }
-    sink.diagnostics = reported;
+    // Only suppressed findings move; the rest stay where they are.
+    let suppressed: Vec<Diagnostic> = sink
+        .diagnostics
+        .extract_if(.., |diagnostic| {
+            let inline = by_file.get_mut(diagnostic.path.as_str()).and_then(|list| {
+                inline_suppression(list, diagnostic, context.today, &diagnostic.path)
+            });
+            let inline = match inline {
+                Some(InlineMatch::Suppressed(suppression)) => Some(suppression),
+                Some(InlineMatch::Expired { line, until }) => {
+                    let note = if is_valid_date(&until) {
+                        format!("the suppression on line {line} expired on {until}")
+                    } else {
+                        format!(
+                            "the suppression on line {line} has the invalid `until` date `{until}`"
+                        )
+                    };
+                    diagnostic.help = Some(match diagnostic.help.take() {
+                        Some(help) => format!("{help}; {note}"),
+                        None => note,
+                    });
+                    None
+                }
+                None => None,
+            };
+            diagnostic.suppression = inline.or_else(|| config_suppression(diagnostic, context));
+            diagnostic.suppression.is_some()
+        })
+        .collect();
 
     if context.report_unused {
         for (path, list) in &by_file {

@@ -200,10 +200,13 @@ impl Sink {
                 &b.message,
             ))
         });
-        let mut seen =
-            std::collections::HashMap::<&str, usize>::with_capacity(self.diagnostics.len());
+        // A fingerprint hashes the path, so repeats sit in one path's run.
         let mut repeats = Vec::new();
+        let mut seen = std::collections::HashMap::<&str, usize>::new();
         for (index, diagnostic) in self.diagnostics.iter().enumerate() {
+            if index > 0 && self.diagnostics[index - 1].path != diagnostic.path {
+                seen.clear();
+            }
             let count = seen.entry(diagnostic.fingerprint.as_str()).or_insert(0);
             if *count > 0 {
                 repeats.push((index, *count));
@@ -237,8 +240,9 @@ impl Sink {
 
 /// Sorts `list` stably by `compare`. A list already in order, as after a
 /// second sort, is only checked. Otherwise positions are sorted on every
-/// core and each element moves once: findings are a few hundred bytes, and
-/// moving them through every round of a merge sort took longer than the
+/// core and the elements are then put in place by swaps along the cycles of
+/// the permutation: findings are a few hundred bytes, and moving them through
+/// every round of a merge sort, or into a new list, took longer than the
 /// comparisons.
 fn sort_stable<T: Send + Sync>(
     list: &mut Vec<T>,
@@ -250,8 +254,18 @@ fn sort_stable<T: Send + Sync>(
     }
     let mut order: Vec<usize> = (0..list.len()).collect();
     order.par_sort_by(|&a, &b| compare(&list[a], &list[b]));
-    let mut slots: Vec<Option<T>> = list.drain(..).map(Some).collect();
-    list.extend(order.into_iter().filter_map(|index| slots[index].take()));
+    // `order[i]` is where the element that belongs at `i` is now. Placing
+    // an element marks its slot done by pointing it at itself.
+    for start in 0..list.len() {
+        let mut current = start;
+        while order[current] != start {
+            let source = order[current];
+            list.swap(current, source);
+            order[current] = current;
+            current = source;
+        }
+        order[current] = current;
+    }
 }
 
 #[cfg(test)]
@@ -266,5 +280,16 @@ mod tests {
         let sorted = list.clone();
         sort_stable(&mut list, |a, b| a.0.cmp(&b.0));
         assert_eq!(list, sorted);
+    }
+
+    #[test]
+    fn sort_stable_follows_every_cycle() {
+        // Two cycles of length three and a fixed point, reversed order of keys.
+        let mut list: Vec<u32> = vec![5, 3, 4, 0, 6, 1, 2];
+        sort_stable(&mut list, Ord::cmp);
+        assert_eq!(list, [0, 1, 2, 3, 4, 5, 6]);
+        let mut list: Vec<u32> = (0..100).rev().collect();
+        sort_stable(&mut list, Ord::cmp);
+        assert_eq!(list, (0..100).collect::<Vec<_>>());
     }
 }
