@@ -121,6 +121,7 @@ const MAX_ERROR_TOKENS: usize = 128;
 /// does not recurse. Brackets are the leaf tokens `(`, `[` and `{`, so
 /// brackets inside strings and comments do not count.
 fn too_deep(root: tree_sitter::Node) -> Option<(usize, String)> {
+    let brackets_kinds = bracket_kinds();
     let mut cursor = root.walk();
     let mut depth = 0;
     let mut brackets: usize = 0;
@@ -144,10 +145,11 @@ fn too_deep(root: tree_sitter::Node) -> Option<(usize, String)> {
             depth += 1;
             continue;
         }
-        match node.kind() {
-            "(" | "[" | "{" => brackets += 1,
-            ")" | "]" | "}" => brackets = brackets.saturating_sub(1),
-            _ => {}
+        let kind = node.kind_id();
+        if brackets_kinds.open.contains(&kind) {
+            brackets += 1;
+        } else if brackets_kinds.close.contains(&kind) {
+            brackets = brackets.saturating_sub(1);
         }
         if error_depth.is_some() {
             error_tokens += 1;
@@ -174,6 +176,35 @@ fn too_deep(root: tree_sitter::Node) -> Option<(usize, String)> {
     }
 }
 
+/// The symbol ids of the bracket tokens, compared by number on every leaf
+/// of every file instead of by name. A grammar may give one token several
+/// ids, so every id with the token's name is listed.
+struct BracketKinds {
+    open: Vec<u16>,
+    close: Vec<u16>,
+}
+
+fn bracket_kinds() -> &'static BracketKinds {
+    static KINDS: std::sync::OnceLock<BracketKinds> = std::sync::OnceLock::new();
+    KINDS.get_or_init(|| {
+        let language = language();
+        let ids_of = |names: [&str; 3]| -> Vec<u16> {
+            (0..u16::try_from(language.node_kind_count()).unwrap_or(u16::MAX))
+                .filter(|&id| {
+                    !language.node_kind_is_named(id)
+                        && language
+                            .node_kind_for_id(id)
+                            .is_some_and(|kind| names.contains(&kind))
+                })
+                .collect()
+        };
+        BracketKinds {
+            open: ids_of(["(", "[", "{"]),
+            close: ids_of([")", "]", "}"]),
+        }
+    })
+}
+
 /// The tree-sitter language of Rust, for queries over [`RustFile::tree`].
 pub fn language() -> tree_sitter::Language {
     tree_sitter_rust::LANGUAGE.into()
@@ -188,4 +219,26 @@ pub fn release_spans() {
 /// The byte range of a syn span in the file it was parsed from.
 pub fn span_of(span: proc_macro2::Span) -> Span {
     Span::from(span.byte_range())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grammar_has_every_bracket_token() {
+        let language = language();
+        let names = |ids: &[u16]| {
+            let mut names: Vec<&str> = ids
+                .iter()
+                .filter_map(|&id| language.node_kind_for_id(id))
+                .collect();
+            names.sort_unstable();
+            names.dedup();
+            names
+        };
+        let kinds = bracket_kinds();
+        assert_eq!(names(&kinds.open), ["(", "[", "{"]);
+        assert_eq!(names(&kinds.close), [")", "]", "}"]);
+    }
 }
