@@ -63,6 +63,9 @@ pub struct Options {
     /// operating system to reclaim instead of being freed value by value,
     /// which a profile put at three percent of a 20,000-file run.
     pub exits_after_run: bool,
+    /// Collect [`Outcome::inventory`], which only [`analysis`] reads; a
+    /// check leaves it empty.
+    pub collect_inventory: bool,
 }
 
 /// Rules whose findings depend on several files, so a change in one file can
@@ -83,7 +86,8 @@ pub struct Outcome {
     /// Findings that an accepted ADR names as known risks; they are not in
     /// `sink.diagnostics` and do not affect the exit code.
     pub accepted: Vec<AcceptedFinding>,
-    /// Services, artifacts, ADRs and incidents of the run, for the report.
+    /// Services, artifacts, ADRs and incidents of the run, for the report;
+    /// empty unless [`Options::collect_inventory`] is set.
     pub inventory: opslint_report::analysis::Inventory,
 }
 
@@ -219,16 +223,18 @@ pub fn run(options: &Options) -> Outcome {
         .collect();
 
     timings.phase("read, parse, extract facts");
-    let mut artifacts = Vec::new();
+    let mut artifacts = Vec::with_capacity(processed.len());
     let mut files = BTreeMap::new();
+    let mut file_sinks = Vec::with_capacity(processed.len());
     for item in processed {
         notices.extend(item.notices);
-        sink.extend(item.sink);
+        file_sinks.push(item.sink);
         if let Some(artifact) = item.artifact {
             files.insert(artifact.file.path.clone(), Arc::clone(&artifact.file));
             artifacts.push(artifact);
         }
     }
+    sink.merge(file_sinks);
     let file_count = artifacts.len();
     let mut workspace = Workspace::new(artifacts);
     workspace.folders_walked = options.paths.iter().any(|path| path.is_dir());
@@ -254,15 +260,19 @@ pub fn run(options: &Options) -> Outcome {
                 })
                 .collect()
         },
-        || inventory::build(&workspace),
+        || {
+            if options.collect_inventory {
+                inventory::build(&workspace)
+            } else {
+                opslint_report::analysis::Inventory::default()
+            }
+        },
     );
     if let Some(progress) = &options.progress {
         progress.finish();
     }
     timings.phase("rules and inventory");
-    for rule_sink in sinks {
-        sink.extend(rule_sink);
-    }
+    sink.merge(sinks);
     sink.diagnostics
         .retain(|d| d.rule.principle.is_some() || !options.ignore.iter().any(|id| id == d.rule.id));
     apply_severity_overrides(&mut sink, options);

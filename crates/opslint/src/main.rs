@@ -282,19 +282,22 @@ fn check(args: CheckArgs) -> ExitCode {
     code
 }
 
-/// Writes `rendered` to `output` or standard output and reports a failure
-/// on standard error. A closed pipe is not a failure.
-fn write_output(output: Option<&std::path::Path>, rendered: &str) -> bool {
-    let written = match output {
-        Some(path) => {
-            std::fs::write(path, rendered.as_bytes()).map_err(|e| (path.display().to_string(), e))
+/// Writes the pieces of `rendered` in order to `output` or standard output
+/// and reports a failure on standard error. A closed pipe is not a failure.
+fn write_output(output: Option<&std::path::Path>, rendered: &[String]) -> bool {
+    let write_all = |writer: &mut dyn Write| -> std::io::Result<()> {
+        for piece in rendered {
+            writer.write_all(piece.as_bytes())?;
         }
+        writer.flush()
+    };
+    let written = match output {
+        Some(path) => std::fs::File::create(path)
+            .and_then(|mut file| write_all(&mut file))
+            .map_err(|e| (path.display().to_string(), e)),
         None => {
             let mut stdout = std::io::stdout().lock();
-            match stdout
-                .write_all(rendered.as_bytes())
-                .and_then(|()| stdout.flush())
-            {
+            match write_all(&mut stdout) {
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
                 other => other.map_err(|e| ("standard output".to_string(), e)),
             }
@@ -348,6 +351,7 @@ fn report(args: ReportArgs) -> ExitCode {
             ..opslint_records::Config::default()
         },
         exits_after_run: true,
+        collect_inventory: true,
     };
     let outcome = opslint::run(&options);
     if !args.quiet {
@@ -365,7 +369,7 @@ fn report(args: ReportArgs) -> ExitCode {
         ReportFormat::Html => opslint_report::analysis::render_html(&analysis),
         ReportFormat::Json => opslint_report::analysis::render_json(&analysis),
     };
-    if !write_output(args.output.as_deref(), &rendered) {
+    if !write_output(args.output.as_deref(), std::slice::from_ref(&rendered)) {
         return ExitCode::from(2);
     }
     ExitCode::SUCCESS
@@ -514,6 +518,7 @@ fn prepare(args: &RunArgs) -> Result<(Options, Option<FailOn>), String> {
         rule_folders,
         records,
         exits_after_run: true,
+        collect_inventory: false,
     };
     opslint::check_rule_ids(&options)?;
     Ok((options, fail_on))
@@ -573,7 +578,7 @@ fn render(
     color: bool,
     show_suppressed: bool,
     root: &std::path::Path,
-) -> String {
+) -> Vec<String> {
     let report = Report {
         diagnostics: &outcome.sink.diagnostics,
         suppressed: &outcome.suppressed,
@@ -586,10 +591,10 @@ fn render(
         root,
     };
     match format {
-        Format::Text => opslint_report::render_text(&report, &TextOptions { color }),
-        Format::Json => opslint_report::render_json(&report),
-        Format::Sarif => opslint_report::render_sarif(&report),
-        Format::Github => opslint_report::render_github(&report),
+        Format::Text => opslint_report::render_text_pieces(&report, &TextOptions { color }),
+        Format::Json => vec![opslint_report::render_json(&report)],
+        Format::Sarif => vec![opslint_report::render_sarif(&report)],
+        Format::Github => vec![opslint_report::render_github(&report)],
     }
 }
 

@@ -187,6 +187,22 @@ impl Sink {
         self.evidence.extend(other.evidence);
     }
 
+    /// Moves the results of every sink in `others` into this one, growing
+    /// each list once: tens of thousands of findings moved by doubling the
+    /// list copy it several times.
+    pub fn merge(&mut self, others: impl IntoIterator<Item = Sink>) {
+        let others: Vec<Sink> = others.into_iter().collect();
+        self.diagnostics
+            .reserve(others.iter().map(|s| s.diagnostics.len()).sum());
+        self.questions
+            .reserve(others.iter().map(|s| s.questions.len()).sum());
+        self.evidence
+            .reserve(others.iter().map(|s| s.evidence.len()).sum());
+        for other in others {
+            self.extend(other);
+        }
+    }
+
     /// Sorts every list by path, line, column and rule id so output does not
     /// depend on thread scheduling, and makes fingerprints of findings that
     /// share a logical location unique by numbering the repeats in order.

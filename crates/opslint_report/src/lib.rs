@@ -18,7 +18,7 @@ use opslint_core::{Diagnostic, Question, RuleMeta, SourceFile};
 pub use github::render as render_github;
 pub use json::render as render_json;
 pub use sarif::render as render_sarif;
-pub use text::{TextOptions, render as render_text};
+pub use text::{TextOptions, render as render_text, render_pieces as render_text_pieces};
 
 /// Everything an emitter needs about one run.
 pub struct Report<'a> {

@@ -15,10 +15,18 @@ pub struct TextOptions {
 }
 
 /// Renders diagnostics in rustc style, then the questions and a summary.
-/// Diagnostics are rendered in chunks on several threads and joined in
-/// order: a large run reports tens of thousands of them, and rendering
-/// each snippet was the longest step after the rules.
 pub fn render(report: &Report<'_>, options: &TextOptions) -> String {
+    render_pieces(report, options).concat()
+}
+
+/// [`render`] as pieces that, written in order, give the same text. The
+/// command line writes them one by one: joining them would copy the whole
+/// output, tens of megabytes for a large run, into fresh memory.
+///
+/// Diagnostics are rendered in chunks on several threads: a large run
+/// reports tens of thousands of them, and rendering each snippet was the
+/// longest step after the rules.
+pub fn render_pieces(report: &Report<'_>, options: &TextOptions) -> Vec<String> {
     let mut files = Sources(Vec::new());
     let mut ids = HashMap::new();
     for diagnostic in report.diagnostics {
@@ -29,14 +37,14 @@ pub fn render(report: &Report<'_>, options: &TextOptions) -> String {
             });
         }
     }
-    let chunks: Vec<Vec<u8>> = report
+    let mut pieces: Vec<String> = report
         .diagnostics
         .par_chunks(CHUNK)
         .map(|chunk| {
             // Sized for a typical snippet, so the buffer does not grow by
             // doubling: fresh pages were most of the time of rendering.
             let capacity = chunk.len() * 640;
-            if options.color {
+            let bytes = if options.color {
                 render_chunk(Ansi::new(Vec::with_capacity(capacity)), chunk, &files, &ids)
                     .into_inner()
             } else {
@@ -47,7 +55,9 @@ pub fn render(report: &Report<'_>, options: &TextOptions) -> String {
                     &ids,
                 )
                 .into_inner()
-            }
+            };
+            String::from_utf8(bytes)
+                .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned())
         })
         .collect();
     let questions_size: usize = report
@@ -55,14 +65,7 @@ pub fn render(report: &Report<'_>, options: &TextOptions) -> String {
         .iter()
         .map(|q| q.question.len() + q.reason.len() + q.path.len() + 64)
         .sum();
-    let size = chunks.iter().map(Vec::len).sum::<usize>() + questions_size + 256;
-    let mut out = String::with_capacity(size);
-    for chunk in chunks {
-        match std::str::from_utf8(&chunk) {
-            Ok(text) => out.push_str(text),
-            Err(_) => out.push_str(&String::from_utf8_lossy(&chunk)),
-        }
-    }
+    let mut out = String::with_capacity(questions_size + 256);
     for question in report.questions {
         let _ = write!(
             out,
@@ -76,7 +79,8 @@ pub fn render(report: &Report<'_>, options: &TextOptions) -> String {
         );
     }
     out.push_str(&summary(report));
-    out
+    pieces.push(out);
+    pieces
 }
 
 /// Diagnostics rendered per task of the pool.

@@ -28,6 +28,7 @@ pub fn run(paths: &[PathBuf], select: &[&str]) -> Outcome {
         rule_folders: Vec::new(),
         records: Default::default(),
         exits_after_run: false,
+        collect_inventory: true,
     })
 }
 
