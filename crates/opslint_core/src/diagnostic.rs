@@ -261,7 +261,7 @@ impl Sink {
 /// every round of a merge sort, or into a new list, took longer than the
 /// comparisons.
 fn sort_stable<T: Send + Sync>(
-    list: &mut Vec<T>,
+    list: &mut [T],
     compare: impl Fn(&T, &T) -> std::cmp::Ordering + Sync,
 ) {
     use rayon::slice::ParallelSliceMut;
