@@ -152,14 +152,36 @@ struct JoinedQuery {
 }
 
 impl JoinedQuery {
-    /// Returns whether some pattern may match `text`. Walking a tree with a query
-    /// cost more than parsing the file, so files that cannot match, such as
-    /// Rust without `println!` for a rule about printing, are not walked.
-    fn may_match(&self, text: &str) -> bool {
-        self.needs.iter().any(|needs| match needs {
-            None => true,
-            Some(any_of) => any_of.iter().any(|needed| text.contains(needed.as_str())),
-        })
+    /// Returns the byte ranges of `text` that a match must overlap, or `None`
+    /// when the whole tree must be walked. When every pattern needs a literal,
+    /// a match contains a place where one occurs, and a cursor limited to that
+    /// place only starts matches at the nodes around it, while matches it
+    /// starts still read their nodes outside it. An empty list means that
+    /// nothing can match.
+    fn ranges(&self, text: &str) -> Option<Vec<std::ops::Range<usize>>> {
+        /// Past this many places one walk of the tree is cheaper.
+        const MAX_RANGES: usize = 16;
+        let mut places = Vec::new();
+        for needs in &self.needs {
+            for needed in needs.as_ref()? {
+                places.extend(
+                    text.match_indices(needed.as_str())
+                        .map(|(start, found)| start..start + found.len()),
+                );
+            }
+        }
+        places.sort_unstable_by_key(|range| range.start);
+        let mut ranges: Vec<std::ops::Range<usize>> = Vec::new();
+        for place in places {
+            match ranges.last_mut() {
+                Some(last) if place.start <= last.end => last.end = last.end.max(place.end),
+                _ => ranges.push(place),
+            }
+            if ranges.len() > MAX_RANGES {
+                return None;
+            }
+        }
+        Some(ranges)
     }
 }
 
@@ -662,31 +684,38 @@ impl Rule for DeclarativeRule {
         let Some(joined) = language_query.compiled() else {
             return;
         };
-        if !joined.may_match(&file.text) {
-            return;
-        }
+        let walks = match joined.ranges(&file.text) {
+            Some(ranges) if ranges.is_empty() => return,
+            Some(ranges) => ranges,
+            None => vec![0..usize::MAX],
+        };
         let JoinedQuery { query, finding, .. } = joined;
         let names = query.capture_names();
         // Matches in the order of the `[[match]]` tables, then of the file,
-        // so that where two tables match the same code the first one reports it.
+        // so that where two tables match the same code the first one reports
+        // it. A match that overlaps two ranges is found twice and reported
+        // once, as its span is.
         let mut found_all = Vec::new();
         let mut cursor = QueryCursor::new();
-        let mut found_matches = cursor.matches(query, tree.root_node(), file.text.as_bytes());
-        while let Some(found) = found_matches.next() {
-            let spec = language_query.match_of(query, found.pattern_index);
-            let mut captures = BTreeMap::new();
-            for capture in found.captures() {
-                let text = capture.node.utf8_text(file.text.as_bytes()).unwrap_or("");
-                captures.insert(names[capture.index as usize], text);
-            }
-            let node = found
-                .captures()
-                .iter()
-                .find(|c| Some(c.index) == *finding)
-                .or(found.captures().first())
-                .map(|c| c.node);
-            if let Some(node) = node {
-                found_all.push((spec, node, captures));
+        for range in walks {
+            cursor.set_byte_range(range);
+            let mut found_matches = cursor.matches(query, tree.root_node(), file.text.as_bytes());
+            while let Some(found) = found_matches.next() {
+                let spec = language_query.match_of(query, found.pattern_index);
+                let mut captures = BTreeMap::new();
+                for capture in found.captures() {
+                    let text = capture.node.utf8_text(file.text.as_bytes()).unwrap_or("");
+                    captures.insert(names[capture.index as usize], text);
+                }
+                let node = found
+                    .captures()
+                    .iter()
+                    .find(|c| Some(c.index) == *finding)
+                    .or(found.captures().first())
+                    .map(|c| c.node);
+                if let Some(node) = node {
+                    found_all.push((spec, node, captures));
+                }
             }
         }
         found_all.sort_by_key(|(spec, node, _)| (*spec, node.start_byte()));
@@ -770,8 +799,54 @@ mod tests {
             .find(|q| q.kind == ArtifactKind::Rust)
             .and_then(LanguageQuery::compiled)
             .expect("a Rust query");
-        assert!(rust.may_match("fn main() { eprintln!(\"x\"); }"));
-        assert!(!rust.may_match("fn main() { tracing::info!(\"x\"); }"));
+        // `eprintln`, `println`, `eprint` and `print` overlap in one place.
+        assert_eq!(
+            rust.ranges("fn a() { eprintln!(\"x\"); }\nfn b() { print!(\"y\"); }"),
+            Some(vec![9..17, 36..41])
+        );
+        assert_eq!(rust.ranges("fn main() { tracing::info!(\"x\"); }"), Some(vec![]));
+        let many = "fn a() { print!(\"x\"); }\n".repeat(20);
+        assert_eq!(rust.ranges(&many), None, "one walk beats many");
+    }
+
+    #[test]
+    fn a_match_limited_to_its_literal_still_reads_the_nodes_after_it() {
+        let rule_text = "id = \"x-rule\"\nprinciple = \"observability\"\nseverity = \"note\"\n\
+            summary = \"s\"\nwhat_it_checks = \"w\"\nwhy_it_matters = \"y\"\nhow_to_fix = \"h\"\n\
+            known_limits = \"k\"\n\n[[match]]\nlanguage = \"python\"\n\
+            query = '(call function: (identifier) @f arguments: (argument_list (string) @s) \
+            (#eq? @f \"print\")) @finding'\nmessage = \"{s}\"\nlabel = \"l\"\n";
+        let rule = parse_rule("x.toml", rule_text).expect("the rule is valid");
+        // The walk is limited to the two `print`s; the strings lie after them.
+        let source = "x = 1\nprint(\"far away\")\ny = 2\nprint(\"and again\")\n";
+        let tree = opslint_syntax::python::parse(source)
+            .tree
+            .expect("tree-sitter runs");
+        let file = SourceFile::new("a.py".into(), PathBuf::from("a.py"), source.to_string());
+        let mut matches = Vec::new();
+        rule.match_tree(ArtifactKind::Python, &file, &tree, &mut matches);
+        let found: Vec<(&str, Span)> = matches
+            .iter()
+            .map(|m| (m.message.as_str(), m.span))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("\"far away\"", Span::new(6, 23)),
+                ("\"and again\"", Span::new(30, 48)),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_pattern_without_a_literal_walks_the_whole_tree() {
+        let text = format!(
+            "{RULE}\n[[match]]\nlanguage = \"python\"\n\
+             query = '(pass_statement) @finding'\nmessage = \"second\"\nlabel = \"l\"\n"
+        );
+        let rule = parse_rule("x.toml", &text).expect("the rule is valid");
+        let joined = rule.queries[0].compiled().expect("compiles");
+        assert_eq!(joined.ranges("print(1)"), None);
     }
 
     #[test]
