@@ -684,11 +684,12 @@ impl Rule for DeclarativeRule {
         let Some(joined) = language_query.compiled() else {
             return;
         };
-        let walks = match joined.ranges(&file.text) {
-            Some(ranges) if ranges.is_empty() => return,
-            Some(ranges) => ranges,
-            None => vec![0..usize::MAX],
-        };
+        let ranges = joined.ranges(&file.text);
+        if ranges.as_ref().is_some_and(Vec::is_empty) {
+            return;
+        }
+        let whole = 0..usize::MAX;
+        let walks = ranges.as_deref().unwrap_or(std::slice::from_ref(&whole));
         let JoinedQuery { query, finding, .. } = joined;
         let names = query.capture_names();
         // Matches in the order of the `[[match]]` tables, then of the file,
@@ -698,7 +699,7 @@ impl Rule for DeclarativeRule {
         let mut found_all = Vec::new();
         let mut cursor = QueryCursor::new();
         for range in walks {
-            cursor.set_byte_range(range);
+            cursor.set_byte_range(range.clone());
             let mut found_matches = cursor.matches(query, tree.root_node(), file.text.as_bytes());
             while let Some(found) = found_matches.next() {
                 let spec = language_query.match_of(query, found.pattern_index);
@@ -804,7 +805,10 @@ mod tests {
             rust.ranges("fn a() { eprintln!(\"x\"); }\nfn b() { print!(\"y\"); }"),
             Some(vec![9..17, 36..41])
         );
-        assert_eq!(rust.ranges("fn main() { tracing::info!(\"x\"); }"), Some(vec![]));
+        assert_eq!(
+            rust.ranges("fn main() { tracing::info!(\"x\"); }"),
+            Some(vec![])
+        );
         let many = "fn a() { print!(\"x\"); }\n".repeat(20);
         assert_eq!(rust.ranges(&many), None, "one walk beats many");
     }
