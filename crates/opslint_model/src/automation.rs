@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use opslint_core::{SourceFile, Span};
 
-use crate::commands::{DeployCommand, ShellCommand, deploy_command};
+use crate::commands::{DeployCommand, deploy_command_in};
 use crate::github::{RunScript, Step, repository_prefix};
 use crate::{Facts, Workspace};
 
@@ -148,8 +148,8 @@ fn collect_run<'a>(
         );
     for command in commands {
         let words = expand_literals(&command.words, &literals);
-        let span = run.file_span(file, command.span);
-        collect_command(origin, file, &words, span, cwd, depth, via, found);
+        let span = || run.file_span(file, command.span);
+        collect_command(origin, file, &words, &span, cwd, depth, via, found);
     }
 }
 
@@ -171,7 +171,13 @@ pub fn literal_assignments<'a>(
 /// Replaces words that are exactly `$NAME`, `${NAME}` or, for Makefiles,
 /// `$(NAME)` by the literal value the script assigns to `NAME`. A name assigned twice keeps its
 /// last value, which is right for straight-line scripts only.
-pub fn expand_literals(words: &[String], literals: &[(String, String)]) -> Vec<String> {
+pub fn expand_literals<'w>(
+    words: &'w [String],
+    literals: &[(String, String)],
+) -> std::borrow::Cow<'w, [String]> {
+    if literals.is_empty() || !words.iter().any(|word| word.starts_with('$')) {
+        return std::borrow::Cow::Borrowed(words);
+    }
     words
         .iter()
         .map(|word| {
@@ -186,27 +192,27 @@ pub fn expand_literals(words: &[String], literals: &[(String, String)]) -> Vec<S
             name.and_then(|name| literals.iter().rev().find(|(n, _)| n == name))
                 .map_or_else(|| word.clone(), |(_, value)| value.clone())
         })
-        .collect()
+        .collect::<Vec<_>>()
+        .into()
 }
 
 /// Records `words` when they form a deploy command, and otherwise follows
 /// them into a script or Makefile target of the repository that they run.
+/// `span` gives the command's span in `file`, which is worked out only for
+/// a deploy command.
 #[allow(clippy::too_many_arguments)]
 fn collect_command<'a>(
     origin: Origin<'a>,
     file: &'a Arc<SourceFile>,
     words: &[String],
-    span: Span,
+    span: &dyn Fn() -> Span,
     cwd: &str,
     depth: usize,
     via: &[String],
     found: &mut Vec<Reached<'a>>,
 ) {
-    let command = ShellCommand {
-        words: words.to_vec(),
-        span,
-    };
-    if let Some(deploy) = deploy_command(&command) {
+    if let Some(mut deploy) = deploy_command_in(words, Span::default()) {
+        deploy.span = span();
         found.push(Reached {
             file,
             command: deploy,
@@ -238,7 +244,7 @@ fn collect_command<'a>(
                     origin,
                     &artifact.file,
                     &expand_literals(&inner.words, &literals),
-                    inner.span,
+                    &|| inner.span,
                     "",
                     depth + 1,
                     &inner_via,
@@ -278,7 +284,7 @@ fn collect_command<'a>(
                             origin,
                             &artifact.file,
                             &expand_literals(&inner.words, &literals),
-                            inner.span,
+                            &|| inner.span,
                             "",
                             depth + 1,
                             &inner_via,

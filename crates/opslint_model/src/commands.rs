@@ -218,9 +218,38 @@ const PLATFORM_DEPLOYS: [&str; 7] = [
     "fastapi", "fly", "flyctl", "netlify", "vercel", "wrangler", "firebase",
 ];
 
+/// Programs with a branch below. Most commands of a script run none of
+/// them, and checking this first spares them the argument lists.
+const DEPLOY_PROGRAMS: [&str; 18] = [
+    "terraform",
+    "tofu",
+    "terragrunt",
+    "kubectl",
+    "oc",
+    "helm",
+    "aws",
+    "sam",
+    "cdk",
+    "serverless",
+    "sls",
+    "skaffold",
+    "pulumi",
+    "copilot",
+    "gcloud",
+    "ecs-deploy",
+    "ecs",
+    "ecspresso",
+];
+
 /// Recognises a command that deploys or destroys infrastructure.
 pub fn deploy_command(command: &ShellCommand) -> Option<DeployCommand> {
-    let mut words = command.words.iter().map(String::as_str).peekable();
+    deploy_command_in(&command.words, command.span)
+}
+
+/// [`deploy_command`] for the words and span of a command that is not a
+/// [`ShellCommand`] of its own.
+pub fn deploy_command_in(all_words: &[String], span: Span) -> Option<DeployCommand> {
+    let mut words = all_words.iter().map(String::as_str).peekable();
     // Skip `VAR=value` assignments and wrapper programs.
     while let Some(word) = words.peek() {
         let is_assignment = !word.starts_with('-')
@@ -245,6 +274,9 @@ pub fn deploy_command(command: &ShellCommand) -> Option<DeployCommand> {
         program_path = words.next()?;
     }
     let program = program_path.rsplit('/').next().unwrap_or(program_path);
+    if !DEPLOY_PROGRAMS.contains(&program) && !PLATFORM_DEPLOYS.contains(&program) {
+        return None;
+    }
     let args: Vec<&str> = words.collect();
     let positional: Vec<&str> = args
         .iter()
@@ -255,7 +287,10 @@ pub fn deploy_command(command: &ShellCommand) -> Option<DeployCommand> {
         args.iter().any(|arg| {
             names
                 .iter()
-                .any(|name| *arg == *name || arg.starts_with(&format!("{name}=")))
+                .any(|name| {
+                    arg.strip_prefix(name)
+                        .is_some_and(|rest| rest.is_empty() || rest.starts_with('='))
+                })
         })
     };
     let dry_run = has_flag(&["--dry-run", "-dry-run"]);
@@ -264,8 +299,8 @@ pub fn deploy_command(command: &ShellCommand) -> Option<DeployCommand> {
             name,
             auto_approve,
             destroys,
-            span: command.span,
-            words: command.words.clone(),
+            span,
+            words: all_words.to_vec(),
         })
     };
 

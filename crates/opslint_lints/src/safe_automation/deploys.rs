@@ -8,7 +8,7 @@ use opslint_core::{ArtifactKind, RuleMeta, Sink, SourceFile, Span};
 use opslint_model::automation::{
     Origin, Reached, expand_literals, literal_assignments, script_deploys, step_deploys,
 };
-use opslint_model::commands::{ShellCommand, deploy_command};
+use opslint_model::commands::deploy_command_in;
 use opslint_model::github::{Job, JobGate, Workflow, repository_prefix};
 use opslint_model::gitlab::{self, GitlabGate, GitlabJob, Pipeline};
 use opslint_model::{Artifact, Facts, Workspace};
@@ -313,11 +313,8 @@ pub fn ci_commands(workspace: &Workspace) -> Vec<CiCommand<'_>> {
                 .map(|a| (a.name.as_str(), a.raw_value.as_str())),
         );
         for command in &script.commands {
-            let shell_command = ShellCommand {
-                words: expand_literals(&command.words, &literals),
-                span: command.span,
-            };
-            let Some(deploy) = deploy_command(&shell_command) else {
+            let words = expand_literals(&command.words, &literals);
+            let Some(deploy) = deploy_command_in(&words, command.span) else {
                 continue;
             };
             if !seen.insert((artifact.file.path.clone(), command.span)) {
