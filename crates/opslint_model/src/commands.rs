@@ -285,12 +285,10 @@ pub fn deploy_command_in(all_words: &[String], span: Span) -> Option<DeployComma
         .collect();
     let has_flag = |names: &[&str]| {
         args.iter().any(|arg| {
-            names
-                .iter()
-                .any(|name| {
-                    arg.strip_prefix(name)
-                        .is_some_and(|rest| rest.is_empty() || rest.starts_with('='))
-                })
+            names.iter().any(|name| {
+                arg.strip_prefix(name)
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('='))
+            })
         })
     };
     let dry_run = has_flag(&["--dry-run", "-dry-run"]);
