@@ -174,37 +174,108 @@ pub fn parse(text: &str) -> HclFile {
         file.errors
             .push(SyntaxError::new(Span::new(offset, offset), message));
     }
+    let converter = Converter {
+        kinds: kinds(),
+        text,
+    };
     let mut cursor = root.walk();
     for child in root.named_children(&mut cursor) {
-        if child.kind() == "body" {
-            file.body = body(text, child, 0);
+        if child.kind_id() == converter.kinds.body {
+            file.body = converter.body(child, 0);
         }
     }
     file
 }
 
-/// Converts a body, leaving out blocks and attributes that contain a syntax
-/// error: a rule must not report on a guess about broken text.
-fn body(text: &str, node: TsNode<'_>, depth: usize) -> Body {
-    let mut result = Body::default();
-    if depth > MAX_DEPTH {
-        return result;
-    }
-    let mut cursor = node.walk();
-    for child in node.named_children(&mut cursor) {
-        if child.has_error() {
-            continue;
+/// The grammar's ids of the node kinds and fields the converter reads, so
+/// that it compares numbers, not names, at every node.
+struct Kinds {
+    body: u16,
+    attribute: u16,
+    block: u16,
+    identifier: u16,
+    expression: u16,
+    string_lit: u16,
+    block_start: u16,
+    template_literal: u16,
+    literal_value: u16,
+    numeric_lit: u16,
+    bool_lit: u16,
+    null_lit: u16,
+    template_expr: u16,
+    quoted_template: u16,
+    template_interpolation: u16,
+    template_directive: u16,
+    collection_value: u16,
+    object: u16,
+    object_elem: u16,
+    tuple: u16,
+    key: Option<std::num::NonZeroU16>,
+    val: Option<std::num::NonZeroU16>,
+}
+
+fn kinds() -> &'static Kinds {
+    static KINDS: std::sync::OnceLock<Kinds> = std::sync::OnceLock::new();
+    KINDS.get_or_init(|| {
+        let language: tree_sitter::Language = tree_sitter_hcl::LANGUAGE.into();
+        let id = |name: &str| language.id_for_node_kind(name, true);
+        Kinds {
+            body: id("body"),
+            attribute: id("attribute"),
+            block: id("block"),
+            identifier: id("identifier"),
+            expression: id("expression"),
+            string_lit: id("string_lit"),
+            block_start: id("block_start"),
+            template_literal: id("template_literal"),
+            literal_value: id("literal_value"),
+            numeric_lit: id("numeric_lit"),
+            bool_lit: id("bool_lit"),
+            null_lit: id("null_lit"),
+            template_expr: id("template_expr"),
+            quoted_template: id("quoted_template"),
+            template_interpolation: id("template_interpolation"),
+            template_directive: id("template_directive"),
+            collection_value: id("collection_value"),
+            object: id("object"),
+            object_elem: id("object_elem"),
+            tuple: id("tuple"),
+            key: language.field_id_for_name("key"),
+            val: language.field_id_for_name("val"),
         }
-        match child.kind() {
-            "attribute" => {
+    })
+}
+
+struct Converter<'a> {
+    kinds: &'static Kinds,
+    text: &'a str,
+}
+
+impl Converter<'_> {
+    /// Converts a body, leaving out blocks and attributes that contain a
+    /// syntax error: a rule must not report on a guess about broken text.
+    fn body(&self, node: TsNode<'_>, depth: usize) -> Body {
+        let mut result = Body::default();
+        if depth > MAX_DEPTH {
+            return result;
+        }
+        let k = self.kinds;
+        let mut cursor = node.walk();
+        for child in node.named_children(&mut cursor) {
+            if child.has_error() {
+                continue;
+            }
+            let kind = child.kind_id();
+            if kind == k.attribute {
                 let mut inner = child.walk();
                 let mut name = None;
                 let mut expr = None;
                 for part in child.named_children(&mut inner) {
-                    match part.kind() {
-                        "identifier" if name.is_none() => name = Some(slice(text, part)),
-                        "expression" => expr = Some(expression(text, part, depth + 1)),
-                        _ => {}
+                    let part_kind = part.kind_id();
+                    if part_kind == k.identifier && name.is_none() {
+                        name = Some(self.slice(part));
+                    } else if part_kind == k.expression {
+                        expr = Some(self.expression(part, depth + 1));
                     }
                 }
                 if let (Some(name), Some(expr)) = (name, expr) {
@@ -214,142 +285,181 @@ fn body(text: &str, node: TsNode<'_>, depth: usize) -> Body {
                         expr,
                     });
                 }
+            } else if kind == k.block {
+                result.blocks.push(self.block(child, depth + 1));
             }
-            "block" => result.blocks.push(block(text, child, depth + 1)),
-            _ => {}
         }
+        // Bodies stay in memory for the whole run; drop the slack that growing
+        // by doubling left.
+        result.attributes.shrink_to_fit();
+        result.blocks.shrink_to_fit();
+        result
     }
-    // Bodies stay in memory for the whole run; drop the slack that growing
-    // by doubling left.
-    result.attributes.shrink_to_fit();
-    result.blocks.shrink_to_fit();
-    result
-}
 
-fn block(text: &str, node: TsNode<'_>, depth: usize) -> Block {
-    let mut kind = String::new();
-    let mut labels = Vec::new();
-    let mut header_end = node.end_byte();
-    let mut block_body = Body::default();
-    let mut cursor = node.walk();
-    for child in node.children(&mut cursor) {
-        match child.kind() {
-            "identifier" if kind.is_empty() => kind = slice(text, child).to_string(),
-            "identifier" => labels.push(slice(text, child).to_string()),
-            "string_lit" => labels.push(string_literal(text, child)),
-            "block_start" => header_end = child.start_byte(),
-            "body" => block_body = body(text, child, depth + 1),
-            _ => {}
-        }
-    }
-    let header = text.get(node.start_byte()..header_end).unwrap_or("");
-    let header_end = node.start_byte() + header.trim_end().len();
-    Block {
-        kind,
-        labels,
-        span: node.byte_range().into(),
-        header_span: Span::new(node.start_byte(), header_end),
-        body: block_body,
-    }
-}
-
-fn slice<'t>(text: &'t str, node: TsNode<'_>) -> &'t str {
-    text.get(node.byte_range()).unwrap_or("")
-}
-
-fn string_literal(text: &str, node: TsNode<'_>) -> String {
-    let mut cursor = node.walk();
-    node.named_children(&mut cursor)
-        .filter(|c| c.kind() == "template_literal")
-        .map(|c| slice(text, c))
-        .collect()
-}
-
-fn expression(text: &str, node: TsNode<'_>, depth: usize) -> Expr {
-    let span: Span = node.byte_range().into();
-    let source = slice(text, node).to_string();
-    let value = if depth > MAX_DEPTH {
-        ExprValue::Unknown
-    } else {
-        expression_value(text, node, depth)
-    };
-    Expr {
-        span,
-        text: source,
-        value,
-    }
-}
-
-fn expression_value(text: &str, node: TsNode<'_>, depth: usize) -> ExprValue {
-    let mut cursor = node.walk();
-    let children: Vec<TsNode<'_>> = node.named_children(&mut cursor).collect();
-    if node.kind() == "expression" && children.len() == 1 {
-        return expression_value(text, children[0], depth + 1);
-    }
-    match node.kind() {
-        "literal_value" => children.first().map_or(ExprValue::Unknown, |c| {
-            expression_value(text, *c, depth + 1)
-        }),
-        "numeric_lit" => ExprValue::Number(slice(text, node).to_string()),
-        "bool_lit" => ExprValue::Bool(slice(text, node) == "true"),
-        "null_lit" => ExprValue::Null,
-        "string_lit" => ExprValue::String(string_literal(text, node)),
-        "template_expr" => match children.first() {
-            Some(quoted) if quoted.kind() == "quoted_template" => {
-                let mut inner = quoted.walk();
-                let parts: Vec<TsNode<'_>> = quoted.named_children(&mut inner).collect();
-                if parts
-                    .iter()
-                    .any(|p| matches!(p.kind(), "template_interpolation" | "template_directive"))
-                {
-                    ExprValue::Unknown
+    fn block(&self, node: TsNode<'_>, depth: usize) -> Block {
+        let k = self.kinds;
+        let mut kind = String::new();
+        let mut labels = Vec::new();
+        let mut header_end = node.end_byte();
+        let mut block_body = Body::default();
+        let mut cursor = node.walk();
+        for child in node.children(&mut cursor) {
+            let child_kind = child.kind_id();
+            if child_kind == k.identifier {
+                if kind.is_empty() {
+                    kind = self.slice(child).to_string();
                 } else {
-                    ExprValue::String(
-                        parts
-                            .iter()
-                            .filter(|p| p.kind() == "template_literal")
-                            .map(|p| slice(text, *p))
-                            .collect(),
-                    )
+                    labels.push(self.slice(child).to_string());
                 }
+            } else if child_kind == k.string_lit {
+                labels.push(self.string_literal(child));
+            } else if child_kind == k.block_start {
+                header_end = child.start_byte();
+            } else if child_kind == k.body {
+                block_body = self.body(child, depth + 1);
             }
-            _ => ExprValue::Unknown,
-        },
-        "collection_value" => children.first().map_or(ExprValue::Unknown, |c| {
-            expression_value(text, *c, depth + 1)
-        }),
-        "object" => {
+        }
+        let header = self.text.get(node.start_byte()..header_end).unwrap_or("");
+        let header_end = node.start_byte() + header.trim_end().len();
+        Block {
+            kind,
+            labels,
+            span: node.byte_range().into(),
+            header_span: Span::new(node.start_byte(), header_end),
+            body: block_body,
+        }
+    }
+
+    fn slice(&self, node: TsNode<'_>) -> &str {
+        self.text.get(node.byte_range()).unwrap_or("")
+    }
+
+    /// The text of the `template_literal` children of `node`, joined.
+    fn string_literal(&self, node: TsNode<'_>) -> String {
+        let mut cursor = node.walk();
+        node.named_children(&mut cursor)
+            .filter(|c| c.kind_id() == self.kinds.template_literal)
+            .map(|c| self.slice(c))
+            .collect()
+    }
+
+    fn expression(&self, node: TsNode<'_>, depth: usize) -> Expr {
+        let span: Span = node.byte_range().into();
+        let source = self.slice(node).to_string();
+        let value = if depth > MAX_DEPTH {
+            ExprValue::Unknown
+        } else {
+            self.expression_value(node, depth)
+        };
+        Expr {
+            span,
+            text: source,
+            value,
+        }
+    }
+
+    fn expression_value(&self, node: TsNode<'_>, depth: usize) -> ExprValue {
+        let k = self.kinds;
+        let kind = node.kind_id();
+        let first = || node.named_child(0);
+        if kind == k.expression && node.named_child_count() == 1 {
+            return first().map_or(ExprValue::Unknown, |c| self.expression_value(c, depth + 1));
+        }
+        if kind == k.literal_value || kind == k.collection_value {
+            first().map_or(ExprValue::Unknown, |c| self.expression_value(c, depth + 1))
+        } else if kind == k.numeric_lit {
+            ExprValue::Number(self.slice(node).to_string())
+        } else if kind == k.bool_lit {
+            ExprValue::Bool(self.slice(node) == "true")
+        } else if kind == k.null_lit {
+            ExprValue::Null
+        } else if kind == k.string_lit {
+            ExprValue::String(self.string_literal(node))
+        } else if kind == k.template_expr {
+            match first() {
+                Some(quoted) if quoted.kind_id() == k.quoted_template => {
+                    let mut cursor = quoted.walk();
+                    let interpolated = quoted.named_children(&mut cursor).any(|p| {
+                        let part = p.kind_id();
+                        part == k.template_interpolation || part == k.template_directive
+                    });
+                    if interpolated {
+                        ExprValue::Unknown
+                    } else {
+                        ExprValue::String(self.string_literal(quoted))
+                    }
+                }
+                _ => ExprValue::Unknown,
+            }
+        } else if kind == k.object {
             let mut elements = Vec::new();
-            for element in children.iter().filter(|c| c.kind() == "object_elem") {
+            let mut cursor = node.walk();
+            for element in node.named_children(&mut cursor) {
+                if element.kind_id() != k.object_elem {
+                    continue;
+                }
                 let (Some(key), Some(value)) = (
-                    element.child_by_field_name("key"),
-                    element.child_by_field_name("val"),
+                    k.key
+                        .and_then(|field| element.child_by_field_id(field.get())),
+                    k.val
+                        .and_then(|field| element.child_by_field_id(field.get())),
                 ) else {
                     continue;
                 };
-                let key_expr = expression(text, key, depth + 1);
+                let key_expr = self.expression(key, depth + 1);
                 let key_text = match &key_expr.value {
                     ExprValue::String(text) => text.clone(),
                     _ => key_expr.text.trim().to_string(),
                 };
-                elements.push((key_text, expression(text, value, depth + 1)));
+                elements.push((key_text, self.expression(value, depth + 1)));
             }
             ExprValue::Object(elements)
+        } else if kind == k.tuple {
+            let mut cursor = node.walk();
+            let items = node
+                .named_children(&mut cursor)
+                .filter(|c| c.kind_id() == k.expression)
+                .map(|c| self.expression(c, depth + 1))
+                .collect();
+            ExprValue::Tuple(items)
+        } else {
+            ExprValue::Unknown
         }
-        "tuple" => ExprValue::Tuple(
-            children
-                .iter()
-                .filter(|c| c.kind() == "expression")
-                .map(|c| expression(text, *c, depth + 1))
-                .collect(),
-        ),
-        _ => ExprValue::Unknown,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn grammar_has_every_kind_used() {
+        let k = kinds();
+        let ids = [
+            k.body,
+            k.attribute,
+            k.block,
+            k.identifier,
+            k.expression,
+            k.string_lit,
+            k.block_start,
+            k.template_literal,
+            k.literal_value,
+            k.numeric_lit,
+            k.bool_lit,
+            k.null_lit,
+            k.template_expr,
+            k.quoted_template,
+            k.template_interpolation,
+            k.template_directive,
+            k.collection_value,
+            k.object,
+            k.object_elem,
+            k.tuple,
+        ];
+        assert!(ids.iter().all(|&id| id != 0), "{ids:?}");
+        assert!(k.key.is_some() && k.val.is_some());
+    }
 
     #[test]
     fn parse_resource_block_with_nested_block() {
