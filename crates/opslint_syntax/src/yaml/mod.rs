@@ -52,7 +52,7 @@ pub fn parse(text: &str, helm: bool) -> YamlFile {
         }
         let index = document_index;
         document_index += 1;
-        let line_count = part.lines().count();
+        let (line_count, levels) = lines_and_levels(part);
         if line_count > MAX_LINES_PER_PARSE {
             file.errors.push(SyntaxError::new(
                 Span::new(base, base),
@@ -63,7 +63,6 @@ pub fn parse(text: &str, helm: bool) -> YamlFile {
             ));
             continue;
         }
-        let levels = indentation_levels(part);
         if levels > MAX_INDENT_LEVELS {
             file.errors.push(SyntaxError::new(
                 Span::new(base, base),
@@ -144,15 +143,18 @@ fn split_documents(text: &str) -> Vec<(usize, &str)> {
     parts
 }
 
-/// An upper bound on the indentation levels tree-sitter-yaml's scanner
-/// opens in `part`: the stack of line indentations, plus every block
-/// indicator (`- `, `? `, `: `) outside quotes and flow collections on the
-/// line, since compact forms such as `- - x` or `? : ? :` open a level per
-/// indicator. Overestimating is safe; it only means a refusal.
-fn indentation_levels(part: &str) -> usize {
+/// Counts the lines of `part` and finds an upper bound on the indentation
+/// levels tree-sitter-yaml's scanner opens in it: the stack of line
+/// indentations, plus every block indicator (`- `, `? `, `: `) outside
+/// quotes and flow collections on the line, since compact forms such as
+/// `- - x` or `? : ? :` open a level per indicator. Overestimating is safe;
+/// it only means a refusal.
+fn lines_and_levels(part: &str) -> (usize, usize) {
     let mut stack: Vec<usize> = Vec::new();
     let mut deepest = 0;
+    let mut lines = 0;
     for line in part.lines() {
+        lines += 1;
         let content = line.trim_start_matches(' ');
         if content.is_empty() || content.starts_with('#') {
             continue;
@@ -164,9 +166,21 @@ fn indentation_levels(part: &str) -> usize {
         if stack.last() != Some(&indent) {
             stack.push(indent);
         }
-        deepest = deepest.max(stack.len() + block_indicators(content));
+        // Every indicator is one of these bytes, so their count bounds the
+        // indicators from above; the exact count, which reads quotes and
+        // flow collections, is needed only when the bound is over the limit.
+        let bound = content
+            .bytes()
+            .filter(|byte| matches!(byte, b'-' | b'?' | b':'))
+            .count();
+        let indicators = if stack.len() + bound <= MAX_INDENT_LEVELS {
+            bound
+        } else {
+            block_indicators(content)
+        };
+        deepest = deepest.max(stack.len() + indicators);
     }
-    deepest
+    (lines, deepest)
 }
 
 /// Counts `- `, `? ` and `: ` indicators (also at the end of the line)
