@@ -224,17 +224,19 @@ pub fn run(options: &Options) -> Outcome {
 
     timings.phase("read, parse, extract facts");
     let mut artifacts = Vec::with_capacity(processed.len());
-    let mut files = BTreeMap::new();
     let mut file_sinks = Vec::with_capacity(processed.len());
     for item in processed {
         notices.extend(item.notices);
         file_sinks.push(item.sink);
-        if let Some(artifact) = item.artifact {
-            files.insert(artifact.file.path.clone(), Arc::clone(&artifact.file));
-            artifacts.push(artifact);
-        }
+        artifacts.extend(item.artifact);
     }
     sink.merge(file_sinks);
+    // Built from the files in path order, which a map builds in one go
+    // rather than by twenty thousand inserts.
+    let files: BTreeMap<String, Arc<SourceFile>> = artifacts
+        .iter()
+        .map(|artifact| (artifact.file.path.clone(), Arc::clone(&artifact.file)))
+        .collect();
     let file_count = artifacts.len();
     let mut workspace = Workspace::new(artifacts);
     workspace.folders_walked = options.paths.iter().any(|path| path.is_dir());
@@ -574,13 +576,14 @@ struct ChartFolders(HashSet<PathBuf>);
 
 impl ChartFolders {
     fn find(files: &[FoundFile]) -> Self {
-        let mut candidates = HashSet::new();
-        for found in files {
-            candidates.extend(Self::candidates(&found.disk_path).map(Path::to_path_buf));
-        }
+        let candidates: HashSet<&Path> = files
+            .par_iter()
+            .flat_map_iter(|found| Self::candidates(&found.disk_path))
+            .collect();
         let charts = candidates
             .into_par_iter()
             .filter(|folder| folder.join("Chart.yaml").is_file())
+            .map(Path::to_path_buf)
             .collect();
         Self(charts)
     }

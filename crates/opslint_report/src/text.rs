@@ -29,7 +29,13 @@ pub fn render(report: &Report<'_>, options: &TextOptions) -> String {
 pub fn render_pieces(report: &Report<'_>, options: &TextOptions) -> Vec<String> {
     let mut files = Sources(Vec::new());
     let mut ids = HashMap::new();
+    let mut previous: Option<&str> = None;
     for diagnostic in report.diagnostics {
+        // Findings come sorted by path, so most share the previous one's.
+        if previous == Some(diagnostic.path.as_str()) {
+            continue;
+        }
+        previous = Some(&diagnostic.path);
         if let Some(file) = report.files.get(&diagnostic.path) {
             ids.entry(diagnostic.path.as_str()).or_insert_with(|| {
                 files.0.push(file.as_ref());
