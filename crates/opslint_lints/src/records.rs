@@ -65,28 +65,12 @@ pub fn postmortems(workspace: &Workspace) -> Vec<(&Artifact, &Postmortem)> {
 
 /// Every incident of every export, with the export's artifact.
 pub fn incidents(workspace: &Workspace) -> Vec<(&Artifact, &Incident)> {
-    workspace
-        .records()
-        .filter_map(|(artifact, record)| match record {
-            Record::Incidents(export) => Some(export.incidents.iter().map(move |i| (artifact, i))),
-            _ => None,
-        })
-        .flatten()
-        .collect()
+    workspace.incidents()
 }
 
 /// Incidents with twins in other exports counted once.
 pub fn distinct_incidents(workspace: &Workspace) -> Vec<(&Artifact, &Incident)> {
-    let all = incidents(workspace);
-    let only: Vec<&Incident> = all.iter().map(|(_, i)| *i).collect();
-    let distinct: std::collections::HashSet<*const Incident> =
-        opslint_records::figures::distinct(&only)
-            .into_iter()
-            .map(std::ptr::from_ref)
-            .collect();
-    all.into_iter()
-        .filter(|(_, incident)| distinct.contains(&std::ptr::from_ref(*incident)))
-        .collect()
+    workspace.distinct_incidents()
 }
 
 pub fn codeowners(workspace: &Workspace) -> Vec<(&Artifact, &Codeowners)> {

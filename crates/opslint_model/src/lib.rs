@@ -235,6 +235,10 @@ pub struct Workspace {
     by_facts: [Vec<usize>; FACT_KINDS],
     /// The services, grouped on first use: five rules ask for them.
     services: std::sync::OnceLock<Vec<service::Group>>,
+    /// The incidents left when twins in other exports count once, as
+    /// positions of the export artifact and of the incident in it; four
+    /// rules ask for them.
+    distinct_incidents: std::sync::OnceLock<Vec<(usize, usize)>>,
 }
 
 /// The kinds of facts that have an iterator on [`Workspace`].
@@ -348,6 +352,7 @@ impl Workspace {
             patch_files,
             by_facts,
             services: std::sync::OnceLock::new(),
+            distinct_incidents: std::sync::OnceLock::new(),
         }
     }
 
@@ -362,6 +367,64 @@ impl Workspace {
     /// over the `artifacts` field, so a panic names the file being checked.
     pub fn all(&self) -> impl Iterator<Item = &Artifact> {
         current::tracked(self.artifacts.iter().map(|artifact| (artifact, ()))).map(|(a, ())| a)
+    }
+
+    /// Every incident of every export, with the export's artifact.
+    pub fn incidents(&self) -> Vec<(&Artifact, &opslint_records::incidents::Incident)> {
+        self.records()
+            .filter_map(|(artifact, record)| match record {
+                opslint_records::Record::Incidents(export) => {
+                    Some(export.incidents.iter().map(move |i| (artifact, i)))
+                }
+                _ => None,
+            })
+            .flatten()
+            .collect()
+    }
+
+    /// The incidents with twins in other exports counted once, worked out
+    /// on first use.
+    pub fn distinct_incidents(&self) -> Vec<(&Artifact, &opslint_records::incidents::Incident)> {
+        let positions = self.distinct_incidents.get_or_init(|| {
+            let mut all = Vec::new();
+            for &at in &self.by_facts[FactKind::Record as usize] {
+                if let Facts::Record(opslint_records::Record::Incidents(export)) =
+                    &self.artifacts[at].facts
+                {
+                    all.extend((0..export.incidents.len()).map(|index| (at, index)));
+                }
+            }
+            let incident = |&(at, index): &(usize, usize)| match &self.artifacts[at].facts {
+                Facts::Record(opslint_records::Record::Incidents(export)) => {
+                    export.incidents.get(index)
+                }
+                _ => None,
+            };
+            let only: Vec<&opslint_records::incidents::Incident> =
+                all.iter().filter_map(incident).collect();
+            let distinct: HashSet<*const opslint_records::incidents::Incident> =
+                opslint_records::figures::distinct(&only)
+                    .into_iter()
+                    .map(std::ptr::from_ref)
+                    .collect();
+            all.into_iter()
+                .filter(|position| {
+                    incident(position).is_some_and(|i| distinct.contains(&std::ptr::from_ref(i)))
+                })
+                .collect()
+        });
+        positions
+            .iter()
+            .filter_map(|&(at, index)| {
+                let artifact = &self.artifacts[at];
+                match &artifact.facts {
+                    Facts::Record(opslint_records::Record::Incidents(export)) => {
+                        Some((artifact, export.incidents.get(index)?))
+                    }
+                    _ => None,
+                }
+            })
+            .collect()
     }
 
     pub fn records(&self) -> impl Iterator<Item = (&Artifact, &opslint_records::Record)> {
