@@ -145,10 +145,46 @@ struct JoinedQuery {
     query: Query,
     /// Index of the `@finding` capture, if a query has one.
     finding: Option<u32>,
-    /// For each pattern, the strings of its `#eq?` or `#any-of?` predicate.
-    /// A file must contain one of them for the pattern to match, and `None`
-    /// means the pattern may match any file.
-    needs: Vec<Option<Vec<String>>>,
+    /// For each pattern, the strings a file must contain one of for the
+    /// pattern to match; `None` means the pattern may match any file.
+    needs: Vec<Option<Needs>>,
+}
+
+/// Literal text that every match of a pattern contains.
+#[derive(Debug, PartialEq)]
+struct Needs {
+    /// The strings of an `#eq?` or `#any-of?` predicate, or one keyword.
+    strings: Vec<String>,
+    /// The string is a keyword token, so it counts only as a whole word:
+    /// `except` in `Exception` is not the keyword.
+    whole_word: bool,
+}
+
+impl Needs {
+    fn predicate(strings: Vec<String>) -> Self {
+        Self {
+            strings,
+            whole_word: false,
+        }
+    }
+
+    /// Byte ranges of `text` where one of the strings occurs.
+    fn places<'t>(&'t self, text: &'t str) -> impl Iterator<Item = std::ops::Range<usize>> + 't {
+        let word_byte = |byte: u8| byte.is_ascii_alphanumeric() || byte == b'_' || byte >= 0x80;
+        self.strings.iter().flat_map(move |needed| {
+            text.match_indices(needed.as_str())
+                .map(|(start, found)| start..start + found.len())
+                .filter(move |place| {
+                    !self.whole_word
+                        || (!text.as_bytes()[..place.start]
+                            .last()
+                            .is_some_and(|&byte| word_byte(byte))
+                            && !text.as_bytes()[place.end..]
+                                .first()
+                                .is_some_and(|&byte| word_byte(byte)))
+                })
+        })
+    }
 }
 
 impl JoinedQuery {
@@ -163,12 +199,7 @@ impl JoinedQuery {
         const MAX_RANGES: usize = 16;
         let mut places = Vec::new();
         for needs in &self.needs {
-            for needed in needs.as_ref()? {
-                places.extend(
-                    text.match_indices(needed.as_str())
-                        .map(|(start, found)| start..start + found.len()),
-                );
-            }
+            places.extend(needs.as_ref()?.places(text));
         }
         places.sort_unstable_by_key(|range| range.start);
         let mut ranges: Vec<std::ops::Range<usize>> = Vec::new();
@@ -185,16 +216,76 @@ impl JoinedQuery {
     }
 }
 
-/// Returns the strings of the first `#eq?` or `#any-of?` predicate in the
-/// source of one pattern that compares a capture with literal strings. A
-/// match needs the file to contain one of them. Strings with escapes are not read, and
-/// a pattern without such a predicate gives `None`. So does a pattern with
-/// alternatives or quantifiers, because the captured node may be missing
-/// from a match, and the predicate is then true without the text.
-fn literal_needs(pattern: &str) -> Option<Vec<String>> {
+/// Returns the text that every match of one pattern contains: the strings
+/// of its first `#eq?` or `#any-of?` predicate that compares a capture with
+/// literal strings, or else a keyword token such as `"except"` that the
+/// pattern names. Strings with escapes are not read, and a pattern with
+/// neither gives `None`. So does a pattern with alternatives or quantifiers,
+/// because the captured node may be missing from a match, and the predicate
+/// is then true without the text.
+fn literal_needs(pattern: &str) -> Option<Needs> {
     if has_optional_parts(pattern) {
         return None;
     }
+    predicate_literals(pattern)
+        .map(Needs::predicate)
+        .or_else(|| {
+            keyword_token(pattern).map(|keyword| Needs {
+                strings: vec![keyword],
+                whole_word: true,
+            })
+        })
+}
+
+/// The first anonymous node of `pattern` that is a word, such as `"except"`,
+/// outside predicates and comments. A keyword token's text is its name.
+fn keyword_token(pattern: &str) -> Option<String> {
+    let mut chars = pattern.char_indices().peekable();
+    let mut predicate_depth = 0usize;
+    while let Some((at, c)) = chars.next() {
+        match c {
+            ';' => {
+                for (_, inner) in chars.by_ref() {
+                    if inner == '\n' {
+                        break;
+                    }
+                }
+            }
+            '(' if chars.peek().is_some_and(|(_, next)| *next == '#') => predicate_depth += 1,
+            '(' if predicate_depth > 0 => predicate_depth += 1,
+            ')' if predicate_depth > 0 => predicate_depth -= 1,
+            '"' => {
+                let start = at + 1;
+                let mut end = None;
+                while let Some((inner_at, inner)) = chars.next() {
+                    match inner {
+                        '\\' => {
+                            chars.next();
+                        }
+                        '"' => {
+                            end = Some(inner_at);
+                            break;
+                        }
+                        _ => {}
+                    }
+                }
+                let word = &pattern[start..end?];
+                if predicate_depth == 0
+                    && !word.is_empty()
+                    && word.bytes().all(|b| b.is_ascii_alphabetic() || b == b'_')
+                {
+                    return Some(word.to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The strings of the first `#eq?` or `#any-of?` predicate of `pattern`
+/// that compares a capture with literal strings.
+fn predicate_literals(pattern: &str) -> Option<Vec<String>> {
     for (start, _) in pattern.match_indices("(#") {
         let rest = &pattern[start + 2..];
         let Some(rest) = rest
@@ -770,7 +861,7 @@ mod tests {
         assert_eq!(literal_needs(r#"(a (b)? @x (#eq? @x "foo"))"#), None);
         assert_eq!(
             literal_needs(r#"(a "[" (b) @x (#eq? @x "foo?"))"#),
-            Some(vec!["foo?".to_string()])
+            Some(Needs::predicate(vec!["foo?".to_string()]))
         );
     }
 
@@ -778,16 +869,45 @@ mod tests {
     fn literal_needs_come_from_eq_and_any_of() {
         assert_eq!(
             literal_needs(r#"(call function: (identifier) @f (#eq? @f "print")) @finding"#),
-            Some(vec!["print".to_string()])
+            Some(Needs::predicate(vec!["print".to_string()]))
         );
         assert_eq!(
             literal_needs(r#"(m macro: (identifier) @m (#any-of? @m "println" "print")) @x"#),
-            Some(vec!["println".to_string(), "print".to_string()])
+            Some(Needs::predicate(vec![
+                "println".to_string(),
+                "print".to_string()
+            ]))
         );
         assert_eq!(literal_needs(r#"(c) @x (#not-eq? @x "print")"#), None);
         assert_eq!(literal_needs(r#"(c) @x (#eq? @x @y)"#), None);
         assert_eq!(literal_needs(r#"(c) @x (#eq? @x "a\"b")"#), None);
         assert_eq!(literal_needs(r#"(c) @x (#match? @x "print")"#), None);
+    }
+
+    #[test]
+    fn a_keyword_token_is_needed_as_a_whole_word() {
+        let keyword = |word: &str| {
+            Some(Needs {
+                strings: vec![word.to_string()],
+                whole_word: true,
+            })
+        };
+        assert_eq!(
+            literal_needs(r#"(except_clause "except" @f (block) @b (#not-match? @b "raise"))"#),
+            keyword("except")
+        );
+        // Strings inside predicates, punctuation tokens and comments are not keywords.
+        assert_eq!(literal_needs(r#"(c) @x (#match? @x "raise")"#), None);
+        assert_eq!(literal_needs(r#"(c "(" (d)) ; "pass""#), None);
+        // A predicate's literal is preferred: it is rarer than a keyword.
+        assert_eq!(
+            literal_needs(r#"(c "def" (identifier) @n (#eq? @n "main"))"#),
+            Some(Needs::predicate(vec!["main".to_string()]))
+        );
+        let needs = keyword("except").expect("needs");
+        let text = "class MyException(Exception): pass\ntry:\n  x()\nexcept:\n  pass\n";
+        let places: Vec<(usize, usize)> = needs.places(text).map(|p| (p.start, p.end)).collect();
+        assert_eq!(places, [(46, 52)], "only the keyword, not `Exception`");
     }
 
     #[test]
