@@ -63,6 +63,29 @@ pub fn extract(file: &SourceFile, parsed: PythonFile) -> CodeFile {
     code
 }
 
+/// The symbol ids of the node kinds that [`Extractor::walk`] acts on, so
+/// that it compares numbers at every node of every file.
+struct WalkedKinds {
+    call: u16,
+    imports: [u16; 2],
+    assignment: u16,
+    with_item: u16,
+}
+
+fn walked_kinds() -> &'static WalkedKinds {
+    static KINDS: std::sync::OnceLock<WalkedKinds> = std::sync::OnceLock::new();
+    KINDS.get_or_init(|| {
+        let language = opslint_syntax::python::language();
+        let id = |name: &str| language.id_for_node_kind(name, true);
+        WalkedKinds {
+            call: id("call"),
+            imports: [id("import_statement"), id("import_from_statement")],
+            assignment: id("assignment"),
+            with_item: id("with_item"),
+        }
+    })
+}
+
 struct Extractor<'c> {
     code: &'c mut CodeFile,
     text: &'c str,
@@ -75,8 +98,8 @@ fn span(node: Node) -> Span {
     Span::from(node.byte_range())
 }
 
-impl Extractor<'_> {
-    fn text_of(&self, node: Node) -> &str {
+impl<'c> Extractor<'c> {
+    fn text_of(&self, node: Node) -> &'c str {
         node.utf8_text(self.text.as_bytes()).unwrap_or("")
     }
 
@@ -133,15 +156,19 @@ impl Extractor<'_> {
     /// allocation per node, and without recursion, so deep nesting cannot
     /// exhaust the stack.
     fn walk(&mut self, root: Node) {
+        let kinds = walked_kinds();
         let mut cursor = root.walk();
         loop {
             let node = cursor.node();
-            match node.kind() {
-                "call" => self.call(node),
-                "import_statement" | "import_from_statement" => self.import(node),
-                "assignment" => self.assignment(node),
-                "with_item" => self.with_item(node),
-                _ => {}
+            let kind = node.kind_id();
+            if kind == kinds.call {
+                self.call(node);
+            } else if kinds.imports.contains(&kind) {
+                self.import(node);
+            } else if kind == kinds.assignment {
+                self.assignment(node);
+            } else if kind == kinds.with_item {
+                self.with_item(node);
             }
             if cursor.goto_first_child() {
                 continue;
@@ -189,19 +216,22 @@ impl Extractor<'_> {
         ) else {
             return;
         };
-        let at_top_or_class = node
-            .parent()
-            .and_then(|statement| statement.parent())
-            .is_some_and(|scope| {
-                scope.kind() == "module"
-                    || scope.kind() == "block"
-                        && scope
-                            .parent()
-                            .is_some_and(|p| p.kind() == "class_definition")
-            });
-        if at_top_or_class
-            && left.kind() == "identifier"
+        // Finding a node's parent walks down from the root, so the scope is
+        // looked at only for an assignment of a string to a name.
+        let at_top_or_class = || {
+            node.parent()
+                .and_then(|statement| statement.parent())
+                .is_some_and(|scope| {
+                    scope.kind() == "module"
+                        || scope.kind() == "block"
+                            && scope
+                                .parent()
+                                .is_some_and(|p| p.kind() == "class_definition")
+                })
+        };
+        if left.kind() == "identifier"
             && let Some(value) = self.string_value(right)
+            && at_top_or_class()
         {
             let name = self.text_of(left).to_string();
             self.code.string_constants.push((name, value));
@@ -245,17 +275,14 @@ impl Extractor<'_> {
         if arguments.kind() != "argument_list" {
             return;
         }
-        let callee = self.text_of(function).to_string();
-        let (object, name) = match callee.rsplit_once('.') {
-            Some((object, name)) => (object.to_string(), name.to_string()),
-            None => (String::new(), callee.clone()),
-        };
+        let callee = self.text_of(function);
+        let (object, name) = callee.rsplit_once('.').unwrap_or(("", callee));
         let first = self.positional(arguments, 0);
 
-        self.server_call(&callee, &name, node, function);
-        self.route_call(&object, &name, arguments, first, function);
-        self.mount_call(&name, arguments, first, function);
-        self.client_call(&callee, &object, &name, arguments, node);
+        self.server_call(callee, name, node, function);
+        self.route_call(object, name, arguments, first, function);
+        self.mount_call(name, arguments, first, function);
+        self.client_call(callee, object, name, arguments, node);
         if name == "add_HealthServicer_to_server" {
             self.code.grpc_health.push(span(function));
         }
