@@ -150,9 +150,9 @@ pub fn tune_allocator_for_one_run() {
         TUNED.call_once(|| {
             #[allow(unsafe_code)]
             // SAFETY: mallopt only stores malloc parameters, under glibc's
-            // arena lock (MT-Safe per its manual page); the values are in
-            // range for every parameter, and a refused value leaves the
-            // default in place, which is harmless.
+            // arena lock; its manual page marks it MT-Safe. The values are in
+            // range for every parameter. A refused value leaves the default
+            // in place, which is harmless.
             unsafe {
                 libc::mallopt(libc::M_TOP_PAD, 64 << 20);
                 libc::mallopt(libc::M_TRIM_THRESHOLD, 1 << 30);

@@ -257,7 +257,7 @@ impl Sink {
 /// Sorts `list` stably by `compare`. A list already in order, as after a
 /// second sort, is only checked. Otherwise positions are sorted on every
 /// core and the elements are then put in place by swaps along the cycles of
-/// the permutation: findings are a few hundred bytes, and moving them through
+/// the permutation. Findings are a few hundred bytes: moving them through
 /// every round of a merge sort, or into a new list, took longer than the
 /// comparisons.
 fn sort_stable<T: Send + Sync>(

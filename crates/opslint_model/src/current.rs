@@ -16,8 +16,8 @@ use crate::{Artifact, Workspace};
 
 thread_local! {
     /// The address of the current artifact, 0 for none. An address needs
-    /// neither a reference count nor a lock, so recording one costs a store;
-    /// it is turned back into the artifact only after a panic.
+    /// neither a reference count nor a lock, so recording one costs a store.
+    /// It is turned back into the artifact only after a panic.
     static CURRENT: Cell<usize> = const { Cell::new(0) };
 }
 

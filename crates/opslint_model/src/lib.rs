@@ -235,9 +235,9 @@ pub struct Workspace {
     by_facts: [Vec<usize>; FACT_KINDS],
     /// The services, grouped on first use: five rules ask for them.
     services: std::sync::OnceLock<Vec<service::Group>>,
-    /// The incidents left when twins in other exports count once, as
-    /// positions of the export artifact and of the incident in it; four
-    /// rules ask for them.
+    /// The incidents left when twins in other exports count once, kept on
+    /// first use because four rules ask for them. Each is the position of
+    /// its export artifact and its position in the export.
     distinct_incidents: std::sync::OnceLock<Vec<(usize, usize)>>,
 }
 
@@ -369,7 +369,7 @@ impl Workspace {
         current::tracked(self.artifacts.iter().map(|artifact| (artifact, ()))).map(|(a, ())| a)
     }
 
-    /// Every incident of every export, with the export's artifact.
+    /// Returns every incident of every export, with the export's artifact.
     pub fn incidents(&self) -> Vec<(&Artifact, &opslint_records::incidents::Incident)> {
         self.records()
             .filter_map(|(artifact, record)| match record {
@@ -382,8 +382,8 @@ impl Workspace {
             .collect()
     }
 
-    /// The incidents with twins in other exports counted once, worked out
-    /// on first use.
+    /// Returns the incidents with twins in other exports counted once, worked
+    /// out on first use.
     pub fn distinct_incidents(&self) -> Vec<(&Artifact, &opslint_records::incidents::Incident)> {
         let positions = self.distinct_incidents.get_or_init(|| {
             let mut all = Vec::new();

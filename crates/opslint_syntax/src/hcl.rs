@@ -334,7 +334,7 @@ impl Converter<'_> {
         self.text.get(node.byte_range()).unwrap_or("")
     }
 
-    /// The text of the `template_literal` children of `node`, joined.
+    /// Joins the text of the `template_literal` children of `node`.
     fn string_literal(&self, node: TsNode<'_>) -> String {
         let mut cursor = node.walk();
         node.named_children(&mut cursor)
@@ -458,7 +458,8 @@ mod tests {
             k.tuple,
         ];
         assert!(ids.iter().all(|&id| id != 0), "{ids:?}");
-        assert!(k.key.is_some() && k.val.is_some());
+        assert!(k.key.is_some());
+        assert!(k.val.is_some());
     }
 
     #[test]

@@ -167,7 +167,7 @@ fn lines_and_levels(part: &str) -> (usize, usize) {
             stack.push(indent);
         }
         // Every indicator is one of these bytes, so their count bounds the
-        // indicators from above; the exact count, which reads quotes and
+        // indicators from above. The exact count, which reads quotes and
         // flow collections, is needed only when the bound is over the limit.
         let bound = content
             .bytes()
