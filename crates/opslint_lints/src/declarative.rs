@@ -769,13 +769,34 @@ impl Rule for DeclarativeRule {
         tree: &tree_sitter::Tree,
         matches: &mut Vec<QueryMatch>,
     ) {
+        self.match_places(kind, file, tree, matches, true);
+    }
+}
+
+impl DeclarativeRule {
+    /// Runs the rule's query for `kind` over `tree`. With `near_literals`
+    /// the query looks only around the text its patterns need (see
+    /// [`JoinedQuery::ranges`]); without, over the whole tree, which tests
+    /// compare it with.
+    fn match_places(
+        &self,
+        kind: ArtifactKind,
+        file: &SourceFile,
+        tree: &tree_sitter::Tree,
+        matches: &mut Vec<QueryMatch>,
+        near_literals: bool,
+    ) {
         let Some(language_query) = self.queries.iter().find(|q| q.kind == kind) else {
             return;
         };
         let Some(joined) = language_query.compiled() else {
             return;
         };
-        let ranges = joined.ranges(&file.text);
+        let ranges = if near_literals {
+            joined.ranges(&file.text)
+        } else {
+            None
+        };
         if ranges.as_ref().is_some_and(Vec::is_empty) {
             return;
         }
@@ -960,6 +981,86 @@ mod tests {
                 ("\"and again\"", Span::new(30, 48)),
             ]
         );
+    }
+
+    /// The places a query is limited to must not change what it finds:
+    /// every Python and Rust fixture and some awkward cases, through every
+    /// built-in rule, give the same matches both ways.
+    #[test]
+    fn walking_near_literals_finds_what_the_whole_walk_finds() {
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
+        let mut sources: Vec<(ArtifactKind, String)> = Vec::new();
+        let mut folders = vec![fixtures];
+        while let Some(folder) = folders.pop() {
+            for entry in std::fs::read_dir(&folder).expect("fixtures are readable") {
+                let path = entry.expect("an entry").path();
+                let kind = match path.extension().and_then(|e| e.to_str()) {
+                    Some("py") => ArtifactKind::Python,
+                    Some("rs") => ArtifactKind::Rust,
+                    _ if path.is_dir() => {
+                        folders.push(path);
+                        continue;
+                    }
+                    _ => continue,
+                };
+                sources.push((kind, std::fs::read_to_string(&path).expect("a text file")));
+            }
+        }
+        assert!(sources.len() > 20, "found {} fixtures", sources.len());
+        let awkward_python = [
+            "print(\"print\")  # print\nx = 'print(1)'\nprint\n",
+            "try:\n  a()\nexcept Exception:\n  pass\nclass Exceptional: pass\n",
+            &"try:\n  a()\nexcept:\n  pass\nprint(1)\n".repeat(12),
+            "def f():\n  try: g()\n  except: pass  # except\n",
+            "printer = 1\nreprint()\nprint (  \n 'split'\n)\n",
+        ];
+        for text in awkward_python {
+            sources.push((ArtifactKind::Python, text.to_string()));
+        }
+        let awkward_rust = [
+            "fn main() { println!(\"println!\"); /* eprintln!() */ }\n",
+            &"fn a() { eprint!(\"x\"); print!(\"y\"); }\n".repeat(10),
+            "macro_rules! m { () => { println!() } }\nfn b() { m!(); let println = 1; }\n",
+        ];
+        for text in awkward_rust {
+            sources.push((ArtifactKind::Rust, text.to_string()));
+        }
+        let rules: Vec<DeclarativeRule> = BUILT_IN
+            .iter()
+            .map(|(path, text)| parse_rule(path, text).expect("built-in rules are valid"))
+            .collect();
+        let described = |matches: Vec<QueryMatch>| -> Vec<(Span, String, String)> {
+            matches
+                .into_iter()
+                .map(|m| (m.span, m.message, m.location))
+                .collect()
+        };
+        let mut found = 0;
+        for (kind, text) in &sources {
+            let tree = match kind {
+                ArtifactKind::Python => opslint_syntax::python::parse(text).tree,
+                _ => {
+                    let tree = opslint_syntax::rust::parse(text).tree;
+                    opslint_syntax::rust::release_spans();
+                    tree
+                }
+            };
+            let tree = tree.expect("tree-sitter runs");
+            let file = SourceFile::new("f".into(), PathBuf::from("f"), text.clone());
+            for rule in &rules {
+                let (mut near, mut whole) = (Vec::new(), Vec::new());
+                rule.match_places(*kind, &file, &tree, &mut near, true);
+                rule.match_places(*kind, &file, &tree, &mut whole, false);
+                found += whole.len();
+                assert_eq!(
+                    described(near),
+                    described(whole),
+                    "{}: {text}",
+                    rule.meta.id
+                );
+            }
+        }
+        assert!(found > 30, "only {found} matches to compare");
     }
 
     #[test]
