@@ -237,8 +237,9 @@ fn literal_needs(pattern: &str) -> Option<Needs> {
         })
 }
 
-/// The first anonymous node of `pattern` that is a word, such as `"except"`,
-/// outside predicates and comments. A keyword token's text is its name.
+/// Returns the first anonymous node of `pattern` that is a word, such as
+/// `"except"`, outside predicates and comments. A keyword token's text is
+/// its name.
 fn keyword_token(pattern: &str) -> Option<String> {
     let mut chars = pattern.char_indices().peekable();
     let mut predicate_depth = 0usize;
@@ -283,8 +284,8 @@ fn keyword_token(pattern: &str) -> Option<String> {
     None
 }
 
-/// The strings of the first `#eq?` or `#any-of?` predicate of `pattern`
-/// that compares a capture with literal strings.
+/// Returns the strings of the first `#eq?` or `#any-of?` predicate of
+/// `pattern` that compares a capture with literal strings.
 fn predicate_literals(pattern: &str) -> Option<Vec<String>> {
     for (start, _) in pattern.match_indices("(#") {
         let rest = &pattern[start + 2..];
@@ -906,7 +907,7 @@ mod tests {
     }
 
     #[test]
-    fn a_keyword_token_is_needed_as_a_whole_word() {
+    fn keyword_token_is_needed_as_whole_word() {
         let keyword = |word: &str| {
             Some(Needs {
                 strings: vec![word.to_string()],
@@ -955,7 +956,7 @@ mod tests {
     }
 
     #[test]
-    fn a_match_limited_to_its_literal_still_reads_the_nodes_after_it() {
+    fn query_near_literal_reads_nodes_after_it() {
         let rule_text = "id = \"x-rule\"\nprinciple = \"observability\"\nseverity = \"note\"\n\
             summary = \"s\"\nwhat_it_checks = \"w\"\nwhy_it_matters = \"y\"\nhow_to_fix = \"h\"\n\
             known_limits = \"k\"\n\n[[match]]\nlanguage = \"python\"\n\
@@ -987,7 +988,7 @@ mod tests {
     /// every Python and Rust fixture and some awkward cases, through every
     /// built-in rule, give the same matches both ways.
     #[test]
-    fn walking_near_literals_finds_what_the_whole_walk_finds() {
+    fn query_near_literals_matches_whole_walk() {
         let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
         let mut sources: Vec<(ArtifactKind, String)> = Vec::new();
         let mut folders = vec![fixtures];
@@ -1007,6 +1008,7 @@ mod tests {
             }
         }
         assert!(sources.len() > 20, "found {} fixtures", sources.len());
+
         let awkward_python = [
             "print(\"print\")  # print\nx = 'print(1)'\nprint\n",
             "try:\n  a()\nexcept Exception:\n  pass\nclass Exceptional: pass\n",
@@ -1025,6 +1027,7 @@ mod tests {
         for text in awkward_rust {
             sources.push((ArtifactKind::Rust, text.to_string()));
         }
+
         let rules: Vec<DeclarativeRule> = BUILT_IN
             .iter()
             .map(|(path, text)| parse_rule(path, text).expect("built-in rules are valid"))
@@ -1064,7 +1067,7 @@ mod tests {
     }
 
     #[test]
-    fn a_pattern_without_a_literal_walks_the_whole_tree() {
+    fn pattern_without_literal_walks_whole_tree() {
         let text = format!(
             "{RULE}\n[[match]]\nlanguage = \"python\"\n\
              query = '(pass_statement) @finding'\nmessage = \"second\"\nlabel = \"l\"\n"
