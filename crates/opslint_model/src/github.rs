@@ -358,10 +358,16 @@ impl RunScript {
                 return offset + column;
             }
             let indent = first.column - 1;
-            let line_start = file.line_start(first.line + line_index).unwrap_or(offset);
+            // A block scalar's text ends with a line break that a file
+            // without a final one lacks: a place on the line after it is
+            // the end of the file.
+            let Some(line_start) = file.line_start(first.line + line_index) else {
+                return file.text.len();
+            };
             (line_start + indent + column).min(file.text.len())
         };
-        Span::new(map(inner.start), map(inner.end))
+        let end = map(inner.end);
+        Span::new(map(inner.start).min(end), end)
     }
 }
 
@@ -434,6 +440,22 @@ mod tests {
         let file = SourceFile::new("x.yml".into(), std::path::PathBuf::new(), text.into());
         let span = run.file_span(&file, command.span);
         assert_eq!(&text[span.start..span.end], "helm upgrade a");
+    }
+
+    #[test]
+    fn command_to_the_end_of_a_file_without_a_final_line_break() {
+        // The unclosed quote runs the command to the end of the script,
+        // whose text has a line break that the file does not.
+        let text = "jobs:\n  deploy:\n    steps:\n      - run: |\n          helm upgrade a \"./b";
+        let workflow = workflow(text);
+        let run = workflow.jobs[0].steps[0]
+            .run
+            .as_ref()
+            .expect("a run script");
+        let command = run.commands.last().expect("a command");
+        let file = SourceFile::new("x.yml".into(), std::path::PathBuf::new(), text.into());
+        let span = run.file_span(&file, command.span);
+        assert_eq!(&text[span.start..span.end], "helm upgrade a \"./b");
     }
 
     #[test]
