@@ -61,10 +61,12 @@ pub struct Options {
     pub records: opslint_records::Config,
     /// The process exits soon after the run, so the model is left for the
     /// operating system to reclaim instead of being freed value by value,
-    /// which a profile put at three percent of a 20,000-file run.
+    /// which a profile put at three percent of a 20,000-file run. It also
+    /// tunes glibc's malloc for one run ([`tune_allocator_for_one_run`]), so
+    /// set it only where no other thread has started yet.
     pub exits_after_run: bool,
-    /// Collect [`Outcome::inventory`], which only [`analysis`] reads; a
-    /// check leaves it empty.
+    /// Whether to collect [`Outcome::inventory`], which only [`analysis`]
+    /// reads. A check leaves it empty.
     pub collect_inventory: bool,
 }
 
@@ -86,8 +88,8 @@ pub struct Outcome {
     /// Findings that an accepted ADR names as known risks; they are not in
     /// `sink.diagnostics` and do not affect the exit code.
     pub accepted: Vec<AcceptedFinding>,
-    /// Services, artifacts, ADRs and incidents of the run, for the report;
-    /// empty unless [`Options::collect_inventory`] is set.
+    /// Services, artifacts, ADRs and incidents of the run, for the report.
+    /// It is empty unless [`Options::collect_inventory`] is set.
     pub inventory: opslint_report::analysis::Inventory,
 }
 
@@ -135,24 +137,24 @@ fn configure_workers() {
 }
 
 /// Lets glibc's malloc grow its heaps in 64 MiB steps, keep freed memory
-/// instead of handing it back, and serve blocks up to 32 MiB from the heap.
+/// instead of returning it, and serve blocks up to 32 MiB from the heap.
 ///
 /// A run keeps every value tree until it ends, so the heaps only grow. With
-/// the default settings glibc grew and trimmed each thread's heap in small
-/// steps: a 20,000-file run spent about a tenth of its CPU time in those
-/// system calls and the page faults after them, and took 5 % less time with
-/// these settings. For processes that exit after one run; elsewhere, and
-/// with other C libraries, it does nothing.
+/// glibc's default settings a 20,000-file run spent about a tenth of its CPU
+/// time growing and trimming heaps, and these settings made it 4 to 5 %
+/// faster. Meant for a process that exits after one run, called before it
+/// starts other threads. With a C library other than glibc it does nothing.
 pub fn tune_allocator_for_one_run() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
         static TUNED: std::sync::Once = std::sync::Once::new();
         TUNED.call_once(|| {
             #[allow(unsafe_code)]
-            // SAFETY: mallopt only stores malloc parameters, under glibc's
-            // arena lock; its manual page marks it MT-Safe. The values are in
-            // range for every parameter. A refused value leaves the default
-            // in place, which is harmless.
+            // SAFETY: mallopt only changes malloc's tuning parameters, and
+            // every value is in range. glibc's manual treats changing them
+            // while other threads allocate as unsafe, so `run` calls this
+            // before it starts the thread pool. A rejected value keeps the
+            // default, which is harmless.
             unsafe {
                 libc::mallopt(libc::M_TOP_PAD, 64 << 20);
                 libc::mallopt(libc::M_TRIM_THRESHOLD, 1 << 30);
@@ -231,8 +233,8 @@ pub fn run(options: &Options) -> Outcome {
         artifacts.extend(item.artifact);
     }
     sink.merge(file_sinks);
-    // Built from the files in path order, which a map builds in one go
-    // rather than by twenty thousand inserts.
+    // The artifacts are in path order, so the map is built in one pass
+    // instead of by one insert per file.
     let files: BTreeMap<String, Arc<SourceFile>> = artifacts
         .iter()
         .map(|artifact| (artifact.file.path.clone(), Arc::clone(&artifact.file)))

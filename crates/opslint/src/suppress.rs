@@ -205,7 +205,8 @@ pub fn apply(sink: &mut Sink, context: &Context<'_>) -> Vec<Diagnostic> {
         })
         .collect();
 
-    // Only suppressed findings move; the rest stay where they are.
+    // Only suppressed findings are moved out; the rest keep their order in
+    // place.
     let suppressed: Vec<Diagnostic> = sink
         .diagnostics
         .extract_if(.., |diagnostic| {

@@ -188,8 +188,8 @@ impl Sink {
     }
 
     /// Moves the results of every sink in `others` into this one, growing
-    /// each list once: tens of thousands of findings moved by doubling the
-    /// list copy it several times.
+    /// each list once. Growing by doubling copied tens of thousands of
+    /// findings several times.
     pub fn merge(&mut self, others: impl IntoIterator<Item = Sink>) {
         let others: Vec<Sink> = others.into_iter().collect();
         self.diagnostics

@@ -168,6 +168,13 @@ impl Needs {
         }
     }
 
+    fn keyword(word: String) -> Self {
+        Self {
+            strings: vec![word],
+            whole_word: true,
+        }
+    }
+
     /// Byte ranges of `text` where one of the strings occurs.
     fn places<'t>(&'t self, text: &'t str) -> impl Iterator<Item = std::ops::Range<usize>> + 't {
         let word_byte = |byte: u8| byte.is_ascii_alphanumeric() || byte == b'_' || byte >= 0x80;
@@ -227,14 +234,14 @@ fn literal_needs(pattern: &str) -> Option<Needs> {
     if has_optional_parts(pattern) {
         return None;
     }
-    predicate_literals(pattern)
-        .map(Needs::predicate)
-        .or_else(|| {
-            keyword_token(pattern).map(|keyword| Needs {
-                strings: vec![keyword],
-                whole_word: true,
-            })
-        })
+    if let Some(strings) = predicate_literals(pattern) {
+        return Some(Needs::predicate(strings));
+    }
+    // A `(MISSING "x")` node is a token the parser inserted: it has no text.
+    if pattern.contains("MISSING") {
+        return None;
+    }
+    keyword_token(pattern).map(Needs::keyword)
 }
 
 /// Returns the first anonymous node of `pattern` that is a word, such as
@@ -777,8 +784,8 @@ impl Rule for DeclarativeRule {
 impl DeclarativeRule {
     /// Runs the rule's query for `kind` over `tree`. With `near_literals`
     /// the query looks only around the text its patterns need (see
-    /// [`JoinedQuery::ranges`]); without, over the whole tree, which tests
-    /// compare it with.
+    /// [`JoinedQuery::ranges`]). Without it the query walks the whole tree,
+    /// which tests compare against.
     fn match_places(
         &self,
         kind: ArtifactKind,
@@ -908,12 +915,7 @@ mod tests {
 
     #[test]
     fn keyword_token_is_needed_as_whole_word() {
-        let keyword = |word: &str| {
-            Some(Needs {
-                strings: vec![word.to_string()],
-                whole_word: true,
-            })
-        };
+        let keyword = |word: &str| Some(Needs::keyword(word.to_string()));
         assert_eq!(
             literal_needs(r#"(except_clause "except" @f (block) @b (#not-match? @b "raise"))"#),
             keyword("except")
@@ -921,6 +923,7 @@ mod tests {
         // Strings inside predicates, punctuation tokens and comments are not keywords.
         assert_eq!(literal_needs(r#"(c) @x (#match? @x "raise")"#), None);
         assert_eq!(literal_needs(r#"(c "(" (d)) ; "pass""#), None);
+        assert_eq!(literal_needs(r#"(c (MISSING "except") @m)"#), None);
         // A predicate's literal is preferred: it is rarer than a keyword.
         assert_eq!(
             literal_needs(r#"(c "def" (identifier) @n (#eq? @n "main"))"#),

@@ -358,9 +358,8 @@ impl RunScript {
                 return offset + column;
             }
             let indent = first.column - 1;
-            // A block scalar's text ends with a line break that a file
-            // without a final one lacks: a place on the line after it is
-            // the end of the file.
+            // A block scalar's text ends with a line break even where the
+            // file has none, so a place past the last line is the file's end.
             let Some(line_start) = file.line_start(first.line + line_index) else {
                 return file.text.len();
             };
@@ -443,7 +442,7 @@ mod tests {
     }
 
     #[test]
-    fn command_to_the_end_of_a_file_without_a_final_line_break() {
+    fn command_ends_at_file_without_newline() {
         // The unclosed quote runs the command to the end of the script,
         // whose text has a line break that the file does not.
         let text = "jobs:\n  deploy:\n    steps:\n      - run: |\n          helm upgrade a \"./b";

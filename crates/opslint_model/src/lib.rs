@@ -30,6 +30,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 use opslint_core::{ArtifactKind, SourceFile};
+use opslint_records::incidents::Incident;
 use opslint_syntax::Syntax;
 
 /// One file with the facts extracted from it.
@@ -370,7 +371,7 @@ impl Workspace {
     }
 
     /// Returns every incident of every export, with the export's artifact.
-    pub fn incidents(&self) -> Vec<(&Artifact, &opslint_records::incidents::Incident)> {
+    pub fn incidents(&self) -> Vec<(&Artifact, &Incident)> {
         self.records()
             .filter_map(|(artifact, record)| match record {
                 opslint_records::Record::Incidents(export) => {
@@ -384,7 +385,7 @@ impl Workspace {
 
     /// Returns the incidents with twins in other exports counted once, worked
     /// out on first use.
-    pub fn distinct_incidents(&self) -> Vec<(&Artifact, &opslint_records::incidents::Incident)> {
+    pub fn distinct_incidents(&self) -> Vec<(&Artifact, &Incident)> {
         let positions = self.distinct_incidents.get_or_init(|| {
             let mut all = Vec::new();
             for &at in &self.by_facts[FactKind::Record as usize] {
@@ -394,37 +395,38 @@ impl Workspace {
                     all.extend((0..export.incidents.len()).map(|index| (at, index)));
                 }
             }
-            let incident = |&(at, index): &(usize, usize)| match &self.artifacts[at].facts {
-                Facts::Record(opslint_records::Record::Incidents(export)) => {
-                    export.incidents.get(index)
-                }
-                _ => None,
-            };
-            let only: Vec<&opslint_records::incidents::Incident> =
-                all.iter().filter_map(incident).collect();
-            let distinct: HashSet<*const opslint_records::incidents::Incident> =
-                opslint_records::figures::distinct(&only)
-                    .into_iter()
-                    .map(std::ptr::from_ref)
-                    .collect();
+            let only: Vec<&Incident> = all
+                .iter()
+                .filter_map(|&position| self.incident_at(position))
+                .map(|(_, incident)| incident)
+                .collect();
+            let distinct: HashSet<*const Incident> = opslint_records::figures::distinct(&only)
+                .into_iter()
+                .map(std::ptr::from_ref)
+                .collect();
             all.into_iter()
-                .filter(|position| {
-                    incident(position).is_some_and(|i| distinct.contains(&std::ptr::from_ref(i)))
+                .filter(|&position| {
+                    self.incident_at(position).is_some_and(|(_, incident)| {
+                        distinct.contains(&std::ptr::from_ref(incident))
+                    })
                 })
                 .collect()
         });
         positions
             .iter()
-            .filter_map(|&(at, index)| {
-                let artifact = &self.artifacts[at];
-                match &artifact.facts {
-                    Facts::Record(opslint_records::Record::Incidents(export)) => {
-                        Some((artifact, export.incidents.get(index)?))
-                    }
-                    _ => None,
-                }
-            })
+            .filter_map(|&position| self.incident_at(position))
             .collect()
+    }
+
+    /// Returns the incident at `index` of the export at position `at`.
+    fn incident_at(&self, (at, index): (usize, usize)) -> Option<(&Artifact, &Incident)> {
+        let artifact = self.artifacts.get(at)?;
+        match &artifact.facts {
+            Facts::Record(opslint_records::Record::Incidents(export)) => {
+                Some((artifact, export.incidents.get(index)?))
+            }
+            _ => None,
+        }
     }
 
     pub fn records(&self) -> impl Iterator<Item = (&Artifact, &opslint_records::Record)> {

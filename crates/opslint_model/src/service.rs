@@ -297,6 +297,7 @@ pub(crate) struct Group {
 }
 
 impl Group {
+    /// Builds the service from the artifacts the positions point at.
     pub(crate) fn view<'a>(&self, artifacts: &'a [Artifact]) -> Service<'a> {
         Service {
             root: self.root.clone(),
@@ -304,23 +305,31 @@ impl Group {
             files: self
                 .files
                 .iter()
-                .filter_map(|&at| match &artifacts[at].facts {
-                    Facts::Code(code) => Some((&artifacts[at], code)),
-                    _ => None,
+                .filter_map(|&at| {
+                    let artifact = artifacts.get(at)?;
+                    match &artifact.facts {
+                        Facts::Code(code) => Some((artifact, code)),
+                        _ => None,
+                    }
                 })
                 .collect(),
             manifests: self
                 .manifests
                 .iter()
-                .filter_map(|&at| match &artifacts[at].facts {
-                    Facts::Dependencies(manifest) => Some((&artifacts[at], manifest)),
-                    _ => None,
+                .filter_map(|&at| {
+                    let artifact = artifacts.get(at)?;
+                    match &artifact.facts {
+                        Facts::Dependencies(manifest) => Some((artifact, manifest)),
+                        _ => None,
+                    }
                 })
                 .collect(),
         }
     }
 }
 
+/// Groups code files by project folder, as positions in `artifacts`, and
+/// keeps the groups that create a server or declare routes.
 pub(crate) fn group(artifacts: &[Artifact]) -> Vec<Group> {
     let mut rust_markers = std::collections::BTreeSet::new();
     let mut python_markers = std::collections::BTreeSet::new();
