@@ -174,6 +174,28 @@ def copy_subset(source, target, suffixes, limit):
 # Maximum time a peer may run on one input before it is stopped.
 PEER_LIMIT_SECONDS = 300
 
+# A peer that finishes within this many seconds runs PEER_RUNS times and its
+# median is reported; a longer run is measured once.
+PEER_REPEAT_BELOW_SECONDS = 60
+PEER_RUNS = 3
+
+
+def measure_peer(command):
+    """Return the median time, peak resident MiB and last exit code of a
+    peer. A single run of checkov on the generated IaC files moved the ratio
+    from 96 to 101 between two benchmark runs, so short runs are repeated."""
+    seconds, peak, code = measure(command, limit=PEER_LIMIT_SECONDS)
+    if seconds >= PEER_REPEAT_BELOW_SECONDS or code not in (0, 1):
+        return seconds, peak, code
+    times, peaks = [seconds], [peak]
+    for _ in range(PEER_RUNS - 1):
+        seconds, peak, code = measure(command, limit=PEER_LIMIT_SECONDS)
+        if code not in (0, 1):
+            return seconds, peak, code
+        times.append(seconds)
+        peaks.append(peak)
+    return statistics.median(times), max(peaks), code
+
 
 def run_peers(name, iac, code, iac_files, code_files, runs):
     """Time checkov on `iac` and semgrep on `code`, each against opslint on
@@ -181,20 +203,18 @@ def run_peers(name, iac, code, iac_files, code_files, runs):
     rows = []
     if shutil.which("checkov"):
         opslint_time, _ = median_of([OPSLINT, "check", iac, "-q", "--exit-zero"], runs)
-        checkov_time, checkov_peak, checkov_code = measure(
+        checkov_time, checkov_peak, checkov_code = measure_peer(
             [*network_off_prefix(), "checkov", "-d", iac, "--quiet", "--compact", "-o", "json", "--skip-download",
              "--framework", "terraform", "cloudformation", "kubernetes"],
-            limit=PEER_LIMIT_SECONDS,
         )
         checkov_time = peer_time_or_failure("checkov", checkov_time, checkov_code)
         rows.append((name, "checkov", tool_version(["checkov", "--version"]), iac_files, checkov_time, checkov_peak,
                      opslint_time))
     if shutil.which("semgrep"):
         opslint_time, _ = median_of([OPSLINT, "check", code, "-q", "--exit-zero"], runs)
-        semgrep_time, semgrep_peak, semgrep_code = measure(
+        semgrep_time, semgrep_peak, semgrep_code = measure_peer(
             [*network_off_prefix(), "semgrep", "scan", "--config", REPO / "bench/semgrep-rules.yml", "--metrics=off",
              "--disable-version-check", "--quiet", "--json", "-j", str(os.cpu_count()), code],
-            limit=PEER_LIMIT_SECONDS,
         )
         semgrep_time = peer_time_or_failure("semgrep", semgrep_time, semgrep_code)
         rows.append((name, "semgrep (10 rules)", tool_version(["semgrep", "--version"]), code_files, semgrep_time,
@@ -366,7 +386,8 @@ def write_report(args, rows, peers, pre_commit, startup):
             "them. The code part is every `.tf`, `.yaml`, `.yml` and `.py` file, for semgrep with the ten",
             "rules in `bench/semgrep-rules.yml`. opslint runs on the same copies and checks every kind of",
             "file among them, including workflows and compose files that checkov skips.",
-            "One run of each peer against the median of opslint's runs on the same folder.",
+            f"A peer that finishes within {PEER_REPEAT_BELOW_SECONDS} s runs {PEER_RUNS} times and its median is",
+            "compared with the median of opslint's runs on the same folder; a longer run is measured once.",
             "",
             "| input | peer | version | files | peer time | peer peak MiB | opslint time | peer / opslint |",
             "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |",

@@ -66,24 +66,28 @@ pub fn render_pieces(report: &Report<'_>, options: &TextOptions) -> Vec<String> 
                 .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned())
         })
         .collect();
-    let questions_size: usize = report
-        .questions
-        .iter()
-        .map(|q| q.question.len() + q.reason.len() + q.path.len() + 64)
-        .sum();
-    let mut out = String::with_capacity(questions_size + 256);
-    for question in report.questions {
-        let _ = write!(
-            out,
-            "question[{}]: {}\n  --> {}:{}:{}\n   = because {}\n\n",
-            question.rule.id,
-            question.question,
-            question.path,
-            question.start.line,
-            question.start.column,
-            question.reason
-        );
-    }
+    // Questions are written on the pool as well: a large run asks thousands.
+    pieces.par_extend(report.questions.par_chunks(CHUNK).map(|chunk| {
+        let size: usize = chunk
+            .iter()
+            .map(|q| q.question.len() + q.reason.len() + q.path.len() + 64)
+            .sum();
+        let mut out = String::with_capacity(size);
+        for question in chunk {
+            let _ = write!(
+                out,
+                "question[{}]: {}\n  --> {}:{}:{}\n   = because {}\n\n",
+                question.rule.id,
+                question.question,
+                question.path,
+                question.start.line,
+                question.start.column,
+                question.reason
+            );
+        }
+        out
+    }));
+    let mut out = String::with_capacity(256);
     out.push_str(&summary(report));
     pieces.push(out);
     pieces
