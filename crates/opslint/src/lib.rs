@@ -65,8 +65,9 @@ pub struct Options {
     /// tunes glibc's malloc for one run ([`tune_allocator_for_one_run`]), so
     /// set it only where no other thread has started yet.
     pub exits_after_run: bool,
-    /// Whether to collect [`Outcome::inventory`], which only [`analysis`]
-    /// reads. A check leaves it empty.
+    /// Whether to collect [`Outcome::inventory`] and the rules' evidence
+    /// (`sink.evidence`), which only [`analysis`] reads. A check leaves both
+    /// empty.
     pub collect_inventory: bool,
 }
 
@@ -255,7 +256,7 @@ pub fn run(options: &Options) -> Outcome {
                 .par_iter()
                 .map(|rule| {
                     let started = Instant::now();
-                    let sink = run_rule(*rule, &workspace);
+                    let sink = run_rule(*rule, &workspace, options.collect_inventory);
                     timings.rule(rule.meta().id, started.elapsed());
                     if let Some(progress) = &options.progress {
                         progress.advance();
@@ -338,7 +339,7 @@ pub fn run(options: &Options) -> Outcome {
     }
 
     timings.phase("suppressions");
-    timings.print();
+    timings.print(&sink);
     let mut metas: Vec<&'static RuleMeta> = rules.iter().map(|rule| rule.meta()).collect();
     metas.extend(tool_rules::ALL);
     Outcome {
@@ -434,8 +435,13 @@ fn is_enabled(id: &str, options: &Options) -> bool {
 /// rules' results are kept. The diagnostic names the file whose artifact the
 /// rule was looking at when the workspace iterators recorded one, and the
 /// findings the rule made before the panic are kept too.
-fn run_rule(rule: &'static dyn Rule, workspace: &Workspace) -> Sink {
-    let mut sink = Sink::new();
+/// Runs one rule. Its sink records evidence only with `keep_evidence`.
+fn run_rule(rule: &'static dyn Rule, workspace: &Workspace, keep_evidence: bool) -> Sink {
+    let mut sink = if keep_evidence {
+        Sink::new()
+    } else {
+        Sink::without_evidence()
+    };
     opslint_model::current::clear();
     let result = catch_unwind(AssertUnwindSafe(|| rule.check(workspace, &mut sink)));
     let current_file = opslint_model::current::take(workspace).map(|a| Arc::clone(&a.file));
@@ -527,10 +533,16 @@ impl Timings {
         *clock = Some(now);
     }
 
-    fn print(&self) {
+    fn print(&self, sink: &Sink) {
         if !self.enabled {
             return;
         }
+        eprintln!(
+            "timing: results: {} findings, {} questions, {} checks that hold",
+            sink.diagnostics.len(),
+            sink.questions.len(),
+            sink.evidence.len()
+        );
         if let Ok(stages) = self.stages.lock() {
             let mut sorted: Vec<_> = stages.iter().collect();
             sorted.sort_by_key(|entry| std::cmp::Reverse(entry.1.0));
@@ -942,7 +954,7 @@ spec:
             }
         }
 
-        let sink = run_rule(&PanicsBeforeLoop, &workspace);
+        let sink = run_rule(&PanicsBeforeLoop, &workspace, true);
 
         assert_eq!(sink.diagnostics.len(), 1);
         assert_eq!(sink.diagnostics[0].rule.id, "internal-error");

@@ -104,11 +104,23 @@ pub struct Sink {
     pub diagnostics: Vec<Diagnostic>,
     pub questions: Vec<Question>,
     pub evidence: Vec<Evidence>,
+    /// Set when [`Sink::holds`] records nothing.
+    drops_evidence: bool,
 }
 
 impl Sink {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A sink whose [`Sink::holds`] records nothing, for a run whose output
+    /// shows no evidence: a check of 20,000 files made 32,000 records of
+    /// it, which were then merged, sorted and dropped.
+    pub fn without_evidence() -> Self {
+        Self {
+            drops_evidence: true,
+            ..Self::default()
+        }
     }
 
     /// Records a violation and returns it so the caller can add a help text.
@@ -174,6 +186,9 @@ impl Sink {
         file: &SourceFile,
         logical_location: impl Into<String>,
     ) {
+        if self.drops_evidence {
+            return;
+        }
         self.evidence.push(Evidence {
             rule,
             path: file.path.clone(),
@@ -286,7 +301,8 @@ fn sort_stable<T: Send + Sync>(
 
 #[cfg(test)]
 mod tests {
-    use super::sort_stable;
+    use super::{Sink, sort_stable};
+    use crate::SourceFile;
 
     #[test]
     fn sort_stable_orders_and_keeps_ties_in_place() {
@@ -296,6 +312,21 @@ mod tests {
         let sorted = list.clone();
         sort_stable(&mut list, |a, b| a.0.cmp(&b.0));
         assert_eq!(list, sorted);
+    }
+
+    #[test]
+    fn sink_without_evidence_drops_holds() {
+        let file = SourceFile::new(
+            "k8s/web.yaml".into(),
+            std::path::PathBuf::from("k8s/web.yaml"),
+            "kind: Pod\n".into(),
+        );
+        let mut kept = Sink::new();
+        kept.holds(&crate::tool_rules::PARSE_ERROR, &file, "Pod/web");
+        assert_eq!(kept.evidence.len(), 1);
+        let mut dropped = Sink::without_evidence();
+        dropped.holds(&crate::tool_rules::PARSE_ERROR, &file, "Pod/web");
+        assert!(dropped.evidence.is_empty());
     }
 
     #[test]
