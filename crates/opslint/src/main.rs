@@ -135,6 +135,15 @@ struct ReportArgs {
     /// Answers to follow-up questions [default: PATH/opslint-answers.toml].
     #[arg(long, value_name = "FILE")]
     answers: Option<PathBuf>,
+    /// Read the configuration from FILE (`opslint.toml`, `.opslint.toml` or a
+    /// `Cargo.toml` with `[workspace.metadata.opslint]`) instead of searching
+    /// the current folder and its parents. Every key applies as it does for
+    /// `check`.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    config: Option<PathBuf>,
+    /// Ignore every configuration file.
+    #[arg(long)]
+    no_config: bool,
     /// Do not print notices about skipped files and accepted risks on
     /// standard error.
     #[arg(short, long)]
@@ -311,13 +320,6 @@ fn write_output(output: Option<&std::path::Path>, rendered: &[String]) -> bool {
 }
 
 fn report(args: ReportArgs) -> ExitCode {
-    let root = match std::env::current_dir() {
-        Ok(dir) => dir,
-        Err(error) => {
-            eprintln!("error: cannot read the current folder: {error}");
-            return ExitCode::from(2);
-        }
-    };
     if !args.path.exists() {
         eprintln!("error: `{}` does not exist", args.path.display());
         return ExitCode::from(2);
@@ -337,22 +339,31 @@ fn report(args: ReportArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let options = Options {
+    // The report reads the configuration as `check` does, so ignored rules
+    // stay out of it and ADRs in configured folders count.
+    let run = RunArgs {
         paths: vec![args.path.clone()],
         select: Vec::new(),
         ignore: Vec::new(),
-        root,
-        config: None,
-        changed: None,
-        progress: None,
-        rule_folders: Vec::new(),
-        records: opslint_records::Config {
-            adr_folders: args.adr_dir.clone(),
-            ..opslint_records::Config::default()
-        },
-        exits_after_run: true,
-        collect_inventory: true,
+        config: args.config.clone(),
+        no_config: args.no_config,
+        changed_since: None,
+        quiet: args.quiet,
+        rules_dirs: Vec::new(),
+        no_progress: true,
     };
+    let mut options = match prepare(&run) {
+        Ok((options, _)) => options,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    options.collect_inventory = true;
+    options
+        .records
+        .adr_folders
+        .extend(args.adr_dir.iter().cloned());
     let outcome = opslint::run(&options);
     if !args.quiet {
         for notice in &outcome.notices {
@@ -433,6 +444,12 @@ impl Cli {
             Command::Baseline(args) => {
                 absolute(&mut args.output);
                 &mut args.run
+            }
+            Command::Report(args) => {
+                args.output.as_mut().map(absolute);
+                args.answers.as_mut().map(absolute);
+                args.config.as_mut().map(absolute);
+                return;
             }
             _ => return,
         };

@@ -227,3 +227,82 @@ fn missing_explicit_config_is_an_error() {
     assert!(stderr.contains("absent.toml"), "{stderr}");
     assert!(stderr.contains("cannot read the file"), "{stderr}");
 }
+
+/// Runs `report --format json` with extra arguments; returns the report.
+fn report(dir: &Path, extra: &[&str]) -> Value {
+    let output = opslint(dir)
+        .args(["report", ".", "--format", "json"])
+        .args(extra)
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("the report is JSON")
+}
+
+/// The rule ids of every finding in a JSON report.
+fn report_rules(report: &Value) -> Vec<String> {
+    let mut rules: Vec<String> = report["principles"]
+        .as_array()
+        .expect("principles")
+        .iter()
+        .flat_map(|principle| principle["findings"].as_array().expect("findings"))
+        .map(|finding| finding["rule"].as_str().expect("rule").to_string())
+        .collect();
+    rules.sort();
+    rules
+}
+
+#[test]
+fn report_applies_the_configuration() {
+    let dir = project(
+        "opslint.toml",
+        "ignore = [\"mutable-image-tag\"]\nadr-paths = [\"records/decisions\"]\n",
+    );
+    std::fs::create_dir_all(dir.path().join("records/decisions")).unwrap();
+    std::fs::write(
+        dir.path().join("records/decisions/0001-use-postgres.md"),
+        "# 1. Use PostgreSQL\n\nStatus: accepted\n\n## Context\n\nWe need a database.\n\n\
+         ## Decision\n\nWe use PostgreSQL.\n",
+    )
+    .unwrap();
+
+    let configured = report(dir.path(), &[]);
+    assert_eq!(
+        report_rules(&configured),
+        ["k8s-missing-liveness-probe", "k8s-missing-readiness-probe"]
+    );
+    let adrs = configured["inventory"]["adrs"].as_array().expect("adrs");
+    assert_eq!(adrs.len(), 1);
+    assert_eq!(adrs[0]["path"], "records/decisions/0001-use-postgres.md");
+
+    let unconfigured = report(dir.path(), &["--no-config"]);
+    assert_eq!(
+        report_rules(&unconfigured),
+        [
+            "k8s-missing-liveness-probe",
+            "k8s-missing-readiness-probe",
+            "mutable-image-tag"
+        ]
+    );
+    assert_eq!(
+        unconfigured["inventory"]["adrs"].as_array().unwrap().len(),
+        0
+    );
+}
+
+#[test]
+fn report_rejects_an_invalid_configuration() {
+    let dir = project("opslint.toml", "ignore = [\"mutable-image-tagz\"]\n");
+    let output = opslint(dir.path()).args(["report", "."]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("unknown rule `mutable-image-tagz`"),
+        "{stderr}"
+    );
+}
