@@ -320,8 +320,12 @@ fn write_output(output: Option<&std::path::Path>, rendered: &[String]) -> bool {
 }
 
 fn report(args: ReportArgs) -> ExitCode {
-    if !args.path.exists() {
-        eprintln!("error: `{}` does not exist", args.path.display());
+    if let Err(error) = std::fs::metadata(&args.path) {
+        if error.kind() == std::io::ErrorKind::NotFound {
+            eprintln!("error: `{}` does not exist", args.path.display());
+        } else {
+            eprintln!("error: cannot read `{}`: {error}", args.path.display());
+        }
         return ExitCode::from(2);
     }
     let answers_path = args.answers.clone().unwrap_or_else(|| {

@@ -210,6 +210,44 @@ fn missing_path_is_reported_with_exit_two() {
 }
 
 #[test]
+fn missing_path_message_names_the_reason() {
+    let output = opslint()
+        .args(["check", "does/not/exist", "--format", "json"])
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        json["diagnostics"][0]["message"],
+        "cannot read `does/not/exist`: no such file or folder"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn link_loop_is_reported_as_a_loop() {
+    let dir = temp_dir("link-loop");
+    let first = dir.join("first");
+    let second = dir.join("second");
+    let _ = std::fs::remove_file(&first);
+    let _ = std::fs::remove_file(&second);
+    std::os::unix::fs::symlink(&second, &first).unwrap();
+    std::os::unix::fs::symlink(&first, &second).unwrap();
+    let output = opslint()
+        .args(["check", &first.to_string_lossy(), "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["diagnostics"][0]["rule"], "io-error");
+    let message = json["diagnostics"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("symbolic links"),
+        "the message should name the loop: {message}"
+    );
+    assert!(!message.contains("no such file"), "{message}");
+}
+
+#[test]
 fn broken_file_is_reported_and_the_run_goes_on() {
     let dir = temp_dir("broken");
     std::fs::write(

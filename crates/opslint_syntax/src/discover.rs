@@ -37,10 +37,17 @@ pub struct Discovery {
 pub fn discover(roots: &[PathBuf], working_folder: &Path) -> Discovery {
     let mut discovery = Discovery::default();
     for root in roots {
-        if !root.exists() {
+        // `metadata` follows links, so a dangling link or a loop of links
+        // fails here with the system's reason.
+        if let Err(error) = std::fs::metadata(root) {
+            let message = if error.kind() == std::io::ErrorKind::NotFound {
+                "no such file or folder".to_string()
+            } else {
+                error.to_string()
+            };
             discovery.errors.push(WalkError {
                 path: display_path(root, working_folder),
-                message: "no such file or folder".into(),
+                message,
             });
             continue;
         }
