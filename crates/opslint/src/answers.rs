@@ -60,9 +60,14 @@ pub fn parse(text: &str, today: &str) -> Result<Vec<Answer>, String> {
             toml::Value::Datetime(date) => date.to_string(),
             _ => String::new(),
         };
-        if !is_date(&review_by) {
+        if !crate::suppress::is_valid_date(&review_by) {
+            let value = match entry.review_by.get_ref() {
+                toml::Value::String(text) => format!("`{text}`"),
+                other => format!("`{other}`"),
+            };
             return Err(format!(
-                "line {line}: `review-by` of `{}` must be a date such as 2027-03-31",
+                "line {line}: `review-by` of `{}` is {value}, which is not a valid date. \
+                 Write one such as 2027-03-31.",
                 entry.id
             ));
         }
@@ -85,17 +90,6 @@ pub fn parse(text: &str, today: &str) -> Result<Vec<Answer>, String> {
 
 fn line_of(text: &str, offset: usize) -> usize {
     text[..offset.min(text.len())].matches('\n').count() + 1
-}
-
-fn is_date(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    bytes.len() == 10
-        && bytes[4] == b'-'
-        && bytes[7] == b'-'
-        && text
-            .chars()
-            .enumerate()
-            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
 }
 
 /// Today's date in UTC as `YYYY-MM-DD`.
@@ -157,11 +151,18 @@ mod tests {
         )
         .unwrap_err();
         assert!(bad_date.starts_with("line 5: "), "{bad_date}");
+        for impossible in ["2027-13-45", "2027-02-30"] {
+            let text = format!(
+                "[[answer]]\nid = \"q-a\"\nanswer = \"yes\"\nwho = \"sre\"\nreview-by = \"{impossible}\"\n"
+            );
+            let error = parse(&text, "2026-01-01").expect_err(impossible);
+            assert!(error.contains(impossible), "{error}");
+        }
     }
 
     #[test]
     fn today_is_an_iso_date() {
-        assert!(is_date(&today()));
+        assert!(crate::suppress::is_valid_date(&today()));
         assert_eq!(civil_from_days(0), (1970, 1, 1));
         assert_eq!(civil_from_days(20_000), (2024, 10, 4));
     }

@@ -141,7 +141,7 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 }
 
 /// Whether `date` is a valid `YYYY-MM-DD` calendar date.
-fn is_valid_date(date: &str) -> bool {
+pub(crate) fn is_valid_date(date: &str) -> bool {
     let parts: Vec<&str> = date.split('-').collect();
     let [year, month, day] = parts.as_slice() else {
         return false;
