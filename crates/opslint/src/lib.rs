@@ -661,7 +661,13 @@ fn process_file(
             }
             text
         }
-        Ok(ReadText::Binary) => return None,
+        Ok(ReadText::Binary) => {
+            processed.notices.push(format!(
+                "{}: skipped, it holds binary data (a NUL byte in its first 8,000 bytes)",
+                found.display_path
+            ));
+            return Some(processed);
+        }
         Ok(ReadText::TooLarge(size)) => {
             processed.notices.push(format!(
                 "{}: skipped, {} MiB is over the {} MiB limit",

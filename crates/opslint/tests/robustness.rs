@@ -61,16 +61,21 @@ fn empty_folder_has_no_findings() {
 }
 
 #[test]
-fn binary_file_is_skipped() {
+fn binary_file_is_skipped_with_a_notice() {
     let dir = temp_dir("binary");
     std::fs::write(
         dir.join("blob.yaml"),
         b"apiVersion: v1\n\0\0\x01\x02kind: Pod\n",
     )
     .unwrap();
-    let (json, code, _) = check_json(&dir, &[]);
+    let (json, code, stderr) = check_json(&dir, &[]);
     assert_eq!(code, 0);
     assert_eq!(json["summary"]["files"], 0);
+    assert!(
+        stderr.contains("blob.yaml: skipped, it holds binary data"),
+        "{stderr}"
+    );
+    assert_eq!(json["summary"]["notices"].as_array().unwrap().len(), 1);
 }
 
 #[test]
