@@ -78,6 +78,42 @@ fn json_report_has_eight_principles() {
 }
 
 #[test]
+fn input_problems_are_listed_in_every_format() {
+    let report = |format: &str| {
+        let output = opslint()
+            .args(["report", "fixtures/workloads/shop", "--format", format])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0));
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let json: Value = serde_json::from_str(&report("json")).unwrap();
+    let problems = json["input_problems"].as_array().unwrap();
+    assert_eq!(problems.len(), 1);
+    assert_eq!(problems[0]["rule"], "parse-error");
+    let location = &problems[0]["locations"][0];
+    assert_eq!(
+        location["path"],
+        "fixtures/workloads/shop/incidents/pagerduty.csv"
+    );
+    assert_eq!(location["line"], 9);
+    // Every counted finding is listed, under a principle or here.
+    let listed: usize = json["principles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|principle| principle["findings"].as_array().unwrap())
+        .chain(problems)
+        .map(|group| group["locations"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(json["counts"]["findings"].as_u64(), Some(listed as u64));
+
+    let html = report("html");
+    assert!(html.contains("<h2 id=\"input-problems\">Input problems</h2>"));
+    assert!(html.contains("<code>fixtures/workloads/shop/incidents/pagerduty.csv:9</code>"));
+}
+
+#[test]
 fn answers_count_and_expire() {
     let dir = temp_dir("answers");
     copy_shop(&dir);

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::{Analysis, minutes};
+use super::{Analysis, RuleFindings, minutes};
 
 const STYLE: &str = "body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1f2328;line-height:1.5}\
 h1{font-size:1.6rem}h2{border-bottom:1px solid #d0d7de;padding-bottom:.3rem;margin-top:2rem}h3{font-size:1.05rem;margin-bottom:.3rem}\
@@ -42,6 +42,16 @@ pub fn render(analysis: &Analysis) -> String {
     chart(&mut out, analysis);
 
     inventory(&mut out, analysis);
+    if !analysis.input_problems.is_empty() {
+        out.push_str(
+            "<h2 id=\"input-problems\">Input problems</h2>\n<p>Files opslint could not read or \
+             parse, rules that failed and suppression comments that do not work. The analysis \
+             does not cover what they hide.</p>\n",
+        );
+        for group in &analysis.input_problems {
+            findings_group(&mut out, group);
+        }
+    }
     for principle in &analysis.principles {
         let _ = writeln!(
             out,
@@ -60,31 +70,7 @@ pub fn render(analysis: &Analysis) -> String {
         if !principle.findings.is_empty() {
             out.push_str("<h3>Findings</h3>\n");
             for group in &principle.findings {
-                let _ = writeln!(
-                    out,
-                    "<p><code>{}</code> ({}, {}×): {}</p>\n<ul>",
-                    group.rule,
-                    group.severity,
-                    group.locations.len(),
-                    escape(group.summary)
-                );
-                for location in group.locations.iter().take(8) {
-                    let _ = writeln!(
-                        out,
-                        "<li><code>{}:{}</code>: {}</li>",
-                        escape(&location.path),
-                        location.line,
-                        inline(&location.message)
-                    );
-                }
-                if group.locations.len() > 8 {
-                    let _ = writeln!(
-                        out,
-                        "<li class=\"muted\">… and {} more</li>",
-                        group.locations.len() - 8
-                    );
-                }
-                out.push_str("</ul>\n");
+                findings_group(&mut out, group);
             }
         }
         list(&mut out, "Related decisions", &principle.related_adrs);
@@ -314,6 +300,35 @@ fn questions(out: &mut String, analysis: &Analysis) {
         }
         out.push_str("</ul>\n");
     }
+}
+
+/// Writes one rule's findings, at most eight of them.
+fn findings_group(out: &mut String, group: &RuleFindings) {
+    let _ = writeln!(
+        out,
+        "<p><code>{}</code> ({}, {}×): {}</p>\n<ul>",
+        group.rule,
+        group.severity,
+        group.locations.len(),
+        escape(group.summary)
+    );
+    for location in group.locations.iter().take(8) {
+        let _ = writeln!(
+            out,
+            "<li><code>{}:{}</code>: {}</li>",
+            escape(&location.path),
+            location.line,
+            inline(&location.message)
+        );
+    }
+    if group.locations.len() > 8 {
+        let _ = writeln!(
+            out,
+            "<li class=\"muted\">… and {} more</li>",
+            group.locations.len() - 8
+        );
+    }
+    out.push_str("</ul>\n");
 }
 
 fn list(out: &mut String, heading: &str, items: &[String]) {

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::{Analysis, minutes};
+use super::{Analysis, RuleFindings, minutes};
 
 const MAX_LOCATIONS: usize = 8;
 
@@ -36,6 +36,17 @@ pub fn render(analysis: &Analysis) -> String {
 
     inventory(&mut out, analysis);
 
+    if !analysis.input_problems.is_empty() {
+        out.push_str("## Input problems\n\n");
+        out.push_str(
+            "Files opslint could not read or parse, rules that failed and suppression comments \
+             that do not work. The analysis does not cover what they hide.\n\n",
+        );
+        for group in &analysis.input_problems {
+            findings_group(&mut out, group);
+        }
+    }
+
     for principle in &analysis.principles {
         let _ = writeln!(out, "## {}\n", principle.title);
         let _ = writeln!(
@@ -53,30 +64,7 @@ pub fn render(analysis: &Analysis) -> String {
         if !principle.findings.is_empty() {
             out.push_str("### Findings\n\n");
             for group in &principle.findings {
-                let _ = writeln!(
-                    out,
-                    "#### `{}` ({}, {}×): {}\n",
-                    group.rule,
-                    group.severity,
-                    group.locations.len(),
-                    group.summary
-                );
-                for location in group.locations.iter().take(MAX_LOCATIONS) {
-                    let _ = writeln!(
-                        out,
-                        "- `{}:{}`: {}",
-                        location.path, location.line, location.message
-                    );
-                }
-                if group.locations.len() > MAX_LOCATIONS {
-                    let _ = writeln!(
-                        out,
-                        "- … and {} more; `opslint check --select {}` lists them all",
-                        group.locations.len() - MAX_LOCATIONS,
-                        group.rule
-                    );
-                }
-                out.push('\n');
+                findings_group(&mut out, group);
             }
         }
         if !principle.related_adrs.is_empty() {
@@ -116,6 +104,34 @@ pub fn render(analysis: &Analysis) -> String {
 
     questions(&mut out, analysis);
     out
+}
+
+/// Writes one rule's findings, at most [`MAX_LOCATIONS`] of them.
+fn findings_group(out: &mut String, group: &RuleFindings) {
+    let _ = writeln!(
+        out,
+        "#### `{}` ({}, {}×): {}\n",
+        group.rule,
+        group.severity,
+        group.locations.len(),
+        group.summary
+    );
+    for location in group.locations.iter().take(MAX_LOCATIONS) {
+        let _ = writeln!(
+            out,
+            "- `{}:{}`: {}",
+            location.path, location.line, location.message
+        );
+    }
+    if group.locations.len() > MAX_LOCATIONS {
+        let _ = writeln!(
+            out,
+            "- … and {} more; `opslint check --select {}` lists them all",
+            group.locations.len() - MAX_LOCATIONS,
+            group.rule
+        );
+    }
+    out.push('\n');
 }
 
 fn bar(score: u8) -> String {

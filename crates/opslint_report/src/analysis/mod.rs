@@ -99,6 +99,9 @@ pub struct Analysis {
     pub principles: Vec<PrincipleSection>,
     pub questions: Vec<QuestionEntry>,
     pub accepted: Vec<AcceptedRisk>,
+    /// Findings of opslint itself, such as files it could not read or
+    /// parse, which belong to no principle.
+    pub input_problems: Vec<RuleFindings>,
     pub counts: Counts,
 }
 
@@ -267,6 +270,13 @@ pub fn build(input: &Input) -> Analysis {
         .map(|principle| principle_section(*principle, input, &questions))
         .collect();
 
+    let tool_diagnostics: Vec<&Diagnostic> = input
+        .diagnostics
+        .iter()
+        .filter(|d| d.rule.principle.is_none())
+        .collect();
+    let input_problems = group_by_rule(&tool_diagnostics);
+
     let counts = Counts {
         files: input.file_count,
         findings: input.diagnostics.len(),
@@ -287,6 +297,7 @@ pub fn build(input: &Input) -> Analysis {
         principles,
         questions,
         accepted: input.accepted.to_vec(),
+        input_problems,
         counts,
     }
 }
@@ -295,6 +306,34 @@ pub fn render_json(analysis: &Analysis) -> String {
     let mut text = serde_json::to_string_pretty(analysis).unwrap_or_else(|_| "{}".into());
     text.push('\n');
     text
+}
+
+/// Groups findings by rule, the most severe and most frequent rule first.
+fn group_by_rule(diagnostics: &[&Diagnostic]) -> Vec<RuleFindings> {
+    let mut by_rule: BTreeMap<&str, RuleFindings> = BTreeMap::new();
+    for diagnostic in diagnostics {
+        by_rule
+            .entry(diagnostic.rule.id)
+            .or_insert_with(|| RuleFindings {
+                rule: diagnostic.rule.id,
+                summary: diagnostic.rule.summary,
+                severity: diagnostic.rule.severity.as_str(),
+                locations: Vec::new(),
+            })
+            .locations
+            .push(Location {
+                path: diagnostic.path.clone(),
+                line: diagnostic.start.line,
+                message: diagnostic.message.clone(),
+            });
+    }
+    let mut findings: Vec<RuleFindings> = by_rule.into_values().collect();
+    findings.sort_by(|a, b| {
+        severity_rank(b.severity)
+            .cmp(&severity_rank(a.severity))
+            .then(b.locations.len().cmp(&a.locations.len()))
+    });
+    findings
 }
 
 fn count(diagnostics: &[Diagnostic], severity: Severity) -> usize {
@@ -519,29 +558,7 @@ fn principle_section(
         }
     }
 
-    let mut by_rule: BTreeMap<&str, RuleFindings> = BTreeMap::new();
-    for diagnostic in &diagnostics {
-        by_rule
-            .entry(diagnostic.rule.id)
-            .or_insert_with(|| RuleFindings {
-                rule: diagnostic.rule.id,
-                summary: diagnostic.rule.summary,
-                severity: diagnostic.rule.severity.as_str(),
-                locations: Vec::new(),
-            })
-            .locations
-            .push(Location {
-                path: diagnostic.path.clone(),
-                line: diagnostic.start.line,
-                message: diagnostic.message.clone(),
-            });
-    }
-    let mut findings: Vec<RuleFindings> = by_rule.into_values().collect();
-    findings.sort_by(|a, b| {
-        severity_rank(b.severity)
-            .cmp(&severity_rank(a.severity))
-            .then(b.locations.len().cmp(&a.locations.len()))
-    });
+    let findings = group_by_rule(&diagnostics);
 
     let mut practice_ids: Vec<String> = Vec::new();
     for diagnostic in &diagnostics {
