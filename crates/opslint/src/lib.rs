@@ -24,6 +24,7 @@ use rayon::prelude::*;
 pub mod answers;
 pub mod baseline;
 pub mod inventory;
+mod outside;
 pub mod progress;
 pub mod reference;
 pub mod suppress;
@@ -243,6 +244,9 @@ pub fn run(options: &Options) -> Outcome {
     let file_count = artifacts.len();
     let mut workspace = Workspace::new(artifacts);
     workspace.folders_walked = options.paths.iter().any(|path| path.is_dir());
+    if workspace.folders_walked {
+        workspace.outside = outside::find(&options.paths, &options.root);
+    }
     timings.phase("join the model");
 
     if let Some(progress) = &options.progress {

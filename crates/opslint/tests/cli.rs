@@ -514,3 +514,58 @@ fn user_rule_with_unknown_key_is_rejected() {
     assert!(stderr.contains("no-eval.toml:5:1"), "{stderr}");
     assert!(stderr.contains("unknown field `level`"), "{stderr}");
 }
+
+/// Runs `check --format json` on `target` in `dir` and returns the rule
+/// ids it reports, sorted.
+fn rules_in(dir: &std::path::Path, target: &str) -> Vec<String> {
+    let output = opslint()
+        .current_dir(dir)
+        .args(["check", target, "--format", "json", "--exit-zero"])
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let mut rules: Vec<String> = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["rule"].as_str().unwrap().to_string())
+        .collect();
+    rules.sort();
+    rules
+}
+
+#[test]
+fn subfolder_run_sees_repository_owners_and_runbooks() {
+    let dir = temp_dir("subfolder");
+    std::fs::create_dir_all(dir.join(".git")).unwrap();
+    std::fs::create_dir_all(dir.join("k8s")).unwrap();
+    std::fs::write(
+        dir.join("k8s/web.yaml"),
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: web:1.0\n",
+    )
+    .unwrap();
+    let repository_rules = ["codeowners-missing", "runbooks-missing"];
+
+    // Without owners or runbooks anywhere, both rules report the subfolder.
+    let bare = rules_in(&dir, "k8s");
+    for rule in repository_rules {
+        assert!(bare.iter().any(|r| r == rule), "{rule} missing: {bare:?}");
+    }
+
+    // With both in the repository's root, the subfolder run finds them.
+    std::fs::create_dir_all(dir.join(".github")).unwrap();
+    std::fs::write(dir.join(".github/CODEOWNERS"), "* @platform\n").unwrap();
+    std::fs::create_dir_all(dir.join("runbooks")).unwrap();
+    std::fs::write(dir.join("runbooks/web.md"), "# Web\n\nRestart it.\n").unwrap();
+    let covered = rules_in(&dir, "k8s");
+    for rule in repository_rules {
+        assert!(
+            !covered.iter().any(|r| r == rule),
+            "{rule} reported: {covered:?}"
+        );
+    }
+    assert_eq!(
+        covered,
+        ["k8s-missing-liveness-probe", "k8s-missing-readiness-probe"]
+    );
+}

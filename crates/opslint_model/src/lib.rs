@@ -211,6 +211,34 @@ fn parent_dir(path: &str) -> &str {
     path.rsplit_once('/').map_or("", |(dir, _)| dir)
 }
 
+/// Records of a repository that lie outside the walked folders: a run on
+/// `services/api` reads only that folder, while GitHub reads the
+/// repository's CODEOWNERS from its root, and runbooks often sit beside
+/// the services. Each entry pairs a walked folder with a file or folder
+/// found in the root of the git work tree around it, as display paths.
+#[derive(Debug, Default)]
+pub struct OutsideRecords {
+    pub codeowners: Vec<(String, String)>,
+    /// Runbook or playbook files and folders.
+    pub runbooks: Vec<(String, String)>,
+}
+
+impl OutsideRecords {
+    /// Returns a record of `list` that belongs to the walked folder holding
+    /// `path`.
+    pub fn for_path<'a>(list: &'a [(String, String)], path: &str) -> Option<&'a str> {
+        list.iter()
+            .find(|(folder, _)| {
+                folder == "."
+                    || path == folder
+                    || path
+                        .strip_prefix(folder.as_str())
+                        .is_some_and(|rest| rest.starts_with('/'))
+            })
+            .map(|(_, record)| record.as_str())
+    }
+}
+
 /// All artifacts of a run, joined.
 #[derive(Debug, Default)]
 pub struct Workspace {
@@ -227,6 +255,9 @@ pub struct Workspace {
     /// repository (no CODEOWNERS, no runbooks) stay quiet when only single
     /// files were given, as a pre-commit hook does.
     pub folders_walked: bool,
+    /// Repository records outside the walked folders, for the rules about
+    /// the whole repository.
+    pub outside: OutsideRecords,
     /// Paths of the Kubernetes files whose objects are Kustomize patches,
     /// sorted, so rules look a patch up without scanning every manifest.
     pub patch_files: Vec<String>,
@@ -350,6 +381,7 @@ impl Workspace {
             charts,
             terraform_index,
             folders_walked: false,
+            outside: OutsideRecords::default(),
             patch_files,
             by_facts,
             services: std::sync::OnceLock::new(),

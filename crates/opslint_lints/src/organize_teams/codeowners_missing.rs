@@ -1,5 +1,5 @@
 use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink};
-use opslint_model::Workspace;
+use opslint_model::{OutsideRecords, Workspace};
 
 use crate::Rule;
 use crate::records::{codeowners, first_line, is_deployable};
@@ -24,9 +24,10 @@ pub static META: RuleMeta = RuleMeta {
     how_to_fix: "Add `.github/CODEOWNERS` (or `CODEOWNERS` for GitLab):\n\n\
         ```text\n* @org/platform\n/k8s/ @org/orders-team\n/terraform/ @org/infra\n```",
     known_limits: "A CODEOWNERS file counts for the folder it belongs to (the parent of \
-        `.github/`, `docs/` or `.gitlab/`, or its own folder), so a run on a subfolder of a \
-        repository does not see the repository's CODEOWNERS. Ownership recorded elsewhere (a service catalog, Backstage \
-        `catalog-info.yaml`, OWNERS files) is not read yet.",
+        `.github/`, `docs/` or `.gitlab/`, or its own folder). A run on a subfolder of a git \
+        repository also looks for the CODEOWNERS file in the repository's root, and counts it \
+        for the whole subfolder without matching its patterns. Ownership recorded elsewhere \
+        (a service catalog, Backstage `catalog-info.yaml`, OWNERS files) is not read yet.",
 };
 
 impl Rule for CodeownersMissing {
@@ -50,6 +51,8 @@ impl Rule for CodeownersMissing {
                 && !files
                     .iter()
                     .any(|(_, owners)| owners.covers_path(&artifact.file.path))
+                && OutsideRecords::for_path(&workspace.outside.codeowners, &artifact.file.path)
+                    .is_none()
         }) else {
             return;
         };

@@ -1,5 +1,5 @@
 use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink};
-use opslint_model::Workspace;
+use opslint_model::{OutsideRecords, Workspace};
 
 use crate::Rule;
 use crate::records::{first_deployable, first_line, mentioning, runbooks};
@@ -26,7 +26,9 @@ pub static META: RuleMeta = RuleMeta {
         diagnose the service, and link it from its alarms (`runbook_url` annotation or the \
         alarm description).",
     known_limits: "Runbooks kept in a wiki or an incident tool are not visible; the report \
-        asks about them.",
+        asks about them. A run on a subfolder of a git repository also looks in the \
+        repository's root and its `docs/` folder for a runbook or playbook folder or Markdown \
+        file, but not deeper.",
 };
 
 impl Rule for RunbooksMissing {
@@ -41,6 +43,9 @@ impl Rule for RunbooksMissing {
         let Some(deployable) = first_deployable(workspace) else {
             return;
         };
+        if OutsideRecords::for_path(&workspace.outside.runbooks, &deployable.file.path).is_some() {
+            return;
+        }
         // TODO: a run over several repositories counts a runbook of any of
         // them; runbooks have no fixed location to scope them by repository.
         if let Some(runbook) = runbooks(workspace).first() {
