@@ -18,18 +18,21 @@ pub struct AcceptedFinding {
     pub adr_path: String,
 }
 
-/// Moves findings of rules that an accepted ADR lists under
-/// `opslint-accepts` out of `diagnostics`. Tool diagnostics such as
-/// `parse-error` are never accepted.
+/// Moves findings of rules that an accepted ADR, of the workspace or of
+/// `other_adrs`, lists under `opslint-accepts` out of `diagnostics`. Tool
+/// diagnostics such as `parse-error` are never accepted.
 pub fn accept_risks(
     workspace: &Workspace,
+    other_adrs: &[opslint_records::adr::Adr],
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<AcceptedFinding> {
     let mut accepting: Vec<(&opslint_records::adr::AcceptedRule, String, String)> = Vec::new();
-    for (_, record) in workspace.records() {
-        if let Record::Adr(adr) = record
-            && adr.is_accepted()
-        {
+    let workspace_adrs = workspace.records().filter_map(|(_, record)| match record {
+        Record::Adr(adr) => Some(adr),
+        _ => None,
+    });
+    for adr in workspace_adrs.chain(other_adrs) {
+        if adr.is_accepted() {
             for rule in &adr.accepted_rules {
                 accepting.push((rule, adr.label(), adr.path.clone()));
             }

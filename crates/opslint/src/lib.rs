@@ -287,7 +287,8 @@ pub fn run(options: &Options) -> Outcome {
     apply_severity_overrides(&mut sink, options);
     sink.sort();
     timings.phase("sort");
-    let accepted = inventory::accept_risks(&workspace, &mut sink.diagnostics);
+    let named_files_adrs = adrs_for_named_files(options, &workspace, &sink.diagnostics);
+    let accepted = inventory::accept_risks(&workspace, &named_files_adrs, &mut sink.diagnostics);
     for finding in &accepted {
         notices.push(format!(
             "{}:{}: `{}` finding accepted as a known risk by {} (`{}`)",
@@ -584,6 +585,72 @@ struct Processed {
     artifact: Option<Artifact>,
     sink: Sink,
     notices: Vec<String>,
+}
+
+/// Reads the ADRs that may accept the risk of a finding in a run on named
+/// files only, as a pre-commit hook makes: without them a risk that an ADR
+/// accepts failed the hook although `check .` accepts it. Only Markdown
+/// files directly in the conventional ADR folders of the working folder
+/// and in the configured ones are read, on the pool, and only those that
+/// name the rule of a finding are parsed.
+fn adrs_for_named_files(
+    options: &Options,
+    workspace: &Workspace,
+    diagnostics: &[Diagnostic],
+) -> Vec<opslint_records::adr::Adr> {
+    if options.paths.is_empty() || options.paths.iter().any(|path| path.is_dir()) {
+        return Vec::new();
+    }
+    let mut rule_ids: Vec<&str> = diagnostics
+        .iter()
+        .filter(|diagnostic| diagnostic.rule.principle.is_some())
+        .map(|diagnostic| diagnostic.rule.id)
+        .collect();
+    rule_ids.sort_unstable();
+    rule_ids.dedup();
+    if rule_ids.is_empty() {
+        return Vec::new();
+    }
+    let mut files = Vec::new();
+    let folders = opslint_records::adr::ADR_FOLDERS
+        .iter()
+        .map(|folder| (*folder).to_string())
+        .chain(options.records.adr_folders.iter().cloned());
+    for folder in folders {
+        let Ok(entries) = std::fs::read_dir(options.root.join(&folder)) else {
+            continue;
+        };
+        for entry in entries.filter_map(Result::ok) {
+            let path = entry.path();
+            let is_markdown = path
+                .extension()
+                .is_some_and(|extension| extension.eq_ignore_ascii_case("md"));
+            let display_path = discover::display_path(&path, &options.root);
+            // An ADR named on the command line is in the workspace already.
+            if is_markdown
+                && entry.file_type().is_ok_and(|kind| kind.is_file())
+                && workspace.artifact(&display_path).is_none()
+            {
+                files.push((path, display_path));
+            }
+        }
+    }
+    files.sort();
+    files.dedup();
+    files
+        .into_par_iter()
+        .filter_map(|(path, display_path)| {
+            let text = std::fs::read_to_string(&path).ok()?;
+            if !rule_ids.iter().any(|id| text.contains(id)) {
+                return None;
+            }
+            Some(opslint_records::adr::parse(&SourceFile::new(
+                display_path,
+                path,
+                text,
+            )))
+        })
+        .collect()
 }
 
 /// Folders that hold a `Chart.yaml`, among the folders that classifying the

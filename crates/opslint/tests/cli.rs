@@ -569,3 +569,52 @@ fn subfolder_run_sees_repository_owners_and_runbooks() {
         ["k8s-missing-liveness-probe", "k8s-missing-readiness-probe"]
     );
 }
+
+#[test]
+fn named_files_keep_risks_that_adrs_accept() {
+    let shop = repo_root().join("fixtures/workloads/shop");
+    let output = opslint()
+        .current_dir(&shop)
+        .args([
+            "check",
+            "k8s/worker.yaml",
+            "docker-compose.yml",
+            "terraform/main.tf",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let image_tags: Vec<(String, u64)> = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["rule"] == "mutable-image-tag")
+        .map(|d| {
+            (
+                d["path"].as_str().unwrap().to_string(),
+                d["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    // ADR 4 accepts `postgres:latest` in the compose file; the manifest's
+    // `latest` stays a finding.
+    assert_eq!(image_tags, [("k8s/worker.yaml".to_string(), 17)]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("docker-compose.yml:9: `mutable-image-tag` finding accepted"),
+        "{stderr}"
+    );
+    // The ADRs are neither counted nor reported.
+    assert_eq!(json["summary"]["files"], 3);
+    assert!(
+        json["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| !d["path"].as_str().unwrap().starts_with("docs/")),
+        "{}",
+        json["diagnostics"]
+    );
+}
