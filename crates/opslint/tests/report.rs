@@ -114,6 +114,41 @@ fn input_problems_are_listed_in_every_format() {
 }
 
 #[test]
+fn summary_names_the_weakest_principles_first() {
+    let output = opslint()
+        .args(["report", "fixtures/workloads/shop", "--format", "json"])
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let line = json["summary"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .find(|line| line.starts_with("Needs attention first: "))
+        .expect("a line names the weak principles");
+    let ratings: Vec<&str> = line
+        .split("; ")
+        .map(|part| {
+            let start = part.rfind('(').expect("a rating in brackets");
+            part[start + 1..].trim_end_matches(['.', ')'])
+        })
+        .collect();
+    let first_weak = ratings
+        .iter()
+        .position(|r| *r == "weak")
+        .expect("a weak one");
+    assert!(
+        ratings[..first_weak].iter().all(|r| *r == "poor"),
+        "{ratings:?}"
+    );
+    assert!(
+        ratings[first_weak..].iter().all(|r| *r == "weak"),
+        "{ratings:?}"
+    );
+}
+
+#[test]
 fn answers_count_and_expire() {
     let dir = temp_dir("answers");
     copy_shop(&dir);

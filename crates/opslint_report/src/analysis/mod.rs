@@ -703,9 +703,11 @@ fn executive_summary(
                 .into(),
         );
     } else {
-        let weakest: Vec<String> = assessed
+        // Worst first; principles with the same rating keep their order.
+        let mut weak: Vec<&&PrincipleSection> = assessed.iter().filter(|p| p.score <= 2).collect();
+        weak.sort_by_key(|p| p.score);
+        let weakest: Vec<String> = weak
             .iter()
-            .filter(|p| p.score <= 2)
             .map(|p| format!("{} ({})", p.title, p.rating))
             .collect();
         let strongest: Vec<String> = assessed
@@ -741,7 +743,7 @@ fn executive_summary(
             .map(|f| format!("{} (`{}`, {}×)", f.summary, f.rule, f.locations.len()))
             .collect();
         lines.push(format!(
-            "{} {} ({} errors, {} warnings, {} notes); the most severe: {}.",
+            "{} {} ({} errors, {} warnings, {} notes); the most severe and frequent: {}.",
             counts.findings,
             plural(counts.findings, "finding", "findings"),
             counts.errors,
