@@ -22,10 +22,20 @@ pub(crate) struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Check files and folders and report findings and open questions.
+    #[command(
+        after_help = "Exit status: 0 when no finding reaches the `--fail-on` level, 1 when \
+        one does, 2 when the run itself fails (invalid arguments or configuration, a file or \
+        folder that cannot be read, a rule that fails)."
+    )]
     Check(CheckArgs),
     /// Write the operational-excellence analysis: a rating, strengths,
     /// findings, related ADRs and incidents and best practices per
     /// principle, incident figures and follow-up questions.
+    #[command(
+        after_help = "Exit status: 0 when the report is written, whatever it finds; 2 when \
+        the run fails (invalid arguments, configuration or answers file, or the report cannot be \
+        written)."
+    )]
     Report(ReportArgs),
     /// List the rules with their principle, severity, artifact kinds and
     /// summary.
@@ -63,7 +73,7 @@ struct RunArgs {
     /// Ignore every configuration file.
     #[arg(long)]
     no_config: bool,
-    /// Report only findings in files changed since the git reference REF
+    /// Keep only findings in files changed since the git reference REF
     /// (committed, staged, unstaged or untracked). All files are still
     /// analysed, so rules that read several files see the whole repository.
     #[arg(long, value_name = "REF")]
@@ -162,10 +172,23 @@ struct RulesArgs {
     /// List only the rules of this design principle.
     #[arg(long, value_name = "PRINCIPLE", value_parser = principle_slugs())]
     principle: Option<String>,
-    /// List only the rules that check this artifact kind, for example
-    /// `kubernetes` or `terraform`.
-    #[arg(long, value_name = "KIND")]
+    /// List only the rules that check this artifact kind.
+    #[arg(long, value_name = "KIND", value_parser = artifact_kinds())]
     artifact: Option<String>,
+}
+
+/// The artifact kinds that `rules --artifact` accepts: the kinds opslint
+/// reads and every kind a rule names.
+fn artifact_kinds() -> clap::builder::PossibleValuesParser {
+    let mut kinds: Vec<&'static str> = opslint::artifact_kind_names();
+    kinds.extend(
+        opslint::reference::documented_rules()
+            .iter()
+            .flat_map(|rule| rule.artifacts.iter().map(|kind| kind.as_str())),
+    );
+    kinds.sort_unstable();
+    kinds.dedup();
+    clap::builder::PossibleValuesParser::new(kinds)
 }
 
 fn principle_slugs() -> clap::builder::PossibleValuesParser {
@@ -653,23 +676,6 @@ fn exit_code(outcome: &Outcome, fail_on: FailOn, exit_zero: bool) -> ExitCode {
 
 fn print_rules(args: &RulesArgs) -> ExitCode {
     let rules = opslint::reference::documented_rules();
-    if let Some(kind) = &args.artifact {
-        let mut kinds: Vec<&str> = opslint::artifact_kind_names();
-        kinds.extend(
-            rules
-                .iter()
-                .flat_map(|rule| rule.artifacts.iter().map(|kind| kind.as_str())),
-        );
-        kinds.sort_unstable();
-        kinds.dedup();
-        if !kinds.contains(&kind.as_str()) {
-            eprintln!(
-                "error: unknown artifact kind `{kind}`; expected one of: {}",
-                kinds.join(", ")
-            );
-            return ExitCode::from(2);
-        }
-    }
     let selected: Vec<_> = rules
         .into_iter()
         .filter(|rule| {

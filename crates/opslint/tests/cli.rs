@@ -419,7 +419,15 @@ fn rules_reject_unknown_filters() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("unknown artifact kind `cobol`"));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("invalid value 'cobol' for '--artifact <KIND>'"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("kubernetes"),
+        "the kinds are listed: {stderr}"
+    );
     opslint()
         .args(["rules", "--principle", "speed"])
         .assert()
