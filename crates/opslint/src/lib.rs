@@ -111,9 +111,7 @@ pub fn check_rule_ids(options: &Options) -> Result<(), String> {
     for id in options.select.iter().chain(&options.ignore) {
         let is_user_rule = user.iter().any(|rule| rule.meta().id == id);
         if opslint_lints::meta(id).is_none() && !is_user_rule {
-            return Err(format!(
-                "unknown rule `{id}`; `opslint rules` lists the rule ids"
-            ));
+            return Err(unknown_rule_message(id));
         }
     }
     Ok(())
@@ -429,6 +427,30 @@ pub fn changed_files(
 /// Whether `id` names a rule or one of the tool's own diagnostics.
 pub fn is_known_rule(id: &str) -> bool {
     opslint_lints::meta(id).is_some() || tool_rules::ALL.iter().any(|meta| meta.id == id)
+}
+
+/// Builds the error message for a rule id that names no rule, with the
+/// closest built-in id when one is near enough to be a typo.
+pub fn unknown_rule_message(id: &str) -> String {
+    match closest_rule_id(id) {
+        Some(close) => format!(
+            "unknown rule `{id}`, did you mean `{close}`? `opslint rules` lists the rule ids"
+        ),
+        None => format!("unknown rule `{id}`; `opslint rules` lists the rule ids"),
+    }
+}
+
+/// Returns the built-in rule id most similar to `id`, when their
+/// Jaro-Winkler similarity is at least 0.85.
+pub fn closest_rule_id(id: &str) -> Option<&'static str> {
+    opslint_lints::all()
+        .into_iter()
+        .map(|rule| rule.meta().id)
+        .chain(tool_rules::ALL.iter().map(|meta| meta.id))
+        .map(|known| (strsim::jaro_winkler(id, known), known))
+        .filter(|(similarity, _)| *similarity >= 0.85)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, known)| known)
 }
 
 fn is_enabled(id: &str, options: &Options) -> bool {
@@ -966,6 +988,24 @@ spec:
         - name: web
           image: registry.example.com/web:1.4.2
 ";
+
+    #[test]
+    fn unknown_rule_message_suggests_a_close_id() {
+        assert_eq!(
+            unknown_rule_message("mutable-image-tags"),
+            "unknown rule `mutable-image-tags`, did you mean `mutable-image-tag`? \
+             `opslint rules` lists the rule ids"
+        );
+        assert_eq!(
+            closest_rule_id("log-retention"),
+            Some("log-retention-unset")
+        );
+        assert_eq!(closest_rule_id("zzz"), None);
+        assert_eq!(
+            unknown_rule_message("zzz"),
+            "unknown rule `zzz`; `opslint rules` lists the rule ids"
+        );
+    }
 
     #[test]
     fn rule_panic_names_file_and_rule() {

@@ -600,7 +600,9 @@ fn load_config(args: &RunArgs, root: &Path) -> Result<Option<Arc<Config>>, Strin
     };
     let config = config.map_err(|error| error.to_string())?;
     config
-        .check_rule_ids(opslint::is_known_rule)
+        .check_rule_ids(|id| {
+            (!opslint::is_known_rule(id)).then(|| opslint::unknown_rule_message(id))
+        })
         .map_err(|error| error.to_string())?;
     Ok(Some(Arc::new(config)))
 }
@@ -731,7 +733,7 @@ fn print_rules(args: &RulesArgs) -> ExitCode {
 
 fn explain(id: &str) -> ExitCode {
     let Some(meta) = opslint_lints::meta(id) else {
-        eprintln!("error: unknown rule `{id}`; `opslint rules` lists the rule ids");
+        eprintln!("error: {}", opslint::unknown_rule_message(id));
         return ExitCode::from(2);
     };
     let mut page = format!("# {}\n\n{}\n\n", meta.id, meta.summary);

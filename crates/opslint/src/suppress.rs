@@ -357,10 +357,16 @@ fn report_faults(
     }
     for (id, was_used) in directive.rules.iter().zip(used) {
         if !(context.is_known_rule)(id) {
+            let help = match crate::closest_rule_id(id) {
+                Some(close) => {
+                    format!("did you mean `{close}`? `opslint rules` lists the rule ids")
+                }
+                None => "`opslint rules` lists the rule ids".to_string(),
+            };
             report(
                 format!("ignore[{id}]"),
                 format!("suppression names unknown rule `{id}`"),
-                "`opslint rules` lists the rule ids",
+                &help,
             );
         } else if !was_used && context.enabled.contains(&id.as_str()) {
             report(

@@ -227,9 +227,13 @@ impl Config {
             .map_err(|error| self.error_at(pattern.span(), key, format!("invalid glob: {error}")))
     }
 
-    /// Checks every rule id in the file with `is_known`, so a misspelt id is
-    /// an error instead of a rule that silently never runs.
-    pub fn check_rule_ids(&self, is_known: impl Fn(&str) -> bool) -> Result<(), ConfigError> {
+    /// Checks every rule id in the file with `unknown`, which returns the
+    /// error message for an id that names no rule, so a misspelt id is an
+    /// error instead of a rule that silently never runs.
+    pub fn check_rule_ids(
+        &self,
+        unknown: impl Fn(&str) -> Option<String>,
+    ) -> Result<(), ConfigError> {
         let settings = &self.settings;
         let lists = [
             ("select", settings.select.iter().collect::<Vec<_>>()),
@@ -242,15 +246,8 @@ impl Config {
         ];
         for (key, ids) in lists {
             for id in ids {
-                if !is_known(id.get_ref()) {
-                    return Err(self.error_at(
-                        id.span(),
-                        key,
-                        format!(
-                            "unknown rule `{}`; `opslint rules` lists the rule ids",
-                            id.get_ref()
-                        ),
-                    ));
+                if let Some(message) = unknown(id.get_ref()) {
+                    return Err(self.error_at(id.span(), key, message));
                 }
             }
         }
@@ -438,7 +435,7 @@ id = "Ticket"
     fn unknown_rule_id_names_line() {
         let config = parse("select = [\"mutable-image-tag\"]\nignore = [\"nope\"]\n").unwrap();
         let error = config
-            .check_rule_ids(|id| id == "mutable-image-tag")
+            .check_rule_ids(|id| (id != "mutable-image-tag").then(|| format!("unknown `{id}`")))
             .unwrap_err();
         assert_eq!(error.line, 2);
         assert_eq!(error.key.as_deref(), Some("ignore"));
