@@ -204,6 +204,9 @@ pub fn run(options: &Options) -> Outcome {
             "invalid rule file, its folder was skipped: {error}"
         )),
     }
+    // Every loaded rule, selected or not, so that a suppression comment for
+    // a user-written rule is not reported as naming an unknown rule.
+    let loaded_ids: Vec<&'static str> = all_rules.iter().map(|rule| rule.meta().id).collect();
     let rules: Vec<&'static dyn Rule> = all_rules
         .into_iter()
         .filter(|rule| is_enabled(rule.meta().id, options))
@@ -323,11 +326,9 @@ pub fn run(options: &Options) -> Outcome {
             config: options.config.as_deref(),
             root: &options.root,
             enabled: &enabled,
-            is_known_rule: &is_known_rule,
-            report_unused: !options
-                .ignore
-                .iter()
-                .any(|id| id == tool_rules::UNUSED_SUPPRESSION.id),
+            is_known_rule: &|id: &str| is_known_rule(id) || loaded_ids.contains(&id),
+            // Like any rule, it runs only when selected and not ignored.
+            report_unused: is_enabled(tool_rules::UNUSED_SUPPRESSION.id, options),
             today: &today,
         },
     );

@@ -468,6 +468,35 @@ label = "eval call"
 "#;
 
 #[test]
+fn suppression_of_a_user_rule_is_known() {
+    let rules = temp_dir("user-rule-suppressed");
+    std::fs::write(rules.join("no-eval.toml"), USER_RULE).expect("rule file is written");
+    let code = temp_dir("user-rule-suppressed-code");
+    std::fs::write(
+        code.join("calc.py"),
+        "x = eval(input())  # opslint: ignore[no-eval] trusted operator input
+",
+    )
+    .expect("code is written");
+    let output = opslint()
+        .args(["check", "--format", "json", "--rules-dir"])
+        .arg(&rules)
+        .arg(&code)
+        .output()
+        .expect("opslint runs");
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let rules: Vec<&str> = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["rule"].as_str().unwrap())
+        .collect();
+    assert!(!rules.contains(&"no-eval"), "{rules:?}");
+    assert!(!rules.contains(&"unused-suppression"), "{rules:?}");
+    assert_eq!(json["summary"]["suppressed"], 1);
+}
+
+#[test]
 fn user_rule_folder_runs_its_rules() {
     let rules = temp_dir("user-rules");
     std::fs::write(rules.join("no-eval.toml"), USER_RULE).expect("rule file is written");

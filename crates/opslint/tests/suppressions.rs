@@ -202,6 +202,26 @@ fn suppression_for_unselected_rule_is_not_unused() {
 }
 
 #[test]
+fn unused_suppression_runs_only_when_selected() {
+    let dir = project(&[(
+        "web.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:  # opslint: ignore[log-retention-unset]\n  name: c\n",
+    )]);
+    let selected_other = json(dir.path(), &["--select", "mutable-image-tag"]);
+    assert!(
+        reported(&selected_other).is_empty(),
+        "{:?}",
+        reported(&selected_other)
+    );
+    let selected = json(
+        dir.path(),
+        &["--select", "mutable-image-tag,unused-suppression"],
+    );
+    let rules: Vec<String> = reported(&selected).into_iter().map(|(r, _, _)| r).collect();
+    assert_eq!(rules, ["unused-suppression"]);
+}
+
+#[test]
 fn future_expiry_still_suppresses() {
     let dir = project(&[(
         "web.yaml",
