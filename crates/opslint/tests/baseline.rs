@@ -254,3 +254,95 @@ fn baselined_findings_carry_their_suppression() {
         assert_eq!(result["suppressions"][0]["kind"], "external");
     }
 }
+
+#[test]
+fn step_fingerprints_survive_a_new_step() {
+    let dir = tempfile::tempdir().unwrap();
+    let workflows = dir.path().join(".github/workflows");
+    std::fs::create_dir_all(&workflows).unwrap();
+    let workflow = |first_step: &str| {
+        format!(
+            "on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    timeout-minutes: 10\n    steps:\n{first_step}      - uses: actions/checkout@v4\n      - uses: hashicorp/setup-terraform@v3\n"
+        )
+    };
+    std::fs::write(workflows.join("ci.yml"), workflow("")).unwrap();
+    let output = opslint(dir.path())
+        .args(["baseline", "--select", "action-not-pinned"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+
+    // A new unpinned action before the others is the only new finding.
+    std::fs::write(
+        workflows.join("ci.yml"),
+        workflow("      - uses: someone/new-action@main\n"),
+    )
+    .unwrap();
+    let output = opslint(dir.path())
+        .args([
+            "check",
+            "--select",
+            "action-not-pinned",
+            "--format",
+            "json",
+            "--baseline",
+            "opslint-baseline.json",
+        ])
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let found: Vec<(String, u64)> = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["message"].as_str().unwrap().to_string(),
+                d["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].1, 7);
+    assert!(found[0].0.contains("someone/new-action@main"), "{found:?}");
+}
+
+#[test]
+fn repository_findings_survive_a_new_first_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("web.yaml"), WORKLOAD).unwrap();
+    let select = ["--select", "codeowners-missing,runbooks-missing"];
+    let output = opslint(dir.path())
+        .arg("baseline")
+        .args(select)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "Recorded 2 findings in opslint-baseline.json.\n"
+    );
+
+    // A deployable file that sorts first moves both findings onto it.
+    std::fs::create_dir_all(dir.path().join("app")).unwrap();
+    std::fs::write(
+        dir.path().join("app/docker-compose.yml"),
+        "services:\n  api:\n    image: api:1.0\n    healthcheck:\n      test: [\"CMD\", \"true\"]\n",
+    )
+    .unwrap();
+    let output = opslint(dir.path())
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--baseline",
+            "opslint-baseline.json",
+        ])
+        .args(select)
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["diagnostics"], serde_json::json!([]));
+    assert_eq!(json["summary"]["suppressed"], 2);
+    assert_eq!(output.status.code(), Some(0));
+}

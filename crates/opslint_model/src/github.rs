@@ -233,7 +233,37 @@ impl Step {
     pub fn working_directory(&self) -> Option<&str> {
         self.node.get("working-directory").and_then(Node::as_str)
     }
+
+    /// Names the step in logical locations, and so in fingerprints, in a
+    /// way that survives adding or moving other steps: its `id:`, else its
+    /// `name:`, else its `uses:` action without the ref, else the first
+    /// line of its `run:` script, and only else its position.
+    pub fn key(&self) -> String {
+        if let Some(id) = self.node.get("id").and_then(Node::as_str) {
+            return format!("id:{id}");
+        }
+        if let Some(name) = &self.name {
+            return format!("name:{name}");
+        }
+        if let Some(uses) = &self.uses {
+            let action = uses.split('@').next().unwrap_or(uses);
+            return format!("uses:{action}");
+        }
+        if let Some(line) = self.run.as_ref().and_then(|run| {
+            run.text
+                .lines()
+                .map(str::trim)
+                .find(|line| !line.is_empty())
+        }) {
+            let line: String = line.chars().take(STEP_KEY_RUN_CHARS).collect();
+            return format!("run:{line}");
+        }
+        self.index.to_string()
+    }
 }
+
+/// Characters of a `run:` script's first line kept in a step's key.
+const STEP_KEY_RUN_CHARS: usize = 60;
 
 /// Returns the folder that contains `.github/` for a workflow or action at `path`, with
 /// a trailing `/`, or the empty string at the repository root.

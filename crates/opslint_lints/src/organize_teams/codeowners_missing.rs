@@ -1,4 +1,4 @@
-use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink};
+use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink, fingerprint};
 use opslint_model::{OutsideRecords, Workspace};
 
 use crate::Rule;
@@ -56,15 +56,18 @@ impl Rule for CodeownersMissing {
         }) else {
             return;
         };
-        sink.violation(
+        let finding = sink.violation(
             &META,
             &deployable.file,
             first_line(deployable),
             "CODEOWNERS",
             "the repository deploys services but has no CODEOWNERS file",
             "no owner for this file",
-        )
-        .help =
+        );
+        finding.help =
             Some("add `.github/CODEOWNERS` that assigns a team to each deployable folder".into());
+        // The finding sits on the first deployable file, which changes as
+        // files are added, so its fingerprint leaves the path out.
+        finding.fingerprint = fingerprint(&[META.id, "CODEOWNERS"]);
     }
 }

@@ -1,4 +1,4 @@
-use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink};
+use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink, fingerprint};
 use opslint_model::{OutsideRecords, Workspace};
 
 use crate::Rule;
@@ -67,17 +67,20 @@ impl Rule for RunbooksMissing {
             sink.holds(&META, &linked.file, "runbook links");
             return;
         }
-        sink.violation(
+        let finding = sink.violation(
             &META,
             &deployable.file,
             first_line(deployable),
             "runbooks",
             "the workload deploys services but the repository has no runbooks or playbooks",
             "deployable workload",
-        )
-        .help = Some(
+        );
+        finding.help = Some(
             "add `runbooks/<service>.md` with deploy, rollback and diagnosis steps and link it from the alarms"
                 .into(),
         );
+        // The finding sits on the first deployable file, which changes as
+        // files are added, so its fingerprint leaves the path out.
+        finding.fingerprint = fingerprint(&[META.id, "runbooks"]);
     }
 }

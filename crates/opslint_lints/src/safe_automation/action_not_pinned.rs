@@ -126,7 +126,14 @@ impl Rule for ActionNotPinned {
                     check_steps(
                         file,
                         &action.steps,
-                        |index| format!("{label}/steps/{index}"),
+                        |index| {
+                            let step = action
+                                .steps
+                                .iter()
+                                .find(|step| step.index == index)
+                                .map_or_else(|| index.to_string(), |step| step.key());
+                            format!("{label}/steps/{step}")
+                        },
                         sink,
                     );
                 }

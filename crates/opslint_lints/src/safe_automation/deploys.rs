@@ -115,9 +115,16 @@ pub fn job_location(artifact: &Artifact, job: &Job) -> String {
     format!("{}/jobs/{}", workflow_label(&artifact.file.path), job.id)
 }
 
-/// Builds the logical location of a step of a job.
+/// Builds the logical location of a step of a job, named by its
+/// [`Step::key`](opslint_model::github::Step::key) so that the fingerprint
+/// survives adding or moving other steps.
 pub fn step_location(artifact: &Artifact, job: &Job, step_index: usize) -> String {
-    format!("{}/steps/{step_index}", job_location(artifact, job))
+    let step = job
+        .steps
+        .iter()
+        .find(|step| step.index == step_index)
+        .map_or_else(|| step_index.to_string(), opslint_model::github::Step::key);
+    format!("{}/steps/{step}", job_location(artifact, job))
 }
 
 /// The control that stops a job from running on every matching event by
