@@ -215,11 +215,19 @@ pub fn run(options: &Options) -> Outcome {
         progress.start("files", discovery.files.len());
     }
     let charts = ChartFolders::find(&discovery.files);
+    let repository = outside::RepositoryRoot::find(&options.root);
     let processed: Vec<Processed> = discovery
         .files
         .par_iter()
         .filter_map(|found| {
-            let processed = process_file(found, &charts, &options.records, &rules, &timings);
+            let processed = process_file(
+                found,
+                &charts,
+                repository.as_ref(),
+                &options.records,
+                &rules,
+                &timings,
+            );
             if let Some(progress) = &options.progress {
                 progress.advance();
             }
@@ -727,6 +735,7 @@ impl ChartFolders {
 fn process_file(
     found: &FoundFile,
     charts: &ChartFolders,
+    repository: Option<&outside::RepositoryRoot>,
     records: &opslint_records::Config,
     rules: &[&'static dyn Rule],
     timings: &Timings,
@@ -799,11 +808,9 @@ fn process_file(
         PathClass::Skip => return None,
     };
     timings.stage(&mut clock, kind, "read");
-    let file = Arc::new(SourceFile::new(
-        found.display_path.clone(),
-        found.disk_path.clone(),
-        text,
-    ));
+    let mut file = SourceFile::new(found.display_path.clone(), found.disk_path.clone(), text);
+    file.repository_path = repository.and_then(|root| root.path_of(&found.display_path));
+    let file = Arc::new(file);
     timings.stage(&mut clock, kind, "line index");
     let syntax = opslint_syntax::parse(kind, &file.text, is_json);
     timings.stage(&mut clock, kind, "parse");
@@ -1093,6 +1100,7 @@ spec:
         let processed = process_file(
             &found,
             &charts,
+            None,
             &opslint_records::Config::default(),
             &[],
             &Timings::from_env(),

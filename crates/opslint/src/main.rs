@@ -397,9 +397,9 @@ fn report(args: ReportArgs) -> ExitCode {
             eprintln!("note: {notice}");
         }
     }
-    // NOTE: question ids hash the file path as displayed, which is relative
-    // to the current folder, so answers match only when the report runs from
-    // the same folder each time.
+    // NOTE: outside a git repository, question ids hash the file path as
+    // displayed, which is relative to the current folder, so answers match
+    // only when the report runs from the same folder each time.
     let target = args.path.display().to_string();
     let analysis = opslint::analysis(&outcome, &target, &answers);
     let rendered = match args.format {

@@ -74,3 +74,45 @@ fn runbook_entry(dir: &Path) -> Option<PathBuf> {
     entries.sort();
     entries.into_iter().next()
 }
+
+/// The git repository around the working folder, for paths that do not
+/// depend on the folder opslint runs in.
+pub struct RepositoryRoot {
+    /// The repository's root, with links resolved.
+    top: PathBuf,
+    /// The working folder relative to `top`, `/`-separated.
+    prefix: String,
+}
+
+impl RepositoryRoot {
+    /// Finds the repository around `working_folder`; `None` outside a git
+    /// repository and at its root, where output paths are already relative
+    /// to the root.
+    pub fn find(working_folder: &Path) -> Option<Self> {
+        let folder = working_folder.canonicalize().ok()?;
+        let top = folder.ancestors().find(|dir| dir.join(".git").exists())?;
+        let relative = folder.strip_prefix(top).ok()?;
+        if relative.as_os_str().is_empty() {
+            return None;
+        }
+        let prefix = relative
+            .components()
+            .map(|part| part.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/");
+        Some(Self {
+            top: top.to_path_buf(),
+            prefix,
+        })
+    }
+
+    /// The repository-relative form of a path as output shows it: relative
+    /// to the working folder, or absolute when the file lies outside it.
+    pub fn path_of(&self, display_path: &str) -> Option<String> {
+        if Path::new(display_path).is_absolute() {
+            let relative = Path::new(display_path).strip_prefix(&self.top).ok()?;
+            return Some(relative.to_string_lossy().replace('\\', "/"));
+        }
+        Some(format!("{}/{display_path}", self.prefix))
+    }
+}

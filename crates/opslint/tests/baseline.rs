@@ -346,3 +346,36 @@ fn repository_findings_survive_a_new_first_file() {
     assert_eq!(json["summary"]["suppressed"], 2);
     assert_eq!(output.status.code(), Some(0));
 }
+
+#[test]
+fn baseline_matches_from_another_folder_of_the_repository() {
+    let dir = project();
+    std::fs::create_dir_all(dir.path().join(".git")).unwrap();
+    std::fs::create_dir_all(dir.path().join("k8s")).unwrap();
+    std::fs::rename(dir.path().join("web.yaml"), dir.path().join("k8s/web.yaml")).unwrap();
+    let output = opslint(dir.path())
+        .args(["baseline", "-o", "opslint-baseline.json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+
+    // From the subfolder the paths read `web.yaml`, but the fingerprints
+    // hash `k8s/web.yaml` as from the root.
+    let output = opslint(&dir.path().join("k8s"))
+        .args([
+            "check",
+            ".",
+            "--format",
+            "json",
+            "--config",
+            "../opslint.toml",
+            "--baseline",
+            "../opslint-baseline.json",
+        ])
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["diagnostics"], serde_json::json!([]));
+    assert_eq!(json["summary"]["suppressed"], 2);
+    assert_eq!(output.status.code(), Some(0));
+}

@@ -134,7 +134,7 @@ impl Sink {
         label: impl Into<String>,
     ) -> &mut Diagnostic {
         let logical_location = logical_location.into();
-        let fingerprint = fingerprint(&[rule.id, &file.path, &logical_location]);
+        let fingerprint = fingerprint(&[rule.id, file.identity_path(), &logical_location]);
         self.diagnostics.push(Diagnostic {
             rule,
             severity: rule.severity,
@@ -166,7 +166,7 @@ impl Sink {
         let logical_location = logical_location.into();
         let id = format!(
             "q-{}",
-            &fingerprint(&[rule.id, &file.path, &logical_location])[..12]
+            &fingerprint(&[rule.id, file.identity_path(), &logical_location])[..12]
         );
         self.questions.push(Question {
             id,

@@ -43,6 +43,11 @@ pub struct SourceFile {
     /// Path used to read the file.
     pub disk_path: PathBuf,
     pub text: String,
+    /// Path relative to the root of the git repository, set when the
+    /// working folder is inside a repository but not its root. Fingerprints
+    /// and question ids hash it, so they do not depend on the folder opslint
+    /// runs in.
+    pub repository_path: Option<String>,
     line_starts: Vec<usize>,
 }
 
@@ -59,8 +64,16 @@ impl SourceFile {
             path,
             disk_path,
             text,
+            repository_path: None,
             line_starts,
         }
+    }
+
+    /// The path that identifies the file in fingerprints and question ids:
+    /// [`SourceFile::repository_path`] when it is set, else the path output
+    /// shows.
+    pub fn identity_path(&self) -> &str {
+        self.repository_path.as_deref().unwrap_or(&self.path)
     }
 
     pub fn line_count(&self) -> usize {
