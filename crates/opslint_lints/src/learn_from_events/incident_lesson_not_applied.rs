@@ -34,7 +34,9 @@ pub static META: RuleMeta = RuleMeta {
         `deployment_circuit_breaker { enable = true, rollback = true }`, a `readinessProbe`, \
         a CloudWatch alarm) or reopen the action item.",
     known_limits: "The service is found by its name in file text, and the control by its \
-        usual keywords; a control under another name is not recognised.",
+        usual keywords; a control under another name is not recognised. In a Kubernetes \
+        manifest only the objects that name the service count, in any other file its whole \
+        text.",
 };
 
 /// A control an action item can call for: words in the item and words that
@@ -170,8 +172,10 @@ impl Rule for IncidentLessonNotApplied {
                         continue;
                     }
                     let applied = files.iter().any(|a| {
-                        let lower = a.file.text.to_lowercase();
-                        control.evidence.iter().any(|e| lower.contains(e))
+                        parts_naming(a, &needle).iter().any(|part| {
+                            let lower = part.to_lowercase();
+                            control.evidence.iter().any(|e| lower.contains(e))
+                        })
                     });
                     if applied {
                         sink.holds(&META, &artifact.file, location);
@@ -249,4 +253,21 @@ fn recurrence_after<'a>(
         }
     }
     None
+}
+
+/// The text of `artifact` in which a control for the service `needle`
+/// (lower case) counts: each Kubernetes object that names the service, so
+/// that a probe of another workload in the same file does not count, and
+/// the whole text of any other file.
+fn parts_naming<'a>(artifact: &'a opslint_model::Artifact, needle: &str) -> Vec<&'a str> {
+    let text = artifact.file.text.as_str();
+    let opslint_model::Facts::Kubernetes(manifest) = &artifact.facts else {
+        return vec![text];
+    };
+    manifest
+        .objects
+        .iter()
+        .filter_map(|object| text.get(object.root.span.start..object.root.span.end))
+        .filter(|part| contains_word(&part.to_lowercase(), needle))
+        .collect()
 }
