@@ -15,13 +15,15 @@ use opslint_core::{Diagnostic, Sink, SourceFile, Span, Suppression, SuppressionK
 use rayon::prelude::*;
 use regex::Regex;
 
-/// `# opslint: ignore[a, b] until=2027-03-31 reason` or the same after `//`.
+/// `# opslint: ignore[a, b] until=2027-03-31 reason` or the same after `//`,
+/// and `ignore-file[...]` for the whole file.
 #[expect(
     clippy::expect_used,
     reason = "the pattern is a constant, and every test that reads a comment compiles it"
 )]
 static DIRECTIVE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:#|//)\s*opslint:\s*ignore\[([^\]\n]*)\]([^\n]*)").expect("the pattern compiles")
+    Regex::new(r"(?:#|//)\s*opslint:\s*ignore(-file)?\[([^\]\n]*)\]([^\n]*)")
+        .expect("the pattern compiles")
 });
 
 /// One suppression comment.
@@ -31,6 +33,10 @@ pub struct Directive {
     pub line: usize,
     /// 1-based line whose findings it suppresses.
     pub target_line: usize,
+    /// `ignore-file[...]`: suppresses the findings of its rules anywhere in
+    /// the file, such as a finding on a script's `#!` line, which cannot
+    /// carry a comment.
+    pub whole_file: bool,
     pub span: Span,
     pub rules: Vec<String>,
     pub reason: String,
@@ -63,22 +69,27 @@ pub fn directives(file: &SourceFile) -> Vec<Directive> {
         // A repeated id is kept once, so a comment that names one id a
         // million times costs one check, not a million findings.
         let mut seen = std::collections::HashSet::new();
-        let rules = captures[1]
+        let whole_file = captures.get(1).is_some();
+        let rules = captures[2]
             .split(',')
             .map(str::trim)
             .filter(|id| !id.is_empty() && seen.insert(*id))
             .map(str::to_string)
             .collect();
-        let (until, reason) = split_reason(&captures[2]);
+        let (until, reason) = split_reason(&captures[3]);
         let directive = Directive {
             line,
             target_line: line,
+            whole_file,
             span: Span::new(start + whole.start(), start + whole.end()),
             rules,
             reason,
             until,
         };
-        if text[..whole.start()].trim().is_empty() {
+        if whole_file {
+            // Comments stacked above a line still reach it past this one.
+            found.push(directive);
+        } else if text[..whole.start()].trim().is_empty() {
             pending_standalone.push(directive);
         } else {
             found.extend(pending_standalone.drain(..).map(|mut standalone| {
@@ -270,7 +281,7 @@ fn inline_suppression(
         return None;
     }
     for (directive, used) in list.iter_mut() {
-        if directive.target_line != diagnostic.start.line {
+        if !directive.whole_file && directive.target_line != diagnostic.start.line {
             continue;
         }
         let Some(index) = directive
@@ -369,14 +380,22 @@ fn report_faults(
                 &help,
             );
         } else if !was_used && context.enabled.contains(&id.as_str()) {
-            report(
-                format!("ignore[{id}]"),
-                format!(
-                    "suppression of `{id}` matches no finding on line {}",
-                    directive.target_line
-                ),
-                "delete the suppression, or move it to the line of the finding or the line above",
-            );
+            if directive.whole_file {
+                report(
+                    format!("ignore-file[{id}]"),
+                    format!("suppression of `{id}` matches no finding in this file"),
+                    "delete the suppression",
+                );
+            } else {
+                report(
+                    format!("ignore[{id}]"),
+                    format!(
+                        "suppression of `{id}` matches no finding on line {}",
+                        directive.target_line
+                    ),
+                    "delete the suppression, or move it to the line of the finding or the line above",
+                );
+            }
         }
     }
 }

@@ -345,3 +345,31 @@ fn sarif_keeps_suppressed_results() {
     assert_eq!(suppression["status"], "accepted");
     assert_eq!(suppression["justification"], "pinned at deploy");
 }
+
+#[test]
+fn file_level_suppression_covers_a_shebang_finding() {
+    let script = "#!/bin/bash\n# opslint: ignore-file[shell-script-without-errexit] legacy script, exits checked by hand\ncp a b\n";
+    let dir = project(&[("scripts/copy.sh", script)]);
+    let found = json_of(dir.path());
+    assert!(reported(&found).is_empty(), "{:?}", reported(&found));
+    assert_eq!(found["summary"]["suppressed"], 1);
+
+    // The same comment in a script without that finding is unused.
+    let dir = project(&[(
+        "scripts/copy.sh",
+        "#!/bin/bash\nset -euo pipefail\n# opslint: ignore-file[shell-script-without-errexit] legacy\ncp a b\n",
+    )]);
+    assert_eq!(
+        reported(&json_of(dir.path())),
+        [(
+            "unused-suppression".to_string(),
+            3,
+            "suppression of `shell-script-without-errexit` matches no finding in this file"
+                .to_string()
+        )]
+    );
+}
+
+fn json_of(dir: &Path) -> Value {
+    json(dir, &[])
+}
