@@ -47,7 +47,51 @@ enum Command {
     Explain {
         /// Rule id, for example `k8s-missing-readiness-probe`.
         id: String,
+        #[command(flatten)]
+        sources: RuleSources,
     },
+}
+
+/// Where `rules` and `explain` find user-written rules besides the
+/// built-in ones.
+#[derive(clap::Args)]
+struct RuleSources {
+    /// Also list the declarative rules (`*.toml` files) in DIR; repeat the
+    /// option for several folders. Adds to the configuration's `rule-paths`.
+    #[arg(long = "rules-dir", value_name = "DIR")]
+    rules_dirs: Vec<PathBuf>,
+    /// Read the configuration, for its `rule-paths`, from FILE instead of
+    /// searching the current folder and its parents.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    config: Option<PathBuf>,
+    /// Ignore every configuration file.
+    #[arg(long)]
+    no_config: bool,
+}
+
+impl RuleSources {
+    /// Loads the user-written rules of the rule folders and of the
+    /// configuration's `rule-paths`.
+    fn user_rules(&self) -> Result<Vec<&'static opslint_core::RuleMeta>, String> {
+        if self.rules_dirs.is_empty() && self.no_config {
+            return Ok(Vec::new());
+        }
+        let run = RunArgs {
+            paths: Vec::new(),
+            select: Vec::new(),
+            ignore: Vec::new(),
+            config: self.config.clone(),
+            no_config: self.no_config,
+            changed_since: None,
+            quiet: true,
+            rules_dirs: self.rules_dirs.clone(),
+            no_progress: true,
+        };
+        let (options, _) = prepare(&run)?;
+        let rules =
+            opslint::user_rules(&options).map_err(|error| format!("invalid rule file: {error}"))?;
+        Ok(rules.into_iter().map(|rule| rule.meta()).collect())
+    }
 }
 
 /// Arguments shared by every command that runs the rules.
@@ -175,6 +219,8 @@ struct RulesArgs {
     /// List only the rules that check this artifact kind.
     #[arg(long, value_name = "KIND", value_parser = artifact_kinds())]
     artifact: Option<String>,
+    #[command(flatten)]
+    sources: RuleSources,
 }
 
 /// The artifact kinds that `rules --artifact` accepts: the kinds opslint
@@ -249,7 +295,7 @@ pub(crate) fn run(cli: Cli) -> ExitCode {
         Command::Baseline(args) => write_baseline(args),
         Command::Report(args) => report(args),
         Command::Rules(args) => print_rules(&args),
-        Command::Explain { id } => explain(&id),
+        Command::Explain { id, sources } => explain(&id, &sources),
     }
 }
 
@@ -677,7 +723,14 @@ fn exit_code(outcome: &Outcome, fail_on: FailOn, exit_zero: bool) -> ExitCode {
 }
 
 fn print_rules(args: &RulesArgs) -> ExitCode {
-    let rules = opslint::reference::documented_rules();
+    let mut rules = opslint::reference::documented_rules();
+    match args.sources.user_rules() {
+        Ok(user) => rules.extend(user),
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(2);
+        }
+    }
     let selected: Vec<_> = rules
         .into_iter()
         .filter(|rule| {
@@ -731,8 +784,16 @@ fn print_rules(args: &RulesArgs) -> ExitCode {
     write_stdout(&table)
 }
 
-fn explain(id: &str) -> ExitCode {
-    let Some(meta) = opslint_lints::meta(id) else {
+fn explain(id: &str, sources: &RuleSources) -> ExitCode {
+    let user = match sources.user_rules() {
+        Ok(user) => user,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let found = opslint_lints::meta(id).or_else(|| user.into_iter().find(|meta| meta.id == id));
+    let Some(meta) = found else {
         eprintln!("error: {}", opslint::unknown_rule_message(id));
         return ExitCode::from(2);
     };

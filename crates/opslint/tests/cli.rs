@@ -497,6 +497,36 @@ fn suppression_of_a_user_rule_is_known() {
 }
 
 #[test]
+fn explain_and_rules_know_user_rules() {
+    let rules = temp_dir("user-rule-explained");
+    std::fs::write(rules.join("no-eval.toml"), USER_RULE).expect("rule file is written");
+    let output = opslint()
+        .args(["explain", "no-eval", "--rules-dir"])
+        .arg(&rules)
+        .output()
+        .expect("opslint runs");
+    assert_eq!(output.status.code(), Some(0));
+    let page = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        page.starts_with("# no-eval\n\n`eval` in application code\n"),
+        "{page}"
+    );
+    assert!(page.contains("Parse the input instead."), "{page}");
+
+    let output = opslint()
+        .args(["rules", "--rules-dir"])
+        .arg(&rules)
+        .output()
+        .expect("opslint runs");
+    assert_eq!(output.status.code(), Some(0));
+    let table = String::from_utf8(output.stdout).unwrap();
+    assert!(table.contains("no-eval"), "{table}");
+
+    // Without the folder the rule is unknown.
+    opslint().args(["explain", "no-eval"]).assert().code(2);
+}
+
+#[test]
 fn user_rule_folder_runs_its_rules() {
     let rules = temp_dir("user-rules");
     std::fs::write(rules.join("no-eval.toml"), USER_RULE).expect("rule file is written");
