@@ -542,10 +542,11 @@ fn print_notices(outcome: &Outcome, quiet: bool) {
 /// Trims the ids of `--select` and `--ignore` and drops empty ones, so that
 /// `--select "a, b"` and a trailing comma work as they do in other linters.
 fn rule_ids(ids: &[String]) -> Vec<String> {
+    // Rule ids are lower case; `MUTABLE-IMAGE-TAG` means the same rule.
     ids.iter()
         .map(|id| id.trim())
         .filter(|id| !id.is_empty())
-        .map(str::to_string)
+        .map(str::to_ascii_lowercase)
         .collect()
 }
 
@@ -556,6 +557,9 @@ fn prepare(args: &RunArgs) -> Result<(Options, Option<FailOn>), String> {
         .map_err(|error| format!("cannot read the current folder: {error}"))?;
     let config = load_config(args, &root)?;
     let mut select = rule_ids(&args.select);
+    if !args.select.is_empty() && select.is_empty() {
+        return Err("--select names no rule id; leave it out to run every rule".into());
+    }
     let mut ignore = rule_ids(&args.ignore);
     let mut fail_on = None;
     if let Some(config) = &config {

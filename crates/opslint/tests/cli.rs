@@ -198,6 +198,33 @@ fn select_ids_with_spaces_are_trimmed() {
 }
 
 #[test]
+fn select_ids_ignore_case_but_not_emptiness() {
+    let (json, _) = json_output(&[
+        "check",
+        "--select",
+        "MUTABLE-IMAGE-TAG",
+        "--format",
+        "json",
+        "fixtures/workloads/shop/k8s/worker.yaml",
+    ]);
+    assert_eq!(json["diagnostics"][0]["rule"], "mutable-image-tag");
+    let output = opslint()
+        .args([
+            "check",
+            "--select=",
+            "fixtures/workloads/shop/k8s/worker.yaml",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("--select names no rule id"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
 fn missing_path_is_reported_with_exit_two() {
     let output = opslint()
         .args(["check", "does/not/exist", "--format", "json"])
