@@ -78,11 +78,11 @@ pub fn render_pieces(report: &Report<'_>, options: &TextOptions) -> Vec<String> 
                 out,
                 "question[{}]: {}\n  --> {}:{}:{}\n   = because {}\n\n",
                 question.rule.id,
-                question.question,
+                printable(&question.question),
                 question.path,
                 question.start.line,
                 question.start.column,
-                question.reason
+                printable(&question.reason)
             );
         }
         out
@@ -91,6 +91,29 @@ pub fn render_pieces(report: &Report<'_>, options: &TextOptions) -> Vec<String> 
     out.push_str(&summary(report));
     pieces.push(out);
     pieces
+}
+
+/// `text` with control characters escaped (`\n` as `\\n`), so a value
+/// from a file, such as a name with a line break, cannot break the layout
+/// of the output.
+fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    // Control characters are ASCII or start with the byte 0xC2 in UTF-8,
+    // so most texts are cleared by a byte scan.
+    let may_have_control = text
+        .bytes()
+        .any(|byte| byte < 0x20 || byte == 0x7f || byte == 0xc2);
+    if !may_have_control || !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut escaped = String::with_capacity(text.len() + 8);
+    for character in text.chars() {
+        if character.is_control() {
+            escaped.extend(character.escape_default());
+        } else {
+            escaped.push(character);
+        }
+    }
+    std::borrow::Cow::Owned(escaped)
 }
 
 /// Diagnostics rendered per task of the pool.
@@ -131,17 +154,18 @@ fn render_diagnostic(
         notes.push(format!("principle: {}{waf}", principle.slug()));
     }
     if let Some(help) = &diagnostic.help {
-        notes.push(format!("help: {help}"));
+        notes.push(format!("help: {}", printable(help)));
     }
     let mut rendered = CsDiagnostic::new(severity)
         .with_code(diagnostic.rule.id)
-        .with_message(&diagnostic.message)
+        .with_message(printable(&diagnostic.message))
         .with_notes(notes);
     match ids.get(diagnostic.path.as_str()) {
         Some(id) => {
             let end = diagnostic.span.end.max(diagnostic.span.start);
             rendered = rendered.with_labels(vec![
-                Label::primary(*id, diagnostic.span.start..end).with_message(&diagnostic.label),
+                Label::primary(*id, diagnostic.span.start..end)
+                    .with_message(printable(&diagnostic.label)),
             ]);
             if term::emit_to_write_style(buffer, config, files, &rendered).is_err() {
                 write_plain(buffer, diagnostic);
@@ -252,5 +276,17 @@ fn plural(count: usize, singular: &str, plural: &str) -> String {
         format!("{count} {singular}")
     } else {
         format!("{count} {plural}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::printable;
+
+    #[test]
+    fn printable_escapes_control_characters() {
+        assert_eq!(printable("container `web`"), "container `web`");
+        assert_eq!(printable("line1\nline2\r\u{85}"), "line1\\nline2\\r\\u{85}");
+        assert_eq!(printable("café ✓"), "café ✓");
     }
 }
