@@ -31,9 +31,10 @@ pub static META: RuleMeta = RuleMeta {
         deploy that is running:\n\n\
         ```yaml\njobs:\n  deploy:\n    concurrency:\n      group: deploy-production\n      cancel-in-progress: false\n```",
     known_limits: "Locks taken outside GitHub (a Terraform backend lock, a deploy tool's own \
-        queue) are not recognised. Any concurrency group counts, whatever its key. Preview \
-        deploys per pull request whose group cancels older runs are reported like \
-        production deploys.",
+        queue) are not recognised. Any concurrency group counts, whatever its key. A group \
+        that cancels older runs is accepted when its key names the pull request (its number \
+        or `github.head_ref`), as preview deploys do; a per-branch key is reported like a \
+        production deploy.",
 };
 
 impl Rule for DeployWithoutConcurrencyGuard {
@@ -54,7 +55,16 @@ impl Rule for DeployWithoutConcurrencyGuard {
             if context.has_concurrency() {
                 let group = job.concurrency().or(context.workflow.concurrency.as_ref());
                 let cancel = group.and_then(|group| group.get("cancel-in-progress"));
+                let per_pull_request = group
+                    .and_then(|group| group.get("group"))
+                    .and_then(|key| key.as_str())
+                    .is_some_and(names_pull_request);
                 match cancel.map(|node| (node, node.as_bool())) {
+                    // A preview deploy of one pull request: cancelling the
+                    // older run of the same pull request is what teams want.
+                    Some((_, Some(true))) if per_pull_request => {
+                        sink.holds(&META, &context.artifact.file, context.location());
+                    }
                     Some((node, Some(true))) => {
                         sink.violation(
                             &META,
@@ -170,4 +180,16 @@ impl Rule for DeployWithoutConcurrencyGuard {
             ));
         }
     }
+}
+
+/// Whether a concurrency group key is per pull request: it names the pull
+/// request's number or head branch.
+fn names_pull_request(key: &str) -> bool {
+    const PULL_REQUEST_KEYS: [&str; 4] = [
+        "pull_request.number",
+        "github.event.number",
+        "github.head_ref",
+        "pull_requests[0].number",
+    ];
+    PULL_REQUEST_KEYS.iter().any(|needle| key.contains(needle))
 }
