@@ -834,6 +834,18 @@ fn process_file(
     if kind == ArtifactKind::Rust {
         opslint_syntax::rust::release_spans();
     }
+    if let Facts::GithubWorkflow(workflow) = &facts {
+        for (span, message) in &workflow.structure_errors {
+            processed.sink.violation(
+                &tool_rules::PARSE_ERROR,
+                &file,
+                *span,
+                message.clone(),
+                message.clone(),
+                "here",
+            );
+        }
+    }
     timings.stage(&mut clock, kind, "facts");
     // The declarative rules query the tree now, so it can be dropped before
     // the next file: keeping every tree until the rule phase took a fifth of

@@ -15,6 +15,10 @@ pub struct Workflow {
     /// The `on:` value, for trigger filters such as `tags:`.
     pub on: Option<Node>,
     pub jobs: Vec<Job>,
+    /// Places where the workflow's structure is not one GitHub accepts,
+    /// such as `jobs:` that is not a mapping, with the reason. The rules
+    /// cannot check what is there, so the run reports them.
+    pub structure_errors: Vec<(Span, String)>,
 }
 
 /// An action defined in the repository by an `action.yml`; only composite
@@ -85,17 +89,42 @@ impl Workflow {
             .and_then(Node::as_str)
             .map(str::to_string);
         let on = root.get("on").cloned();
-        let jobs = root
-            .get("jobs")
+        let mut structure_errors = Vec::new();
+        let jobs_node = root.get("jobs");
+        if let Some(node) = jobs_node.filter(|node| !is_map_or_unknown(node)) {
+            structure_errors.push((
+                node.span,
+                "invalid workflow: `jobs` must be a mapping of job ids to jobs".to_string(),
+            ));
+        }
+        let jobs = jobs_node
             .and_then(Node::as_map)
             .map(|map| {
                 map.entries
                     .iter()
-                    .map(|entry| Job {
-                        id: entry.key.to_string(),
-                        id_span: entry.key_span,
-                        steps: steps(&entry.value, file),
-                        node: entry.value.clone(),
+                    .map(|entry| {
+                        let job = &entry.value;
+                        if !is_map_or_unknown(job) {
+                            structure_errors.push((
+                                job.span,
+                                format!("invalid workflow: job `{}` must be a mapping", entry.key),
+                            ));
+                        }
+                        if let Some(node) = job.get("steps").filter(|n| !is_seq_or_unknown(n)) {
+                            structure_errors.push((
+                                node.span,
+                                format!(
+                                    "invalid workflow: `steps` of job `{}` must be a list",
+                                    entry.key
+                                ),
+                            ));
+                        }
+                        Job {
+                            id: entry.key.to_string(),
+                            id_span: entry.key_span,
+                            steps: steps(job, file),
+                            node: job.clone(),
+                        }
                     })
                     .collect()
             })
@@ -108,6 +137,7 @@ impl Workflow {
             default_working_directory,
             on,
             jobs,
+            structure_errors,
         }
     }
 
@@ -264,6 +294,16 @@ impl Step {
 
 /// Characters of a `run:` script's first line kept in a step's key.
 const STEP_KEY_RUN_CHARS: usize = 60;
+
+/// Whether `node` is a mapping, or a value a template left unknown.
+fn is_map_or_unknown(node: &Node) -> bool {
+    node.as_map().is_some() || matches!(node.value, Value::Templated)
+}
+
+/// Whether `node` is a sequence, or a value a template left unknown.
+fn is_seq_or_unknown(node: &Node) -> bool {
+    node.as_seq().is_some() || matches!(node.value, Value::Templated)
+}
 
 /// Returns the folder that contains `.github/` for a workflow or action at `path`, with
 /// a trailing `/`, or the empty string at the repository root.
