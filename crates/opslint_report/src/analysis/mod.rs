@@ -656,7 +656,11 @@ fn related_incidents(
             let incidents = if pm.incidents.is_empty() {
                 String::new()
             } else {
-                format!(" (incidents {})", pm.incidents.join(", "))
+                format!(
+                    " ({} {})",
+                    plural(pm.incidents.len(), "incident", "incidents"),
+                    pm.incidents.join(", ")
+                )
             };
             format!("{}{incidents} — `{}`", pm.title, pm.path)
         })
@@ -683,8 +687,9 @@ fn executive_summary(
     let figures = &inventory.figures;
     let mut lines = Vec::new();
     lines.push(format!(
-        "opslint read {} files: {} deployable {}, {} architecture decision {}, {} {} from {} {} and {} post-incident {}.",
+        "opslint read {} {}: {} deployable {}, {} architecture decision {}, {} {} from {} {} and {} post-incident {}.",
         counts.files,
+        plural(counts.files, "file", "files"),
         inventory.services.len(),
         plural(inventory.services.len(), "service", "services"),
         inventory.adrs.len(),
@@ -743,12 +748,15 @@ fn executive_summary(
             .map(|f| format!("{} (`{}`, {}×)", f.summary, f.rule, f.locations.len()))
             .collect();
         lines.push(format!(
-            "{} {} ({} errors, {} warnings, {} notes); the most severe and frequent: {}.",
+            "{} {} ({} {}, {} {}, {} {}); the most severe and frequent: {}.",
             counts.findings,
             plural(counts.findings, "finding", "findings"),
             counts.errors,
+            plural(counts.errors, "error", "errors"),
             counts.warnings,
+            plural(counts.warnings, "warning", "warnings"),
             counts.notes,
+            plural(counts.notes, "note", "notes"),
             items.join("; ")
         ));
     }
