@@ -243,10 +243,13 @@ fn recurrence_after<'a>(
             continue;
         }
         let title = mask_numbers(&covered.title);
+        // An incident the analysis covers as well did not recur after it.
         let later = incidents.iter().find(|other| {
             other.service == covered.service
                 && other.created.is_some_and(|t| t > created)
                 && mask_numbers(&other.title) == title
+                && !postmortem.covers(&other.number)
+                && !postmortem.covers(&other.related)
         });
         if let Some(later) = later {
             return Some((covered, later));
