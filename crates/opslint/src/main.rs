@@ -649,6 +649,13 @@ fn load_config(args: &RunArgs, root: &Path) -> Result<Option<Arc<Config>>, Strin
         return Ok(None);
     };
     let config = config.map_err(|error| error.to_string())?;
+    let incident_fields: Vec<&str> = opslint_records::incidents::Field::ALL
+        .iter()
+        .map(|field| field.key())
+        .collect();
+    config
+        .check_incident_columns(&incident_fields)
+        .map_err(|error| error.to_string())?;
     config
         .check_rule_ids(|id| {
             (!opslint::is_known_rule(id)).then(|| opslint::unknown_rule_message(id))

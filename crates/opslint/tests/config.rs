@@ -195,6 +195,21 @@ fn bad_value_is_an_error_with_line() {
 }
 
 #[test]
+fn unknown_incident_field_is_an_error() {
+    let dir = project(
+        "opslint.toml",
+        "fail-on = \"error\"\n\n[incident-columns]\nid = \"Ticket\"\nbogus = \"X\"\n",
+    );
+    let stderr = stderr_of_failed_check(dir.path(), &[]);
+    assert!(
+        stderr.contains("opslint.toml at line 5, key `incident-columns`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("unknown incident field `bogus`"), "{stderr}");
+    assert!(stderr.contains("`created`"), "the fields are listed: {stderr}");
+}
+
+#[test]
 fn unknown_rule_in_config_is_an_error() {
     let dir = project(
         "opslint.toml",

@@ -281,6 +281,36 @@ impl Config {
         path.strip_prefix(&self.dir).ok()
     }
 
+    /// Checks that every key of `[incident-columns]` is one of `fields`, the
+    /// incident fields an export maps, so a misspelt field is an error
+    /// instead of a mapping that silently does nothing.
+    pub fn check_incident_columns(&self, fields: &[&str]) -> Result<(), ConfigError> {
+        for field in self.settings.incident_columns.keys() {
+            if fields.contains(&field.as_str()) {
+                continue;
+            }
+            // The map keeps no locations: the line is that of the first
+            // occurrence of the name after the table's header.
+            let table = self.text.find("incident-columns").unwrap_or(0);
+            let offset = self.text[table..]
+                .find(field.as_str())
+                .map_or(table, |found| table + found);
+            return Err(self.error_at(
+                offset..offset,
+                "incident-columns",
+                format!(
+                    "unknown incident field `{field}`; the fields are {}",
+                    fields
+                        .iter()
+                        .map(|f| format!("`{f}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     fn error_at(&self, span: Range<usize>, key: &str, message: String) -> ConfigError {
         ConfigError {
             path: self.path.clone(),

@@ -84,8 +84,17 @@ impl Field {
                 "components",
                 "component",
                 "componentss",
+                "servicesummary",
             ],
-            Self::Severity => &["priority", "severity", "sev", "incidentseverity"],
+            // `prioritysummary` and `servicesummary` are the nested objects
+            // of PagerDuty's REST API, flattened.
+            Self::Severity => &[
+                "priority",
+                "severity",
+                "sev",
+                "incidentseverity",
+                "prioritysummary",
+            ],
             Self::Status => &["status", "incidentstatus"],
             Self::Created => &[
                 "createdat",
@@ -227,6 +236,7 @@ pub fn read_csv(file: &SourceFile, mapping: &Mapping) -> Option<IncidentExport> 
         return None;
     }
     let header_span = Span::new(0, file.text.find('\n').unwrap_or(file.text.len()));
+    report_unmatched_mapping(&header_names, mapping, header_span, &mut export.problems);
     report_missing(&columns, header_span, &mut export.problems);
 
     let mut row = 0;
@@ -326,6 +336,9 @@ pub fn read_json(file: &SourceFile, mapping: &Mapping) -> Option<IncidentExport>
         };
         search_from = offset;
         let span = line_span(&file.text, offset);
+        if index == 0 {
+            report_unmatched_mapping(&header_names, mapping, span, &mut export.problems);
+        }
         let incident = build(&file.path, span, index + 1, &cell, &mut export.problems);
         export.incidents.push(incident);
     }
@@ -347,6 +360,39 @@ fn looks_like_incidents(columns: &BTreeMap<Field, usize>, path_hint: bool) -> bo
         || known >= 4
 }
 
+/// Reports each column that the configuration's `[incident-columns]` names
+/// but the export lacks, with the columns it has, since the field then
+/// falls back to the known header names.
+fn report_unmatched_mapping(
+    headers: &[String],
+    mapping: &Mapping,
+    span: Span,
+    problems: &mut Vec<Problem>,
+) {
+    for field in Field::ALL {
+        let Some(header) = mapping.get(field.key()) else {
+            continue;
+        };
+        let wanted = normalize_key(header);
+        if headers.iter().any(|h| normalize_key(h) == wanted) {
+            continue;
+        }
+        problems.push(Problem {
+            span,
+            message: format!(
+                "the column `{header}` that `[incident-columns]` maps to `{}` is not in this \
+                 export; its columns are {}",
+                field.key(),
+                headers
+                    .iter()
+                    .map(|h| format!("`{h}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        });
+    }
+}
+
 fn report_missing(columns: &BTreeMap<Field, usize>, span: Span, problems: &mut Vec<Problem>) {
     let missing: Vec<&str> = [
         Field::Title,
@@ -362,7 +408,7 @@ fn report_missing(columns: &BTreeMap<Field, usize>, span: Span, problems: &mut V
         problems.push(Problem {
             span,
             message: format!(
-                "missing column for {}; map it with `[incidents.columns]` in `opslint.toml`",
+                "missing column for {}; map it with `[incident-columns]` in `opslint.toml`",
                 missing
                     .iter()
                     .map(|m| format!("`{m}`"))
@@ -603,6 +649,39 @@ mod tests {
         assert_eq!(export.incidents[0].number, "A-1");
         assert_eq!(export.incidents[0].service, "s");
         assert!(export.problems.is_empty());
+    }
+
+    #[test]
+    fn mapped_column_missing_from_the_export_is_reported() {
+        let source = file(
+            "incidents/x.csv",
+            "number,title,severity,service,created\n1,a,P1,s,2026-01-01T00:00:00Z\n",
+        );
+        let mut mapping = Mapping::new();
+        mapping.insert("title".into(), "Headlin".into());
+        let export = read_csv(&source, &mapping).unwrap();
+        assert_eq!(export.problems.len(), 1, "{:?}", export.problems);
+        assert_eq!(
+            export.problems[0].message,
+            "the column `Headlin` that `[incident-columns]` maps to `title` is not in this \
+             export; its columns are `number`, `title`, `severity`, `service`, `created`"
+        );
+        // The field falls back to the known header name.
+        assert_eq!(export.incidents[0].title, "a");
+    }
+
+    #[test]
+    fn pagerduty_api_json_nested_priority_and_service() {
+        let source = file(
+            "incidents/pagerduty.json",
+            r#"{"incidents": [{"incident_number": 601, "title": "db down",
+                "created_at": "2026-01-01T00:00:00Z",
+                "priority": {"summary": "P1"}, "service": {"summary": "payments"}}]}"#,
+        );
+        let export = read_json(&source, &Mapping::new()).unwrap();
+        let incident = &export.incidents[0];
+        assert_eq!(incident.service, "payments");
+        assert_eq!(incident.severity_rank(), Some(1));
     }
 
     #[test]
