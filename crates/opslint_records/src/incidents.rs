@@ -454,12 +454,20 @@ fn build(
     cell: &dyn Fn(Field) -> String,
     problems: &mut Vec<Problem>,
 ) -> Incident {
+    // An export without a number column names incidents by their id, so
+    // messages and recurrence lists can still refer to them.
+    let id = cell(Field::Id);
+    let number = match cell(Field::Number) {
+        number if number.is_empty() => id.clone(),
+        number => number,
+    };
     // The incident number names the record in a message better than its
     // row, which counts records after the header and so differs from the
     // line shown beside it.
-    let record = match cell(Field::Number) {
-        number if number.is_empty() => format!("row {row}"),
-        number => format!("incident {number}"),
+    let record = if number.is_empty() {
+        format!("row {row}")
+    } else {
+        format!("incident {number}")
     };
     let mut time = |field: Field| -> Option<i64> {
         let text = cell(field);
@@ -481,8 +489,6 @@ fn build(
     let created = time(Field::Created);
     let acknowledged = time(Field::Acknowledged);
     let resolved = time(Field::Resolved);
-    let number = cell(Field::Number);
-    let id = cell(Field::Id);
     Incident {
         path: path.to_string(),
         span,
@@ -682,6 +688,19 @@ mod tests {
         let incident = &export.incidents[0];
         assert_eq!(incident.service, "payments");
         assert_eq!(incident.severity_rank(), Some(1));
+    }
+
+    #[test]
+    fn id_names_incidents_without_a_number_column() {
+        let source = file(
+            "ops/tickets.csv",
+            "Ticket,title,severity,service,created\nT-1,db failover,P2,db,2026-01-01T00:00:00Z\n",
+        );
+        let mut mapping = Mapping::new();
+        mapping.insert("id".into(), "Ticket".into());
+        let export = read_csv(&source, &mapping).unwrap();
+        assert_eq!(export.incidents[0].number, "T-1");
+        assert_eq!(export.incidents[0].id, "T-1");
     }
 
     #[test]
