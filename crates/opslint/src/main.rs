@@ -448,6 +448,11 @@ fn report(args: ReportArgs) -> ExitCode {
     // only when the report runs from the same folder each time.
     let target = args.path.display().to_string();
     let analysis = opslint::analysis(&outcome, &target, &answers);
+    if !args.quiet {
+        for notice in answer_notices(&answers, &analysis, &answers_path) {
+            eprintln!("note: {notice}");
+        }
+    }
     let rendered = match args.format {
         ReportFormat::Markdown => opslint_report::analysis::render_markdown(&analysis),
         ReportFormat::Html => opslint_report::analysis::render_html(&analysis),
@@ -537,6 +542,34 @@ fn print_notices(outcome: &Outcome, quiet: bool) {
             eprintln!("note: {notice}");
         }
     }
+}
+
+/// Notices about answers that cannot count: an id that no question of the
+/// report has, and an id answered twice, of which the last answer counts.
+fn answer_notices(
+    answers: &[opslint_report::analysis::Answer],
+    analysis: &opslint_report::analysis::Analysis,
+    path: &Path,
+) -> Vec<String> {
+    let mut notices = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for answer in answers {
+        if !seen.insert(answer.id.as_str()) {
+            notices.push(format!(
+                "{}: `{}` is answered more than once; the last answer counts",
+                path.display(),
+                answer.id
+            ));
+        }
+        if !analysis.questions.iter().any(|q| q.id == answer.id) {
+            notices.push(format!(
+                "{}: the answer to `{}` matches no question of this report",
+                path.display(),
+                answer.id
+            ));
+        }
+    }
+    notices
 }
 
 /// Trims the ids of `--select` and `--ignore` and drops empty ones, so that

@@ -205,8 +205,14 @@ fn unknown_incident_field_is_an_error() {
         stderr.contains("opslint.toml at line 5, key `incident-columns`"),
         "{stderr}"
     );
-    assert!(stderr.contains("unknown incident field `bogus`"), "{stderr}");
-    assert!(stderr.contains("`created`"), "the fields are listed: {stderr}");
+    assert!(
+        stderr.contains("unknown incident field `bogus`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("`created`"),
+        "the fields are listed: {stderr}"
+    );
 }
 
 #[test]

@@ -149,6 +149,38 @@ fn summary_names_the_weakest_principles_first() {
 }
 
 #[test]
+fn stray_and_repeated_answers_are_noted() {
+    let dir = temp_dir("stray-answers");
+    copy_shop(&dir);
+    let answer = |id: &str| {
+        format!(
+            "[[answer]]\nid = \"{id}\"\nanswer = \"Elsewhere.\"\nwho = \"team-sre\"\nreview-by = \"2099-12-31\"\n"
+        )
+    };
+    std::fs::write(
+        dir.join("opslint-answers.toml"),
+        answer("q-no-alarms") + &answer("q-no-alarms") + &answer("q-does-not-exist"),
+    )
+    .unwrap();
+    let path = dir.to_string_lossy().into_owned();
+    let output = opslint().args(["report", &path]).output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("`q-no-alarms` is answered more than once; the last answer counts"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("the answer to `q-does-not-exist` matches no question of this report"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("the answer to `q-no-alarms` matches no question"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn answers_count_and_expire() {
     let dir = temp_dir("answers");
     copy_shop(&dir);
