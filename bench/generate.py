@@ -195,11 +195,18 @@ def adr(rng, i):
 def incidents(rng, i):
     rows = ["id,title,severity,service,created_at,acknowledged_at,resolved_at,detection"]
     for row in range(20):
+        # The random values are drawn in the order the repository's other
+        # files depend on; acknowledgement and resolution fall on the day
+        # the incident was created.
         hour = rng.randint(0, 20)
+        severity = rng.choice(['SEV1', 'SEV2', 'SEV3'])
+        service = rng.randint(0, 50)
+        day = rng.randint(1, 9)
+        detection = rng.choice(['alert', 'customer'])
         rows.append(
-            f"INC-{i}-{row},Latency spike {row},{rng.choice(['SEV1', 'SEV2', 'SEV3'])},svc{rng.randint(0, 50)},"
-            f"2026-03-0{rng.randint(1, 9)}T{hour:02d}:00:00Z,2026-03-01T{hour:02d}:05:00Z,"
-            f"2026-03-01T{hour + 1:02d}:00:00Z,{rng.choice(['alert', 'customer'])}"
+            f"INC-{i}-{row},Latency spike {row},{severity},svc{service},"
+            f"2026-03-0{day}T{hour:02d}:00:00Z,2026-03-0{day}T{hour:02d}:05:00Z,"
+            f"2026-03-0{day}T{hour + 1:02d}:00:00Z,{detection}"
         )
     return "\n".join(rows) + "\n"
 

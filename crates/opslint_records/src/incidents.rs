@@ -487,8 +487,79 @@ fn build(
         parsed
     };
     let created = time(Field::Created);
-    let acknowledged = time(Field::Acknowledged);
-    let resolved = time(Field::Resolved);
+    let mut acknowledged = time(Field::Acknowledged);
+    let mut resolved = time(Field::Resolved);
+    // A date without a time of day reads as midnight, which would make up
+    // durations of zero or a whole day. A time before the creation is a
+    // data error. Such durations are left out, and the row is reported.
+    let is_date_only = |field: Field| cell(field).trim().len() == "2026-01-01".len();
+    if acknowledged.is_some() || resolved.is_some() {
+        let dated: Vec<&str> = [Field::Created, Field::Acknowledged, Field::Resolved]
+            .into_iter()
+            .filter(|field| is_date_only(*field))
+            .map(Field::key)
+            .collect();
+        if !dated.is_empty() {
+            problems.push(Problem {
+                span,
+                message: format!(
+                    "{record}: the {} {} a date but no time of day, so its durations are left \
+                     out of the figures",
+                    dated.join(" and "),
+                    if dated.len() == 1 {
+                        "time has"
+                    } else {
+                        "times have"
+                    }
+                ),
+            });
+            acknowledged = None;
+            resolved = None;
+        }
+    }
+    let mut early = Vec::new();
+    for (field, value) in [
+        (Field::Acknowledged, &mut acknowledged),
+        (Field::Resolved, &mut resolved),
+    ] {
+        if let (Some(created), Some(time)) = (created, *value)
+            && time < created
+        {
+            early.push(field.key());
+            *value = None;
+        }
+    }
+    if !early.is_empty() {
+        let created_text = cell(Field::Created);
+        // Times without a zone read as UTC, which puts them hours off
+        // beside times with one.
+        let zone_note = if has_zone(&created_text) {
+            String::new()
+        } else {
+            format!(
+                " (the created time `{}` has no time zone and reads as UTC)",
+                created_text.trim()
+            )
+        };
+        problems.push(Problem {
+            span,
+            message: format!(
+                "{record}: the {} {} before the created time{zone_note}, so {} left out of the \
+                 figures",
+                early.join(" and "),
+                if early.len() == 1 {
+                    "time is"
+                } else {
+                    "times are"
+                },
+                if early.len() == 1 {
+                    "it is"
+                } else {
+                    "they are"
+                },
+            ),
+        });
+    }
     Incident {
         path: path.to_string(),
         span,
@@ -506,6 +577,13 @@ fn build(
         auto_resolved: cell(Field::AutoResolved).eq_ignore_ascii_case("true"),
         related: cell(Field::Related),
     }
+}
+
+/// Whether an ISO 8601 time names its zone: `Z` or an offset after the
+/// time of day.
+fn has_zone(text: &str) -> bool {
+    let text = text.trim();
+    text.ends_with(['Z', 'z']) || text.get(11..).is_some_and(|time| time.contains(['+', '-']))
 }
 
 fn flatten(prefix: &str, value: &Value, out: &mut BTreeMap<String, String>) {
@@ -701,6 +779,36 @@ mod tests {
         let export = read_csv(&source, &mapping).unwrap();
         assert_eq!(export.incidents[0].number, "T-1");
         assert_eq!(export.incidents[0].id, "T-1");
+    }
+
+    #[test]
+    fn impossible_durations_are_reported_and_left_out() {
+        let source = file(
+            "incidents/x.csv",
+            "number,title,severity,service,created,resolved\n\
+             1,a,P1,s,2026-07-04 10:00:00,2026-07-04T11:00:00+02:00\n\
+             2,b,P1,s,2026-07-06,2026-07-07\n\
+             3,c,P1,s,2026-07-08T10:00:00Z,2026-07-08T10:30:00Z\n",
+        );
+        let export = read_csv(&source, &Mapping::new()).unwrap();
+        let messages: Vec<&str> = export.problems.iter().map(|p| p.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "incident 1: the resolved time is before the created time (the created time \
+                 `2026-07-04 10:00:00` has no time zone and reads as UTC), so it is left out of \
+                 the figures",
+                "incident 2: the created and resolved times have a date but no time of day, so \
+                 its durations are left out of the figures",
+            ]
+        );
+        assert_eq!(export.incidents[0].resolved, None);
+        assert_eq!(export.incidents[1].resolved, None);
+        assert!(export.incidents[1].created.is_some());
+        assert_eq!(
+            export.incidents[2].resolved.unwrap() - export.incidents[2].created.unwrap(),
+            1800
+        );
     }
 
     #[test]
