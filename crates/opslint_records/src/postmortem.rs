@@ -168,6 +168,14 @@ pub fn parse(file: &SourceFile, doc: &Document) -> Postmortem {
                 span: first_line_span(&file.text, item.span),
                 state: match item.checked {
                     Some(true) => ItemState::Done,
+                    // An unchecked box whose text says the item was decided
+                    // against, such as `- [ ] ~~Page the manager~~ (won't do)`.
+                    Some(false)
+                        if state_from_text(&item.text) == ItemState::Dropped
+                            || says_dropped(&item.text) =>
+                    {
+                        ItemState::Dropped
+                    }
                     Some(false) => ItemState::Open,
                     None => state_from_text(&item.text),
                 },
@@ -256,6 +264,21 @@ fn state_from_text(text: &str) -> ItemState {
     ItemState::Unknown
 }
 
+/// Whether an item's text says anywhere that it was decided against.
+fn says_dropped(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    [
+        "won't do",
+        "wont do",
+        "won’t do",
+        "(dropped)",
+        "(cancelled)",
+        "(canceled)",
+    ]
+    .iter()
+    .any(|phrase| lower.contains(phrase))
+}
+
 fn state_word(text: &str) -> ItemState {
     let lower = text.trim().trim_matches(['*', '_']).to_lowercase();
     if lower.starts_with("done")
@@ -297,6 +320,15 @@ mod tests {
         let doc = crate::markdown::parse(text);
         assert!(is_postmortem(&file.path, &doc));
         parse(&file, &doc)
+    }
+
+    #[test]
+    fn unchecked_item_decided_against_is_dropped() {
+        let pm = postmortem(
+            "# Outage\n\n## Summary\n\nx\n\n## Root Causes\n\ny\n\n## Action Items\n\n- [ ] ~~Page the release manager~~ (won't do)\n- [ ] Add an alarm\n",
+        );
+        let states: Vec<ItemState> = pm.action_items.iter().map(|i| i.state).collect();
+        assert_eq!(states, vec![ItemState::Dropped, ItemState::Open]);
     }
 
     #[test]

@@ -777,7 +777,7 @@ fn executive_summary(
             parts.push(format!(
                 "{} recurring {}",
                 figures.recurring.len(),
-                plural(figures.recurring.len(), "cause", "causes")
+                plural(figures.recurring.len(), "incident", "incidents")
             ));
         }
         if figures.open_action_items > 0 {
