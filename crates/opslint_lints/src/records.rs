@@ -53,6 +53,22 @@ pub fn adrs(workspace: &Workspace) -> Vec<(&Artifact, &Adr)> {
         .collect()
 }
 
+/// The paths of the ADRs that another ADR of the run supersedes through a
+/// `Supersedes` link, so their status is known even when they state none.
+pub fn superseded_by_others(workspace: &Workspace) -> std::collections::HashSet<String> {
+    adrs(workspace)
+        .into_iter()
+        .flat_map(|(_, adr)| {
+            adr.links
+                .iter()
+                .filter(|link| link.kind == opslint_records::adr::LinkKind::Supersedes)
+                .map(|link| link.target.split('#').next().unwrap_or(""))
+                .filter(|target| !target.is_empty() && !target.contains("://"))
+                .map(|target| opslint_model::kubernetes::join_path(&adr.path, target))
+        })
+        .collect()
+}
+
 pub fn postmortems(workspace: &Workspace) -> Vec<(&Artifact, &Postmortem)> {
     workspace
         .records()

@@ -2,7 +2,7 @@ use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink};
 use opslint_model::Workspace;
 
 use crate::Rule;
-use crate::records::{adrs, contains_word, implementation, mentioning};
+use crate::records::{adrs, contains_word, implementation, mentioning, superseded_by_others};
 
 pub struct AdrDecisionNotEvident;
 
@@ -123,8 +123,10 @@ impl Rule for AdrDecisionNotEvident {
 
     fn check(&self, workspace: &Workspace, sink: &mut Sink) {
         let has_implementation = implementation(workspace).next().is_some();
+        let superseded = superseded_by_others(workspace);
         for (artifact, adr) in adrs(workspace) {
-            if !adr.is_accepted() {
+            // A decision that a newer ADR supersedes need not be in place.
+            if !adr.is_accepted() || superseded.contains(&adr.path) {
                 continue;
             }
             let decided = format!("{}\n{}", adr.title, adr.decision).to_lowercase();

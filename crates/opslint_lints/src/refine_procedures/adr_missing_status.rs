@@ -2,7 +2,7 @@ use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink};
 use opslint_model::Workspace;
 
 use crate::Rule;
-use crate::records::adrs;
+use crate::records::{adrs, superseded_by_others};
 
 pub struct AdrMissingStatus;
 
@@ -15,7 +15,9 @@ pub static META: RuleMeta = RuleMeta {
     summary: "architecture decision record without a status",
     what_it_checks: "ADRs (Markdown in `doc/adr`, `docs/adr`, `docs/decisions`, \
         `docs/architecture/decisions`, `adr/` or a configured folder) that state no status: \
-        no `status` front matter key, no `Status:` line and no `## Status` section.",
+        no `status` front matter key, no `Status:` line and no `## Status` section. An ADR \
+        that a newer ADR of the run supersedes through a `Supersedes` link has a known status \
+        and is not reported.",
     why_it_matters: "Without a status a reader cannot tell whether the decision is in force, \
         still proposed or replaced, so the record cannot guide changes or reviews.",
     how_to_fix: "Add the status in the form the ADR already uses:\n\n\
@@ -31,8 +33,10 @@ impl Rule for AdrMissingStatus {
     }
 
     fn check(&self, workspace: &Workspace, sink: &mut Sink) {
+        let superseded = superseded_by_others(workspace);
         for (artifact, adr) in adrs(workspace) {
-            if adr.status.is_some() {
+            // A newer ADR that supersedes this one settles its status.
+            if adr.status.is_some() || superseded.contains(&adr.path) {
                 sink.holds(&META, &artifact.file, adr.label());
                 continue;
             }
