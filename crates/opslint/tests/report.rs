@@ -181,6 +181,37 @@ fn stray_and_repeated_answers_are_noted() {
 }
 
 #[test]
+fn html_report_has_the_markdown_figures() {
+    let report = |format: &str| {
+        let output = opslint()
+            .args(["report", "fixtures/workloads/shop", "--format", format])
+            .output()
+            .unwrap();
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let html = report("html");
+    assert!(
+        html.contains("From <code>fixtures/workloads/shop/incidents/pagerduty.csv</code>"),
+        "the export is named"
+    );
+    assert!(html.contains("(7 incidents with both times)"));
+    assert!(html.contains("<li>Detection: "));
+    assert!(html.contains("<li>Recurring:<ul>"));
+    assert!(
+        html.contains("best practices OPS"),
+        "questions name their best practices"
+    );
+    let markdown = report("markdown");
+    for line in [
+        "(7 incidents with both times)",
+        "- Detection: ",
+        "- Recurring:",
+    ] {
+        assert!(markdown.contains(line), "{line}");
+    }
+}
+
+#[test]
 fn answers_count_and_expire() {
     let dir = temp_dir("answers");
     copy_shop(&dir);

@@ -221,10 +221,17 @@ fn figures(out: &mut String, analysis: &Analysis) {
         out.push_str("<p>No incident export was found, so there are no incident figures.</p>\n");
         return;
     }
+    let exports: Vec<String> = inventory
+        .incident_exports
+        .iter()
+        .map(|path| format!("<code>{}</code>", escape(path)))
+        .collect();
     let _ = writeln!(
         out,
-        "<p>{} distinct incidents, {} still open.</p>",
-        figures.incidents, figures.open_incidents
+        "<p>From {}: {} distinct incidents, {} still open.</p>",
+        exports.join(", "),
+        figures.incidents,
+        figures.open_incidents
     );
     out.push_str("<table><tr><th>severity</th><th>incidents</th></tr>\n");
     for (severity, count) in &figures.by_severity {
@@ -235,31 +242,74 @@ fn figures(out: &mut String, analysis: &Analysis) {
         );
     }
     out.push_str("</table>\n<table><tr><th>service</th><th>incidents</th></tr>\n");
-    for (service, count) in &figures.by_service {
+    // The same order as the Markdown report: most incidents first.
+    let mut services: Vec<(&String, &usize)> = figures.by_service.iter().collect();
+    services.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    for (service, count) in services {
         let _ = writeln!(out, "<tr><td>{}</td><td>{count}</td></tr>", escape(service));
     }
     out.push_str("</table>\n<ul>\n");
-    if let Some(d) = &figures.mtta {
-        let _ = writeln!(
-            out,
-            "<li>Time to acknowledge: mean {}, median {}</li>",
-            minutes(d.mean_minutes),
-            minutes(d.median_minutes)
-        );
+    match &figures.mtta {
+        Some(d) => {
+            let _ = writeln!(
+                out,
+                "<li>Time to acknowledge: mean {}, median {} ({} incidents with both times)</li>",
+                minutes(d.mean_minutes),
+                minutes(d.median_minutes),
+                d.incidents
+            );
+        }
+        None => out.push_str(
+            "<li>Time to acknowledge: not measurable, the exports have no acknowledgement times</li>\n",
+        ),
     }
-    if let Some(d) = &figures.mttr {
-        let _ = writeln!(
-            out,
-            "<li>Time to resolve: mean {}, median {}</li>",
-            minutes(d.mean_minutes),
-            minutes(d.median_minutes)
-        );
+    match &figures.mttr {
+        Some(d) => {
+            let _ = writeln!(
+                out,
+                "<li>Time to resolve: mean {}, median {} ({} incidents with both times)</li>",
+                minutes(d.mean_minutes),
+                minutes(d.median_minutes),
+                d.incidents
+            );
+        }
+        None => out.push_str(
+            "<li>Time to resolve: not measurable, the exports have no resolution times</li>\n",
+        ),
+    }
+    if !figures.detection.is_empty() {
+        let sources: Vec<String> = figures
+            .detection
+            .iter()
+            .map(|(source, count)| format!("{} {count}", escape(source)))
+            .collect();
+        let _ = writeln!(out, "<li>Detection: {}</li>", sources.join(", "));
     }
     let _ = writeln!(
         out,
-        "<li>Post-incident action items: {} in total, {} open, {} without a status</li>\n</ul>",
+        "<li>Post-incident action items: {} in total, {} open, {} without a status</li>",
         figures.action_items, figures.open_action_items, figures.action_items_without_status
     );
+    if !figures.recurring.is_empty() {
+        out.push_str("<li>Recurring:<ul>\n");
+        for recurrence in &figures.recurring {
+            let _ = writeln!(
+                out,
+                "<li><code>{}</code>: \"{}\" × {} ({}){}</li>",
+                escape(&recurrence.service),
+                escape(&recurrence.title),
+                recurrence.numbers.len(),
+                escape(&recurrence.numbers.join(", ")),
+                if recurrence.all_auto_resolved {
+                    ", resolved on its own every time"
+                } else {
+                    ""
+                }
+            );
+        }
+        out.push_str("</ul></li>\n");
+    }
+    out.push_str("</ul>\n");
 }
 
 fn questions(out: &mut String, analysis: &Analysis) {
@@ -275,12 +325,19 @@ fn questions(out: &mut String, analysis: &Analysis) {
         }
         let _ = writeln!(out, "<h3>{}</h3>\n<ul>", escape(principle.title));
         for question in own {
+            let location = question
+                .location
+                .as_deref()
+                .map(|l| format!(" <code>{}</code>", escape(l)))
+                .unwrap_or_default();
             let _ = write!(
                 out,
-                "<li><span class=\"qid\">{}</span> {} <span class=\"muted\">({})</span>",
+                "<li><span class=\"qid\">{}</span> {}{location} <span class=\"muted\">(why: {}; \
+                 best practices {})</span>",
                 escape(&question.id),
                 inline(&question.question),
-                inline(&question.reason)
+                inline(&question.reason),
+                escape(&question.best_practices.join(", "))
             );
             if let Some(answer) = &question.answer {
                 let state = if answer.expired {
