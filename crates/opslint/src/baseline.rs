@@ -21,6 +21,11 @@ pub const VERSION: u32 = 1;
 pub struct BaselineFile {
     pub version: u32,
     pub findings: Vec<BaselineEntry>,
+    /// Ids of the questions open when the baseline was recorded, which
+    /// `check --baseline` no longer asks. Files written before questions
+    /// were recorded have none.
+    #[serde(default)]
+    pub questions: Vec<String>,
 }
 
 /// One accepted finding. Only `fingerprint` is matched; the other fields
@@ -49,9 +54,17 @@ pub fn from_outcome(outcome: &Outcome) -> BaselineFile {
             message: d.message.clone(),
         })
         .collect();
+    let mut questions: Vec<String> = outcome
+        .sink
+        .questions
+        .iter()
+        .map(|q| q.id.clone())
+        .collect();
+    questions.dedup();
     BaselineFile {
         version: VERSION,
         findings,
+        questions,
     }
 }
 
@@ -105,5 +118,12 @@ pub fn apply(outcome: &mut Outcome, baseline: &BaselineFile, source: &str) -> us
         }
     }
     outcome.sink.diagnostics = remaining;
+    // Questions asked when the baseline was recorded are not asked again,
+    // so a pull request shows only the questions its changes raise.
+    let known_questions: BTreeSet<&str> = baseline.questions.iter().map(String::as_str).collect();
+    outcome
+        .sink
+        .questions
+        .retain(|question| !known_questions.contains(question.id.as_str()));
     fingerprints.len() - matched.len()
 }

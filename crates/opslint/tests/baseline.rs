@@ -379,3 +379,57 @@ fn baseline_matches_from_another_folder_of_the_repository() {
     assert_eq!(json["summary"]["suppressed"], 2);
     assert_eq!(output.status.code(), Some(0));
 }
+
+#[test]
+fn baseline_questions_are_not_asked_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let lambda = |name: &str| {
+        format!(
+            "resource \"aws_lambda_function\" \"{name}\" {{\n  function_name = \"{name}\"\n  tracing_config {{\n    mode = var.mode\n  }}\n}}\n"
+        )
+    };
+    let variable = "variable \"mode\" {}\n";
+    std::fs::write(
+        dir.path().join("main.tf"),
+        format!("{variable}{}", lambda("a")),
+    )
+    .unwrap();
+    let select = ["--select", "lambda-tracing-disabled"];
+    let output = opslint(dir.path())
+        .arg("baseline")
+        .args(select)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let questions = |dir: &Path| -> Vec<String> {
+        let output = opslint(dir)
+            .args([
+                "check",
+                "--format",
+                "json",
+                "--baseline",
+                "opslint-baseline.json",
+            ])
+            .args(select)
+            .output()
+            .unwrap();
+        let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+        json["questions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|q| q["question"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(questions(dir.path()), Vec::<String>::new());
+
+    // A question the change raises is asked.
+    std::fs::write(
+        dir.path().join("main.tf"),
+        format!("{variable}{}{}", lambda("a"), lambda("b")),
+    )
+    .unwrap();
+    let asked = questions(dir.path());
+    assert_eq!(asked.len(), 1, "{asked:?}");
+    assert!(asked[0].contains("aws_lambda_function.b"), "{asked:?}");
+}
