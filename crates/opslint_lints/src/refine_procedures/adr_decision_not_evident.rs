@@ -28,7 +28,9 @@ pub static META: RuleMeta = RuleMeta {
         (`deployment_circuit_breaker`, `CodeDeploy`, `opentelemetry`, `aws_db_instance`...), \
         not at which service uses it. Mechanisms configured outside the repository, such as \
         a feature-flag service set up by hand, are asked about only when the run has no \
-        code or infrastructure.",
+        code or infrastructure. A decision that removes a mechanism (\"remove\", \"drop\", \
+        \"retire\" before its name on the same line) is not read as adopting it; other \
+        wordings of removal are.",
 };
 
 /// A mechanism an ADR can decide on: words that name it in a decision and
@@ -134,7 +136,7 @@ impl Rule for AdrDecisionNotEvident {
                 let Some(word) = topic
                     .decision_words
                     .iter()
-                    .find(|word| contains_word(&decided, word))
+                    .find(|word| adopts(&decided, word))
                 else {
                     continue;
                 };
@@ -177,4 +179,31 @@ impl Rule for AdrDecisionNotEvident {
             }
         }
     }
+}
+
+/// Verbs that, before a topic's word on the same line, turn the decision
+/// into one against it, as in "Remove OpenFeature".
+const REMOVAL_WORDS: [&str; 9] = [
+    "remove",
+    "drop",
+    "stop using",
+    "retire",
+    "decommission",
+    "no longer",
+    "get rid of",
+    "phase out",
+    "deprecate",
+];
+
+/// Whether the lower-cased decision text names `word` on a line that does
+/// not remove it first: "we adopt feature flags" adopts them, "drop feature
+/// flags" does not.
+fn adopts(decided: &str, word: &str) -> bool {
+    decided.lines().any(|line| {
+        contains_word(line, word)
+            && line.find(word).is_some_and(|at| {
+                let before = &line[..at];
+                !REMOVAL_WORDS.iter().any(|verb| before.contains(verb))
+            })
+    })
 }
