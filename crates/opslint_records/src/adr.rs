@@ -176,7 +176,17 @@ pub fn parse(file: &SourceFile) -> Adr {
 /// and any supersession link written in it.
 fn status_of(doc: &Document, text: &str, links: &mut Vec<AdrLink>) -> Option<Status> {
     let (status_text, span) = if let Some(field) = doc.field(&["status"]) {
-        (field.value(), field.span)
+        let value = field.value();
+        // Front matter is not Markdown to the parser, so a link in a
+        // `status:` value, as MADR writes it, is read here.
+        if let (Some(kind), Some(target)) = (link_kind(&value), markdown_link_target(&value)) {
+            links.push(AdrLink {
+                kind,
+                target,
+                span: field.span,
+            });
+        }
+        (value, field.span)
     } else {
         let section = doc.section_named(&["status"])?;
         let first = section.text.lines().find(|line| !line.trim().is_empty())?;
@@ -240,6 +250,14 @@ fn collect_links(doc: &Document, text: &str, links: &mut Vec<AdrLink>) {
             });
         }
     }
+}
+
+/// The target of the first `[text](target)` link in `text`.
+fn markdown_link_target(text: &str) -> Option<String> {
+    let start = text.find("](")? + 2;
+    let length = text[start..].find(')')?;
+    let target = text[start..start + length].trim();
+    (!target.is_empty()).then(|| target.to_string())
 }
 
 fn link_kind(text: &str) -> Option<LinkKind> {
@@ -391,6 +409,17 @@ mod tests {
         assert_eq!(record.accepted_rules[0].rule, "mutable-image-tag");
         assert!(record.accepted_rules[0].paths.is_empty());
         assert_eq!(record.decision, "Chosen option: RDS.");
+    }
+
+    #[test]
+    fn madr_front_matter_status_link() {
+        let record = adr(
+            "docs/decisions/0003-use-redis.md",
+            "---\nstatus: \"superseded by [ADR-0042](0042-use-dynamodb-sessions.md)\"\n---\n# Use Redis\n\n## Decision Outcome\n\nChosen option: Redis.\n",
+        );
+        assert_eq!(record.links.len(), 1);
+        assert_eq!(record.links[0].kind, LinkKind::SupersededBy);
+        assert_eq!(record.links[0].target, "0042-use-dynamodb-sessions.md");
     }
 
     #[test]
