@@ -40,13 +40,21 @@ pub struct BaselineEntry {
 }
 
 /// Builds the baseline of every reported finding except the tool's own
-/// failures, which must never be accepted.
+/// failures, which must never be accepted, faulty suppression comments,
+/// which are to be fixed, and findings whose suppression has expired, which
+/// the team meant to see again.
 pub fn from_outcome(outcome: &Outcome) -> BaselineFile {
     let findings = outcome
         .sink
         .diagnostics
         .iter()
-        .filter(|d| !matches!(d.rule.id, "io-error" | "internal-error"))
+        .filter(|d| {
+            !matches!(
+                d.rule.id,
+                "io-error" | "internal-error" | "unused-suppression"
+            )
+        })
+        .filter(|d| !outcome.expired_suppressions.contains(&d.fingerprint))
         .map(|d| BaselineEntry {
             fingerprint: d.fingerprint.clone(),
             rule: d.rule.id.to_string(),

@@ -93,6 +93,10 @@ pub struct Outcome {
     /// Services, artifacts, ADRs and incidents of the run, for the report.
     /// It is empty unless [`Options::collect_inventory`] is set.
     pub inventory: opslint_report::analysis::Inventory,
+    /// Fingerprints of the findings whose inline suppression has expired;
+    /// a baseline leaves them out, so that recording it again does not
+    /// undo the expiry.
+    pub expired_suppressions: Vec<String>,
 }
 
 /// Loads the declarative rules of every folder in `options.rule_folders`.
@@ -327,7 +331,10 @@ pub fn run(options: &Options) -> Outcome {
             .filter(|id| !options.ignore.iter().any(|ignored| ignored == id)),
     );
     let today = suppress::today();
-    let mut suppressed = suppress::apply(
+    let suppress::Applied {
+        mut suppressed,
+        expired,
+    } = suppress::apply(
         &mut sink,
         &suppress::Context {
             files: &files,
@@ -363,6 +370,7 @@ pub fn run(options: &Options) -> Outcome {
         rules: metas,
         accepted,
         inventory,
+        expired_suppressions: expired,
     }
 }
 

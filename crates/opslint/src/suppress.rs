@@ -193,9 +193,18 @@ pub struct Context<'a> {
     pub today: &'a str,
 }
 
-/// Moves suppressed findings out of `sink` and returns them, each with its
-/// [`Suppression`]; adds `unused-suppression` findings to `sink`.
-pub fn apply(sink: &mut Sink, context: &Context<'_>) -> Vec<Diagnostic> {
+/// What [`apply`] took out of the reported findings, and what it let back.
+pub struct Applied {
+    /// The suppressed findings, each with its [`Suppression`].
+    pub suppressed: Vec<Diagnostic>,
+    /// Fingerprints of the findings whose inline suppression has expired,
+    /// so they are reported again.
+    pub expired: Vec<String>,
+}
+
+/// Moves suppressed findings out of `sink`; adds `unused-suppression`
+/// findings to `sink`.
+pub fn apply(sink: &mut Sink, context: &Context<'_>) -> Applied {
     // Every file's text is scanned for comments; on the pool, since a large
     // run has tens of thousands of files and few comments.
     let mut by_file: BTreeMap<&str, Vec<(Directive, Vec<bool>)>> = context
@@ -218,6 +227,7 @@ pub fn apply(sink: &mut Sink, context: &Context<'_>) -> Vec<Diagnostic> {
 
     // Only suppressed findings are moved out; the rest keep their order in
     // place.
+    let mut expired = Vec::new();
     let suppressed: Vec<Diagnostic> = sink
         .diagnostics
         .extract_if(.., |diagnostic| {
@@ -227,6 +237,7 @@ pub fn apply(sink: &mut Sink, context: &Context<'_>) -> Vec<Diagnostic> {
             let inline = match inline {
                 Some(InlineMatch::Suppressed(suppression)) => Some(suppression),
                 Some(InlineMatch::Expired { line, until }) => {
+                    expired.push(diagnostic.fingerprint.clone());
                     let note = if is_valid_date(&until) {
                         format!("the suppression on line {line} expired on {until}")
                     } else {
@@ -255,7 +266,10 @@ pub fn apply(sink: &mut Sink, context: &Context<'_>) -> Vec<Diagnostic> {
             }
         }
     }
-    suppressed
+    Applied {
+        suppressed,
+        expired,
+    }
 }
 
 /// A suppression comment that names a finding's rule on its line.

@@ -433,3 +433,38 @@ fn baseline_questions_are_not_asked_again() {
     assert_eq!(asked.len(), 1, "{asked:?}");
     assert!(asked[0].contains("aws_lambda_function.b"), "{asked:?}");
 }
+
+#[test]
+fn baseline_leaves_out_expired_and_faulty_suppressions() {
+    let dir = project();
+    let expired = WORKLOAD.replace(
+        "          image: web:latest\n",
+        "          image: web:latest # opslint: ignore[mutable-image-tag] until=2020-01-31 pinned soon\n",
+    );
+    std::fs::write(dir.path().join("web.yaml"), expired).unwrap();
+    std::fs::write(
+        dir.path().join("main.tf"),
+        format!("{TERRAFORM}# opslint: ignore[log-retention-unset]\n"),
+    )
+    .unwrap();
+    let output = opslint(dir.path())
+        .args(["baseline", "-o", "opslint-baseline.json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let (found, code) = new_findings(dir.path());
+    let rules: Vec<&str> = found.iter().map(|(rule, _, _)| rule.as_str()).collect();
+    // The finding whose suppression expired stays reported, and so does the
+    // suppression comment that has no reason and suppresses nothing (one
+    // finding for each fault).
+    assert_eq!(
+        rules,
+        [
+            "unused-suppression",
+            "unused-suppression",
+            "mutable-image-tag"
+        ],
+        "{found:?}"
+    );
+    assert_eq!(code, 1);
+}
