@@ -173,9 +173,9 @@ struct CheckArgs {
 
 #[derive(clap::Args)]
 struct ReportArgs {
-    /// Folder (or file) to analyse.
-    #[arg(default_value = ".")]
-    path: PathBuf,
+    /// Folder (or file) to analyse [default: the current folder, or the
+    /// workspace root for `cargo opslint`].
+    path: Option<PathBuf>,
     /// Report format: Markdown, one self-contained HTML file, or JSON.
     #[arg(long, value_enum, default_value_t = ReportFormat::Markdown)]
     format: ReportFormat,
@@ -389,19 +389,20 @@ fn write_output(output: Option<&std::path::Path>, rendered: &[String]) -> bool {
 }
 
 fn report(args: ReportArgs) -> ExitCode {
-    if let Err(error) = std::fs::metadata(&args.path) {
+    let path = args.path.clone().unwrap_or_else(|| PathBuf::from("."));
+    if let Err(error) = std::fs::metadata(&path) {
         if error.kind() == std::io::ErrorKind::NotFound {
-            eprintln!("error: `{}` does not exist", args.path.display());
+            eprintln!("error: `{}` does not exist", path.display());
         } else {
-            eprintln!("error: cannot read `{}`: {error}", args.path.display());
+            eprintln!("error: cannot read `{}`: {error}", path.display());
         }
         return ExitCode::from(2);
     }
     let answers_path = args.answers.clone().unwrap_or_else(|| {
-        let folder = if args.path.is_dir() {
-            args.path.clone()
+        let folder = if path.is_dir() {
+            path.clone()
         } else {
-            args.path.parent().map(PathBuf::from).unwrap_or_default()
+            path.parent().map(PathBuf::from).unwrap_or_default()
         };
         folder.join(opslint::answers::FILE_NAME)
     });
@@ -415,7 +416,7 @@ fn report(args: ReportArgs) -> ExitCode {
     // The report reads the configuration as `check` does, so ignored rules
     // stay out of it and ADRs in configured folders count.
     let run = RunArgs {
-        paths: vec![args.path.clone()],
+        paths: vec![path.clone()],
         select: Vec::new(),
         ignore: Vec::new(),
         config: args.config.clone(),
@@ -446,7 +447,12 @@ fn report(args: ReportArgs) -> ExitCode {
     // NOTE: outside a git repository, question ids hash the file path as
     // displayed, which is relative to the current folder, so answers match
     // only when the report runs from the same folder each time.
-    let target = args.path.display().to_string();
+    // A path made absolute for `cargo opslint` is shown as the user wrote
+    // it, relative to the working folder.
+    let target = match std::env::current_dir() {
+        Ok(dir) if path.is_absolute() => opslint_syntax::discover::display_path(&path, &dir),
+        _ => path.display().to_string(),
+    };
     let analysis = opslint::analysis(&outcome, &target, &answers);
     if !args.quiet {
         for notice in answer_notices(&answers, &analysis, &answers_path) {
@@ -524,6 +530,7 @@ impl Cli {
                 &mut args.run
             }
             Command::Report(args) => {
+                args.path.as_mut().map(absolute);
                 args.output.as_mut().map(absolute);
                 args.answers.as_mut().map(absolute);
                 args.config.as_mut().map(absolute);

@@ -139,3 +139,24 @@ fn help_names_the_cargo_command() {
     assert_eq!(output.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&output.stdout).contains("Usage: cargo opslint"));
 }
+
+#[test]
+fn report_path_is_relative_to_the_current_folder() {
+    let dir = workspace();
+    let output = cargo_opslint(
+        &dir.path().join("deploy"),
+        &["report", ".", "--format", "json"],
+    );
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    // Only `deploy/web.yaml`, not the whole workspace.
+    assert_eq!(json["counts"]["files"], 1, "{}", json["summary"]);
+    // Without a path the report covers the workspace, as `check` does.
+    let output = cargo_opslint(&dir.path().join("deploy"), &["report", "--format", "json"]);
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(
+        json["counts"]["files"].as_u64().unwrap() > 1,
+        "{}",
+        json["summary"]
+    );
+}
