@@ -22,7 +22,7 @@ pub struct BaselineFile {
     pub version: u32,
     pub findings: Vec<BaselineEntry>,
     /// Ids of the questions open when the baseline was recorded, which
-    /// `check --baseline` no longer asks. Files written before questions
+    /// `check --baseline` leaves out. Files written before questions
     /// were recorded have none.
     #[serde(default)]
     pub questions: Vec<String>,

@@ -52,8 +52,8 @@ enum Command {
     },
 }
 
-/// Where `rules` and `explain` find user-written rules besides the
-/// built-in ones.
+/// The sources of user-written rules for `rules` and `explain`, besides
+/// the built-in rules.
 #[derive(clap::Args)]
 struct RuleSources {
     /// Also list the declarative rules (`*.toml` files) in DIR; repeat the
@@ -223,8 +223,8 @@ struct RulesArgs {
     sources: RuleSources,
 }
 
-/// The artifact kinds that `rules --artifact` accepts: the kinds opslint
-/// reads and every kind a rule names.
+/// Builds the parser of the artifact kinds that `rules --artifact`
+/// accepts: the kinds opslint reads and every kind a rule names.
 fn artifact_kinds() -> clap::builder::PossibleValuesParser {
     let mut kinds: Vec<&'static str> = opslint::artifact_kind_names();
     kinds.extend(

@@ -6,15 +6,6 @@ use std::path::{Path, PathBuf};
 use opslint_model::OutsideRecords;
 use opslint_syntax::discover::display_path;
 
-/// The paths, relative to a repository's root, at which GitHub and GitLab
-/// read its CODEOWNERS file.
-const CODEOWNERS_PLACES: [&str; 4] = [
-    "CODEOWNERS",
-    ".github/CODEOWNERS",
-    "docs/CODEOWNERS",
-    ".gitlab/CODEOWNERS",
-];
-
 /// Looks, for each walked folder inside a git work tree whose root lies
 /// above it, at that root for a CODEOWNERS file and for runbooks: entries
 /// of the root and of its `docs/` folder whose names contain `runbook` or
@@ -27,14 +18,14 @@ pub fn find(paths: &[PathBuf], working_folder: &Path) -> OutsideRecords {
         let Ok(folder) = path.canonicalize() else {
             continue;
         };
-        let Some(top) = folder.ancestors().find(|dir| dir.join(".git").exists()) else {
+        let Some(top) = git_root(&folder) else {
             continue;
         };
         if top == folder {
             continue;
         }
         let walked = display_path(path, working_folder);
-        if let Some(owners) = CODEOWNERS_PLACES
+        if let Some(owners) = opslint_records::codeowners::LOCATIONS
             .iter()
             .map(|place| top.join(place))
             .find(|candidate| candidate.is_file())
@@ -53,6 +44,12 @@ pub fn find(paths: &[PathBuf], working_folder: &Path) -> OutsideRecords {
         }
     }
     records
+}
+
+/// Returns the root of the git work tree that holds `folder`, which has
+/// been canonicalized: the nearest folder with a `.git` entry.
+fn git_root(folder: &Path) -> Option<&Path> {
+    folder.ancestors().find(|dir| dir.join(".git").exists())
 }
 
 /// Returns the first entry of `dir`, in name order, that names a runbook
@@ -90,7 +87,7 @@ impl RepositoryRoot {
     /// to the root.
     pub fn find(working_folder: &Path) -> Option<Self> {
         let folder = working_folder.canonicalize().ok()?;
-        let top = folder.ancestors().find(|dir| dir.join(".git").exists())?;
+        let top = git_root(&folder)?;
         let relative = folder.strip_prefix(top).ok()?;
         if relative.as_os_str().is_empty() {
             return None;
@@ -106,8 +103,9 @@ impl RepositoryRoot {
         })
     }
 
-    /// The repository-relative form of a path as output shows it: relative
-    /// to the working folder, or absolute when the file lies outside it.
+    /// Returns the repository-relative form of a path as output shows it,
+    /// which is relative to the working folder, or absolute when the file
+    /// lies outside it.
     pub fn path_of(&self, display_path: &str) -> Option<String> {
         if Path::new(display_path).is_absolute() {
             let relative = Path::new(display_path).strip_prefix(&self.top).ok()?;

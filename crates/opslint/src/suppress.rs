@@ -193,7 +193,8 @@ pub struct Context<'a> {
     pub today: &'a str,
 }
 
-/// What [`apply`] took out of the reported findings, and what it let back.
+/// The result of [`apply`]: the findings it took out of the reported ones,
+/// and those it let back.
 pub struct Applied {
     /// The suppressed findings, each with its [`Suppression`].
     pub suppressed: Vec<Diagnostic>,

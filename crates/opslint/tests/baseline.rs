@@ -447,11 +447,13 @@ fn baseline_leaves_out_expired_and_faulty_suppressions() {
         format!("{TERRAFORM}# opslint: ignore[log-retention-unset]\n"),
     )
     .unwrap();
+
     let output = opslint(dir.path())
         .args(["baseline", "-o", "opslint-baseline.json"])
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(0));
+
     let (found, code) = new_findings(dir.path());
     let rules: Vec<&str> = found.iter().map(|(rule, _, _)| rule.as_str()).collect();
     // The finding whose suppression expired stays reported, and so does the

@@ -679,6 +679,7 @@ fn named_files_keep_risks_that_adrs_accept() {
         ])
         .output()
         .unwrap();
+
     let json: Value = serde_json::from_slice(&output.stdout).unwrap();
     let image_tags: Vec<(String, u64)> = json["diagnostics"]
         .as_array()
@@ -695,11 +696,13 @@ fn named_files_keep_risks_that_adrs_accept() {
     // ADR 4 accepts `postgres:latest` in the compose file; the manifest's
     // `latest` stays a finding.
     assert_eq!(image_tags, [("k8s/worker.yaml".to_string(), 17)]);
+
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         stderr.contains("docker-compose.yml:9: `mutable-image-tag` finding accepted"),
         "{stderr}"
     );
+
     // The ADRs are neither counted nor reported.
     assert_eq!(json["summary"]["files"], 3);
     assert!(

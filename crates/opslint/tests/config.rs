@@ -265,7 +265,7 @@ fn report(dir: &Path, extra: &[&str]) -> Value {
     serde_json::from_slice(&output.stdout).expect("the report is JSON")
 }
 
-/// The rule ids of every finding in a JSON report.
+/// Returns the rule ids of every finding in a JSON report, sorted.
 fn report_rules(report: &Value) -> Vec<String> {
     let mut rules: Vec<String> = report["principles"]
         .as_array()

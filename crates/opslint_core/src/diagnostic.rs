@@ -113,9 +113,9 @@ impl Sink {
         Self::default()
     }
 
-    /// A sink whose [`Sink::holds`] records nothing, for a run whose output
-    /// shows no evidence: a check of 20,000 files made 32,000 records of
-    /// it, which were then merged, sorted and dropped.
+    /// Creates a sink whose [`Sink::holds`] records nothing, for a run whose
+    /// output shows no evidence. A check of 20,000 files made 32,000 such
+    /// records, which were then merged, sorted and dropped.
     pub fn without_evidence() -> Self {
         Self {
             drops_evidence: true,

@@ -69,9 +69,9 @@ impl SourceFile {
         }
     }
 
-    /// The path that identifies the file in fingerprints and question ids:
-    /// [`SourceFile::repository_path`] when it is set, else the path output
-    /// shows.
+    /// Returns the path that identifies the file in fingerprints and
+    /// question ids: [`SourceFile::repository_path`] when it is set, else
+    /// the path output shows.
     pub fn identity_path(&self) -> &str {
         self.repository_path.as_deref().unwrap_or(&self.path)
     }

@@ -53,8 +53,8 @@ pub fn adrs(workspace: &Workspace) -> Vec<(&Artifact, &Adr)> {
         .collect()
 }
 
-/// The paths of the ADRs that another ADR of the run supersedes through a
-/// `Supersedes` link, so their status is known even when they state none.
+/// Returns the paths of the ADRs that another ADR of the run supersedes
+/// through a `Supersedes` link, so their status is known even when they state none.
 pub fn superseded_by_others(workspace: &Workspace) -> std::collections::HashSet<String> {
     adrs(workspace)
         .into_iter()

@@ -264,10 +264,10 @@ impl Step {
         self.node.get("working-directory").and_then(Node::as_str)
     }
 
-    /// Names the step in logical locations, and so in fingerprints, in a
-    /// way that survives adding or moving other steps: its `id:`, else its
-    /// `name:`, else its `uses:` action without the ref, else the first
-    /// line of its `run:` script, and only else its position.
+    /// Returns the step's name in logical locations, and so in fingerprints,
+    /// which survives adding or moving other steps. It is the step's `id:`,
+    /// else its `name:`, else its `uses:` action without the ref, else the
+    /// first line of its `run:` script, and only else its position.
     pub fn key(&self) -> String {
         if let Some(id) = self.node.get("id").and_then(Node::as_str) {
             return format!("id:{id}");
@@ -295,12 +295,13 @@ impl Step {
 /// Characters of a `run:` script's first line kept in a step's key.
 const STEP_KEY_RUN_CHARS: usize = 60;
 
-/// Whether `node` is a mapping, or a value a template left unknown.
+/// Returns whether `node` is a mapping, or a value a template left unknown.
 fn is_map_or_unknown(node: &Node) -> bool {
     node.as_map().is_some() || matches!(node.value, Value::Templated)
 }
 
-/// Whether `node` is a sequence, or a value a template left unknown.
+/// Returns whether `node` is a sequence, or a value a template left
+/// unknown.
 fn is_seq_or_unknown(node: &Node) -> bool {
     node.as_seq().is_some() || matches!(node.value, Value::Templated)
 }

@@ -252,7 +252,7 @@ fn collect_links(doc: &Document, text: &str, links: &mut Vec<AdrLink>) {
     }
 }
 
-/// The target of the first `[text](target)` link in `text`.
+/// Returns the target of the first `[text](target)` link in `text`.
 fn markdown_link_target(text: &str) -> Option<String> {
     let start = text.find("](")? + 2;
     let length = text[start..].find(')')?;

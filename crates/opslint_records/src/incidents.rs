@@ -579,8 +579,8 @@ fn build(
     }
 }
 
-/// Whether an ISO 8601 time names its zone: `Z` or an offset after the
-/// time of day.
+/// Returns whether an ISO 8601 time names its zone: `Z` or an offset
+/// after the time of day.
 fn has_zone(text: &str) -> bool {
     let text = text.trim();
     text.ends_with(['Z', 'z']) || text.get(11..).is_some_and(|time| time.contains(['+', '-']))

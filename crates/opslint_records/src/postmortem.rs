@@ -168,11 +168,11 @@ pub fn parse(file: &SourceFile, doc: &Document) -> Postmortem {
                 span: first_line_span(&file.text, item.span),
                 state: match item.checked {
                     Some(true) => ItemState::Done,
-                    // An unchecked box whose text says the item was decided
+                    // An unchecked box whose text states that the item was decided
                     // against, such as `- [ ] ~~Page the manager~~ (won't do)`.
                     Some(false)
                         if state_from_text(&item.text) == ItemState::Dropped
-                            || says_dropped(&item.text) =>
+                            || states_dropped(&item.text) =>
                     {
                         ItemState::Dropped
                     }
@@ -264,8 +264,9 @@ fn state_from_text(text: &str) -> ItemState {
     ItemState::Unknown
 }
 
-/// Whether an item's text says anywhere that it was decided against.
-fn says_dropped(text: &str) -> bool {
+/// Returns whether an item's text states anywhere that it was decided
+/// against.
+fn states_dropped(text: &str) -> bool {
     let lower = text.to_lowercase();
     [
         "won't do",

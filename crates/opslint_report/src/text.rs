@@ -66,7 +66,8 @@ pub fn render_pieces(report: &Report<'_>, options: &TextOptions) -> Vec<String> 
                 .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned())
         })
         .collect();
-    // Questions are written on the pool as well: a large run asks thousands.
+    // Questions are rendered on the pool as well, since a large run has
+    // thousands.
     pieces.par_extend(report.questions.par_chunks(CHUNK).map(|chunk| {
         let size: usize = chunk
             .iter()

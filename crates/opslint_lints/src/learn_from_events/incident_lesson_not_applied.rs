@@ -258,10 +258,10 @@ fn recurrence_after<'a>(
     None
 }
 
-/// The text of `artifact` in which a control for the service `needle`
-/// (lower case) counts: each Kubernetes object that names the service, so
-/// that a probe of another workload in the same file does not count, and
-/// the whole text of any other file.
+/// Returns the parts of `artifact` in which a control for the service
+/// `needle` (lower case) counts. In a Kubernetes manifest these are the
+/// objects that name the service, so a probe of another workload in the
+/// same file does not count. Any other file counts as a whole.
 fn parts_naming<'a>(artifact: &'a opslint_model::Artifact, needle: &str) -> Vec<&'a str> {
     let text = artifact.file.text.as_str();
     let opslint_model::Facts::Kubernetes(manifest) = &artifact.facts else {

@@ -195,9 +195,9 @@ const REMOVAL_WORDS: [&str; 9] = [
     "deprecate",
 ];
 
-/// Whether the lower-cased decision text names `word` on a line that does
-/// not remove it first: "we adopt feature flags" adopts them, "drop feature
-/// flags" does not.
+/// Returns whether the lower-cased decision text names `word` on a line
+/// that does not remove it first. "We adopt feature flags" adopts them,
+/// "drop feature flags" does not.
 fn adopts(decided: &str, word: &str) -> bool {
     decided.lines().any(|line| {
         contains_word(line, word)

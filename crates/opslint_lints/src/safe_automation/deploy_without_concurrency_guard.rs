@@ -182,8 +182,8 @@ impl Rule for DeployWithoutConcurrencyGuard {
     }
 }
 
-/// Whether a concurrency group key is per pull request: it names the pull
-/// request's number or head branch.
+/// Returns whether a concurrency group key is per pull request, because
+/// it names the pull request's number or head branch.
 fn names_pull_request(key: &str) -> bool {
     const PULL_REQUEST_KEYS: [&str; 4] = [
         "pull_request.number",
