@@ -3,8 +3,6 @@
 
 mod common;
 
-use std::path::PathBuf;
-
 use assert_cmd::Command;
 use common::repo_root;
 use serde_json::Value;
@@ -15,11 +13,8 @@ fn opslint() -> Command {
     command
 }
 
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("opslint-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temporary folder can be created");
-    dir
+fn temp_dir(name: &str) -> common::TempFolder {
+    common::TempFolder::new(&format!("cli-{name}"))
 }
 
 fn json_output(args: &[&str]) -> (Value, i32) {

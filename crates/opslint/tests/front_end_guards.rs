@@ -3,6 +3,8 @@
 //! `parse-error`), never a crash, a hang or an empty output. A path that
 //! cannot be read is an `io-error` with exit code 2.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -15,11 +17,8 @@ type Case = (&'static str, &'static str, String);
 const LONG: usize = 1_000_000;
 const DEEP: usize = 5_000;
 
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("opslint-guard-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temporary folder can be created");
-    dir
+fn temp_dir(name: &str) -> common::TempFolder {
+    common::TempFolder::new(&format!("guard-{name}"))
 }
 
 /// Runs `opslint check . --format json` in `dir` and returns the exit code,
@@ -74,7 +73,6 @@ fn failures(label: &str, cases: Vec<Case>) -> Vec<String> {
         if json.is_none() {
             failed.push(format!("{name}: stdout is not JSON, stderr: {stderr}"));
         }
-        let _ = std::fs::remove_dir_all(&dir);
     }
     failed
 }

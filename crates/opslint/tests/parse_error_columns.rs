@@ -2,15 +2,13 @@
 //! characters from 1, SARIF counts UTF-16 code units (`columnKind`). `é` is
 //! one UTF-16 unit and `😀` is two, so SARIF columns after them are one more.
 
-use std::path::PathBuf;
+mod common;
 
 use assert_cmd::Command;
 use serde_json::Value;
 
-fn temp_dir(format: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("opslint-columns-{format}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temporary folder can be created");
+fn temp_dir(format: &str) -> common::TempFolder {
+    let dir = common::TempFolder::new(&format!("columns-{format}"));
     std::fs::write(dir.join("app.py"), "x = \"é😀\" +\n").expect("write");
     std::fs::write(
         dir.join("Dockerfile"),
@@ -22,9 +20,10 @@ fn temp_dir(format: &str) -> PathBuf {
 }
 
 fn run(format: &str) -> Value {
+    let dir = temp_dir(format);
     let output = Command::cargo_bin("opslint")
         .expect("the opslint binary is built")
-        .current_dir(temp_dir(format))
+        .current_dir(&dir)
         .args(["check", ".", "--select", "parse-error", "--format", format])
         .output()
         .expect("opslint runs");
@@ -80,9 +79,10 @@ fn sarif_columns_count_utf16_units() {
 
 #[test]
 fn text_columns_count_characters() {
+    let dir = temp_dir("text");
     let output = Command::cargo_bin("opslint")
         .expect("the opslint binary is built")
-        .current_dir(temp_dir("text"))
+        .current_dir(&dir)
         .args(["check", ".", "--select", "parse-error", "--format", "text"])
         .env("NO_COLOR", "1")
         .output()

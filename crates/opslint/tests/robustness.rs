@@ -5,18 +5,15 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 use common::repo_root;
 use serde_json::Value;
 
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("opslint-robust-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temporary folder can be created");
-    dir
+fn temp_dir(name: &str) -> common::TempFolder {
+    common::TempFolder::new(&format!("robust-{name}"))
 }
 
 fn check_json(path: &Path, extra: &[&str]) -> (Value, i32, String) {

@@ -113,9 +113,7 @@ fn sarif_results_follow_github_rules() {
 
 #[test]
 fn suppressed_results_are_valid_sarif() {
-    let dir = std::env::temp_dir().join(format!("opslint-sarif-suppressed-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::TempFolder::new("sarif-suppressed");
     std::fs::write(
         dir.join("job.yaml"),
         "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: j\nspec:\n  template:\n    spec:\n      containers:\n        - name: j\n          # opslint: ignore[mutable-image-tag] until=2999-01-01 built per run\n          image: j:latest\n",
@@ -145,7 +143,6 @@ fn suppressed_results_are_valid_sarif() {
             .collect();
         assert!(errors.is_empty(), "SARIF is invalid: {errors:#?}");
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

@@ -50,3 +50,38 @@ pub fn text(outcome: &Outcome) -> String {
     let root = repo_root();
     opslint_report::render_text(&report(outcome, &root), &TextOptions { color: false })
 }
+
+/// A temporary folder for one test, deleted with its contents on drop so that
+/// test runs leave nothing behind. It dereferences to its path.
+pub struct TempFolder(tempfile::TempDir);
+
+impl TempFolder {
+    /// Creates an empty folder whose name starts with `opslint-{prefix}-`.
+    pub fn new(prefix: &str) -> Self {
+        let dir = tempfile::Builder::new()
+            .prefix(&format!("opslint-{prefix}-"))
+            .tempdir()
+            .expect("temporary folder can be created");
+        Self(dir)
+    }
+}
+
+impl std::ops::Deref for TempFolder {
+    type Target = Path;
+
+    fn deref(&self) -> &Path {
+        self.0.path()
+    }
+}
+
+impl AsRef<Path> for TempFolder {
+    fn as_ref(&self) -> &Path {
+        self.0.path()
+    }
+}
+
+impl AsRef<std::ffi::OsStr> for TempFolder {
+    fn as_ref(&self) -> &std::ffi::OsStr {
+        self.0.path().as_os_str()
+    }
+}
