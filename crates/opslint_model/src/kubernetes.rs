@@ -22,6 +22,11 @@ pub struct Object {
     pub from_helm: bool,
     /// Used by a kustomization as a patch: it states only what it changes.
     pub is_patch: bool,
+    /// Positions of the mapping entries that lead from `root` to the pod
+    /// spec, found once when the object is built because most workload
+    /// rules ask for the spec. They stay valid because `root` is not changed
+    /// after that.
+    pod_spec_at: Option<Vec<u32>>,
 }
 
 /// A container of a pod template.
@@ -83,6 +88,7 @@ impl Manifest {
                     .map(|raw| raw.trim().to_string()),
                 None => None,
             });
+        let pod_spec_at = entry_positions(&root, pod_spec_keys(&kind));
         self.objects.push(Object {
             kind,
             api_version,
@@ -91,8 +97,32 @@ impl Manifest {
             kind_span,
             from_helm,
             is_patch: false,
+            pod_spec_at,
         });
     }
+}
+
+/// Returns the keys that lead from an object of `kind` to its pod spec.
+fn pod_spec_keys(kind: &str) -> &'static [&'static str] {
+    match kind {
+        "Pod" => &["spec"],
+        "CronJob" => &["spec", "jobTemplate", "spec", "template", "spec"],
+        _ => &["spec", "template", "spec"],
+    }
+}
+
+/// Finds, for a path of mapping keys, the position of each key's entry in
+/// its mapping. Like [`Node::at`], it takes the first entry of a repeated key.
+fn entry_positions(root: &Node, keys: &[&str]) -> Option<Vec<u32>> {
+    let mut node = root;
+    let mut positions = Vec::with_capacity(keys.len());
+    for key in keys {
+        let entries = &node.as_map()?.entries;
+        let position = entries.iter().position(|entry| entry.key == *key)?;
+        positions.push(u32::try_from(position).ok()?);
+        node = &entries[position].value;
+    }
+    Some(positions)
 }
 
 impl Object {
@@ -126,13 +156,11 @@ impl Object {
 
     /// The pod spec of a workload, wherever its kind keeps it.
     pub fn pod_spec(&self) -> Option<&Node> {
-        match self.kind.as_str() {
-            "Pod" => self.root.get("spec"),
-            "CronJob" => self
-                .root
-                .at(&["spec", "jobTemplate", "spec", "template", "spec"]),
-            _ => self.root.at(&["spec", "template", "spec"]),
+        let mut node = &self.root;
+        for &position in self.pod_spec_at.as_deref()? {
+            node = &node.as_map()?.entries.get(position as usize)?.value;
         }
+        Some(node)
     }
 
     /// Whether pods of this object serve until stopped: the workload kinds

@@ -127,16 +127,41 @@ fn render_chunk<W: WriteColor>(
     ids: &HashMap<&str, usize>,
 ) -> W {
     let config = Config::default();
+    // The principle note depends on the rule only, so it is written once
+    // per rule and chunk instead of once per finding.
+    let mut principle_notes = HashMap::new();
     for diagnostic in chunk {
-        render_diagnostic(&mut writer, &config, diagnostic, files, ids);
+        let principle_note = principle_notes
+            .entry(diagnostic.rule.id)
+            .or_insert_with(|| principle_note(diagnostic.rule));
+        render_diagnostic(
+            &mut writer,
+            &config,
+            diagnostic,
+            principle_note.as_deref(),
+            files,
+            ids,
+        );
     }
     writer
 }
 
-fn render_diagnostic(
-    buffer: &mut dyn WriteColor,
+/// Builds the `principle: ...` note of a rule's findings, with its
+/// Well-Architected best practices.
+fn principle_note(rule: &opslint_core::RuleMeta) -> Option<String> {
+    let principle = rule.principle?;
+    Some(if rule.waf.is_empty() {
+        format!("principle: {}", principle.slug())
+    } else {
+        format!("principle: {} ({})", principle.slug(), rule.waf.join(", "))
+    })
+}
+
+fn render_diagnostic<W: WriteColor>(
+    buffer: &mut W,
     config: &Config,
     diagnostic: &opslint_core::Diagnostic,
+    principle_note: Option<&str>,
     files: &Sources<'_>,
     ids: &HashMap<&str, usize>,
 ) {
@@ -145,14 +170,9 @@ fn render_diagnostic(
         Severity::Warning => CsSeverity::Warning,
         Severity::Note => CsSeverity::Note,
     };
-    let mut notes = Vec::new();
-    if let Some(principle) = diagnostic.rule.principle {
-        let waf = if diagnostic.rule.waf.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", diagnostic.rule.waf.join(", "))
-        };
-        notes.push(format!("principle: {}{waf}", principle.slug()));
+    let mut notes = Vec::with_capacity(2);
+    if let Some(note) = principle_note {
+        notes.push(note.to_string());
     }
     if let Some(help) = &diagnostic.help {
         notes.push(format!("help: {}", printable(help)));
@@ -218,7 +238,7 @@ impl<'a> Files<'a> for Sources<'a> {
 }
 
 /// A diagnostic whose file text is not available, such as an unreadable file.
-fn write_plain(buffer: &mut dyn WriteColor, diagnostic: &opslint_core::Diagnostic) {
+fn write_plain<W: WriteColor>(buffer: &mut W, diagnostic: &opslint_core::Diagnostic) {
     let _ = buffer.set_color(&Default::default());
     let text = format!(
         "{}[{}]: {}\n  --> {}\n\n",
