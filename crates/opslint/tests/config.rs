@@ -229,6 +229,76 @@ fn unknown_rule_in_config_is_an_error() {
 }
 
 #[test]
+fn top_level_key_below_a_table_is_an_error() {
+    let cases = [
+        (
+            "opslint.toml",
+            "[per-path-ignores]\n\"a/**\" = [\"mutable-image-tag\"]\nadr-paths = [\"docs/adr\"]\n",
+            3,
+            "adr-paths",
+            "per-path-ignores",
+        ),
+        (
+            "opslint.toml",
+            "[incident-columns]\nid = \"Ticket\"\nincident-paths = [\"ops\"]\n",
+            3,
+            "incident-paths",
+            "incident-columns",
+        ),
+        (
+            "Cargo.toml",
+            "[workspace]\n\n[workspace.metadata.opslint.severity]\nmutable-image-tag = \"error\"\nfail-on = \"error\"\n",
+            5,
+            "fail-on",
+            "severity",
+        ),
+    ];
+    for (name, config, line, key, table) in cases {
+        let dir = project(name, config);
+        let stderr = stderr_of_failed_check(dir.path(), &[]);
+        assert!(
+            stderr.contains(&format!("{name} at line {line}, key `{key}`")),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains(&format!("follows the `[{table}]` header")),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains("move it above the first table header"),
+            "{stderr}"
+        );
+    }
+}
+
+/// The example configuration of the README is valid as written.
+#[test]
+fn readme_configuration_example_is_valid() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md"))
+            .expect("the README is readable");
+    let section = readme
+        .split_once("### Configuration")
+        .expect("the README has a Configuration section")
+        .1;
+    let example = section
+        .split_once("```toml\n")
+        .and_then(|(_, rest)| rest.split_once("```"))
+        .expect("the section has a TOML example")
+        .0;
+    assert!(example.contains("[incident-columns]"), "{example}");
+    let dir = project("opslint.toml", example);
+    // A missing rule folder is an error of its own, so the example's exists.
+    std::fs::create_dir_all(dir.path().join("opslint-rules")).unwrap();
+    let output = opslint(dir.path()).args(["check"]).output().unwrap();
+    assert!(
+        matches!(output.status.code(), Some(0 | 1)),
+        "stderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
 fn bad_cargo_metadata_is_an_error() {
     let dir = project(
         "Cargo.toml",

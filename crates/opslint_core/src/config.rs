@@ -166,12 +166,20 @@ impl Config {
                 message: "no `[workspace.metadata.opslint]` table".into(),
             });
         }
+        if let Ok(tables) = toml::from_str::<TableKeys>(&text) {
+            misplaced_key(path, &text, &tables)?;
+        }
         let settings =
             toml::from_str::<Settings>(&text).map_err(|error| parse_error(path, &text, &error))?;
         Self::new(path, text, settings)
     }
 
     fn from_cargo_manifest(path: &Path, text: String) -> Result<Option<Self>, ConfigError> {
+        if let Ok(manifest) = toml::from_str::<CargoTableKeys>(&text)
+            && let Some(tables) = manifest.workspace.metadata.opslint
+        {
+            misplaced_key(path, &text, &tables)?;
+        }
         let manifest = toml::from_str::<CargoManifest>(&text)
             .map_err(|error| parse_error(path, &text, &error))?;
         match manifest
@@ -319,6 +327,74 @@ impl Config {
             message,
         }
     }
+}
+
+/// The top-level keys that are not tables.
+const TOP_LEVEL_KEYS: [&str; 7] = [
+    "select",
+    "ignore",
+    "exclude",
+    "fail-on",
+    "adr-paths",
+    "incident-paths",
+    "rule-paths",
+];
+
+/// The keys of the configuration's tables with their locations, read before
+/// the settings to find top-level keys written below a table header.
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case")]
+struct TableKeys {
+    #[serde(default)]
+    severity: BTreeMap<Spanned<String>, serde::de::IgnoredAny>,
+    #[serde(default)]
+    per_path_ignores: BTreeMap<Spanned<String>, serde::de::IgnoredAny>,
+    #[serde(default)]
+    incident_columns: BTreeMap<Spanned<String>, serde::de::IgnoredAny>,
+}
+
+#[derive(Deserialize)]
+struct CargoTableKeys {
+    workspace: CargoWorkspaceTableKeys,
+}
+
+#[derive(Deserialize)]
+struct CargoWorkspaceTableKeys {
+    metadata: CargoMetadataTableKeys,
+}
+
+#[derive(Deserialize)]
+struct CargoMetadataTableKeys {
+    opslint: Option<TableKeys>,
+}
+
+/// Rejects a top-level key such as `adr-paths` written after a table header.
+/// TOML reads it as an entry of that table, which otherwise gives a puzzling
+/// error (an unknown rule id, a value of the wrong type) or none at all.
+fn misplaced_key(path: &Path, text: &str, tables: &TableKeys) -> Result<(), ConfigError> {
+    let entries = [
+        ("severity", &tables.severity),
+        ("per-path-ignores", &tables.per_path_ignores),
+        ("incident-columns", &tables.incident_columns),
+    ];
+    for (table, keys) in entries {
+        if let Some(key) = keys
+            .keys()
+            .find(|key| TOP_LEVEL_KEYS.contains(&key.get_ref().as_str()))
+        {
+            return Err(ConfigError {
+                path: path.to_path_buf(),
+                line: line_of(text, key.span().start),
+                key: Some(key.get_ref().clone()),
+                message: format!(
+                    "`{}` is a top-level key, but it follows the `[{table}]` header, so TOML \
+                     reads it as part of that table; move it above the first table header",
+                    key.get_ref()
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 fn read(path: &Path) -> Result<String, ConfigError> {
