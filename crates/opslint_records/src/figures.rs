@@ -139,6 +139,7 @@ pub fn detection_source(text: &str) -> &'static str {
     ];
     if CUSTOMER_PHRASES.iter().any(|phrase| lower.contains(phrase))
         || (lower.contains("support") && lower.contains("ticket"))
+        || names_customer_source(&lower)
     {
         "customer report"
     } else if lower.contains("alert")
@@ -153,6 +154,49 @@ pub fn detection_source(text: &str) -> &'static str {
     } else {
         "other"
     }
+}
+
+/// Returns whether a lowercase detection text names customers as the source: a
+/// one-word value of a detection column (`customer`, `support`), or prose in
+/// which customers, users or clients report, as in "a customer emailed
+/// support". "An alert on customer-facing latency" does not count.
+fn names_customer_source(lower: &str) -> bool {
+    const SOURCE_VALUES: [&str; 11] = [
+        "customer",
+        "customers",
+        "customer support",
+        "support",
+        "support desk",
+        "helpdesk",
+        "user",
+        "users",
+        "end user",
+        "client",
+        "clients",
+    ];
+    const REPORTING_VERBS: [&str; 12] = [
+        "email", "call", "contact", "complain", "notic", "wrote", "open", "raise", "tweet", "told",
+        "flag", "escalat",
+    ];
+    let value = lower.trim().trim_end_matches(['.', '!']);
+    if SOURCE_VALUES.contains(&value) {
+        return true;
+    }
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_alphanumeric() && c != '-')
+        .filter(|word| !word.is_empty())
+        .collect();
+    words.iter().enumerate().any(|(index, word)| {
+        let is_reporter = ["customer", "user", "client"].iter().any(|noun| {
+            word.strip_prefix(noun)
+                .is_some_and(|rest| rest.is_empty() || rest == "s")
+        });
+        is_reporter
+            && words[index + 1..]
+                .iter()
+                .take(3)
+                .any(|next| REPORTING_VERBS.iter().any(|verb| next.starts_with(verb)))
+    })
 }
 
 pub fn recurring(incidents: &[&Incident]) -> Vec<Recurrence> {
@@ -317,6 +361,33 @@ mod tests {
             auto_resolved: false,
             related: related.into(),
         }
+    }
+
+    #[test]
+    fn detection_from_column_values_and_prose() {
+        let customer = [
+            "customer",
+            "Customer",
+            "customers",
+            "Support",
+            "Customer support",
+            "users.",
+            "A customer emailed support at 10:00.",
+            "Two clients called the help line",
+            "Users noticed failed logins first",
+        ];
+        for text in customer {
+            assert_eq!(detection_source(text), "customer report", "{text}");
+        }
+        let alert = [
+            "Alert on customer-facing latency fired",
+            "The user-facing error alarm paged on-call",
+            "Customer-facing dashboard alert",
+        ];
+        for text in alert {
+            assert_eq!(detection_source(text), "alert", "{text}");
+        }
+        assert_eq!(detection_source("customer data store"), "other");
     }
 
     #[test]
