@@ -386,6 +386,47 @@ fn report_applies_the_configuration() {
     );
 }
 
+/// Returns the severity of each rule's group of findings in a JSON report.
+fn report_severities(report: &Value) -> Vec<(String, String)> {
+    let mut severities: Vec<(String, String)> = report["principles"]
+        .as_array()
+        .expect("principles")
+        .iter()
+        .flat_map(|principle| principle["findings"].as_array().expect("findings"))
+        .map(|finding| {
+            (
+                finding["rule"].as_str().expect("rule").to_string(),
+                finding["severity"].as_str().expect("severity").to_string(),
+            )
+        })
+        .collect();
+    severities.sort();
+    severities
+}
+
+#[test]
+fn report_uses_configured_severity() {
+    let dir = project(
+        "opslint.toml",
+        "[severity]\nk8s-missing-liveness-probe = \"error\"\nmutable-image-tag = \"note\"\n",
+    );
+    let configured = report(dir.path(), &[]);
+    assert_eq!(
+        report_severities(&configured),
+        [
+            (
+                "k8s-missing-liveness-probe".to_string(),
+                "error".to_string()
+            ),
+            (
+                "k8s-missing-readiness-probe".to_string(),
+                "warning".to_string()
+            ),
+            ("mutable-image-tag".to_string(), "note".to_string()),
+        ]
+    );
+}
+
 #[test]
 fn report_rejects_an_invalid_configuration() {
     let dir = project("opslint.toml", "ignore = [\"mutable-image-tagz\"]\n");

@@ -312,20 +312,24 @@ pub fn render_json(analysis: &Analysis) -> String {
 fn group_by_rule(diagnostics: &[&Diagnostic]) -> Vec<RuleFindings> {
     let mut by_rule: BTreeMap<&str, RuleFindings> = BTreeMap::new();
     for diagnostic in diagnostics {
-        by_rule
+        // The findings' own severity, which the configuration may have
+        // changed from the rule's default.
+        let group = by_rule
             .entry(diagnostic.rule.id)
             .or_insert_with(|| RuleFindings {
                 rule: diagnostic.rule.id,
                 summary: diagnostic.rule.summary,
-                severity: diagnostic.rule.severity.as_str(),
+                severity: diagnostic.severity.as_str(),
                 locations: Vec::new(),
-            })
-            .locations
-            .push(Location {
-                path: diagnostic.path.clone(),
-                line: diagnostic.start.line,
-                message: diagnostic.message.clone(),
             });
+        if severity_rank(diagnostic.severity.as_str()) > severity_rank(group.severity) {
+            group.severity = diagnostic.severity.as_str();
+        }
+        group.locations.push(Location {
+            path: diagnostic.path.clone(),
+            line: diagnostic.start.line,
+            message: diagnostic.message.clone(),
+        });
     }
     let mut findings: Vec<RuleFindings> = by_rule.into_values().collect();
     findings.sort_by(|a, b| {
