@@ -335,7 +335,14 @@ fn config_suppression(diagnostic: &Diagnostic, context: &Context<'_>) -> Option<
         kind: SuppressionKind::Config,
         reason: format!("`per-path-ignores` entry `{}`", entry.pattern),
         until: None,
-        source: config.path.display().to_string(),
+        // Relative to the run's root like every other path of the output,
+        // when the file is inside it.
+        source: config
+            .path
+            .strip_prefix(context.root)
+            .unwrap_or(&config.path)
+            .display()
+            .to_string(),
     })
 }
 

@@ -128,6 +128,29 @@ fn config_found_from_a_subfolder() {
 }
 
 #[test]
+fn per_path_ignore_names_the_config_relative() {
+    let dir = project(
+        "opslint.toml",
+        "[per-path-ignores]\n\"k8s/**\" = [\"mutable-image-tag\"]\n",
+    );
+    let output = opslint(dir.path())
+        .args(["check", "--format", "json", "--show-suppressed"])
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&output.stdout).expect("stdout is JSON");
+    let suppressed: Vec<&Value> = json["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter(|d| !d["suppression"].is_null())
+        .collect();
+    assert_eq!(suppressed.len(), 1, "{json}");
+    assert_eq!(suppressed[0]["rule"], "mutable-image-tag");
+    assert_eq!(suppressed[0]["suppression"]["kind"], "config");
+    assert_eq!(suppressed[0]["suppression"]["source"], "opslint.toml");
+}
+
+#[test]
 fn exclude_skips_matching_files() {
     let dir = project("opslint.toml", "exclude = [\"k8s\"]\n");
     let (found, code) = findings(dir.path(), &[]);
