@@ -111,6 +111,9 @@ impl RepositoryRoot {
             let relative = Path::new(display_path).strip_prefix(&self.top).ok()?;
             return Some(relative.to_string_lossy().replace('\\', "/"));
         }
-        Some(format!("{}/{display_path}", self.prefix))
+        Some(opslint_core::normalize_path(&format!(
+            "{}/{display_path}",
+            self.prefix
+        )))
     }
 }

@@ -380,6 +380,65 @@ fn baseline_matches_from_another_folder_of_the_repository() {
     assert_eq!(output.status.code(), Some(0));
 }
 
+/// A run on `..` from a subfolder shows paths such as `../main.tf`; the
+/// baseline, per-path ignores and excludes still match them.
+#[test]
+fn parent_folder_run_matches_baseline_and_config() {
+    let dir = project();
+    std::fs::create_dir_all(dir.path().join(".git")).unwrap();
+    std::fs::create_dir_all(dir.path().join("k8s")).unwrap();
+    std::fs::rename(dir.path().join("web.yaml"), dir.path().join("k8s/web.yaml")).unwrap();
+    std::fs::create_dir_all(dir.path().join("vendor")).unwrap();
+    std::fs::write(dir.path().join("vendor/main.tf"), TERRAFORM).unwrap();
+    let config = "ignore = [\"codeowners-missing\", \"runbooks-missing\", \"resource-missing-owner-tags\"]\n\
+                  exclude = [\"vendor\"]\n\n\
+                  [per-path-ignores]\n\"main.tf\" = [\"log-retention-unset\"]\n";
+    std::fs::write(dir.path().join("opslint.toml"), config).unwrap();
+    let output = opslint(dir.path())
+        .args(["baseline", "-o", "opslint-baseline.json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+
+    let output = opslint(&dir.path().join("k8s"))
+        .args([
+            "check",
+            "..",
+            "--format",
+            "json",
+            "--show-suppressed",
+            "--baseline",
+            "../opslint-baseline.json",
+        ])
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let mut suppressions: Vec<(String, String)> = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["path"].as_str().unwrap().to_string(),
+                d["suppression"]["kind"]
+                    .as_str()
+                    .unwrap_or("none")
+                    .to_string(),
+            )
+        })
+        .collect();
+    suppressions.sort();
+    assert_eq!(
+        suppressions,
+        [
+            ("../k8s/web.yaml".to_string(), "baseline".to_string()),
+            ("../k8s/web.yaml".to_string(), "baseline".to_string()),
+            ("../main.tf".to_string(), "config".to_string()),
+        ]
+    );
+    assert_eq!(output.status.code(), Some(0));
+}
+
 #[test]
 fn baseline_questions_are_not_asked_again() {
     let dir = tempfile::tempdir().unwrap();

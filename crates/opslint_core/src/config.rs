@@ -276,17 +276,27 @@ impl Config {
 
     /// The per-path ignore that suppresses `rule` in `path`, if any.
     pub fn path_ignore(&self, path: &Path, rule: &str) -> Option<&PathIgnore> {
+        let mut entries = self
+            .per_path_ignores
+            .iter()
+            .filter(|entry| entry.rules.iter().any(|id| id == rule))
+            .peekable();
+        // Most findings' rules have no entry, so the path is made relative
+        // only for those that do.
+        entries.peek()?;
         let relative = self.relative(path)?;
-        self.per_path_ignores.iter().find(|entry| {
-            entry.rules.iter().any(|id| id == rule) && entry.matcher.is_match(relative)
-        })
+        entries.find(|entry| entry.matcher.is_match(&relative))
     }
 
-    fn relative<'a>(&self, path: &'a Path) -> Option<&'a Path> {
+    /// Returns `path` relative to the configuration's folder. `..` segments
+    /// are resolved first, since a run on `..` from a subfolder gives paths
+    /// such as `/repo/services/../compose.yml`.
+    fn relative(&self, path: &Path) -> Option<PathBuf> {
+        let path = PathBuf::from(crate::normalize_path(&path.to_string_lossy()));
         if self.dir.as_os_str().is_empty() {
             return Some(path);
         }
-        path.strip_prefix(&self.dir).ok()
+        path.strip_prefix(&self.dir).ok().map(Path::to_path_buf)
     }
 
     /// Checks that every key of `[incident-columns]` is one of `fields`, the

@@ -21,4 +21,4 @@ pub use diagnostic::{
 pub use fingerprint::fingerprint;
 pub use principle::Principle;
 pub use rule::{RuleMeta, Severity};
-pub use source::{Position, SourceFile, Span};
+pub use source::{Position, SourceFile, Span, normalize_path};

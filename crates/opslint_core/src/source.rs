@@ -142,6 +142,30 @@ impl SourceFile {
     }
 }
 
+/// Removes `.` segments and `name/..` pairs from a `/`-separated path,
+/// without looking at the file system. A leading `/` and `..` segments that
+/// climb above the start of a relative path are kept.
+pub fn normalize_path(path: &str) -> String {
+    let absolute = path.starts_with('/');
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." if parts.last().is_some_and(|last| *last != "..") => {
+                parts.pop();
+            }
+            ".." if absolute => {}
+            _ => parts.push(part),
+        }
+    }
+    let joined = parts.join("/");
+    if absolute {
+        format!("/{joined}")
+    } else {
+        joined
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -172,5 +196,18 @@ mod tests {
         let source = file("a: 1\r\nb: 2\r\n");
         assert_eq!(source.line_text(1), "a: 1");
         assert_eq!(source.line_text(2), "b: 2");
+    }
+
+    #[test]
+    fn normalize_path_removes_dots() {
+        assert_eq!(normalize_path("a/./b/../c.sh"), "a/c.sh");
+        assert_eq!(
+            normalize_path("services/../.github/ci.yml"),
+            ".github/ci.yml"
+        );
+        assert_eq!(normalize_path("../x/../y"), "../y");
+        assert_eq!(normalize_path("../../a"), "../../a");
+        assert_eq!(normalize_path("/repo/services/../x.yml"), "/repo/x.yml");
+        assert_eq!(normalize_path("/../x"), "/x");
     }
 }

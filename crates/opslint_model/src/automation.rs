@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use opslint_core::{SourceFile, Span};
+use opslint_core::{SourceFile, Span, normalize_path};
 
 use crate::commands::{DeployCommand, deploy_command_in};
 use crate::github::{RunScript, Step, repository_prefix};
@@ -372,27 +372,12 @@ fn resolve<'a>(
         format!("{folder}{relative}"),
     ]
     .iter()
-    .find_map(|candidate| origin.workspace.artifact(&normalize(candidate)))
+    .find_map(|candidate| origin.workspace.artifact(&normalize_path(candidate)))
 }
 
 /// Returns `path` relative to the repository folder of `origin`.
 fn relative_path(origin: Origin, path: &str) -> String {
     path.strip_prefix(origin.prefix).unwrap_or(path).to_string()
-}
-
-/// Removes `.` and `name/..` segments from a `/`-separated path.
-fn normalize(path: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            _ => parts.push(part),
-        }
-    }
-    parts.join("/")
 }
 
 #[cfg(test)]
@@ -442,10 +427,5 @@ mod tests {
             expand_literals(&words("${TF} apply $DIR"), &literals),
             words("terraform apply $DIR")
         );
-    }
-
-    #[test]
-    fn normalize_paths() {
-        assert_eq!(normalize("a/./b/../c.sh"), "a/c.sh");
     }
 }
