@@ -36,7 +36,8 @@ pub static META: RuleMeta = RuleMeta {
     known_limits: "The service is found by its name in file text, and the control by its \
         usual keywords; a control under another name is not recognised. In a Kubernetes \
         manifest only the objects that name the service count, in any other file its whole \
-        text.",
+        text. A timeout in a CI pipeline, such as a job's `timeout-minutes`, limits the job \
+        and does not count as the service's timeout.",
 };
 
 /// A control an action item can call for: words in the item and words that
@@ -49,6 +50,10 @@ struct Control {
     /// manifests and templates that only deploy the service cannot show
     /// that it is missing.
     in_code: bool,
+    /// Whether a CI pipeline can show the control, as `helm upgrade
+    /// --atomic` shows automatic rollback. A job's `timeout-minutes` limits
+    /// the job, not the service, so pipelines do not count for a timeout.
+    shown_in_ci: bool,
 }
 
 const CONTROLS: [Control; 4] = [
@@ -65,6 +70,7 @@ const CONTROLS: [Control; 4] = [
             "argoproj.io",
         ],
         in_code: false,
+        shown_in_ci: true,
     },
     Control {
         name: "a health check",
@@ -83,6 +89,7 @@ const CONTROLS: [Control; 4] = [
             "startupprobe",
         ],
         in_code: false,
+        shown_in_ci: true,
     },
     Control {
         name: "an alarm",
@@ -94,12 +101,14 @@ const CONTROLS: [Control; 4] = [
             "alert:",
         ],
         in_code: false,
+        shown_in_ci: true,
     },
     Control {
         name: "a timeout",
         item_words: &["timeout", "time out", "time-out"],
         evidence: &["timeout"],
         in_code: true,
+        shown_in_ci: false,
     },
 ];
 
@@ -171,12 +180,15 @@ impl Rule for IncidentLessonNotApplied {
                         );
                         continue;
                     }
-                    let applied = files.iter().any(|a| {
-                        parts_naming(a, &needle).iter().any(|part| {
-                            let lower = part.to_lowercase();
-                            control.evidence.iter().any(|e| lower.contains(e))
-                        })
-                    });
+                    let applied = files
+                        .iter()
+                        .filter(|a| control.shown_in_ci || !is_ci(a.kind))
+                        .any(|a| {
+                            parts_naming(a, &needle).iter().any(|part| {
+                                let lower = part.to_lowercase();
+                                control.evidence.iter().any(|e| lower.contains(e))
+                            })
+                        });
                     if applied {
                         sink.holds(&META, &artifact.file, location);
                         continue;
@@ -224,6 +236,14 @@ impl Rule for IncidentLessonNotApplied {
             }
         }
     }
+}
+
+/// Returns whether files of `kind` define CI pipelines.
+fn is_ci(kind: ArtifactKind) -> bool {
+    matches!(
+        kind,
+        ArtifactKind::GithubWorkflow | ArtifactKind::GithubAction | ArtifactKind::GitlabCi
+    )
 }
 
 /// The first incident this analysis covers that happened again later on
