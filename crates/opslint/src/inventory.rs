@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use opslint_core::Diagnostic;
+use opslint_core::{Diagnostic, Sink, tool_rules};
 use opslint_model::{Facts, Workspace};
 use opslint_records::Record;
 use opslint_records::postmortem::ItemState;
@@ -57,6 +57,69 @@ pub fn accept_risks(
         false
     });
     accepted
+}
+
+/// Reports `opslint-accepts` entries of accepted ADRs that cannot work: an
+/// unknown rule id, or, when folders were walked, a path that names no file
+/// of the run. Like a faulty suppression comment, such an entry would
+/// silently accept nothing. `is_known_rule` separates built-in and loaded user
+/// rules from typos.
+pub fn check_acceptances(
+    workspace: &Workspace,
+    is_known_rule: &dyn Fn(&str) -> bool,
+    sink: &mut Sink,
+) {
+    for (artifact, record) in workspace.records() {
+        let Record::Adr(adr) = record else {
+            continue;
+        };
+        if !adr.is_accepted() {
+            continue;
+        }
+        for accepted in &adr.accepted_rules {
+            if !is_known_rule(&accepted.rule) {
+                sink.violation(
+                    &tool_rules::UNUSED_SUPPRESSION,
+                    &artifact.file,
+                    accepted.span,
+                    format!("opslint-accepts/{}", accepted.rule),
+                    format!(
+                        "`opslint-accepts` names the {}",
+                        crate::unknown_rule_message(&accepted.rule)
+                    ),
+                    "accepted risk",
+                )
+                .help = Some("correct the rule id, or delete the entry".into());
+                continue;
+            }
+            if !workspace.folders_walked {
+                continue;
+            }
+            for entry in &accepted.paths {
+                let names_a_file = workspace
+                    .artifacts
+                    .iter()
+                    .any(|other| opslint_records::adr::path_matches(entry, &other.file.path));
+                if !names_a_file {
+                    sink.violation(
+                        &tool_rules::UNUSED_SUPPRESSION,
+                        &artifact.file,
+                        accepted.span,
+                        format!("opslint-accepts/{}/{entry}", accepted.rule),
+                        format!(
+                            "`opslint-accepts: {}` names the path `{entry}`, which matches no file of the run",
+                            accepted.rule
+                        ),
+                        "accepted risk",
+                    )
+                    .help = Some(
+                        "write a file, a folder or a glob such as `k8s/*.yaml` from the repository's root, or delete the path"
+                            .into(),
+                    );
+                }
+            }
+        }
+    }
 }
 
 pub fn build(workspace: &Workspace) -> Inventory {

@@ -297,6 +297,13 @@ pub fn run(options: &Options) -> Outcome {
     sink.merge(sinks);
     sink.diagnostics
         .retain(|d| d.rule.principle.is_some() || !options.ignore.iter().any(|id| id == d.rule.id));
+    if is_enabled(tool_rules::UNUSED_SUPPRESSION.id, options) {
+        inventory::check_acceptances(
+            &workspace,
+            &|id| is_known_rule(id) || loaded_ids.contains(&id),
+            &mut sink,
+        );
+    }
     apply_severity_overrides(&mut sink, options);
     sink.sort();
     timings.phase("sort");

@@ -373,3 +373,56 @@ fn file_level_suppression_covers_a_shebang_finding() {
 fn json_of(dir: &Path) -> Value {
     json(dir, &[])
 }
+
+/// Returns the text of an accepted ADR whose decision is `body`.
+fn accepting_adr(body: &str) -> String {
+    format!("# 1. Accept the latest tag\n\nStatus: accepted\n\n## Decision\n\n{body}\n")
+}
+
+#[test]
+fn adr_acceptance_covers_folders_and_globs() {
+    for entry in ["k8s", "k8s/", "k8s/*.yaml", "./k8s/web.yaml"] {
+        let dir = project(&[
+            ("k8s/web.yaml", &deployment("", "")),
+            (
+                "docs/adr/0001-accept-latest.md",
+                &accepting_adr(&format!("opslint-accepts: mutable-image-tag {entry}")),
+            ),
+        ]);
+        let found = reported(&json(dir.path(), &[]));
+        assert_eq!(found, [], "{entry}");
+    }
+}
+
+#[test]
+fn faulty_adr_acceptances_are_reported() {
+    let dir = project(&[
+        ("k8s/web.yaml", &deployment("", "")),
+        (
+            "docs/adr/0001-accept-latest.md",
+            &accepting_adr(
+                "opslint-accepts: mutable-image-tagg\n\nopslint-accepts: mutable-image-tag nosuch/web.yaml",
+            ),
+        ),
+    ]);
+    let found = reported(&json(dir.path(), &[]));
+    let rules: Vec<(&str, u64)> = found.iter().map(|(r, l, _)| (r.as_str(), *l)).collect();
+    assert_eq!(
+        rules,
+        [
+            ("unused-suppression", 7),
+            ("unused-suppression", 9),
+            ("mutable-image-tag", 10),
+        ]
+    );
+    assert_eq!(
+        found[0].2,
+        "`opslint-accepts` names the unknown rule `mutable-image-tagg`, did you mean \
+         `mutable-image-tag`? `opslint rules` lists the rule ids"
+    );
+    assert_eq!(
+        found[1].2,
+        "`opslint-accepts: mutable-image-tag` names the path `nosuch/web.yaml`, which \
+         matches no file of the run"
+    );
+}

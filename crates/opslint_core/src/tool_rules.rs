@@ -55,7 +55,10 @@ pub static UNUSED_SUPPRESSION: RuleMeta = RuleMeta {
     summary: "suppression comment without a reason, for an unknown rule, or that suppresses nothing",
     what_it_checks: "Every `opslint: ignore[rule-id] reason` comment: that it names known rule \
         ids, gives a reason, has a valid `until=YYYY-MM-DD` date when it has one, and still \
-        suppresses a finding on its own line or, when the comment stands alone, on the next line.",
+        suppresses a finding on its own line or, when the comment stands alone, on the next line. \
+        The `opslint-accepts` entries of accepted ADRs are checked as well: each must name a \
+        known rule id, and each of its paths must match a file of the run when folders are \
+        checked.",
     why_it_matters: "A suppression is a decision the team made about a risk. Without a reason \
         nobody can review the decision later, and a suppression that no longer matches \
         anything hides the next finding that appears on that line.",

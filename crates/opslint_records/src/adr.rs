@@ -36,16 +36,44 @@ pub struct Adr {
 #[derive(Debug, Clone)]
 pub struct AcceptedRule {
     pub rule: String,
-    /// Path suffixes the acceptance is limited to; empty for every file.
+    /// Files, folders or globs the acceptance is limited to, from the
+    /// repository's root ([`path_matches`]); empty for every file.
     pub paths: Vec<String>,
     pub span: Span,
 }
 
 impl AcceptedRule {
+    /// Returns whether the acceptance covers a finding of `rule` in `path`.
     pub fn covers(&self, rule: &str, path: &str) -> bool {
         self.rule == rule
-            && (self.paths.is_empty() || self.paths.iter().any(|p| path.ends_with(p.as_str())))
+            && (self.paths.is_empty() || self.paths.iter().any(|entry| path_matches(entry, path)))
     }
+}
+
+/// Returns whether a path entry of an acceptance names `path`: the file
+/// itself, a folder that contains it, or a glob such as `k8s/*.yaml`. Entries
+/// are written from the repository's root while `path` is relative to the
+/// folder of the run, so an entry may match any trailing part of `path`
+/// that starts at a `/`.
+pub fn path_matches(entry: &str, path: &str) -> bool {
+    let entry = entry.trim_start_matches("./");
+    let mut tails =
+        std::iter::once(path).chain(path.match_indices('/').map(|(at, _)| &path[at + 1..]));
+    if entry.contains(['*', '?', '[', '{']) {
+        let Ok(glob) = globset::Glob::new(entry) else {
+            return false;
+        };
+        let matcher = glob.compile_matcher();
+        return tails.any(|tail| matcher.is_match(tail));
+    }
+    let entry = entry.trim_end_matches('/');
+    !entry.is_empty()
+        && tails.any(|tail| {
+            tail == entry
+                || tail
+                    .strip_prefix(entry)
+                    .is_some_and(|rest| rest.starts_with('/'))
+        })
 }
 
 #[derive(Debug, Clone)]
@@ -454,5 +482,51 @@ mod tests {
         assert!(!is_adr_path("docs/adr/template.md", &[]));
         assert!(!is_adr_path("docs/other/0001-a.md", &[]));
         assert!(is_adr_path("docs/other/0001-a.md", &["docs/other".into()]));
+    }
+
+    #[test]
+    fn acceptance_paths_match_files_folders_and_globs() {
+        let cases = [
+            ("docker-compose.yml", "docker-compose.yml", true),
+            ("docker-compose.yml", "deploy/docker-compose.yml", true),
+            ("compose.yml", "docker-compose.yml", false),
+            ("services/orders/k8s/", "services/orders/k8s/web.yaml", true),
+            ("services/orders/k8s", "services/orders/k8s/web.yaml", true),
+            (
+                "./services/orders/k8s",
+                "services/orders/k8s/web.yaml",
+                true,
+            ),
+            (
+                "services/orders/k8s",
+                "services/orders/k8s-old/web.yaml",
+                false,
+            ),
+            (
+                "services/orders/k8s/*.yaml",
+                "services/orders/k8s/web.yaml",
+                true,
+            ),
+            ("services/orders/**", "services/orders/k8s/web.yaml", true),
+            (
+                "services/orders/k8s/*.yaml",
+                "../services/orders/k8s/web.yaml",
+                true,
+            ),
+            (
+                "orders/k8s/web.yaml",
+                "../services/orders/k8s/web.yaml",
+                true,
+            ),
+            (
+                "services/payments/**",
+                "services/orders/k8s/web.yaml",
+                false,
+            ),
+            ("", "web.yaml", false),
+        ];
+        for (entry, path, expected) in cases {
+            assert_eq!(path_matches(entry, path), expected, "{entry} on {path}");
+        }
     }
 }
