@@ -5,7 +5,7 @@
 // Data read from files must never panic the linter; tests may unwrap.
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::io::Read;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
@@ -76,6 +76,19 @@ pub struct Options {
 /// create a finding in another. `--changed-since` keeps all their findings.
 /// Every rule so far reports its finding in the file that causes it.
 pub const WORKSPACE_RULES: &[&str] = &[];
+
+/// Rules whose findings other files usually clear: the post-incident
+/// analysis of an incident, the Kubernetes probe that checks a Dockerfile's
+/// image, the metrics setup in another module of a service. A run on named
+/// files, such as the pre-commit hook, does not see those files. It skips
+/// these rules, which a run on folders applies.
+pub const NEEDS_OTHER_FILES: &[&str] = &[
+    "incident-without-postmortem",
+    "dockerfile-missing-healthcheck",
+    "service-without-metrics",
+    "service-without-tracing",
+    "service-missing-health-endpoint",
+];
 
 /// The results of a run, sorted deterministically.
 pub struct Outcome {
@@ -211,10 +224,25 @@ pub fn run(options: &Options) -> Outcome {
     // Every loaded rule, selected or not, so that a suppression comment for
     // a user-written rule is not reported as naming an unknown rule.
     let loaded_ids: Vec<&'static str> = all_rules.iter().map(|rule| rule.meta().id).collect();
+    let folders_walked = options.paths.iter().any(|path| path.is_dir());
     let rules: Vec<&'static dyn Rule> = all_rules
         .into_iter()
         .filter(|rule| is_enabled(rule.meta().id, options))
+        .filter(|rule| folders_walked || !NEEDS_OTHER_FILES.contains(&rule.meta().id))
         .collect();
+    // A run on named files reads the deploy-tool and main compose files
+    // that can clear findings in them, and reports nothing in those.
+    let context: BTreeSet<String> = if folders_walked {
+        BTreeSet::new()
+    } else {
+        let found = outside::context_files(&discovery.files, &options.root);
+        let paths = found.iter().map(|file| file.display_path.clone()).collect();
+        discovery.files.extend(found);
+        discovery
+            .files
+            .sort_by(|a, b| a.display_path.cmp(&b.display_path));
+        paths
+    };
     if let Some(progress) = &options.progress {
         progress.start("files", discovery.files.len());
     }
@@ -250,13 +278,14 @@ pub fn run(options: &Options) -> Outcome {
     sink.merge(file_sinks);
     // The artifacts are in path order, so the map is built in one pass
     // instead of by one insert per file.
-    let files: BTreeMap<String, Arc<SourceFile>> = artifacts
+    let mut files: BTreeMap<String, Arc<SourceFile>> = artifacts
         .iter()
         .map(|artifact| (artifact.file.path.clone(), Arc::clone(&artifact.file)))
         .collect();
-    let file_count = artifacts.len();
+    files.retain(|path, _| !context.contains(path));
+    let file_count = files.len();
     let mut workspace = Workspace::new(artifacts);
-    workspace.folders_walked = options.paths.iter().any(|path| path.is_dir());
+    workspace.folders_walked = folders_walked;
     if workspace.folders_walked {
         workspace.outside = outside::find(&options.paths, &options.root);
     }
@@ -295,6 +324,10 @@ pub fn run(options: &Options) -> Outcome {
     }
     timings.phase("rules and inventory");
     sink.merge(sinks);
+    if !context.is_empty() {
+        sink.diagnostics.retain(|d| !context.contains(&d.path));
+        sink.questions.retain(|q| !context.contains(&q.path));
+    }
     sink.diagnostics
         .retain(|d| d.rule.principle.is_some() || !options.ignore.iter().any(|id| id == d.rule.id));
     if is_enabled(tool_rules::UNUSED_SUPPRESSION.id, options) {

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use opslint_model::OutsideRecords;
-use opslint_syntax::discover::display_path;
+use opslint_syntax::discover::{FoundFile, display_path};
 
 /// Looks, for each walked folder inside a git work tree whose root lies
 /// above it, at that root for a CODEOWNERS file and for runbooks: entries
@@ -44,6 +44,86 @@ pub fn find(paths: &[PathBuf], working_folder: &Path) -> OutsideRecords {
         }
     }
     records
+}
+
+/// Deploy-tool files that set image tags for the manifests below them.
+const TAGGING_FILES: [&str; 4] = [
+    "skaffold.yaml",
+    "skaffold.yml",
+    "kustomization.yaml",
+    "kustomization.yml",
+];
+
+/// Main compose files, which an override file in the same folder extends.
+const MAIN_COMPOSE_FILES: [&str; 4] = [
+    "compose.yaml",
+    "compose.yml",
+    "docker-compose.yaml",
+    "docker-compose.yml",
+];
+
+/// Finds, for a run on named files, the few files outside the run that can
+/// clear a finding in them. A Skaffold or Kustomize file in a folder above a
+/// named YAML file, up to the git work tree's root (else the working
+/// folder), sets the tags of its images. The main compose file beside a
+/// named compose override defines what the override changes. The run reads
+/// them as context and reports nothing in them.
+pub fn context_files(named: &[FoundFile], working_folder: &Path) -> Vec<FoundFile> {
+    let mut found: Vec<PathBuf> = Vec::new();
+    for file in named {
+        let name = file
+            .disk_path
+            .file_name()
+            .map(|name| name.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default();
+        if !(name.ends_with(".yaml") || name.ends_with(".yml")) {
+            continue;
+        }
+        let Some(folder) = file
+            .disk_path
+            .canonicalize()
+            .ok()
+            .and_then(|path| path.parent().map(Path::to_path_buf))
+        else {
+            continue;
+        };
+        if name.contains("override") {
+            found.extend(
+                MAIN_COMPOSE_FILES
+                    .iter()
+                    .map(|main| folder.join(main))
+                    .filter(|candidate| candidate.is_file()),
+            );
+        }
+        let stop = git_root(&folder)
+            .map(Path::to_path_buf)
+            .or_else(|| working_folder.canonicalize().ok());
+        for dir in folder.ancestors() {
+            found.extend(
+                TAGGING_FILES
+                    .iter()
+                    .map(|tagging| dir.join(tagging))
+                    .filter(|candidate| candidate.is_file()),
+            );
+            if stop.as_deref().is_none_or(|stop| dir == stop) {
+                break;
+            }
+        }
+    }
+    found.sort();
+    found.dedup();
+    found
+        .into_iter()
+        .map(|path| FoundFile {
+            display_path: display_path(&path, working_folder),
+            disk_path: path,
+        })
+        .filter(|context| {
+            !named
+                .iter()
+                .any(|file| file.display_path == context.display_path)
+        })
+        .collect()
 }
 
 /// Returns the root of the git work tree that holds `folder`, which has

@@ -710,3 +710,83 @@ fn named_files_keep_risks_that_adrs_accept() {
         json["diagnostics"]
     );
 }
+
+/// Returns the rule ids and paths of the findings of `check --format json`
+/// with `args`, run in `dir`, and the number of files checked.
+fn findings_in(dir: &std::path::Path, args: &[&str]) -> (Vec<(String, String)>, u64) {
+    let output = opslint()
+        .current_dir(dir)
+        .arg("check")
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let found = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["rule"].as_str().unwrap().to_string(),
+                d["path"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    (found, json["summary"]["files"].as_u64().unwrap())
+}
+
+/// A run on named files reads the Skaffold file above a manifest and the
+/// main compose file beside an override, reports nothing in them, and does
+/// not run the rules that other files usually clear.
+#[test]
+fn named_files_see_the_files_that_clear_findings() {
+    let dir = temp_dir("named-context");
+    let files = [
+        (
+            "skaffold.yaml",
+            "apiVersion: skaffold/v4beta11\nkind: Config\nbuild:\n  artifacts:\n    - image: web\n",
+        ),
+        (
+            "k8s/web.yaml",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers:\n        - name: web\n          image: web\n          readinessProbe: {httpGet: {path: /, port: 80}}\n          livenessProbe: {httpGet: {path: /, port: 80}}\n",
+        ),
+        (
+            "compose.yaml",
+            "services:\n  web:\n    image: web:1.2.3\n    healthcheck:\n      test: [\"CMD\", \"true\"]\n",
+        ),
+        ("compose.override.yml", "services:\n  web:\n    build: .\n"),
+        (
+            "Dockerfile",
+            "FROM python:3.13-slim\nCMD [\"python\", \"-m\", \"http.server\"]\n",
+        ),
+        (
+            "incidents/export.csv",
+            "Reference,Name,Severity,Affected services,Status,Reported at\nINC-1,Web down,Critical,web,Closed,2026-03-01T10:00:00Z\n",
+        ),
+    ];
+    for (path, text) in files {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    let named = [
+        "k8s/web.yaml",
+        "compose.override.yml",
+        "Dockerfile",
+        "incidents/export.csv",
+    ];
+    let (found, files) = findings_in(&dir, &named);
+    assert_eq!(found, []);
+    assert_eq!(files, 4);
+
+    // On the folder the incident has no analysis anywhere, so it is reported.
+    let (found, _) = findings_in(&dir, &["."]);
+    assert!(
+        found.contains(&(
+            "incident-without-postmortem".to_string(),
+            "incidents/export.csv".to_string()
+        )),
+        "{found:?}"
+    );
+}
