@@ -286,6 +286,22 @@ pub fn run(options: &Options) -> Outcome {
     let file_count = files.len();
     let mut workspace = Workspace::new(artifacts);
     workspace.folders_walked = folders_walked;
+    workspace.working_folder = opslint_model::WorkingFolder {
+        name: options
+            .root
+            .canonicalize()
+            .ok()
+            .and_then(|folder| {
+                folder
+                    .file_name()
+                    .map(|name| name.to_string_lossy().into_owned())
+            })
+            .unwrap_or_default(),
+        repository_prefix: repository
+            .as_ref()
+            .map(|root| root.prefix().to_string())
+            .unwrap_or_default(),
+    };
     if workspace.folders_walked {
         workspace.outside = outside::find(&options.paths, &options.root);
     }

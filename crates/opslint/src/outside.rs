@@ -186,6 +186,12 @@ impl RepositoryRoot {
     /// Returns the repository-relative form of a path as output shows it,
     /// which is relative to the working folder, or absolute when the file
     /// lies outside it.
+    /// Returns the working folder relative to the repository's root,
+    /// `/`-separated.
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
     pub fn path_of(&self, display_path: &str) -> Option<String> {
         if Path::new(display_path).is_absolute() {
             let relative = Path::new(display_path).strip_prefix(&self.top).ok()?;

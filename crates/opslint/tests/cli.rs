@@ -790,3 +790,75 @@ fn named_files_see_the_files_that_clear_findings() {
         "{found:?}"
     );
 }
+
+/// Returns `(rule, fingerprint, message)` of each finding of
+/// `check --format json` on `path`, run in `dir`.
+fn fingerprinted(dir: &std::path::Path, path: &str) -> Vec<(String, String, String)> {
+    let output = opslint()
+        .current_dir(dir)
+        .args(["check", path, "--format", "json"])
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let mut found: Vec<(String, String, String)> = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["rule"].as_str().unwrap().to_string(),
+                d["fingerprint"].as_str().unwrap().to_string(),
+                d["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+/// A service checked from its own folder is named and linked as from the
+/// repository's root: same findings, messages and fingerprints.
+#[test]
+fn service_folder_run_matches_root_run() {
+    let dir = temp_dir("service-folder");
+    let files = [
+        (".git/HEAD", "ref: refs/heads/main\n"),
+        ("CODEOWNERS", "* @platform-team\n"),
+        ("docs/runbooks/orders.md", "# Orders\n\nRestart the pods.\n"),
+        ("services/orders/requirements.txt", "flask==3.1.0\n"),
+        (
+            "services/orders/app.py",
+            "from flask import Flask\n\napp = Flask(__name__)\n\n\n@app.get(\"/orders\")\ndef orders():\n    return []\n",
+        ),
+        (
+            "services/orders/Dockerfile",
+            "FROM python:3.13-slim\nCOPY . /app\nCMD [\"flask\", \"run\"]\n",
+        ),
+        (
+            "services/orders/k8s/deploy.yaml",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: orders\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers:\n        - name: orders\n          image: registry.example.com/orders:1.4.2\n          readinessProbe: {httpGet: {path: /healthz, port: 8080}}\n          livenessProbe: {httpGet: {path: /orders, port: 8080}}\n",
+        ),
+    ];
+    for (path, text) in files {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    let from_root = fingerprinted(&dir, "services/orders");
+    let from_service = fingerprinted(&dir.join("services/orders"), ".");
+    assert_eq!(from_service, from_root);
+    let rules: Vec<&str> = from_root.iter().map(|(rule, _, _)| rule.as_str()).collect();
+    assert_eq!(
+        rules,
+        [
+            "probe-path-not-served",
+            "service-missing-health-endpoint",
+            "service-without-metrics",
+            "service-without-tracing"
+        ]
+    );
+    assert_eq!(
+        from_root[2].2,
+        "service `services/orders` has no metrics instrumentation"
+    );
+}

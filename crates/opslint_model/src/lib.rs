@@ -216,6 +216,29 @@ fn parent_dir(path: &str) -> &str {
 /// repository's CODEOWNERS from its root, and runbooks often sit beside
 /// the services. Each entry pairs a walked folder with a file or folder
 /// found in the root of the git work tree around it, as display paths.
+/// The folder that the run's display paths start from.
+#[derive(Debug, Default, Clone)]
+pub struct WorkingFolder {
+    /// The folder's own name, such as `orders`; empty when unknown.
+    pub name: String,
+    /// The folder relative to the root of its git work tree, `/`-separated,
+    /// such as `services/orders`; empty at the root or outside git.
+    pub repository_prefix: String,
+}
+
+impl WorkingFolder {
+    /// Returns the name of the folder at the display path `folder`: its last
+    /// part, or this folder's own name when `folder` is the working folder
+    /// (empty or `.`). `None` when the name is unknown, as for `..`.
+    pub fn name_of<'a>(&'a self, folder: &'a str) -> Option<&'a str> {
+        match folder.trim_end_matches('/').rsplit('/').next() {
+            Some("..") => None,
+            Some(name) if !name.is_empty() && name != "." => Some(name),
+            _ => Some(self.name.as_str()).filter(|name| !name.is_empty()),
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct OutsideRecords {
     pub codeowners: Vec<(String, String)>,
@@ -258,6 +281,10 @@ pub struct Workspace {
     /// Repository records outside the walked folders, for the rules about
     /// the whole repository.
     pub outside: OutsideRecords,
+    /// The folder the run's paths are relative to, so that a service whose
+    /// folder is that folder gets a name and the same identity from any
+    /// folder of the repository.
+    pub working_folder: WorkingFolder,
     /// Paths of the Kubernetes files whose objects are Kustomize patches,
     /// sorted, so rules look a patch up without scanning every manifest.
     pub patch_files: Vec<String>,
@@ -382,6 +409,7 @@ impl Workspace {
             terraform_index,
             folders_walked: false,
             outside: OutsideRecords::default(),
+            working_folder: WorkingFolder::default(),
             patch_files,
             by_facts,
             services: std::sync::OnceLock::new(),
@@ -533,7 +561,7 @@ impl Workspace {
         self.services
             .get_or_init(|| service::group(&self.artifacts))
             .iter()
-            .map(|group| group.view(&self.artifacts))
+            .map(|group| group.view(&self.artifacts, &self.working_folder))
             .collect()
     }
 

@@ -163,6 +163,12 @@ pub struct Service<'a> {
     /// The folder of the nearest `Cargo.toml`, `pyproject.toml`,
     /// `requirements*.txt`, `setup.py` or `Dockerfile`, else of the file.
     pub root: String,
+    /// The root relative to the git work tree's root, the same from any
+    /// folder of the repository. Fingerprints and messages use it.
+    pub repository_root: String,
+    /// The last folder name of the root, which links an image named like
+    /// it; the working folder's name when the root is that folder.
+    pub folder_name: String,
     pub language: ArtifactKind,
     pub files: Vec<(&'a Artifact, &'a CodeFile)>,
     pub manifests: Vec<(&'a Artifact, &'a DependencyManifest)>,
@@ -185,14 +191,15 @@ impl<'a> Service<'a> {
         (self.files[0].0, Span::default())
     }
 
-    /// Returns the service folder in backticks, for messages.
+    /// Returns the service folder from the repository's root in backticks,
+    /// for messages: its name when the run is outside git and the service
+    /// is the working folder itself, `.` when even that is unknown.
     pub fn label(&self) -> String {
-        let root = if self.root.is_empty() {
-            "."
-        } else {
-            &self.root
-        };
-        format!("`{root}`")
+        let name = [&self.repository_root, &self.folder_name]
+            .into_iter()
+            .find(|name| !name.is_empty())
+            .map_or(".", String::as_str);
+        format!("`{name}`")
     }
 
     pub fn routes(&self) -> impl Iterator<Item = (&'a Artifact, &'a Route)> + '_ {
@@ -280,9 +287,10 @@ fn project_root<'p>(path: &'p str, markers: &std::collections::BTreeSet<&str>) -
 /// Groups code files by project folder and keeps the groups that create a
 /// server or declare routes. Test files are left out.
 pub fn services(artifacts: &[Artifact]) -> Vec<Service<'_>> {
+    let working_folder = crate::WorkingFolder::default();
     group(artifacts)
         .iter()
-        .map(|group| group.view(artifacts))
+        .map(|group| group.view(artifacts, &working_folder))
         .collect()
 }
 
@@ -298,9 +306,27 @@ pub(crate) struct Group {
 
 impl Group {
     /// Builds the service from the artifacts the positions point at.
-    pub(crate) fn view<'a>(&self, artifacts: &'a [Artifact]) -> Service<'a> {
+    pub(crate) fn view<'a>(
+        &self,
+        artifacts: &'a [Artifact],
+        working_folder: &crate::WorkingFolder,
+    ) -> Service<'a> {
+        let folder_name = working_folder
+            .name_of(&self.root)
+            .unwrap_or_default()
+            .to_string();
+        let repository_root = if working_folder.repository_prefix.is_empty() {
+            self.root.clone()
+        } else {
+            opslint_core::normalize_path(&format!(
+                "{}/{}",
+                working_folder.repository_prefix, self.root
+            ))
+        };
         Service {
             root: self.root.clone(),
+            repository_root,
+            folder_name,
             language: self.language,
             files: self
                 .files

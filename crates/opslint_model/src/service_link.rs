@@ -119,8 +119,10 @@ impl<'s, 'a> ServiceLinks<'s, 'a> {
         roots.sort_unstable();
         let mut by_folder_name = HashMap::new();
         for (position, service) in services.iter().enumerate() {
-            if let Some(name) = service.root.rsplit('/').next().filter(|n| !n.is_empty()) {
-                by_folder_name.entry(name).or_insert(position);
+            if !service.folder_name.is_empty() {
+                by_folder_name
+                    .entry(service.folder_name.as_str())
+                    .or_insert(position);
             }
         }
         let mut contexts_by_image: HashMap<String, Vec<usize>> = HashMap::new();

@@ -361,7 +361,7 @@ fn image_names(workspace: &Workspace, skaffold: &[(String, String)], path: &str)
             .is_some_and(|artifact| matches!(artifact.facts, Facts::Dockerfile(_)))
     });
     let links_by_folder = sibling.is_none() || sibling_exists;
-    if let Some(name) = folder.rsplit('/').next().filter(|name| !name.is_empty())
+    if let Some(name) = workspace.working_folder.name_of(folder)
         && links_by_folder
     {
         names.push(name.to_string());

@@ -53,7 +53,7 @@ impl Rule for ServiceMissingHealthEndpoint {
         for service in workspace.services() {
             let (artifact, span) = service.anchor();
             let file = &artifact.file;
-            let location = format!("service:{}", service.root);
+            let location = format!("service:{}", service.repository_root);
             let has_health_route = service
                 .routes()
                 .any(|(_, route)| route.path.as_deref().is_some_and(is_health_path));

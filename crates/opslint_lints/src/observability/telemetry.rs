@@ -19,7 +19,7 @@ impl TelemetryCheck {
         for service in workspace.services() {
             let (artifact, span) = service.anchor();
             let file = &artifact.file;
-            let location = format!("service:{}", service.root);
+            let location = format!("service:{}", service.repository_root);
             if service.telemetry().any(|t| t.kind == self.kind) {
                 sink.holds(self.meta, file, location);
                 continue;
