@@ -139,7 +139,14 @@ pub fn build(workspace: &Workspace) -> Inventory {
                         && !object.is_patch
                         && let Some(name) = &object.name
                     {
-                        services.insert(name.clone());
+                        // A name that is still template text after rendering
+                        // from the chart's defaults, such as `{{ include
+                        // "payments.fullname" . }}`, is shown as its chart.
+                        let chart = opslint_model::helm::chart_dir(&artifact.file.path)
+                            .filter(|_| name.contains("{{"))
+                            .and_then(|dir| workspace.charts.get(dir))
+                            .and_then(|chart| chart.name.as_deref());
+                        services.insert(chart.unwrap_or(name).to_string());
                     }
                     if object.kind == "PrometheusRule" {
                         inventory.alarms += 1;

@@ -389,3 +389,37 @@ fn single_adr_file_skips_link_check() {
     let json: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(json["diagnostics"].as_array().unwrap().len(), 0);
 }
+
+/// A workload whose name stays template text after rendering from the
+/// chart's defaults is listed under its chart's name.
+#[test]
+fn templated_service_names_show_the_chart() {
+    let dir = temp_dir("helm-names");
+    let files = [
+        (
+            "chart/Chart.yaml",
+            "apiVersion: v2\nname: payments\nversion: 0.1.0\n",
+        ),
+        ("chart/values.yaml", "replicaCount: 2\n"),
+        (
+            "chart/templates/deployment.yaml",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ include \"payments.fullname\" . }}\nspec:\n  replicas: {{ .Values.replicaCount }}\n  template:\n    spec:\n      containers:\n        - name: payments\n          image: payments:1.0.0\n",
+        ),
+    ];
+    for (path, text) in files {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    let output = opslint()
+        .args(["report", "--format", "json"])
+        .arg(&*dir)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        json["inventory"]["services"],
+        serde_json::json!(["payments"])
+    );
+}

@@ -13,6 +13,8 @@ use opslint_syntax::value::{Node, Value};
 pub struct Chart {
     /// The root of `values.yaml`, when the chart has one that parses.
     pub values: Option<Node>,
+    /// `name` of `Chart.yaml`.
+    pub name: Option<String>,
     /// `appVersion` of `Chart.yaml`.
     pub app_version: Option<String>,
     /// For a subchart under `charts/<name>/`, the `<name>:` section of the
@@ -166,6 +168,7 @@ mod tests {
                 .into_iter()
                 .next()
                 .map(|d| d.root),
+            name: None,
             app_version: app_version.map(str::to_string),
             parent_values: None,
         }

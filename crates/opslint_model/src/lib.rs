@@ -63,8 +63,9 @@ pub enum Facts {
     HelmValues(opslint_syntax::value::Node),
     /// The root of a Prometheus rule file (`groups:` of `rules:`).
     PrometheusRules(opslint_syntax::value::Node),
-    /// A chart's `Chart.yaml`, with its `appVersion`.
+    /// A chart's `Chart.yaml`, with its `name` and `appVersion`.
     HelmChart {
+        name: Option<String>,
         app_version: Option<String>,
         /// The entries of `dependencies:`, each a mapping with `name`,
         /// `repository` and an optional `condition`.
@@ -183,7 +184,13 @@ fn other_yaml(file: &SourceFile, yaml: opslint_syntax::yaml::YamlFile) -> Facts 
             .and_then(|node| node.as_seq())
             .map(<[_]>::to_vec)
             .unwrap_or_default();
+        let name = document
+            .root
+            .get("name")
+            .and_then(|node| node.as_str())
+            .map(str::to_string);
         return Facts::HelmChart {
+            name,
             app_version,
             dependencies,
         };
@@ -625,8 +632,12 @@ fn collect_charts(artifacts: &[Artifact]) -> BTreeMap<String, helm::Chart> {
             {
                 charts.entry(dir).or_default().values = Some(root.clone());
             }
-            Facts::HelmChart { app_version, .. } => {
-                charts.entry(dir).or_default().app_version = app_version.clone();
+            Facts::HelmChart {
+                name, app_version, ..
+            } => {
+                let chart = charts.entry(dir).or_default();
+                chart.name = name.clone();
+                chart.app_version = app_version.clone();
             }
             _ => {}
         }
