@@ -112,6 +112,46 @@ pub struct Outcome {
     pub expired_suppressions: Vec<String>,
 }
 
+/// Returns the configured ADR folders and incident paths that a run on
+/// folders must walk because they lie outside every walked folder, and a
+/// notice for each that does not exist, which is most likely a typo. A
+/// check reports nothing in their files; a report covers them.
+fn record_roots(options: &Options, folders_walked: bool) -> (Vec<PathBuf>, Vec<String>) {
+    let walked: Vec<PathBuf> = options
+        .paths
+        .iter()
+        .filter(|path| path.is_dir())
+        .filter_map(|path| options.root.join(path).canonicalize().ok())
+        .collect();
+    let places = options
+        .records
+        .adr_folders
+        .iter()
+        .map(|place| (place, "ADR folder", "`adr-paths` or `--adr-dir`"))
+        .chain(
+            options
+                .records
+                .incident_paths
+                .iter()
+                .map(|place| (place, "incident path", "`incident-paths`")),
+        );
+    let mut roots = Vec::new();
+    let mut notices = Vec::new();
+    for (place, what, source) in places {
+        let path = options.root.join(place);
+        let Ok(canonical) = path.canonicalize() else {
+            notices.push(format!(
+                "the {what} `{place}` (from {source}) does not exist"
+            ));
+            continue;
+        };
+        if folders_walked && !walked.iter().any(|folder| canonical.starts_with(folder)) {
+            roots.push(path);
+        }
+    }
+    (roots, notices)
+}
+
 /// Loads the declarative rules of every folder in `options.rule_folders`.
 pub fn user_rules(options: &Options) -> Result<Vec<&'static dyn Rule>, ConfigError> {
     let mut rules = Vec::new();
@@ -187,7 +227,31 @@ pub fn run(options: &Options) -> Outcome {
     }
     configure_workers();
     let mut timings = Timings::from_env();
+    let folders_walked = options.paths.iter().any(|path| path.is_dir());
+    let (record_roots, missing_record_paths) = record_roots(options, folders_walked);
     let mut discovery = discover::discover(&options.paths, &options.root);
+    // Files read for other files' sake, whose own findings are not
+    // reported: see `context_files` and `record_roots`.
+    let mut context = BTreeSet::new();
+    if !record_roots.is_empty() {
+        let records = discover::discover(&record_roots, &options.root);
+        for file in records.files {
+            // The report covers the team's records wherever they are. A
+            // check of some folders reads them only for accepted risks and
+            // for the rules that compare records with code.
+            if !options.collect_inventory {
+                context.insert(file.display_path.clone());
+            }
+            discovery.files.push(file);
+        }
+        discovery.errors.extend(records.errors);
+        discovery
+            .files
+            .sort_by(|a, b| a.display_path.cmp(&b.display_path));
+        discovery
+            .files
+            .dedup_by(|a, b| a.display_path == b.display_path);
+    }
     timings.phase("discover");
     if let Some(config) = &options.config {
         discovery
@@ -195,7 +259,7 @@ pub fn run(options: &Options) -> Outcome {
             .retain(|found| !config.is_excluded(&options.root.join(&found.display_path)));
     }
     let mut sink = Sink::new();
-    let mut notices = Vec::new();
+    let mut notices = missing_record_paths;
     for error in &discovery.errors {
         let file = SourceFile::new(
             error.path.clone(),
@@ -224,7 +288,6 @@ pub fn run(options: &Options) -> Outcome {
     // Every loaded rule, selected or not, so that a suppression comment for
     // a user-written rule is not reported as naming an unknown rule.
     let loaded_ids: Vec<&'static str> = all_rules.iter().map(|rule| rule.meta().id).collect();
-    let folders_walked = options.paths.iter().any(|path| path.is_dir());
     let rules: Vec<&'static dyn Rule> = all_rules
         .into_iter()
         .filter(|rule| is_enabled(rule.meta().id, options))
@@ -232,17 +295,14 @@ pub fn run(options: &Options) -> Outcome {
         .collect();
     // A run on named files reads the deploy-tool and main compose files
     // that can clear findings in them, and reports nothing in those.
-    let context: BTreeSet<String> = if folders_walked {
-        BTreeSet::new()
-    } else {
+    if !folders_walked {
         let found = outside::context_files(&discovery.files, &options.root);
-        let paths = found.iter().map(|file| file.display_path.clone()).collect();
+        context.extend(found.iter().map(|file| file.display_path.clone()));
         discovery.files.extend(found);
         discovery
             .files
             .sort_by(|a, b| a.display_path.cmp(&b.display_path));
-        paths
-    };
+    }
     if let Some(progress) = &options.progress {
         progress.start("files", discovery.files.len());
     }
@@ -863,6 +923,13 @@ fn process_file(
     };
 
     let (kind, is_json) = match path_class {
+        // JSON under a configured incident path is an export whatever its
+        // name is.
+        PathClass::SniffJson
+            if opslint_records::is_under(&found.display_path, &records.incident_paths) =>
+        {
+            (ArtifactKind::IncidentExport, false)
+        }
         PathClass::Known(kind) => (kind, false),
         PathClass::SniffYaml => (classify::sniff_yaml(&text), false),
         PathClass::SniffJson => match classify::sniff_json(&text) {

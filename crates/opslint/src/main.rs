@@ -634,6 +634,12 @@ fn prepare(args: &RunArgs) -> Result<(Options, Option<FailOn>), String> {
             .iter()
             .map(|path| opslint_syntax::discover::display_path(&config.dir.join(path), &root))
             .collect();
+        records.incident_paths = config
+            .settings
+            .incident_paths
+            .iter()
+            .map(|path| opslint_syntax::discover::display_path(&config.dir.join(path), &root))
+            .collect();
         records.incident_columns = config.settings.incident_columns.clone();
     }
     let paths = if args.paths.is_empty() {

@@ -461,3 +461,99 @@ fn report_rejects_an_invalid_configuration() {
         "{stderr}"
     );
 }
+
+/// Writes `files` into `dir`, creating folders.
+fn write_files(dir: &Path, files: &[(&str, &str)]) {
+    for (path, text) in files {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+}
+
+#[test]
+fn incident_paths_mark_exports_and_analyses() {
+    let dir = project(
+        "opslint.toml",
+        "incident-paths = [\"ops/records\"]\nselect = [\"incident-without-postmortem\"]\n",
+    );
+    write_files(
+        dir.path(),
+        &[
+            (
+                "ops/records/export.json",
+                r#"[{"id": "INC-1", "title": "Checkout down", "severity": "P1", "service": "checkout", "created_at": "2026-03-01T10:00:00Z"},
+ {"id": "INC-2", "title": "Search slow", "severity": "P1", "service": "search", "created_at": "2026-03-02T10:00:00Z"}]"#,
+            ),
+            (
+                "ops/records/checkout-down.md",
+                "# Checkout down\n\n- Incidents: INC-1\n\n## Summary\n\nCheckout failed.\n\n## Root causes\n\nA bad deploy.\n",
+            ),
+        ],
+    );
+    let configured = report(dir.path(), &[]);
+    let inventory = &configured["inventory"];
+    assert_eq!(inventory["postmortems"].as_array().unwrap().len(), 1);
+    assert_eq!(report_rules(&configured), ["incident-without-postmortem"]);
+    let locations = configured["principles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|principle| principle["findings"].as_array().unwrap())
+        .flat_map(|finding| finding["locations"].as_array().unwrap())
+        .map(|location| location["message"].as_str().unwrap().to_string())
+        .collect::<Vec<_>>();
+    assert_eq!(locations.len(), 1, "{locations:?}");
+    assert!(locations[0].contains("INC-2"), "{locations:?}");
+
+    // Without the configuration the JSON file is not an incident export.
+    let unconfigured = report(dir.path(), &["--no-config"]);
+    assert!(
+        !report_rules(&unconfigured).contains(&"incident-without-postmortem".to_string()),
+        "{:?}",
+        report_rules(&unconfigured)
+    );
+}
+
+#[test]
+fn record_folders_outside_the_checked_folder_are_read() {
+    let dir = project(
+        "opslint.toml",
+        "adr-paths = [\"records/decisions\"]\nincident-paths = [\"records/none\"]\n",
+    );
+    // A git work tree, so that a run on `k8s` finds the root's CODEOWNERS.
+    write_files(
+        dir.path(),
+        &[
+            (".git/HEAD", "ref: refs/heads/main\n"),
+            (
+                "records/decisions/0001-accept-latest.md",
+                "# 1. Accept the latest tag\n\nStatus: accepted\n\n## Decision\n\n\
+                 opslint-accepts: mutable-image-tag\n",
+            ),
+        ],
+    );
+    let output = opslint(dir.path())
+        .args(["report", "k8s", "--format", "json"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(
+            "note: the incident path `records/none` (from `incident-paths`) does not exist"
+        ),
+        "{stderr}"
+    );
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["inventory"]["adrs"].as_array().unwrap().len(), 1);
+    assert_eq!(json["accepted"][0]["rule"], "mutable-image-tag");
+
+    // A check of `k8s` reads the ADR, so the risk stays accepted, but
+    // reports nothing in the ADR's folder.
+    let (found, _) = findings(dir.path(), &["k8s"]);
+    let rules: Vec<&str> = found.iter().map(|(rule, _)| rule.as_str()).collect();
+    assert_eq!(
+        rules,
+        ["k8s-missing-liveness-probe", "k8s-missing-readiness-probe"]
+    );
+}

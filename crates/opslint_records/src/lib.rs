@@ -20,6 +20,11 @@ use opslint_core::{ArtifactKind, SourceFile};
 pub struct Config {
     /// Extra folders (run-relative) that hold ADRs.
     pub adr_folders: Vec<String>,
+    /// Files and folders (run-relative) that hold incident records: JSON
+    /// files under them are incident exports whatever their name, and
+    /// Markdown files with two sections of an analysis are post-incident
+    /// analyses.
+    pub incident_paths: Vec<String>,
     /// Header names for incident fields, keyed by [`incidents::Field::key`].
     pub incident_columns: incidents::Mapping,
 }
@@ -43,7 +48,8 @@ pub fn extract(kind: ArtifactKind, file: &SourceFile, config: &Config) -> Option
                 return Some(Record::Adr(adr::parse(file)));
             }
             let doc = markdown::parse(&file.text);
-            if postmortem::is_postmortem(&file.path, &doc) {
+            let in_incident_path = is_under(&file.path, &config.incident_paths);
+            if postmortem::is_postmortem(&file.path, &doc, in_incident_path) {
                 return Some(Record::Postmortem(postmortem::parse(file, &doc)));
             }
             is_runbook_path(&file.path).then_some(Record::Runbook)
@@ -60,6 +66,19 @@ pub fn extract(kind: ArtifactKind, file: &SourceFile, config: &Config) -> Option
             .map(|base| Record::Codeowners(codeowners::parse(file, base))),
         _ => None,
     }
+}
+
+/// Returns whether the run-relative `path` is one of `places` or lies in a
+/// folder among them.
+pub fn is_under(path: &str, places: &[String]) -> bool {
+    places.iter().any(|place| {
+        let place = place.trim_end_matches('/');
+        place == "."
+            || path == place
+            || path
+                .strip_prefix(place)
+                .is_some_and(|rest| rest.starts_with('/'))
+    })
 }
 
 /// Runbooks and playbooks: Markdown under a folder or with a name that says

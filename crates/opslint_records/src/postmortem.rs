@@ -95,15 +95,17 @@ pub fn reference_numbers(reference: &str) -> Vec<String> {
         .collect()
 }
 
-/// Whether a Markdown file is a post-incident analysis: by folder or name,
-/// confirmed by at least two of the usual sections.
-pub fn is_postmortem(path: &str, doc: &Document) -> bool {
+/// Returns whether a Markdown file is a post-incident analysis: by folder or
+/// name, or by lying under a configured incident path, confirmed by at least
+/// two of the usual sections.
+pub fn is_postmortem(path: &str, doc: &Document, in_incident_path: bool) -> bool {
     let lower = path.to_ascii_lowercase();
     let name = lower.rsplit('/').next().unwrap_or(&lower);
     if name.contains("template") || name == "readme.md" || name == "index.md" {
         return false;
     }
-    let by_path = lower.contains("postmortem")
+    let by_path = in_incident_path
+        || lower.contains("postmortem")
         || lower.contains("post-mortem")
         || lower.contains("post-incident")
         || FOLDERS.iter().any(|f| lower.contains(&format!("{f}/")));
@@ -319,7 +321,7 @@ mod tests {
             text.into(),
         );
         let doc = crate::markdown::parse(text);
-        assert!(is_postmortem(&file.path, &doc));
+        assert!(is_postmortem(&file.path, &doc, false));
         parse(&file, &doc)
     }
 
