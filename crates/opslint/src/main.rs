@@ -596,6 +596,14 @@ fn prepare(args: &RunArgs) -> Result<(Options, Option<FailOn>), String> {
     let root = std::env::current_dir()
         .map_err(|error| format!("cannot read the current folder: {error}"))?;
     let config = load_config(args, &root)?;
+    if !args.quiet && !args.no_config && args.config.is_none() {
+        for unused in unused_configs(&args.paths, &root, config.as_deref()) {
+            eprintln!(
+                "note: `{unused}` is not used: the configuration is looked up from the current \
+                 folder upwards; run opslint from its folder or pass `--config {unused}`"
+            );
+        }
+    }
     let mut select = rule_ids(&args.select);
     if !args.select.is_empty() && select.is_empty() {
         return Err("--select names no rule id; leave it out to run every rule".into());
@@ -662,6 +670,28 @@ fn prepare(args: &RunArgs) -> Result<(Options, Option<FailOn>), String> {
     };
     opslint::check_rule_ids(&options)?;
     Ok((options, fail_on))
+}
+
+/// Returns the configuration files directly in the checked folders that the
+/// run does not use, as a user types their paths, because the configuration
+/// is looked up from the current folder and its parents, not from the
+/// checked folders.
+fn unused_configs(paths: &[PathBuf], root: &Path, used: Option<&Config>) -> Vec<String> {
+    let used = used.and_then(|config| config.path.canonicalize().ok());
+    let mut unused = Vec::new();
+    for path in paths.iter().filter(|path| root.join(path).is_dir()) {
+        for name in ["opslint.toml", ".opslint.toml"] {
+            let candidate = path.join(name);
+            let Ok(canonical) = root.join(&candidate).canonicalize() else {
+                continue;
+            };
+            if used.as_ref() != Some(&canonical) {
+                unused.push(candidate.display().to_string());
+            }
+            break;
+        }
+    }
+    unused
 }
 
 /// The progress bar, when standard error is a terminal and neither

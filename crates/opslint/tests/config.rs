@@ -557,3 +557,31 @@ fn record_folders_outside_the_checked_folder_are_read() {
         ["k8s-missing-liveness-probe", "k8s-missing-readiness-probe"]
     );
 }
+
+#[test]
+fn config_in_checked_folder_is_noted_when_unused() {
+    let dir = project("", "");
+    write_files(
+        dir.path(),
+        &[("app/opslint.toml", "ignore = [\"mutable-image-tag\"]\n")],
+    );
+    let output = opslint(dir.path())
+        .args(["check", "app", "--exit-zero"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(
+            "note: `app/opslint.toml` is not used: the configuration is looked up from the \
+             current folder upwards; run opslint from its folder or pass `--config app/opslint.toml`"
+        ),
+        "{stderr}"
+    );
+
+    let output = opslint(&dir.path().join("app"))
+        .args(["check", ".", "--exit-zero"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("is not used"), "{stderr}");
+}
