@@ -132,7 +132,7 @@ fn baseline_round_trip_reports_nothing() {
         .unwrap();
     assert_eq!(
         String::from_utf8_lossy(&text.stdout),
-        "No findings in 2 files; 3 suppressed.\n"
+        "No findings in 2 files; 3 in the baseline.\n"
     );
 }
 
@@ -437,6 +437,16 @@ fn parent_folder_run_matches_baseline_and_config() {
         ]
     );
     assert_eq!(output.status.code(), Some(0));
+
+    // The text summary counts baselined findings apart.
+    let output = opslint(&dir.path().join("k8s"))
+        .args(["check", "..", "--baseline", "../opslint-baseline.json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "No findings in 2 files; 1 suppressed, 2 in the baseline.\n"
+    );
 }
 
 #[test]

@@ -253,10 +253,24 @@ fn write_plain<W: WriteColor>(buffer: &mut W, diagnostic: &opslint_core::Diagnos
 fn summary(report: &Report<'_>) -> String {
     let total = report.diagnostics.len();
     let files = plural(report.file_count, "file", "files");
-    let suppressed = if report.suppressed.is_empty() {
-        String::new()
-    } else {
-        format!("; {} suppressed", report.suppressed.len())
+    // Findings a baseline hides are counted apart from those that a
+    // comment or the configuration suppresses, which are decisions.
+    let baselined = report
+        .suppressed
+        .iter()
+        .filter(|d| {
+            d.suppression
+                .as_ref()
+                .is_some_and(|s| s.kind == opslint_core::SuppressionKind::Baseline)
+        })
+        .count();
+    let suppressed = match (report.suppressed.len() - baselined, baselined) {
+        (0, 0) => String::new(),
+        (suppressed, 0) => format!("; {suppressed} suppressed"),
+        (0, baselined) => format!("; {baselined} in the baseline"),
+        (suppressed, baselined) => {
+            format!("; {suppressed} suppressed, {baselined} in the baseline")
+        }
     };
     if total == 0 && report.questions.is_empty() {
         return format!("No findings in {files}{suppressed}.\n");
