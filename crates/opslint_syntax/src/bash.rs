@@ -6,7 +6,7 @@ use tree_sitter::Node as TsNode;
 
 use crate::SyntaxError;
 use crate::parsers::{self, Grammar};
-use crate::yaml::{error_offset, first_error, syntax_message};
+use crate::yaml::{error_offset, first_error, missing_message, syntax_message};
 
 /// A parsed shell script.
 #[derive(Debug, Default)]
@@ -65,7 +65,7 @@ pub fn parse(text: &str) -> BashFile {
     if root.has_error() {
         let error = first_error(root).unwrap_or(root);
         let message = if error.is_missing() {
-            format!("invalid shell syntax: missing `{}`", error.kind())
+            missing_message("shell syntax", error, text)
         } else {
             syntax_message("shell", text.get(error_offset(error, text)..).unwrap_or(""))
         };

@@ -54,7 +54,7 @@ pub fn parse(text: &str) -> DockerfileSyntax {
     if root.has_error() {
         let error = crate::yaml::first_error(root).unwrap_or(root);
         let message = if error.is_missing() {
-            format!("invalid Dockerfile: missing `{}`", error.kind())
+            crate::yaml::missing_message("Dockerfile", error, text)
         } else {
             let first_word = text[error.start_byte()..error.end_byte()]
                 .split_whitespace()

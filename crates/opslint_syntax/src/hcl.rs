@@ -8,7 +8,7 @@ use tree_sitter::Node as TsNode;
 
 use crate::SyntaxError;
 use crate::parsers::{self, Grammar};
-use crate::yaml::{error_offset, first_error, syntax_message};
+use crate::yaml::{error_offset, first_error, missing_message, syntax_message};
 
 const MAX_DEPTH: usize = 128;
 
@@ -166,7 +166,7 @@ pub fn parse(text: &str) -> HclFile {
     let root = tree.root_node();
     if let Some(error) = first_error(root) {
         let message = if error.is_missing() {
-            format!("invalid HCL: missing `{}`", error.kind())
+            missing_message("HCL", error, text)
         } else {
             syntax_message("HCL", text.get(error_offset(error, text)..).unwrap_or(""))
         };
@@ -431,6 +431,17 @@ impl Converter<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn missing_brace_names_its_opening_line() {
+        let text = "resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"x\"\n\n  tags = {\n    a = \"b\"\n  }\n";
+        let file = parse(text);
+        let messages: Vec<&str> = file.errors.iter().map(|e| e.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            ["invalid HCL: missing `}` to close the `{` on line 1"]
+        );
+    }
 
     #[test]
     fn grammar_has_every_kind_used() {

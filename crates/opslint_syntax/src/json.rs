@@ -8,7 +8,7 @@ use tree_sitter::Node as TsNode;
 use crate::SyntaxError;
 use crate::parsers::{self, CursorPool, Grammar};
 use crate::value::{CompactString, Document, Entry, Map, Node, Scalar, Value};
-use crate::yaml::{error_offset, first_error, syntax_message};
+use crate::yaml::{error_offset, first_error, missing_message, syntax_message};
 
 /// Nesting depth past which the rest of a value is treated as unknown, so a
 /// hostile file cannot exhaust the stack.
@@ -33,7 +33,7 @@ pub fn parse(text: &str) -> JsonFile {
     if root.has_error() {
         let error = first_error(root).unwrap_or(root);
         let message = if error.is_missing() {
-            format!("invalid JSON: missing `{}`", error.kind())
+            missing_message("JSON", error, text)
         } else {
             syntax_message("JSON", text.get(error_offset(error, text)..).unwrap_or(""))
         };

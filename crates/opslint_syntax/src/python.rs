@@ -26,7 +26,7 @@ pub fn parse(text: &str) -> PythonFile {
         && let Some(node) = first_error(tree.root_node())
     {
         let message = if node.is_missing() {
-            format!("invalid Python syntax: missing `{}`", node.kind())
+            crate::yaml::missing_message("Python syntax", node, text)
         } else {
             "invalid Python syntax".to_string()
         };

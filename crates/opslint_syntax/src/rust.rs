@@ -6,7 +6,7 @@ use opslint_core::Span;
 
 use crate::SyntaxError;
 use crate::parsers::{self, Grammar};
-use crate::yaml::{error_offset, first_error, syntax_message};
+use crate::yaml::{error_offset, first_error, missing_message, syntax_message};
 
 /// A parsed Rust file: the syn tree when syn accepts the file, and the
 /// tree-sitter tree always, which declarative rules query.
@@ -92,7 +92,7 @@ fn both_reject(
     let node = first_error(root)?;
     let offset = error_offset(node, text);
     let message = if node.is_missing() {
-        format!("invalid Rust syntax: missing `{}`", node.kind())
+        missing_message("Rust syntax", node, text)
     } else {
         syntax_message("Rust", text.get(offset..).unwrap_or(""))
     };

@@ -253,6 +253,49 @@ pub(crate) fn first_error(node: TsNode<'_>) -> Option<TsNode<'_>> {
     }
 }
 
+/// Builds the message for a missing token, such as ``invalid HCL: missing
+/// `}` ``. For a closing bracket it names the line of the bracket it would close, since
+/// the parser notices the gap only where the file or the enclosing block
+/// ends, often many lines later.
+pub(crate) fn missing_message(language: &str, missing: TsNode<'_>, text: &str) -> String {
+    let token = missing.kind();
+    let mut message = format!("invalid {language}: missing `{token}`");
+    let opening = match token {
+        "}" => '{',
+        "]" => '[',
+        ")" => '(',
+        _ => return message,
+    };
+
+    // The nearest enclosing node that starts before the gap holds the
+    // opening bracket; grammars wrap the missing token in an empty node of
+    // its own, such as HCL's `block_end`.
+    let end = missing.start_byte().min(text.len());
+    let mut enclosing = missing.parent();
+    let mut opened = None;
+    while let Some(node) = enclosing {
+        let start = node.start_byte();
+        if start < end {
+            opened = text
+                .get(start..end)
+                .and_then(|part| part.find(opening))
+                .map(|at| start + at);
+            break;
+        }
+        enclosing = node.parent();
+    }
+
+    if let Some(at) = opened {
+        let line = text.as_bytes()[..at]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count()
+            + 1;
+        message.push_str(&format!(" to close the `{opening}` on line {line}"));
+    }
+    message
+}
+
 /// A message for a syntax error at the start of `rest`: the rest of the line
 /// is quoted unless it is empty or a comment.
 pub(crate) fn syntax_message(language: &str, rest: &str) -> String {
