@@ -453,6 +453,13 @@ fn report(args: ReportArgs) -> ExitCode {
         Ok(dir) if path.is_absolute() => opslint_syntax::discover::display_path(&path, &dir),
         _ => path.display().to_string(),
     };
+    // The report of the current folder is titled with the folder's name.
+    let target = match std::env::current_dir() {
+        Ok(dir) if matches!(target.as_str(), "." | "./") => dir
+            .file_name()
+            .map_or(target, |name| name.to_string_lossy().into_owned()),
+        _ => target,
+    };
     let analysis = opslint::analysis(&outcome, &target, &answers);
     if !args.quiet {
         for notice in answer_notices(&answers, &analysis, &answers_path) {

@@ -423,3 +423,26 @@ fn templated_service_names_show_the_chart() {
         serde_json::json!(["payments"])
     );
 }
+
+#[test]
+fn report_of_current_folder_is_titled_by_name() {
+    let dir = temp_dir("title");
+    let shop = dir.join("shop");
+    std::fs::create_dir_all(&shop).unwrap();
+    std::fs::write(
+        shop.join("compose.yaml"),
+        "services:\n  web:\n    image: web:1.0.0\n",
+    )
+    .unwrap();
+    let output = opslint()
+        .current_dir(&shop)
+        .args(["report"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let markdown = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        markdown.starts_with("# Operational excellence analysis: `shop`\n"),
+        "{markdown}"
+    );
+}
