@@ -114,15 +114,15 @@ pub fn implementation(workspace: &Workspace) -> impl Iterator<Item = &Artifact> 
         .filter(|a| IMPLEMENTATION_KINDS.contains(&a.kind))
 }
 
-/// Implementation files whose lower-cased text contains one of `needles`
-/// (lower case).
-pub fn mentioning<'a>(workspace: &'a Workspace, needles: &[&str]) -> Vec<&'a Artifact> {
-    implementation(workspace)
-        .filter(|artifact| {
-            let text = artifact.file.text.to_lowercase();
-            needles.iter().any(|needle| text.contains(needle))
-        })
-        .collect()
+/// Returns the first implementation file whose text contains one of
+/// `needles`, ignoring ASCII case. The texts are searched in place, not
+/// copied in lower case.
+pub fn first_mentioning<'a>(workspace: &'a Workspace, needles: &[&str]) -> Option<&'a Artifact> {
+    let matcher = aho_corasick::AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(needles)
+        .ok()?;
+    implementation(workspace).find(|artifact| matcher.is_match(artifact.file.text.as_str()))
 }
 
 /// Whether `text` contains `word` with no letter, digit or `-` on either

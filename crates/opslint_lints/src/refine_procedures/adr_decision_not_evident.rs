@@ -2,7 +2,7 @@ use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink};
 use opslint_model::Workspace;
 
 use crate::Rule;
-use crate::records::{adrs, contains_word, implementation, mentioning, superseded_by_others};
+use crate::records::{adrs, contains_word, first_mentioning, implementation, superseded_by_others};
 
 pub struct AdrDecisionNotEvident;
 
@@ -156,8 +156,7 @@ impl Rule for AdrDecisionNotEvident {
                     );
                     continue;
                 }
-                let shown = mentioning(workspace, topic.evidence);
-                if !shown.is_empty() {
+                if first_mentioning(workspace, topic.evidence).is_some() {
                     sink.holds(&META, &artifact.file, location);
                     continue;
                 }

@@ -2,7 +2,7 @@ use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink, fingerprin
 use opslint_model::{OutsideRecords, Workspace};
 
 use crate::Rule;
-use crate::records::{first_deployable, first_line, mentioning, runbooks};
+use crate::records::{first_deployable, first_line, first_mentioning, runbooks};
 
 pub struct RunbooksMissing;
 
@@ -52,7 +52,7 @@ impl Rule for RunbooksMissing {
             sink.holds(&META, &runbook.file, "runbooks");
             return;
         }
-        if let Some(linked) = mentioning(
+        if let Some(linked) = first_mentioning(
             workspace,
             &[
                 "runbook_url",
@@ -61,9 +61,7 @@ impl Rule for RunbooksMissing {
                 "runbooks/",
                 "/runbook",
             ],
-        )
-        .first()
-        {
+        ) {
             sink.holds(&META, &linked.file, "runbook links");
             return;
         }
