@@ -77,19 +77,6 @@ pub struct Options {
 /// Every rule so far reports its finding in the file that causes it.
 pub const WORKSPACE_RULES: &[&str] = &[];
 
-/// Rules whose findings other files usually clear: the post-incident
-/// analysis of an incident, the Kubernetes probe that checks a Dockerfile's
-/// image, the metrics setup in another module of a service. A run on named
-/// files, such as the pre-commit hook, does not see those files. It skips
-/// these rules, which a run on folders applies.
-pub const NEEDS_OTHER_FILES: &[&str] = &[
-    "incident-without-postmortem",
-    "dockerfile-missing-healthcheck",
-    "service-without-metrics",
-    "service-without-tracing",
-    "service-missing-health-endpoint",
-];
-
 /// The results of a run, sorted deterministically.
 pub struct Outcome {
     pub sink: Sink,
@@ -291,7 +278,7 @@ pub fn run(options: &Options) -> Outcome {
     let rules: Vec<&'static dyn Rule> = all_rules
         .into_iter()
         .filter(|rule| is_enabled(rule.meta().id, options))
-        .filter(|rule| folders_walked || !NEEDS_OTHER_FILES.contains(&rule.meta().id))
+        .filter(|rule| folders_walked || !rule.needs_other_files())
         .collect();
     // A run on named files reads the deploy-tool and main compose files
     // that can clear findings in them, and reports nothing in those.

@@ -764,6 +764,12 @@ fn named_files_see_the_files_that_clear_findings() {
             "incidents/export.csv",
             "Reference,Name,Severity,Affected services,Status,Reported at\nINC-1,Web down,Critical,web,Closed,2026-03-01T10:00:00Z\n",
         ),
+        ("svc/requirements.txt", "fastapi==0.115.0\n"),
+        (
+            "svc/routes.py",
+            "from fastapi import FastAPI\n\napp = FastAPI()\n\n\n@app.get(\"/orders\")\ndef orders():\n    return []\n",
+        ),
+        ("svc/util.py", "def report(order):\n    print(order)\n"),
     ];
     for (path, text) in files {
         let path = dir.join(path);
@@ -775,20 +781,24 @@ fn named_files_see_the_files_that_clear_findings() {
         "compose.override.yml",
         "Dockerfile",
         "incidents/export.csv",
+        "svc/util.py",
     ];
     let (found, files) = findings_in(&dir, &named);
     assert_eq!(found, []);
-    assert_eq!(files, 4);
+    assert_eq!(files, 5);
 
-    // On the folder the incident has no analysis anywhere, so it is reported.
+    // On the folder the incident has no analysis anywhere, and `util.py`
+    // belongs to a service, so both are reported.
     let (found, _) = findings_in(&dir, &["."]);
-    assert!(
-        found.contains(&(
-            "incident-without-postmortem".to_string(),
-            "incidents/export.csv".to_string()
-        )),
-        "{found:?}"
-    );
+    for (rule, path) in [
+        ("incident-without-postmortem", "incidents/export.csv"),
+        ("print-instead-of-logging", "svc/util.py"),
+    ] {
+        assert!(
+            found.contains(&(rule.to_string(), path.to_string())),
+            "{found:?}"
+        );
+    }
 }
 
 /// Returns `(rule, fingerprint, message)` of each finding of

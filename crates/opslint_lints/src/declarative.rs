@@ -738,6 +738,12 @@ impl Rule for DeclarativeRule {
         self.meta
     }
 
+    // Which files are a service's is known only from the service's other
+    // files, which create the server or declare the routes.
+    fn needs_other_files(&self) -> bool {
+        self.scope == Scope::Service
+    }
+
     fn check(&self, workspace: &Workspace, sink: &mut Sink) {
         let service_paths: HashSet<&str> = match self.scope {
             Scope::Service => workspace

@@ -26,6 +26,14 @@ pub trait Rule: Sync + Send {
     fn meta(&self) -> &'static RuleMeta;
     fn check(&self, workspace: &Workspace, sink: &mut Sink);
 
+    /// Returns whether files outside the ones a rule reports on usually
+    /// settle its findings: the post-incident analysis of an incident, the
+    /// routes in another module of a service. A run on named files, such as
+    /// the pre-commit hook, does not see those files and skips the rule.
+    fn needs_other_files(&self) -> bool {
+        false
+    }
+
     /// Runs the part of the rule that needs a code file's tree-sitter tree.
     /// It runs in the file phase, once per Rust or Python file, before the
     /// tree is dropped, and `check` later reads what it added to `matches`.

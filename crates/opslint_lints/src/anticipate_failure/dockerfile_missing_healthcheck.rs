@@ -61,6 +61,10 @@ impl Rule for DockerfileMissingHealthcheck {
         &META
     }
 
+    fn needs_other_files(&self) -> bool {
+        true
+    }
+
     fn check(&self, workspace: &Workspace, sink: &mut Sink) {
         let orchestrators = Orchestrators::gather(workspace);
         for (artifact, dockerfile) in workspace.dockerfiles() {

@@ -49,6 +49,10 @@ impl Rule for ServiceMissingHealthEndpoint {
         &META
     }
 
+    fn needs_other_files(&self) -> bool {
+        true
+    }
+
     fn check(&self, workspace: &Workspace, sink: &mut Sink) {
         for service in workspace.services() {
             let (artifact, span) = service.anchor();

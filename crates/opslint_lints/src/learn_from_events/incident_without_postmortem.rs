@@ -30,6 +30,10 @@ impl Rule for IncidentWithoutPostmortem {
         &META
     }
 
+    fn needs_other_files(&self) -> bool {
+        true
+    }
+
     fn check(&self, workspace: &Workspace, sink: &mut Sink) {
         let analyses = postmortems(workspace);
         for (artifact, incident) in distinct_incidents(workspace) {

@@ -49,6 +49,10 @@ impl Rule for ServiceWithoutMetrics {
         &META
     }
 
+    fn needs_other_files(&self) -> bool {
+        true
+    }
+
     fn check(&self, workspace: &Workspace, sink: &mut Sink) {
         TelemetryCheck {
             meta: &META,

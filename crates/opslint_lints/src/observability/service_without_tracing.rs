@@ -48,6 +48,10 @@ impl Rule for ServiceWithoutTracing {
         &META
     }
 
+    fn needs_other_files(&self) -> bool {
+        true
+    }
+
     fn check(&self, workspace: &Workspace, sink: &mut Sink) {
         TelemetryCheck {
             meta: &META,
