@@ -294,7 +294,7 @@ pub fn run(options: &Options) -> Outcome {
         progress.start("files", discovery.files.len());
     }
     let charts = ChartFolders::find(&discovery.files);
-    let repository = outside::RepositoryRoot::find(&options.root);
+    let repository = outside::RepositoryRoot::find(&options.root, &options.paths);
     let processed: Vec<Processed> = discovery
         .files
         .par_iter()
@@ -347,6 +347,10 @@ pub fn run(options: &Options) -> Outcome {
         repository_prefix: repository
             .as_ref()
             .map(|root| root.prefix().to_string())
+            .unwrap_or_default(),
+        nested_roots: repository
+            .as_ref()
+            .map(|root| root.nested().to_vec())
             .unwrap_or_default(),
     };
     if workspace.folders_walked {

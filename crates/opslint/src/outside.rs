@@ -152,50 +152,89 @@ fn runbook_entry(dir: &Path) -> Option<PathBuf> {
     entries.into_iter().next()
 }
 
-/// The git repository around the working folder, for paths that do not
-/// depend on the folder opslint runs in.
+/// The git repository around the working folder, or the repositories below
+/// it that the walked paths lie in, for paths that do not depend on the
+/// folder opslint runs in.
 pub struct RepositoryRoot {
-    /// The repository's root, with links resolved.
-    top: PathBuf,
+    /// The root of the repository around the working folder, with links
+    /// resolved; `None` when the working folder is not below a repository's
+    /// root.
+    top: Option<PathBuf>,
     /// The working folder relative to `top`, `/`-separated.
     prefix: String,
+    /// When the working folder is outside any repository, or at a root
+    /// above other repositories: the roots of the repositories that walked
+    /// paths lie in, as display paths such as `app`.
+    nested: Vec<String>,
 }
 
 impl RepositoryRoot {
-    /// Finds the repository around `working_folder`; `None` outside a git
-    /// repository and at its root, where output paths are already relative
-    /// to the root.
-    pub fn find(working_folder: &Path) -> Option<Self> {
+    /// Finds the repository around `working_folder`, else the repositories
+    /// below it that hold the walked `paths`. `None` when output paths are
+    /// already relative to the repository's root.
+    pub fn find(working_folder: &Path, paths: &[PathBuf]) -> Option<Self> {
         let folder = working_folder.canonicalize().ok()?;
-        let top = git_root(&folder)?;
-        let relative = folder.strip_prefix(top).ok()?;
-        if relative.as_os_str().is_empty() {
-            return None;
+        if let Some(top) = git_root(&folder)
+            && let Ok(relative) = folder.strip_prefix(top)
+            && !relative.as_os_str().is_empty()
+        {
+            let prefix = relative
+                .components()
+                .map(|part| part.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            return Some(Self {
+                top: Some(top.to_path_buf()),
+                prefix,
+                nested: Vec::new(),
+            });
         }
-        let prefix = relative
-            .components()
-            .map(|part| part.as_os_str().to_string_lossy())
-            .collect::<Vec<_>>()
-            .join("/");
-        Some(Self {
-            top: top.to_path_buf(),
-            prefix,
+        let mut nested: Vec<String> = paths
+            .iter()
+            .filter_map(|path| folder.join(path).canonicalize().ok())
+            .filter_map(|path| {
+                let top = git_root(&path)?;
+                (top != folder && top.starts_with(&folder)).then(|| display_path(top, &folder))
+            })
+            .collect();
+        nested.sort();
+        nested.dedup();
+        (!nested.is_empty()).then_some(Self {
+            top: None,
+            prefix: String::new(),
+            nested,
         })
+    }
+
+    /// Returns the working folder relative to the repository's root,
+    /// `/`-separated; empty when it is not below a repository's root.
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    /// Returns the roots of the repositories below the working folder that
+    /// the walked paths lie in, as display paths.
+    pub fn nested(&self) -> &[String] {
+        &self.nested
     }
 
     /// Returns the repository-relative form of a path as output shows it,
     /// which is relative to the working folder, or absolute when the file
     /// lies outside it.
-    /// Returns the working folder relative to the repository's root,
-    /// `/`-separated.
-    pub fn prefix(&self) -> &str {
-        &self.prefix
-    }
-
     pub fn path_of(&self, display_path: &str) -> Option<String> {
         if Path::new(display_path).is_absolute() {
-            let relative = Path::new(display_path).strip_prefix(&self.top).ok()?;
+            let relative = Path::new(display_path)
+                .strip_prefix(self.top.as_ref()?)
+                .ok()?;
             return Some(relative.to_string_lossy().replace('\\', "/"));
+        }
+        if self.top.is_none() {
+            return self.nested.iter().find_map(|root| {
+                display_path
+                    .strip_prefix(root.as_str())
+                    .and_then(|rest| rest.strip_prefix('/'))
+                    .map(str::to_string)
+            });
         }
         Some(opslint_core::normalize_path(&format!(
             "{}/{display_path}",

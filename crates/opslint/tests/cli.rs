@@ -872,3 +872,54 @@ fn service_folder_run_matches_root_run() {
         "service `services/orders` has no metrics instrumentation"
     );
 }
+
+/// Returns the question ids of `check --format json` on `path`, run in `dir`.
+fn question_ids(dir: &std::path::Path, path: &str) -> Vec<String> {
+    let output = opslint()
+        .current_dir(dir)
+        .args(["check", path, "--format", "json"])
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let mut ids: Vec<String> = json["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["id"].as_str().unwrap().to_string())
+        .collect();
+    ids.sort();
+    ids
+}
+
+/// A repository checked from the folder above it, from its root and from
+/// one of its folders gives the same fingerprints and question ids.
+#[test]
+fn repository_checked_from_outside_matches_inside() {
+    let dir = temp_dir("outside-repository");
+    let files = [
+        ("app/.git/HEAD", "ref: refs/heads/main\n"),
+        (
+            "app/ecs/worker.yaml",
+            "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Queue:\n    Type: AWS::SQS::Queue\n    Properties:\n      Tags:\n        - {Key: team, Value: orders}\n  WorkerLogs:\n    Type: AWS::Logs::LogGroup\n",
+        ),
+        (
+            "app/k8s/web.yaml",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers:\n        - name: web\n          image: web:latest\n",
+        ),
+    ];
+    for (path, text) in files {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    let from_above = fingerprinted(&dir, "app");
+    assert!(!from_above.is_empty());
+    assert_eq!(fingerprinted(&dir.join("app"), "."), from_above);
+    let questions = question_ids(&dir, "app");
+    assert!(!questions.is_empty());
+    assert_eq!(question_ids(&dir.join("app"), "."), questions);
+    assert_eq!(
+        question_ids(&dir.join("app/ecs"), "."),
+        question_ids(&dir.join("app"), "ecs")
+    );
+}

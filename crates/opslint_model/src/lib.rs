@@ -231,9 +231,37 @@ pub struct WorkingFolder {
     /// The folder relative to the root of its git work tree, `/`-separated,
     /// such as `services/orders`; empty at the root or outside git.
     pub repository_prefix: String,
+    /// When the folder is not below a repository's root: the roots of the
+    /// repositories below it that the run walks, as display paths.
+    pub nested_roots: Vec<String>,
 }
 
 impl WorkingFolder {
+    /// Returns a display path relative to the root of its repository, so
+    /// that it reads the same from any folder: `ecs` run from `app`, the
+    /// repository's root, and `app/ecs` run from the folder above it both
+    /// give `ecs`. Paths outside any repository stay as they are.
+    pub fn repository_path(&self, display_path: &str) -> String {
+        if !self.repository_prefix.is_empty() {
+            return opslint_core::normalize_path(&format!(
+                "{}/{display_path}",
+                self.repository_prefix
+            ));
+        }
+        self.nested_roots
+            .iter()
+            .find_map(|root| {
+                if display_path == root {
+                    return Some(String::new());
+                }
+                display_path
+                    .strip_prefix(root.as_str())
+                    .and_then(|rest| rest.strip_prefix('/'))
+                    .map(str::to_string)
+            })
+            .unwrap_or_else(|| display_path.to_string())
+    }
+
     /// Returns the name of the folder at the display path `folder`: its last
     /// part, or this folder's own name when `folder` is the working folder
     /// (empty or `.`). `None` when the name is unknown, as for `..`.

@@ -315,14 +315,7 @@ impl Group {
             .name_of(&self.root)
             .unwrap_or_default()
             .to_string();
-        let repository_root = if working_folder.repository_prefix.is_empty() {
-            self.root.clone()
-        } else {
-            opslint_core::normalize_path(&format!(
-                "{}/{}",
-                working_folder.repository_prefix, self.root
-            ))
-        };
+        let repository_root = working_folder.repository_path(&self.root);
         Service {
             root: self.root.clone(),
             repository_root,

@@ -172,7 +172,7 @@ fn check_terraform(workspace: &Workspace, sink: &mut Sink) {
                 &META,
                 file,
                 *span,
-                format!("{}#owner-tags", file.path),
+                "owner-tags",
                 format!(
                     "Does the caller of this module tag {} with an owner?",
                     resource_list(first, untagged.len())
@@ -281,7 +281,7 @@ fn report_untagged(file: &opslint_core::SourceFile, untagged: &[&CfnResource], s
         &META,
         file,
         first.id_span,
-        format!("{}#owner-tags", file.path),
+        "owner-tags",
         format!(
             "Is the stack that deploys {} tagged with an owner?",
             resource_list(&first.logical_id, untagged.len())

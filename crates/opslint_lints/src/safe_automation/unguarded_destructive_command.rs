@@ -209,7 +209,8 @@ fn check_makefiles(workspace: &Workspace, sink: &mut Sink) {
         for target in &makefile.targets {
             for command in &target.commands {
                 if let Some(variable) = unguarded_rm_variable(&command.words, &assigned) {
-                    let location = format!("{}/{}", artifact.file.path, target.name);
+                    // The fingerprint hashes the file's path already.
+                    let location = format!("targets/{}", target.name);
                     report_make_rm(sink, &artifact.file, command.span, location, &variable);
                 }
             }
