@@ -33,8 +33,8 @@ enum Command {
     /// principle, incident figures and follow-up questions.
     #[command(
         after_help = "Exit status: 0 when the report is written, whatever it finds; 2 when \
-        the run fails (invalid arguments, configuration or answers file, or the report cannot be \
-        written)."
+        the run fails (invalid arguments, configuration or answers file, an answers file named \
+        with --answers that does not exist, or the report cannot be written)."
     )]
     Report(ReportArgs),
     /// List the rules with their principle, severity, artifact kinds and
@@ -406,6 +406,15 @@ fn report(args: ReportArgs) -> ExitCode {
         };
         folder.join(opslint::answers::FILE_NAME)
     });
+    // The default file may be absent; a file named with --answers must exist.
+    if args.answers.is_some() && !answers_path.exists() {
+        eprintln!(
+            "error: the answers file `{}` does not exist; leave out --answers to read `{}` in the analysed folder",
+            answers_path.display(),
+            opslint::answers::FILE_NAME
+        );
+        return ExitCode::from(2);
+    }
     let answers = match opslint::answers::load(&answers_path, &opslint::answers::today()) {
         Ok(answers) => answers,
         Err(message) => {

@@ -270,6 +270,27 @@ fn malformed_answers_name_the_line() {
 }
 
 #[test]
+fn missing_answers_file_is_an_error() {
+    let output = opslint()
+        .args([
+            "report",
+            "fixtures/workloads/shop",
+            "--answers",
+            "fixtures/no-such-answers.toml",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr
+            .starts_with("error: the answers file `fixtures/no-such-answers.toml` does not exist"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn markdown_report_of_example_workload() {
     let output = opslint()
         .args(["report", "fixtures/workloads/shop"])
