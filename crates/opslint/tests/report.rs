@@ -467,3 +467,52 @@ fn report_of_current_folder_is_titled_by_name() {
         "{markdown}"
     );
 }
+
+/// Returns the Markdown report of a folder that holds `files`.
+fn markdown_report_of(name: &str, files: &[(&str, &str)]) -> String {
+    let dir = temp_dir(name);
+    for (path, text) in files {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    let output = opslint().arg("report").arg(&*dir).output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    String::from_utf8(output.stdout).unwrap()
+}
+
+#[test]
+fn incident_figures_read_on_columns_and_empty_exports() {
+    let markdown = markdown_report_of(
+        "incident-on-columns",
+        &[(
+            "incidents/pagerduty.csv",
+            "incident_number,title,urgency,service_name,created_on,acknowledged_on,resolved_on\n\
+             7,Checkout down,high,checkout,2026-03-01T10:00:00Z,2026-03-01T10:04:00Z,2026-03-01T11:00:00Z\n",
+        )],
+    );
+    assert!(
+        markdown.contains("distinct incident, 0 still open."),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("- Time to acknowledge: mean 4 min"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("- Time to resolve: mean 1 h"),
+        "{markdown}"
+    );
+
+    let markdown = markdown_report_of(
+        "incident-header-only",
+        &[(
+            "incidents/pagerduty.csv",
+            "incident_number,title,urgency,service_name,created_on\n",
+        )],
+    );
+    assert!(
+        markdown.contains("has no incident rows, so there are no incident figures."),
+        "{markdown}"
+    );
+}

@@ -104,12 +104,20 @@ impl Field {
                 "startedat",
                 "declaredat",
             ],
-            Self::Acknowledged => &["acknowledgedat", "acknowledged", "ackedat", "acceptedat"],
+            Self::Acknowledged => &[
+                "acknowledgedat",
+                "acknowledged",
+                "acknowledgedon",
+                "ackedat",
+                "acceptedat",
+            ],
             Self::Resolved => &[
                 "resolvedat",
                 "resolved",
+                "resolvedon",
                 "resolutiondate",
                 "closedat",
+                "closedon",
                 "closed",
                 "impactenddate",
             ],
@@ -123,6 +131,15 @@ impl Field {
             Self::AutoResolved => &["autoresolved"],
             Self::Related => &["extrapropertiespagerdutyincident", "pagerdutyincident"],
         }
+    }
+}
+
+/// Joins words as prose: `a`, `a and b`, `a, b and c`.
+fn join_words(words: &[&str]) -> String {
+    match words {
+        [] => String::new(),
+        [one] => (*one).to_string(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
     }
 }
 
@@ -505,7 +522,7 @@ fn build(
                 message: format!(
                     "{record}: the {} {} a date but no time of day, so its durations are left \
                      out of the figures",
-                    dated.join(" and "),
+                    join_words(&dated),
                     if dated.len() == 1 {
                         "time has"
                     } else {

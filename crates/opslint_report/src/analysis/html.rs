@@ -226,11 +226,25 @@ fn figures(out: &mut String, analysis: &Analysis) {
         .iter()
         .map(|path| format!("<code>{}</code>", escape(path)))
         .collect();
+    if figures.incidents == 0 {
+        let _ = writeln!(
+            out,
+            "<p>{} {} no incident rows, so there are no incident figures.</p>",
+            exports.join(", "),
+            if exports.len() == 1 { "has" } else { "have" }
+        );
+        return;
+    }
     let _ = writeln!(
         out,
-        "<p>From {}: {} distinct incidents, {} still open.</p>",
+        "<p>From {}: {} distinct {}, {} still open.</p>",
         exports.join(", "),
         figures.incidents,
+        if figures.incidents == 1 {
+            "incident"
+        } else {
+            "incidents"
+        },
         figures.open_incidents
     );
     out.push_str("<table><tr><th>severity</th><th>incidents</th></tr>\n");
@@ -260,7 +274,7 @@ fn figures(out: &mut String, analysis: &Analysis) {
             );
         }
         None => out.push_str(
-            "<li>Time to acknowledge: not measurable, the exports have no acknowledgement times</li>\n",
+            "<li>Time to acknowledge: not measurable, no incident has both a created and an acknowledged time that could be read</li>\n",
         ),
     }
     match &figures.mttr {
@@ -274,7 +288,7 @@ fn figures(out: &mut String, analysis: &Analysis) {
             );
         }
         None => out.push_str(
-            "<li>Time to resolve: not measurable, the exports have no resolution times</li>\n",
+            "<li>Time to resolve: not measurable, no incident has both a created and a resolved time that could be read</li>\n",
         ),
     }
     if !figures.detection.is_empty() {

@@ -240,9 +240,27 @@ fn incident_figures(out: &mut String, analysis: &Analysis) {
         out.push_str("No incident export was found, so there are no incident figures.\n\n");
         return;
     }
+    if figures.incidents == 0 {
+        let _ = writeln!(
+            out,
+            "{} {} no incident rows, so there are no incident figures.\n",
+            inventory
+                .incident_exports
+                .iter()
+                .map(|p| format!("`{p}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            if inventory.incident_exports.len() == 1 {
+                "has"
+            } else {
+                "have"
+            }
+        );
+        return;
+    }
     let _ = writeln!(
         out,
-        "From {}: {} distinct incidents, {} still open.\n",
+        "From {}: {} distinct {}, {} still open.\n",
         inventory
             .incident_exports
             .iter()
@@ -250,6 +268,11 @@ fn incident_figures(out: &mut String, analysis: &Analysis) {
             .collect::<Vec<_>>()
             .join(", "),
         figures.incidents,
+        if figures.incidents == 1 {
+            "incident"
+        } else {
+            "incidents"
+        },
         figures.open_incidents
     );
     out.push_str("| severity | incidents |\n| --- | --- |\n");
@@ -274,7 +297,7 @@ fn incident_figures(out: &mut String, analysis: &Analysis) {
             );
         }
         None => out.push_str(
-            "- Time to acknowledge: not measurable, the exports have no acknowledgement times\n",
+            "- Time to acknowledge: not measurable, no incident has both a created and an acknowledged time that could be read\n",
         ),
     }
     match &figures.mttr {
@@ -288,7 +311,7 @@ fn incident_figures(out: &mut String, analysis: &Analysis) {
             );
         }
         None => out
-            .push_str("- Time to resolve: not measurable, the exports have no resolution times\n"),
+            .push_str("- Time to resolve: not measurable, no incident has both a created and a resolved time that could be read\n"),
     }
     if !figures.detection.is_empty() {
         let sources: Vec<String> = figures
