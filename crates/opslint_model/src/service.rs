@@ -245,9 +245,14 @@ impl<'a> Service<'a> {
 /// service runs.
 pub fn is_test_path(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
-    path.split('/')
-        .any(|part| matches!(part, "tests" | "test" | "benches" | "scripts"))
-        || name.starts_with("test_")
+    path.split('/').any(|part| {
+        matches!(
+            part,
+            "tests" | "test" | "benches" | "examples" | "scripts"
+        )
+    }) || name.starts_with("test_")
+        // Django's test runner collects `tests.py`.
+        || name == "tests.py"
         || name.ends_with("_test.py")
         || name.ends_with("_tests.rs")
         || name == "conftest.py"
@@ -632,7 +637,10 @@ mod tests {
         assert!(is_test_path("app/tests/test_api.py"));
         assert!(is_test_path("src/orders/test_models.py"));
         assert!(is_test_path("crates/api/build.rs"));
-        assert!(!is_test_path("examples/testing/src/main.rs"));
+        assert!(is_test_path("services/api/examples/demo.rs"));
+        assert!(is_test_path("app/orders/tests.py"));
+        assert!(!is_test_path("services/testing/src/main.rs"));
+        assert!(!is_test_path("app/orders/contests.py"));
         assert!(!is_test_path("src/orders/app.py"));
     }
 }
