@@ -25,8 +25,21 @@ pub fn extract(file: &SourceFile, parsed: RustFile) -> CodeFile {
                 code: &mut code,
                 text: &file.text,
                 in_test: 0,
+                request_timeouts: 0,
             };
             visitor.visit_file(ast);
+            // A client without a timeout is fine when every request sets
+            // one, which only reading each call site can confirm.
+            if visitor.request_timeouts > 0 {
+                for client in &mut code.http_clients {
+                    if client.call.ends_with("Client::new()") && client.timeout == Timeout::Missing
+                    {
+                        client.timeout = Timeout::Unclear(
+                            "requests in this file call `.timeout(...)` one by one".into(),
+                        );
+                    }
+                }
+            }
         }
         None => {
             if let Some(tree) = &parsed.tree {
@@ -44,6 +57,32 @@ struct Visitor<'c> {
     text: &'c str,
     /// Depth of `#[cfg(test)]` modules and `#[test]` functions.
     in_test: usize,
+    /// `.timeout(...)` calls on requests, not on a client builder.
+    request_timeouts: usize,
+}
+
+/// Returns whether a method's receiver is a client builder chain, such as
+/// `Client::builder().connect_timeout(d)`, so that a `.timeout(...)` on it
+/// configures the client rather than one request.
+fn on_builder(receiver: &Expr) -> bool {
+    let mut current = receiver;
+    loop {
+        match current {
+            Expr::MethodCall(call) => {
+                if call.method == "builder" {
+                    return true;
+                }
+                current = &call.receiver;
+            }
+            Expr::Call(call) => {
+                return matches!(&*call.func, Expr::Path(path)
+                    if path.path.segments.last().is_some_and(|last| last.ident == "builder")
+                        || path_text(&path.path).ends_with("ClientBuilder::new"));
+            }
+            Expr::Paren(inner) => current = &inner.expr,
+            _ => return false,
+        }
+    }
 }
 
 fn string_literal(expr: &Expr) -> Option<String> {
@@ -147,6 +186,9 @@ impl Visitor<'_> {
         let method = call.method.to_string();
         let first = call.args.first();
         let span = span_of(call.method.span());
+        if method == "timeout" && !on_builder(&call.receiver) {
+            self.request_timeouts += 1;
+        }
         match method.as_str() {
             // axum `.route("/p", get(h))`, actix `.route("/p", web::get().to(h))`,
             // poem `.at("/p", get(h))`.
@@ -289,17 +331,17 @@ impl Visitor<'_> {
                 timeout: Timeout::Missing,
                 span,
             }),
+            "blocking::get" if self.uses_reqwest() => self.code.http_clients.push(HttpClient {
+                call: "reqwest::blocking::get".into(),
+                timeout: Timeout::Missing,
+                span,
+            }),
+            // Whether requests set their own timeout is settled once the
+            // whole file is read, in `extract`.
             "Client::new" if self.uses_reqwest() && !self.text.contains("hyper_util") => {
-                // A client without a timeout is fine when every request sets
-                // one, which only reading each call site can confirm.
-                let timeout = if self.text.contains(".timeout(") {
-                    Timeout::Unclear("requests in this file call `.timeout(...)` one by one".into())
-                } else {
-                    Timeout::Missing
-                };
                 self.code.http_clients.push(HttpClient {
                     call: format!("{path}()"),
-                    timeout,
+                    timeout: Timeout::Missing,
                     span,
                 })
             }
@@ -584,6 +626,24 @@ mod tests {
             &text[client.span.start..client.span.end],
             "reqwest::Client::new"
         );
+    }
+
+    #[test]
+    fn builder_timeout_elsewhere_leaves_client_new_missing() {
+        let code = facts(
+            "fn a() { let c = Client::new(); }\n\
+             fn shared() -> Client { Client::builder().timeout(D).build().unwrap() }\n\
+             use reqwest::Client;\n",
+        );
+        let timeouts: Vec<&Timeout> = code.http_clients.iter().map(|c| &c.timeout).collect();
+        assert_eq!(timeouts, [&Timeout::Missing, &Timeout::Set]);
+    }
+
+    #[test]
+    fn reqwest_blocking_get_has_no_timeout() {
+        let code = facts("fn a() { let r = reqwest::blocking::get(u); }\n");
+        assert_eq!(code.http_clients[0].call, "reqwest::blocking::get");
+        assert_eq!(code.http_clients[0].timeout, Timeout::Missing);
     }
 
     #[test]

@@ -16,9 +16,11 @@ pub static META: RuleMeta = RuleMeta {
     what_it_checks: "Python `requests` calls (`requests.get(...)` and the other verbs) and \
         calls on a `requests.Session()` without `timeout=`, `urllib.request.urlopen` without a \
         timeout, `httpx` calls and clients with `timeout=None`, and Rust `reqwest::get`, \
-        `reqwest::Client::new()` and `Client::builder()...build()` chains that set neither \
-        `timeout` nor `read_timeout`. A client built once with a timeout and shared satisfies \
-        the rule wherever it is used. Test files are skipped.",
+        `reqwest::blocking::get`, `reqwest::Client::new()` and `Client::builder()...build()` \
+        chains that set neither `timeout` nor `read_timeout`. A client built once with a \
+        timeout and shared satisfies the rule wherever it is used. A `Client::new()` in a file \
+        whose requests call `.timeout(...)` one by one gets a question instead. Test files are \
+        skipped.",
     why_it_matters: "`requests`, `urllib` and `reqwest` wait without limit by default. When a \
         dependency hangs, every worker that calls it hangs too, until the service stops \
         answering its own health checks. httpx applies a five-second default, which \
@@ -64,11 +66,7 @@ impl Rule for HttpClientWithoutTimeout {
                             format!("`{}` has no timeout, so it can wait forever", client.call),
                             "no timeout",
                         )
-                        .help = Some(
-                            "pass `timeout=` to the call, or build one shared client with a \
-                             timeout"
-                                .to_string(),
-                        );
+                        .help = Some(missing_timeout_help(artifact.kind, &client.call));
                     }
                     Timeout::Disabled => {
                         sink.violation(
@@ -95,5 +93,22 @@ impl Rule for HttpClientWithoutTimeout {
                 }
             }
         }
+    }
+}
+
+/// Returns how to set a timeout, in the language of the call.
+fn missing_timeout_help(kind: ArtifactKind, call: &str) -> String {
+    if kind != ArtifactKind::Rust {
+        return "pass `timeout=` to the call, or build one shared client with a timeout".into();
+    }
+    if call.ends_with("::get") {
+        format!(
+            "send the request through one shared client built with \
+             `Client::builder().timeout(Duration::from_secs(10))`, since `{call}` cannot set a timeout"
+        )
+    } else {
+        "build the client with `Client::builder().timeout(Duration::from_secs(10))`, or set \
+         `.timeout(...)` on every request"
+            .into()
     }
 }
