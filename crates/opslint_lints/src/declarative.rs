@@ -116,8 +116,8 @@ enum Scope {
 struct MatchSpec {
     language: toml::Spanned<String>,
     query: toml::Spanned<String>,
-    message: String,
-    label: String,
+    message: toml::Spanned<String>,
+    label: toml::Spanned<String>,
     help: Option<String>,
 }
 
@@ -477,11 +477,11 @@ fn read_rule(path: &str, text: &str, check_queries: bool) -> Result<DeclarativeR
         };
         let source = spec.query.get_ref();
         let checked = if check_queries {
-            Query::new(&language, source).map(drop)
+            Query::new(&language, source).map(Some)
         } else {
-            Ok(())
+            Ok(None)
         };
-        checked.map_err(|error| {
+        let compiled = checked.map_err(|error| {
             // Literal strings keep the query text unchanged, so it can be
             // found in the file to turn the query's row and column into a
             // file position.
@@ -506,6 +506,9 @@ fn read_rule(path: &str, text: &str, check_queries: bool) -> Result<DeclarativeR
                 ),
             }
         })?;
+        if let Some(query) = &compiled {
+            check_query_use(path, text, &spec, query)?;
+        }
         if !kinds.contains(&kind) {
             kinds.push(kind);
         }
@@ -528,8 +531,8 @@ fn read_rule(path: &str, text: &str, check_queries: bool) -> Result<DeclarativeR
         joined.source.push_str(source);
         joined.source.push('\n');
         matches.push(CompiledMatch {
-            message: spec.message,
-            label: spec.label,
+            message: spec.message.into_inner(),
+            label: spec.label.into_inner(),
             help: spec.help,
         });
     }
@@ -558,6 +561,78 @@ fn read_rule(path: &str, text: &str, check_queries: bool) -> Result<DeclarativeR
         matches,
         queries,
     })
+}
+
+/// Checks what tree-sitter accepts but opslint cannot use. A predicate other
+/// than the text predicates would be left unapplied, so the pattern would
+/// match everything. A `{name}` in `message` or `label` that names no capture
+/// would be printed as written.
+fn check_query_use(
+    path: &str,
+    text: &str,
+    spec: &MatchSpec,
+    query: &Query,
+) -> Result<(), ConfigError> {
+    let source = spec.query.get_ref();
+    for pattern in 0..query.pattern_count() {
+        if let Some(predicate) = query.general_predicates(pattern).first() {
+            let operator = format!("#{}", predicate.operator);
+            let value_start = spec.query.span().start;
+            let offset = text[value_start..]
+                .find(source.as_str())
+                .and_then(|start| source.find(&operator).map(|at| value_start + start + at))
+                .unwrap_or(value_start);
+            return Err(error_at(
+                path,
+                text,
+                offset,
+                format!(
+                    "unknown predicate `{operator}`; opslint applies #eq?, #not-eq?, #any-of?, \
+                     #not-any-of?, #match? and #not-match?"
+                ),
+            ));
+        }
+    }
+    let names = query.capture_names();
+    for (field, value) in [("message", &spec.message), ("label", &spec.label)] {
+        for name in placeholders(value.get_ref()) {
+            if !names.contains(&name) {
+                let known: Vec<String> = names.iter().map(|n| format!("@{n}")).collect();
+                return Err(error_at(
+                    path,
+                    text,
+                    value.span().start,
+                    format!(
+                        "`{{{name}}}` in `{field}` names no capture of the query; its captures are {}",
+                        known.join(", ")
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Returns the names in `{name}` placeholders of a message template.
+fn placeholders(template: &str) -> Vec<&str> {
+    let mut names = Vec::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('}') else {
+            break;
+        };
+        let name = &after[..close];
+        let is_name = !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'));
+        if is_name {
+            names.push(name);
+        }
+        rest = &after[close + 1..];
+    }
+    names
 }
 
 /// Returns the rules of the built-in packs, compiled on first use.
@@ -1142,5 +1217,45 @@ mod tests {
         let text = &RULE[..RULE.find("[[match]]").unwrap()];
         let error = parse_rule("x.toml", text).err().expect("invalid");
         assert!(error.message.contains("match"), "{error}");
+    }
+
+    #[test]
+    fn unknown_predicate_is_rejected() {
+        let text = RULE.replace(
+            "(call) @finding",
+            "(call function: (identifier) @f (#equals? @f \"print\")) @finding",
+        );
+        let error = parse_rule("x.toml", &text).err().expect("invalid");
+        assert_eq!((error.line, error.column), (12, 43));
+        assert!(
+            error.message.starts_with("unknown predicate `#equals?`"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn placeholder_without_capture_is_rejected() {
+        let text = RULE
+            .replace(
+                "(call) @finding",
+                "(call function: (identifier) @fn) @finding",
+            )
+            .replace("message = \"m\"", "message = \"call of {fnn}\"");
+        let error = parse_rule("x.toml", &text).err().expect("invalid");
+        assert_eq!(error.line, 13);
+        assert_eq!(
+            error.message,
+            "`{fnn}` in `message` names no capture of the query; its captures are @fn, @finding"
+        );
+        let fine = RULE
+            .replace(
+                "(call) @finding",
+                "(call function: (identifier) @fn) @finding",
+            )
+            .replace(
+                "message = \"m\"",
+                "message = \"call of {fn}, see {} or { x }\"",
+            );
+        assert!(parse_rule("x.toml", &fine).is_ok());
     }
 }
