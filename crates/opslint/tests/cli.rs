@@ -343,6 +343,26 @@ fn rules_lists_every_rule() {
     }
 }
 
+/// From a subfolder, as in a step with `working-directory`, annotations name
+/// files by their path from the repository's root, as GitHub expects.
+#[test]
+fn github_format_uses_repository_paths() {
+    let output = opslint()
+        .current_dir(repo_root().join("fixtures/workloads/shop"))
+        .args(["check", "k8s/worker.yaml", "--format", "github"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let readiness = stdout
+        .lines()
+        .find(|line| line.contains("k8s-missing-readiness-probe"))
+        .expect("a readiness annotation");
+    assert!(
+        readiness.starts_with("::warning file=fixtures/workloads/shop/k8s/worker.yaml,line=16,"),
+        "{readiness}"
+    );
+}
+
 #[test]
 fn github_format_writes_workflow_commands() {
     let output = opslint()

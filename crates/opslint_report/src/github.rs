@@ -8,6 +8,15 @@ use crate::Report;
 /// One workflow command per finding and one `notice` per question.
 /// Suppressed findings are left out.
 pub fn render(report: &Report<'_>) -> String {
+    // GitHub attaches an annotation to a file by its path from the
+    // repository's root, which differs from the path shown elsewhere when
+    // opslint runs in a subfolder, such as a step's `working-directory`.
+    let repository_path = |path: &str| {
+        report
+            .files
+            .get(path)
+            .map_or(path.to_string(), |file| file.identity_path().to_string())
+    };
     let mut out = String::new();
     for diagnostic in report.diagnostics {
         let level = match diagnostic.severity {
@@ -22,7 +31,7 @@ pub fn render(report: &Report<'_>) -> String {
         }
         out.push_str(&format!(
             "::{level} file={},line={},endLine={},col={},endColumn={},title={}::{}\n",
-            escape_property(&diagnostic.path),
+            escape_property(&repository_path(&diagnostic.path)),
             diagnostic.start.line,
             diagnostic.end.line,
             diagnostic.start.column,
@@ -34,7 +43,7 @@ pub fn render(report: &Report<'_>) -> String {
     for question in report.questions {
         out.push_str(&format!(
             "::notice file={},line={},col={},title={}::{}\n",
-            escape_property(&question.path),
+            escape_property(&repository_path(&question.path)),
             question.start.line,
             question.start.column,
             escape_property(&format!("opslint question {}", question.rule.id)),
