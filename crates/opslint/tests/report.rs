@@ -196,6 +196,12 @@ fn html_report_has_the_markdown_figures() {
         html.contains("best practices OPS"),
         "questions name their best practices"
     );
+    // Rule summaries render their code spans, as the Markdown report does.
+    assert!(
+        html.contains("(error, 1×): <code>terraform apply -auto-approve</code>"),
+        "code spans in summaries"
+    );
+    assert!(!html.contains("(error, 1×): `"), "no raw backticks");
     let markdown = report("markdown");
     for line in [
         "(7 incidents with both times)",

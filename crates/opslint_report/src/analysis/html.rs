@@ -381,7 +381,7 @@ fn findings_group(out: &mut String, group: &RuleFindings) {
         group.rule,
         group.severity,
         group.locations.len(),
-        escape(group.summary)
+        inline(group.summary)
     );
     for location in group.locations.iter().take(8) {
         let _ = writeln!(
