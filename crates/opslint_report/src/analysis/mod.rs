@@ -541,16 +541,20 @@ fn principle_section(
     for item in &evidence {
         *strengths_by_rule.entry(item.rule.id).or_default() += 1;
     }
+    // A rule counts as a strength when it passes in at least four of every
+    // five places it checks; "2 of 7 pass" reads as praise but is not.
     let mut strengths: Vec<String> = strengths_by_rule
         .iter()
-        .map(|(rule, passed)| {
+        .filter_map(|(rule, passed)| {
             let failed = diagnostics.iter().filter(|d| d.rule.id == *rule).count();
             let checked = passed + failed;
-            format!(
-                "`{rule}`: {passed} of {checked} checked {} {}",
-                plural(checked, "place", "places"),
-                plural(*passed, "passes", "pass")
-            )
+            (passed * 5 >= checked * 4).then(|| {
+                format!(
+                    "`{rule}`: {passed} of {checked} checked {} {}",
+                    plural(checked, "place", "places"),
+                    plural(*passed, "passes", "pass")
+                )
+            })
         })
         .collect();
     for question in own_questions.iter().filter(|q| !q.is_open()) {
