@@ -224,6 +224,18 @@ pub fn build(workspace: &Workspace) -> Inventory {
             inventory.incident_services.insert(incident.service.clone());
         }
     }
+    // CODEOWNERS and runbooks at the root of the repository around a walked
+    // subfolder count as the checks of the whole repository count them.
+    for (_, path) in &workspace.outside.codeowners {
+        if !inventory.codeowners.contains(path) {
+            inventory.codeowners.push(path.clone());
+        }
+    }
+    for (_, path) in &workspace.outside.runbooks {
+        if !inventory.runbooks.contains(path) {
+            inventory.runbooks.push(path.clone());
+        }
+    }
     inventory.services = services.into_iter().collect();
     inventory.figures = opslint_records::figures::compute(&incidents, &postmortems);
     inventory

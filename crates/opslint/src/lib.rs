@@ -99,10 +99,12 @@ pub struct Outcome {
     pub expired_suppressions: Vec<String>,
 }
 
-/// Returns the configured ADR folders and incident paths that a run on
-/// folders must walk because they lie outside every walked folder, and a
-/// notice for each that does not exist, which is most likely a typo. A
-/// check reports nothing in their files; a report covers them.
+/// Returns the ADR folders and incident paths that a run on folders must
+/// walk because they lie outside every walked folder: the configured ones
+/// and the usual ADR folders at the root of the repository around a walked
+/// subfolder. A notice names each configured place that does not exist,
+/// which is most likely a typo. A check reports nothing in their files; a
+/// report covers them.
 fn record_roots(options: &Options, folders_walked: bool) -> (Vec<PathBuf>, Vec<String>) {
     let walked: Vec<PathBuf> = options
         .paths
@@ -124,6 +126,17 @@ fn record_roots(options: &Options, folders_walked: bool) -> (Vec<PathBuf>, Vec<S
         );
     let mut roots = Vec::new();
     let mut notices = Vec::new();
+    // The ADR folders at the root of the repository around a walked
+    // subfolder exist, so they need no notice.
+    if folders_walked {
+        for folder in outside::repository_adr_folders(&options.paths, &options.root) {
+            if let Ok(canonical) = options.root.join(&folder).canonicalize()
+                && !walked.iter().any(|walked| canonical.starts_with(walked))
+            {
+                roots.push(options.root.join(folder));
+            }
+        }
+    }
     for (place, what, source) in places {
         let path = options.root.join(place);
         let Ok(canonical) = path.canonicalize() else {

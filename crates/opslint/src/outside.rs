@@ -126,6 +126,32 @@ pub fn context_files(named: &[FoundFile], working_folder: &Path) -> Vec<FoundFil
         .collect()
 }
 
+/// Returns the usual ADR folders (`docs/adr` and the like) at the root of
+/// the git work tree around each walked subfolder, as display paths. A
+/// run on one service of a repository reads the team's decisions there.
+pub fn repository_adr_folders(paths: &[PathBuf], working_folder: &Path) -> Vec<String> {
+    let mut folders = Vec::new();
+    for path in paths.iter().filter(|path| path.is_dir()) {
+        let Ok(folder) = path.canonicalize() else {
+            continue;
+        };
+        let Some(top) = git_root(&folder) else {
+            continue;
+        };
+        if top == folder {
+            continue;
+        }
+        for adr_folder in opslint_records::adr::ADR_FOLDERS {
+            let candidate = top.join(adr_folder);
+            let shown = display_path(&candidate, working_folder);
+            if candidate.is_dir() && !folders.contains(&shown) {
+                folders.push(shown);
+            }
+        }
+    }
+    folders
+}
+
 /// Returns the root of the git work tree that holds `folder`, which has
 /// been canonicalized: the nearest folder with a `.git` entry.
 fn git_root(folder: &Path) -> Option<&Path> {

@@ -522,3 +522,47 @@ fn incident_figures_read_on_columns_and_empty_exports() {
         "{markdown}"
     );
 }
+
+/// A report of one folder of a repository reads the ADRs, runbooks and
+/// CODEOWNERS at the repository's root instead of asking for them.
+#[test]
+fn subfolder_report_reads_repository_records() {
+    let dir = temp_dir("subfolder-records");
+    let files = [
+        (".git/HEAD", "ref: refs/heads/main\n"),
+        ("CODEOWNERS", "* @platform-team\n"),
+        ("docs/runbooks/api.md", "# API\n\nRestart the pods.\n"),
+        (
+            "docs/adr/0001-use-postgres.md",
+            "# 1. Use PostgreSQL\n\nStatus: accepted\n\n## Decision\n\nWe use PostgreSQL.\n",
+        ),
+        (
+            "services/api/compose.yaml",
+            "services:\n  api:\n    image: api:1.0.0\n    healthcheck:\n      test: [\"CMD\", \"true\"]\n",
+        ),
+    ];
+    for (path, text) in files {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    let output = opslint()
+        .current_dir(dir.join("services/api"))
+        .args(["report", ".", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let inventory = &json["inventory"];
+    assert_eq!(inventory["adrs"].as_array().unwrap().len(), 1);
+    assert_eq!(inventory["runbooks"].as_array().unwrap().len(), 1);
+    assert_eq!(inventory["codeowners"].as_array().unwrap().len(), 1);
+    let ids: Vec<&str> = json["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["id"].as_str().unwrap())
+        .collect();
+    assert!(!ids.contains(&"q-no-adrs"), "{ids:?}");
+    assert!(!ids.contains(&"q-no-runbooks"), "{ids:?}");
+}
