@@ -164,7 +164,7 @@ pub fn user_rules(options: &Options) -> Result<Vec<&'static dyn Rule>, ConfigErr
 /// Fails when a rule folder holds an invalid rule file, or when a selected
 /// or ignored rule id does not exist.
 pub fn check_rule_ids(options: &Options) -> Result<(), String> {
-    let user = user_rules(options).map_err(|error| format!("invalid rule file: {error}"))?;
+    let user = user_rules(options).map_err(|error| format!("invalid user rules: {error}"))?;
     for id in options.select.iter().chain(&options.ignore) {
         let is_user_rule = user.iter().any(|rule| rule.meta().id == id);
         if opslint_lints::meta(id).is_none() && !is_user_rule {
@@ -282,7 +282,7 @@ pub fn run(options: &Options) -> Outcome {
     match user_rules(options) {
         Ok(user) => all_rules.extend(user),
         Err(error) => notices.push(format!(
-            "invalid rule file, its folder was skipped: {error}"
+            "invalid user rules, their folder was skipped: {error}"
         )),
     }
     // Every loaded rule, selected or not, so that a suppression comment for

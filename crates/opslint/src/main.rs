@@ -89,7 +89,7 @@ impl RuleSources {
         };
         let (options, _) = prepare(&run)?;
         let rules =
-            opslint::user_rules(&options).map_err(|error| format!("invalid rule file: {error}"))?;
+            opslint::user_rules(&options).map_err(|error| format!("invalid user rules: {error}"))?;
         Ok(rules.into_iter().map(|rule| rule.meta()).collect())
     }
 }

@@ -108,6 +108,15 @@ pub struct Sink {
     drops_evidence: bool,
 }
 
+/// Returns `text` with its first letter in upper case, since a question is
+/// a sentence of its own in every output.
+fn sentence_case(mut text: String) -> String {
+    if let Some(first) = text.get_mut(..1) {
+        first.make_ascii_uppercase();
+    }
+    text
+}
+
 impl Sink {
     pub fn new() -> Self {
         Self::default()
@@ -175,7 +184,7 @@ impl Sink {
             span,
             start: file.position(span.start),
             logical_location,
-            question: question.into(),
+            question: sentence_case(question.into()),
             reason: reason.into(),
         });
     }

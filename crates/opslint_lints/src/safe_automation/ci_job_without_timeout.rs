@@ -87,7 +87,7 @@ fn check_gitlab(workspace: &Workspace, sink: &mut Sink) {
             &first.artifact.file,
             first.job.name_span,
             first.location(),
-            "which job timeout does the GitLab project set, and is it close to the jobs' usual run time?",
+            "Which job timeout does the GitLab project set, and is it close to the jobs' usual run time?",
             format!(
                 "jobs {} set no `timeout:`, so the project setting bounds them",
                 names.join(", ")
