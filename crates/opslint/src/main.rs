@@ -88,8 +88,8 @@ impl RuleSources {
             no_progress: true,
         };
         let (options, _) = prepare(&run)?;
-        let rules =
-            opslint::user_rules(&options).map_err(|error| format!("invalid user rules: {error}"))?;
+        let rules = opslint::user_rules(&options)
+            .map_err(|error| format!("invalid user rules: {error}"))?;
         Ok(rules.into_iter().map(|rule| rule.meta()).collect())
     }
 }

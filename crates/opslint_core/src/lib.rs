@@ -13,6 +13,7 @@ mod principle;
 mod rule;
 mod source;
 pub mod tool_rules;
+pub mod waf;
 
 pub use artifact::ArtifactKind;
 pub use diagnostic::{

@@ -87,7 +87,7 @@ struct RuleFile {
     id: toml::Spanned<String>,
     principle: toml::Spanned<String>,
     #[serde(default)]
-    waf: Vec<String>,
+    waf: Vec<toml::Spanned<String>>,
     severity: toml::Spanned<String>,
     #[serde(default)]
     scope: Scope,
@@ -450,6 +450,22 @@ fn read_rule(path: &str, text: &str, check_queries: bool) -> Result<DeclarativeR
             ),
         ));
     };
+    if let Some(unknown) = file
+        .waf
+        .iter()
+        .find(|id| opslint_core::waf::title(id.get_ref()).is_none())
+    {
+        return Err(error_at(
+            path,
+            text,
+            unknown.span().start,
+            format!(
+                "unknown best practice `{}`; expected an id of the Operational Excellence \
+                 pillar such as `OPS04-BP02`",
+                unknown.get_ref()
+            ),
+        ));
+    }
     if file.matches.is_empty() {
         return Err(error_at(
             path,
@@ -543,7 +559,7 @@ fn read_rule(path: &str, text: &str, check_queries: bool) -> Result<DeclarativeR
         waf: Box::leak(
             file.waf
                 .into_iter()
-                .map(leak)
+                .map(|id| leak(id.into_inner()))
                 .collect::<Vec<_>>()
                 .into_boxed_slice(),
         ),
@@ -1257,5 +1273,24 @@ mod tests {
                 "message = \"call of {fn}, see {} or { x }\"",
             );
         assert!(parse_rule("x.toml", &fine).is_ok());
+    }
+
+    #[test]
+    fn unknown_best_practice_is_rejected() {
+        let text = RULE.replace(
+            "severity = \"note\"",
+            "waf = [\"OPS99\"]\nseverity = \"note\"",
+        );
+        let error = parse_rule("x.toml", &text).err().expect("invalid");
+        assert_eq!(error.line, 3);
+        assert!(
+            error.message.starts_with("unknown best practice `OPS99`"),
+            "{error}"
+        );
+        let known = RULE.replace(
+            "severity = \"note\"",
+            "waf = [\"OPS04-BP02\"]\nseverity = \"note\"",
+        );
+        assert!(parse_rule("x.toml", &known).is_ok());
     }
 }

@@ -5,7 +5,7 @@
 
 mod html;
 mod markdown;
-pub mod waf;
+pub use opslint_core::waf;
 
 use std::collections::{BTreeMap, BTreeSet};
 
