@@ -287,7 +287,25 @@ pub fn build(input: &Input) -> Analysis {
         open_questions: questions.iter().filter(|q| q.is_open()).count(),
         answered_questions: questions.iter().filter(|q| !q.is_open()).count(),
     };
-    let summary = executive_summary(input, &principles, &counts);
+    let mut summary = executive_summary(input, &principles, &counts);
+    // What could not be read or parsed is missing from every figure, so the
+    // summary says so right after what was read.
+    let unreadable: BTreeSet<&str> = tool_diagnostics
+        .iter()
+        .filter(|d| matches!(d.rule.id, "parse-error" | "io-error"))
+        .map(|d| d.path.as_str())
+        .collect();
+    if !unreadable.is_empty() {
+        summary.insert(
+            1,
+            format!(
+                "{} {} could not be read or parsed in whole or in part, and what was not read is \
+                 missing from the figures below; see Input problems.",
+                unreadable.len(),
+                plural(unreadable.len(), "file", "files"),
+            ),
+        );
+    }
     Analysis {
         version: 1,
         target: input.target.to_string(),
@@ -734,12 +752,16 @@ fn executive_summary(
         if !strongest.is_empty() {
             lines.push(format!("Holding up: {}.", strongest.join("; ")));
         }
-        let not_assessed = principles.iter().filter(|p| p.score == 0).count();
-        if not_assessed > 0 {
+        let not_assessed: Vec<&str> = principles
+            .iter()
+            .filter(|p| p.score == 0)
+            .map(|p| p.title)
+            .collect();
+        if !not_assessed.is_empty() {
             lines.push(format!(
-                "{not_assessed} of 8 principles {} no evidence either way in the repository; people have to answer for {}.",
-                plural(not_assessed, "has", "have"),
-                plural(not_assessed, "it", "them")
+                "No evidence either way in the repository for {}, so only the team can rate {}.",
+                not_assessed.join("; "),
+                plural(not_assessed.len(), "it", "them")
             ));
         }
     }
