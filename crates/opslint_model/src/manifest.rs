@@ -26,7 +26,15 @@ pub fn from_cargo(table: &toml::Table) -> DependencyManifest {
     }
     dependencies.sort();
     dependencies.dedup();
-    DependencyManifest { dependencies }
+    let package = table
+        .get("package")
+        .and_then(|package| package.get("name"))
+        .and_then(toml::Value::as_str)
+        .map(str::to_string);
+    DependencyManifest {
+        dependencies,
+        package,
+    }
 }
 
 /// Dependencies of a `pyproject.toml`: PEP 621 `project.dependencies` and
@@ -61,7 +69,21 @@ pub fn from_pyproject(table: &toml::Table) -> DependencyManifest {
     }
     dependencies.sort();
     dependencies.dedup();
-    DependencyManifest { dependencies }
+    let package = table
+        .get("project")
+        .and_then(|project| project.get("name"))
+        .or_else(|| {
+            table
+                .get("tool")
+                .and_then(|tool| tool.get("poetry"))
+                .and_then(|poetry| poetry.get("name"))
+        })
+        .and_then(toml::Value::as_str)
+        .map(str::to_string);
+    DependencyManifest {
+        dependencies,
+        package,
+    }
 }
 
 /// Package names of a pip requirements file; options, includes and URLs
@@ -75,7 +97,10 @@ pub fn from_requirements(text: &str) -> DependencyManifest {
         .collect();
     dependencies.sort();
     dependencies.dedup();
-    DependencyManifest { dependencies }
+    DependencyManifest {
+        dependencies,
+        package: None,
+    }
 }
 
 /// The distribution name at the start of a PEP 508 requirement.

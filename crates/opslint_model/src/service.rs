@@ -141,6 +141,10 @@ pub enum Down {
 #[derive(Debug, Default)]
 pub struct DependencyManifest {
     pub dependencies: Vec<String>,
+    /// The package's own name (`[package] name` of a `Cargo.toml`, the
+    /// project name of a `pyproject.toml`), which images are often named
+    /// after.
+    pub package: Option<String>,
 }
 
 impl DependencyManifest {

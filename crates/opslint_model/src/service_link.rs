@@ -34,6 +34,8 @@ pub enum LinkReason {
     BuildContext(String),
     /// A service folder named like the image.
     FolderName,
+    /// A service whose Cargo or Python package is named like the image.
+    PackageName,
 }
 
 /// Build contexts that deploy tooling declares for images, as
@@ -104,6 +106,8 @@ pub struct ServiceLinks<'s, 'a> {
     roots: Vec<(&'s str, usize)>,
     /// The first service whose root's last folder has each name.
     by_folder_name: HashMap<&'s str, usize>,
+    /// The first service whose package has each name.
+    by_package_name: HashMap<&'s str, usize>,
     /// Positions of the contexts whose image has each repository or base
     /// name, in context order.
     contexts_by_image: HashMap<String, Vec<usize>>,
@@ -125,6 +129,14 @@ impl<'s, 'a> ServiceLinks<'s, 'a> {
                     .or_insert(position);
             }
         }
+        let mut by_package_name = HashMap::new();
+        for (position, service) in services.iter().enumerate() {
+            for (_, manifest) in &service.manifests {
+                if let Some(name) = &manifest.package {
+                    by_package_name.entry(name.as_str()).or_insert(position);
+                }
+            }
+        }
         let mut contexts_by_image: HashMap<String, Vec<usize>> = HashMap::new();
         for (position, (image, _)) in contexts.iter().enumerate() {
             let base = image_base_name(image);
@@ -144,6 +156,7 @@ impl<'s, 'a> ServiceLinks<'s, 'a> {
             contexts,
             roots,
             by_folder_name,
+            by_package_name,
             contexts_by_image,
         }
     }
@@ -234,6 +247,11 @@ impl<'s, 'a> ServiceLinks<'s, 'a> {
         self.by_folder_name
             .get(base)
             .map(|position| (&self.services[*position], LinkReason::FolderName))
+            .or_else(|| {
+                self.by_package_name
+                    .get(base)
+                    .map(|position| (&self.services[*position], LinkReason::PackageName))
+            })
     }
 }
 

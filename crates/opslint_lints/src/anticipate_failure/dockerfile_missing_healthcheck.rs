@@ -40,7 +40,8 @@ pub static META: RuleMeta = RuleMeta {
     known_limits: "A `HEALTHCHECK` of an external base image is not seen. A Dockerfile is \
         linked to Kubernetes containers by Skaffold artifacts (image and context) and by \
         the image name matching the Dockerfile's folder name (`src/cart/Dockerfile` and \
-        `registry/cart:1.2`), and to ECS containers by a literal image name (in CloudFormation \
+        `registry/cart:1.2`) or the package name of a `Cargo.toml` or `pyproject.toml` \
+        beside it, and to ECS containers by a literal image name (in CloudFormation \
         `ContainerDefinitions`, or in the text of a Terraform `container_definitions`). A \
         Helm image is linked when it renders from `values.yaml`; images that other values \
         files or CI variables name are not linked, so their Dockerfile is reported. \
@@ -369,6 +370,22 @@ fn image_names(workspace: &Workspace, skaffold: &[(String, String)], path: &str)
         && links_by_folder
     {
         names.push(name.to_string());
+    }
+    // Images are often named after the package that the folder builds.
+    if links_by_folder {
+        for manifest in ["Cargo.toml", "pyproject.toml"] {
+            let manifest_path = if folder.is_empty() {
+                manifest.to_string()
+            } else {
+                format!("{folder}/{manifest}")
+            };
+            if let Some(artifact) = workspace.artifact(&manifest_path)
+                && let Facts::Dependencies(dependencies) = &artifact.facts
+                && let Some(package) = &dependencies.package
+            {
+                names.push(package.clone());
+            }
+        }
     }
 
     let dockerfiles = [Some(path), sibling.as_deref()];

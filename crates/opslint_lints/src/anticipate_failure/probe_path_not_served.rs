@@ -33,7 +33,8 @@ pub static META: RuleMeta = RuleMeta {
         service. CloudFormation target groups are checked through the ECS service that \
         registers a container with them. A compose service with a `build` context is linked to the code in that folder. An image is linked to its service by \
         the build context of a Skaffold artifact or docker-compose service with the same \
-        image, and else by a service folder named like the image. Routes count with the \
+        image, else by a service folder named like the image, and else by a service whose \
+        Cargo or Python package is named like it. Routes count with the \
         literal prefixes of nested routers, included routers and blueprints.",
     why_it_matters: "A probe that requests a path the service does not serve gets a 404 on \
         every attempt. A failing readiness probe keeps the pod out of the load balancer, and a \
@@ -188,8 +189,8 @@ impl Checker<'_, '_> {
                 sink,
                 probe,
                 &image_text,
-                "no Skaffold or compose build context and no service folder matches the image \
-                 name"
+                "no Skaffold or compose build context, service folder or package matches the \
+                 image name"
                     .to_string(),
             );
             return;
@@ -197,6 +198,7 @@ impl Checker<'_, '_> {
         let linked_by = match reason {
             LinkReason::BuildContext(_) => "linked by its build context",
             LinkReason::FolderName => "linked by its folder name",
+            LinkReason::PackageName => "linked by its package name",
         };
         match service.serves(&probe.path) {
             Served::Yes => sink.holds(&META, probe.file, probe.location),
