@@ -469,9 +469,12 @@ fn report(args: ReportArgs) -> ExitCode {
             .map_or(target, |name| name.to_string_lossy().into_owned()),
         _ => target,
     };
-    let analysis = opslint::analysis(&outcome, &target, &answers);
+    let mut analysis = opslint::analysis(&outcome, &target, &answers);
+    // The report lists the answers that do not work as well, since its
+    // readers do not see standard error.
+    analysis.answer_problems = answer_notices(&answers, &analysis, &answers_path);
     if !args.quiet {
-        for notice in answer_notices(&answers, &analysis, &answers_path) {
+        for notice in &analysis.answer_problems {
             eprintln!("note: {notice}");
         }
     }

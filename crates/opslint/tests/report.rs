@@ -173,6 +173,16 @@ fn stray_and_repeated_answers_are_noted() {
         !stderr.contains("the answer to `q-no-alarms` matches no question"),
         "{stderr}"
     );
+    // The report lists them too, for readers who do not see standard error.
+    let markdown = String::from_utf8(output.stdout).unwrap();
+    let problems = markdown
+        .split_once("## Input problems")
+        .expect("an Input problems section")
+        .1;
+    assert!(
+        problems.contains("the answer to `q-does-not-exist` matches no question of this report"),
+        "{problems}"
+    );
 }
 
 #[test]

@@ -42,15 +42,16 @@ pub fn render(analysis: &Analysis) -> String {
     chart(&mut out, analysis);
 
     inventory(&mut out, analysis);
-    if !analysis.input_problems.is_empty() {
+    if !analysis.input_problems.is_empty() || !analysis.answer_problems.is_empty() {
         out.push_str(
             "<h2 id=\"input-problems\">Input problems</h2>\n<p>Files opslint could not read or \
-             parse, rules that failed and suppression comments that do not work. The analysis \
-             does not cover what they hide.</p>\n",
+             parse, rules that failed, suppression comments and answers that do not work. The \
+             analysis does not cover what they hide.</p>\n",
         );
         for group in &analysis.input_problems {
             findings_group(&mut out, group);
         }
+        list(&mut out, "", &analysis.answer_problems);
     }
     for principle in &analysis.principles {
         let _ = writeln!(

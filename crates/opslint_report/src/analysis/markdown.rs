@@ -36,14 +36,20 @@ pub fn render(analysis: &Analysis) -> String {
 
     inventory(&mut out, analysis);
 
-    if !analysis.input_problems.is_empty() {
+    if !analysis.input_problems.is_empty() || !analysis.answer_problems.is_empty() {
         out.push_str("## Input problems\n\n");
         out.push_str(
-            "Files opslint could not read or parse, rules that failed and suppression comments \
-             that do not work. The analysis does not cover what they hide.\n\n",
+            "Files opslint could not read or parse, rules that failed, suppression comments \
+             and answers that do not work. The analysis does not cover what they hide.\n\n",
         );
         for group in &analysis.input_problems {
             findings_group(&mut out, group);
+        }
+        for problem in &analysis.answer_problems {
+            let _ = writeln!(out, "- {problem}");
+        }
+        if !analysis.answer_problems.is_empty() {
+            out.push('\n');
         }
     }
 

@@ -102,6 +102,9 @@ pub struct Analysis {
     /// Findings of opslint itself, such as files it could not read or
     /// parse, which belong to no principle.
     pub input_problems: Vec<RuleFindings>,
+    /// Answers that match no question of this report or repeat an id; the
+    /// command line fills them in once the questions are known.
+    pub answer_problems: Vec<String>,
     pub counts: Counts,
 }
 
@@ -316,6 +319,7 @@ pub fn build(input: &Input) -> Analysis {
         questions,
         accepted: input.accepted.to_vec(),
         input_problems,
+        answer_problems: Vec::new(),
         counts,
     }
 }
