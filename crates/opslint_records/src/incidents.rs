@@ -24,10 +24,13 @@ pub enum Field {
     Detection,
     AutoResolved,
     Related,
+    /// PagerDuty's `urgency`, the severity of an incident without a
+    /// priority.
+    Urgency,
 }
 
 impl Field {
-    pub const ALL: [Field; 12] = [
+    pub const ALL: [Field; 13] = [
         Self::Id,
         Self::Number,
         Self::Title,
@@ -40,6 +43,7 @@ impl Field {
         Self::Detection,
         Self::AutoResolved,
         Self::Related,
+        Self::Urgency,
     ];
 
     /// The key used in the mapping override, `created` for example.
@@ -57,6 +61,7 @@ impl Field {
             Self::Detection => "detection",
             Self::AutoResolved => "auto-resolved",
             Self::Related => "related",
+            Self::Urgency => "urgency",
         }
     }
 
@@ -130,6 +135,7 @@ impl Field {
             ],
             Self::AutoResolved => &["autoresolved"],
             Self::Related => &["extrapropertiespagerdutyincident", "pagerdutyincident"],
+            Self::Urgency => &["urgency"],
         }
     }
 }
@@ -418,7 +424,12 @@ fn report_missing(columns: &BTreeMap<Field, usize>, span: Span, problems: &mut V
         Field::Service,
     ]
     .into_iter()
-    .filter(|field| !columns.contains_key(field))
+    // Urgency stands in for a missing severity column.
+    .filter(|field| {
+        let present = columns.contains_key(field)
+            || (*field == Field::Severity && columns.contains_key(&Field::Urgency));
+        !present
+    })
     .map(Field::key)
     .collect();
     if !missing.is_empty() {
@@ -585,7 +596,11 @@ fn build(
         number,
         title: cell(Field::Title),
         service: cell(Field::Service),
-        severity: cell(Field::Severity),
+        // PagerDuty accounts without priorities rate incidents by urgency:
+        // `high` ranks like P2 and `low` like P4.
+        severity: Some(cell(Field::Severity))
+            .filter(|severity| !severity.trim().is_empty())
+            .unwrap_or_else(|| cell(Field::Urgency)),
         status: cell(Field::Status),
         created,
         acknowledged,
@@ -844,5 +859,24 @@ mod tests {
         assert_eq!(export.incidents[0].number, "4");
         assert_eq!(export.incidents[0].service, "api");
         assert_eq!(export.incidents[0].related, "12");
+    }
+
+    #[test]
+    fn urgency_stands_in_for_a_missing_priority() {
+        let source = file(
+            "incidents/pagerduty.csv",
+            "incident_number,title,priority,urgency,service_name,created_on\n\
+             1,a,,high,s,2026-07-04T10:00:00Z\n\
+             2,b,P1,low,s,2026-07-05T10:00:00Z\n\
+             3,c,,,s,2026-07-06T10:00:00Z\n",
+        );
+        let export = read_csv(&source, &Mapping::new()).unwrap();
+        let ranks: Vec<Option<u8>> = export
+            .incidents
+            .iter()
+            .map(Incident::severity_rank)
+            .collect();
+        assert_eq!(ranks, [Some(2), Some(1), None]);
+        assert!(export.problems.is_empty(), "{:?}", export.problems);
     }
 }
