@@ -189,12 +189,24 @@ impl TerraformIndex {
             .any(|provider_dir| is_same_or_below(dir, provider_dir))
     }
 
-    /// Decides whether a resource or module block is created from its `count`:
-    /// `Some(false)` when `count` evaluates to `0` or `false`, `None` when
-    /// it cannot be evaluated.
+    /// Decides whether a resource or module block is created from its `count`
+    /// or `for_each`: `Some(false)` when `count` evaluates to `0` or `false`
+    /// or `for_each` to an empty list or map, `None` when it cannot be
+    /// evaluated.
     pub fn is_created(&self, path: &str, block: &Block) -> Option<bool> {
         let Some(count) = block.body.attribute("count") else {
-            return Some(true);
+            let Some(for_each) = block.body.attribute("for_each") else {
+                return Some(true);
+            };
+            return match self.evaluate(path, &for_each.expr) {
+                Evaluated::Known { expr, .. } => match expr.value {
+                    ExprValue::Tuple(items) => Some(!items.is_empty()),
+                    ExprValue::Object(entries) => Some(!entries.is_empty()),
+                    _ => Some(true),
+                },
+                // An unknown `for_each` most likely has items.
+                Evaluated::Unknown { .. } => Some(true),
+            };
         };
         match self.evaluate(path, &count.expr) {
             Evaluated::Known { expr, .. } => match expr.value {
