@@ -5,7 +5,7 @@ use opslint_syntax::hcl::{Body, ExprValue};
 use opslint_syntax::value::{Node, Value};
 
 use crate::Rule;
-use crate::aws::tf_not_created;
+use crate::aws::{CfnSetting, TfSetting, cfn_property, tf_attribute, tf_not_created};
 
 pub struct ResourceWithoutAlarm;
 
@@ -98,9 +98,18 @@ impl Rule for ResourceWithoutAlarm {
             for resource in terraform.resources_of_type("aws_cloudwatch_metric_alarm") {
                 terraform_alarms += 1;
                 let body = &resource.block.body;
-                let has_actions = body.attribute("alarm_actions").is_some_and(
-                    |a| !matches!(&a.expr.value, ExprValue::Tuple(items) if items.is_empty()),
+                // An alarm with its actions turned off notifies nobody.
+                let actions_off = matches!(
+                    tf_attribute(workspace, &artifact.file, body, "actions_enabled"),
+                    TfSetting::Known {
+                        value: ExprValue::Bool(false),
+                        ..
+                    }
                 );
+                let has_actions = !actions_off
+                    && body.attribute("alarm_actions").is_some_and(
+                        |a| !matches!(&a.expr.value, ExprValue::Tuple(items) if items.is_empty()),
+                    );
                 if has_actions {
                     collect_terraform_texts(body, &mut entry);
                 }
@@ -115,9 +124,17 @@ impl Rule for ResourceWithoutAlarm {
             };
             for resource in template.resources_of_type("AWS::CloudWatch::Alarm") {
                 template_alarms += 1;
-                let has_actions = resource
-                    .property(&["AlarmActions"])
-                    .is_some_and(|n| !matches!(&n.value, Value::Seq(items) if items.is_empty()));
+                let actions_off = matches!(
+                    cfn_property(template, resource, &["ActionsEnabled"], None),
+                    CfnSetting::Literal {
+                        text: "false" | "False" | "FALSE",
+                        ..
+                    }
+                );
+                let has_actions = !actions_off
+                    && resource.property(&["AlarmActions"]).is_some_and(
+                        |n| !matches!(&n.value, Value::Seq(items) if items.is_empty()),
+                    );
                 if has_actions {
                     for key in ["Dimensions", "Metrics"] {
                         if let Some(node) = resource.property(&[key]) {
