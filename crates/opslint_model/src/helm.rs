@@ -92,37 +92,79 @@ impl Chart {
             .trim();
         let mut stages = inner.split('|').map(str::trim);
         let first: Vec<&str> = stages.next()?.split_whitespace().collect();
-        let mut value = match first.as_slice() {
-            [term] => self.term(term, sources)?,
+        // `empty` follows Sprig's `default`, which replaces not only an
+        // empty string but also `0`, `false` and null.
+        let (mut value, mut empty) = match first.as_slice() {
+            [term] => self.term_with_emptiness(term, sources)?,
             // `default FALLBACK VALUE`, the function form.
             ["default", fallback, term] => {
-                let value = self.term(term, sources)?;
-                if value.is_empty() {
-                    self.term(fallback, sources)?
+                let (value, empty) = self.term_with_emptiness(term, sources)?;
+                if empty {
+                    self.term_with_emptiness(fallback, sources)?
                 } else {
-                    value
+                    (value, false)
                 }
             }
             _ => return None,
         };
         for stage in stages {
             let words: Vec<&str> = stage.split_whitespace().collect();
-            value = match words.as_slice() {
-                ["quote"] | ["squote"] | ["toString"] => value,
-                ["trim"] => value.trim().to_string(),
-                ["default", fallback] if value.is_empty() => self.term(fallback, sources)?,
-                ["default", _] => value,
+            (value, empty) = match words.as_slice() {
+                // These turn the value into a string, which is empty only
+                // when it has no characters.
+                ["quote"] | ["squote"] | ["toString"] => {
+                    let empty = value.is_empty();
+                    (value, empty)
+                }
+                ["trim"] => {
+                    let trimmed = value.trim().to_string();
+                    let empty = trimmed.is_empty();
+                    (trimmed, empty)
+                }
+                ["default", fallback] if empty => self.term_with_emptiness(fallback, sources)?,
+                ["default", _] => (value, empty),
                 _ => return None,
             };
         }
         Some(value)
     }
 
-    /// Evaluates a single term: a string literal, a `.Values` path or
-    /// `.Chart.AppVersion`.
+    /// Evaluates a term like [`Self::term`] and returns whether Sprig counts
+    /// it as empty: an empty string, null, or an unquoted `0` or `false`
+    /// from `values.yaml`.
+    fn term_with_emptiness(&self, term: &str, sources: &mut Vec<String>) -> Option<(String, bool)> {
+        let value = self.term(term, sources)?;
+        let is_literal = term.starts_with('"');
+        let quoted_in_values = !is_literal && self.is_quoted(term);
+        let empty = value.is_empty()
+            || (!is_literal && !quoted_in_values && matches!(value.as_str(), "0" | "false"));
+        Some((value, empty))
+    }
+
+    /// Returns whether a `.Values` term is a quoted string in the values.
+    fn is_quoted(&self, term: &str) -> bool {
+        let term = term.strip_prefix('$').unwrap_or(term);
+        let Some(path) = term.strip_prefix(".Values.") else {
+            return false;
+        };
+        let keys: Vec<&str> = path.split('.').collect();
+        let node = self
+            .parent_values
+            .as_ref()
+            .and_then(|values| values.at(&keys))
+            .or_else(|| self.values.as_ref().and_then(|values| values.at(&keys)));
+        matches!(node.map(|node| &node.value), Some(Value::Scalar(scalar)) if scalar.quoted)
+    }
+
+    /// Evaluates a single term: a string, number or boolean literal, a
+    /// `.Values` path or `.Chart.AppVersion`.
     fn term(&self, term: &str, sources: &mut Vec<String>) -> Option<String> {
         if term.len() >= 2 && term.starts_with('"') && term.ends_with('"') {
             return Some(term[1..term.len() - 1].to_string());
+        }
+        // Number and boolean literals, as in `default 10`.
+        if term.parse::<f64>().is_ok() || matches!(term, "true" | "false") {
+            return Some(term.to_string());
         }
         let term = term.strip_prefix('$').unwrap_or(term);
         if term == ".Chart.AppVersion" {
@@ -232,5 +274,30 @@ mod tests {
         assert_eq!(chart_dir("helm/web/templates/d.yaml"), Some("helm/web"));
         assert_eq!(chart_dir("templates/d.yaml"), Some(""));
         assert_eq!(chart_dir("k8s/d.yaml"), None);
+    }
+
+    #[test]
+    fn default_replaces_zero_and_false_like_sprig() {
+        let zero = chart(
+            "revisionHistoryLimit: 0\nquoted: \"0\"\nflag: false\n",
+            None,
+        );
+        let render = |text: &str| zero.render(text).map(|rendered| rendered.text);
+        assert_eq!(
+            render("{{ .Values.revisionHistoryLimit | default 10 }}").as_deref(),
+            Some("10")
+        );
+        assert_eq!(
+            render("{{ .Values.revisionHistoryLimit | default \"10\" }}").as_deref(),
+            Some("10")
+        );
+        assert_eq!(
+            render("{{ .Values.quoted | default \"10\" }}").as_deref(),
+            Some("0")
+        );
+        assert_eq!(
+            render("{{ default \"on\" .Values.flag }}").as_deref(),
+            Some("on")
+        );
     }
 }
