@@ -236,6 +236,9 @@ pub struct Kustomization {
     pub patch_files: Vec<String>,
     /// Names from the `images:` transformer, which sets their tag or digest.
     pub image_names: Vec<String>,
+    /// Entries of `images:` whose `newTag` is `latest`, as the image name
+    /// and the span of the tag.
+    pub latest_tags: Vec<(String, Span)>,
     /// Workload names whose replica count the `replicas:` field sets.
     pub replica_names: Vec<String>,
 }
@@ -250,6 +253,17 @@ impl Kustomization {
                     let retags = image.get("newTag").is_some() || image.get("digest").is_some();
                     if let (true, Some(name)) = (retags, image.get("name").and_then(Node::as_str)) {
                         kustomization.image_names.push(name.to_string());
+                        // A digest wins over the tag, so `latest` is harmless beside one.
+                        let latest = image
+                            .get("newTag")
+                            .filter(|tag| {
+                                tag.as_str()
+                                    .is_some_and(|t| t.eq_ignore_ascii_case("latest"))
+                            })
+                            .filter(|_| image.get("digest").is_none());
+                        if let Some(tag) = latest {
+                            kustomization.latest_tags.push((name.to_string(), tag.span));
+                        }
                     }
                 }
             }

@@ -1,7 +1,7 @@
 use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink, SourceFile};
 use opslint_model::helm::Rendered;
 use opslint_model::image::{self, ImagePin};
-use opslint_model::{Artifact, Workspace};
+use opslint_model::{Artifact, Facts, Workspace};
 use opslint_syntax::value::Node;
 
 use crate::Rule;
@@ -21,7 +21,8 @@ pub static META: RuleMeta = RuleMeta {
     summary: "container image without a tag or with `latest`",
     what_it_checks: "Container and init container images of Kubernetes pod templates, and \
         `image:` of docker-compose services that do not build their image, that have no \
-        tag or the `latest` tag and no digest.",
+        tag or the `latest` tag and no digest, and Kustomize `images:` entries that set \
+        `newTag: latest` without a digest.",
     why_it_matters: "An image without a fixed tag runs whatever the tag points to when a \
         node pulls it. Two pods of one Deployment can run different code, a node \
         replacement silently upgrades the service, and rolling back the manifest does not \
@@ -57,6 +58,23 @@ impl Rule for MutableImageTag {
                         format!("{}/containers/{}", object.label(), container.label(index));
                     check_image(workspace, artifact, image, location, sink);
                 }
+            }
+        }
+        // Kustomize `images:` entries that retag an image to `latest`.
+        for artifact in &workspace.artifacts {
+            let Facts::Kustomization(kustomization) = &artifact.facts else {
+                continue;
+            };
+            for (name, span) in &kustomization.latest_tags {
+                sink.violation(
+                    &META,
+                    &artifact.file,
+                    *span,
+                    format!("images/{name}"),
+                    format!("Kustomize sets image `{name}` to the mutable `latest` tag"),
+                    "`latest` changes with every push",
+                )
+                .help = Some("set `newTag` to a version, or `digest` to the image's digest".into());
             }
         }
         for (artifact, compose) in workspace.compose() {
