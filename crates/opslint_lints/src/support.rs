@@ -124,11 +124,17 @@ pub fn ecs_containers(
         .collect()
 }
 
-/// Returns the condition under which a finding built on a variable's value
-/// stops being true: ` unless `tracing_mode` is set`.
+/// Returns the condition under which a finding built on a variable's
+/// default stops being true: ` unless `tracing_mode` is set`. A value that a
+/// variables file sets is named with its place instead: ` as `tracing_mode`
+/// is set in `prod.tfvars``, since setting the variable is what caused it.
 pub fn unless_set(via: Option<&Via>) -> String {
     via.map_or(String::new(), |via| {
-        format!(" unless `{}` is set", via.variable)
+        if via.origin == "the default" {
+            format!(" unless `{}` is set", via.variable)
+        } else {
+            format!(" as `{}` is set in {}", via.variable, via.origin)
+        }
     })
 }
 
