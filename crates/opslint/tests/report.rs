@@ -576,3 +576,38 @@ fn subfolder_report_reads_repository_records() {
     assert!(!ids.contains(&"q-no-adrs"), "{ids:?}");
     assert!(!ids.contains(&"q-no-runbooks"), "{ids:?}");
 }
+
+/// Runbooks linked from alert rules count: the report does not ask where
+/// the runbooks are when `runbooks-missing` found links to them.
+#[test]
+fn linked_runbooks_are_not_asked_for() {
+    let dir = temp_dir("linked-runbooks");
+    let files = [
+        (
+            "k8s/web.yaml",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers:\n        - name: web\n          image: web:1.0.0\n",
+        ),
+        (
+            "k8s/alerts.yaml",
+            "apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\nmetadata:\n  name: web\nspec:\n  groups:\n    - name: web\n      rules:\n        - alert: WebDown\n          expr: up{job=\"web\"} == 0\n          annotations:\n            runbook_url: https://wiki.example.com/runbooks/web-down\n",
+        ),
+    ];
+    for (path, text) in files {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    let output = opslint()
+        .args(["report", "--format", "json"])
+        .arg(&*dir)
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let ids: Vec<&str> = json["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["id"].as_str().unwrap())
+        .collect();
+    assert!(!ids.contains(&"q-no-runbooks"), "{ids:?}");
+}

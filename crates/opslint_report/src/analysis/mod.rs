@@ -446,7 +446,16 @@ fn missing_input_questions(input: &Input, answers: &BTreeMap<&str, &Answer>) -> 
             &["OPS08-BP04", "OPS10-BP02"],
         ));
     }
-    if inventory.runbooks.is_empty() && (has_workload || !inventory.incident_services.is_empty()) {
+    // Alarms and configuration that link runbooks show that they exist, as
+    // `runbooks-missing` already counted.
+    let runbooks_linked = input
+        .evidence
+        .iter()
+        .any(|evidence| evidence.rule.id == "runbooks-missing");
+    if inventory.runbooks.is_empty()
+        && !runbooks_linked
+        && (has_workload || !inventory.incident_services.is_empty())
+    {
         let services: Vec<String> = if has_workload {
             inventory.services.clone()
         } else {
