@@ -30,7 +30,9 @@ pub static META: RuleMeta = RuleMeta {
     how_to_fix: "Pin a version tag set by your release process, or a digest:\n\n\
         ```yaml\n# before\nimage: registry.example.com/web:latest\n# after\nimage: registry.example.com/web:1.4.2\n```",
     known_limits: "Images whose tag Kustomize `images:` or Skaffold sets at deploy time are \
-        accepted. A Helm image built only from `.Values` paths, string literals, \
+        accepted, also when the manifest or a patch writes `latest`, since the tag is \
+        replaced. The `images:` entry is matched by image name in any kustomization of the \
+        run. A Helm image built only from `.Values` paths, string literals, \
         `.Chart.AppVersion`, `default` and `quote` is rendered from `values.yaml` and \
         `Chart.yaml`; other values files and `--set` at install time are not seen. Images \
         that need more of the template language, values that `values.yaml` does not give, \
@@ -118,10 +120,18 @@ fn check_image(
         return;
     };
     let name = reference.split('@').next().unwrap_or(reference);
+    // The repository without the tag; a colon before the last `/` belongs to
+    // a registry port.
+    let name = match name.rsplit_once(':') {
+        Some((repository, tag)) if !tag.contains('/') => repository,
+        _ => name,
+    };
     match image::pin(reference) {
         ImagePin::Digest | ImagePin::Tag(_) => sink.holds(&META, file, location),
         ImagePin::Variable => ask_variable_tag(file, node, location, reference, sink),
-        ImagePin::Untagged if workspace.retagged_images.contains_key(name) => {
+        // Kustomize applies `images:` after patches and Skaffold tags at
+        // deploy time, so what the manifest writes is replaced either way.
+        ImagePin::Untagged | ImagePin::Latest if workspace.retagged_images.contains_key(name) => {
             sink.holds(&META, file, location);
         }
         ImagePin::Untagged => {
