@@ -90,8 +90,9 @@ pub struct TerraformIndex {
     /// Local module calls keyed by the folder of the called module.
     calls: BTreeMap<String, Vec<ModuleCall>>,
     vars_files: Vec<VarsFile>,
-    /// `default_tags { tags = ... }` of `aws` provider blocks, by folder.
-    default_tags: Vec<(String, Expr)>,
+    /// `default_tags { tags = ... }` of `aws` provider blocks, by folder and
+    /// provider alias (`None` for the default provider).
+    default_tags: Vec<(String, Option<String>, Expr)>,
     /// Folders with a `provider "aws"` block: root modules or stacks.
     aws_provider_dirs: Vec<String>,
 }
@@ -148,7 +149,13 @@ impl TerraformIndex {
                     .block("default_tags")
                     .and_then(|b| b.body.attribute("tags"))
             {
-                self.default_tags.push((dir.clone(), tags.expr.clone()));
+                let alias = block
+                    .body
+                    .attribute("alias")
+                    .and_then(|alias| alias.expr.as_str())
+                    .map(str::to_string);
+                self.default_tags
+                    .push((dir.clone(), alias, tags.expr.clone()));
             }
         }
     }
@@ -168,14 +175,18 @@ impl TerraformIndex {
         self.evaluate_in(folder_of(path), expr, 0)
     }
 
-    /// Returns the `default_tags` expressions of `aws` providers in the folder of
-    /// `path` or a folder above it, where a root module passes them down.
-    pub fn default_tags_for(&self, path: &str) -> Vec<&Expr> {
+    /// Returns the `default_tags` expressions of the `aws` provider named
+    /// `alias` (`None` for the default provider) in the folder of `path` or
+    /// a folder above it, where a root module passes them down. Default tags
+    /// apply only to resources created through that provider.
+    pub fn default_tags_for(&self, path: &str, alias: Option<&str>) -> Vec<&Expr> {
         let dir = folder_of(path);
         self.default_tags
             .iter()
-            .filter(|(provider_dir, _)| is_same_or_below(dir, provider_dir))
-            .map(|(_, expr)| expr)
+            .filter(|(provider_dir, provider_alias, _)| {
+                is_same_or_below(dir, provider_dir) && provider_alias.as_deref() == alias
+            })
+            .map(|(_, _, expr)| expr)
             .collect()
     }
 

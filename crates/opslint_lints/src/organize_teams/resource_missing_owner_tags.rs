@@ -1,3 +1,5 @@
+use std::collections::HashMap;
+
 use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink};
 use opslint_model::Workspace;
 use opslint_model::cloudformation::{self, Resource as CfnResource, Template};
@@ -22,7 +24,9 @@ pub static META: RuleMeta = RuleMeta {
         topics, buckets, tables, load balancers, APIs, instances, log groups, keys) whose \
         tags have no key naming an owner or team (`Owner`, `Team`, `owner`, `team-name`, \
         ...). In Terraform, `default_tags` of an `aws` provider in the same folder or a \
-        folder above count for every resource. In CloudFormation, `Tags` on the resource \
+        folder above count for every resource created through that provider: those of an \
+        aliased provider for resources with `provider = aws.ALIAS`, those of the default \
+        provider for the others. In CloudFormation, `Tags` on the resource \
         and SAM `Globals` tags count.",
     why_it_matters: "When an alarm fires, a bill spikes or a security finding arrives, the \
         owner tag is how the resource is routed to the team that can act. An untagged \
@@ -106,29 +110,41 @@ impl Rule for ResourceMissingOwnerTags {
     }
 }
 
+/// Returns the alias of the `aws` provider a resource names with
+/// `provider = aws.ALIAS`, or `None` for the default provider.
+fn provider_alias(block: &opslint_syntax::hcl::Block) -> Option<String> {
+    let provider = block.body.attribute("provider")?;
+    let text = provider.expr.text.trim();
+    text.strip_prefix("aws.").map(str::to_string)
+}
+
 fn check_terraform(workspace: &Workspace, sink: &mut Sink) {
     let index = &workspace.terraform_index;
     for (artifact, terraform) in workspace.terraform() {
         let file = &artifact.file;
-        let default_tags: Vec<Tags> = index
-            .default_tags_for(&file.path)
-            .into_iter()
-            .map(|expr| terraform_tags(workspace, &file.path, expr))
-            .collect();
-        if default_tags.iter().any(|t| matches!(t, Tags::HasOwner)) {
-            for resource in terraform.resources() {
-                if TERRAFORM_TYPES.contains(&resource.type_name) {
-                    sink.holds(&META, file, resource.address());
-                }
-            }
-            continue;
-        }
+        // Whether the default tags of the provider a resource is created
+        // through name an owner, by provider alias.
+        let mut owner_by_provider: HashMap<Option<String>, bool> = HashMap::new();
         let is_root = index.has_aws_provider_for(&file.path);
         let mut untagged = Vec::new();
         for resource in terraform.resources() {
-            if !TERRAFORM_TYPES.contains(&resource.type_name)
-                || tf_not_created(workspace, file, resource.block)
-            {
+            if !TERRAFORM_TYPES.contains(&resource.type_name) {
+                continue;
+            }
+            let alias = provider_alias(resource.block);
+            let provider_has_owner = *owner_by_provider.entry(alias.clone()).or_insert_with(|| {
+                index
+                    .default_tags_for(&file.path, alias.as_deref())
+                    .into_iter()
+                    .any(|expr| {
+                        matches!(terraform_tags(workspace, &file.path, expr), Tags::HasOwner)
+                    })
+            });
+            if provider_has_owner {
+                sink.holds(&META, file, resource.address());
+                continue;
+            }
+            if tf_not_created(workspace, file, resource.block) {
                 continue;
             }
             let address = resource.address();
