@@ -53,6 +53,7 @@ impl Parsers {
                 &mut self.json
             }
             PathClass::Known(kind) => match kind {
+                ArtifactKind::TerraformVars if text.trim_start().starts_with('{') => &mut self.json,
                 ArtifactKind::Terraform | ArtifactKind::TerraformVars => &mut self.hcl,
                 ArtifactKind::Rust => &mut self.rust,
                 ArtifactKind::Python => &mut self.python,

@@ -934,7 +934,10 @@ fn process_file(
         {
             (ArtifactKind::IncidentExport, false)
         }
-        PathClass::Known(kind) => (kind, false),
+        PathClass::Known(kind) => (
+            kind,
+            kind == ArtifactKind::TerraformVars && found.display_path.ends_with(".json"),
+        ),
         PathClass::SniffYaml => (classify::sniff_yaml(&text), false),
         PathClass::SniffJson => match classify::sniff_json(&text) {
             Some(kind) => (kind, true),

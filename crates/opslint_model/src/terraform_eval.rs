@@ -165,7 +165,9 @@ impl TerraformIndex {
         let name = path.rsplit('/').next().unwrap_or(path);
         self.vars_files.push(VarsFile {
             path: path.to_string(),
-            loaded_automatically: name == "terraform.tfvars" || name.ends_with(".auto.tfvars"),
+            loaded_automatically: matches!(name, "terraform.tfvars" | "terraform.tfvars.json")
+                || name.ends_with(".auto.tfvars")
+                || name.ends_with(".auto.tfvars.json"),
             body: body.clone(),
         });
     }

@@ -25,6 +25,9 @@ pub fn by_path(path: &str, in_chart_templates: bool, beside_chart: bool) -> Path
     let extension = lower.rsplit_once('.').map(|(_, ext)| ext).unwrap_or("");
     let is_yaml = matches!(extension, "yaml" | "yml");
 
+    if lower.ends_with(".tfvars.json") {
+        return PathClass::Known(ArtifactKind::TerraformVars);
+    }
     if name == "CODEOWNERS" {
         return PathClass::Known(ArtifactKind::Codeowners);
     }

@@ -154,6 +154,65 @@ impl Expr {
     }
 }
 
+/// Parses a variables file in JSON syntax (`terraform.tfvars.json`): each
+/// key of the top-level object becomes an attribute of the body.
+pub fn parse_json_vars(text: &str) -> HclFile {
+    let json = crate::json::parse(text);
+    let mut file = HclFile {
+        body: Body::default(),
+        errors: json.errors,
+    };
+    let Some(document) = json.document else {
+        return file;
+    };
+    if let Some(map) = document.root.as_map() {
+        for entry in &map.entries {
+            file.body.attributes.push(Attribute {
+                name: entry.key.to_string(),
+                span: Span::new(entry.key_span.start, entry.value.span.end),
+                expr: expr_from_json(&entry.value, text),
+            });
+        }
+    }
+    file
+}
+
+/// Converts a JSON value to the expression a native variables file would
+/// give.
+fn expr_from_json(node: &crate::value::Node, text: &str) -> Expr {
+    use crate::value::Value;
+    let value = match &node.value {
+        Value::Scalar(scalar) if scalar.quoted => ExprValue::String(scalar.text.to_string()),
+        Value::Scalar(scalar) => match scalar.text.as_str() {
+            "true" => ExprValue::Bool(true),
+            "false" => ExprValue::Bool(false),
+            number => ExprValue::Number(number.to_string()),
+        },
+        Value::Null => ExprValue::Null,
+        Value::Seq(items) => ExprValue::Tuple(
+            items
+                .iter()
+                .map(|item| expr_from_json(item, text))
+                .collect(),
+        ),
+        Value::Map(map) => ExprValue::Object(
+            map.entries
+                .iter()
+                .map(|entry| (entry.key.to_string(), expr_from_json(&entry.value, text)))
+                .collect(),
+        ),
+        Value::Templated => ExprValue::Unknown,
+    };
+    Expr {
+        span: node.span,
+        text: text
+            .get(node.span.start..node.span.end)
+            .unwrap_or("")
+            .to_string(),
+        value,
+    }
+}
+
 pub fn parse(text: &str) -> HclFile {
     let mut file = HclFile::default();
     let Some(tree) = parsers::parse(Grammar::Hcl, text) else {
@@ -431,6 +490,21 @@ impl Converter<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_variables_become_attributes() {
+        let file = parse_json_vars("{\"keep\": 0, \"name\": \"orders\", \"zones\": [\"a\"]}");
+        assert!(file.errors.is_empty());
+        let values: Vec<(&str, &ExprValue)> = file
+            .body
+            .attributes
+            .iter()
+            .map(|attribute| (attribute.name.as_str(), &attribute.expr.value))
+            .collect();
+        assert_eq!(values[0], ("keep", &ExprValue::Number("0".into())));
+        assert_eq!(values[1], ("name", &ExprValue::String("orders".into())));
+        assert!(matches!(values[2].1, ExprValue::Tuple(items) if items.len() == 1));
+    }
 
     #[test]
     fn missing_brace_names_its_opening_line() {

@@ -71,7 +71,10 @@ impl Syntax {
 /// recognised by the file name, so the caller passes whether the file is JSON.
 pub fn parse(kind: ArtifactKind, text: &str, is_json: bool) -> Syntax {
     match kind {
-        ArtifactKind::Terraform | ArtifactKind::TerraformVars => Syntax::Hcl(hcl::parse(text)),
+        ArtifactKind::Terraform => Syntax::Hcl(hcl::parse(text)),
+        // `terraform.tfvars.json` and `*.auto.tfvars.json` use JSON syntax.
+        ArtifactKind::TerraformVars if is_json => Syntax::Hcl(hcl::parse_json_vars(text)),
+        ArtifactKind::TerraformVars => Syntax::Hcl(hcl::parse(text)),
         ArtifactKind::IncidentExport => Syntax::Unparsed,
         _ if is_json => Syntax::Json(json::parse(text)),
         ArtifactKind::HelmTemplate => Syntax::Yaml(yaml::parse(text, true)),
