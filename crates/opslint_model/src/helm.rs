@@ -22,6 +22,29 @@ pub struct Chart {
     pub parent_values: Option<Node>,
 }
 
+/// Returns whether a chart dependency of `Chart.yaml` is installed with the
+/// chart's defaults: its `condition`, a comma-separated list of values
+/// paths, is decided by the first path that `values.yaml` sets to a
+/// boolean. Helm ignores paths that values do not set, so a dependency
+/// without a decided condition is installed.
+pub fn dependency_enabled(dependency: &Node, values: Option<&Node>) -> bool {
+    let condition = dependency
+        .get("condition")
+        .and_then(Node::as_str)
+        .unwrap_or("");
+    condition
+        .split(',')
+        .map(str::trim)
+        .filter(|path| !path.is_empty())
+        .find_map(|path| {
+            let keys: Vec<&str> = path.split('.').collect();
+            values
+                .and_then(|values| values.at(&keys))
+                .and_then(Node::as_bool)
+        })
+        .unwrap_or(true)
+}
+
 /// A template value rendered from chart defaults.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rendered {

@@ -418,6 +418,7 @@ impl Workspace {
             }
         }
         let charts = collect_charts(&artifacts);
+        drop_disabled_subcharts(&mut artifacts, &charts);
         render_helm_names(&mut artifacts, &charts);
         let mut terraform_index = terraform_eval::TerraformIndex::default();
         for artifact in &artifacts {
@@ -688,6 +689,46 @@ fn collect_charts(artifacts: &[Artifact]) -> BTreeMap<String, helm::Chart> {
         }
     }
     charts
+}
+
+/// Empties the objects of the templates of subcharts that a `condition`
+/// in the parent's `Chart.yaml` turns off with the parent's defaults
+/// (`condition: worker.enabled` and `worker.enabled: false`): a default
+/// install renders none of them, so no rule should judge them.
+fn drop_disabled_subcharts(artifacts: &mut [Artifact], charts: &BTreeMap<String, helm::Chart>) {
+    let mut disabled: Vec<String> = Vec::new();
+    for artifact in artifacts.iter() {
+        let Facts::HelmChart { dependencies, .. } = &artifact.facts else {
+            continue;
+        };
+        let dir = parent_dir(&artifact.file.path);
+        let values = charts.get(dir).and_then(|chart| chart.values.as_ref());
+        for dependency in dependencies {
+            let Some(name) = dependency.get("name").and_then(|node| node.as_str()) else {
+                continue;
+            };
+            if !helm::dependency_enabled(dependency, values) {
+                disabled.push(if dir.is_empty() {
+                    format!("charts/{name}/")
+                } else {
+                    format!("{dir}/charts/{name}/")
+                });
+            }
+        }
+    }
+    if disabled.is_empty() {
+        return;
+    }
+    for artifact in artifacts.iter_mut() {
+        if artifact.kind == ArtifactKind::HelmTemplate
+            && disabled
+                .iter()
+                .any(|folder| artifact.file.path.starts_with(folder.as_str()))
+            && let Facts::Kubernetes(manifest) = &mut artifact.facts
+        {
+            manifest.objects.clear();
+        }
+    }
 }
 
 /// Renders templated object names of Helm templates from the chart defaults

@@ -194,23 +194,7 @@ fn check_chart_dependencies(
         let Some(name) = name_node.as_str() else {
             continue;
         };
-        let condition = dependency
-            .get("condition")
-            .and_then(Node::as_str)
-            .unwrap_or("");
-        // The first path of a comma-separated condition that values set decides.
-        let enabled = condition
-            .split(',')
-            .map(str::trim)
-            .filter(|path| !path.is_empty())
-            .find_map(|path| {
-                let keys: Vec<&str> = path.split('.').collect();
-                values
-                    .and_then(|values| values.at(&keys))
-                    .and_then(Node::as_bool)
-            })
-            .unwrap_or(true);
-        if !enabled {
+        if !opslint_model::helm::dependency_enabled(dependency, values) {
             continue;
         }
         let source = match dependency.get("repository").and_then(Node::as_str) {
