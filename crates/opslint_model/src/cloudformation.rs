@@ -98,6 +98,49 @@ impl Template {
         }
     }
 
+    /// Returns every literal that a value can take: the value itself when
+    /// it is a literal, the branches of `Fn::If` and the entries of
+    /// `Fn::FindInMap` that the template's `Mappings` list, followed
+    /// through parameter defaults. `None` when some branch is not a
+    /// literal, such as `AWS::NoValue` or a parameter without a default.
+    pub fn possible_literals<'a>(&'a self, node: &'a Node) -> Option<Vec<&'a str>> {
+        self.possible_literals_at(node, 0)
+    }
+
+    fn possible_literals_at<'a>(&'a self, node: &'a Node, depth: usize) -> Option<Vec<&'a str>> {
+        if depth > 8 {
+            return None;
+        }
+        let (node, _) = self.resolve(node);
+        let (function, arguments) = match value(node) {
+            CfnValue::Literal(text) => return Some(vec![text]),
+            CfnValue::Intrinsic(function, node) => (function, intrinsic_arguments(node)?),
+            CfnValue::Structure(_) => return None,
+        };
+        match (function, arguments) {
+            ("If", [_, when_true, when_false]) => {
+                let mut literals = self.possible_literals_at(when_true, depth + 1)?;
+                literals.extend(self.possible_literals_at(when_false, depth + 1)?);
+                Some(literals)
+            }
+            ("FindInMap", [map, first, second]) => {
+                let map = self.root.at(&["Mappings", map.as_str()?])?.as_map()?;
+                let second = second.as_str()?;
+                // A first key that is not a literal may pick any entry.
+                let entries: Vec<&Node> = match first.as_str().filter(|_| first.tag.is_none()) {
+                    Some(key) => vec![map.get(key)?],
+                    None => map.entries.iter().map(|entry| &entry.value).collect(),
+                };
+                let mut literals = Vec::new();
+                for entry in entries {
+                    literals.extend(self.possible_literals_at(entry.get(second)?, depth + 1)?);
+                }
+                Some(literals)
+            }
+            _ => None,
+        }
+    }
+
     /// A SAM `Globals` property for resources of `section`
     /// (`Function`, `Api`, ...).
     pub fn global(&self, section: &str, property: &str) -> Option<&Node> {
@@ -150,6 +193,15 @@ pub fn value(node: &Node) -> CfnValue<'_> {
         }
         _ => CfnValue::Structure(node),
     }
+}
+
+/// Returns the argument list of an intrinsic function in either form:
+/// `!If [a, b, c]` or `{"Fn::If": [a, b, c]}`.
+fn intrinsic_arguments(node: &Node) -> Option<&[Node]> {
+    if node.tag.is_some() {
+        return node.as_seq();
+    }
+    node.as_map()?.entries.first()?.value.as_seq()
 }
 
 /// Whether a node is an intrinsic function call in either form.

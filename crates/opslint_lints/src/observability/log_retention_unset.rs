@@ -28,7 +28,9 @@ pub static META: RuleMeta = RuleMeta {
         function's group when no resource declares it) are not seen. A retention set from \
         a variable without a default, or set to different values in several places, or from \
         a parameter without a default is reported as a question; a variable or parameter \
-        that nothing in the repository sets is evaluated to its default.",
+        that nothing in the repository sets is evaluated to its default. A CloudFormation \
+        `Fn::If` or `Fn::FindInMap` whose every branch or mapping entry sets a retention \
+        passes.",
 };
 
 impl Rule for LogRetentionUnset {
@@ -81,6 +83,10 @@ impl Rule for LogRetentionUnset {
                     }
                     Some(value) => match cloudformation::value(template.resolve(value).0) {
                         CfnValue::Literal(_) => sink.holds(&META, file, id.clone()),
+                        // Every branch of a condition or mapping sets one.
+                        CfnValue::Intrinsic(..) if template.possible_literals(value).is_some() => {
+                            sink.holds(&META, file, id.clone());
+                        }
                         CfnValue::Intrinsic(function, node) => sink.unclear(
                             &META,
                             file,
