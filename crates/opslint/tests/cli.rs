@@ -920,7 +920,7 @@ fn repository_checked_from_outside_matches_inside() {
         ("app/.git/HEAD", "ref: refs/heads/main\n"),
         (
             "app/ecs/worker.yaml",
-            "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Queue:\n    Type: AWS::SQS::Queue\n    Properties:\n      Tags:\n        - {Key: team, Value: orders}\n  WorkerLogs:\n    Type: AWS::Logs::LogGroup\n",
+            "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Queue:\n    Type: AWS::SQS::Queue\n  WorkerLogs:\n    Type: AWS::Logs::LogGroup\n",
         ),
         (
             "app/k8s/web.yaml",

@@ -35,8 +35,9 @@ pub static META: RuleMeta = RuleMeta {
     known_limits: "Tags added at deploy time (stack tags of `aws cloudformation deploy \
         --tags`, a caller's provider `default_tags` for a reusable module) are not seen, so \
         untagged resources of a Terraform module without its own provider and of \
-        CloudFormation templates without any tag are reported as one question per module \
-        or template. Tag policies in AWS Organizations are not read.",
+        CloudFormation templates where no resource has an owner tag are reported as one \
+        question per module or template. In a template where other resources have one, \
+        each untagged resource is reported. Tag policies in AWS Organizations are not read.",
 };
 
 const TERRAFORM_TYPES: &[&str] = &[
@@ -242,6 +243,7 @@ fn literal_owner_key(text: &str) -> bool {
 fn check_template(file: &opslint_core::SourceFile, template: &Template, sink: &mut Sink) {
     let global_tags = template.global("Function", "Tags");
     let mut untagged = Vec::new();
+    let mut owner_tagged = 0;
     for resource in &template.resources {
         if !CLOUDFORMATION_TYPES.contains(&resource.type_name.as_str()) {
             continue;
@@ -269,6 +271,7 @@ fn check_template(file: &opslint_core::SourceFile, template: &Template, sink: &m
                 format!("the tags are computed{}", crate::support::cfn_inputs(tags)),
             );
         } else if cfn_tags_have_owner(tags) || global_tags.is_some_and(cfn_tags_have_owner) {
+            owner_tagged += 1;
             sink.holds(&META, file, id.clone());
         } else {
             let span = resource
@@ -286,7 +289,25 @@ fn check_template(file: &opslint_core::SourceFile, template: &Template, sink: &m
             .help = Some("add an `Owner` tag".into());
         }
     }
-    report_untagged(file, &untagged, sink);
+    // Where the template itself tags resources with an owner, the team
+    // tags in the template, so an untagged resource was most likely missed;
+    // stack tags at deploy time are the likely place only when none is.
+    if owner_tagged == 0 {
+        report_untagged(file, &untagged, sink);
+        return;
+    }
+    for resource in untagged {
+        let id = &resource.logical_id;
+        sink.violation(
+            &META,
+            file,
+            resource.id_span,
+            id.clone(),
+            format!("`{id}` has no owner tag, while other resources of this template have one"),
+            "no `Tags`",
+        )
+        .help = Some("add an `Owner` tag like the other resources of the template".into());
+    }
 }
 
 fn report_untagged(file: &opslint_core::SourceFile, untagged: &[&CfnResource], sink: &mut Sink) {
