@@ -32,7 +32,8 @@ pub static META: RuleMeta = RuleMeta {
         only when it has a CloudFormation alarm. When an alarm's dimensions are computed (a \
         variable or module output), resources that no other alarm watches are reported as \
         questions. Anomaly detectors, composite alarms and alarms in CloudWatch dashboards \
-        or Datadog/Grafana are not read.",
+        or Datadog/Grafana are not read. Aurora instances of a cluster are judged through \
+        their cluster, not one by one.",
 };
 
 const TERRAFORM_TYPES: &[(&str, &str, &str)] = &[
@@ -200,6 +201,13 @@ impl Rule for ResourceWithoutAlarm {
                 else {
                     continue;
                 };
+                // An Aurora instance belongs to a cluster, which the alarms
+                // watch, as Terraform's `aws_rds_cluster_instance` is left out.
+                if resource.type_name == "AWS::RDS::DBInstance"
+                    && resource.property(&["DBClusterIdentifier"]).is_some()
+                {
+                    continue;
+                }
                 let id = &resource.logical_id;
                 let name = resource.property(&[name_property]).and_then(Node::as_str);
                 let watched = watchers.iter().any(|w| {
