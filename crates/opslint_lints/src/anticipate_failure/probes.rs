@@ -25,19 +25,27 @@ impl ProbeCheck {
                     let name = container.label(index);
                     let location = format!("{}/containers/{}", object.label(), name);
                     match container.node.lookup(self.key) {
-                        Lookup::Present(entry) if entry.value.is_templated() => sink.unclear(
-                            self.meta,
-                            file,
-                            entry.value.span,
-                            location,
-                            format!(
-                                "The {} probe of container `{name}` in {} comes from template \
+                        // In a chart, a probe key whose value is left empty
+                        // once template actions are masked is filled by them,
+                        // as with `{{- toYaml . | nindent 12 }}` in a `with`.
+                        Lookup::Present(entry)
+                            if entry.value.is_templated()
+                                || (object.from_helm && entry.value.is_null()) =>
+                        {
+                            sink.unclear(
+                                self.meta,
+                                file,
+                                entry.value.span,
+                                location,
+                                format!(
+                                    "The {} probe of container `{name}` in {} comes from template \
                                  values: is it set for every release?",
-                                self.noun,
-                                object.label()
-                            ),
-                            "the probe is rendered from Helm values",
-                        ),
+                                    self.noun,
+                                    object.label()
+                                ),
+                                "the probe is rendered from Helm values",
+                            )
+                        }
                         Lookup::Present(_) => sink.holds(self.meta, file, location),
                         Lookup::Unknown => sink.unclear(
                             self.meta,
