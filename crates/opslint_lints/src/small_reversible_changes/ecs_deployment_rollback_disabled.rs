@@ -5,6 +5,7 @@ use opslint_model::terraform::Resource;
 use opslint_syntax::hcl::Body;
 
 use crate::Rule;
+use crate::aws::{TfBlock, tf_block};
 use opslint_model::terraform_eval::{Evaluated, TerraformIndex, Via};
 use opslint_syntax::hcl::Expr;
 
@@ -95,10 +96,7 @@ fn check_terraform(
             _ => {}
         }
     }
-    if let Some(dynamic) = body
-        .dynamic_block("deployment_circuit_breaker")
-        .or_else(|| body.dynamic_block("deployment_controller"))
-    {
+    if let Some(dynamic) = body.dynamic_block("deployment_controller") {
         sink.unclear(
             &META,
             file,
@@ -113,26 +111,29 @@ fn check_terraform(
         );
         return;
     }
-    let Some(breaker) = body.block("deployment_circuit_breaker") else {
-        sink.violation(
-            &META,
-            file,
-            resource.block.header_span,
-            address.clone(),
-            format!("ECS service `{address}` does not roll back failed deployments"),
-            "no `deployment_circuit_breaker`",
-        )
-        .help = Some("add `deployment_circuit_breaker { enable = true, rollback = true }`".into());
-        return;
+    // A `dynamic` circuit breaker over a `for_each` that the repository
+    // settles is read like a literal block.
+    let (breaker, header) = match tf_block(workspace, file, body, "deployment_circuit_breaker") {
+        TfBlock::Present { body, span } => (body, span),
+        TfBlock::Unknown { reason, span } => {
+            sink.unclear(&META, file, span, address.clone(), question, reason);
+            return;
+        }
+        TfBlock::Missing { .. } => {
+            sink.violation(
+                &META,
+                file,
+                resource.block.header_span,
+                address.clone(),
+                format!("ECS service `{address}` does not roll back failed deployments"),
+                "no `deployment_circuit_breaker`",
+            )
+            .help =
+                Some("add `deployment_circuit_breaker { enable = true, rollback = true }`".into());
+            return;
+        }
     };
-    check_breaker_flags(
-        index,
-        file,
-        &address,
-        &breaker.body,
-        breaker.header_span,
-        sink,
-    );
+    check_breaker_flags(index, file, &address, breaker, header, sink);
 }
 
 fn check_breaker_flags(
