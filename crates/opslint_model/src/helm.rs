@@ -76,6 +76,103 @@ pub fn chart_dir(template_path: &str) -> Option<&str> {
 }
 
 impl Chart {
+    /// Returns the byte ranges of a template that a default install does not
+    /// render: the body of `{{ if .Values.x }}` when values.yaml sets `x` to
+    /// a false value (`false`, `0`, an empty string, list or map, or null),
+    /// and its `{{ else }}` part when `x` is true. `not` before the path is
+    /// understood. Conditions on anything else, or on a path that
+    /// values.yaml does not set, leave both parts in.
+    pub fn skipped_ranges(&self, text: &str) -> Vec<std::ops::Range<usize>> {
+        struct Frame {
+            /// The condition's value, for an `if` that the defaults decide.
+            decided: Option<bool>,
+            body_start: usize,
+            else_at: Option<(usize, usize)>,
+        }
+        let mut frames: Vec<Frame> = Vec::new();
+        let mut skipped = Vec::new();
+        let mut rest_start = 0;
+        while let Some(open) = text[rest_start..].find("{{") {
+            let open = rest_start + open;
+            let Some(close) = text[open..].find("}}") else {
+                break;
+            };
+            let close = open + close + 2;
+            rest_start = close;
+            let action = text[open + 2..close - 2]
+                .trim()
+                .trim_start_matches('-')
+                .trim_end_matches('-')
+                .trim();
+            let keyword = action.split_whitespace().next().unwrap_or("");
+            match keyword {
+                "if" => frames.push(Frame {
+                    decided: self.condition(action["if".len()..].trim()),
+                    body_start: close,
+                    else_at: None,
+                }),
+                "range" | "with" | "define" | "block" => frames.push(Frame {
+                    decided: None,
+                    body_start: close,
+                    else_at: None,
+                }),
+                "else" => {
+                    if let Some(frame) = frames.last_mut()
+                        && frame.else_at.is_none()
+                    {
+                        frame.else_at = Some((open, close));
+                    }
+                }
+                "end" => {
+                    let Some(frame) = frames.pop() else {
+                        continue;
+                    };
+                    match (frame.decided, frame.else_at) {
+                        (Some(false), Some((else_open, _))) => {
+                            skipped.push(frame.body_start..else_open);
+                        }
+                        (Some(false), None) => skipped.push(frame.body_start..open),
+                        (Some(true), Some((_, else_close))) => skipped.push(else_close..open),
+                        _ => {}
+                    }
+                }
+                _ => {}
+            }
+        }
+        skipped
+    }
+
+    /// Evaluates an `if` condition that is a `.Values` path, optionally
+    /// after `not`, from the defaults; `None` when they do not decide it.
+    fn condition(&self, condition: &str) -> Option<bool> {
+        let (negated, path) = match condition.strip_prefix("not ") {
+            Some(rest) => (true, rest.trim()),
+            None => (false, condition),
+        };
+        let path = path
+            .strip_prefix('$')
+            .unwrap_or(path)
+            .strip_prefix(".Values.")?;
+        if path.contains(|c: char| c.is_whitespace() || c == '(' || c == '|') {
+            return None;
+        }
+        let keys: Vec<&str> = path.split('.').collect();
+        let node = self
+            .parent_values
+            .as_ref()
+            .and_then(|values| values.at(&keys))
+            .or_else(|| self.values.as_ref().and_then(|values| values.at(&keys)))?;
+        let truthy = match &node.value {
+            Value::Scalar(scalar) if scalar.quoted => !scalar.text.is_empty(),
+            Value::Scalar(scalar) => !matches!(scalar.text.as_str(), "false" | "0" | ""),
+            Value::Null => false,
+            Value::Map(map) => !map.entries.is_empty(),
+            Value::Seq(items) => !items.is_empty(),
+            Value::Templated => return None,
+        };
+        Some(truthy != negated)
+    }
+
     /// Renders the raw text of a templated scalar, as written in the
     /// template, from the chart defaults. Returns `None` when any part needs
     /// more than the defaults.
@@ -322,5 +419,24 @@ mod tests {
             render("{{ default \"on\" .Values.flag }}").as_deref(),
             Some("on")
         );
+    }
+
+    #[test]
+    fn if_blocks_that_the_defaults_turn_off_are_skipped() {
+        let chart = chart("shipper:\n  enabled: false\nmetrics: true\n", None);
+        let text = "a\n{{- if .Values.shipper.enabled }}\nSHIPPER\n{{- end }}\n\
+                    {{ if not .Values.metrics }}NO{{ else }}YES{{ end }}\n\
+                    {{- if .Values.unset }}KEPT{{- end }}\n";
+        let kept: String = {
+            let skipped = chart.skipped_ranges(text);
+            text.char_indices()
+                .filter(|(at, _)| !skipped.iter().any(|range| range.contains(at)))
+                .map(|(_, c)| c)
+                .collect()
+        };
+        assert!(!kept.contains("SHIPPER"), "{kept}");
+        assert!(!kept.contains("NO"), "{kept}");
+        assert!(kept.contains("YES"), "{kept}");
+        assert!(kept.contains("KEPT"), "{kept}");
     }
 }

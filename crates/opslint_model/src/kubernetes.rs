@@ -126,6 +126,35 @@ fn entry_positions(root: &Node, keys: &[&str]) -> Option<Vec<u32>> {
 }
 
 impl Object {
+    /// Removes the containers and init containers that start inside one of
+    /// `ranges` of the file's text, such as the parts of a Helm template
+    /// that a default install does not render.
+    pub fn drop_containers_in(&mut self, ranges: &[std::ops::Range<usize>]) {
+        let Some(positions) = self.pod_spec_at.clone() else {
+            return;
+        };
+        let mut node = &mut self.root;
+        for position in positions {
+            let Value::Map(map) = &mut node.value else {
+                return;
+            };
+            let Some(entry) = map.entries.get_mut(position as usize) else {
+                return;
+            };
+            node = &mut entry.value;
+        }
+        let Value::Map(spec) = &mut node.value else {
+            return;
+        };
+        for entry in &mut spec.entries {
+            if matches!(entry.key.as_str(), "containers" | "initContainers")
+                && let Value::Seq(items) = &mut entry.value.value
+            {
+                items.retain(|item| !ranges.iter().any(|range| range.contains(&item.span.start)));
+            }
+        }
+    }
+
     /// Images that Skaffold builds and tags at deploy time, when this object
     /// is a `skaffold.yaml` configuration.
     pub fn skaffold_images(&self) -> Vec<String> {

@@ -419,6 +419,7 @@ impl Workspace {
         }
         let charts = collect_charts(&artifacts);
         drop_disabled_subcharts(&mut artifacts, &charts);
+        drop_skipped_template_parts(&mut artifacts, &charts);
         render_helm_names(&mut artifacts, &charts);
         let mut terraform_index = terraform_eval::TerraformIndex::default();
         for artifact in &artifacts {
@@ -727,6 +728,34 @@ fn drop_disabled_subcharts(artifacts: &mut [Artifact], charts: &BTreeMap<String,
             && let Facts::Kubernetes(manifest) = &mut artifact.facts
         {
             manifest.objects.clear();
+        }
+    }
+}
+
+/// Removes the containers of Helm templates that sit inside an
+/// `{{ if .Values.x }}` block that the chart defaults turn off, such as an
+/// optional sidecar, so that no rule judges what a default install does not
+/// render.
+fn drop_skipped_template_parts(artifacts: &mut [Artifact], charts: &BTreeMap<String, helm::Chart>) {
+    for artifact in artifacts.iter_mut() {
+        if artifact.kind != ArtifactKind::HelmTemplate || !artifact.file.text.contains("if") {
+            continue;
+        }
+        let Some(chart) = helm::chart_dir(&artifact.file.path).and_then(|dir| charts.get(dir))
+        else {
+            continue;
+        };
+        let skipped = chart.skipped_ranges(&artifact.file.text);
+        if skipped.is_empty() {
+            continue;
+        }
+        let Facts::Kubernetes(manifest) = &mut artifact.facts else {
+            continue;
+        };
+        // Whole objects stay: a chart's autoscaler that values turn off by
+        // default is what `single-replica-workload` asks about.
+        for object in &mut manifest.objects {
+            object.drop_containers_in(&skipped);
         }
     }
 }
