@@ -95,6 +95,7 @@ impl Field {
             // of PagerDuty's REST API, flattened.
             Self::Severity => &[
                 "priority",
+                "priorityname",
                 "severity",
                 "sev",
                 "incidentseverity",
@@ -208,11 +209,12 @@ pub fn severity_rank(text: &str) -> Option<u8> {
         return digits.parse::<u8>().ok().map(|d| d.clamp(1, 5));
     }
     match lower.as_str() {
-        "critical" | "blocker" => Some(1),
+        // Jira's default priorities run from Highest to Lowest.
+        "critical" | "blocker" | "highest" => Some(1),
         "high" | "major" => Some(2),
         "medium" | "moderate" => Some(3),
         "low" | "minor" => Some(4),
-        "trivial" | "info" | "informational" => Some(5),
+        "trivial" | "info" | "informational" | "lowest" => Some(5),
         _ => None,
     }
 }
@@ -259,7 +261,13 @@ pub fn read_csv(file: &SourceFile, mapping: &Mapping) -> Option<IncidentExport> 
         return None;
     }
     let header_span = Span::new(0, file.text.find('\n').unwrap_or(file.text.len()));
-    report_unmatched_mapping(&header_names, mapping, header_span, &mut export.problems);
+    report_unmatched_mapping(
+        &header_names,
+        &columns,
+        mapping,
+        header_span,
+        &mut export.problems,
+    );
     report_missing(&columns, header_span, &mut export.problems);
 
     let mut row = 0;
@@ -360,7 +368,7 @@ pub fn read_json(file: &SourceFile, mapping: &Mapping) -> Option<IncidentExport>
         search_from = offset;
         let span = line_span(&file.text, offset);
         if index == 0 {
-            report_unmatched_mapping(&header_names, mapping, span, &mut export.problems);
+            report_unmatched_mapping(&header_names, &columns, mapping, span, &mut export.problems);
         }
         let incident = build(&file.path, span, index + 1, &cell, &mut export.problems);
         export.incidents.push(incident);
@@ -384,10 +392,12 @@ fn looks_like_incidents(columns: &BTreeMap<Field, usize>, path_hint: bool) -> bo
 }
 
 /// Reports each column that the configuration's `[incident-columns]` names
-/// but the export lacks, with the columns it has, since the field then
-/// falls back to the known header names.
+/// but the export lacks, with the columns it has, when no known header name
+/// gives the field either. A field found under a known name belongs to an
+/// export of another tool, which the mapping is not meant for.
 fn report_unmatched_mapping(
     headers: &[String],
+    columns: &BTreeMap<Field, usize>,
     mapping: &Mapping,
     span: Span,
     problems: &mut Vec<Problem>,
@@ -396,6 +406,9 @@ fn report_unmatched_mapping(
         let Some(header) = mapping.get(field.key()) else {
             continue;
         };
+        if columns.contains_key(&field) {
+            continue;
+        }
         let wanted = normalize_key(header);
         if headers.iter().any(|h| normalize_key(h) == wanted) {
             continue;
@@ -771,18 +784,28 @@ mod tests {
     fn mapped_column_missing_from_the_export_is_reported() {
         let source = file(
             "incidents/x.csv",
-            "number,title,severity,service,created\n1,a,P1,s,2026-01-01T00:00:00Z\n",
+            "number,Headline,severity,service,created\n1,a,P1,s,2026-01-01T00:00:00Z\n",
         );
         let mut mapping = Mapping::new();
         mapping.insert("title".into(), "Headlin".into());
         let export = read_csv(&source, &mapping).unwrap();
-        assert_eq!(export.problems.len(), 1, "{:?}", export.problems);
-        assert_eq!(
-            export.problems[0].message,
-            "the column `Headlin` that `[incident-columns]` maps to `title` is not in this \
-             export; its columns are `number`, `title`, `severity`, `service`, `created`"
+        let messages: Vec<&str> = export.problems.iter().map(|p| p.message.as_str()).collect();
+        assert!(
+            messages.contains(
+                &"the column `Headlin` that `[incident-columns]` maps to `title` is not in this \
+                  export; its columns are `number`, `Headline`, `severity`, `service`, `created`"
+            ),
+            "{messages:?}"
         );
-        // The field falls back to the known header name.
+
+        // An export of another tool that has the field under a known name
+        // is not what the mapping is for.
+        let other = file(
+            "incidents/pagerduty.csv",
+            "number,title,severity,service,created\n1,a,P1,s,2026-01-01T00:00:00Z\n",
+        );
+        let export = read_csv(&other, &mapping).unwrap();
+        assert!(export.problems.is_empty(), "{:?}", export.problems);
         assert_eq!(export.incidents[0].title, "a");
     }
 
@@ -878,5 +901,22 @@ mod tests {
             .collect();
         assert_eq!(ranks, [Some(2), Some(1), None]);
         assert!(export.problems.is_empty(), "{:?}", export.problems);
+
+        // PagerDuty's CSV export names the column `priority_name`.
+        let named = file(
+            "incidents/pagerduty.csv",
+            "incident_number,title,priority_name,urgency,service_name,created_on\n\
+             1,a,P1,low,s,2026-07-04T10:00:00Z\n\
+             2,b,P4,high,s,2026-07-05T10:00:00Z\n",
+        );
+        let export = read_csv(&named, &Mapping::new()).unwrap();
+        let ranks: Vec<Option<u8>> = export
+            .incidents
+            .iter()
+            .map(Incident::severity_rank)
+            .collect();
+        assert_eq!(ranks, [Some(1), Some(4)]);
+        assert_eq!(severity_rank("Highest"), Some(1));
+        assert_eq!(severity_rank("Lowest"), Some(5));
     }
 }
