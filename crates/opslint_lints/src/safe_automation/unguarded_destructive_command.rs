@@ -280,9 +280,11 @@ fn is_unattended_deletion(command: &DeployCommand) -> bool {
     match command.name.as_str() {
         "terraform destroy" | "terraform apply" | "pulumi destroy" => command.auto_approve,
         "kubectl delete" => {
-            positional
-                .iter()
-                .any(|w| matches!(*w, "namespace" | "namespaces" | "ns"))
+            // `kubectl delete namespace NAME` or the `namespace/NAME` form.
+            positional.iter().any(|w| {
+                let kind = w.split('/').next().unwrap_or(w);
+                matches!(kind, "namespace" | "namespaces" | "ns")
+            })
                 || command.has_flag("--all")
                 || command.has_flag("--all-namespaces")
         }
