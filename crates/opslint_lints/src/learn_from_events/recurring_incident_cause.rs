@@ -45,15 +45,20 @@ impl Rule for RecurringIncidentCause {
             // differ from the first occurrence's in its numbers.
             let count = recurrence.numbers.len();
             let numbers = recurrence.numbers.join(", ");
+            let service = if recurrence.service.is_empty() {
+                " with no service".to_string()
+            } else {
+                format!(" on `{}`", recurrence.service)
+            };
             let message = if recurrence.all_auto_resolved {
                 format!(
-                    "alert \"{}\" on `{}` fired {count} times ({numbers}) and resolved on its own each time",
-                    latest.title, recurrence.service
+                    "alert \"{}\"{service} fired {count} times ({numbers}) and resolved on its own each time",
+                    latest.title
                 )
             } else {
                 format!(
-                    "\"{}\" on `{}` happened {count} times ({numbers})",
-                    latest.title, recurrence.service
+                    "\"{}\"{service} happened {count} times ({numbers})",
+                    latest.title
                 )
             };
             sink.violation(

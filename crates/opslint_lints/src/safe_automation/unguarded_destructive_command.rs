@@ -284,8 +284,7 @@ fn is_unattended_deletion(command: &DeployCommand) -> bool {
             positional.iter().any(|w| {
                 let kind = w.split('/').next().unwrap_or(w);
                 matches!(kind, "namespace" | "namespaces" | "ns")
-            })
-                || command.has_flag("--all")
+            }) || command.has_flag("--all")
                 || command.has_flag("--all-namespaces")
         }
         "cdk destroy" => command.has_flag("--force") || command.has_flag("-f"),
