@@ -891,14 +891,18 @@ fn print_rules(args: &RulesArgs) -> ExitCode {
 }
 
 fn explain(id: &str, sources: &RuleSources) -> ExitCode {
-    let user = match sources.user_rules() {
-        Ok(user) => user,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return ExitCode::from(2);
-        }
+    // A built-in rule is explained without reading the configuration, so an
+    // invalid configuration file does not hide its documentation.
+    let found = match opslint_lints::meta(id) {
+        Some(meta) => Some(meta),
+        None => match sources.user_rules() {
+            Ok(user) => user.into_iter().find(|meta| meta.id == id),
+            Err(message) => {
+                eprintln!("error: {message}");
+                return ExitCode::from(2);
+            }
+        },
     };
-    let found = opslint_lints::meta(id).or_else(|| user.into_iter().find(|meta| meta.id == id));
     let Some(meta) = found else {
         eprintln!("error: {}", opslint::unknown_rule_message(id));
         return ExitCode::from(2);

@@ -311,6 +311,25 @@ fn gitignored_files_are_skipped() {
     assert_eq!(json["summary"]["diagnostics"], 0);
 }
 
+/// An invalid configuration in the current folder does not stop `explain`
+/// of a built-in rule, which needs no configuration.
+#[test]
+fn explain_ignores_an_invalid_configuration() {
+    let dir = temp_dir("explain-bad-config");
+    std::fs::write(
+        dir.join("opslint.toml"),
+        "[incident-columns]\nbogus = \"X\"\n",
+    )
+    .unwrap();
+    let output = opslint()
+        .current_dir(&dir)
+        .args(["explain", "adr-missing-status"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&output.stdout).starts_with("# adr-missing-status"));
+}
+
 #[test]
 fn explain_prints_rule_documentation() {
     let output = opslint()
