@@ -16,7 +16,8 @@ pub static META: RuleMeta = RuleMeta {
     what_it_checks: "`.sh` and `.bash` files that run commands outside functions and never \
         turn on `errexit`: no `set -e` (alone or combined, as in `set -euo pipefail`), no \
         `set -o errexit`, no `-e` on the `#!` line, and no sourced script of the \
-        repository that sets it.",
+        repository that sets it. A sourced path is looked up beside the script and from the \
+        repository's root, where CI runs scripts.",
     why_it_matters: "Without `errexit`, a failed build, login or plan is followed by the next \
         command as if it had worked: the script pushes a stale image, applies with missing \
         credentials, or reports success to the pipeline after a failed deploy.",
@@ -59,7 +60,7 @@ impl Rule for ShellScriptWithoutErrexit {
 }
 
 /// Returns whether a script that `script` sources (`source lib.sh`, `. ./lib.sh`)
-/// from its own folder turns on `errexit`.
+/// from its own folder or from the repository's root turns on `errexit`.
 fn sources_errexit(workspace: &Workspace, path: &str, script: &ShellScript) -> bool {
     let folder = path.rfind('/').map_or("", |index| &path[..=index]);
     script.commands.iter().any(|command| {
@@ -73,10 +74,22 @@ fn sources_errexit(workspace: &Workspace, path: &str, script: &ShellScript) -> b
             .trim_start_matches("./")
             .replace("$(dirname \"$0\")/", "")
             .replace("$(dirname $0)/", "");
-        let candidate = format!("{folder}{sourced}");
-        matches!(
-            workspace.artifact(&candidate).map(|a| &a.facts),
-            Some(Facts::Shell(inner)) if inner.errexit
-        )
+        let sets_errexit = |candidate: &str| {
+            matches!(
+                workspace.artifact(candidate).map(|a| &a.facts),
+                Some(Facts::Shell(inner)) if inner.errexit
+            )
+        };
+        if sets_errexit(&format!("{folder}{sourced}")) || sets_errexit(&sourced) {
+            return true;
+        }
+        // CI runs scripts from the repository's root, so `. ./scripts/x.sh`
+        // names a path from there; the run may have started in a folder
+        // above it.
+        sourced.contains('/')
+            && workspace.artifacts.iter().any(|artifact| {
+                artifact.file.path.ends_with(&format!("/{sourced}"))
+                    && matches!(&artifact.facts, Facts::Shell(inner) if inner.errexit)
+            })
     })
 }
