@@ -218,11 +218,6 @@ fn parent_dir(path: &str) -> &str {
     path.rsplit_once('/').map_or("", |(dir, _)| dir)
 }
 
-/// Records of a repository that lie outside the walked folders: a run on
-/// `services/api` reads only that folder, while GitHub reads the
-/// repository's CODEOWNERS from its root, and runbooks often sit beside
-/// the services. Each entry pairs a walked folder with a file or folder
-/// found in the root of the git work tree around it, as display paths.
 /// The folder that the run's display paths start from.
 #[derive(Debug, Default, Clone)]
 pub struct WorkingFolder {
@@ -274,6 +269,11 @@ impl WorkingFolder {
     }
 }
 
+/// Records of a repository that lie outside the walked folders: a run on
+/// `services/api` reads only that folder, while GitHub reads the
+/// repository's CODEOWNERS from its root, and runbooks often sit beside
+/// the services. Each entry pairs a walked folder with a file or folder
+/// found in the root of the git work tree around it, as display paths.
 #[derive(Debug, Default)]
 pub struct OutsideRecords {
     pub codeowners: Vec<(String, String)>,
