@@ -100,16 +100,35 @@ impl Pipeline {
 }
 
 /// Returns whether a YAML root looks like GitLab CI: a mapping with at least
-/// one job-like entry that has `script:` or `extends:` and a `stage:`.
+/// one job-like entry that has `script:` and a `stage:`, `extends:`,
+/// `rules:` or `image:`, or a file of hidden job templates only (`.deploy:`
+/// with keys such as `stage:` or `timeout:`), as included template files
+/// often are.
 pub fn looks_like_pipeline(root: &Node) -> bool {
+    const TEMPLATE_KEYS: [&str; 8] = [
+        "stage",
+        "script",
+        "extends",
+        "environment",
+        "rules",
+        "resource_group",
+        "timeout",
+        "interruptible",
+    ];
     root.as_map().is_some_and(|map| {
-        map.entries.iter().any(|entry| {
+        let has_job = map.entries.iter().any(|entry| {
             entry.value.get("script").is_some()
                 && (entry.value.get("stage").is_some()
                     || entry.value.get("extends").is_some()
                     || entry.value.get("rules").is_some()
                     || entry.value.get("image").is_some())
-        })
+        });
+        let only_templates = !map.entries.is_empty()
+            && map.entries.iter().all(|entry| {
+                entry.key.starts_with('.')
+                    && TEMPLATE_KEYS.iter().any(|key| entry.value.get(key).is_some())
+            });
+        has_job || only_templates
     })
 }
 
