@@ -126,7 +126,9 @@ pub fn looks_like_pipeline(root: &Node) -> bool {
         let only_templates = !map.entries.is_empty()
             && map.entries.iter().all(|entry| {
                 entry.key.starts_with('.')
-                    && TEMPLATE_KEYS.iter().any(|key| entry.value.get(key).is_some())
+                    && TEMPLATE_KEYS
+                        .iter()
+                        .any(|key| entry.value.get(key).is_some())
             });
         has_job || only_templates
     })

@@ -26,7 +26,9 @@ pub static META: RuleMeta = RuleMeta {
         (`${VAR:?}`, `${VAR:-default}`), nor set in the same script to a literal or to a \
         path command (`$(mktemp -d)`, `$(dirname ...)`, `$(cd ... && pwd)`), nor one of \
         the variables that the shell or CI runner always sets (`HOME`, \
-        `PWD`, `RUNNER_TEMP`, `GITHUB_WORKSPACE`, `CI_PROJECT_DIR` and similar). Second, \
+        `PWD`, `RUNNER_TEMP`, `GITHUB_WORKSPACE`, `CI_PROJECT_DIR` and similar). In a \
+        Makefile recipe this covers `$(NAME)` of a variable the Makefile never sets and \
+        `$$NAME` of a shell variable the recipe never sets. Second, \
         infrastructure deletion run by a CI job with no environment and no manual gate: \
         `terraform destroy -auto-approve`, `kubectl delete` of namespaces or `--all`, \
         `helm uninstall`, `aws cloudformation delete-stack`, `cdk destroy --force`, \
@@ -194,7 +196,8 @@ fn check_scripts(workspace: &Workspace, sink: &mut Sink) {
 }
 
 /// Checks Makefile recipes, where `$(NAME)` of a variable that the Makefile
-/// does not set expands to nothing.
+/// does not set expands to nothing, and `$$NAME` of a shell variable that the
+/// recipe does not set does too.
 fn check_makefiles(workspace: &Workspace, sink: &mut Sink) {
     for artifact in workspace.all() {
         let Facts::Makefile(makefile) = &artifact.facts else {
@@ -207,11 +210,49 @@ fn check_makefiles(workspace: &Workspace, sink: &mut Sink) {
             .map(|(name, _)| name.clone())
             .collect();
         for target in &makefile.targets {
-            for command in &target.commands {
+            // `$$NAME` reaches a shell variable of the recipe; Make variables
+            // are left out of that check by hiding their `$`.
+            let shell_words = |words: &[String]| -> Vec<String> {
+                words
+                    .iter()
+                    .map(|word| {
+                        if word.contains("$$") {
+                            word.replace("$$", "$")
+                        } else {
+                            word.replace('$', "\u{0}")
+                        }
+                    })
+                    .collect()
+            };
+            let recipe: Vec<Vec<String>> = target
+                .commands
+                .iter()
+                .map(|command| shell_words(&command.words))
+                .collect();
+            let shell_assigned = safe_assignments(recipe.iter().flatten().filter_map(|word| {
+                word.split_once('=')
+                    .filter(|(name, _)| name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+            }));
+            for (command, words) in target.commands.iter().zip(&recipe) {
+                // The fingerprint hashes the file's path already.
+                let location = format!("targets/{}", target.name);
                 if let Some(variable) = unguarded_rm_variable(&command.words, &assigned) {
-                    // The fingerprint hashes the file's path already.
-                    let location = format!("targets/{}", target.name);
                     report_make_rm(sink, &artifact.file, command.span, location, &variable);
+                } else if let Some(variable) = unguarded_rm_variable(words, &shell_assigned) {
+                    sink.violation(
+                        &META,
+                        &artifact.file,
+                        command.span,
+                        location,
+                        format!(
+                            "`rm -r` deletes below `$${variable}`, which is not guarded against \
+                             being empty"
+                        ),
+                        "becomes `rm -r /...` when the variable is empty",
+                    )
+                    .help = Some(format!(
+                        "write `$${{{variable}:?}}` so an empty or unset `{variable}` stops the recipe"
+                    ));
                 }
             }
         }
