@@ -316,7 +316,15 @@ pub fn compute(incidents: &[&Incident], postmortems: &[&Postmortem]) -> Figures 
             .collect(),
     );
     for postmortem in postmortems {
-        if let Some((text, _)) = &postmortem.detection {
+        // An analysis of an incident whose export row names its detection
+        // was counted with that row already.
+        let counted = unique.iter().any(|incident| {
+            !incident.detection.is_empty()
+                && (postmortem.covers(&incident.number) || postmortem.covers(&incident.related))
+        });
+        if let Some((text, _)) = &postmortem.detection
+            && !counted
+        {
             *figures
                 .detection
                 .entry(format!(

@@ -35,11 +35,18 @@ impl Rule for IncidentDetectedByCustomer {
     }
 
     fn check(&self, workspace: &Workspace, sink: &mut Sink) {
+        let distinct = distinct_incidents(workspace);
         for (artifact, postmortem) in postmortems(workspace) {
             let Some((text, span)) = &postmortem.detection else {
                 continue;
             };
-            if detection_source(text) == "customer report" {
+            // An incident whose export row says customers found it is
+            // reported on that row, once.
+            let reported_on_row = distinct.iter().any(|(_, incident)| {
+                detection_source(&incident.detection) == "customer report"
+                    && (postmortem.covers(&incident.number) || postmortem.covers(&incident.related))
+            });
+            if detection_source(text) == "customer report" && !reported_on_row {
                 sink.violation(
                     &META,
                     &artifact.file,
@@ -54,11 +61,11 @@ impl Rule for IncidentDetectedByCustomer {
                 .help = Some(
                     "add an alarm or synthetic check on the symptom customers reported".into(),
                 );
-            } else {
+            } else if !reported_on_row {
                 sink.holds(&META, &artifact.file, postmortem.title.clone());
             }
         }
-        for (artifact, incident) in distinct_incidents(workspace) {
+        for (artifact, incident) in distinct {
             if !incident.detection.is_empty()
                 && detection_source(&incident.detection) == "customer report"
             {
