@@ -178,8 +178,17 @@ pub fn parse(file: &SourceFile) -> Adr {
                 .collect()
         })
         .unwrap_or_default();
+    // A heading named exactly wins; otherwise the first heading below the
+    // title that contains a name, so that the title "Record architecture
+    // decisions" is not read as the Decision section.
     let section_text = |names: &[&str]| {
-        doc.section(names)
+        doc.section_named(names)
+            .or_else(|| {
+                doc.sections.iter().find(|section| {
+                    let heading = section.heading.to_lowercase();
+                    section.level >= 2 && names.iter().any(|name| heading.contains(name))
+                })
+            })
             .map(|s| s.text.clone())
             .unwrap_or_default()
     };
@@ -528,5 +537,22 @@ mod tests {
         for (entry, path, expected) in cases {
             assert_eq!(path_matches(entry, path), expected, "{entry} on {path}");
         }
+    }
+
+    #[test]
+    fn title_with_decisions_is_not_the_decision_section() {
+        let file = SourceFile::new(
+            "docs/adr/0001-record-architecture-decisions.md".into(),
+            PathBuf::from("docs/adr/0001-record-architecture-decisions.md"),
+            "# 1. Record architecture decisions\n\nDate: 2023-09-01\n\n## Status\n\nAccepted\n\n\
+             ## Context\n\nWe need to record the architectural decisions made on this project.\n\n\
+             ## Decision\n\nWe will use Architecture Decision Records.\n"
+                .into(),
+        );
+        let adr = parse(&file);
+        assert_eq!(
+            adr.decision.trim(),
+            "We will use Architecture Decision Records."
+        );
     }
 }
