@@ -201,6 +201,11 @@ pub fn build(workspace: &Workspace) -> Inventory {
                     date: postmortem.date.clone(),
                     incidents: postmortem.incident_refs.clone(),
                     open_items: postmortem.open_items().count(),
+                    items_without_status: postmortem
+                        .action_items
+                        .iter()
+                        .filter(|i| i.state == ItemState::Unknown)
+                        .count(),
                     items: postmortem
                         .action_items
                         .iter()

@@ -611,3 +611,37 @@ fn linked_runbooks_are_not_asked_for() {
         .collect();
     assert!(!ids.contains(&"q-no-runbooks"), "{ids:?}");
 }
+
+/// Each analysis's count of action items and the total in the incident
+/// figures agree: items dropped on purpose count in neither, and items
+/// without a status are named.
+#[test]
+fn action_item_counts_agree() {
+    let markdown = markdown_report_of(
+        "action-items",
+        &[
+            (
+                "incidents/pagerduty.csv",
+                "incident_number,title,priority,service_name,created_at\n\
+                 42,Checkout errors,P1,checkout,2026-05-02T10:00:00Z\n",
+            ),
+            (
+                "postmortems/2026-05-02-checkout-errors.md",
+                "# Checkout errors\n\n- Incidents: 42\n\n## Summary\n\nCheckout failed.\n\n\
+                 ## Root causes\n\nA bad deploy.\n\n## Action items\n\n\
+                 - [x] Add a canary stage.\n\
+                 - [ ] Alert on the payment error rate.\n\
+                 - [ ] ~~Rewrite the checkout service~~ (won't do)\n\
+                 - Review the deploy checklist.\n",
+            ),
+        ],
+    );
+    assert!(
+        markdown.contains("| 42 | 1 of 3 (1 without a status) |"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("- Post-incident action items: 3 in total, 1 open, 1 without a status"),
+        "{markdown}"
+    );
+}

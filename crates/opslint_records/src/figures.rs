@@ -333,13 +333,16 @@ pub fn compute(incidents: &[&Incident], postmortems: &[&Postmortem]) -> Figures 
                 ))
                 .or_default() += 1;
         }
+        // Items dropped on purpose ("won't do") are not action items any
+        // more, as in each analysis's own count.
         for item in &postmortem.action_items {
-            figures.action_items += 1;
             match item.state {
                 ItemState::Open => figures.open_action_items += 1,
                 ItemState::Unknown => figures.action_items_without_status += 1,
-                ItemState::Done | ItemState::Dropped => {}
+                ItemState::Done => {}
+                ItemState::Dropped => continue,
             }
+            figures.action_items += 1;
         }
     }
     figures.recurring = recurring(&unique);

@@ -201,9 +201,14 @@ fn inventory(out: &mut String, analysis: &Analysis) {
     if !inventory.postmortems.is_empty() {
         out.push_str("<h3>Post-incident analyses</h3>\n<table><tr><th>analysis</th><th>incidents</th><th>open action items</th></tr>\n");
         for pm in &inventory.postmortems {
+            let without_status = if pm.items_without_status > 0 {
+                format!(" ({} without a status)", pm.items_without_status)
+            } else {
+                String::new()
+            };
             let _ = writeln!(
                 out,
-                "<tr><td>{}</td><td>{}</td><td>{} of {}</td></tr>",
+                "<tr><td>{}</td><td>{}</td><td>{} of {}{without_status}</td></tr>",
                 inline(&pm.title),
                 escape(&pm.incidents.join(", ")),
                 pm.open_items,

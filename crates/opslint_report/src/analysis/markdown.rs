@@ -225,9 +225,14 @@ fn inventory(out: &mut String, analysis: &Analysis) {
         );
         out.push_str("| analysis | incidents | open action items |\n| --- | --- | --- |\n");
         for pm in &inventory.postmortems {
+            let without_status = if pm.items_without_status > 0 {
+                format!(" ({} without a status)", pm.items_without_status)
+            } else {
+                String::new()
+            };
             let _ = writeln!(
                 out,
-                "| {} | {} | {} of {} |",
+                "| {} | {} | {} of {}{without_status} |",
                 pm.title.replace('|', "\\|"),
                 pm.incidents.join(", "),
                 pm.open_items,

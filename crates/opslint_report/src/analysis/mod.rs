@@ -51,6 +51,8 @@ pub struct PostmortemEntry {
     pub date: Option<String>,
     pub incidents: Vec<String>,
     pub open_items: usize,
+    /// Action items whose state the analysis does not say.
+    pub items_without_status: usize,
     pub items: usize,
 }
 
