@@ -84,6 +84,7 @@ impl Field {
                 "servicename",
                 "service",
                 "extrapropertiesservice",
+                "detailsservice",
                 "affectedservices",
                 "affectedservice",
                 "components",
@@ -133,9 +134,15 @@ impl Field {
                 "detection",
                 "detectionmethod",
                 "customfielddetection",
+                "extrapropertiesdetection",
+                "detailsdetection",
             ],
             Self::AutoResolved => &["autoresolved"],
-            Self::Related => &["extrapropertiespagerdutyincident", "pagerdutyincident"],
+            Self::Related => &[
+                "extrapropertiespagerdutyincident",
+                "detailspagerdutyincident",
+                "pagerdutyincident",
+            ],
             Self::Urgency => &["urgency"],
         }
     }
@@ -512,7 +519,8 @@ fn build(
     };
     let mut time = |field: Field| -> Option<i64> {
         let text = cell(field);
-        if text.is_empty() {
+        // Opsgenie's alert API says `"acknowledged": true` with no time.
+        if text.is_empty() || matches!(text.as_str(), "true" | "false") {
             return None;
         }
         let parsed = parse_timestamp(&text);
@@ -918,5 +926,22 @@ mod tests {
         assert_eq!(ranks, [Some(1), Some(4)]);
         assert_eq!(severity_rank("Highest"), Some(1));
         assert_eq!(severity_rank("Lowest"), Some(5));
+    }
+
+    #[test]
+    fn opsgenie_alert_api_details_and_flags() {
+        let source = file(
+            "incidents/opsgenie.json",
+            r#"{"data": [{"tinyId": "55", "message": "auth: customers report failed logins",
+                "priority": "P1", "createdAt": "2026-03-01T10:00:00Z", "acknowledged": true,
+                "details": {"service": "auth", "detection": "customer", "pagerduty_incident": "131"}}]}"#,
+        );
+        let export = read_json(&source, &Mapping::new()).unwrap();
+        assert!(export.problems.is_empty(), "{:?}", export.problems);
+        let incident = &export.incidents[0];
+        assert_eq!(incident.service, "auth");
+        assert_eq!(incident.detection, "customer");
+        assert_eq!(incident.related, "131");
+        assert_eq!(incident.acknowledged, None);
     }
 }
