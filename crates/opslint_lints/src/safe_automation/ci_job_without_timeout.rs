@@ -61,7 +61,7 @@ impl Rule for CiJobWithoutTimeout {
     }
 }
 
-/// Asks once per GitLab CI file about the project timeout that bounds the
+/// Asks once per GitLab project about the project timeout that bounds the
 /// jobs that set no `timeout:` of their own.
 fn check_gitlab(workspace: &Workspace, sink: &mut Sink) {
     let mut unbounded: BTreeMap<String, Vec<GitlabJobContext>> = BTreeMap::new();
@@ -75,23 +75,53 @@ fn check_gitlab(workspace: &Workspace, sink: &mut Sink) {
             continue;
         }
         unbounded
-            .entry(context.artifact.file.path.clone())
+            .entry(project_of(workspace, &context.artifact.file.path))
             .or_default()
             .push(context);
     }
     for jobs in unbounded.values() {
         let first = &jobs[0];
         let names: Vec<String> = jobs.iter().map(|c| format!("`{}`", c.job.name)).collect();
+        let reason = if names.len() == 1 {
+            format!(
+                "job {} sets no `timeout:`, so the project setting bounds it",
+                names[0]
+            )
+        } else {
+            format!(
+                "jobs {} set no `timeout:`, so the project setting bounds them",
+                names.join(", ")
+            )
+        };
         sink.unclear(
             &META,
             &first.artifact.file,
             first.job.name_span,
             first.location(),
             "Which job timeout does the GitLab project set, and is it close to the jobs' usual run time?",
-            format!(
-                "jobs {} set no `timeout:`, so the project setting bounds them",
-                names.join(", ")
-            ),
+            reason,
         );
+    }
+}
+
+/// Returns the folder of the `.gitlab-ci.yml` at or above `path`, which
+/// names the project whose settings the file's jobs share; included files
+/// in subfolders belong to it. Without one, the file stands alone.
+fn project_of(workspace: &Workspace, path: &str) -> String {
+    let mut folder = path.rsplit_once('/').map_or("", |(folder, _)| folder);
+    loop {
+        let candidate = if folder.is_empty() {
+            ".gitlab-ci.yml".to_string()
+        } else {
+            format!("{folder}/.gitlab-ci.yml")
+        };
+        if workspace.artifact(&candidate).is_some() {
+            return folder.to_string();
+        }
+        match folder.rsplit_once('/') {
+            Some((parent, _)) => folder = parent,
+            None if !folder.is_empty() => folder = "",
+            None => return path.to_string(),
+        }
     }
 }
