@@ -120,6 +120,31 @@ pub fn is_postmortem(path: &str, doc: &Document, in_incident_path: bool) -> bool
     (by_path && sections >= 2) || sections >= 5
 }
 
+/// Words that templates put before the subject of an analysis's title.
+const TITLE_PREFIXES: [&str; 7] = [
+    "post-incident analysis:",
+    "post-incident review:",
+    "postmortem:",
+    "post-mortem:",
+    "incident review:",
+    "incident report:",
+    "retrospective:",
+];
+
+/// Returns the subject of a title: "Postmortem: checkout errors" gives
+/// "checkout errors", since messages quote the title as the incident's name.
+fn subject(title: &str) -> String {
+    let lower = title.to_lowercase();
+    TITLE_PREFIXES
+        .iter()
+        .find(|prefix| lower.starts_with(*prefix))
+        .and_then(|prefix| title.get(prefix.len()..))
+        .map(str::trim)
+        .filter(|rest| !rest.is_empty())
+        .unwrap_or(title)
+        .to_string()
+}
+
 pub fn parse(file: &SourceFile, doc: &Document) -> Postmortem {
     let (title, title_span) = doc.title.clone().unwrap_or_else(|| {
         (
@@ -131,6 +156,7 @@ pub fn parse(file: &SourceFile, doc: &Document) -> Postmortem {
             Span::new(0, 0),
         )
     });
+    let title = subject(&title);
     let incident_refs = doc
         .field(&["incident_ids", "incidents", "incident", "incident ids"])
         .map(|field| {
@@ -370,5 +396,16 @@ mod tests {
             states,
             vec![ItemState::Done, ItemState::Open, ItemState::Unknown]
         );
+    }
+
+    #[test]
+    fn title_prefixes_are_left_out() {
+        assert_eq!(
+            subject("Post-incident analysis: nightly reports were not delivered"),
+            "nightly reports were not delivered"
+        );
+        assert_eq!(subject("Postmortem: checkout errors"), "checkout errors");
+        assert_eq!(subject("Checkout errors"), "Checkout errors");
+        assert_eq!(subject("Postmortem:"), "Postmortem:");
     }
 }
