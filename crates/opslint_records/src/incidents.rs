@@ -27,10 +27,20 @@ pub enum Field {
     /// PagerDuty's `urgency`, the severity of an incident without a
     /// priority.
     Urgency,
+    /// Seconds from creation to acknowledgement, as PagerDuty's analytics
+    /// export gives it (`seconds_to_first_ack`).
+    SecondsToAck,
+    /// Seconds from creation to resolution (`seconds_to_resolve`).
+    SecondsToResolve,
+    /// Milliseconds from creation to acknowledgement, as Opsgenie's
+    /// `report.ackTime`.
+    MillisToAck,
+    /// Milliseconds from creation to closing (`report.closeTime`).
+    MillisToClose,
 }
 
 impl Field {
-    pub const ALL: [Field; 13] = [
+    pub const ALL: [Field; 17] = [
         Self::Id,
         Self::Number,
         Self::Title,
@@ -44,6 +54,10 @@ impl Field {
         Self::AutoResolved,
         Self::Related,
         Self::Urgency,
+        Self::SecondsToAck,
+        Self::SecondsToResolve,
+        Self::MillisToAck,
+        Self::MillisToClose,
     ];
 
     /// The key used in the mapping override, `created` for example.
@@ -62,6 +76,10 @@ impl Field {
             Self::AutoResolved => "auto-resolved",
             Self::Related => "related",
             Self::Urgency => "urgency",
+            Self::SecondsToAck => "seconds-to-ack",
+            Self::SecondsToResolve => "seconds-to-resolve",
+            Self::MillisToAck => "ack-time-ms",
+            Self::MillisToClose => "close-time-ms",
         }
     }
 
@@ -144,6 +162,10 @@ impl Field {
                 "pagerdutyincident",
             ],
             Self::Urgency => &["urgency"],
+            Self::SecondsToAck => &["secondstofirstack", "secondstoack"],
+            Self::SecondsToResolve => &["secondstoresolve"],
+            Self::MillisToAck => &["reportacktime"],
+            Self::MillisToClose => &["reportclosetime"],
         }
     }
 }
@@ -538,6 +560,20 @@ fn build(
     let created = time(Field::Created);
     let mut acknowledged = time(Field::Acknowledged);
     let mut resolved = time(Field::Resolved);
+    // Exports that give durations instead of times: PagerDuty's analytics
+    // (seconds) and Opsgenie's alert reports (milliseconds).
+    let after_created = |field: Field, per_second: f64| -> Option<i64> {
+        let amount: f64 = cell(field).trim().parse().ok()?;
+        Some(created? + (amount / per_second).round() as i64)
+    };
+    if acknowledged.is_none() {
+        acknowledged = after_created(Field::SecondsToAck, 1.0)
+            .or_else(|| after_created(Field::MillisToAck, 1000.0));
+    }
+    if resolved.is_none() {
+        resolved = after_created(Field::SecondsToResolve, 1.0)
+            .or_else(|| after_created(Field::MillisToClose, 1000.0));
+    }
     // A date without a time of day reads as midnight, which would make up
     // durations of zero or a whole day. A time before the creation is a
     // data error. Such durations are left out, and the row is reported.
@@ -943,5 +979,31 @@ mod tests {
         assert_eq!(incident.detection, "customer");
         assert_eq!(incident.related, "131");
         assert_eq!(incident.acknowledged, None);
+    }
+
+    #[test]
+    fn durations_stand_in_for_missing_times() {
+        let source = file(
+            "incidents/pagerduty.csv",
+            "incident_number,title,priority,service_name,created_on,seconds_to_first_ack,seconds_to_resolve\n\
+             1,a,P1,s,2026-07-04T10:00:00Z,300,3600\n",
+        );
+        let export = read_csv(&source, &Mapping::new()).unwrap();
+        let incident = &export.incidents[0];
+        let created = incident.created.unwrap();
+        assert_eq!(incident.acknowledged, Some(created + 300));
+        assert_eq!(incident.resolved, Some(created + 3600));
+
+        let alerts = file(
+            "incidents/opsgenie.json",
+            r#"{"data": [{"tinyId": "7", "message": "db down", "priority": "P1",
+                "createdAt": "2026-03-01T10:00:00Z", "acknowledged": true,
+                "report": {"ackTime": 120000, "closeTime": 900000}}]}"#,
+        );
+        let export = read_json(&alerts, &Mapping::new()).unwrap();
+        let incident = &export.incidents[0];
+        let created = incident.created.unwrap();
+        assert_eq!(incident.acknowledged, Some(created + 120));
+        assert_eq!(incident.resolved, Some(created + 900));
     }
 }
