@@ -46,19 +46,26 @@ pub struct Directive {
 /// Finds every suppression comment of a file. A comment after code on the
 /// same line applies to that line. A comment alone on its line applies to
 /// the next line that is not itself a suppression comment, so several
-/// comments can be stacked above one line.
+/// comments can be stacked above one line; in Rust, attribute lines between
+/// the comment and that line are skipped as well.
 pub fn directives(file: &SourceFile) -> Vec<Directive> {
     if !file.text.contains("opslint:") {
         return Vec::new();
     }
     let mut found = Vec::new();
     let mut pending_standalone: Vec<Directive> = Vec::new();
+    let is_rust = file.path.ends_with(".rs");
     for line in 1..=file.line_count() {
         let Some(start) = file.line_start(line) else {
             break;
         };
         let text = file.line_text(line);
         let Some(captures) = DIRECTIVE.captures(text) else {
+            // A comment above `#[...]` attributes applies to the item below
+            // them, which is where findings on that item are reported.
+            if is_rust && !pending_standalone.is_empty() && text.trim_start().starts_with("#[") {
+                continue;
+            }
             found.extend(pending_standalone.drain(..).map(|mut standalone| {
                 standalone.target_line = line;
                 standalone
@@ -449,6 +456,20 @@ mod tests {
         let found = directives(&file("a: 1  # opslint: ignore[b, a, b, b, a] why\n"));
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].rules, ["b", "a"]);
+    }
+
+    #[test]
+    fn rust_attributes_between_comment_and_item_are_skipped() {
+        let rust = SourceFile::new(
+            "src/main.rs".into(),
+            PathBuf::from("src/main.rs"),
+            "// opslint: ignore[a] shared client\n#[allow(unused)]\n#[inline]\nfn client() {}\n"
+                .into(),
+        );
+        assert_eq!(directives(&rust)[0].target_line, 4);
+        // Elsewhere `#[` is an ordinary line, such as a YAML comment.
+        let yaml = file("# opslint: ignore[a] why\n#[not an attribute]\nimage: x\n");
+        assert_eq!(directives(&yaml)[0].target_line, 2);
     }
 
     #[test]
