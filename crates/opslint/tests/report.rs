@@ -645,3 +645,21 @@ fn action_item_counts_agree() {
         "{markdown}"
     );
 }
+
+#[test]
+fn time_to_resolve_names_alerts_that_resolved_on_their_own() {
+    let markdown = markdown_report_of(
+        "auto-resolved",
+        &[(
+            "incidents/pagerduty.csv",
+            "incident_number,title,priority,service_name,created_at,resolved_at,auto_resolved\n\
+             1,Checkout down,P1,checkout,2026-03-01T10:00:00Z,2026-03-01T11:00:00Z,false\n\
+             2,Disk above 90%,P3,db,2026-03-02T10:00:00Z,2026-03-02T10:10:00Z,true\n",
+        )],
+    );
+    assert!(
+        markdown
+            .contains("(2 incidents with both times, 1 of them an alert that resolved on its own)"),
+        "{markdown}"
+    );
+}

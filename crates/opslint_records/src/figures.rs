@@ -34,6 +34,8 @@ pub struct Duration {
     pub mean_minutes: f64,
     pub median_minutes: f64,
     pub incidents: usize,
+    /// How many of those incidents are alerts that resolved on their own.
+    pub auto_resolved: usize,
 }
 
 /// Two or more incidents of one service with the same title once numbers
@@ -270,6 +272,7 @@ fn duration(mut minutes: Vec<f64>) -> Option<Duration> {
         mean_minutes: (mean * 10.0).round() / 10.0,
         median_minutes: (median * 10.0).round() / 10.0,
         incidents: minutes.len(),
+        auto_resolved: 0,
     })
 }
 
@@ -315,6 +318,15 @@ pub fn compute(incidents: &[&Incident], postmortems: &[&Postmortem]) -> Figures 
             .filter(|m| *m >= 0.0)
             .collect(),
     );
+    // Alerts that resolved on their own shorten the time to resolve, so
+    // the report says how many it includes.
+    if let Some(mttr) = &mut figures.mttr {
+        mttr.auto_resolved = unique
+            .iter()
+            .filter(|i| i.auto_resolved)
+            .filter(|i| matches!((i.created, i.resolved), (Some(c), Some(r)) if r >= c))
+            .count();
+    }
     for postmortem in postmortems {
         // An analysis of an incident whose export row names its detection
         // was counted with that row already.

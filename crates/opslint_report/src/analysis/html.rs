@@ -287,10 +287,11 @@ fn figures(out: &mut String, analysis: &Analysis) {
         Some(d) => {
             let _ = writeln!(
                 out,
-                "<li>Time to resolve: mean {}, median {} ({} incidents with both times)</li>",
+                "<li>Time to resolve: mean {}, median {} ({} incidents with both times{})</li>",
                 minutes(d.mean_minutes),
                 minutes(d.median_minutes),
-                d.incidents
+                d.incidents,
+                super::auto_resolved_clause(d.auto_resolved)
             );
         }
         None => out.push_str(

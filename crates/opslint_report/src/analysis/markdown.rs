@@ -2,6 +2,7 @@
 
 use std::fmt::Write;
 
+use super::auto_resolved_clause;
 use super::{Analysis, RuleFindings, minutes};
 
 const MAX_LOCATIONS: usize = 8;
@@ -315,10 +316,11 @@ fn incident_figures(out: &mut String, analysis: &Analysis) {
         Some(d) => {
             let _ = writeln!(
                 out,
-                "- Time to resolve: mean {}, median {} ({} incidents with both times)",
+                "- Time to resolve: mean {}, median {} ({} incidents with both times{})",
                 minutes(d.mean_minutes),
                 minutes(d.median_minutes),
-                d.incidents
+                d.incidents,
+                auto_resolved_clause(d.auto_resolved)
             );
         }
         None => out

@@ -652,6 +652,16 @@ fn severity_rank(severity: &str) -> u8 {
     }
 }
 
+/// Returns `, 2 of them alerts that resolved on their own` for the time to
+/// resolve, or nothing when it includes none.
+fn auto_resolved_clause(count: usize) -> String {
+    match count {
+        0 => String::new(),
+        1 => ", 1 of them an alert that resolved on its own".into(),
+        _ => format!(", {count} of them alerts that resolved on their own"),
+    }
+}
+
 fn plural<'a>(count: usize, one: &'a str, many: &'a str) -> &'a str {
     if count == 1 { one } else { many }
 }
