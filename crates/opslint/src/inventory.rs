@@ -60,13 +60,14 @@ pub fn accept_risks(
 }
 
 /// Reports `opslint-accepts` entries of accepted ADRs that cannot work: an
-/// unknown rule id, or, when folders were walked, a path that names no file
-/// of the run. Like a faulty suppression comment, such an entry would
+/// unknown rule id, or, when the run covers a whole repository, a path that
+/// names no file of the run. Like a faulty suppression comment, such an entry would
 /// silently accept nothing. `is_known_rule` separates built-in and loaded user
 /// rules from typos.
 pub fn check_acceptances(
     workspace: &Workspace,
     is_known_rule: &dyn Fn(&str) -> bool,
+    whole_repository: bool,
     sink: &mut Sink,
 ) {
     for (artifact, record) in workspace.records() {
@@ -92,7 +93,8 @@ pub fn check_acceptances(
                 .help = Some("correct the rule id, or delete the entry".into());
                 continue;
             }
-            if !workspace.folders_walked {
+            // A path can be missing from a run on part of the repository.
+            if !whole_repository {
                 continue;
             }
             for entry in &accepted.paths {

@@ -404,19 +404,26 @@ pub fn run(options: &Options) -> Outcome {
     }
     timings.phase("rules and inventory");
     sink.merge(sinks);
+    if is_enabled(tool_rules::UNUSED_SUPPRESSION.id, options) {
+        let whole_repository = options
+            .paths
+            .iter()
+            .any(|path| outside::is_repository_root(&options.root.join(path)));
+        inventory::check_acceptances(
+            &workspace,
+            &|id| is_known_rule(id) || loaded_ids.contains(&id),
+            whole_repository,
+            &mut sink,
+        );
+    }
+    // Context files are checked like others, but nothing in them is
+    // reported.
     if !context.is_empty() {
         sink.diagnostics.retain(|d| !context.contains(&d.path));
         sink.questions.retain(|q| !context.contains(&q.path));
     }
     sink.diagnostics
         .retain(|d| d.rule.principle.is_some() || !options.ignore.iter().any(|id| id == d.rule.id));
-    if is_enabled(tool_rules::UNUSED_SUPPRESSION.id, options) {
-        inventory::check_acceptances(
-            &workspace,
-            &|id| is_known_rule(id) || loaded_ids.contains(&id),
-            &mut sink,
-        );
-    }
     apply_severity_overrides(&mut sink, options);
     sink.sort();
     timings.phase("sort");

@@ -470,8 +470,8 @@ fn report(args: ReportArgs) -> ExitCode {
         _ => target,
     };
     let mut analysis = opslint::analysis(&outcome, &target, &answers);
-    // The report lists the answers that do not work as well, since its
-    // readers do not see standard error.
+    // The report lists the faulty answers too, since its readers do not
+    // see standard error.
     analysis.answer_problems = answer_notices(&answers, &analysis, &answers_path);
     if !args.quiet {
         for notice in &analysis.answer_problems {

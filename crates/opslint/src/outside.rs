@@ -143,13 +143,22 @@ pub fn repository_adr_folders(paths: &[PathBuf], working_folder: &Path) -> Vec<S
         }
         for adr_folder in opslint_records::adr::ADR_FOLDERS {
             let candidate = top.join(adr_folder);
-            let shown = display_path(&candidate, working_folder);
-            if candidate.is_dir() && !folders.contains(&shown) {
-                folders.push(shown);
+            let display = display_path(&candidate, working_folder);
+            if candidate.is_dir() && !folders.contains(&display) {
+                folders.push(display);
             }
         }
     }
     folders
+}
+
+/// Returns whether `path` is a folder that is the root of a git work tree,
+/// or lies in none, so that a run on it covers a whole repository.
+pub fn is_repository_root(path: &Path) -> bool {
+    let Ok(folder) = path.canonicalize() else {
+        return false;
+    };
+    folder.is_dir() && git_root(&folder).is_none_or(|top| top == folder)
 }
 
 /// Returns the root of the git work tree that holds `folder`, which has

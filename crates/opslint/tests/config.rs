@@ -252,7 +252,7 @@ fn unknown_rule_in_config_is_an_error() {
 }
 
 #[test]
-fn top_level_key_below_a_table_is_an_error() {
+fn misplaced_top_level_key_is_error() {
     let cases = [
         (
             "opslint.toml",

@@ -484,7 +484,7 @@ fn report_of_current_folder_is_titled_by_name() {
     );
 }
 
-/// Returns the Markdown report of a folder that holds `files`.
+/// Returns the Markdown report of a folder that contains `files`.
 fn markdown_report_of(name: &str, files: &[(&str, &str)]) -> String {
     let dir = temp_dir(name);
     for (path, text) in files {
@@ -647,7 +647,7 @@ fn action_item_counts_agree() {
 }
 
 #[test]
-fn time_to_resolve_names_alerts_that_resolved_on_their_own() {
+fn time_to_resolve_counts_auto_resolved() {
     let markdown = markdown_report_of(
         "auto-resolved",
         &[(

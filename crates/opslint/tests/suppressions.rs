@@ -426,3 +426,24 @@ fn faulty_adr_acceptances_are_reported() {
          matches no file of the run"
     );
 }
+
+/// A check of one folder does not report an ADR's path to a file outside
+/// that folder as matching nothing.
+#[test]
+fn adr_paths_outside_a_checked_folder_pass() {
+    let dir = project(&[
+        (".git/HEAD", "ref: refs/heads/main\n"),
+        ("k8s/web.yaml", &deployment("", "")),
+        (
+            "compose.yaml",
+            "services:\n  db:\n    image: postgres:latest\n",
+        ),
+        (
+            "docs/adr/0001-accept-latest.md",
+            &accepting_adr("opslint-accepts: mutable-image-tag compose.yaml"),
+        ),
+    ]);
+    let found = reported(&json(dir.path(), &["k8s"]));
+    let rules: Vec<&str> = found.iter().map(|(rule, _, _)| rule.as_str()).collect();
+    assert_eq!(rules, ["mutable-image-tag"]);
+}

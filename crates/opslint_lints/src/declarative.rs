@@ -829,8 +829,8 @@ impl Rule for DeclarativeRule {
         self.meta
     }
 
-    // Which files are a service's is known only from the service's other
-    // files, which create the server or declare the routes.
+    // Only a service's other files, which create the server or declare the
+    // routes, show which files belong to it.
     fn needs_other_files(&self) -> bool {
         self.scope == Scope::Service
     }

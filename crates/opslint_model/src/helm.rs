@@ -422,21 +422,21 @@ mod tests {
     }
 
     #[test]
-    fn if_blocks_that_the_defaults_turn_off_are_skipped() {
+    fn disabled_if_blocks_are_skipped() {
         let chart = chart("shipper:\n  enabled: false\nmetrics: true\n", None);
         let text = "a\n{{- if .Values.shipper.enabled }}\nSHIPPER\n{{- end }}\n\
                     {{ if not .Values.metrics }}NO{{ else }}YES{{ end }}\n\
                     {{- if .Values.unset }}KEPT{{- end }}\n";
-        let kept: String = {
+        let rendered: String = {
             let skipped = chart.skipped_ranges(text);
             text.char_indices()
                 .filter(|(at, _)| !skipped.iter().any(|range| range.contains(at)))
                 .map(|(_, c)| c)
                 .collect()
         };
-        assert!(!kept.contains("SHIPPER"), "{kept}");
-        assert!(!kept.contains("NO"), "{kept}");
-        assert!(kept.contains("YES"), "{kept}");
-        assert!(kept.contains("KEPT"), "{kept}");
+        assert!(!rendered.contains("SHIPPER"), "{rendered}");
+        assert!(!rendered.contains("NO"), "{rendered}");
+        assert!(rendered.contains("YES"), "{rendered}");
+        assert!(rendered.contains("KEPT"), "{rendered}");
     }
 }

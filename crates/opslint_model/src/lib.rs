@@ -752,8 +752,8 @@ fn drop_skipped_template_parts(artifacts: &mut [Artifact], charts: &BTreeMap<Str
         let Facts::Kubernetes(manifest) = &mut artifact.facts else {
             continue;
         };
-        // Whole objects stay: a chart's autoscaler that values turn off by
-        // default is what `single-replica-workload` asks about.
+        // Whole objects stay, because `single-replica-workload` questions a
+        // chart's autoscaler that values turn off by default.
         for object in &mut manifest.objects {
             object.drop_containers_in(&skipped);
         }

@@ -178,9 +178,9 @@ pub fn parse(file: &SourceFile) -> Adr {
                 .collect()
         })
         .unwrap_or_default();
-    // A heading named exactly wins; otherwise the first heading below the
-    // title that contains a name, so that the title "Record architecture
-    // decisions" is not read as the Decision section.
+    // A heading named exactly wins. Otherwise the first heading below the
+    // title that contains a name counts, so that the title "Record
+    // architecture decisions" is not read as the Decision section.
     let section_text = |names: &[&str]| {
         doc.section_named(names)
             .or_else(|| {

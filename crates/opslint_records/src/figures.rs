@@ -319,7 +319,7 @@ pub fn compute(incidents: &[&Incident], postmortems: &[&Postmortem]) -> Figures 
             .collect(),
     );
     // Alerts that resolved on their own shorten the time to resolve, so
-    // the report says how many it includes.
+    // the report states how many it includes.
     if let Some(mttr) = &mut figures.mttr {
         mttr.auto_resolved = unique
             .iter()

@@ -466,7 +466,7 @@ fn report_missing(columns: &BTreeMap<Field, usize>, span: Span, problems: &mut V
         Field::Service,
     ]
     .into_iter()
-    // Urgency stands in for a missing severity column.
+    // Urgency replaces a missing severity column.
     .filter(|field| {
         let present = columns.contains_key(field)
             || (*field == Field::Severity && columns.contains_key(&Field::Urgency));
@@ -541,7 +541,7 @@ fn build(
     };
     let mut time = |field: Field| -> Option<i64> {
         let text = cell(field);
-        // Opsgenie's alert API says `"acknowledged": true` with no time.
+        // Opsgenie's alert API gives `"acknowledged": true` with no time.
         if text.is_empty() || matches!(text.as_str(), "true" | "false") {
             return None;
         }

@@ -40,7 +40,7 @@ impl Rule for IncidentDetectedByCustomer {
             let Some((text, span)) = &postmortem.detection else {
                 continue;
             };
-            // An incident whose export row says customers found it is
+            // An incident whose export row names customers as the source is
             // reported on that row, once.
             let reported_on_row = distinct.iter().any(|(_, incident)| {
                 detection_source(&incident.detection) == "customer report"

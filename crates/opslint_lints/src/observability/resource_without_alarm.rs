@@ -99,7 +99,7 @@ impl Rule for ResourceWithoutAlarm {
             for resource in terraform.resources_of_type("aws_cloudwatch_metric_alarm") {
                 terraform_alarms += 1;
                 let body = &resource.block.body;
-                // An alarm with its actions turned off notifies nobody.
+                // An alarm with its actions turned off sends no notification.
                 let actions_off = matches!(
                     tf_attribute(workspace, &artifact.file, body, "actions_enabled"),
                     TfSetting::Known {

@@ -289,9 +289,9 @@ fn check_template(file: &opslint_core::SourceFile, template: &Template, sink: &m
             .help = Some("add an `Owner` tag".into());
         }
     }
-    // Where the template itself tags resources with an owner, the team
-    // tags in the template, so an untagged resource was most likely missed;
-    // stack tags at deploy time are the likely place only when none is.
+    // Where the template itself tags resources with an owner, an untagged
+    // resource was most likely missed. Stack tags at deploy time are the
+    // likely place only when no resource is tagged.
     if owner_tagged == 0 {
         report_untagged(file, &untagged, sink);
         return;

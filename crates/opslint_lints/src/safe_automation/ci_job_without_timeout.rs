@@ -105,8 +105,8 @@ fn check_gitlab(workspace: &Workspace, sink: &mut Sink) {
 }
 
 /// Returns the folder of the `.gitlab-ci.yml` at or above `path`, which
-/// names the project whose settings the file's jobs share; included files
-/// in subfolders belong to it. Without one, the file stands alone.
+/// names the project whose settings the file's jobs share, so included files
+/// in subfolders belong to it. Without one, the file is its own project.
 fn project_of(workspace: &Workspace, path: &str) -> String {
     let mut folder = path.rsplit_once('/').map_or("", |(folder, _)| folder);
     loop {

@@ -51,7 +51,7 @@ pub struct PostmortemEntry {
     pub date: Option<String>,
     pub incidents: Vec<String>,
     pub open_items: usize,
-    /// Action items whose state the analysis does not say.
+    /// Action items whose state the analysis does not give.
     pub items_without_status: usize,
     pub items: usize,
 }
@@ -294,7 +294,7 @@ pub fn build(input: &Input) -> Analysis {
     };
     let mut summary = executive_summary(input, &principles, &counts);
     // What could not be read or parsed is missing from every figure, so the
-    // summary says so right after what was read.
+    // summary states it right after what was read.
     let unreadable: BTreeSet<&str> = tool_diagnostics
         .iter()
         .filter(|d| matches!(d.rule.id, "parse-error" | "io-error"))
@@ -575,7 +575,7 @@ fn principle_section(
         *strengths_by_rule.entry(item.rule.id).or_default() += 1;
     }
     // A rule counts as a strength when it passes in at least four of every
-    // five places it checks; "2 of 7 pass" reads as praise but is not.
+    // five places it checks, because "2 of 7 pass" reads as praise.
     let mut strengths: Vec<String> = strengths_by_rule
         .iter()
         .filter_map(|(rule, passed)| {

@@ -267,8 +267,8 @@ pub(crate) fn missing_message(language: &str, missing: TsNode<'_>, text: &str) -
         _ => return message,
     };
 
-    // The nearest enclosing node that starts before the gap holds the
-    // opening bracket; grammars wrap the missing token in an empty node of
+    // The nearest enclosing node that starts before the gap contains the
+    // opening bracket. Grammars wrap the missing token in an empty node of
     // its own, such as HCL's `block_end`.
     let end = missing.start_byte().min(text.len());
     let mut enclosing = missing.parent();
