@@ -38,23 +38,23 @@ pub static META: RuleMeta = RuleMeta {
         Where Kubernetes or ECS runs the image, define the probe or `healthCheck` there \
         instead: Kubernetes ignores `HEALTHCHECK`.",
     known_limits: "A `HEALTHCHECK` of an external base image is not seen. A Dockerfile is \
-        linked to Kubernetes containers by Skaffold artifacts (image and context) and by \
-        the image name matching the Dockerfile's folder name (`src/cart/Dockerfile` and \
-        `registry/cart:1.2`) or the package name of a `Cargo.toml` or `pyproject.toml` \
-        beside it, and to ECS containers by a literal image name (in CloudFormation \
-        `ContainerDefinitions`, or in the text of a Terraform `container_definitions`). A \
-        Helm image is linked when it renders from `values.yaml`; images that other values \
-        files or CI variables name are not linked, so their Dockerfile is reported. \
-        Skaffold profiles that patch the Dockerfile name are not read; a \
-        `Dockerfile.<variant>` shares the links of the `Dockerfile` beside it instead, and \
-        is not linked by folder name when it has no such sibling. When unrelated projects \
-        are checked in one run, a Dockerfile can be linked by folder name to another \
-        project's workload. \
-        Dockerfiles under `.devcontainer/`, Dockerfiles built on AWS Lambda or SAM build \
-        images, and `FROM scratch` images without `CMD` or `ENTRYPOINT` are not checked, \
-        since none of them runs as a long-running container. A Lambda image built on \
-        another base is still reported. A Dockerfile with a syntax \
-        error is not checked; the `parse-error` finding says why.",
+        linked to Kubernetes containers by Skaffold artifacts (image and context). It is \
+        also linked when the image name matches the Dockerfile's folder name \
+        (`src/cart/Dockerfile` and `registry/cart:1.2`) or the package name of a \
+        `Cargo.toml` or `pyproject.toml` beside it. ECS containers are linked by a \
+        literal image name, in CloudFormation `ContainerDefinitions` or in the text of a \
+        Terraform `container_definitions`. A Helm image is linked when it renders from \
+        `values.yaml`. Images that other values files or CI variables name are not \
+        linked, so their Dockerfile is reported. Skaffold profiles that patch the \
+        Dockerfile name are not read. Instead, a `Dockerfile.<variant>` shares the links \
+        of the `Dockerfile` beside it, and is not linked by folder name when it has no \
+        such sibling. When unrelated projects are checked in one run, a Dockerfile can \
+        be linked by folder name to another project's workload. Dockerfiles under \
+        `.devcontainer/`, Dockerfiles built on AWS Lambda or SAM build images, and `FROM \
+        scratch` images without `CMD` or `ENTRYPOINT` are not checked, since none of \
+        them runs as a long-running container. A Lambda image built on another base is \
+        still reported. A Dockerfile with a syntax error is not checked, and the \
+        `parse-error` finding gives the reason.",
 };
 
 impl Rule for DockerfileMissingHealthcheck {

@@ -26,16 +26,18 @@ pub static META: RuleMeta = RuleMeta {
         ArtifactKind::Python,
     ],
     summary: "probe path that the service's code does not route",
-    what_it_checks: "`httpGet` liveness, readiness and startup probes of Kubernetes \
-        containers, docker-compose `healthcheck` commands and CloudFormation ECS container \
-        `HealthCheck` commands that request a URL, whose image is built from Rust or Python \
-        service code in the repository, where the requested path matches no route of that \
-        service. CloudFormation target groups are checked through the ECS service that \
-        registers a container with them. A compose service with a `build` context is linked to the code in that folder. An image is linked to its service by \
-        the build context of a Skaffold artifact or docker-compose service with the same \
-        image, else by a service folder named like the image, and else by a service whose \
-        Cargo or Python package is named like it. Routes count with the \
-        literal prefixes of nested routers, included routers and blueprints.",
+    what_it_checks: "Probes that request a URL: `httpGet` liveness, readiness and startup \
+        probes of Kubernetes containers, docker-compose `healthcheck` commands and \
+        CloudFormation ECS container `HealthCheck` commands. The rule fires when the \
+        probed image is built from Rust or Python service code in the repository and the \
+        requested path matches no route of that service. CloudFormation target groups \
+        are checked through the ECS service that registers a container with them. A \
+        compose service with a `build` context is linked to the code in that folder. An \
+        image is linked to its service by the build context of a Skaffold artifact or \
+        docker-compose service with the same image. Without one, a service folder named \
+        like the image is used, and then a service whose Cargo or Python package is \
+        named like it. Routes count with the literal prefixes of nested routers, \
+        included routers and blueprints.",
     why_it_matters: "A probe that requests a path the service does not serve gets a 404 on \
         every attempt. A failing readiness probe keeps the pod out of the load balancer, and a \
         failing liveness probe restarts it in a loop, so the release fails although the code \

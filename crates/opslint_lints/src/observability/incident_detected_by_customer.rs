@@ -22,11 +22,11 @@ pub static META: RuleMeta = RuleMeta {
     how_to_fix: "Add the signal that would have caught it: a synthetic check or RUM metric \
         on the affected journey, or an alarm on the symptom customers saw, and name it in \
         the analysis's action items.",
-    known_limits: "Detection is read from phrases such as customer report, support ticket \
-        and user report, from a detection column whose whole value is a source such as \
-        `customer`, `support` or `users`, and from a customer, user or client followed \
-        closely by a verb such as emailed, called or reported. Other phrasings are not \
-        recognised.",
+    known_limits: "Detection is read from three signals. The first is phrases such as \
+        customer report, support ticket and user report. The second is a detection \
+        column whose whole value is a source such as `customer`, `support` or `users`. \
+        The third is a customer, user or client followed closely by a verb such as \
+        emailed, called or reported. Other phrasings are not recognised.",
 };
 
 impl Rule for IncidentDetectedByCustomer {

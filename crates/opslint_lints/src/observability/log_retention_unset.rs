@@ -25,12 +25,11 @@ pub static META: RuleMeta = RuleMeta {
     how_to_fix: "Choose a retention that covers your investigations and audits:\n\n\
         ```hcl\nresource \"aws_cloudwatch_log_group\" \"api\" {\n  name              = \"/aws/lambda/api\"\n  retention_in_days = 30\n}\n```",
     known_limits: "Log groups that AWS services create implicitly (for example a Lambda \
-        function's group when no resource declares it) are not seen. A retention set from \
-        a variable without a default, or set to different values in several places, or from \
-        a parameter without a default is reported as a question; a variable or parameter \
-        that nothing in the repository sets is evaluated to its default. A CloudFormation \
-        `Fn::If` or `Fn::FindInMap` whose every branch or mapping entry sets a retention \
-        passes.",
+        function's group when no resource declares it) are not seen. A retention set \
+        from a variable or parameter without a default, or set to different values in \
+        several places, is reported as a question. A variable or parameter that nothing \
+        in the repository sets is evaluated to its default. A CloudFormation `Fn::If` or \
+        `Fn::FindInMap` whose every branch or mapping entry sets a retention passes.",
 };
 
 impl Rule for LogRetentionUnset {

@@ -32,12 +32,13 @@ pub static META: RuleMeta = RuleMeta {
         owner tag is how the resource is routed to the team that can act. An untagged \
         resource lands with whoever looks first.",
     how_to_fix: "```hcl\nprovider \"aws\" {\n  default_tags {\n    tags = {\n      Owner = \"team-orders\"\n    }\n  }\n}\n```",
-    known_limits: "Tags added at deploy time (stack tags of `aws cloudformation deploy \
-        --tags`, a caller's provider `default_tags` for a reusable module) are not seen, so \
-        untagged resources of a Terraform module without its own provider and of \
-        CloudFormation templates where no resource has an owner tag are reported as one \
-        question per module or template. In a template where other resources have one, \
-        each untagged resource is reported. Tag policies in AWS Organizations are not read.",
+    known_limits: "Tags added at deploy time are not seen: stack tags of `aws \
+        cloudformation deploy --tags` and a caller's provider `default_tags` for a \
+        reusable module. So untagged resources are reported as one question per module \
+        or template in two places: a Terraform module without its own provider, and a \
+        CloudFormation template where no resource has an owner tag. In a template where \
+        other resources have one, each untagged resource is reported. Tag policies in \
+        AWS Organizations are not read.",
 };
 
 const TERRAFORM_TYPES: &[&str] = &[

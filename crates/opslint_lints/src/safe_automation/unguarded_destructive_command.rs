@@ -21,18 +21,18 @@ pub static META: RuleMeta = RuleMeta {
     ],
     summary: "destructive command that an empty variable or an unattended run can aim wrong",
     what_it_checks: "Two kinds of command, in shell scripts, Makefile recipes and GitHub \
-        Actions and GitLab CI scripts. First, `rm -r` (any flags with `r`, `R` or `--recursive`) on a path \
-        that starts with `$VAR/` or `${VAR}/` when the variable is neither guarded \
-        (`${VAR:?}`, `${VAR:-default}`), nor set in the same script to a literal or to a \
-        path command (`$(mktemp -d)`, `$(dirname ...)`, `$(cd ... && pwd)`), nor one of \
-        the variables that the shell or CI runner always sets (`HOME`, \
-        `PWD`, `RUNNER_TEMP`, `GITHUB_WORKSPACE`, `CI_PROJECT_DIR` and similar). In a \
-        Makefile recipe this covers `$(NAME)` of a variable the Makefile never sets and \
-        `$$NAME` of a shell variable the recipe never sets. Second, \
-        infrastructure deletion run by a CI job with no environment and no manual gate: \
-        `terraform destroy -auto-approve`, `kubectl delete` of namespaces or `--all`, \
-        `helm uninstall`, `aws cloudformation delete-stack`, `cdk destroy --force`, \
-        `pulumi destroy --yes` and `serverless remove`.",
+        Actions and GitLab CI scripts. First, `rm -r` (any flags with `r`, `R` or \
+        `--recursive`) on a path that starts with `$VAR/` or `${VAR}/`. It fires unless \
+        the variable is guarded (`${VAR:?}`, `${VAR:-default}`) or set in the same \
+        script to a literal or to a path command (`$(mktemp -d)`, `$(dirname ...)`, \
+        `$(cd ... && pwd)`). It also stays quiet for the variables that the shell or CI \
+        runner always sets (`HOME`, `PWD`, `RUNNER_TEMP`, `GITHUB_WORKSPACE`, \
+        `CI_PROJECT_DIR` and similar). In a Makefile recipe this covers `$(NAME)` of a \
+        variable the Makefile never sets and `$$NAME` of a shell variable the recipe \
+        never sets. Second, infrastructure deletion run by a CI job with no environment \
+        and no manual gate: `terraform destroy -auto-approve`, `kubectl delete` of \
+        namespaces or `--all`, `helm uninstall`, `aws cloudformation delete-stack`, `cdk \
+        destroy --force`, `pulumi destroy --yes` and `serverless remove`.",
     why_it_matters: "When the variable is empty, `rm -rf \"$BUILD_DIR/\"` becomes \
         `rm -rf /` and deletes whatever the runner or host lets it. A deletion that a push \
         can start with no approval removes production the first time a trigger or branch \

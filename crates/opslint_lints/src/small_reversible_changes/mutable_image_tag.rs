@@ -19,10 +19,11 @@ pub static META: RuleMeta = RuleMeta {
         ArtifactKind::DockerCompose,
     ],
     summary: "container image without a tag or with `latest`",
-    what_it_checks: "Container and init container images of Kubernetes pod templates, and \
-        `image:` of docker-compose services that do not build their image, that have no \
-        tag or the `latest` tag and no digest, and Kustomize `images:` entries that set \
-        `newTag: latest` without a digest.",
+    what_it_checks: "Images with no tag or the `latest` tag and no digest. The rule reads \
+        container and init container images of Kubernetes pod templates and the `image:` \
+        of docker-compose services that do not build their image. It also reads \
+        Kustomize `images:` entries, which fire when they set `newTag: latest` without a \
+        digest.",
     why_it_matters: "An image without a fixed tag runs whatever the tag points to when a \
         node pulls it. Two pods of one Deployment can run different code, a node \
         replacement silently upgrades the service, and rolling back the manifest does not \
