@@ -17,6 +17,10 @@ use ignore::{WalkBuilder, WalkState};
 use opslint_core::ArtifactKind;
 use opslint_syntax::classify::{self, PathClass};
 
+/// The command line's allocator (see `opslint::allocator`).
+#[global_allocator]
+static GLOBAL: opslint::allocator::MiMalloc = opslint::allocator::MiMalloc;
+
 /// One parser per grammar, owned by one walker thread.
 struct Parsers {
     yaml: tree_sitter::Parser,
@@ -82,9 +86,13 @@ impl Parsers {
 }
 
 fn main() {
-    // The command line's malloc settings, so that both sides pay the same
-    // allocator costs.
-    opslint::tune_allocator_for_one_run();
+    // The command line's allocator for tree-sitter, so that both sides pay
+    // the same allocator costs.
+    #[allow(unsafe_code)]
+    // SAFETY: no tree-sitter object and no other thread exists yet.
+    unsafe {
+        opslint::allocator::use_mimalloc_for_tree_sitter();
+    }
     let Some(root) = std::env::args().nth(1) else {
         eprintln!("usage: parse_only PATH");
         std::process::exit(2);

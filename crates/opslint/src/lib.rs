@@ -21,6 +21,7 @@ use opslint_syntax::classify::{self, PathClass};
 use opslint_syntax::discover::{self, FoundFile};
 use rayon::prelude::*;
 
+pub mod allocator;
 pub mod answers;
 pub mod baseline;
 pub mod inventory;
@@ -62,9 +63,7 @@ pub struct Options {
     pub records: opslint_records::Config,
     /// The process exits soon after the run, so the model is left for the
     /// operating system to reclaim instead of being freed value by value,
-    /// which a profile put at three percent of a 20,000-file run. It also
-    /// tunes glibc's malloc for one run ([`tune_allocator_for_one_run`]), so
-    /// set it only where no other thread has started yet.
+    /// which a profile put at three percent of a 20,000-file run.
     pub exits_after_run: bool,
     /// Whether to collect [`Outcome::inventory`] and the rules' evidence
     /// (`sink.evidence`), which only [`analysis`] reads. A check leaves both
@@ -193,38 +192,7 @@ fn configure_workers() {
     });
 }
 
-/// Lets glibc's malloc grow its heaps in 64 MiB steps, keep freed memory
-/// instead of returning it, and serve blocks up to 32 MiB from the heap.
-///
-/// A run keeps every value tree until it ends, so the heaps only grow. With
-/// glibc's default settings a 20,000-file run spent about a tenth of its CPU
-/// time growing and trimming heaps, and these settings made it 4 to 5 %
-/// faster. Meant for a process that exits after one run, called before it
-/// starts other threads. With a C library other than glibc it does nothing.
-pub fn tune_allocator_for_one_run() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
-        static TUNED: std::sync::Once = std::sync::Once::new();
-        TUNED.call_once(|| {
-            #[allow(unsafe_code)]
-            // SAFETY: mallopt only changes malloc's tuning parameters, and
-            // every value is in range. glibc's manual treats changing them
-            // while other threads allocate as unsafe, so `run` calls this
-            // before it starts the thread pool. A rejected value keeps the
-            // default, which is harmless.
-            unsafe {
-                libc::mallopt(libc::M_TOP_PAD, 64 << 20);
-                libc::mallopt(libc::M_TRIM_THRESHOLD, 1 << 30);
-                libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
-            }
-        });
-    }
-}
-
 pub fn run(options: &Options) -> Outcome {
-    if options.exits_after_run {
-        tune_allocator_for_one_run();
-    }
     configure_workers();
     let mut timings = Timings::from_env();
     let folders_walked = options.paths.iter().any(|path| path.is_dir());

@@ -9,6 +9,10 @@ use opslint_core::Severity;
 use opslint_core::config::{Config, FailLevel};
 use opslint_report::{Report, TextOptions};
 
+/// mimalloc, for speed: see `opslint::allocator`.
+#[global_allocator]
+static GLOBAL: opslint::allocator::MiMalloc = opslint::allocator::MiMalloc;
+
 /// Operational-excellence linter: checks code, infrastructure as code and
 /// CI/CD configuration against the AWS Well-Architected Operational
 /// Excellence pillar.
@@ -290,6 +294,12 @@ fn main() -> ExitCode {
 
 /// Runs a parsed command line; `cargo-opslint` calls it too.
 pub(crate) fn run(cli: Cli) -> ExitCode {
+    #[allow(unsafe_code)]
+    // SAFETY: nothing has used tree-sitter or started a thread yet: parsing
+    // the arguments does neither.
+    unsafe {
+        opslint::allocator::use_mimalloc_for_tree_sitter();
+    }
     match cli.command {
         Command::Check(args) => check(args),
         Command::Baseline(args) => write_baseline(args),
