@@ -74,14 +74,34 @@ pub fn int_field(
     }
 }
 
-/// Checks whether a Kustomize patch for the same kind and name sets the
-/// field at `path`: an overlay then decides the value the cluster gets, and
-/// the base's value alone is not the result.
+/// Checks whether a Kustomize patch sets the field at `path` of `object`,
+/// given as mapping keys and list positions from its root. The patch is a
+/// file of the same kind and name, or a patch written inline or as JSON 6902
+/// operations whose target selects the object. An overlay then decides the
+/// value the cluster gets, and the base's value alone is not the result.
 pub fn patch_sets(
     workspace: &opslint_model::Workspace,
     object: &opslint_model::kubernetes::Object,
     path: &[&str],
 ) -> bool {
+    patch_sets_where(workspace, object, path, |_| true)
+}
+
+/// Like [`patch_sets`], for a patch whose value at `path` passes `accept`.
+pub fn patch_sets_where(
+    workspace: &opslint_model::Workspace,
+    object: &opslint_model::kubernetes::Object,
+    path: &[&str],
+    accept: impl Fn(&Node) -> bool,
+) -> bool {
+    if workspace
+        .kustomize_patches
+        .iter()
+        .filter_map(|patch| patch.value_at(object, path))
+        .any(&accept)
+    {
+        return true;
+    }
     let Some(name) = object.name.as_deref() else {
         return false;
     };
@@ -100,9 +120,23 @@ pub fn patch_sets(
             patch.is_patch
                 && patch.kind == object.kind
                 && patch.name.as_deref() == Some(name)
-                && patch.root.at(path).is_some()
+                && patch.value_as_patch(object, path).is_some_and(&accept)
         })
     })
+}
+
+/// Checks whether a Kustomize patch sets `key` in the container at `index`
+/// of `object`'s `containers` list (see [`patch_sets`]).
+pub fn patch_sets_in_container(
+    workspace: &opslint_model::Workspace,
+    object: &opslint_model::kubernetes::Object,
+    index: usize,
+    key: &str,
+) -> bool {
+    let index = index.to_string();
+    let mut path = object.pod_spec_keys().to_vec();
+    path.extend(["containers", index.as_str(), key]);
+    patch_sets(workspace, object, &path)
 }
 
 /// Lists the container definitions of the ECS task definitions of a

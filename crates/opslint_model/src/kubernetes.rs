@@ -183,6 +183,34 @@ impl Object {
         }
     }
 
+    /// The value this object, read as a strategic-merge patch, sets at
+    /// `path` of `object` (mapping keys and list positions from the root).
+    /// Containers merge by name, so a position in `containers` or
+    /// `initContainers` of `object` is matched to the patch's container of
+    /// the same name.
+    pub fn value_as_patch(&self, object: &Object, path: &[&str]) -> Option<&Node> {
+        if let Some(rest) = path.strip_prefix(object.pod_spec_keys())
+            && let [list @ ("containers" | "initContainers"), index, inner @ ..] = rest
+        {
+            let index = index.parse::<usize>().ok()?;
+            let base = object.container_list(list);
+            let name = base.get(index)?.name?;
+            return self
+                .container_list(list)
+                .into_iter()
+                .find(|container| container.name == Some(name))?
+                .node
+                .at(inner);
+        }
+        self.root.at(path)
+    }
+
+    /// The keys that lead from this object to its pod spec, as the paths of
+    /// JSON patches name them.
+    pub fn pod_spec_keys(&self) -> &'static [&'static str] {
+        pod_spec_keys(&self.kind)
+    }
+
     /// The pod spec of a workload, wherever its kind keeps it.
     pub fn pod_spec(&self) -> Option<&Node> {
         let mut node = &self.root;
@@ -259,10 +287,16 @@ impl Container<'_> {
     }
 }
 
-/// The patch files a kustomization applies.
+/// The patches a kustomization applies, and the other fields that change
+/// what its resources become.
 #[derive(Debug, Default)]
 pub struct Kustomization {
+    /// Files named by `patchesStrategicMerge`, `patches` and
+    /// `patchesJson6902`, relative to the kustomization.
     pub patch_files: Vec<String>,
+    /// Patches written inline, and files of JSON 6902 operations with the
+    /// target they apply to.
+    pub patches: Vec<Patch>,
     /// Names from the `images:` transformer, which sets their tag or digest.
     pub image_names: Vec<String>,
     /// Entries of `images:` whose `newTag` is `latest`, as the image name
@@ -310,17 +344,183 @@ impl Kustomization {
                     continue;
                 };
                 for item in items {
-                    let path = item
-                        .as_str()
-                        .or_else(|| item.get("path").and_then(Node::as_str));
-                    if let Some(path) = path {
-                        kustomization.patch_files.push(path.to_string());
-                    }
+                    kustomization.read_patch(item);
                 }
             }
         }
         kustomization
     }
+
+    /// Reads one entry of a patch list: a file name, a `path:` with an
+    /// optional `target:`, or a `patch:` written inline.
+    fn read_patch(&mut self, item: &Node) {
+        let target = item.get("target").map(PatchTarget::from_node);
+        let path = item
+            .as_str()
+            .or_else(|| item.get("path").and_then(Node::as_str));
+        if let Some(path) = path {
+            self.patch_files.push(path.to_string());
+            // The file holds either objects, which the workspace marks as
+            // patches, or JSON 6902 operations on the target.
+            if let Some(target) = target {
+                self.patches.push(Patch::JsonFile {
+                    target,
+                    path: path.to_string(),
+                });
+            }
+            return;
+        }
+        let Some(text) = item.get("patch").and_then(Node::as_str) else {
+            return;
+        };
+        // JSON is YAML, so one parser reads both forms of an inline patch.
+        let documents = opslint_syntax::yaml::parse(text, false).documents;
+        if let Some(ops) = documents.first().and_then(|d| json_patch_ops(&d.root)) {
+            if let Some(target) = target {
+                self.patches.push(Patch::Json { target, ops });
+            }
+            return;
+        }
+        let mut objects = Manifest::from_documents(documents, text, false).objects;
+        for object in &mut objects {
+            object.is_patch = true;
+        }
+        if !objects.is_empty() {
+            self.patches.push(Patch::Merge { target, objects });
+        }
+    }
+}
+
+/// A Kustomize patch that is not a file of objects: those are marked
+/// [`Object::is_patch`] where they are.
+///
+/// The nodes of inline patches were parsed from the text of the `patch:`
+/// value, so their spans are offsets into that text, not into the
+/// kustomization: they answer what a patch sets, never where to report.
+#[derive(Debug)]
+pub enum Patch {
+    /// Strategic-merge objects written inline. With a target the patch
+    /// applies to the objects the target selects, else to the object of its
+    /// own kind and name.
+    Merge {
+        target: Option<PatchTarget>,
+        objects: Vec<Object>,
+    },
+    /// JSON 6902 operations on the objects the target selects.
+    Json {
+        target: PatchTarget,
+        ops: Vec<JsonPatchOp>,
+    },
+    /// A file of JSON 6902 operations, relative to the kustomization; the
+    /// workspace replaces it with [`Patch::Json`] when it reads the file.
+    JsonFile { target: PatchTarget, path: String },
+}
+
+impl Patch {
+    /// The value this patch sets at `path` of `object` (mapping keys and
+    /// list positions from its root), when it applies to `object`.
+    pub fn value_at(&self, object: &Object, path: &[&str]) -> Option<&Node> {
+        match self {
+            Self::Merge { target, objects } => objects.iter().find_map(|patch| {
+                let selected = match target {
+                    Some(target) => target.selects(object),
+                    None => patch.kind == object.kind && patch.name == object.name,
+                };
+                selected
+                    .then(|| patch.value_as_patch(object, path))
+                    .flatten()
+            }),
+            Self::Json { target, ops } if target.selects(object) => {
+                // A later operation overwrites an earlier one.
+                ops.iter().rev().find_map(|op| op.value_at(path))
+            }
+            Self::Json { .. } | Self::JsonFile { .. } => None,
+        }
+    }
+}
+
+/// The kind and name a Kustomize patch target selects. A field left out
+/// selects every value; label and annotation selectors are not read, so a
+/// target with only those selects every object.
+#[derive(Debug, Clone, Default)]
+pub struct PatchTarget {
+    pub kind: Option<String>,
+    pub name: Option<String>,
+}
+
+impl PatchTarget {
+    fn from_node(node: &Node) -> Self {
+        let field = |key| node.get(key).and_then(Node::as_str).map(str::to_string);
+        Self {
+            kind: field("kind"),
+            name: field("name"),
+        }
+    }
+
+    /// Checks whether the target selects `object`. Kustomize reads a target
+    /// name as a regular expression; names here are compared as written.
+    pub fn selects(&self, object: &Object) -> bool {
+        self.kind.as_deref().is_none_or(|kind| kind == object.kind)
+            && self
+                .name
+                .as_deref()
+                .is_none_or(|name| object.name.as_deref() == Some(name))
+    }
+}
+
+/// An `add` or `replace` operation of a JSON 6902 patch: the path it writes,
+/// split into its parts, and the value written there.
+#[derive(Debug, Clone)]
+pub struct JsonPatchOp {
+    pub path: Vec<String>,
+    pub value: Option<Node>,
+}
+
+impl JsonPatchOp {
+    /// The value the operation writes at `path`: its own value when its path
+    /// is `path`, or the part of its value at the rest of `path` when its
+    /// path leads there.
+    pub fn value_at(&self, path: &[&str]) -> Option<&Node> {
+        let leads_there = self.path.len() <= path.len()
+            && self.path.iter().zip(path).all(|(part, key)| part == key);
+        if !leads_there {
+            return None;
+        }
+        self.value.as_ref()?.at(&path[self.path.len()..])
+    }
+}
+
+/// Reads a JSON 6902 patch: a list of mappings with `op` and `path`. Returns
+/// `None` for anything else, and keeps only `add` and `replace` operations,
+/// the ones that set a value.
+pub fn json_patch_ops(root: &Node) -> Option<Vec<JsonPatchOp>> {
+    let items = root.as_seq()?;
+    if items.is_empty() {
+        return None;
+    }
+    let mut ops = Vec::new();
+    for item in items {
+        let op = item.get("op").and_then(Node::as_str)?;
+        let path = item.get("path").and_then(Node::as_str)?;
+        if !matches!(op, "add" | "replace") {
+            continue;
+        }
+        ops.push(JsonPatchOp {
+            path: json_pointer_parts(path),
+            value: item.get("value").cloned(),
+        });
+    }
+    Some(ops)
+}
+
+/// Splits a JSON pointer (RFC 6901) such as `/metadata/annotations/a~1b`
+/// into its unescaped parts: `metadata`, `annotations`, `a/b`.
+fn json_pointer_parts(pointer: &str) -> Vec<String> {
+    pointer
+        .split('/')
+        .skip(1)
+        .map(|part| part.replace("~1", "/").replace("~0", "~"))
+        .collect()
 }
 
 /// Resolves `relative` against the folder of `file`, both `/`-separated,
@@ -393,6 +593,89 @@ mod tests {
         let kustomization = Kustomization::from_documents(&documents);
         assert_eq!(kustomization.replica_names, vec!["web"]);
         assert_eq!(kustomization.patch_files, vec!["p.yaml"]);
+    }
+
+    #[test]
+    fn inline_patches_are_read() {
+        let documents = yaml::parse(
+            "patches:\n  - target:\n      kind: Deployment\n      name: web\n    patch: |-\n      - op: add\n        path: /spec/template/spec/containers/0/readinessProbe\n        value: {httpGet: {path: /ready}}\n      - op: remove\n        path: /spec/replicas\n  - patch: |-\n      kind: Deployment\n      metadata:\n        name: web\n      spec:\n        replicas: 4\n",
+            false,
+        )
+        .documents;
+        let kustomization = Kustomization::from_documents(&documents);
+        assert!(kustomization.patch_files.is_empty());
+        assert_eq!(kustomization.patches.len(), 2);
+        let web = &manifest(
+            "kind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n",
+        )
+        .objects[0];
+        let probe = [
+            "spec",
+            "template",
+            "spec",
+            "containers",
+            "0",
+            "readinessProbe",
+            "httpGet",
+        ];
+        assert!(kustomization.patches[0].value_at(web, &probe).is_some());
+        assert!(kustomization.patches[1].value_at(web, &probe).is_none());
+        // `remove` sets nothing; the inline object sets the count.
+        assert!(
+            kustomization.patches[0]
+                .value_at(web, &["spec", "replicas"])
+                .is_none()
+        );
+        let replicas = kustomization.patches[1].value_at(web, &["spec", "replicas"]);
+        assert_eq!(replicas.and_then(Node::as_str), Some("4"));
+    }
+
+    #[test]
+    fn json_patch_targets_select_by_kind_and_name() {
+        let objects = manifest(
+            "kind: Deployment\nmetadata:\n  name: web\n---\nkind: Deployment\nmetadata:\n  name: worker\n---\nkind: StatefulSet\nmetadata:\n  name: web\n",
+        )
+        .objects;
+        let target = |kind: Option<&str>, name: Option<&str>| PatchTarget {
+            kind: kind.map(str::to_string),
+            name: name.map(str::to_string),
+        };
+        let selected = |target: PatchTarget| {
+            objects
+                .iter()
+                .filter(|object| target.selects(object))
+                .map(Object::label)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            selected(target(Some("Deployment"), Some("web"))),
+            vec!["Deployment/web"]
+        );
+        assert_eq!(
+            selected(target(Some("Deployment"), None)),
+            vec!["Deployment/web", "Deployment/worker"]
+        );
+        assert_eq!(
+            selected(target(None, Some("web"))),
+            vec!["Deployment/web", "StatefulSet/web"]
+        );
+    }
+
+    #[test]
+    fn json_patch_ops_need_op_and_path() {
+        let root = |text: &str| yaml::parse(text, false).documents.remove(0).root;
+        let ops = json_patch_ops(&root(
+            "- op: replace\n  path: /metadata/annotations/example.com~1owner\n  value: team-a\n- op: test\n  path: /kind\n  value: Deployment\n",
+        ))
+        .expect("a list of operations");
+        assert_eq!(ops.len(), 1);
+        assert_eq!(
+            ops[0].path,
+            ["metadata", "annotations", "example.com/owner"]
+        );
+        assert!(json_patch_ops(&root("- name: web\n  image: nginx\n")).is_none());
+        assert!(json_patch_ops(&root("- op: add\n")).is_none());
+        assert!(json_patch_ops(&root("op: add\npath: /spec\n")).is_none());
     }
 
     #[test]

@@ -63,6 +63,9 @@ pub enum Facts {
     HelmValues(opslint_syntax::value::Node),
     /// The root of a Prometheus rule file (`groups:` of `rules:`).
     PrometheusRules(opslint_syntax::value::Node),
+    /// The `add` and `replace` operations of a JSON 6902 patch file, which a
+    /// kustomization applies to a target.
+    JsonPatch(Vec<kubernetes::JsonPatchOp>),
     /// A chart's `Chart.yaml`, with its `name` and `appVersion`.
     HelmChart {
         name: Option<String>,
@@ -165,7 +168,8 @@ pub fn extract(kind: ArtifactKind, file: &SourceFile, syntax: Syntax) -> Facts {
 
 /// Facts of YAML that no path or content rule classified: a chart's
 /// `Chart.yaml`, Prometheus rule files (a top-level `groups:` list whose
-/// groups have `rules:`), and GitLab CI files. A file that a
+/// groups have `rules:`), GitLab CI files and JSON 6902 patches (a list of
+/// `op` and `path` mappings). A file that a
 /// `.gitlab-ci.yml` includes can have any name, so pipeline-shaped files are
 /// kept; only included ones are checked.
 fn other_yaml(file: &SourceFile, yaml: opslint_syntax::yaml::YamlFile) -> Facts {
@@ -206,7 +210,44 @@ fn other_yaml(file: &SourceFile, yaml: opslint_syntax::yaml::YamlFile) -> Facts 
     if gitlab::looks_like_pipeline(&document.root) {
         return Facts::GitlabCi(gitlab::Pipeline::from_root(document.root, &file.path));
     }
+    if let Some(ops) = kubernetes::json_patch_ops(&document.root) {
+        return Facts::JsonPatch(ops);
+    }
     Facts::None
+}
+
+/// Moves the patches out of every kustomization, reading each file of JSON
+/// 6902 operations it names. A named file that is missing or holds no
+/// operations adds nothing.
+fn take_kustomize_patches(artifacts: &mut [Artifact]) -> Vec<kubernetes::Patch> {
+    let mut patches = Vec::new();
+    for artifact in artifacts.iter_mut() {
+        if let Facts::Kustomization(kustomization) = &mut artifact.facts {
+            for patch in std::mem::take(&mut kustomization.patches) {
+                patches.push((artifact.file.path.clone(), patch));
+            }
+        }
+    }
+    let artifacts = &*artifacts;
+    patches
+        .into_iter()
+        .filter_map(|(kustomization, patch)| match patch {
+            kubernetes::Patch::JsonFile { target, path } => {
+                let path = kubernetes::join_path(&kustomization, &path);
+                let index = artifacts
+                    .binary_search_by(|artifact| artifact.file.path.as_str().cmp(&path))
+                    .ok()?;
+                match &artifacts[index].facts {
+                    Facts::JsonPatch(ops) => Some(kubernetes::Patch::Json {
+                        target,
+                        ops: ops.clone(),
+                    }),
+                    _ => None,
+                }
+            }
+            patch => Some(patch),
+        })
+        .collect()
 }
 
 fn file_name(path: &str) -> &str {
@@ -323,6 +364,9 @@ pub struct Workspace {
     /// Paths of the Kubernetes files whose objects are Kustomize patches,
     /// sorted, so rules look a patch up without scanning every manifest.
     pub patch_files: Vec<String>,
+    /// The kustomizations' inline patches and JSON 6902 patches, moved out
+    /// of their facts; patch files of objects are in `patch_files`.
+    pub kustomize_patches: Vec<kubernetes::Patch>,
     /// Positions in `artifacts` of each kind of facts the iterators below
     /// yield, so a rule that reads Dockerfiles does not step over twenty
     /// thousand other files to find them.
@@ -388,6 +432,7 @@ impl Workspace {
             })
             .flatten()
             .collect();
+        let kustomize_patches = take_kustomize_patches(&mut artifacts);
         let mut patch_files = Vec::new();
         for artifact in &mut artifacts {
             if let Facts::Kubernetes(manifest) = &mut artifact.facts
@@ -448,6 +493,7 @@ impl Workspace {
             outside: OutsideRecords::default(),
             working_folder: WorkingFolder::default(),
             patch_files,
+            kustomize_patches,
             by_facts,
             services: std::sync::OnceLock::new(),
             distinct_incidents: std::sync::OnceLock::new(),

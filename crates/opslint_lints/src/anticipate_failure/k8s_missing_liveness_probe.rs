@@ -16,7 +16,8 @@ pub static META: RuleMeta = RuleMeta {
     what_it_checks: "Containers of Deployments, StatefulSets, DaemonSets, ReplicaSets, \
         ReplicationControllers, Argo Rollouts and restarting Pods that have no \
         `livenessProbe`. Jobs, CronJobs, init containers, Helm test hooks and Kustomize \
-        patches are not checked.",
+        patches are not checked themselves. A container whose probe a Kustomize patch adds \
+        (a patch file, a patch written inline, or JSON 6902 operations) is not reported.",
     why_it_matters: "A process that deadlocks or stops making progress without exiting \
         keeps its pod running and ready in name only. A liveness probe lets the kubelet \
         restart it automatically instead of waiting for a person to notice.",
@@ -30,7 +31,9 @@ pub static META: RuleMeta = RuleMeta {
         restart every pod.",
     known_limits: "Helm templates are read without rendering: a probe that an `include` \
         adds at the container's level makes the result unclear, and a probe set from \
-        values is reported as a question.",
+        values is reported as a question. A Kustomize patch target is matched by kind and \
+        name as written: name patterns, label selectors and JSON 6902 patches in `.json` \
+        files are not read.",
 };
 
 impl Rule for K8sMissingLivenessProbe {

@@ -16,7 +16,8 @@ pub static META: RuleMeta = RuleMeta {
     what_it_checks: "Containers of Deployments, StatefulSets, DaemonSets, ReplicaSets, \
         ReplicationControllers, Argo Rollouts and restarting Pods that have no \
         `readinessProbe`. Jobs, CronJobs, init containers, Helm test hooks and Kustomize \
-        patches are not checked.",
+        patches are not checked themselves. A container whose probe a Kustomize patch adds \
+        (a patch file, a patch written inline, or JSON 6902 operations) is not reported.",
     why_it_matters: "Without a readiness probe a pod receives traffic as soon as its \
         process starts, before it can serve, and a rolling update moves on to the next pod \
         without knowing whether the new one works. A bad release then takes every replica \
@@ -29,7 +30,9 @@ pub static META: RuleMeta = RuleMeta {
         ```",
     known_limits: "Helm templates are read without rendering: a probe that an `include` \
         adds at the container's level makes the result unclear, and a probe set from \
-        values is reported as a question. Sidecars injected at admission time are not seen.",
+        values is reported as a question. Sidecars injected at admission time are not seen. \
+        A Kustomize patch target is matched by kind and name as written: name patterns, \
+        label selectors and JSON 6902 patches in `.json` files are not read.",
 };
 
 impl Rule for K8sMissingReadinessProbe {

@@ -4,6 +4,8 @@ use opslint_core::{RuleMeta, Sink};
 use opslint_model::Workspace;
 use opslint_syntax::value::Lookup;
 
+use crate::support::patch_sets_in_container;
+
 pub struct ProbeCheck {
     pub meta: &'static RuleMeta,
     /// `readinessProbe` or `livenessProbe`.
@@ -60,6 +62,11 @@ impl ProbeCheck {
                             ),
                             "template output that opslint cannot render may add keys here",
                         ),
+                        Lookup::Absent
+                            if patch_sets_in_container(workspace, object, index, self.key) =>
+                        {
+                            sink.holds(self.meta, file, location)
+                        }
                         Lookup::Absent => {
                             sink.violation(
                                 self.meta,

@@ -7,7 +7,7 @@ use opslint_model::{Artifact, Workspace};
 use opslint_syntax::value::{Node, Value};
 
 use crate::Rule;
-use crate::support::{IntField, int_field, patch_sets};
+use crate::support::{IntField, int_field, patch_sets_where};
 
 pub struct SingleReplicaWorkload;
 
@@ -22,7 +22,8 @@ pub static META: RuleMeta = RuleMeta {
         their pods, or a container declares a port) and set `replicas: 1`, written in the \
         manifest or rendered from the chart's `values.yaml`. A workload that a \
         HorizontalPodAutoscaler or KEDA ScaledObject scales, or whose replica count a \
-        kustomization's `replicas:` field or a Kustomize patch sets, is not checked. In a \
+        kustomization's `replicas:` field or a Kustomize patch sets to another count (a \
+        patch file, a patch written inline, or JSON 6902 operations), is not checked. In a \
         Helm chart with an autoscaler template, which values usually turn on, the replica \
         count is a question. A Deployment with `strategy: Recreate` is a deliberate \
         singleton (two copies must never run at once) and is not reported. A Deployment \
@@ -39,8 +40,9 @@ pub static META: RuleMeta = RuleMeta {
         usually set by an autoscaler, an overlay or the deploy tool, so it is not reported. \
         StatefulSets are not checked: one replica of a stateful service needs replication \
         in the application before a second helps, which `self-managed-datastore` covers \
-        for datastores. Kustomize patches are not checked. A Helm value is rendered only \
-        from `values.yaml`.",
+        for datastores. Kustomize patches are not checked themselves, so a base with more \
+        replicas than an overlay's patch sets is not reported. A Helm value is rendered \
+        only from `values.yaml`.",
 };
 
 const LEADER_ELECTION_FLAGS: [&str; 3] = [
@@ -86,7 +88,11 @@ impl Rule for SingleReplicaWorkload {
                 if strategy == Some("Recreate") || !serves_traffic(object, &selectors) {
                     continue;
                 }
-                if patch_sets(workspace, object, &["spec", "replicas"]) {
+                // An overlay that sets one replica leaves the base's count
+                // to be judged.
+                if patch_sets_where(workspace, object, &["spec", "replicas"], |count| {
+                    count.as_str() != Some("1")
+                }) {
                     sink.holds(&META, file, location);
                     continue;
                 }

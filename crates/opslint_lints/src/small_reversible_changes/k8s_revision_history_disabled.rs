@@ -2,7 +2,7 @@ use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink};
 use opslint_model::Workspace;
 
 use crate::Rule;
-use crate::support::{IntField, int_field, patch_sets};
+use crate::support::{IntField, int_field, patch_sets_where};
 
 pub struct K8sRevisionHistoryDisabled;
 
@@ -15,8 +15,9 @@ pub static META: RuleMeta = RuleMeta {
     summary: "workload that keeps no old revisions, so it cannot be rolled back",
     what_it_checks: "Deployments, StatefulSets, DaemonSets and Argo Rollouts with \
         `revisionHistoryLimit: 0`, written in the manifest or rendered from the chart's \
-        `values.yaml`. Kustomize patches are checked for what they set, and a base whose \
-        limit a patch sets is left to the patch.",
+        `values.yaml`. Kustomize patch files are checked for what they set, and a base whose \
+        limit a patch sets to another value (a patch file, a patch written inline, or JSON \
+        6902 operations) is left to the patch.",
     why_it_matters: "Kubernetes deletes every old ReplicaSet or controller revision at once \
         when the limit is 0. `kubectl rollout undo` then has nothing to return to, and a bad \
         release can only be fixed by finding and applying the old manifest by hand, in the \
@@ -25,7 +26,8 @@ pub static META: RuleMeta = RuleMeta {
         ```yaml\nspec:\n  # before\n  revisionHistoryLimit: 0\n  # after\n  revisionHistoryLimit: 5\n```",
     known_limits: "A Helm value is rendered only from `values.yaml`; other values files and \
         `--set` are not seen, and a value that needs more of the template language is \
-        reported as a question.",
+        reported as a question. A limit of 0 that a Kustomize patch written inline sets is \
+        not reported, because the patch has no line of its own; patch files are checked.",
 };
 
 const KINDS: [&str; 4] = ["Deployment", "StatefulSet", "DaemonSet", "Rollout"];
@@ -42,10 +44,15 @@ impl Rule for K8sRevisionHistoryDisabled {
                 if !KINDS.contains(&object.kind.as_str()) || !object.is_long_running() {
                     continue;
                 }
-                // A Kustomize patch that sets the limit decides it for its
-                // overlay; the patch itself is checked as its own object.
+                // A Kustomize patch that sets another limit decides it for
+                // its overlay; a patch file is also checked as its own object.
                 if !object.is_patch
-                    && patch_sets(workspace, object, &["spec", "revisionHistoryLimit"])
+                    && patch_sets_where(
+                        workspace,
+                        object,
+                        &["spec", "revisionHistoryLimit"],
+                        |limit| limit.as_str() != Some("0"),
+                    )
                 {
                     sink.holds(&META, file, object.label());
                     continue;
