@@ -30,7 +30,8 @@ pub static META: RuleMeta = RuleMeta {
         probes of Kubernetes containers, docker-compose `healthcheck` commands and \
         CloudFormation ECS container `HealthCheck` commands. The rule fires when the \
         probed image is built from Rust or Python service code in the repository and the \
-        requested path matches no route of that service. CloudFormation target groups \
+        requested path matches no route of that service. A Helm chart's image is rendered \
+        from the chart's defaults (`values.yaml`, `appVersion`). CloudFormation target groups \
         are checked through the ECS service that registers a container with them. A \
         compose service with a `build` context is linked to the code in that folder. An \
         image is linked to its service by the build context of a Skaffold artifact or \
@@ -266,7 +267,15 @@ impl Checker<'_, '_> {
                         else {
                             continue;
                         };
-                        let Some(image) = container.image.and_then(Node::as_str) else {
+                        // A chart's image is usually rendered from its values.
+                        let rendered = container
+                            .image
+                            .and_then(|image| self.workspace.render_helm(artifact, image));
+                        let image = match &rendered {
+                            Some(rendered) => Some(rendered.text.as_str()),
+                            None => container.image.and_then(Node::as_str),
+                        };
+                        let Some(image) = image else {
                             continue;
                         };
                         let probe = Probe {
