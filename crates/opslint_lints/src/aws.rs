@@ -175,6 +175,20 @@ pub fn cfn_property<'a>(
     cfn_value(template, value, &path.join("."))
 }
 
+/// Reads a SAM `Globals` setting of `section` at `path`, for an API or
+/// function that SAM creates without a resource of its own.
+pub fn cfn_global<'a>(template: &'a Template, section: &str, path: &[&str]) -> CfnSetting<'a> {
+    let value = template
+        .globals
+        .as_ref()
+        .and_then(|globals| globals.get(section))
+        .and_then(|globals| globals.at(path));
+    match value {
+        Some(value) => cfn_value(template, value, &path.join(".")),
+        None => CfnSetting::Missing,
+    }
+}
+
 pub fn cfn_value<'a>(template: &'a Template, value: &'a Node, name: &str) -> CfnSetting<'a> {
     let (resolved, parameter) = template.resolve(value);
     match cloudformation::value(resolved) {

@@ -20,6 +20,23 @@ pub struct Resource {
     pub node: Node,
 }
 
+/// An API that SAM creates for function events (see
+/// [`Template::implicit_apis`]). Its settings come from `Globals`.
+#[derive(Debug, Clone, Copy)]
+pub struct ImplicitApi<'a> {
+    /// `ServerlessRestApi` or `ServerlessHttpApi`.
+    pub logical_id: &'static str,
+    /// `Api` or `HttpApi`: the event type, and the `Globals` section that
+    /// configures the API.
+    pub section: &'static str,
+    /// The function with the first event that creates the API.
+    pub function: &'a Resource,
+    /// That event's name.
+    pub event: &'a str,
+    /// Span of that event's `Type` value.
+    pub span: Span,
+}
+
 /// What a property value is once intrinsic functions are recognised.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum CfnValue<'a> {
@@ -139,6 +156,42 @@ impl Template {
             }
             _ => None,
         }
+    }
+
+    /// Lists the APIs that SAM creates without a resource in the template:
+    /// `ServerlessRestApi` for the `Api` events of functions that name no
+    /// `RestApiId`, and `ServerlessHttpApi` for `HttpApi` events without an
+    /// `ApiId`. Each is given with the first event that creates it.
+    pub fn implicit_apis(&self) -> Vec<ImplicitApi<'_>> {
+        let mut apis: Vec<ImplicitApi<'_>> = Vec::new();
+        for function in self.resources_of_type("AWS::Serverless::Function") {
+            let Some(events) = function.property(&["Events"]).and_then(Node::as_map) else {
+                continue;
+            };
+            for event in &events.entries {
+                let Some(type_node) = event.value.get("Type") else {
+                    continue;
+                };
+                let (logical_id, section, api_key) = match type_node.as_str() {
+                    Some("Api") => ("ServerlessRestApi", "Api", "RestApiId"),
+                    Some("HttpApi") => ("ServerlessHttpApi", "HttpApi", "ApiId"),
+                    _ => continue,
+                };
+                let names_api = event.value.at(&["Properties", api_key]).is_some();
+                let defined = self.resources.iter().any(|r| r.logical_id == logical_id);
+                if names_api || defined || apis.iter().any(|api| api.logical_id == logical_id) {
+                    continue;
+                }
+                apis.push(ImplicitApi {
+                    logical_id,
+                    section,
+                    function,
+                    event: event.key.as_str(),
+                    span: type_node.span,
+                });
+            }
+        }
+        apis
     }
 
     /// A SAM `Globals` property for resources of `section`

@@ -2,7 +2,9 @@ use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink};
 use opslint_model::Workspace;
 
 use crate::Rule;
-use crate::aws::{CfnSetting, FlagCheck, TfBlock, cfn_property, created_resources, tf_block};
+use crate::aws::{
+    CfnSetting, FlagCheck, TfBlock, cfn_global, cfn_property, created_resources, tf_block,
+};
 use crate::support::{unless_set, via_origin};
 
 pub struct ApiGatewayAccessLogsDisabled;
@@ -18,7 +20,9 @@ pub static META: RuleMeta = RuleMeta {
         without an `access_log_settings` block, CloudFormation `AWS::ApiGateway::Stage` \
         without `AccessLogSetting` and `AWS::ApiGatewayV2::Stage` without \
         `AccessLogSettings`, and SAM `AWS::Serverless::Api` and \
-        `AWS::Serverless::HttpApi` resources without them, on the API or in `Globals`.",
+        `AWS::Serverless::HttpApi` resources without them, on the API or in `Globals`. \
+        The implicit APIs that SAM creates for function events without a `RestApiId` or \
+        `ApiId` are checked against `Globals.Api` and `Globals.HttpApi`, once per template.",
     why_it_matters: "Access logs are the record of every request the API received: caller, \
         route, status and latency. Without them, the questions asked first in an incident \
         (which clients fail, since when, on which route) cannot be answered from the API \
@@ -85,6 +89,43 @@ impl Rule for ApiGatewayAccessLogsDisabled {
                         check.violation(resource.id_span, None, format!("no `{property}`"), sink)
                     }
                     CfnSetting::Structure(_) => sink.holds(&META, file, id.clone()),
+                    CfnSetting::Literal { span, .. } => {
+                        check.unclear(span, format!("`{property}` is not a mapping"), sink);
+                    }
+                    CfnSetting::Unknown { reason, span } => check.unclear(span, reason, sink),
+                }
+            }
+            for api in template.implicit_apis() {
+                let property = match api.section {
+                    "HttpApi" => "AccessLogSettings",
+                    _ => "AccessLogSetting",
+                };
+                let id = api.logical_id;
+                let section = api.section;
+                let message = format!(
+                    "SAM's implicit API `{id}`, created for `{section}` events such as `{}` of \
+                     `{}`, has no access logs",
+                    api.event, api.function.logical_id
+                );
+                let check = FlagCheck {
+                    meta: &META,
+                    file,
+                    location: id,
+                    message,
+                    question: format!("Does SAM's implicit API `{id}` write access logs?"),
+                    help: format!(
+                        "add `{property}` under `Globals.{section}`, or give the events an \
+                         `AWS::Serverless::{section}` with it"
+                    ),
+                };
+                match cfn_global(template, section, &[property]) {
+                    CfnSetting::Missing => check.violation(
+                        api.span,
+                        None,
+                        format!("creates `{id}`, and `Globals.{section}` sets no `{property}`"),
+                        sink,
+                    ),
+                    CfnSetting::Structure(_) => sink.holds(&META, file, id.to_string()),
                     CfnSetting::Literal { span, .. } => {
                         check.unclear(span, format!("`{property}` is not a mapping"), sink);
                     }

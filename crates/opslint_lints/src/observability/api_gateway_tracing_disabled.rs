@@ -2,7 +2,7 @@ use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink};
 use opslint_model::Workspace;
 
 use crate::Rule;
-use crate::aws::{FlagCheck, cfn_property, created_resources, tf_attribute};
+use crate::aws::{FlagCheck, cfn_global, cfn_property, created_resources, tf_attribute};
 
 pub struct ApiGatewayTracingDisabled;
 
@@ -16,7 +16,9 @@ pub static META: RuleMeta = RuleMeta {
     what_it_checks: "Terraform `aws_api_gateway_stage` resources without \
         `xray_tracing_enabled = true`, CloudFormation `AWS::ApiGateway::Stage` resources \
         without `TracingEnabled: true`, and SAM `AWS::Serverless::Api` resources without \
-        `TracingEnabled: true` on the API or in `Globals.Api`.",
+        `TracingEnabled: true` on the API or in `Globals.Api`. The implicit REST API that \
+        SAM creates for `Api` events without a `RestApiId` is checked against \
+        `Globals.Api`.",
     why_it_matters: "The stage is where a request enters the system. Without tracing there, \
         the trace of a slow or failing request starts at the backend, so the time spent in \
         API Gateway (authorizers, integrations, throttling) is invisible during an incident.",
@@ -78,6 +80,28 @@ impl Rule for ApiGatewayTracingDisabled {
                 };
                 let setting = cfn_property(template, resource, &["TracingEnabled"], global);
                 check.cloudformation(setting, "TracingEnabled", resource.id_span, sink);
+            }
+            // HTTP APIs have no X-Ray tracing, so only the REST API counts.
+            for api in template.implicit_apis() {
+                if api.section != "Api" {
+                    continue;
+                }
+                let id = api.logical_id;
+                let message = format!(
+                    "SAM's implicit API `{id}`, created for `Api` events such as `{}` of `{}`, \
+                     has no X-Ray tracing",
+                    api.event, api.function.logical_id
+                );
+                let check = FlagCheck {
+                    meta: &META,
+                    file,
+                    location: id,
+                    message,
+                    question: format!("Is X-Ray tracing on for SAM's implicit API `{id}`?"),
+                    help: "set `TracingEnabled: true` under `Globals.Api`".into(),
+                };
+                let setting = cfn_global(template, "Api", &["TracingEnabled"]);
+                check.cloudformation(setting, "TracingEnabled", api.span, sink);
             }
         }
     }
