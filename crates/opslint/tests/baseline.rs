@@ -539,3 +539,44 @@ fn baseline_leaves_out_expired_and_faulty_suppressions() {
     );
     assert_eq!(code, 1);
 }
+
+#[test]
+fn client_call_fingerprints_survive_moved_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let client =
+        "import requests\n\n\ndef fetch():\n    return requests.get(\"https://api.example.com\")\n";
+    std::fs::write(dir.path().join("client.py"), client).unwrap();
+    std::fs::write(
+        dir.path().join("opslint.toml"),
+        "select = [\"http-client-without-timeout\"]\n",
+    )
+    .unwrap();
+    let output = opslint(dir.path())
+        .args(["baseline", "-o", "opslint-baseline.json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "Recorded 1 finding in opslint-baseline.json.\n"
+    );
+    // A comment moves the call down a line: it is still the accepted one.
+    let moved = format!("# Client of the partner API.\n{client}");
+    std::fs::write(dir.path().join("client.py"), &moved).unwrap();
+    let (found, code) = new_findings(dir.path());
+    assert!(found.is_empty(), "{found:?}");
+    assert_eq!(code, 0);
+    // A second call of the same function below it is new.
+    let added = format!(
+        "{moved}\n\ndef fetch_all():\n    return requests.get(\"https://api.example.com/all\")\n"
+    );
+    std::fs::write(dir.path().join("client.py"), added).unwrap();
+    let (found, _) = new_findings(dir.path());
+    assert_eq!(
+        found,
+        [(
+            "http-client-without-timeout".to_string(),
+            "client.py".to_string(),
+            10
+        )]
+    );
+}

@@ -1,3 +1,5 @@
+use std::collections::HashMap;
+
 use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink};
 use opslint_model::Workspace;
 use opslint_model::service::{Timeout, is_test_path};
@@ -52,9 +54,16 @@ impl Rule for HttpClientWithoutTimeout {
                 continue;
             }
             let file = &artifact.file;
+            // The call and its number among calls of the same function in
+            // the file, so a fingerprint survives lines that move.
+            let mut seen: HashMap<&str, usize> = HashMap::new();
             for client in &code.http_clients {
-                let position = file.position(client.span.start);
-                let location = format!("{}:{}", client.call, position.line);
+                let count = seen.entry(client.call.as_str()).or_insert(0);
+                *count += 1;
+                let location = match *count {
+                    1 => client.call.clone(),
+                    n => format!("{}#{n}", client.call),
+                };
                 match &client.timeout {
                     Timeout::Set => sink.holds(&META, file, location),
                     Timeout::Missing => {
