@@ -29,8 +29,9 @@ pub static META: RuleMeta = RuleMeta {
         not at which service uses it. Mechanisms configured outside the repository, such as \
         a feature-flag service set up by hand, are asked about only when the run has no \
         code or infrastructure. A decision that removes a mechanism (\"remove\", \"drop\", \
-        \"retire\" before its name on the same line) is not read as adopting it; other \
-        wordings of removal are.",
+        \"retire\", \"not\", \"instead of\" before its name in the same clause) is not read as \
+        adopting it; other wordings of removal are, as are plans for later (\"we will move \
+        to Amazon RDS next year\").",
 };
 
 /// A mechanism an ADR can decide on: words that name it in a decision and
@@ -180,9 +181,10 @@ impl Rule for AdrDecisionNotEvident {
     }
 }
 
-/// Verbs that, before a topic's word on the same line, turn the decision
-/// into one against it, as in "Remove OpenFeature".
-const REMOVAL_WORDS: [&str; 9] = [
+/// Words that, before a topic's word in the same clause, turn the decision
+/// into one against it, as in "Remove OpenFeature" or "We will not use
+/// Amazon RDS".
+const REJECTION_WORDS: [&str; 17] = [
     "remove",
     "drop",
     "stop using",
@@ -192,17 +194,73 @@ const REMOVAL_WORDS: [&str; 9] = [
     "get rid of",
     "phase out",
     "deprecate",
+    "not ",
+    "n't ",
+    "never ",
+    "instead of",
+    "rather than",
+    "avoid",
+    "reject",
+    "without",
 ];
 
-/// Returns whether the lower-cased decision text names `word` on a line
-/// that does not remove it first. "We adopt feature flags" adopts them,
-/// "drop feature flags" does not.
+/// Returns whether the lower-cased decision text names `word` in a clause
+/// that does not reject it first. "We adopt feature flags" adopts them;
+/// "drop feature flags" and "we will not use Amazon RDS; we run PostgreSQL
+/// ourselves" do not. A clause ends at a sentence or clause mark or at
+/// "so", "but" and "and", so "we cannot stop deploys, so we adopt canary
+/// releases" still adopts canary releases.
 fn adopts(decided: &str, word: &str) -> bool {
-    decided.lines().any(|line| {
-        contains_word(line, word)
-            && line.find(word).is_some_and(|at| {
-                let before = &line[..at];
-                !REMOVAL_WORDS.iter().any(|verb| before.contains(verb))
-            })
-    })
+    decided
+        .split(['.', ';', ',', ':', '\n', '(', ')'])
+        .flat_map(|part| part.split(" so ").flat_map(|part| part.split(" but ")))
+        .flat_map(|part| part.split(" and "))
+        .any(|clause| {
+            contains_word(clause, word)
+                && clause.find(word).is_some_and(|at| {
+                    let before = &clause[..at];
+                    !REJECTION_WORDS
+                        .iter()
+                        .any(|rejects| before.contains(rejects))
+                })
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::adopts;
+
+    #[test]
+    fn adopting_words_adopt() {
+        assert!(adopts("we adopt canary releases for the api", "canary"));
+        assert!(adopts(
+            "we cannot stop deploys, so we adopt canary releases",
+            "canary"
+        ));
+        assert!(adopts(
+            "we run postgresql ourselves instead of aurora\nwe move orders to amazon rds",
+            "amazon rds"
+        ));
+    }
+
+    #[test]
+    fn rejecting_words_do_not_adopt() {
+        assert!(!adopts(
+            "we will not use amazon rds; we run postgresql ourselves",
+            "amazon rds"
+        ));
+        assert!(!adopts("we don't use feature flags", "feature flag"));
+        assert!(!adopts(
+            "we run postgresql ourselves instead of amazon rds",
+            "amazon rds"
+        ));
+        assert!(!adopts(
+            "remove openfeature and the flag checks",
+            "openfeature"
+        ));
+        assert!(!adopts(
+            "rather than canary releases, we deploy at night",
+            "canary"
+        ));
+    }
 }
