@@ -220,7 +220,10 @@ const PLATFORM_DEPLOYS: [&str; 7] = [
 
 /// Programs with a branch below. Most commands of a script run none of
 /// them, and checking this first spares them the argument lists.
-const DEPLOY_PROGRAMS: [&str; 18] = [
+const DEPLOY_PROGRAMS: [&str; 21] = [
+    "docker",
+    "docker-compose",
+    "ssh",
     "terraform",
     "tofu",
     "terragrunt",
@@ -249,6 +252,17 @@ pub fn deploy_command(command: &ShellCommand) -> Option<DeployCommand> {
 /// [`deploy_command`] for the words and span of a command that is not a
 /// [`ShellCommand`] of its own.
 pub fn deploy_command_in(all_words: &[String], span: Span) -> Option<DeployCommand> {
+    deploy_command_on(all_words, span, false)
+}
+
+/// [`deploy_command_in`] for a command that runs on `remote` host, as the
+/// command `ssh` is given does: `docker compose up` there starts the
+/// release, not a local test stack.
+fn deploy_command_on(all_words: &[String], span: Span, remote: bool) -> Option<DeployCommand> {
+    let remote = remote
+        || all_words
+            .iter()
+            .any(|word| word.starts_with("DOCKER_HOST="));
     let mut words = all_words.iter().map(String::as_str).peekable();
     // Skip `VAR=value` assignments and wrapper programs.
     while let Some(word) = words.peek() {
@@ -303,6 +317,16 @@ pub fn deploy_command_in(all_words: &[String], span: Span) -> Option<DeployComma
     };
 
     match program {
+        "ssh" => {
+            let remote = ssh_remote_command(&args)?;
+            parse_commands(&remote)
+                .iter()
+                .find_map(|command| deploy_command_on(&command.words, span, true))
+        }
+        "docker" | "docker-compose" => {
+            let (name, destroys) = docker_deploy(program, &args, remote)?;
+            make(name, false, destroys)
+        }
         "terraform" | "tofu" | "terragrunt" => {
             let subcommand = positional
                 .iter()
@@ -427,6 +451,116 @@ pub fn deploy_command_in(all_words: &[String], span: Span) -> Option<DeployComma
     }
 }
 
+/// Options of `ssh` that take a value as the next word.
+const SSH_VALUE_OPTIONS: [&str; 17] = [
+    "-b", "-c", "-D", "-E", "-e", "-F", "-I", "-i", "-J", "-L", "-l", "-m", "-O", "-o", "-p", "-R",
+    "-S",
+];
+
+/// The command line that `ssh [options] HOST COMMAND...` runs on the host,
+/// to be split again because it usually arrives as one quoted word.
+fn ssh_remote_command(args: &[&str]) -> Option<String> {
+    let mut rest = args.iter();
+    loop {
+        let word = rest.next()?;
+        if SSH_VALUE_OPTIONS.contains(word) {
+            rest.next();
+        } else if !word.starts_with('-') {
+            break;
+        }
+    }
+    let command = rest.copied().collect::<Vec<_>>().join(" ");
+    (!command.trim().is_empty()).then_some(command)
+}
+
+/// Options of `docker` and `docker compose` that take a value as the next
+/// word.
+const DOCKER_VALUE_OPTIONS: [&str; 12] = [
+    "-H",
+    "--host",
+    "-c",
+    "--context",
+    "--config",
+    "-l",
+    "--log-level",
+    "-f",
+    "--file",
+    "-p",
+    "--project-name",
+    "--env-file",
+];
+
+/// Recognises Docker commands that ship or remove a release: `docker stack
+/// deploy`, `docker service update` and the like, and `docker compose up`
+/// or `down` when it reaches another host (`-H`, `--context`, `DOCKER_HOST`,
+/// over `ssh`) or names a production or staging compose file. A compose
+/// stack started for tests is not a deploy. Returns the command's name and
+/// whether it destroys.
+fn docker_deploy(program: &str, args: &[&str], remote: bool) -> Option<(String, bool)> {
+    let mut remote = remote;
+    let mut files = Vec::new();
+    let mut positional = Vec::new();
+    let mut rest = args.iter();
+    while let Some(word) = rest.next() {
+        let (option, inline) = match word.split_once('=') {
+            Some((option, value)) if option.starts_with('-') => (option, Some(value)),
+            _ => (*word, None),
+        };
+        if DOCKER_VALUE_OPTIONS.contains(&option) {
+            let value = match inline {
+                Some(value) => Some(value),
+                None => rest.next().copied(),
+            };
+            match option {
+                "-H" | "--host" | "-c" | "--context" => remote = true,
+                "-f" | "--file" => files.extend(value),
+                _ => {}
+            }
+        } else if !word.starts_with('-') {
+            positional.push(*word);
+        }
+    }
+    let compose = match program {
+        "docker-compose" => positional.as_slice(),
+        _ => match positional.as_slice() {
+            ["stack", operation, ..] => {
+                return match *operation {
+                    "deploy" | "up" => Some(("docker stack deploy".into(), false)),
+                    "rm" | "remove" | "down" => Some((format!("docker stack {operation}"), true)),
+                    _ => None,
+                };
+            }
+            ["service", operation, ..] => {
+                return match *operation {
+                    "create" | "update" | "scale" | "rollback" => {
+                        Some((format!("docker service {operation}"), false))
+                    }
+                    "rm" | "remove" => Some((format!("docker service {operation}"), true)),
+                    _ => None,
+                };
+            }
+            ["compose", rest @ ..] => rest,
+            _ => return None,
+        },
+    };
+    let operation = *compose.first()?;
+    if !matches!(operation, "up" | "down") {
+        return None;
+    }
+    let production_file = files.iter().any(|file| {
+        let name = file.rsplit('/').next().unwrap_or(file).to_ascii_lowercase();
+        name.contains("prod") || name.contains("staging")
+    });
+    if !remote && !production_file {
+        return None;
+    }
+    let removes_volumes = args.iter().any(|arg| matches!(*arg, "-v" | "--volumes"));
+    Some((
+        format!("docker compose {operation}"),
+        operation == "down" && removes_volumes,
+    ))
+}
+
 /// Every deploying command of `script`, in order.
 pub fn deploy_commands(script: &str) -> Vec<DeployCommand> {
     parse_commands(script)
@@ -455,6 +589,45 @@ mod tests {
         assert_eq!(deploys[0].name, "terraform apply");
         assert!(deploys[0].auto_approve);
         assert!(script[deploys[0].span.start..deploys[0].span.end].starts_with("terraform apply"));
+    }
+
+    #[test]
+    fn docker_releases_are_deploys() {
+        assert_eq!(
+            names(
+                "docker stack deploy -c docker-compose.yml shop
+docker service update --image shop/api:1.2 shop_api
+"
+            ),
+            ["docker stack deploy", "docker service update"]
+        );
+        assert_eq!(
+            names("docker compose -f docker-compose.yml -f docker-compose.prod.yml up -d"),
+            ["docker compose up"]
+        );
+        assert_eq!(
+            names(
+                "docker --context prod compose up -d\nDOCKER_HOST=ssh://deploy@app docker-compose up -d"
+            ),
+            ["docker compose up", "docker compose up"]
+        );
+        assert_eq!(
+            names(
+                "ssh -i key.pem deploy@app.example.com \"cd /srv/shop && docker compose pull && docker compose up -d\""
+            ),
+            ["docker compose up"]
+        );
+        let down = deploy_commands("docker compose --file compose.production.yml down --volumes");
+        assert!(down[0].destroys);
+    }
+
+    #[test]
+    fn local_compose_stacks_are_not_deploys() {
+        let test_stack = "docker compose up -d db\n\
+            docker-compose -f docker-compose.test.yml up --abort-on-container-exit\n";
+        assert!(names(test_stack).is_empty());
+        let reads = "docker compose ps\ndocker stack ls\nssh app uptime\ndocker build -t shop .\n";
+        assert!(names(reads).is_empty());
     }
 
     #[test]

@@ -20,7 +20,10 @@ pub static META: RuleMeta = RuleMeta {
     what_it_checks: "GitHub Actions jobs that run a deploy command (`terraform apply`, \
         `kubectl apply`, `helm upgrade`, `aws cloudformation deploy`, `sam deploy`, \
         `cdk deploy`, `serverless deploy` and similar) or a deploy action, and declare no \
-        `environment:`. Deploys in composite actions of the repository count for the job \
+        `environment:`. Docker releases count: `docker stack deploy`, `docker service \
+        update`, and `docker compose up` on another host (`--context`, `-H`, `DOCKER_HOST`, \
+        over `ssh`) or with a production or staging compose file; a compose stack for \
+        tests does not. Deploys in composite actions of the repository count for the job \
         that uses them. Workflows that only run on `workflow_dispatch`, jobs whose `if:` \
         requires `github.event_name == 'workflow_dispatch'`, and reusable workflows whose \
         in-repository callers are all manual count as manually gated. GitLab CI jobs are \
