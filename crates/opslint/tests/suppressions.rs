@@ -447,3 +447,32 @@ fn adr_paths_outside_a_checked_folder_pass() {
     let rules: Vec<&str> = found.iter().map(|(rule, _, _)| rule.as_str()).collect();
     assert_eq!(rules, ["mutable-image-tag"]);
 }
+
+#[test]
+fn module_call_finding_is_suppressed_at_the_call() {
+    let module = "variable \"backup_retention_period\" {\n  default = 7\n}\n\nresource \"aws_db_instance\" \"this\" {\n  backup_retention_period = var.backup_retention_period\n}\n";
+    let dev = "module \"orders_db\" {\n  source = \"../../modules/rds\"\n  # opslint: ignore[database-backups-disabled] rebuilt nightly from a snapshot\n  backup_retention_period = 0\n}\n";
+    let staging = "module \"orders_db\" {\n  source = \"../../modules/rds\"\n  backup_retention_period = 0\n}\n";
+    let prod = "module \"orders_db\" {\n  source = \"../../modules/rds\"\n}\n";
+    let dir = project(&[
+        ("modules/rds/main.tf", module),
+        ("envs/dev/main.tf", dev),
+        ("envs/staging/main.tf", staging),
+        ("envs/prod/main.tf", prod),
+    ]);
+    let output = json(dir.path(), &["--select", "database-backups-disabled"]);
+    // Staging's call is reported where it sets the value; dev's is
+    // suppressed there, and production's default holds.
+    assert_eq!(
+        reported(&output),
+        [(
+            "database-backups-disabled".to_string(),
+            3,
+            "database `module.orders_db.aws_db_instance.this` has automated backups turned \
+             off as `backup_retention_period` is set in this module call"
+                .to_string()
+        )]
+    );
+    assert_eq!(output["diagnostics"][0]["path"], "envs/staging/main.tf");
+    assert_eq!(output["summary"]["suppressed"], 1);
+}

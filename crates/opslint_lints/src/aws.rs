@@ -7,7 +7,7 @@ use opslint_model::Workspace;
 use opslint_model::cloudformation::{self, CfnValue, Resource as CfnResource, Template};
 use opslint_model::terraform::Resource;
 use opslint_model::terraform_eval::{DynamicBlock, Evaluated, Via};
-use opslint_syntax::hcl::{Block, Body, ExprValue};
+use opslint_syntax::hcl::{Block, Body, Expr, ExprValue};
 use opslint_syntax::value::Node;
 
 use crate::support::{
@@ -63,16 +63,113 @@ pub fn tf_attribute(
             span: attribute.expr.span,
         },
         Evaluated::Unknown { reason } => TfSetting::Unknown {
-            reason: reason.unwrap_or_else(|| {
-                format!(
-                    "`{name}` is `{}`{}",
-                    attribute.expr.text.trim(),
-                    hcl_inputs(Some(&attribute.expr))
-                )
-            }),
+            reason: reason.unwrap_or_else(|| computed_reason(name, &attribute.expr)),
             span: attribute.expr.span,
         },
     }
+}
+
+/// Why an attribute's value is unknown, when evaluation gave no reason.
+fn computed_reason(name: &str, expr: &Expr) -> String {
+    format!(
+        "`{name}` is `{}`{}",
+        expr.text.trim(),
+        hcl_inputs(Some(expr))
+    )
+}
+
+/// Where one evaluation of a Terraform setting is reported. It is the
+/// resource's own file and address, or the site of a module call that gives
+/// a shared module its own value: the calling file, the address through the
+/// module (`module.orders_db.aws_db_instance.this`) and the call's argument.
+pub struct TfSite<'a> {
+    pub file: &'a SourceFile,
+    pub address: String,
+    /// The argument of the module call that sets the value, or the call's
+    /// header when the value is the variable's default. `None` for the
+    /// resource's own file.
+    pub call_span: Option<Span>,
+}
+
+/// Evaluates `expr` of a resource in `file`. When the module is called
+/// from several places with values that differ, it is evaluated once per
+/// call, and each result comes with the call as its site, so that a bad
+/// value is reported where that call sets it and a good one holds there.
+pub fn tf_evaluate_each<'a>(
+    workspace: &'a Workspace,
+    file: &'a SourceFile,
+    expr: &Expr,
+    address: &str,
+) -> Vec<(Evaluated, TfSite<'a>)> {
+    let index = &workspace.terraform_index;
+    let own = || TfSite {
+        file,
+        address: address.to_string(),
+        call_span: None,
+    };
+    let Some(calls) = index.evaluate_per_call(&file.path, expr) else {
+        return vec![(index.evaluate(&file.path, expr), own())];
+    };
+    calls
+        .into_iter()
+        .filter_map(|mut call| {
+            // The finding sits in the calling file, so naming it again in
+            // the message would only repeat its path.
+            if let Evaluated::Known { via: Some(via), .. } = &mut call.value
+                && via.origin == format!("`{}`", call.caller_path)
+            {
+                via.origin = "this module call".into();
+            }
+            let position = workspace
+                .artifacts
+                .binary_search_by(|artifact| artifact.file.path.as_str().cmp(&call.caller_path))
+                .ok()?;
+            let site = TfSite {
+                file: &workspace.artifacts[position].file,
+                address: format!("module.{}.{address}", call.module),
+                call_span: Some(call.span),
+            };
+            Some((call.value, site))
+        })
+        .collect()
+}
+
+/// [`tf_attribute`] once per module call that gives the attribute its own
+/// value (see [`tf_evaluate_each`]); the spans of the results are then the
+/// calls' arguments.
+pub fn tf_attribute_each<'a>(
+    workspace: &'a Workspace,
+    file: &'a SourceFile,
+    body: &Body,
+    name: &str,
+    address: &str,
+) -> Vec<(TfSetting, TfSite<'a>)> {
+    let Some(attribute) = body.attribute(name) else {
+        let site = TfSite {
+            file,
+            address: address.to_string(),
+            call_span: None,
+        };
+        return vec![(TfSetting::Missing, site)];
+    };
+    tf_evaluate_each(workspace, file, &attribute.expr, address)
+        .into_iter()
+        .map(|(value, site)| {
+            let span = site.call_span.unwrap_or(attribute.expr.span);
+            let setting = match value {
+                Evaluated::Known { expr, via } => TfSetting::Known {
+                    value: expr.value,
+                    via,
+                    span,
+                },
+                Evaluated::Unknown { reason } => TfSetting::Unknown {
+                    reason: reason.unwrap_or_else(|| computed_reason(name, &attribute.expr)),
+                    span,
+                },
+            };
+            (setting, site)
+        })
+        .collect()
 }
 
 pub fn tf_block<'a>(

@@ -6,8 +6,10 @@
 //! those places disagree, when a variable has no default and nothing sets it,
 //! or when a value is computed, the result is [`Evaluated::Unknown`].
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 
+use opslint_core::Span;
 use opslint_syntax::hcl::{self, Block, Body, Expr, ExprValue};
 
 use crate::kubernetes::join_path;
@@ -70,7 +72,31 @@ struct ModuleCall {
     /// The folder of the calling file, whose variables the arguments read.
     caller_dir: String,
     caller_path: String,
+    /// The call's label: `orders_db` in `module "orders_db"`.
+    name: String,
+    header_span: Span,
     arguments: Body,
+}
+
+/// The value one module call gives an expression of the module it calls,
+/// where the calls do not agree (see [`TerraformIndex::evaluate_per_call`]).
+#[derive(Debug, Clone)]
+pub struct CallValue {
+    pub value: Evaluated,
+    /// The file with the `module` block.
+    pub caller_path: String,
+    /// The call's label, as in `module.orders_db`.
+    pub module: String,
+    /// The argument that sets the value, or the `module` block's header when
+    /// the value is the variable's default or comes from several arguments.
+    pub span: Span,
+}
+
+thread_local! {
+    /// The module folder and the position of the one call whose arguments
+    /// [`TerraformIndex::evaluate_per_call`] evaluates with. While it is set,
+    /// the other calls of that folder are left out.
+    static PINNED_CALL: RefCell<Option<(String, usize)>> = const { RefCell::new(None) };
 }
 
 #[derive(Debug)]
@@ -136,6 +162,8 @@ impl TerraformIndex {
             self.calls.entry(target).or_default().push(ModuleCall {
                 caller_dir: dir.clone(),
                 caller_path: path.to_string(),
+                name: block.labels.first().cloned().unwrap_or_default(),
+                header_span: block.header_span,
                 arguments: block.body.clone(),
             });
         }
@@ -175,6 +203,54 @@ impl TerraformIndex {
     /// Evaluates an expression of the file at `path`.
     pub fn evaluate(&self, path: &str, expr: &Expr) -> Evaluated {
         self.evaluate_in(folder_of(path), expr, 0)
+    }
+
+    /// Evaluates an expression of the module at `path` once for each local
+    /// call of that module, when the calls give it different values: a
+    /// shared module called from `envs/dev` and `envs/prod` with other
+    /// inputs. Returns `None` when the module has fewer than two calls, when
+    /// the calls agree, or when no call settles the value. It also returns
+    /// `None` when a call is in an `examples` or `tests` folder, because a
+    /// module's own examples only show its inputs, and a finding per example
+    /// would repeat one question about the module.
+    pub fn evaluate_per_call(&self, path: &str, expr: &Expr) -> Option<Vec<CallValue>> {
+        let dir = folder_of(path);
+        let calls: Vec<&ModuleCall> = self
+            .calls
+            .get(dir)?
+            .iter()
+            .filter(|call| !self.creates_nothing(call, 0))
+            .collect();
+        let from_examples = calls.iter().any(|call| is_example_path(&call.caller_path));
+        if calls.len() < 2
+            || from_examples
+            || matches!(self.evaluate(path, expr), Evaluated::Known { .. })
+        {
+            return None;
+        }
+        let variable = bare_text(&expr.text)
+            .strip_prefix("var.")
+            .filter(|name| is_identifier(name));
+        let values: Vec<CallValue> = calls
+            .iter()
+            .enumerate()
+            .map(|(index, call)| {
+                PINNED_CALL.with(|pin| *pin.borrow_mut() = Some((dir.to_string(), index)));
+                let value = self.evaluate_in(dir, expr, 0);
+                PINNED_CALL.with(|pin| *pin.borrow_mut() = None);
+                let argument = variable.and_then(|name| call.arguments.attribute(name));
+                CallValue {
+                    value,
+                    caller_path: call.caller_path.clone(),
+                    module: call.name.clone(),
+                    span: argument.map_or(call.header_span, |argument| argument.expr.span),
+                }
+            })
+            .collect();
+        values
+            .iter()
+            .any(|call| matches!(call.value, Evaluated::Known { .. }))
+            .then_some(values)
     }
 
     /// Returns the `default_tags` expressions of the `aws` provider named
@@ -456,13 +532,22 @@ impl TerraformIndex {
         };
         let mut candidates: Vec<(Evaluated, String)> = Vec::new();
         let mut default_applies = true;
-        let calls: Vec<&ModuleCall> = self
+        let mut calls: Vec<&ModuleCall> = self
             .calls
             .get(dir)
             .into_iter()
             .flatten()
             .filter(|call| !self.creates_nothing(call, depth))
             .collect();
+        let pinned = PINNED_CALL.with(|pin| {
+            pin.borrow()
+                .as_ref()
+                .filter(|(pinned_dir, _)| pinned_dir == dir)
+                .map(|(_, index)| *index)
+        });
+        if let Some(index) = pinned {
+            calls = calls.get(index).copied().into_iter().collect();
+        }
         if !calls.is_empty() {
             for call in calls {
                 if let Some(argument) = call.arguments.attribute(name) {
@@ -529,6 +614,15 @@ impl TerraformIndex {
     }
 }
 
+/// Whether `path` is in a folder of examples or tests, where module calls
+/// demonstrate or exercise a module rather than deploy it.
+fn is_example_path(path: &str) -> bool {
+    path.split('/')
+        .rev()
+        .skip(1)
+        .any(|folder| matches!(folder, "examples" | "example" | "tests" | "test"))
+}
+
 fn is_same_or_below(dir: &str, ancestor: &str) -> bool {
     ancestor.is_empty() || dir == ancestor || dir.starts_with(&format!("{ancestor}/"))
 }
@@ -544,23 +638,35 @@ fn agreed_value(name: &str, candidates: &[(Evaluated, String)]) -> Evaluated {
             reason: Some(format!("`var.{name}` is computed in {first_origin}")),
         };
     };
+    // Each value with every place that gives it, in the order first seen.
+    let mut values: Vec<(&Expr, Vec<&str>)> = vec![(first, vec![first_origin.as_str()])];
     for (other, origin) in &candidates[1..] {
-        match other {
-            Evaluated::Known { expr, .. } if expr.value == first.value => {}
-            Evaluated::Known { expr, .. } => {
-                return Evaluated::Unknown {
-                    reason: Some(format!(
-                        "`var.{name}` is `{}` ({first_origin}) and `{}` ({origin})",
-                        one_line(&first.text),
-                        one_line(&expr.text)
-                    )),
-                };
+        let Evaluated::Known { expr, .. } = other else {
+            return Evaluated::Unknown {
+                reason: Some(format!("`var.{name}` is computed in {origin}")),
+            };
+        };
+        match values
+            .iter_mut()
+            .find(|(value, _)| value.value == expr.value)
+        {
+            Some((_, origins)) => {
+                if !origins.contains(&origin.as_str()) {
+                    origins.push(origin);
+                }
             }
-            Evaluated::Unknown { .. } => {
-                return Evaluated::Unknown {
-                    reason: Some(format!("`var.{name}` is computed in {origin}")),
-                };
-            }
+            None => values.push((expr, vec![origin.as_str()])),
+        }
+    }
+    if values.len() > 1 {
+        let described: Vec<String> = values
+            .iter()
+            .map(|(value, origins)| format!("`{}` ({})", one_line(&value.text), places(origins)))
+            .collect();
+        if let Some((last, rest)) = described.split_last() {
+            return Evaluated::Unknown {
+                reason: Some(format!("`var.{name}` is {} and {last}", rest.join(", "))),
+            };
         }
     }
     let mut origins: Vec<&str> = candidates.iter().map(|(_, o)| o.as_str()).collect();
@@ -572,6 +678,20 @@ fn agreed_value(name: &str, candidates: &[(Evaluated, String)]) -> Evaluated {
             origin: origins.join(", "),
         }),
     }
+}
+
+/// Lists the places that give a value, the first three by name: `a`, `b`,
+/// `c` and 4 more.
+fn places(origins: &[&str]) -> String {
+    const NAMED: usize = 3;
+    if origins.len() <= NAMED + 1 {
+        return origins.join(", ");
+    }
+    format!(
+        "{} and {} more",
+        origins[..NAMED].join(", "),
+        origins.len() - NAMED
+    )
 }
 
 /// Shortens an expression's text to its first line, for a message. A
@@ -823,6 +943,109 @@ mod tests {
         ]);
         let result = evaluate(&index, "modules/fn/main.tf", "var.mode");
         assert!(matches!(result, Evaluated::Unknown { reason: Some(_) }));
+    }
+
+    #[test]
+    fn module_calls_that_differ_are_evaluated_per_call() {
+        let caller = "module \"fn\" {\n  source = \"../modules/fn\"\n  mode = \"Active\"\n}\n";
+        let index = index(&[
+            ("a/main.tf", caller),
+            (
+                "b/main.tf",
+                "module \"other\" {\n  source = \"../modules/fn\"\n}\n",
+            ),
+            (
+                "modules/fn/variables.tf",
+                "variable \"mode\" {\n  default = \"PassThrough\"\n}\n",
+            ),
+        ]);
+        let expr = parse_expression("var.mode").unwrap();
+        let calls = index
+            .evaluate_per_call("modules/fn/main.tf", &expr)
+            .expect("the calls disagree");
+        let summary: Vec<_> = calls
+            .iter()
+            .map(|call| {
+                let Evaluated::Known { expr, via } = &call.value else {
+                    panic!("{call:?}");
+                };
+                (
+                    call.caller_path.as_str(),
+                    call.module.as_str(),
+                    expr.text.trim().to_string(),
+                    via.as_ref().map(|via| via.origin.clone()),
+                )
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                (
+                    "a/main.tf",
+                    "fn",
+                    "\"Active\"".to_string(),
+                    Some("`a/main.tf`".to_string())
+                ),
+                (
+                    "b/main.tf",
+                    "other",
+                    "\"PassThrough\"".to_string(),
+                    Some("the default".to_string())
+                ),
+            ]
+        );
+        // The argument in the first call, the block header in the second.
+        assert_eq!(
+            &caller[calls[0].span.start..calls[0].span.end],
+            "\"Active\""
+        );
+        assert_eq!(calls[1].span.start, 0);
+        // The pin is gone afterwards: the module's value is unknown again.
+        assert!(matches!(
+            index.evaluate("modules/fn/main.tf", &expr),
+            Evaluated::Unknown { .. }
+        ));
+    }
+
+    #[test]
+    fn disagreeing_places_are_all_named() {
+        let call = |mode: &str| {
+            format!("module \"fn\" {{\n  source = \"../../modules/fn\"\n  mode = \"{mode}\"\n}}\n")
+        };
+        let (dev, staging, prod) = (call("PassThrough"), call("Active"), call("Active"));
+        let index = index(&[
+            ("envs/dev/main.tf", dev.as_str()),
+            ("envs/staging/main.tf", staging.as_str()),
+            ("envs/prod/main.tf", prod.as_str()),
+            ("modules/fn/variables.tf", "variable \"mode\" {}\n"),
+        ]);
+        let Evaluated::Unknown {
+            reason: Some(reason),
+        } = evaluate(&index, "modules/fn/main.tf", "var.mode")
+        else {
+            panic!("the calls disagree");
+        };
+        assert_eq!(
+            reason,
+            "`var.mode` is `\"PassThrough\"` (`envs/dev/main.tf`) and `\"Active\"` \
+             (`envs/staging/main.tf`, `envs/prod/main.tf`)"
+        );
+    }
+
+    #[test]
+    fn agreeing_module_calls_are_not_split() {
+        let caller = "module \"fn\" {\n  source = \"../modules/fn\"\n  mode = \"Active\"\n}\n";
+        let index = index(&[
+            ("a/main.tf", caller),
+            ("b/main.tf", caller),
+            ("modules/fn/variables.tf", "variable \"mode\" {}\n"),
+        ]);
+        let expr = parse_expression("var.mode").unwrap();
+        assert!(
+            index
+                .evaluate_per_call("modules/fn/main.tf", &expr)
+                .is_none()
+        );
     }
 
     #[test]

@@ -3,7 +3,9 @@ use opslint_model::Workspace;
 use opslint_syntax::hcl::ExprValue;
 
 use crate::Rule;
-use crate::aws::{CfnSetting, FlagCheck, TfSetting, cfn_property, tf_attribute, tf_not_created};
+use crate::aws::{
+    CfnSetting, FlagCheck, TfSetting, cfn_property, tf_attribute_each, tf_not_created,
+};
 use crate::support::{parameter_origin, unless_parameter_set, unless_set, via_origin};
 
 pub struct DatabaseBackupsDisabled;
@@ -26,7 +28,9 @@ pub static META: RuleMeta = RuleMeta {
     known_limits: "Leaving the retention unset is not reported: RDS then keeps one day of \
         backups (the API default, which Terraform and CloudFormation inherit). Aurora \
         clusters always keep at least one day. A value from a variable or parameter without \
-        a default is reported as a question.",
+        a default is reported as a question. A shared local \
+        module that several module calls give different values is judged once per call, \
+        and a bad value is reported at that call's argument.",
 };
 
 impl Rule for DatabaseBackupsDisabled {
@@ -45,32 +49,38 @@ impl Rule for DatabaseBackupsDisabled {
                     continue;
                 }
                 let address = resource.address();
-                let check = FlagCheck {
-                    meta: &META,
-                    file,
-                    location: &address,
-                    message: format!("database `{address}` has automated backups turned off"),
-                    question: format!("Does `{address}` keep automated backups?"),
-                    help: "set `backup_retention_period` to at least `1`, for example `7`".into(),
-                };
-                match tf_attribute(workspace, file, body, "backup_retention_period") {
-                    TfSetting::Known {
-                        value: ExprValue::Number(days),
-                        via,
-                        span,
-                    } if days.trim() == "0" => {
-                        check.violation(
+                let settings =
+                    tf_attribute_each(workspace, file, body, "backup_retention_period", &address);
+                for (setting, site) in settings {
+                    let address = &site.address;
+                    let check = FlagCheck {
+                        meta: &META,
+                        file: site.file,
+                        location: address,
+                        message: format!("database `{address}` has automated backups turned off"),
+                        question: format!("Does `{address}` keep automated backups?"),
+                        help: "set `backup_retention_period` to at least `1`, for example `7`"
+                            .into(),
+                    };
+                    match setting {
+                        TfSetting::Known {
+                            value: ExprValue::Number(days),
+                            via,
                             span,
-                            via.as_ref().map(|v| unless_set(Some(v))),
-                            format!(
-                                "a retention of `0` days turns backups off{}",
-                                via_origin(via.as_ref())
-                            ),
-                            sink,
-                        );
+                        } if days.trim() == "0" => {
+                            check.violation(
+                                span,
+                                via.as_ref().map(|v| unless_set(Some(v))),
+                                format!(
+                                    "a retention of `0` days turns backups off{}",
+                                    via_origin(via.as_ref())
+                                ),
+                                sink,
+                            );
+                        }
+                        TfSetting::Unknown { reason, span } => check.unclear(span, reason, sink),
+                        _ => sink.holds(&META, site.file, address.clone()),
                     }
-                    TfSetting::Unknown { reason, span } => check.unclear(span, reason, sink),
-                    _ => sink.holds(&META, file, address.clone()),
                 }
             }
         }

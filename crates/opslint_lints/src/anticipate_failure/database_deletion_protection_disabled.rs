@@ -2,7 +2,7 @@ use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink};
 use opslint_model::Workspace;
 
 use crate::Rule;
-use crate::aws::{FlagCheck, cfn_property, created_resources, tf_attribute};
+use crate::aws::{FlagCheck, cfn_property, created_resources, tf_attribute_each};
 
 pub struct DatabaseDeletionProtectionDisabled;
 
@@ -25,7 +25,9 @@ pub static META: RuleMeta = RuleMeta {
         CloudFormation: `DeletionProtection: true`.",
     known_limits: "A value from a variable or parameter without a default is reported as a \
         question. Test databases that are meant to be thrown away are reported too; suppress \
-        them inline.",
+        them inline. A shared local \
+        module that several module calls give different values is judged once per call, \
+        and a bad value is reported at that call's argument.",
 };
 
 impl Rule for DatabaseDeletionProtectionDisabled {
@@ -46,22 +48,26 @@ impl Rule for DatabaseDeletionProtectionDisabled {
                 continue;
             }
             let address = resource.address();
-            let check = FlagCheck {
-                meta: &META,
-                file,
-                location: &address,
-                message: format!("database `{address}` has no deletion protection"),
-                question: format!("Is deletion protection on for `{address}` in production?"),
-                help: "set `deletion_protection = true`".into(),
-            };
-            let setting =
-                tf_attribute(workspace, file, &resource.block.body, "deletion_protection");
-            check.terraform(
-                setting,
-                "deletion_protection",
-                resource.block.header_span,
-                sink,
-            );
+            let body = &resource.block.body;
+            for (setting, site) in
+                tf_attribute_each(workspace, file, body, "deletion_protection", &address)
+            {
+                let address = &site.address;
+                let check = FlagCheck {
+                    meta: &META,
+                    file: site.file,
+                    location: address,
+                    message: format!("database `{address}` has no deletion protection"),
+                    question: format!("Is deletion protection on for `{address}` in production?"),
+                    help: "set `deletion_protection = true`".into(),
+                };
+                check.terraform(
+                    setting,
+                    "deletion_protection",
+                    resource.block.header_span,
+                    sink,
+                );
+            }
         }
         for (artifact, template) in workspace.cloudformation() {
             let file = &artifact.file;

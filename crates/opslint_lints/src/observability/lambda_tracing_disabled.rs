@@ -1,9 +1,10 @@
-use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink, SourceFile};
+use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink, SourceFile, Span};
 use opslint_model::Workspace;
 use opslint_model::cloudformation::{self, CfnValue, Template};
 use opslint_model::terraform::Resource;
 
 use crate::Rule;
+use crate::aws::tf_evaluate_each;
 use opslint_model::terraform_eval::{DynamicBlock, Evaluated, Via, is_local_source};
 use opslint_syntax::hcl::{Body, Expr, ExprValue};
 
@@ -37,11 +38,13 @@ pub static META: RuleMeta = RuleMeta {
         `xray:PutTelemetryRecords` (the `AWSXRayDaemonWriteAccess` managed policy).",
     known_limits: "A variable or parameter that nothing in the repository sets is \
         evaluated to its default, and the finding names it. A variable without a default, \
-        one set to different values in several places, a computed value or a condition is \
-        reported as a question, and so is a call of a Lambda module from outside the \
+        one set to different values by variables files or by a module's example calls, a \
+        computed value or a condition is reported as a question, and so is a call of a Lambda module from outside the \
         repository (a registry or Git `source` that mentions `lambda`). Parameter overrides in `samconfig.toml` or deploy commands \
         are not read. Functions traced only through OpenTelemetry layers \
-        without X-Ray are reported.",
+        without X-Ray are reported. A shared local \
+        module that several module calls give different values is judged once per call, \
+        and a bad value is reported at that call's argument.",
 };
 
 impl Rule for LambdaTracingDisabled {
@@ -176,7 +179,31 @@ fn check_terraform_mode(
     inherited: Option<Via>,
     sink: &mut Sink,
 ) {
-    let (value, via) = match workspace.terraform_index.evaluate(&file.path, mode) {
+    for (value, site) in tf_evaluate_each(workspace, file, mode, address) {
+        let span = site.call_span.unwrap_or(mode.span);
+        report_mode(
+            value,
+            site.file,
+            &site.address,
+            mode,
+            span,
+            inherited.clone(),
+            sink,
+        );
+    }
+}
+
+/// Reports one evaluation of `mode`, at `span` of `file`.
+fn report_mode(
+    value: Evaluated,
+    file: &SourceFile,
+    address: &str,
+    mode: &Expr,
+    span: Span,
+    inherited: Option<Via>,
+    sink: &mut Sink,
+) {
+    let (value, via) = match value {
         Evaluated::Known { expr, via } => (expr.value, via.or(inherited)),
         Evaluated::Unknown { reason } => {
             let reason = reason.unwrap_or_else(|| {
@@ -189,7 +216,7 @@ fn check_terraform_mode(
             sink.unclear(
                 &META,
                 file,
-                mode.span,
+                span,
                 address.to_string(),
                 format!("Is `{address}` deployed with X-Ray tracing mode `Active`?"),
                 reason,
@@ -205,7 +232,7 @@ fn check_terraform_mode(
             sink.violation(
                 &META,
                 file,
-                mode.span,
+                span,
                 address.to_string(),
                 format!("Lambda function `{address}` has no active X-Ray tracing{unless}"),
                 format!("the mode is `null`{origin}, which means `PassThrough`"),
@@ -216,7 +243,7 @@ fn check_terraform_mode(
             sink.violation(
                 &META,
                 file,
-                mode.span,
+                span,
                 address.to_string(),
                 format!("Lambda function `{address}` has X-Ray tracing mode `{other}`{unless}"),
                 format!("tracing is not active{origin}"),
@@ -226,7 +253,7 @@ fn check_terraform_mode(
         _ => sink.unclear(
             &META,
             file,
-            mode.span,
+            span,
             address.to_string(),
             format!("Is `{address}` deployed with X-Ray tracing mode `Active`?"),
             format!("the mode is `{}`, which is not a string", mode.text.trim()),

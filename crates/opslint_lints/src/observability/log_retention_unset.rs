@@ -1,10 +1,11 @@
-use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink, SourceFile};
+use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink, SourceFile, Span};
 use opslint_model::Workspace;
 use opslint_model::cloudformation::{self, CfnValue};
 use opslint_model::terraform_eval::Evaluated;
 use opslint_syntax::hcl::{Attribute, ExprValue};
 
 use crate::Rule;
+use crate::aws::tf_evaluate_each;
 use crate::support::{cfn_inputs, hcl_inputs, unless_set, via_origin};
 
 pub struct LogRetentionUnset;
@@ -26,9 +27,11 @@ pub static META: RuleMeta = RuleMeta {
         ```hcl\nresource \"aws_cloudwatch_log_group\" \"api\" {\n  name              = \"/aws/lambda/api\"\n  retention_in_days = 30\n}\n```",
     known_limits: "Log groups that AWS services create implicitly (for example a Lambda \
         function's group when no resource declares it) are not seen. A retention set \
-        from a variable or parameter without a default, or set to different values in \
-        several places, is reported as a question. A variable or parameter that nothing \
-        in the repository sets is evaluated to its default. A CloudFormation `Fn::If` or \
+        from a variable or parameter without a default, or set to different values by \
+        variables files, is reported as a question. A shared local module that several \
+        module calls give different values is judged once per call, and a bad value is \
+        reported at that call's argument. A variable or parameter that nothing in the \
+        repository sets is evaluated to its default. A CloudFormation `Fn::If` or \
         `Fn::FindInMap` whose every branch or mapping entry sets a retention passes.",
 };
 
@@ -122,10 +125,22 @@ fn check_terraform_retention(
     attribute: &Attribute,
     sink: &mut Sink,
 ) {
-    let (value, via) = match workspace
-        .terraform_index
-        .evaluate(&file.path, &attribute.expr)
-    {
+    for (value, site) in tf_evaluate_each(workspace, file, &attribute.expr, address) {
+        let span = site.call_span.unwrap_or(attribute.expr.span);
+        report_retention(value, site.file, &site.address, attribute, span, sink);
+    }
+}
+
+/// Reports one evaluation of `retention_in_days`, at `span` of `file`.
+fn report_retention(
+    value: Evaluated,
+    file: &SourceFile,
+    address: &str,
+    attribute: &Attribute,
+    span: Span,
+    sink: &mut Sink,
+) {
+    let (value, via) = match value {
         Evaluated::Known { expr, via } => (expr.value, via),
         Evaluated::Unknown { reason } => {
             let reason = reason.unwrap_or_else(|| {
@@ -138,7 +153,7 @@ fn check_terraform_retention(
             sink.unclear(
                 &META,
                 file,
-                attribute.expr.span,
+                span,
                 address.to_string(),
                 format!("How long does `{address}` keep its logs in each environment?"),
                 reason,
@@ -159,7 +174,7 @@ fn check_terraform_retention(
     sink.violation(
         &META,
         file,
-        attribute.expr.span,
+        span,
         address.to_string(),
         format!("log group `{address}` keeps logs forever{unless}"),
         label,
