@@ -184,9 +184,15 @@ pub fn parse(file: &SourceFile, doc: &Document) -> Postmortem {
     let root_cause = doc
         .section(&["root cause", "contributing factor", "causes"])
         .map(|section| section.text.clone());
+    // A `## Detection` section, else a header field such as
+    // `Detected by: customer support ticket`.
     let detection = doc
         .section(&["detection", "how was it detected"])
-        .map(|section| (section.text.clone(), section.span));
+        .map(|section| (section.text.clone(), section.span))
+        .or_else(|| {
+            doc.field(&["detected by", "detection", "detected", "detection method"])
+                .map(|field| (field.value(), field.span))
+        });
     let action_section = doc.section(&["action item", "follow-up", "corrective action"]);
     let mut action_items = Vec::new();
     if let Some(section) = action_section {

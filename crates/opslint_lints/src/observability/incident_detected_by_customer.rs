@@ -14,8 +14,9 @@ pub static META: RuleMeta = RuleMeta {
     severity: Severity::Warning,
     artifacts: &[ArtifactKind::Markdown, ArtifactKind::IncidentExport],
     summary: "incident that customers detected before any alert",
-    what_it_checks: "Post-incident analyses whose Detection section says customers or \
-        support reported the problem, and incident exports whose detection column says so.",
+    what_it_checks: "Post-incident analyses whose Detection section, or a header field such \
+        as `Detected by:`, says customers or support reported the problem, and incident \
+        exports whose detection column says so.",
     why_it_matters: "When customers are the monitoring, the team learns about failures late \
         and from the people it serves: an observability gap in user-experience or \
         dependency telemetry.",
