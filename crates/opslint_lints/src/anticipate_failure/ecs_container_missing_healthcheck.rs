@@ -233,7 +233,11 @@ fn containers_from_expr(
         let ExprValue::Tuple(items) = value else {
             return Err("the definitions are not a list".into());
         };
-        return items.iter().map(container_from_hcl).collect();
+        return items
+            .iter()
+            .enumerate()
+            .map(|(index, item)| container_from_hcl(item, index))
+            .collect();
     }
     if let Some(json_text) = literal_json(expr) {
         let parsed = json::parse(&json_text);
@@ -243,7 +247,11 @@ fn containers_from_expr(
         let Some(items) = document.root.as_seq() else {
             return Err("the definitions are not a JSON list".into());
         };
-        return Ok(items.iter().map(container_from_json).collect());
+        return Ok(items
+            .iter()
+            .enumerate()
+            .map(|(index, item)| container_from_json(item, index))
+            .collect());
     }
     Err(format!(
         "`container_definitions` is `{}`{}",
@@ -252,7 +260,13 @@ fn containers_from_expr(
     ))
 }
 
-fn container_from_hcl(item: &Expr) -> Result<Container, String> {
+/// Names a container whose `name` is not a literal by its position, as
+/// `#2` for the second definition.
+fn position_name(index: usize) -> String {
+    format!("#{}", index + 1)
+}
+
+fn container_from_hcl(item: &Expr, index: usize) -> Result<Container, String> {
     let ExprValue::Object(entries) = &item.value else {
         return Err("a container definition is computed".into());
     };
@@ -260,20 +274,18 @@ fn container_from_hcl(item: &Expr) -> Result<Container, String> {
     Ok(Container {
         name: field("name")
             .and_then(Expr::as_str)
-            .unwrap_or("?")
-            .to_string(),
+            .map_or_else(|| position_name(index), str::to_string),
         essential: field("essential").and_then(Expr::as_bool) != Some(false),
         has_health_check: field("healthCheck").is_some_and(|v| v.value != ExprValue::Null),
     })
 }
 
-fn container_from_json(item: &Node) -> Container {
+fn container_from_json(item: &Node, index: usize) -> Container {
     Container {
         name: item
             .get("name")
             .and_then(Node::as_str)
-            .unwrap_or("?")
-            .to_string(),
+            .map_or_else(|| position_name(index), str::to_string),
         essential: item.get("essential").and_then(Node::as_bool) != Some(false),
         has_health_check: item
             .get("healthCheck")
