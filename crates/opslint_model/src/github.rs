@@ -240,6 +240,32 @@ impl Job {
     }
 }
 
+impl Job {
+    /// Reads which events the job's `if:` lets through:
+    /// `github.event_name == 'push'` keeps only that event, and
+    /// `github.event_name != 'pull_request'` drops that one. A condition
+    /// joined with `||` filters nothing for certain.
+    pub fn allows_event(&self, event: &str) -> bool {
+        let Some(condition) = self.condition().and_then(Node::as_str) else {
+            return true;
+        };
+        let compact: String = condition.chars().filter(|c| !c.is_whitespace()).collect();
+        let compact = compact.replace('"', "'");
+        if compact.contains("||") {
+            return true;
+        }
+        let named = |operator: &str| -> Vec<&str> {
+            let prefix = format!("github.event_name{operator}'");
+            compact
+                .match_indices(&prefix)
+                .filter_map(|(at, _)| compact[at + prefix.len()..].split('\'').next())
+                .collect()
+        };
+        let only = named("==");
+        (only.is_empty() || only.contains(&event)) && !named("!=").contains(&event)
+    }
+}
+
 /// The kind of run that a job's `if:` condition limits it to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JobGate {
@@ -526,6 +552,23 @@ mod tests {
         let file = SourceFile::new("x.yml".into(), std::path::PathBuf::new(), text.into());
         let span = run.file_span(&file, command.span);
         assert_eq!(&text[span.start..span.end], "helm upgrade a \"./b");
+    }
+
+    #[test]
+    fn job_conditions_filter_events() {
+        let workflow = workflow(
+            "on: [push, pull_request]\njobs:\n  a:\n    if: github.event_name == 'push'\n    steps: []\n  b:\n    if: ${{ github.event_name != \"pull_request\" && github.ref == 'refs/heads/main' }}\n    steps: []\n  c:\n    if: github.event_name == 'push' || inputs.force\n    steps: []\n  d:\n    steps: []\n",
+        );
+        let allowed = |job: usize| {
+            ["push", "pull_request"]
+                .into_iter()
+                .filter(|event| workflow.jobs[job].allows_event(event))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(allowed(0), ["push"]);
+        assert_eq!(allowed(1), ["push"]);
+        assert_eq!(allowed(2), ["push", "pull_request"]);
+        assert_eq!(allowed(3), ["push", "pull_request"]);
     }
 
     #[test]

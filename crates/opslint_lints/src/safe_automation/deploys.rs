@@ -252,7 +252,8 @@ impl JobContext<'_> {
     }
 
     /// Lists the events that start the job: the workflow's own, and for a reusable
-    /// workflow those of its callers' workflows.
+    /// workflow those of its callers' workflows, less those that the job's
+    /// `if:` (or the calling job's) turns away.
     pub fn triggers(&self) -> Vec<&str> {
         let mut triggers: Vec<&str> = self
             .workflow
@@ -261,9 +262,16 @@ impl JobContext<'_> {
             .map(String::as_str)
             .filter(|t| *t != "workflow_call")
             .collect();
-        for (_, workflow, _) in &self.callers {
-            triggers.extend(workflow.triggers.iter().map(String::as_str));
+        for (_, workflow, job) in &self.callers {
+            triggers.extend(
+                workflow
+                    .triggers
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|event| job.allows_event(event)),
+            );
         }
+        triggers.retain(|event| self.job.allows_event(event));
         triggers.sort_unstable();
         triggers.dedup();
         triggers
