@@ -192,6 +192,33 @@ fn configure_workers() {
     });
 }
 
+/// Names the local Terraform modules that checked files call from outside
+/// the checked folders: their resources are not checked, and the values the
+/// calls pass them are not judged.
+fn modules_outside_run(workspace: &Workspace) -> Vec<String> {
+    workspace
+        .terraform_index
+        .called_modules()
+        .filter(|(folder, _)| {
+            let prefix = format!("{folder}/");
+            let position = workspace
+                .artifacts
+                .partition_point(|artifact| artifact.file.path.as_str() < prefix.as_str());
+            workspace
+                .artifacts
+                .get(position)
+                .is_none_or(|artifact| !artifact.file.path.starts_with(&prefix))
+        })
+        .map(|(folder, caller)| {
+            format!(
+                "{caller}: local module `{folder}` is outside the checked paths, so its \
+                 resources and the inputs passed to it are not checked; check a folder that \
+                 contains both"
+            )
+        })
+        .collect()
+}
+
 pub fn run(options: &Options) -> Outcome {
     configure_workers();
     let mut timings = Timings::from_env();
@@ -336,6 +363,7 @@ pub fn run(options: &Options) -> Outcome {
     };
     if workspace.folders_walked {
         workspace.outside = outside::find(&options.paths, &options.root);
+        notices.extend(modules_outside_run(&workspace));
     }
     timings.phase("join the model");
 

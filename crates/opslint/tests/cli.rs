@@ -962,3 +962,26 @@ fn repository_checked_from_outside_matches_inside() {
         question_ids(&dir.join("app"), "ecs")
     );
 }
+
+#[test]
+fn module_outside_the_checked_folder_is_named() {
+    let fixture = repo_root().join("fixtures/database-backups-disabled/fail-module-call-per-env");
+    let output = opslint()
+        .current_dir(&fixture)
+        .args(["check", "envs/dev", "--select", "database-backups-disabled"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "note: envs/dev/main.tf: local module `modules/rds` is outside the checked paths, \
+         so its resources and the inputs passed to it are not checked; check a folder that \
+         contains both\n"
+    );
+    // Checking the folder with the module gives no such note.
+    let output = opslint()
+        .current_dir(&fixture)
+        .args(["check", ".", "--select", "database-backups-disabled"])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&output.stderr), "");
+}

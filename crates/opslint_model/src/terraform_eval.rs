@@ -253,6 +253,16 @@ impl TerraformIndex {
             .then_some(values)
     }
 
+    /// Lists the folders of local modules that files of the run call, each
+    /// with the first file that calls it.
+    pub fn called_modules(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.calls.iter().filter_map(|(folder, calls)| {
+            calls
+                .first()
+                .map(|call| (folder.as_str(), call.caller_path.as_str()))
+        })
+    }
+
     /// Returns the `default_tags` expressions of the `aws` provider named
     /// `alias` (`None` for the default provider) in the folder of `path` or
     /// a folder above it, where a root module passes them down. Default tags
