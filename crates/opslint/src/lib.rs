@@ -204,10 +204,15 @@ fn modules_outside_run(workspace: &Workspace) -> Vec<String> {
             let position = workspace
                 .artifacts
                 .partition_point(|artifact| artifact.file.path.as_str() < prefix.as_str());
-            workspace
-                .artifacts
-                .get(position)
-                .is_none_or(|artifact| !artifact.file.path.starts_with(&prefix))
+            // A module is the `.tf` files directly in its folder; a checked
+            // subfolder, such as the module's own examples, does not count.
+            !workspace.artifacts[position..]
+                .iter()
+                .take_while(|artifact| artifact.file.path.starts_with(&prefix))
+                .any(|artifact| {
+                    artifact.kind == ArtifactKind::Terraform
+                        && !artifact.file.path[prefix.len()..].contains('/')
+                })
         })
         .map(|(folder, caller)| {
             format!(
