@@ -580,3 +580,23 @@ fn client_call_fingerprints_survive_moved_lines() {
         )]
     );
 }
+
+#[test]
+fn json_summary_counts_baselined_findings() {
+    let dir = project();
+    record_baseline(dir.path());
+    let output = opslint(dir.path())
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--baseline",
+            "opslint-baseline.json",
+        ])
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["summary"]["baselined"], 3);
+    assert_eq!(json["summary"]["suppressed"], 3);
+    assert_eq!(json["summary"]["diagnostics"], 0);
+}

@@ -69,6 +69,8 @@ struct JsonQuestion<'a> {
 
 #[derive(Serialize)]
 struct Summary<'a> {
+    /// Findings a baseline hides; `suppressed` counts them too.
+    baselined: usize,
     by_rule: BTreeMap<&'static str, usize>,
     diagnostics: usize,
     errors: usize,
@@ -144,6 +146,15 @@ pub fn render(report: &Report<'_>) -> String {
             .collect(),
         questions: report.questions.iter().map(JsonQuestion::new).collect(),
         summary: Summary {
+            baselined: report
+                .suppressed
+                .iter()
+                .filter(|d| {
+                    d.suppression
+                        .as_ref()
+                        .is_some_and(|s| s.kind == opslint_core::SuppressionKind::Baseline)
+                })
+                .count(),
             by_rule,
             diagnostics: report.diagnostics.len(),
             errors: report.count(Severity::Error),
