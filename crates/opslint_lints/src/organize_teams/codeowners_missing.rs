@@ -64,8 +64,18 @@ impl Rule for CodeownersMissing {
             "the repository deploys services but has no CODEOWNERS file",
             "no owner for this file",
         );
-        finding.help =
-            Some("add `.github/CODEOWNERS` that assigns a team to each deployable folder".into());
+        // A repository with GitLab pipelines and no GitHub workflows is most
+        // likely hosted on GitLab, which reads `.gitlab/CODEOWNERS` too.
+        let on_gitlab = workspace.gitlab_pipelines().next().is_some()
+            && workspace.github_workflows().next().is_none();
+        let place = if on_gitlab {
+            ".gitlab/CODEOWNERS"
+        } else {
+            ".github/CODEOWNERS"
+        };
+        finding.help = Some(format!(
+            "add `{place}` that assigns a team to each deployable folder"
+        ));
         // The finding sits on the first deployable file, which changes as
         // files are added, so its fingerprint leaves the path out.
         finding.fingerprint = fingerprint(&[META.id, "CODEOWNERS"]);
