@@ -1,6 +1,7 @@
 use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink, SourceFile, Span};
 use opslint_model::Workspace;
-use opslint_model::terraform_eval::folder_of;
+use opslint_model::kubernetes::join_path;
+use opslint_model::terraform_eval::{folder_of, is_local_source};
 use opslint_syntax::hcl::{Body, ExprValue};
 use opslint_syntax::value::{Node, Value};
 
@@ -20,7 +21,10 @@ pub static META: RuleMeta = RuleMeta {
         databases declared in Terraform or CloudFormation that no CloudWatch alarm with an \
         action refers to, in any file of the repository. An alarm watches a resource when \
         its dimensions or metric queries refer to the resource (`aws_sqs_queue.jobs.name`, \
-        `!Ref JobsQueue`, `!GetAtt Api.LoadBalancerFullName`) or repeat its literal name.",
+        `!Ref JobsQueue`, `!GetAtt Api.LoadBalancerFullName`) or repeat its literal name. \
+        A local module's output (`module.orders_db.db_instance_id`) is followed to what it \
+        refers to in the module. A resource that only alarms without actions watch is \
+        reported as such.",
     why_it_matters: "A resource without an alarm fails silently: errors, throttles, a \
         growing queue or a full disk are noticed by users first. Alarms that exist but \
         notify nobody do not count, since they change nothing when they fire.",
@@ -29,9 +33,9 @@ pub static META: RuleMeta = RuleMeta {
     known_limits: "Alarms created outside the repository, by another stack, or from a \
         generic module whose inputs are computed are not seen. Terraform resources are \
         judged only when the repository has a Terraform alarm, and CloudFormation resources \
-        only when it has a CloudFormation alarm. When an alarm's dimensions are computed (a \
-        variable or module output), resources that no other alarm watches are reported as \
-        questions. Anomaly detectors, composite alarms and alarms in CloudWatch dashboards \
+        only when it has a CloudFormation alarm. When a Terraform alarm's dimensions are \
+        computed (a variable, or an output of a module that is not in the run), Terraform \
+        resources that no other alarm watches are reported as questions. Anomaly detectors, composite alarms and alarms in CloudWatch dashboards \
         or Datadog/Grafana are not read. Aurora instances of a cluster are judged through \
         their cluster, not one by one.",
 };
@@ -79,6 +83,9 @@ struct Watchers {
     /// Whether an alarm reads a module output or a computed value, which
     /// could point at any resource.
     has_opaque: bool,
+    /// The same texts of alarms that notify nobody, so that a resource only
+    /// they watch is reported as such rather than as having no alarm.
+    silent_texts: Vec<String>,
 }
 
 impl Rule for ResourceWithoutAlarm {
@@ -95,6 +102,7 @@ impl Rule for ResourceWithoutAlarm {
                 scope: folder_of(&artifact.file.path).to_string(),
                 texts: Vec::new(),
                 has_opaque: false,
+                silent_texts: Vec::new(),
             };
             for resource in terraform.resources_of_type("aws_cloudwatch_metric_alarm") {
                 terraform_alarms += 1;
@@ -113,15 +121,55 @@ impl Rule for ResourceWithoutAlarm {
                     );
                 if has_actions {
                     collect_terraform_texts(body, &mut entry);
+                } else {
+                    let mut silent = Watchers {
+                        scope: entry.scope.clone(),
+                        texts: Vec::new(),
+                        has_opaque: false,
+                        silent_texts: Vec::new(),
+                    };
+                    collect_terraform_texts(body, &mut silent);
+                    entry.silent_texts.extend(silent.texts);
                 }
             }
             watchers.push(entry);
+        }
+        // An alarm on `module.NAME.OUTPUT` watches what that output of a
+        // local module refers to, in the module's folder.
+        let outputs = module_outputs(workspace);
+        let mut resolved = Vec::new();
+        for watcher in &mut watchers {
+            let mut opaque_left = false;
+            for text in watcher.texts.iter().chain(&watcher.silent_texts) {
+                for (name, output) in module_output_references(text) {
+                    match outputs.resolve(&watcher.scope, name, output) {
+                        Some((folder, value)) => resolved.push((folder, value)),
+                        None => opaque_left = true,
+                    }
+                }
+                if text.contains("var.") || text.contains("each.") {
+                    opaque_left = true;
+                }
+            }
+            watcher.has_opaque = opaque_left;
+        }
+        for (folder, value) in resolved {
+            // An output that passes on a variable or another module's
+            // output could still point anywhere.
+            let has_opaque = value.contains("var.") || value.contains("module.");
+            watchers.push(Watchers {
+                scope: folder,
+                texts: vec![value],
+                has_opaque,
+                silent_texts: Vec::new(),
+            });
         }
         for (artifact, template) in workspace.cloudformation() {
             let mut entry = Watchers {
                 scope: artifact.file.path.clone(),
                 texts: Vec::new(),
                 has_opaque: false,
+                silent_texts: Vec::new(),
             };
             for resource in template.resources_of_type("AWS::CloudWatch::Alarm") {
                 template_alarms += 1;
@@ -136,11 +184,14 @@ impl Rule for ResourceWithoutAlarm {
                     && resource.property(&["AlarmActions"]).is_some_and(
                         |n| !matches!(&n.value, Value::Seq(items) if items.is_empty()),
                     );
-                if has_actions {
-                    for key in ["Dimensions", "Metrics"] {
-                        if let Some(node) = resource.property(&[key]) {
-                            collect_scalars(node, &mut entry.texts);
-                        }
+                let texts = if has_actions {
+                    &mut entry.texts
+                } else {
+                    &mut entry.silent_texts
+                };
+                for key in ["Dimensions", "Metrics"] {
+                    if let Some(node) = resource.property(&[key]) {
+                        collect_scalars(node, texts);
                     }
                 }
             }
@@ -171,21 +222,32 @@ impl Rule for ResourceWithoutAlarm {
                     .body
                     .attribute(name_attribute)
                     .and_then(|a| a.expr.as_str());
-                let watched = watchers.iter().any(|w| {
-                    w.texts.iter().any(|text| {
-                        (w.scope == scope && refers_to(text, &address))
-                            || name.is_some_and(|name| text == name)
-                    })
-                });
-                let opaque = watchers.iter().any(|w| w.has_opaque);
+                let refers = |text: &String, scope_of_text: &str| {
+                    (scope_of_text == scope && refers_to(text, &address))
+                        || name.is_some_and(|name| text == name)
+                };
+                let watch = if watchers
+                    .iter()
+                    .any(|w| w.texts.iter().any(|text| refers(text, &w.scope)))
+                {
+                    Watch::Watched
+                } else if watchers
+                    .iter()
+                    .any(|w| w.silent_texts.iter().any(|text| refers(text, &w.scope)))
+                {
+                    Watch::Silent
+                } else if watchers.iter().any(|w| w.has_opaque) {
+                    Watch::Unsure
+                } else {
+                    Watch::None
+                };
                 report(
                     sink,
                     file,
                     resource.block.header_span,
                     &address,
                     kind,
-                    watched,
-                    opaque,
+                    watch,
                 );
             }
         }
@@ -210,17 +272,40 @@ impl Rule for ResourceWithoutAlarm {
                 }
                 let id = &resource.logical_id;
                 let name = resource.property(&[name_property]).and_then(Node::as_str);
-                let watched = watchers.iter().any(|w| {
-                    w.texts.iter().any(|text| {
-                        (w.scope == file.path && refers_to_logical_id(text, id))
-                            || name.is_some_and(|name| text == name)
-                    })
-                });
-                let opaque = watchers.iter().any(|w| w.has_opaque);
-                report(sink, file, resource.id_span, id, kind, watched, opaque);
+                let refers = |text: &String, scope_of_text: &str| {
+                    (scope_of_text == file.path && refers_to_logical_id(text, id))
+                        || name.is_some_and(|name| text == name)
+                };
+                // Terraform alarms with computed dimensions say nothing about
+                // a template's resources, so they leave these certain.
+                let watch = if watchers
+                    .iter()
+                    .any(|w| w.texts.iter().any(|text| refers(text, &w.scope)))
+                {
+                    Watch::Watched
+                } else if watchers
+                    .iter()
+                    .any(|w| w.silent_texts.iter().any(|text| refers(text, &w.scope)))
+                {
+                    Watch::Silent
+                } else {
+                    Watch::None
+                };
+                report(sink, file, resource.id_span, id, kind, watch);
             }
         }
     }
+}
+
+/// What the alarms of the repository make of one resource.
+enum Watch {
+    /// An alarm with an action refers to it.
+    Watched,
+    /// Only alarms without actions refer to it.
+    Silent,
+    /// No alarm refers to it, but some alarm's dimensions are computed.
+    Unsure,
+    None,
 }
 
 fn report(
@@ -229,42 +314,48 @@ fn report(
     span: Span,
     location: &str,
     kind: &str,
-    watched: bool,
-    unsure: bool,
+    watch: Watch,
 ) {
-    if watched {
-        sink.holds(&META, file, location);
-    } else if unsure {
-        sink.unclear(
+    match watch {
+        Watch::Watched => sink.holds(&META, file, location),
+        Watch::Unsure => sink.unclear(
             &META,
             file,
             span,
             location,
             format!("Which alarm tells the on-call team when {kind} `{location}` fails?"),
-            "no alarm in the repository refers to it, and alarms may be defined in another \
-             repository or from computed names",
-        );
-    } else {
-        sink.violation(
-            &META,
-            file,
-            span,
-            location,
-            format!("{kind} `{location}` has no alarm"),
-            "no CloudWatch alarm with an action refers to it",
-        )
-        .help = Some("add a CloudWatch alarm on its key metric, with an alarm action".into());
+            "no alarm in the repository refers to it by name or address, and some alarms' \
+             dimensions are computed (variables or module outputs that could not be followed)",
+        ),
+        Watch::Silent => {
+            sink.violation(
+                &META,
+                file,
+                span,
+                location,
+                format!("{kind} `{location}` is watched only by alarms without actions"),
+                "the alarms that refer to it notify nobody",
+            )
+            .help = Some("give the alarm an `alarm_actions` target, such as an SNS topic".into());
+        }
+        Watch::None => {
+            sink.violation(
+                &META,
+                file,
+                span,
+                location,
+                format!("{kind} `{location}` has no alarm"),
+                "no CloudWatch alarm with an action refers to it",
+            )
+            .help = Some("add a CloudWatch alarm on its key metric, with an alarm action".into());
+        }
     }
 }
 
 fn collect_terraform_texts(body: &Body, watchers: &mut Watchers) {
     for attribute in &body.attributes {
         if matches!(attribute.name.as_str(), "dimensions" | "expression") {
-            let text = &attribute.expr.text;
-            if text.contains("module.") || text.contains("var.") || text.contains("each.") {
-                watchers.has_opaque = true;
-            }
-            watchers.texts.push(text.clone());
+            watchers.texts.push(attribute.expr.text.clone());
             if let ExprValue::Object(entries) = &attribute.expr.value {
                 for (_, value) in entries {
                     if let Some(literal) = value.as_str() {
@@ -294,6 +385,74 @@ fn collect_scalars(node: &Node, texts: &mut Vec<String>) {
         }
         _ => {}
     }
+}
+
+/// The outputs of every Terraform folder and the local module calls of each,
+/// for following `module.NAME.OUTPUT` to what it refers to.
+struct ModuleOutputs<'a> {
+    /// (folder, output name) to the output's `value` text.
+    outputs: std::collections::HashMap<(&'a str, &'a str), &'a str>,
+    /// (calling folder, module name) to the called module's folder.
+    calls: std::collections::HashMap<(&'a str, &'a str), String>,
+}
+
+impl ModuleOutputs<'_> {
+    /// The called module's folder and the text of the output's value.
+    fn resolve(&self, folder: &str, module: &str, output: &str) -> Option<(String, String)> {
+        let target = self.calls.get(&(folder, module))?;
+        let value = self.outputs.get(&(target.as_str(), output))?;
+        Some((target.clone(), (*value).to_string()))
+    }
+}
+
+fn module_outputs(workspace: &Workspace) -> ModuleOutputs<'_> {
+    let mut outputs = std::collections::HashMap::new();
+    let mut calls = std::collections::HashMap::new();
+    for (artifact, terraform) in workspace.terraform() {
+        let folder = folder_of(&artifact.file.path);
+        for block in terraform.body.blocks("output") {
+            let (Some(name), Some(value)) = (block.labels.first(), block.body.attribute("value"))
+            else {
+                continue;
+            };
+            outputs.insert((folder, name.as_str()), value.expr.text.as_str());
+        }
+        for block in terraform.body.blocks("module") {
+            let (Some(name), Some(source)) = (
+                block.labels.first(),
+                block.body.attribute("source").and_then(|a| a.expr.as_str()),
+            ) else {
+                continue;
+            };
+            if is_local_source(source) {
+                let target = join_path(&artifact.file.path, source.trim_end_matches('/'));
+                calls.insert((folder, name.as_str()), target);
+            }
+        }
+    }
+    ModuleOutputs { outputs, calls }
+}
+
+/// The `module.NAME.OUTPUT` references in an expression text.
+fn module_output_references(text: &str) -> Vec<(&str, &str)> {
+    let is_name = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+    text.match_indices("module.")
+        .filter(|(at, _)| {
+            !text[..*at]
+                .chars()
+                .next_back()
+                .is_some_and(|c| is_name(c) || c == '.')
+        })
+        .filter_map(|(at, prefix)| {
+            let rest = &text[at + prefix.len()..];
+            let name_end = rest.find(|c: char| !is_name(c))?;
+            let (name, rest) = rest.split_at(name_end);
+            let rest = rest.strip_prefix('.')?;
+            let output_end = rest.find(|c: char| !is_name(c)).unwrap_or(rest.len());
+            let output = &rest[..output_end];
+            (!name.is_empty() && !output.is_empty()).then_some((name, output))
+        })
+        .collect()
 }
 
 /// Returns whether an expression text refers to the Terraform address, as a whole
