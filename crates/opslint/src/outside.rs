@@ -54,20 +54,26 @@ const TAGGING_FILES: [&str; 4] = [
     "kustomization.yml",
 ];
 
-/// Main compose files, which an override file in the same folder extends.
-const MAIN_COMPOSE_FILES: [&str; 4] = [
+/// Main compose files and the override files that `docker compose up`
+/// merges over them: every compose file of a folder is judged in a stack
+/// with them.
+const STACK_COMPOSE_FILES: [&str; 8] = [
     "compose.yaml",
     "compose.yml",
     "docker-compose.yaml",
     "docker-compose.yml",
+    "compose.override.yaml",
+    "compose.override.yml",
+    "docker-compose.override.yaml",
+    "docker-compose.override.yml",
 ];
 
 /// Finds, for a run on named files, the few files outside the run that can
 /// clear a finding in them. A Skaffold or Kustomize file in a folder above a
 /// named YAML file, up to the git work tree's root (else the working
-/// folder), sets the tags of its images. The main compose file beside a
-/// named compose override defines what the override changes. The run reads
-/// them as context and reports nothing in them.
+/// folder), sets the tags of its images. The main and override compose
+/// files beside a named compose file make the stacks it is judged in. The
+/// run reads them as context and reports nothing in them.
 pub fn context_files(named: &[FoundFile], working_folder: &Path) -> Vec<FoundFile> {
     let mut found: Vec<PathBuf> = Vec::new();
     for file in named {
@@ -87,9 +93,9 @@ pub fn context_files(named: &[FoundFile], working_folder: &Path) -> Vec<FoundFil
         else {
             continue;
         };
-        if name.contains("override") {
+        if name.contains("compose") {
             found.extend(
-                MAIN_COMPOSE_FILES
+                STACK_COMPOSE_FILES
                     .iter()
                     .map(|main| folder.join(main))
                     .filter(|candidate| candidate.is_file()),

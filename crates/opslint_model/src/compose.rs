@@ -168,3 +168,79 @@ mod tests {
         assert_eq!(file.one_shot_services(), vec!["migrate"]);
     }
 }
+
+/// The part a compose file plays among the compose files of its folder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ComposeRole {
+    /// `compose.yaml` or `docker-compose.yml`: what every stack starts from.
+    Main,
+    /// `compose.override.yaml` and the like, which `docker compose up`
+    /// merges over the main file without being asked.
+    Override,
+    /// Any other file, such as `docker-compose.prod.yml`, which a
+    /// deployment names with `-f` after the main file.
+    Other,
+}
+
+/// Returns the part the compose file at `path` plays in its folder.
+pub fn compose_role(path: &str) -> ComposeRole {
+    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    if matches!(
+        name.as_str(),
+        "compose.yaml" | "compose.yml" | "docker-compose.yaml" | "docker-compose.yml"
+    ) {
+        ComposeRole::Main
+    } else if name.contains("override") {
+        ComposeRole::Override
+    } else {
+        ComposeRole::Other
+    }
+}
+
+/// Lists the stacks that the compose files of one folder make, as positions
+/// in `paths`, each in merge order. The main file with its override files is
+/// what `docker compose up` runs; the main file with each other file is what
+/// `docker compose -f compose.yaml -f compose.prod.yaml up` runs. Without a
+/// main file, each file is a stack of its own.
+pub fn compose_stacks(paths: &[&str]) -> Vec<Vec<usize>> {
+    let roles: Vec<ComposeRole> = paths.iter().map(|path| compose_role(path)).collect();
+    let Some(main) = roles.iter().position(|role| *role == ComposeRole::Main) else {
+        return (0..paths.len()).map(|index| vec![index]).collect();
+    };
+    let mut default = vec![main];
+    default.extend((0..paths.len()).filter(|index| roles[*index] == ComposeRole::Override));
+    let mut stacks = vec![default];
+    for (index, role) in roles.iter().enumerate() {
+        if *role == ComposeRole::Other {
+            stacks.push(vec![main, index]);
+        }
+    }
+    // A second main file (both `compose.yaml` and `docker-compose.yml`)
+    // stands alone.
+    for (index, role) in roles.iter().enumerate() {
+        if *role == ComposeRole::Main && index != main {
+            stacks.push(vec![index]);
+        }
+    }
+    stacks
+}
+
+#[cfg(test)]
+mod stack_tests {
+    use super::*;
+
+    #[test]
+    fn main_file_joins_overrides_and_each_other_file() {
+        let paths = [
+            "app/docker-compose.override.yml",
+            "app/docker-compose.prod.yml",
+            "app/docker-compose.yml",
+            "app/docker-compose.staging.yml",
+        ];
+        assert_eq!(
+            compose_stacks(&paths),
+            vec![vec![2, 0], vec![2, 1], vec![2, 3]]
+        );
+        assert_eq!(compose_stacks(&["x/compose.prod.yml"]), vec![vec![0]]);
+    }
+}

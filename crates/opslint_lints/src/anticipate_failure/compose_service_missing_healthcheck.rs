@@ -1,9 +1,11 @@
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
-use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink};
-use opslint_model::compose::{ComposeFile, ComposeHealthcheck};
+use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink, Span};
+use opslint_model::compose::{
+    ComposeFile, ComposeHealthcheck, ComposeRole, Service, compose_role, compose_stacks,
+};
 use opslint_model::dockerfile::ImageHealthcheck;
-use opslint_model::{Facts, Workspace};
+use opslint_model::{Artifact, Facts, Workspace};
 
 use opslint_syntax::value::Node;
 
@@ -21,9 +23,14 @@ pub static META: RuleMeta = RuleMeta {
     what_it_checks: "Services of docker-compose files that have no `healthcheck:` or disable \
         it, unless the Dockerfile the service builds declares a `HEALTHCHECK`. A service that \
         another service waits for with `condition: service_completed_successfully` is a \
-        one-shot job and is not checked. A service that another compose file in the same \
-        folder defines with a health check (an override file) is covered, and a service \
-        that both the main file and an override define is reported once, in the main file.",
+        one-shot job and is not checked. The compose files of a folder are judged as the \
+        stacks Compose runs: the main file (`compose.yaml`, `docker-compose.yml`) with its \
+        override files, which `docker compose up` merges, and the main file with each \
+        other file, as `-f docker-compose.yml -f docker-compose.prod.yml` runs it. A later \
+        file's `healthcheck:` and `build:` replace the earlier one's. A service that no \
+        stack gives a health check is reported once, in the main file; one that only some \
+        stacks lack is reported in the file that defines it there, so a check in the \
+        development override does not cover production.",
     why_it_matters: "Without a health check Docker only knows whether the process runs. \
         `depends_on` with `condition: service_healthy` cannot wait for the service, `docker \
         compose up --wait` returns before it can serve, and a hung process is never marked \
@@ -36,7 +43,9 @@ pub static META: RuleMeta = RuleMeta {
         such a service is reported although its image may check itself. A service that \
         extends a service of another file is reported as a question; one that extends a \
         service of the same file gets that service's health check. Compose files are read \
-        one folder at a time: an override file in another folder is not joined.",
+        one folder at a time: an override file in another folder is not joined. A stack of \
+        the main file and another file judges only the services the other file names. \
+        Files joined in another order, or three at a time, are not modelled.",
 };
 
 impl Rule for ComposeServiceMissingHealthcheck {
@@ -45,125 +54,283 @@ impl Rule for ComposeServiceMissingHealthcheck {
     }
 
     fn check(&self, workspace: &Workspace, sink: &mut Sink) {
-        // Services that some compose file of a folder gives a health check,
-        // and services that a main (not override) file defines.
-        let mut covered: BTreeSet<(String, String)> = BTreeSet::new();
-        let mut defined_in_main: BTreeSet<(String, String)> = BTreeSet::new();
+        let mut folders: BTreeMap<&str, Vec<(&Artifact, &ComposeFile)>> = BTreeMap::new();
         for (artifact, compose) in workspace.compose() {
-            let folder = folder_of(&artifact.file.path);
-            for service in &compose.services {
-                if !is_override(&artifact.file.path) {
-                    defined_in_main.insert((folder.to_string(), service.name.clone()));
-                }
-                if matches!(service.healthcheck(), ComposeHealthcheck::Declared(_)) {
-                    covered.insert((folder.to_string(), service.name.clone()));
-                }
-            }
+            folders
+                .entry(folder_of(&artifact.file.path))
+                .or_default()
+                .push((artifact, compose));
         }
+        for files in folders.values() {
+            check_folder(workspace, files, sink);
+        }
+    }
+}
 
-        for (artifact, compose) in workspace.compose() {
-            let file = &artifact.file;
-            let folder = folder_of(&file.path);
-            let one_shot = compose.one_shot_services();
-            for service in &compose.services {
-                let location = format!("services/{}", service.name);
-                if one_shot.contains(&service.name.as_str()) {
-                    continue;
-                }
-                let state = service.healthcheck();
-                if let ComposeHealthcheck::Declared(_) = state {
-                    sink.holds(&META, file, location);
-                    continue;
-                }
-                let defines_image =
-                    service.node.get("image").is_some() || service.node.get("build").is_some();
-                if state == ComposeHealthcheck::Absent {
-                    if covered.contains(&(folder.to_string(), service.name.clone())) {
-                        sink.holds(&META, file, location);
-                        continue;
-                    }
-                    // An override that names neither image nor build only
-                    // changes a service defined elsewhere, and a service that
-                    // the main file also defines is reported there, once.
-                    let key = (folder.to_string(), service.name.clone());
-                    if !defines_image || (is_override(&file.path) && defined_in_main.contains(&key))
+/// What one stack makes of one service.
+enum Verdict {
+    Holds,
+    /// No health check, or one turned off, at `span` of the file at
+    /// `file` (a position in the folder's files).
+    Missing {
+        file: usize,
+        span: Span,
+        disabled: bool,
+    },
+    /// A question at the service's name in `file`.
+    Unclear {
+        file: usize,
+        question: String,
+        reason: &'static str,
+    },
+    /// A one-shot job, or an override entry of a service that the stack
+    /// does not define: nothing to say.
+    Skip,
+}
+
+/// Judges the services of one folder's compose files, stack by stack (see
+/// `compose_stacks`). A service is reported once in the main file when no
+/// stack gives it a health check, and otherwise in the file that defines it
+/// in each stack that lacks one.
+fn check_folder(workspace: &Workspace, files: &[(&Artifact, &ComposeFile)], sink: &mut Sink) {
+    let paths: Vec<&str> = files.iter().map(|(a, _)| a.file.path.as_str()).collect();
+    let stacks = compose_stacks(&paths);
+    let mut names: BTreeSet<&str> = BTreeSet::new();
+    for (_, compose) in files {
+        names.extend(compose.services.iter().map(|service| service.name.as_str()));
+    }
+    for name in names {
+        let verdicts: Vec<Verdict> = stacks
+            .iter()
+            // A stack of the main file and another file judges only the
+            // services that the other file names: such a file may also be
+            // a stack of its own rather than a layer over the main file.
+            .filter(|stack| {
+                let layer = match stack.as_slice() {
+                    [main, other]
+                        if compose_role(paths[*other]) == ComposeRole::Other
+                            && compose_role(paths[*main]) == ComposeRole::Main =>
                     {
-                        continue;
+                        &stack[1..]
                     }
-                }
-                if let Some(dockerfile) = service.dockerfile_path(&file.path) {
-                    match dockerfile_healthcheck(workspace, &dockerfile) {
-                        Some(ImageHealthcheck::Declared(_))
-                            if state == ComposeHealthcheck::Absent =>
-                        {
-                            sink.holds(&META, file, location);
-                            continue;
-                        }
-                        None if state == ComposeHealthcheck::Absent
-                            && workspace.artifact(&dockerfile).is_some() =>
-                        {
-                            sink.unclear(
-                                &META,
-                                file,
-                                service.name_span,
-                                location,
-                                format!(
-                                    "Does the image that service `{}` builds from `{dockerfile}` \
-                                     declare a `HEALTHCHECK`?",
-                                    service.name
-                                ),
-                                "the Dockerfile has a syntax error",
-                            );
-                            continue;
-                        }
-                        _ => {}
-                    }
-                }
-                let extends = service.node.get("extends");
-                if state == ComposeHealthcheck::Absent && extends.is_some() {
-                    // `extends` of a service in the same file can be followed.
-                    match extended_healthcheck(compose, extends) {
-                        Some(ComposeHealthcheck::Declared(_)) => {
-                            sink.holds(&META, file, location);
-                            continue;
-                        }
-                        Some(_) => {}
-                        None => {
-                            sink.unclear(
-                                &META,
-                                file,
-                                service.name_span,
-                                location,
-                                format!(
-                                    "Does the service that `{}` extends define a health check?",
-                                    service.name
-                                ),
-                                "the service extends one in another file",
-                            );
-                            continue;
-                        }
-                    }
-                }
-                let (message, label, span) = match state {
-                    ComposeHealthcheck::Disabled(span) => (
-                        format!("service `{}` disables its health check", service.name),
-                        "health check disabled here",
-                        span,
-                    ),
-                    _ => (
-                        format!("service `{}` has no health check", service.name),
-                        "no `healthcheck:` in this service",
-                        service.name_span,
-                    ),
+                    _ => stack.as_slice(),
                 };
-                sink.violation(&META, file, span, location, message, label)
-                    .help = Some(
-                    "add a `healthcheck:` with a `test` that passes only when the service can \
-                     serve, so `depends_on: condition: service_healthy` can wait for it"
-                        .into(),
-                );
+                layer
+                    .iter()
+                    .any(|&i| service_in(files[i].1, name).is_some())
+            })
+            .map(|stack| judge(workspace, files, stack, name))
+            .collect();
+        let location = format!("services/{name}");
+        let main = files.iter().position(|(artifact, compose)| {
+            compose_role(&artifact.file.path) == ComposeRole::Main
+                && service_in(compose, name).is_some()
+        });
+        let missing: Vec<&Verdict> = verdicts
+            .iter()
+            .filter(|v| matches!(v, Verdict::Missing { .. }))
+            .collect();
+        let judged = verdicts
+            .iter()
+            .filter(|v| !matches!(v, Verdict::Skip))
+            .count();
+        // When every stack lacks a check and the main file defines the
+        // service, one finding goes there: a check in the main file covers
+        // every stack.
+        let reported: Vec<(usize, Span, bool)> = match main {
+            Some(main) if !missing.is_empty() && missing.len() == judged => {
+                let disabled = missing.iter().find_map(|v| match v {
+                    Verdict::Missing {
+                        file,
+                        span,
+                        disabled: true,
+                    } => Some((*file, *span, true)),
+                    _ => None,
+                });
+                let span = service_in(files[main].1, name).map_or(Span::new(0, 0), |s| s.name_span);
+                vec![disabled.unwrap_or((main, span, false))]
+            }
+            _ => missing
+                .iter()
+                .filter_map(|v| match v {
+                    Verdict::Missing {
+                        file,
+                        span,
+                        disabled,
+                    } => Some((*file, *span, *disabled)),
+                    _ => None,
+                })
+                .collect(),
+        };
+        let mut seen: BTreeSet<usize> = BTreeSet::new();
+        for verdict in &verdicts {
+            match verdict {
+                Verdict::Holds => {
+                    for (artifact, compose) in files {
+                        if service_in(compose, name).is_some() {
+                            sink.holds(&META, &artifact.file, location.clone());
+                        }
+                    }
+                }
+                Verdict::Unclear {
+                    file,
+                    question,
+                    reason,
+                } if seen.insert(*file) => {
+                    let (artifact, compose) = files[*file];
+                    let span = service_in(compose, name).map_or(Span::new(0, 0), |s| s.name_span);
+                    sink.unclear(
+                        &META,
+                        &artifact.file,
+                        span,
+                        location.clone(),
+                        question.clone(),
+                        *reason,
+                    );
+                }
+                _ => {}
             }
         }
+        for (file, span, disabled) in reported {
+            if !seen.insert(file) {
+                continue;
+            }
+            let (message, label) = if disabled {
+                (
+                    format!("service `{name}` disables its health check"),
+                    "health check disabled here",
+                )
+            } else {
+                (
+                    format!("service `{name}` has no health check"),
+                    "no `healthcheck:` in this service",
+                )
+            };
+            sink.violation(
+                &META,
+                &files[file].0.file,
+                span,
+                location.clone(),
+                message,
+                label,
+            )
+            .help = Some(
+                "add a `healthcheck:` with a `test` that passes only when the service can \
+                 serve, so `depends_on: condition: service_healthy` can wait for it"
+                    .into(),
+            );
+        }
+    }
+}
+
+fn service_in<'a>(compose: &'a ComposeFile, name: &str) -> Option<&'a Service> {
+    compose.services.iter().find(|service| service.name == name)
+}
+
+/// Judges service `name` in the stack of files at positions `stack`,
+/// merged in order: a later file's `healthcheck:` and `build:` replace an
+/// earlier one's.
+fn judge(
+    workspace: &Workspace,
+    files: &[(&Artifact, &ComposeFile)],
+    stack: &[usize],
+    name: &str,
+) -> Verdict {
+    let mut state = ComposeHealthcheck::Absent;
+    let mut dockerfile = None;
+    let mut defining = None;
+    let mut extends = None;
+    for &index in stack {
+        let (artifact, compose) = files[index];
+        let Some(service) = service_in(compose, name) else {
+            continue;
+        };
+        if compose.one_shot_services().contains(&name) {
+            return Verdict::Skip;
+        }
+        if service.image().is_some() || service.builds_image() {
+            defining = Some(index);
+        }
+        if let Some(path) = service.dockerfile_path(&artifact.file.path) {
+            dockerfile = Some(path);
+        }
+        match service.healthcheck() {
+            ComposeHealthcheck::Absent => {}
+            other => state = other,
+        }
+        if service.node.get("extends").is_some() {
+            extends = Some(index);
+        }
+    }
+    // An entry that names neither image nor build only changes a service
+    // that another stack defines.
+    let Some(file) = defining else {
+        return Verdict::Skip;
+    };
+    let name_span =
+        |index: usize| service_in(files[index].1, name).map_or(Span::new(0, 0), |s| s.name_span);
+    match state {
+        ComposeHealthcheck::Declared(_) => return Verdict::Holds,
+        ComposeHealthcheck::Disabled(span) => {
+            let file = stack
+                .iter()
+                .rev()
+                .copied()
+                .find(|&i| {
+                    service_in(files[i].1, name)
+                        .is_some_and(|s| matches!(s.healthcheck(), ComposeHealthcheck::Disabled(_)))
+                })
+                .unwrap_or(file);
+            return Verdict::Missing {
+                file,
+                span,
+                disabled: true,
+            };
+        }
+        ComposeHealthcheck::Absent => {}
+    }
+    if let Some(path) = &dockerfile {
+        // A run on named files may not have read the Dockerfile, whose
+        // `HEALTHCHECK` would settle it; the run over the folder judges.
+        if !workspace.folders_walked && workspace.artifact(path).is_none() {
+            return Verdict::Skip;
+        }
+        match dockerfile_healthcheck(workspace, path) {
+            Some(ImageHealthcheck::Declared(_)) => return Verdict::Holds,
+            None if workspace.artifact(path).is_some() => {
+                return Verdict::Unclear {
+                    file,
+                    question: format!(
+                        "Does the image that service `{name}` builds from `{path}` declare a \
+                         `HEALTHCHECK`?"
+                    ),
+                    reason: "the Dockerfile has a syntax error",
+                };
+            }
+            _ => {}
+        }
+    }
+    if let Some(index) = extends {
+        let service = service_in(files[index].1, name);
+        // `extends` of a service in the same file can be followed.
+        match extended_healthcheck(files[index].1, service.and_then(|s| s.node.get("extends"))) {
+            Some(ComposeHealthcheck::Declared(_)) => return Verdict::Holds,
+            Some(_) => {}
+            None => {
+                return Verdict::Unclear {
+                    file: index,
+                    question: format!(
+                        "Does the service that `{name}` extends define a health check?"
+                    ),
+                    reason: "the service extends one in another file",
+                };
+            }
+        }
+    }
+    Verdict::Missing {
+        file,
+        span: name_span(file),
+        disabled: false,
     }
 }
 
@@ -185,13 +352,6 @@ fn extended_healthcheck(
         .iter()
         .find(|service| service.name == name)?;
     Some(base.healthcheck())
-}
-
-/// Checks whether a compose file is an override (`compose.override.yml`),
-/// which Compose merges over the main file of the same folder.
-fn is_override(path: &str) -> bool {
-    let name = path.rsplit('/').next().unwrap_or(path);
-    name.to_ascii_lowercase().contains("override")
 }
 
 fn folder_of(path: &str) -> &str {
