@@ -225,6 +225,52 @@ pub fn compose_stacks(paths: &[&str]) -> Vec<Vec<usize>> {
     stacks
 }
 
+/// A service as one stack defines it, its entries merged in order.
+#[derive(Debug)]
+pub struct StackService<'a> {
+    pub name: &'a str,
+    /// The health check of the last entry that sets one, with the position
+    /// of that entry's file.
+    pub healthcheck: Option<(ComposeHealthcheck, usize)>,
+    /// The Dockerfile that the stack's last `build:` names.
+    pub dockerfile: Option<String>,
+}
+
+/// Merges the services of the files at positions `stack` of `files` (path
+/// and parsed file), in order: a later entry's `healthcheck:` and `build:`
+/// replace an earlier one's.
+pub fn stack_services<'a>(
+    files: &[(&'a str, &'a ComposeFile)],
+    stack: &[usize],
+) -> Vec<StackService<'a>> {
+    let mut services: Vec<StackService<'a>> = Vec::new();
+    for &index in stack {
+        let (path, compose) = files[index];
+        for service in &compose.services {
+            let position = match services.iter().position(|s| s.name == service.name) {
+                Some(position) => position,
+                None => {
+                    services.push(StackService {
+                        name: &service.name,
+                        healthcheck: None,
+                        dockerfile: None,
+                    });
+                    services.len() - 1
+                }
+            };
+            let merged = &mut services[position];
+            match service.healthcheck() {
+                ComposeHealthcheck::Absent => {}
+                check => merged.healthcheck = Some((check, index)),
+            }
+            if let Some(dockerfile) = service.dockerfile_path(path) {
+                merged.dockerfile = Some(dockerfile);
+            }
+        }
+    }
+    services
+}
+
 #[cfg(test)]
 mod stack_tests {
     use super::*;

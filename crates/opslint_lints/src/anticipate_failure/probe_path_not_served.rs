@@ -1,8 +1,9 @@
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink};
 use opslint_model::Workspace;
 use opslint_model::cloudformation;
+use opslint_model::compose::{ComposeFile, compose_stacks, stack_services};
 use opslint_model::kubernetes::join_path;
 use opslint_model::service::{Served, is_health_path};
 use opslint_model::service_link::{LinkReason, ServiceLinks, build_contexts, image_base_name};
@@ -33,7 +34,8 @@ pub static META: RuleMeta = RuleMeta {
         requested path matches no route of that service. A Helm chart's image is rendered \
         from the chart's defaults (`values.yaml`, `appVersion`). CloudFormation target groups \
         are checked through the ECS service that registers a container with them. A \
-        compose service with a `build` context is linked to the code in that folder. An \
+        compose service with a `build` context is linked to the code in that folder, also \
+        when the health check sits in an override file and the main file builds it. An \
         image is linked to its service by the build context of a Skaffold artifact or \
         docker-compose service with the same image. Without one, a service folder named \
         like the image is used, and then a service whose Cargo or Python package is \
@@ -126,6 +128,36 @@ fn cfn_literal(node: Option<&Node>) -> Option<&str> {
         Some(cloudformation::CfnValue::Literal(text)) => Some(text),
         _ => None,
     }
+}
+
+/// Maps each compose file and service to the Dockerfile that the service
+/// builds in a stack with that file (see `compose_stacks`), so that an
+/// override's health check finds the code the main file builds.
+fn compose_stack_builds(workspace: &Workspace) -> BTreeMap<(&str, &str), String> {
+    let mut folders: BTreeMap<&str, Vec<(&str, &ComposeFile)>> = BTreeMap::new();
+    for (artifact, file) in workspace.compose() {
+        let path = artifact.file.path.as_str();
+        let folder = path.rsplit_once('/').map_or("", |(folder, _)| folder);
+        folders.entry(folder).or_default().push((path, file));
+    }
+    let mut builds = BTreeMap::new();
+    for files in folders.values() {
+        let paths: Vec<&str> = files.iter().map(|(path, _)| *path).collect();
+        for stack in compose_stacks(&paths) {
+            for service in stack_services(files, &stack) {
+                let Some(dockerfile) = service.dockerfile else {
+                    continue;
+                };
+                for &index in &stack {
+                    let (path, compose) = files[index];
+                    if compose.services.iter().any(|s| s.name == service.name) {
+                        builds.insert((path, service.name), dockerfile.clone());
+                    }
+                }
+            }
+        }
+    }
+    builds
 }
 
 /// Asks which service an image runs, when the repository does not link it.
@@ -296,6 +328,7 @@ impl Checker<'_, '_> {
     }
 
     fn compose(&self, sink: &mut Sink) {
+        let stack_builds = compose_stack_builds(self.workspace);
         for (artifact, compose) in self.workspace.compose() {
             for service in &compose.services {
                 let Some(test) = service.node.at(&["healthcheck", "test"]) else {
@@ -329,7 +362,15 @@ impl Checker<'_, '_> {
                         Some(join_path(&dockerfile_path, "."))
                     }
                     (Some(context), None) => Some(join_path(&artifact.file.path, context)),
-                    _ => None,
+                    // A check in an override file probes what the main
+                    // file's `build:` makes.
+                    _ => stack_builds
+                        .get(&(artifact.file.path.as_str(), service.name.as_str()))
+                        .map(|dockerfile| {
+                            dockerfile
+                                .rsplit_once('/')
+                                .map_or(String::new(), |(folder, _)| folder.to_string())
+                        }),
                 };
                 let image = service.image().and_then(Node::as_str);
                 let probe = Probe {
