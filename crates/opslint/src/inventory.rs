@@ -5,6 +5,7 @@
 use std::collections::BTreeSet;
 
 use opslint_core::{Diagnostic, Sink, tool_rules};
+use opslint_model::compose::{ComposeRole, compose_role};
 use opslint_model::{Facts, Workspace};
 use opslint_records::Record;
 use opslint_records::postmortem::ItemState;
@@ -155,7 +156,10 @@ pub fn build(workspace: &Workspace) -> Inventory {
                     }
                 }
             }
-            Facts::Compose(compose) => {
+            // An override file's own services are development helpers.
+            Facts::Compose(compose)
+                if compose_role(&artifact.file.path) != ComposeRole::Override =>
+            {
                 for service in &compose.services {
                     services.insert(service.name.clone());
                 }
@@ -164,7 +168,8 @@ pub fn build(workspace: &Workspace) -> Inventory {
                 for resource in file.resources() {
                     match resource.type_name {
                         "aws_lambda_function" | "aws_ecs_service" => {
-                            services.insert(resource.name.to_string());
+                            services
+                                .insert(terraform_service_name(&artifact.file.path, resource.name));
                         }
                         "aws_cloudwatch_metric_alarm" | "aws_cloudwatch_composite_alarm" => {
                             inventory.alarms += 1;
@@ -272,4 +277,34 @@ fn status_label(text: &str) -> String {
     };
     let label = plain.split_whitespace().collect::<Vec<_>>().join(" ");
     label.chars().take(60).collect()
+}
+
+/// Names a Terraform service resource for the inventory. A module's single
+/// resource is usually called `this` or `main`, so it takes the module's
+/// folder name instead: `lambda-function` for
+/// `modules/lambda-function/main.tf`.
+fn terraform_service_name(path: &str, name: &str) -> String {
+    if !matches!(name, "this" | "main" | "default" | "service" | "function") {
+        return name.to_string();
+    }
+    let folder = path.rsplit('/').nth(1).unwrap_or(name);
+    folder.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::terraform_service_name;
+
+    #[test]
+    fn module_resources_take_the_folder_name() {
+        assert_eq!(
+            terraform_service_name("modules/lambda-function/main.tf", "this"),
+            "lambda-function"
+        );
+        assert_eq!(terraform_service_name("main.tf", "this"), "this");
+        assert_eq!(
+            terraform_service_name("envs/prod/main.tf", "orders"),
+            "orders"
+        );
+    }
 }

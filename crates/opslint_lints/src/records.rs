@@ -181,7 +181,8 @@ pub fn first_deployable(workspace: &Workspace) -> Option<&Artifact> {
 }
 
 /// Whether the artifact declares something that runs in production: a
-/// long-running Kubernetes workload, a compose service, a Lambda function,
+/// long-running Kubernetes workload, a service of a compose file that is not
+/// an override, a Lambda function,
 /// an ECS service or an instance group. A Dockerfile alone does not count,
 /// because it may build a tool or a documentation site.
 pub fn is_deployable(artifact: &Artifact) -> bool {
@@ -191,7 +192,13 @@ pub fn is_deployable(artifact: &Artifact) -> bool {
             .objects
             .iter()
             .any(|o| o.is_long_running() && !o.is_patch),
-        Facts::Compose(compose) => !compose.services.is_empty(),
+        // An override file layers development settings over the main file
+        // and deploys nothing of its own.
+        Facts::Compose(compose) => {
+            !compose.services.is_empty()
+                && opslint_model::compose::compose_role(&artifact.file.path)
+                    != opslint_model::compose::ComposeRole::Override
+        }
         Facts::Terraform(file) => file.resources().any(|r| {
             matches!(
                 r.type_name,
