@@ -5,9 +5,8 @@ use opslint_model::terraform::Resource;
 use opslint_syntax::hcl::Body;
 
 use crate::Rule;
-use crate::aws::{TfBlock, tf_block};
-use opslint_model::terraform_eval::{Evaluated, TerraformIndex, Via};
-use opslint_syntax::hcl::Expr;
+use crate::aws::{TfBlock, tf_block, tf_evaluate_each};
+use opslint_model::terraform_eval::Evaluated;
 
 use crate::support::{
     cfn_inputs, hcl_inputs, parameter_origin, unless_parameter_set, unless_set, via_origin,
@@ -33,8 +32,10 @@ pub static META: RuleMeta = RuleMeta {
         ```hcl\nresource \"aws_ecs_service\" \"api\" {\n  # ...\n  deployment_circuit_breaker {\n    enable   = true\n    rollback = true\n  }\n}\n```\n\n\
         CloudFormation:\n\n\
         ```yaml\nDeploymentConfiguration:\n  DeploymentCircuitBreaker:\n    Enable: true\n    Rollback: true\n```",
-    known_limits: "Settings from variables, `dynamic` blocks, parameters or conditions are \
-        reported as questions. Rollback driven by CloudWatch alarms \
+    known_limits: "Settings from variables, `dynamic` blocks, parameters or conditions that \
+        the repository does not settle are reported as questions. A shared local module \
+        that several module calls give different flags is judged once per call, and a \
+        flag turned off is reported at that call's argument. Rollback driven by CloudWatch alarms \
         (`deployment_configuration.alarms`) alone is not recognised yet.",
 };
 
@@ -133,39 +134,44 @@ fn check_terraform(
             return;
         }
     };
-    check_breaker_flags(index, file, &address, breaker, header, sink);
+    check_breaker_flags(workspace, file, &address, breaker, header, sink);
 }
 
 fn check_breaker_flags(
-    index: &TerraformIndex,
+    workspace: &Workspace,
     file: &SourceFile,
     address: &str,
     body: &Body,
     header: opslint_core::Span,
     sink: &mut Sink,
 ) {
+    let mut settled = true;
     for flag in ["enable", "rollback"] {
-        match body.attribute(flag) {
-            None => {
-                sink.violation(
-                    &META,
-                    file,
-                    header,
-                    address.to_string(),
-                    format!("ECS service `{address}` does not roll back failed deployments"),
-                    format!("`{flag}` is not set and defaults to `false`"),
-                )
-                .help = Some(format!("set `{flag} = true`"));
-                return;
-            }
-            Some(attribute) => match evaluate_bool(index, file, &attribute.expr) {
-                (Some(true), _) => {}
-                (Some(false), via) => {
+        let Some(attribute) = body.attribute(flag) else {
+            sink.violation(
+                &META,
+                file,
+                header,
+                address.to_string(),
+                format!("ECS service `{address}` does not roll back failed deployments"),
+                format!("`{flag}` is not set and defaults to `false`"),
+            )
+            .help = Some(format!("set `{flag} = true`"));
+            return;
+        };
+        // A shared module is judged once per call when its calls disagree.
+        for (value, site) in tf_evaluate_each(workspace, file, &attribute.expr, address) {
+            let address = &site.address;
+            let span = site.call_span.unwrap_or(attribute.span);
+            match value {
+                Evaluated::Known { expr, .. } if expr.as_bool() == Some(true) => {}
+                Evaluated::Known { expr, via } if expr.as_bool() == Some(false) => {
+                    settled = false;
                     sink.violation(
                         &META,
-                        file,
-                        attribute.span,
-                        address.to_string(),
+                        site.file,
+                        span,
+                        address.clone(),
                         format!(
                             "ECS service `{address}` does not roll back failed deployments{}",
                             unless_set(via.as_ref())
@@ -173,24 +179,32 @@ fn check_breaker_flags(
                         format!("`{flag}` is `false`{}", via_origin(via.as_ref())),
                     )
                     .help = Some(format!("set `{flag} = true`"));
-                    return;
                 }
-                (None, _) => {
-                    sink.unclear(
-                        &META,
-                        file,
-                        attribute.expr.span,
-                        address.to_string(),
-                        format!("Does `{address}` roll back a deployment whose tasks fail?"),
-                        format!(
+                value => {
+                    settled = false;
+                    let reason = match value {
+                        Evaluated::Unknown {
+                            reason: Some(reason),
+                        } => reason,
+                        _ => format!(
                             "`{flag}` is `{}`{}",
                             attribute.expr.text.trim(),
                             hcl_inputs(Some(&attribute.expr))
                         ),
+                    };
+                    sink.unclear(
+                        &META,
+                        site.file,
+                        site.call_span.unwrap_or(attribute.expr.span),
+                        address.clone(),
+                        format!("Does `{address}` roll back a deployment whose tasks fail?"),
+                        reason,
                     );
-                    return;
                 }
-            },
+            }
+        }
+        if !settled {
+            return;
         }
     }
     sink.holds(&META, file, address.to_string());
@@ -297,16 +311,4 @@ fn check_cloudformation(
         }
     }
     sink.holds(&META, file, id.clone());
-}
-
-/// Evaluates a flag, with the variable that decides it.
-fn evaluate_bool(
-    index: &TerraformIndex,
-    file: &SourceFile,
-    expr: &Expr,
-) -> (Option<bool>, Option<Via>) {
-    match index.evaluate(&file.path, expr) {
-        Evaluated::Known { expr, via } => (expr.as_bool(), via),
-        Evaluated::Unknown { .. } => (None, None),
-    }
 }
