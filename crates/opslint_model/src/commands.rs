@@ -459,7 +459,7 @@ const SSH_VALUE_OPTIONS: [&str; 17] = [
 
 /// The command line that `ssh [options] HOST COMMAND...` runs on the host,
 /// to be split again because it usually arrives as one quoted word.
-fn ssh_remote_command(args: &[&str]) -> Option<String> {
+pub fn ssh_remote_command(args: &[&str]) -> Option<String> {
     let mut rest = args.iter();
     loop {
         let word = rest.next()?;

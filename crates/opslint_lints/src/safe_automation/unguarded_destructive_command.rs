@@ -1,5 +1,5 @@
 use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink, SourceFile, Span};
-use opslint_model::commands::DeployCommand;
+use opslint_model::commands::{DeployCommand, parse_commands, ssh_remote_command};
 use opslint_model::github::RunScript;
 use opslint_model::{Facts, Workspace};
 
@@ -22,7 +22,8 @@ pub static META: RuleMeta = RuleMeta {
     summary: "destructive command that an empty variable or an unattended run can aim wrong",
     what_it_checks: "Two kinds of command, in shell scripts, Makefile recipes and GitHub \
         Actions and GitLab CI scripts. First, `rm -r` (any flags with `r`, `R` or \
-        `--recursive`) on a path that starts with `$VAR/` or `${VAR}/`. It fires unless \
+        `--recursive`) on a path that starts with `$VAR/` or `${VAR}/`, also inside the \
+        command that `ssh` runs on a host. It fires unless \
         the variable is guarded (`${VAR:?}`, `${VAR:-default}`) or set in the same \
         script to a literal or to a path command (`$(mktemp -d)`, `$(dirname ...)`, \
         `$(cd ... && pwd)`). It also stays quiet for the variables that the shell or CI \
@@ -86,8 +87,18 @@ impl Rule for UnguardedDestructiveCommand {
 /// not guarded, given the variables that the script sets.
 fn unguarded_rm_variable(words: &[String], assigned: &[String]) -> Option<String> {
     let mut words = words.iter().skip_while(|w| w.as_str() == "sudo");
-    if words.next().map(String::as_str) != Some("rm") {
-        return None;
+    match words.next().map(String::as_str) {
+        Some("rm") => {}
+        // The command that `ssh` runs on the host, usually one quoted
+        // word: `ssh app "rm -rf $OLD/*"` is as dangerous there.
+        Some("ssh") => {
+            let args: Vec<&str> = words.map(String::as_str).collect();
+            let remote = ssh_remote_command(&args)?;
+            return parse_commands(&remote)
+                .iter()
+                .find_map(|command| unguarded_rm_variable(&command.words, assigned));
+        }
+        _ => return None,
     }
     let args: Vec<&String> = words.collect();
     let recursive = args.iter().any(|arg| {
