@@ -579,6 +579,21 @@ fn client_call_fingerprints_survive_moved_lines() {
             10
         )]
     );
+    // So is one added above it: the accepted call keeps its fingerprint.
+    let above = format!(
+        "import requests\n\n\ndef ping():\n    return requests.get(\"https://api.example.com/ping\")\n\n\n{}",
+        client.trim_start_matches("import requests\n\n\n")
+    );
+    std::fs::write(dir.path().join("client.py"), above).unwrap();
+    let (found, _) = new_findings(dir.path());
+    assert_eq!(
+        found,
+        [(
+            "http-client-without-timeout".to_string(),
+            "client.py".to_string(),
+            5
+        )]
+    );
 }
 
 #[test]

@@ -1,6 +1,6 @@
 use std::collections::HashMap;
 
-use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink};
+use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink, fingerprint};
 use opslint_model::Workspace;
 use opslint_model::service::{Timeout, is_test_path};
 
@@ -55,8 +55,11 @@ impl Rule for HttpClientWithoutTimeout {
             }
             let file = &artifact.file;
             // The call and its number among calls of the same function in
-            // the file, so a fingerprint survives lines that move.
+            // the file name it; the fingerprint uses the call's text instead
+            // (see `fingerprint_of`), so it survives moved lines and calls
+            // added above it.
             let mut seen: HashMap<&str, usize> = HashMap::new();
+            let mut seen_texts: HashMap<String, usize> = HashMap::new();
             for client in &code.http_clients {
                 let count = seen.entry(client.call.as_str()).or_insert(0);
                 *count += 1;
@@ -64,29 +67,36 @@ impl Rule for HttpClientWithoutTimeout {
                     1 => client.call.clone(),
                     n => format!("{}#{n}", client.call),
                 };
+                let text = call_text(&file.text, client.span.start);
+                let repeat = seen_texts.entry(text.clone()).or_insert(0);
+                *repeat += 1;
+                let fingerprint =
+                    fingerprint(&[META.id, file.identity_path(), &text, &repeat.to_string()]);
                 match &client.timeout {
                     Timeout::Set => sink.holds(&META, file, location),
                     Timeout::Missing => {
-                        sink.violation(
+                        let finding = sink.violation(
                             &META,
                             file,
                             client.span,
                             location,
                             format!("`{}` has no timeout, so it can wait forever", client.call),
                             "no timeout",
-                        )
-                        .help = Some(missing_timeout_help(artifact.kind, &client.call));
+                        );
+                        finding.help = Some(missing_timeout_help(artifact.kind, &client.call));
+                        finding.fingerprint = fingerprint.clone();
                     }
                     Timeout::Disabled => {
-                        sink.violation(
+                        let finding = sink.violation(
                             &META,
                             file,
                             client.span,
                             location,
                             format!("`{}` disables its timeout with `timeout=None`", client.call),
                             "timeout disabled",
-                        )
-                        .help = Some("set a finite timeout in seconds".to_string());
+                        );
+                        finding.help = Some("set a finite timeout in seconds".to_string());
+                        finding.fingerprint = fingerprint.clone();
                     }
                     Timeout::Unclear(reason) => sink.unclear(
                         &META,
@@ -103,6 +113,17 @@ impl Rule for HttpClientWithoutTimeout {
             }
         }
     }
+}
+
+/// The text of a call from its function to the end of its line, with runs
+/// of white space folded: `requests.post("https://pay.example/charges",
+/// json=body)`. It tells calls of one function apart by their arguments.
+fn call_text(text: &str, start: usize) -> String {
+    let line = text
+        .get(start..)
+        .and_then(|rest| rest.lines().next())
+        .unwrap_or("");
+    line.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// Returns how to set a timeout, in the language of the call.
