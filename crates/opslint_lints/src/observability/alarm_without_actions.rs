@@ -180,7 +180,7 @@ fn terraform_deployment_gates(workspace: &Workspace) -> Vec<String> {
 /// roll back a deployment: SAM `DeploymentPreference.Alarms` (on a function
 /// or in `Globals`), CodeDeploy `AlarmConfiguration` and ECS
 /// `DeploymentConfiguration.Alarms`.
-fn template_deployment_gates(template: &Template) -> Vec<String> {
+pub(crate) fn template_deployment_gates(template: &Template) -> Vec<String> {
     let mut texts = Vec::new();
     let mut gates: Vec<&Node> = Vec::new();
     gates.extend(template.global("Function", "DeploymentPreference"));

@@ -7,6 +7,7 @@ use opslint_syntax::value::{Node, Value};
 
 use crate::Rule;
 use crate::aws::{CfnSetting, TfSetting, cfn_property, tf_attribute, tf_not_created};
+use crate::observability::alarm_without_actions::template_deployment_gates;
 
 pub struct ResourceWithoutAlarm;
 
@@ -24,7 +25,8 @@ pub static META: RuleMeta = RuleMeta {
         `!Ref JobsQueue`, `!GetAtt Api.LoadBalancerFullName`) or repeat its literal name. \
         A local module's output (`module.orders_db.db_instance_id`) is followed to what it \
         refers to in the module. A resource that only alarms without actions watch is \
-        reported as such.",
+        reported as such; an alarm that a SAM `DeploymentPreference`, CodeDeploy or ECS \
+        deployment setting names has an action, since it stops the deployment.",
     why_it_matters: "A resource without an alarm fails silently: errors, throttles, a \
         growing queue or a full disk are noticed by users first. Alarms that exist but \
         notify nobody do not count, since they change nothing when they fire.",
@@ -140,28 +142,35 @@ impl Rule for ResourceWithoutAlarm {
         let mut resolved = Vec::new();
         for watcher in &mut watchers {
             let mut opaque_left = false;
-            for text in watcher.texts.iter().chain(&watcher.silent_texts) {
+            let texts = watcher.texts.iter().map(|text| (text, false));
+            let silent = watcher.silent_texts.iter().map(|text| (text, true));
+            for (text, is_silent) in texts.chain(silent) {
                 for (name, output) in module_output_references(text) {
                     match outputs.resolve(&watcher.scope, name, output) {
-                        Some((folder, value)) => resolved.push((folder, value)),
-                        None => opaque_left = true,
+                        Some((folder, value)) => resolved.push((folder, value, is_silent)),
+                        None => opaque_left |= !is_silent,
                     }
                 }
-                if text.contains("var.") || text.contains("each.") {
+                if !is_silent && (text.contains("var.") || text.contains("each.")) {
                     opaque_left = true;
                 }
             }
             watcher.has_opaque = opaque_left;
         }
-        for (folder, value) in resolved {
+        for (folder, value, is_silent) in resolved {
             // An output that passes on a variable or another module's
             // output could still point anywhere.
-            let has_opaque = value.contains("var.") || value.contains("module.");
+            let has_opaque = !is_silent && (value.contains("var.") || value.contains("module."));
+            let (texts, silent_texts) = if is_silent {
+                (Vec::new(), vec![value])
+            } else {
+                (vec![value], Vec::new())
+            };
             watchers.push(Watchers {
                 scope: folder,
-                texts: vec![value],
+                texts,
                 has_opaque,
-                silent_texts: Vec::new(),
+                silent_texts,
             });
         }
         for (artifact, template) in workspace.cloudformation() {
@@ -171,6 +180,9 @@ impl Rule for ResourceWithoutAlarm {
                 has_opaque: false,
                 silent_texts: Vec::new(),
             };
+            // An alarm that a deployment setting names stops or rolls back
+            // the deployment, which is its action.
+            let gates = template_deployment_gates(template);
             for resource in template.resources_of_type("AWS::CloudWatch::Alarm") {
                 template_alarms += 1;
                 let actions_off = matches!(
@@ -180,10 +192,14 @@ impl Rule for ResourceWithoutAlarm {
                         ..
                     }
                 );
-                let has_actions = !actions_off
-                    && resource.property(&["AlarmActions"]).is_some_and(
-                        |n| !matches!(&n.value, Value::Seq(items) if items.is_empty()),
-                    );
+                let gates_deployment = gates
+                    .iter()
+                    .any(|text| refers_to_logical_id(text, &resource.logical_id));
+                let has_actions = gates_deployment
+                    || (!actions_off
+                        && resource.property(&["AlarmActions"]).is_some_and(
+                            |n| !matches!(&n.value, Value::Seq(items) if items.is_empty()),
+                        ));
                 let texts = if has_actions {
                     &mut entry.texts
                 } else {
@@ -336,7 +352,11 @@ fn report(
                 format!("{kind} `{location}` is watched only by alarms without actions"),
                 "the alarms that refer to it notify nobody",
             )
-            .help = Some("give the alarm an `alarm_actions` target, such as an SNS topic".into());
+            .help = Some(
+                "give the alarm an action, such as an SNS topic (`alarm_actions` in \
+                 Terraform, `AlarmActions` in CloudFormation)"
+                    .into(),
+            );
         }
         Watch::None => {
             sink.violation(
