@@ -26,8 +26,10 @@ pub static META: RuleMeta = RuleMeta {
         one-shot job and is not checked. The compose files of a folder are judged as the \
         stacks Compose runs: the main file (`compose.yaml`, `docker-compose.yml`) with its \
         override files, which `docker compose up` merges, and the main file with each \
-        other file, as `-f docker-compose.yml -f docker-compose.prod.yml` runs it. A later \
-        file's `healthcheck:` and `build:` replace the earlier one's. A service that no \
+        other file, as `-f docker-compose.yml -f docker-compose.prod.yml` runs it. An \
+        other file that redefines a service of the main file is a layer over it; one that \
+        shares no service with it is judged on its own services. A later file's \
+        `healthcheck:` and `build:` replace the earlier one's. A service that no \
         stack gives a health check is reported once, in the main file; one that only some \
         stacks lack is reported in the file that defines it there, so a check in the \
         development override does not cover production.",
@@ -43,9 +45,8 @@ pub static META: RuleMeta = RuleMeta {
         such a service is reported although its image may check itself. A service that \
         extends a service of another file is reported as a question; one that extends a \
         service of the same file gets that service's health check. Compose files are read \
-        one folder at a time: an override file in another folder is not joined. A stack of \
-        the main file and another file judges only the services the other file names. \
-        Files joined in another order, or three at a time, are not modelled.",
+        one folder at a time: an override file in another folder is not joined. Files \
+        joined in another order, or three at a time, are not modelled.",
 };
 
 impl Rule for ComposeServiceMissingHealthcheck {
@@ -100,16 +101,19 @@ fn check_folder(workspace: &Workspace, files: &[(&Artifact, &ComposeFile)], sink
         names.extend(compose.services.iter().map(|service| service.name.as_str()));
     }
     for name in names {
-        let verdicts: Vec<Verdict> = stacks
+        let verdicts: Vec<(Verdict, &Vec<usize>)> = stacks
             .iter()
-            // A stack of the main file and another file judges only the
-            // services that the other file names: such a file may also be
-            // a stack of its own rather than a layer over the main file.
+            // Another file that redefines a service of the main file is a
+            // layer over it, as `docker-compose.prod.yml` usually is, and
+            // its stack judges every service. One that shares no service
+            // with the main file may be a stack of its own, so its stack
+            // judges only the services it names.
             .filter(|stack| {
                 let layer = match stack.as_slice() {
                     [main, other]
                         if compose_role(paths[*other]) == ComposeRole::Other
-                            && compose_role(paths[*main]) == ComposeRole::Main =>
+                            && compose_role(paths[*main]) == ComposeRole::Main
+                            && !shares_a_service(files[*main].1, files[*other].1) =>
                     {
                         &stack[1..]
                     }
@@ -119,51 +123,58 @@ fn check_folder(workspace: &Workspace, files: &[(&Artifact, &ComposeFile)], sink
                     .iter()
                     .any(|&i| service_in(files[i].1, name).is_some())
             })
-            .map(|stack| judge(workspace, files, stack, name))
+            .map(|stack| (judge(workspace, files, stack, name), stack))
             .collect();
+        // The other file of a stack that is the main file and that file,
+        // named in a finding that only that stack has.
+        let layer_of = |stack: &Vec<usize>| match stack.as_slice() {
+            [_, other] if compose_role(paths[*other]) == ComposeRole::Other => Some(*other),
+            _ => None,
+        };
         let location = format!("services/{name}");
         let main = files.iter().position(|(artifact, compose)| {
             compose_role(&artifact.file.path) == ComposeRole::Main
                 && service_in(compose, name).is_some()
         });
-        let missing: Vec<&Verdict> = verdicts
+        let missing: Vec<(&Verdict, &Vec<usize>)> = verdicts
             .iter()
-            .filter(|v| matches!(v, Verdict::Missing { .. }))
+            .filter(|(v, _)| matches!(v, Verdict::Missing { .. }))
+            .map(|(v, stack)| (v, *stack))
             .collect();
         let judged = verdicts
             .iter()
-            .filter(|v| !matches!(v, Verdict::Skip))
+            .filter(|(v, _)| !matches!(v, Verdict::Skip))
             .count();
         // When every stack lacks a check and the main file defines the
         // service, one finding goes there: a check in the main file covers
         // every stack.
-        let reported: Vec<(usize, Span, bool)> = match main {
+        let reported: Vec<(usize, Span, bool, Option<usize>)> = match main {
             Some(main) if !missing.is_empty() && missing.len() == judged => {
-                let disabled = missing.iter().find_map(|v| match v {
+                let disabled = missing.iter().find_map(|(v, _)| match v {
                     Verdict::Missing {
                         file,
                         span,
                         disabled: true,
-                    } => Some((*file, *span, true)),
+                    } => Some((*file, *span, true, None)),
                     _ => None,
                 });
                 let span = service_in(files[main].1, name).map_or(Span::new(0, 0), |s| s.name_span);
-                vec![disabled.unwrap_or((main, span, false))]
+                vec![disabled.unwrap_or((main, span, false, None))]
             }
             _ => missing
                 .iter()
-                .filter_map(|v| match v {
+                .filter_map(|(v, stack)| match v {
                     Verdict::Missing {
                         file,
                         span,
                         disabled,
-                    } => Some((*file, *span, *disabled)),
+                    } => Some((*file, *span, *disabled, layer_of(stack))),
                     _ => None,
                 })
                 .collect(),
         };
         let mut seen: BTreeSet<usize> = BTreeSet::new();
-        for verdict in &verdicts {
+        for (verdict, _) in &verdicts {
             match verdict {
                 Verdict::Holds => {
                     for (artifact, compose) in files {
@@ -191,18 +202,25 @@ fn check_folder(workspace: &Workspace, files: &[(&Artifact, &ComposeFile)], sink
                 _ => {}
             }
         }
-        for (file, span, disabled) in reported {
+        for (file, span, disabled, layer) in reported {
             if !seen.insert(file) {
                 continue;
             }
+            // Named when another stack gives the service a check, so the
+            // reader knows which deployment lacks it.
+            let with = layer
+                .filter(|layer| *layer != file)
+                .map_or(String::new(), |layer| {
+                    format!(" when run with `{}`", files[layer].0.file.path)
+                });
             let (message, label) = if disabled {
                 (
-                    format!("service `{name}` disables its health check"),
+                    format!("service `{name}` disables its health check{with}"),
                     "health check disabled here",
                 )
             } else {
                 (
-                    format!("service `{name}` has no health check"),
+                    format!("service `{name}` has no health check{with}"),
                     "no `healthcheck:` in this service",
                 )
             };
@@ -221,6 +239,14 @@ fn check_folder(workspace: &Workspace, files: &[(&Artifact, &ComposeFile)], sink
             );
         }
     }
+}
+
+/// Whether two compose files define a service of the same name.
+fn shares_a_service(main: &ComposeFile, other: &ComposeFile) -> bool {
+    other
+        .services
+        .iter()
+        .any(|service| service_in(main, &service.name).is_some())
 }
 
 fn service_in<'a>(compose: &'a ComposeFile, name: &str) -> Option<&'a Service> {

@@ -184,7 +184,7 @@ impl Rule for AdrDecisionNotEvident {
 /// Words that, before a topic's word in the same clause, turn the decision
 /// into one against it, as in "Remove OpenFeature" or "We will not use
 /// Amazon RDS".
-const REJECTION_WORDS: [&str; 17] = [
+const REJECTION_WORDS: [&str; 18] = [
     "remove",
     "drop",
     "stop using",
@@ -201,6 +201,7 @@ const REJECTION_WORDS: [&str; 17] = [
     "rather than",
     "avoid",
     "reject",
+    "against",
     "without",
 ];
 
@@ -261,6 +262,10 @@ mod tests {
         assert!(!adopts(
             "rather than canary releases, we deploy at night",
             "canary"
+        ));
+        assert!(!adopts(
+            "we decided against amazon rds because of cost",
+            "amazon rds"
         ));
     }
 }
