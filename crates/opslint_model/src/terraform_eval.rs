@@ -637,6 +637,22 @@ fn is_same_or_below(dir: &str, ancestor: &str) -> bool {
     ancestor.is_empty() || dir == ancestor || dir.starts_with(&format!("{ancestor}/"))
 }
 
+/// Says why a variable is unknown when the place at `origin` gives it an
+/// unknown value, passing on that value's own reason: a module that passes
+/// its own variable on, which its calls set differently, is named with
+/// those values.
+fn unsettled(name: &str, value: &Evaluated, origin: &str) -> Evaluated {
+    let reason = match value {
+        Evaluated::Unknown {
+            reason: Some(reason),
+        } => format!("`var.{name}` is set in {origin}, where {reason}"),
+        _ => format!("`var.{name}` is computed in {origin}"),
+    };
+    Evaluated::Unknown {
+        reason: Some(reason),
+    }
+}
+
 /// Returns the value that every candidate gives a variable, or why there is
 /// none: a computed candidate or two candidates that differ.
 fn agreed_value(name: &str, candidates: &[(Evaluated, String)]) -> Evaluated {
@@ -644,17 +660,13 @@ fn agreed_value(name: &str, candidates: &[(Evaluated, String)]) -> Evaluated {
         return Evaluated::Unknown { reason: None };
     };
     let Evaluated::Known { expr: first, .. } = first else {
-        return Evaluated::Unknown {
-            reason: Some(format!("`var.{name}` is computed in {first_origin}")),
-        };
+        return unsettled(name, first, first_origin);
     };
     // Each value with every place that gives it, in the order first seen.
     let mut values: Vec<(&Expr, Vec<&str>)> = vec![(first, vec![first_origin.as_str()])];
     for (other, origin) in &candidates[1..] {
         let Evaluated::Known { expr, .. } = other else {
-            return Evaluated::Unknown {
-                reason: Some(format!("`var.{name}` is computed in {origin}")),
-            };
+            return unsettled(name, other, origin);
         };
         match values
             .iter_mut()
@@ -1039,6 +1051,35 @@ mod tests {
             reason,
             "`var.mode` is `\"PassThrough\"` (`envs/dev/main.tf`) and `\"Active\"` \
              (`envs/staging/main.tf`, `envs/prod/main.tf`)"
+        );
+    }
+
+    #[test]
+    fn passed_on_variable_names_its_values() {
+        let index = index(&[
+            (
+                "envs/dev/main.tf",
+                "module \"app\" {\n  source = \"../../modules/app\"\n}\nmodule \"app2\" {\n  source = \"../../modules/app\"\n  db_backups = 3\n}\n",
+            ),
+            (
+                "modules/app/main.tf",
+                "variable \"db_backups\" {\n  default = 0\n}\nmodule \"db\" {\n  source = \"../db\"\n  backups = var.db_backups\n}\n",
+            ),
+            (
+                "modules/db/variables.tf",
+                "variable \"backups\" {\n  default = 7\n}\n",
+            ),
+        ]);
+        let Evaluated::Unknown {
+            reason: Some(reason),
+        } = evaluate(&index, "modules/db/main.tf", "var.backups")
+        else {
+            panic!("the calls of modules/app disagree");
+        };
+        assert_eq!(
+            reason,
+            "`var.backups` is set in `modules/app/main.tf`, where `var.db_backups` is `0` \
+             (the default) and `3` (`envs/dev/main.tf`)"
         );
     }
 
