@@ -241,29 +241,44 @@ impl Job {
 }
 
 impl Job {
-    /// Reads which events the job's `if:` lets through:
-    /// `github.event_name == 'push'` keeps only that event, and
-    /// `github.event_name != 'pull_request'` drops that one. A condition
-    /// joined with `||` filters nothing for certain.
+    /// Checks whether the job's `if:` lets runs started by `event` through
+    /// (see [`condition_allows_event`]).
     pub fn allows_event(&self, event: &str) -> bool {
-        let Some(condition) = self.condition().and_then(Node::as_str) else {
-            return true;
-        };
-        let compact: String = condition.chars().filter(|c| !c.is_whitespace()).collect();
-        let compact = compact.replace('"', "'");
-        if compact.contains("||") {
-            return true;
-        }
+        self.condition()
+            .and_then(Node::as_str)
+            .is_none_or(|condition| condition_allows_event(condition, event))
+    }
+}
+
+impl Step {
+    /// Checks whether the step's `if:` lets runs started by `event` through
+    /// (see [`condition_allows_event`]).
+    pub fn allows_event(&self, event: &str) -> bool {
+        self.node
+            .get("if")
+            .and_then(Node::as_str)
+            .is_none_or(|condition| condition_allows_event(condition, event))
+    }
+}
+
+/// Checks whether an `if:` condition can hold for a run started by `event`,
+/// from its comparisons of `github.event_name`. Each part joined with `||`
+/// lets through the events it names with `==` (all when it names none), less
+/// those it names with `!=`. Other comparisons only narrow a part further,
+/// so they are left out and the answer errs toward letting an event through.
+pub fn condition_allows_event(condition: &str, event: &str) -> bool {
+    let compact: String = condition.chars().filter(|c| !c.is_whitespace()).collect();
+    let compact = compact.replace('"', "'");
+    compact.split("||").any(|part| {
         let named = |operator: &str| -> Vec<&str> {
             let prefix = format!("github.event_name{operator}'");
-            compact
-                .match_indices(&prefix)
-                .filter_map(|(at, _)| compact[at + prefix.len()..].split('\'').next())
+            part.match_indices(&prefix)
+                .filter_map(|(at, _)| part[at + prefix.len()..].split('\'').next())
                 .collect()
         };
         let only = named("==");
         (only.is_empty() || only.contains(&event)) && !named("!=").contains(&event)
-    }
+    })
 }
 
 /// The kind of run that a job's `if:` condition limits it to.
@@ -569,6 +584,27 @@ mod tests {
         assert_eq!(allowed(1), ["push"]);
         assert_eq!(allowed(2), ["push", "pull_request"]);
         assert_eq!(allowed(3), ["push", "pull_request"]);
+        let events = ["push", "pull_request", "workflow_dispatch"];
+        let through = |condition: &str| {
+            events
+                .into_iter()
+                .filter(|event| condition_allows_event(condition, event))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            through("github.event_name == 'push' || github.event_name == 'workflow_dispatch'"),
+            ["push", "workflow_dispatch"]
+        );
+        assert_eq!(
+            through("github.event_name != 'pull_request'"),
+            ["push", "workflow_dispatch"]
+        );
+        assert_eq!(
+            through(
+                "(github.event_name == 'push' || github.event_name == 'workflow_dispatch') && github.ref == 'refs/heads/main'"
+            ),
+            ["push", "workflow_dispatch"]
+        );
     }
 
     #[test]

@@ -56,6 +56,19 @@ impl Rule for TerraformAutoApproveWithoutGate {
                 if !deploy.auto_approve || !deploy.name.starts_with("terraform ") {
                     continue;
                 }
+                // A step's own `if:` may turn away more events than the job's.
+                let step = job
+                    .steps
+                    .iter()
+                    .find(|step| step.index == deploy.step_index);
+                let triggers: Vec<&str> = triggers
+                    .iter()
+                    .copied()
+                    .filter(|event| step.is_none_or(|step| step.allows_event(event)))
+                    .collect();
+                if triggers.is_empty() {
+                    continue;
+                }
                 match context.gate() {
                     Gate::Environment | Gate::Manual => {
                         sink.holds(&META, &context.artifact.file, location.clone());
