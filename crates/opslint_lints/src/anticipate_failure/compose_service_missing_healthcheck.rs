@@ -46,7 +46,9 @@ pub static META: RuleMeta = RuleMeta {
         extends a service of another file is reported as a question; one that extends a \
         service of the same file gets that service's health check. Compose files are read \
         one folder at a time: an override file in another folder is not joined. Files \
-        joined in another order, or three at a time, are not modelled.",
+        joined in another order, or three at a time, are not modelled. A run on named \
+        files (a pre-commit hook) leaves out a service whose Dockerfile it did not read, \
+        since that file's `HEALTHCHECK` would settle it; the run over the folder reports it.",
 };
 
 impl Rule for ComposeServiceMissingHealthcheck {
