@@ -5,7 +5,10 @@ use opslint_syntax::hcl::ExprValue;
 use opslint_syntax::value::{Node, Value};
 
 use crate::Rule;
-use crate::aws::{CfnSetting, FlagCheck, TfSetting, cfn_property, created_resources, tf_attribute};
+use crate::aws::{
+    CfnSetting, FlagCheck, TfSetting, cfn_property, created_resources, tf_attribute,
+    tf_attribute_each,
+};
 use crate::observability::resource_without_alarm::{refers_to, refers_to_logical_id};
 use crate::support::{parameter_origin, unless_parameter_set, unless_set, via_origin};
 
@@ -31,7 +34,8 @@ pub static META: RuleMeta = RuleMeta {
         `DeploymentPreference.Alarms`, CodeDeploy alarm configuration, ECS deployment \
         alarms) count as having an action when they are in the same template, or anywhere in \
         the Terraform files. Actions from a variable or parameter without a default are reported as \
-        a question.",
+        a question. A shared local module that several module calls give different actions \
+        is judged once per call, and an empty list is reported at that call.",
 };
 
 impl Rule for AlarmWithoutActions {
@@ -74,26 +78,41 @@ impl Rule for AlarmWithoutActions {
                 );
                 continue;
             }
-            match tf_attribute(workspace, file, body, "alarm_actions") {
-                TfSetting::Missing => check.violation(
-                    resource.block.header_span,
-                    None,
-                    "no `alarm_actions`".into(),
-                    sink,
-                ),
-                TfSetting::Known { value, via, span } => match value {
-                    ExprValue::Tuple(items) if !items.is_empty() => {
-                        sink.holds(&META, file, address.clone());
-                    }
-                    ExprValue::Tuple(_) | ExprValue::Null => check.violation(
-                        span,
-                        via.as_ref().map(|v| unless_set(Some(v))),
-                        format!("`alarm_actions` is empty{}", via_origin(via.as_ref())),
+            // A shared module is judged once per call when its calls give
+            // the actions different values.
+            for (setting, site) in
+                tf_attribute_each(workspace, file, body, "alarm_actions", &address)
+            {
+                let address = &site.address;
+                let check = FlagCheck {
+                    file: site.file,
+                    location: address,
+                    message: format!("alarm `{address}` has no actions"),
+                    question: format!("Who or what does `{address}` notify when it fires?"),
+                    meta: &META,
+                    help: check.help.clone(),
+                };
+                match setting {
+                    TfSetting::Missing => check.violation(
+                        resource.block.header_span,
+                        None,
+                        "no `alarm_actions`".into(),
                         sink,
                     ),
-                    _ => check.unclear(span, "`alarm_actions` is not a list".into(), sink),
-                },
-                TfSetting::Unknown { reason, span } => check.unclear(span, reason, sink),
+                    TfSetting::Known { value, via, span } => match value {
+                        ExprValue::Tuple(items) if !items.is_empty() => {
+                            sink.holds(&META, site.file, address.clone());
+                        }
+                        ExprValue::Tuple(_) | ExprValue::Null => check.violation(
+                            span,
+                            via.as_ref().map(|v| unless_set(Some(v))),
+                            format!("`alarm_actions` is empty{}", via_origin(via.as_ref())),
+                            sink,
+                        ),
+                        _ => check.unclear(span, "`alarm_actions` is not a list".into(), sink),
+                    },
+                    TfSetting::Unknown { reason, span } => check.unclear(span, reason, sink),
+                }
             }
         }
         for (artifact, template) in workspace.cloudformation() {
