@@ -663,3 +663,31 @@ fn time_to_resolve_counts_auto_resolved() {
         "{markdown}"
     );
 }
+
+#[test]
+fn managed_datastores_count_for_managed_services() {
+    let dir = temp_dir("managed-services");
+    std::fs::write(
+        dir.join("main.tf"),
+        "resource \"aws_db_instance\" \"orders\" {\n  engine = \"postgres\"\n  backup_retention_period = 7\n}\n\nresource \"aws_sqs_queue\" \"jobs\" {\n  name = \"jobs\"\n}\n",
+    )
+    .unwrap();
+    let output = opslint()
+        .args(["report", "--format", "json"])
+        .arg(&*dir)
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let managed = json["principles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["slug"] == "managed-services")
+        .expect("the principle is listed")
+        .clone();
+    assert_eq!(
+        managed["basis"],
+        "2 checks hold, 0 findings, 0 open questions"
+    );
+    assert_ne!(managed["rating"], "not assessed");
+}

@@ -37,7 +37,9 @@ pub static META: RuleMeta = RuleMeta {
         templates and launch configurations (CloudFormation `UserData`, Terraform \
         `user_data`) are reported when their user data installs a datastore server package \
         (`mysql-server`, `postgresql-server`, `redis-server`, `mongodb-org`...) or starts one \
-        with `docker run`.",
+        with `docker run`. Each managed datastore, queue or stream the repository declares \
+        (RDS, DynamoDB, ElastiCache, SQS, MSK, Amazon MQ, OpenSearch, DocumentDB, Kinesis) \
+        counts as a check that holds in the report.",
     why_it_matters: "A datastore in a container leaves backups, failover, patching, storage \
         growth and version upgrades to the team, and each is a way to lose data or take an \
         outage at 3 a.m. The managed service (Amazon RDS or Aurora, DocumentDB, \
@@ -164,6 +166,60 @@ impl Rule for SelfManagedDatastore {
 
         for (artifact, template) in workspace.cloudformation() {
             check_cloudformation(sink, &artifact.file, template);
+        }
+
+        record_managed_datastores(workspace, sink);
+    }
+}
+
+/// Terraform types and CloudFormation types of managed datastores, queues
+/// and streams: each one the repository declares is a datastore it does
+/// not run itself.
+const MANAGED_TERRAFORM: [&str; 12] = [
+    "aws_db_instance",
+    "aws_rds_cluster",
+    "aws_dynamodb_table",
+    "aws_elasticache_cluster",
+    "aws_elasticache_replication_group",
+    "aws_elasticache_serverless_cache",
+    "aws_sqs_queue",
+    "aws_msk_cluster",
+    "aws_mq_broker",
+    "aws_opensearch_domain",
+    "aws_docdb_cluster",
+    "aws_kinesis_stream",
+];
+
+const MANAGED_CLOUDFORMATION: [&str; 12] = [
+    "AWS::RDS::DBInstance",
+    "AWS::RDS::DBCluster",
+    "AWS::DynamoDB::Table",
+    "AWS::Serverless::SimpleTable",
+    "AWS::ElastiCache::CacheCluster",
+    "AWS::ElastiCache::ReplicationGroup",
+    "AWS::SQS::Queue",
+    "AWS::MSK::Cluster",
+    "AWS::AmazonMQ::Broker",
+    "AWS::OpenSearchService::Domain",
+    "AWS::DocDB::DBCluster",
+    "AWS::Kinesis::Stream",
+];
+
+/// Records each managed datastore the repository declares as a check that
+/// holds, so the report counts them for the principle.
+fn record_managed_datastores(workspace: &Workspace, sink: &mut Sink) {
+    for (artifact, terraform) in workspace.terraform() {
+        for resource in terraform.resources() {
+            if MANAGED_TERRAFORM.contains(&resource.type_name) {
+                sink.holds(&META, &artifact.file, resource.address());
+            }
+        }
+    }
+    for (artifact, template) in workspace.cloudformation() {
+        for resource in &template.resources {
+            if MANAGED_CLOUDFORMATION.contains(&resource.type_name.as_str()) {
+                sink.holds(&META, &artifact.file, resource.logical_id.clone());
+            }
         }
     }
 }
