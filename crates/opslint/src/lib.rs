@@ -192,6 +192,38 @@ fn configure_workers() {
     });
 }
 
+/// Points each finding reported at a call of a shared Terraform module
+/// (logical location `module.NAME.TYPE.LABEL...`) to the resource's block in
+/// the module, where a suppression comment covers every call.
+fn link_module_resources(workspace: &Workspace, sink: &mut Sink) {
+    for diagnostic in &mut sink.diagnostics {
+        let Some(rest) = diagnostic.logical_location.strip_prefix("module.") else {
+            continue;
+        };
+        let Some((module, address)) = rest.split_once('.') else {
+            continue;
+        };
+        let address = address.split('/').next().unwrap_or(address);
+        let Some(folder) = workspace
+            .terraform_index
+            .called_folder(&diagnostic.path, module)
+        else {
+            continue;
+        };
+        let found = workspace.terraform().find_map(|(artifact, terraform)| {
+            if opslint_model::terraform_eval::folder_of(&artifact.file.path) != folder {
+                return None;
+            }
+            let resource = terraform.resources().find(|r| r.address() == address)?;
+            let span = resource.block.span;
+            let first = artifact.file.position(span.start).line;
+            let last = artifact.file.position(span.end).line;
+            Some((artifact.file.path.clone(), first..=last))
+        });
+        diagnostic.also_suppressed_at = found;
+    }
+}
+
 /// Names the local Terraform modules that checked files call from outside
 /// the checked folders: their resources are not checked, and the values the
 /// calls pass them are not judged.
@@ -426,6 +458,7 @@ pub fn run(options: &Options) -> Outcome {
     sink.diagnostics
         .retain(|d| d.rule.principle.is_some() || !options.ignore.iter().any(|id| id == d.rule.id));
     apply_severity_overrides(&mut sink, options);
+    link_module_resources(&workspace, &mut sink);
     sink.sort();
     timings.phase("sort");
     let named_files_adrs = adrs_for_named_files(options, &workspace, &sink.diagnostics);

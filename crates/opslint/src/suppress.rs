@@ -239,9 +239,20 @@ pub fn apply(sink: &mut Sink, context: &Context<'_>) -> Applied {
     let suppressed: Vec<Diagnostic> = sink
         .diagnostics
         .extract_if(.., |diagnostic| {
-            let inline = by_file.get_mut(diagnostic.path.as_str()).and_then(|list| {
-                inline_suppression(list, diagnostic, context.today, &diagnostic.path)
+            let rule = diagnostic.rule.id;
+            let line = diagnostic.start.line;
+            let mut inline = by_file.get_mut(diagnostic.path.as_str()).and_then(|list| {
+                inline_suppression(list, rule, &(line..=line), context.today, &diagnostic.path)
             });
+            // A comment in a shared module's resource block covers every
+            // call of the module.
+            if inline.is_none()
+                && let Some((path, lines)) = &diagnostic.also_suppressed_at
+            {
+                inline = by_file
+                    .get_mut(path.as_str())
+                    .and_then(|list| inline_suppression(list, rule, lines, context.today, path));
+            }
             let inline = match inline {
                 Some(InlineMatch::Suppressed(suppression)) => Some(suppression),
                 Some(InlineMatch::Expired { line, until }) => {
@@ -291,26 +302,23 @@ enum InlineMatch {
     },
 }
 
-/// The inline suppression for `diagnostic`, marking the matching comment as
-/// used. Tool failures (`io-error`, `internal-error`) cannot be suppressed.
+/// The inline suppression for a finding of `rule` on one of `lines`,
+/// marking the matching comment as used. Tool failures (`io-error`, `internal-error`) cannot be suppressed.
 fn inline_suppression(
     list: &mut [(Directive, Vec<bool>)],
-    diagnostic: &Diagnostic,
+    rule: &str,
+    lines: &std::ops::RangeInclusive<usize>,
     today: &str,
     path: &str,
 ) -> Option<InlineMatch> {
-    if matches!(diagnostic.rule.id, "io-error" | "internal-error") {
+    if matches!(rule, "io-error" | "internal-error") {
         return None;
     }
     for (directive, used) in list.iter_mut() {
-        if !directive.whole_file && directive.target_line != diagnostic.start.line {
+        if !directive.whole_file && !lines.contains(&directive.target_line) {
             continue;
         }
-        let Some(index) = directive
-            .rules
-            .iter()
-            .position(|id| id == diagnostic.rule.id)
-        else {
+        let Some(index) = directive.rules.iter().position(|id| id == rule) else {
             continue;
         };
         // An expired suppression still counts as used, so only the returned

@@ -476,3 +476,29 @@ fn module_call_finding_is_suppressed_at_the_call() {
     assert_eq!(output["diagnostics"][0]["path"], "envs/staging/main.tf");
     assert_eq!(output["summary"]["suppressed"], 1);
 }
+
+#[test]
+fn module_resource_suppression_covers_every_call() {
+    let module = "variable \"backup_retention_period\" {\n  default = 7\n}\n\nresource \"aws_db_instance\" \"this\" {\n  # opslint: ignore[database-backups-disabled] every environment restores from snapshots\n  backup_retention_period = var.backup_retention_period\n}\n";
+    let call = |days: &str| {
+        format!(
+            "module \"orders_db\" {{\n  source = \"../../modules/rds\"\n  backup_retention_period = {days}\n}}\n"
+        )
+    };
+    let (dev, staging) = (call("0"), call("0"));
+    let dir = project(&[
+        ("modules/rds/main.tf", module),
+        ("envs/dev/main.tf", dev.as_str()),
+        ("envs/staging/main.tf", staging.as_str()),
+        (
+            "envs/prod/main.tf",
+            "module \"orders_db\" {\n  source = \"../../modules/rds\"\n}\n",
+        ),
+    ]);
+    let output = json(
+        dir.path(),
+        &["--select", "database-backups-disabled,unused-suppression"],
+    );
+    assert_eq!(reported(&output), []);
+    assert_eq!(output["summary"]["suppressed"], 2);
+}

@@ -38,6 +38,11 @@ pub struct Diagnostic {
     /// Set when the finding is suppressed; emitters then report it as
     /// dismissed or leave it out.
     pub suppression: Option<Suppression>,
+    /// A second place, as a path and a range of 1-based lines, where an
+    /// inline suppression comment also applies: the resource block in a
+    /// shared Terraform module, for a finding reported at one of the
+    /// module's calls.
+    pub also_suppressed_at: Option<(String, std::ops::RangeInclusive<usize>)>,
 }
 
 /// Where a suppression came from.
@@ -158,6 +163,7 @@ impl Sink {
             help: None,
             fingerprint,
             suppression: None,
+            also_suppressed_at: None,
         });
         let last = self.diagnostics.len() - 1;
         &mut self.diagnostics[last]

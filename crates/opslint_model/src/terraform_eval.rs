@@ -253,6 +253,17 @@ impl TerraformIndex {
             .then_some(values)
     }
 
+    /// The folder of the local module that `module "NAME"` in the file at
+    /// `caller_path` calls.
+    pub fn called_folder(&self, caller_path: &str, module: &str) -> Option<&str> {
+        self.calls.iter().find_map(|(folder, calls)| {
+            calls
+                .iter()
+                .any(|call| call.caller_path == caller_path && call.name == module)
+                .then_some(folder.as_str())
+        })
+    }
+
     /// Lists the folders of local modules that files of the run call, each
     /// with the first file that calls it.
     pub fn called_modules(&self) -> impl Iterator<Item = (&str, &str)> {
