@@ -196,31 +196,53 @@ fn configure_workers() {
 /// (logical location `module.NAME.TYPE.LABEL...`) to the resource's block in
 /// the module, where a suppression comment covers every call.
 fn link_module_resources(workspace: &Workspace, sink: &mut Sink) {
-    for diagnostic in &mut sink.diagnostics {
-        let Some(rest) = diagnostic.logical_location.strip_prefix("module.") else {
-            continue;
-        };
-        let Some((module, address)) = rest.split_once('.') else {
-            continue;
-        };
-        let address = address.split('/').next().unwrap_or(address);
-        let Some(folder) = workspace
-            .terraform_index
-            .called_folder(&diagnostic.path, module)
-        else {
-            continue;
-        };
-        let found = workspace.terraform().find_map(|(artifact, terraform)| {
-            if opslint_model::terraform_eval::folder_of(&artifact.file.path) != folder {
-                return None;
+    // The module folder and resource address of each such finding.
+    let targets: Vec<Option<(&str, String)>> = sink
+        .diagnostics
+        .iter()
+        .map(|diagnostic| {
+            let rest = diagnostic.logical_location.strip_prefix("module.")?;
+            let (module, address) = rest.split_once('.')?;
+            let address = address.split('/').next().unwrap_or(address);
+            let folder = workspace
+                .terraform_index
+                .called_folder(&diagnostic.path, module)?;
+            Some((folder, address.to_string()))
+        })
+        .collect();
+    if targets.iter().all(Option::is_none) {
+        return;
+    }
+
+    // The blocks of the resources those findings name, found in one pass.
+    let wanted: BTreeSet<(&str, &str)> = targets
+        .iter()
+        .flatten()
+        .map(|(folder, address)| (*folder, address.as_str()))
+        .collect();
+    let mut blocks: BTreeMap<(&str, String), (String, std::ops::RangeInclusive<usize>)> =
+        BTreeMap::new();
+    for (artifact, terraform) in workspace.terraform() {
+        let folder = opslint_model::terraform_eval::folder_of(&artifact.file.path);
+        for resource in terraform.resources() {
+            let address = resource.address();
+            if !wanted.contains(&(folder, address.as_str())) {
+                continue;
             }
-            let resource = terraform.resources().find(|r| r.address() == address)?;
             let span = resource.block.span;
             let first = artifact.file.position(span.start).line;
             let last = artifact.file.position(span.end).line;
-            Some((artifact.file.path.clone(), first..=last))
-        });
-        diagnostic.also_suppressed_at = found;
+            blocks.insert(
+                (folder, address),
+                (artifact.file.path.clone(), first..=last),
+            );
+        }
+    }
+
+    for (diagnostic, target) in sink.diagnostics.iter_mut().zip(targets) {
+        if let Some(key) = target {
+            diagnostic.also_suppressed_at = blocks.get(&key).cloned();
+        }
     }
 }
 

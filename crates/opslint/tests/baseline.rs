@@ -541,7 +541,7 @@ fn baseline_leaves_out_expired_and_faulty_suppressions() {
 }
 
 #[test]
-fn client_call_fingerprints_survive_moved_lines() {
+fn client_fingerprints_survive_moved_lines() {
     let dir = tempfile::tempdir().unwrap();
     let client =
         "import requests\n\n\ndef fetch():\n    return requests.get(\"https://api.example.com\")\n";
@@ -551,6 +551,7 @@ fn client_call_fingerprints_survive_moved_lines() {
         "select = [\"http-client-without-timeout\"]\n",
     )
     .unwrap();
+
     let output = opslint(dir.path())
         .args(["baseline", "-o", "opslint-baseline.json"])
         .output()
@@ -559,12 +560,14 @@ fn client_call_fingerprints_survive_moved_lines() {
         String::from_utf8_lossy(&output.stderr),
         "Recorded 1 finding in opslint-baseline.json.\n"
     );
+
     // A comment moves the call down a line: it is still the accepted one.
     let moved = format!("# Client of the partner API.\n{client}");
     std::fs::write(dir.path().join("client.py"), &moved).unwrap();
     let (found, code) = new_findings(dir.path());
     assert!(found.is_empty(), "{found:?}");
     assert_eq!(code, 0);
+
     // A second call of the same function below it is new.
     let added = format!(
         "{moved}\n\ndef fetch_all():\n    return requests.get(\"https://api.example.com/all\")\n"
@@ -579,6 +582,7 @@ fn client_call_fingerprints_survive_moved_lines() {
             10
         )]
     );
+
     // So is one added above it: the accepted call keeps its fingerprint.
     let above = format!(
         "import requests\n\n\ndef ping():\n    return requests.get(\"https://api.example.com/ping\")\n\n\n{}",

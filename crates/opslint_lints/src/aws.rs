@@ -69,7 +69,8 @@ pub fn tf_attribute(
     }
 }
 
-/// Why an attribute's value is unknown, when evaluation gave no reason.
+/// Returns why an attribute's value is unknown, when evaluation gave no
+/// reason.
 fn computed_reason(name: &str, expr: &Expr) -> String {
     format!(
         "`{name}` is `{}`{}",
@@ -78,10 +79,11 @@ fn computed_reason(name: &str, expr: &Expr) -> String {
     )
 }
 
-/// Where one evaluation of a Terraform setting is reported. It is the
-/// resource's own file and address, or the site of a module call that gives
-/// a shared module its own value: the calling file, the address through the
-/// module (`module.orders_db.aws_db_instance.this`) and the call's argument.
+/// The place where one evaluation of a Terraform setting is reported. It is
+/// the resource's own file and address, or the site of a module call that
+/// gives a shared module its own value: the calling file, the address
+/// through the module (`module.orders_db.aws_db_instance.this`) and the
+/// call's argument.
 pub struct TfSite<'a> {
     pub file: &'a SourceFile,
     pub address: String,
@@ -93,8 +95,8 @@ pub struct TfSite<'a> {
 
 /// Evaluates `expr` of a resource in `file`. When the module is called
 /// from several places with values that differ, it is evaluated once per
-/// call, and each result comes with the call as its site, so that a bad
-/// value is reported where that call sets it and a good one holds there.
+/// call, and each result comes with the call as its site. A bad value is
+/// then reported where that call sets it, and a good one passes there.
 pub fn tf_evaluate_each<'a>(
     workspace: &'a Workspace,
     file: &'a SourceFile,

@@ -457,8 +457,8 @@ const SSH_VALUE_OPTIONS: [&str; 17] = [
     "-S",
 ];
 
-/// The command line that `ssh [options] HOST COMMAND...` runs on the host,
-/// to be split again because it usually arrives as one quoted word.
+/// Returns the command line that `ssh [options] HOST COMMAND...` runs on the
+/// host, to be split again because it usually arrives as one quoted word.
 pub fn ssh_remote_command(args: &[&str]) -> Option<String> {
     let mut rest = args.iter();
     loop {
@@ -520,6 +520,9 @@ fn docker_deploy(program: &str, args: &[&str], remote: bool) -> Option<(String, 
             positional.push(*word);
         }
     }
+
+    // Swarm commands always ship or remove a release; compose ones only in
+    // the cases below.
     let compose = match program {
         "docker-compose" => positional.as_slice(),
         _ => match positional.as_slice() {
@@ -543,6 +546,7 @@ fn docker_deploy(program: &str, args: &[&str], remote: bool) -> Option<(String, 
             _ => return None,
         },
     };
+
     let operation = *compose.first()?;
     if !matches!(operation, "up" | "down") {
         return None;
@@ -554,6 +558,7 @@ fn docker_deploy(program: &str, args: &[&str], remote: bool) -> Option<(String, 
     if !remote && !production_file {
         return None;
     }
+
     let removes_volumes = args.iter().any(|arg| matches!(*arg, "-v" | "--volumes"));
     Some((
         format!("docker compose {operation}"),

@@ -216,7 +216,7 @@ pub fn compose_stacks(paths: &[&str]) -> Vec<Vec<usize>> {
         }
     }
     // A second main file (both `compose.yaml` and `docker-compose.yml`)
-    // stands alone.
+    // is a stack of its own.
     for (index, role) in roles.iter().enumerate() {
         if *role == ComposeRole::Main && index != main {
             stacks.push(vec![index]);
@@ -236,16 +236,17 @@ pub struct StackService<'a> {
     pub dockerfile: Option<String>,
 }
 
-/// Merges the services of the files at positions `stack` of `files` (path
-/// and parsed file), in order: a later entry's `healthcheck:` and `build:`
-/// replace an earlier one's.
+/// Merges the services of the files at positions `stack` of `files`, in
+/// order: a later entry's `healthcheck:` and `build:` replace an earlier
+/// one's.
 pub fn stack_services<'a>(
-    files: &[(&'a str, &'a ComposeFile)],
+    files: &[(&'a crate::Artifact, &'a ComposeFile)],
     stack: &[usize],
 ) -> Vec<StackService<'a>> {
     let mut services: Vec<StackService<'a>> = Vec::new();
     for &index in stack {
-        let (path, compose) = files[index];
+        let (artifact, compose) = files[index];
+        let path = artifact.file.path.as_str();
         for service in &compose.services {
             let position = match services.iter().position(|s| s.name == service.name) {
                 Some(position) => position,

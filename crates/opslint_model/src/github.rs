@@ -265,7 +265,7 @@ impl Step {
 /// from its comparisons of `github.event_name`. Each part joined with `||`
 /// lets through the events it names with `==` (all when it names none), less
 /// those it names with `!=`. Other comparisons only narrow a part further,
-/// so they are left out and the answer errs toward letting an event through.
+/// so they are left out and the result errs toward letting an event through.
 pub fn condition_allows_event(condition: &str, event: &str) -> bool {
     let compact: String = condition.chars().filter(|c| !c.is_whitespace()).collect();
     let compact = compact.replace('"', "'");

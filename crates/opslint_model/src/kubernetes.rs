@@ -183,7 +183,7 @@ impl Object {
         }
     }
 
-    /// The value this object, read as a strategic-merge patch, sets at
+    /// Returns the value this object, read as a strategic-merge patch, sets at
     /// `path` of `object` (mapping keys and list positions from the root).
     /// Containers merge by name, so a position in `containers` or
     /// `initContainers` of `object` is matched to the patch's container of
@@ -205,8 +205,8 @@ impl Object {
         self.root.at(path)
     }
 
-    /// The keys that lead from this object to its pod spec, as the paths of
-    /// JSON patches name them.
+    /// Returns the keys that lead from this object to its pod spec, as the
+    /// paths of JSON patches name them.
     pub fn pod_spec_keys(&self) -> &'static [&'static str] {
         pod_spec_keys(&self.kind)
     }
@@ -360,7 +360,7 @@ impl Kustomization {
             .or_else(|| item.get("path").and_then(Node::as_str));
         if let Some(path) = path {
             self.patch_files.push(path.to_string());
-            // The file holds either objects, which the workspace marks as
+            // The file contains either objects, which the workspace marks as
             // patches, or JSON 6902 operations on the target.
             if let Some(target) = target {
                 self.patches.push(Patch::JsonFile {
@@ -396,7 +396,7 @@ impl Kustomization {
 ///
 /// The nodes of inline patches were parsed from the text of the `patch:`
 /// value, so their spans are offsets into that text, not into the
-/// kustomization: they answer what a patch sets, never where to report.
+/// kustomization: they tell what a patch sets, and findings never point at them.
 #[derive(Debug)]
 pub enum Patch {
     /// Strategic-merge objects written inline. With a target the patch
@@ -417,8 +417,8 @@ pub enum Patch {
 }
 
 impl Patch {
-    /// The value this patch sets at `path` of `object` (mapping keys and
-    /// list positions from its root), when it applies to `object`.
+    /// Returns the value this patch sets at `path` of `object` (mapping keys
+    /// and list positions from its root), when it applies to `object`.
     pub fn value_at(&self, object: &Object, path: &[&str]) -> Option<&Node> {
         match self {
             Self::Merge { target, objects } => objects.iter().find_map(|patch| {
@@ -477,9 +477,9 @@ pub struct JsonPatchOp {
 }
 
 impl JsonPatchOp {
-    /// The value the operation writes at `path`: its own value when its path
-    /// is `path`, or the part of its value at the rest of `path` when its
-    /// path leads there.
+    /// Returns the value the operation writes at `path`: its own value when
+    /// its path is `path`, or the part of its value at the rest of `path`
+    /// when its path leads there.
     pub fn value_at(&self, path: &[&str]) -> Option<&Node> {
         let leads_there = self.path.len() <= path.len()
             && self.path.iter().zip(path).all(|(part, key)| part == key);
@@ -605,6 +605,7 @@ mod tests {
         let kustomization = Kustomization::from_documents(&documents);
         assert!(kustomization.patch_files.is_empty());
         assert_eq!(kustomization.patches.len(), 2);
+
         let web = &manifest(
             "kind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n",
         )
@@ -618,6 +619,7 @@ mod tests {
             "readinessProbe",
             "httpGet",
         ];
+
         assert!(kustomization.patches[0].value_at(web, &probe).is_some());
         assert!(kustomization.patches[1].value_at(web, &probe).is_none());
         // `remove` sets nothing; the inline object sets the count.

@@ -217,7 +217,7 @@ fn other_yaml(file: &SourceFile, yaml: opslint_syntax::yaml::YamlFile) -> Facts 
 }
 
 /// Moves the patches out of every kustomization, reading each file of JSON
-/// 6902 operations it names. A named file that is missing or holds no
+/// 6902 operations it names. A named file that is missing or contains no
 /// operations adds nothing.
 fn take_kustomize_patches(artifacts: &mut [Artifact]) -> Vec<kubernetes::Patch> {
     let mut patches = Vec::new();
@@ -681,6 +681,19 @@ impl Workspace {
             .binary_search_by(|artifact| artifact.file.path.as_str().cmp(path))
             .ok()
             .map(|index| &self.artifacts[index])
+    }
+
+    /// Groups the compose files by folder, in path order: the files that
+    /// [`compose::compose_stacks`] joins into stacks.
+    pub fn compose_folders(&self) -> BTreeMap<&str, Vec<(&Artifact, &compose::ComposeFile)>> {
+        let mut folders: BTreeMap<&str, Vec<_>> = BTreeMap::new();
+        for (artifact, file) in self.compose() {
+            folders
+                .entry(parent_dir(&artifact.file.path))
+                .or_default()
+                .push((artifact, file));
+        }
+        folders
     }
 
     pub fn compose(&self) -> impl Iterator<Item = (&Artifact, &compose::ComposeFile)> {

@@ -253,8 +253,8 @@ impl TerraformIndex {
             .then_some(values)
     }
 
-    /// The folder of the local module that `module "NAME"` in the file at
-    /// `caller_path` calls.
+    /// Returns the folder of the local module that `module "NAME"` in the
+    /// file at `caller_path` calls.
     pub fn called_folder(&self, caller_path: &str, module: &str) -> Option<&str> {
         self.calls.iter().find_map(|(folder, calls)| {
             calls
@@ -635,8 +635,8 @@ impl TerraformIndex {
     }
 }
 
-/// Whether `path` is in a folder of examples or tests, where module calls
-/// demonstrate or exercise a module rather than deploy it.
+/// Checks whether `path` is in a folder of examples or tests, where module
+/// calls demonstrate or exercise a module rather than deploy it.
 fn is_example_path(path: &str) -> bool {
     path.split('/')
         .rev()

@@ -1,4 +1,4 @@
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink, Span};
 use opslint_model::compose::{
@@ -30,7 +30,7 @@ pub static META: RuleMeta = RuleMeta {
         other file that redefines a service of the main file is a layer over it; one that \
         shares no service with it is judged on its own services. A later file's \
         `healthcheck:` and `build:` replace the earlier one's. A service that no \
-        stack gives a health check is reported once, in the main file; one that only some \
+        stack gives a health check is reported once, in the main file. One that only some \
         stacks lack is reported in the file that defines it there, so a check in the \
         development override does not cover production.",
     why_it_matters: "Without a health check Docker only knows whether the process runs. \
@@ -57,20 +57,13 @@ impl Rule for ComposeServiceMissingHealthcheck {
     }
 
     fn check(&self, workspace: &Workspace, sink: &mut Sink) {
-        let mut folders: BTreeMap<&str, Vec<(&Artifact, &ComposeFile)>> = BTreeMap::new();
-        for (artifact, compose) in workspace.compose() {
-            folders
-                .entry(folder_of(&artifact.file.path))
-                .or_default()
-                .push((artifact, compose));
-        }
-        for files in folders.values() {
+        for files in workspace.compose_folders().values() {
             check_folder(workspace, files, sink);
         }
     }
 }
 
-/// What one stack makes of one service.
+/// The verdict of one stack on one service.
 enum Verdict {
     Holds,
     /// No health check, or one turned off, at `span` of the file at
@@ -87,7 +80,7 @@ enum Verdict {
         reason: &'static str,
     },
     /// A one-shot job, or an override entry of a service that the stack
-    /// does not define: nothing to say.
+    /// does not define, which needs no result.
     Skip,
 }
 
@@ -243,7 +236,7 @@ fn check_folder(workspace: &Workspace, files: &[(&Artifact, &ComposeFile)], sink
     }
 }
 
-/// Whether two compose files define a service of the same name.
+/// Checks whether two compose files define a service of the same name.
 fn shares_a_service(main: &ComposeFile, other: &ComposeFile) -> bool {
     other
         .services
@@ -380,10 +373,6 @@ fn extended_healthcheck(
         .iter()
         .find(|service| service.name == name)?;
     Some(base.healthcheck())
-}
-
-fn folder_of(path: &str) -> &str {
-    path.rsplit_once('/').map_or("", |(folder, _)| folder)
 }
 
 /// Resolves the health check of the final stage of the Dockerfile at `path`, or

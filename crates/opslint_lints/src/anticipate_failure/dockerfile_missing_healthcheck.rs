@@ -1,7 +1,7 @@
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink};
-use opslint_model::compose::{ComposeFile, ComposeHealthcheck, compose_stacks, stack_services};
+use opslint_model::compose::{ComposeHealthcheck, compose_stacks, stack_services};
 use opslint_model::dockerfile::ImageHealthcheck;
 use opslint_model::kubernetes::join_path;
 use opslint_model::{Artifact, Facts, Workspace};
@@ -25,10 +25,10 @@ pub static META: RuleMeta = RuleMeta {
         a `FROM ${ARG}` follows the default of a global `ARG` to the stage it names; \
         `HEALTHCHECK NONE` turns an inherited one off. The rule stays quiet when an \
         orchestrator checks the image instead: a docker-compose service that builds this \
-        Dockerfile and has a `healthcheck:` (the two may sit in a main file and its \
-        override), a Kubernetes container with a readiness or \
+        Dockerfile and has a `healthcheck:`, a Kubernetes container with a readiness or \
         liveness probe that runs the image, or an ECS container definition with a \
-        `HealthCheck` that runs it.",
+        `HealthCheck` that runs it. The compose service's `build:` and `healthcheck:` may \
+        sit in a main file and its override.",
     why_it_matters: "Docker and Swarm mark a container unhealthy, and stop routing to it, only \
         when the image or the service defines a check. Without one a process that hangs or \
         loses its database looks healthy until users notice.",
@@ -190,14 +190,8 @@ impl<'a> Orchestrators<'a> {
         // A service's `healthcheck:` may sit in an override file and its
         // `build:` in the main file: each stack of a folder is merged.
         let mut compose = Vec::new();
-        let mut folders: BTreeMap<&str, Vec<(&str, &ComposeFile)>> = BTreeMap::new();
-        for (artifact, file) in workspace.compose() {
-            let path = artifact.file.path.as_str();
-            let folder = path.rsplit_once('/').map_or("", |(folder, _)| folder);
-            folders.entry(folder).or_default().push((path, file));
-        }
-        for files in folders.values() {
-            let paths: Vec<&str> = files.iter().map(|(path, _)| *path).collect();
+        for files in workspace.compose_folders().values() {
+            let paths: Vec<&str> = files.iter().map(|(a, _)| a.file.path.as_str()).collect();
             for stack in compose_stacks(&paths) {
                 for service in stack_services(files, &stack) {
                     let (Some((ComposeHealthcheck::Declared(_), file)), Some(path)) =
@@ -207,7 +201,7 @@ impl<'a> Orchestrators<'a> {
                     };
                     let description = format!(
                         "`healthcheck:` of service `{}` in `{}`",
-                        service.name, files[file].0
+                        service.name, files[file].0.file.path
                     );
                     compose.push((path, description));
                 }

@@ -54,9 +54,9 @@ impl Rule for HttpClientWithoutTimeout {
                 continue;
             }
             let file = &artifact.file;
-            // The call and its number among calls of the same function in
-            // the file name it; the fingerprint uses the call's text instead
-            // (see `fingerprint_of`), so it survives moved lines and calls
+            // The logical location is the call and its number among calls of
+            // the same function in the file. The fingerprint hashes the call's
+            // text (`call_text`) instead, so it survives moved lines and calls
             // added above it.
             let mut seen: HashMap<&str, usize> = HashMap::new();
             let mut seen_texts: HashMap<String, usize> = HashMap::new();
@@ -117,7 +117,7 @@ impl Rule for HttpClientWithoutTimeout {
 
 /// The text of a call from its function to the end of its line, with runs
 /// of white space folded: `requests.post("https://pay.example/charges",
-/// json=body)`. It tells calls of one function apart by their arguments.
+/// json=body)`. It distinguishes calls of one function by their arguments.
 fn call_text(text: &str, start: usize) -> String {
     let line = text
         .get(start..)

@@ -3,7 +3,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink};
 use opslint_model::Workspace;
 use opslint_model::cloudformation;
-use opslint_model::compose::{ComposeFile, compose_stacks, stack_services};
+use opslint_model::compose::{compose_stacks, stack_services};
 use opslint_model::kubernetes::join_path;
 use opslint_model::service::{Served, is_health_path};
 use opslint_model::service_link::{LinkReason, ServiceLinks, build_contexts, image_base_name};
@@ -134,23 +134,18 @@ fn cfn_literal(node: Option<&Node>) -> Option<&str> {
 /// builds in a stack with that file (see `compose_stacks`), so that an
 /// override's health check finds the code the main file builds.
 fn compose_stack_builds(workspace: &Workspace) -> BTreeMap<(&str, &str), String> {
-    let mut folders: BTreeMap<&str, Vec<(&str, &ComposeFile)>> = BTreeMap::new();
-    for (artifact, file) in workspace.compose() {
-        let path = artifact.file.path.as_str();
-        let folder = path.rsplit_once('/').map_or("", |(folder, _)| folder);
-        folders.entry(folder).or_default().push((path, file));
-    }
     let mut builds = BTreeMap::new();
-    for files in folders.values() {
-        let paths: Vec<&str> = files.iter().map(|(path, _)| *path).collect();
+    for files in workspace.compose_folders().values() {
+        let paths: Vec<&str> = files.iter().map(|(a, _)| a.file.path.as_str()).collect();
         for stack in compose_stacks(&paths) {
             for service in stack_services(files, &stack) {
                 let Some(dockerfile) = service.dockerfile else {
                     continue;
                 };
                 for &index in &stack {
-                    let (path, compose) = files[index];
+                    let (artifact, compose) = files[index];
                     if compose.services.iter().any(|s| s.name == service.name) {
+                        let path = artifact.file.path.as_str();
                         builds.insert((path, service.name), dockerfile.clone());
                     }
                 }

@@ -39,10 +39,10 @@ pub static META: RuleMeta = RuleMeta {
     known_limits: "A variable or parameter that nothing in the repository sets is \
         evaluated to its default, and the finding names it. A variable without a default, \
         one set to different values by variables files or by a module's example calls, a \
-        computed value or a condition is reported as a question, and so is a call of a Lambda module from outside the \
-        repository (a registry or Git `source` that mentions `lambda`). Parameter overrides in `samconfig.toml` or deploy commands \
-        are not read. Functions traced only through OpenTelemetry layers \
-        without X-Ray are reported. A shared local \
+        computed value or a condition is reported as a question. So is a call of a Lambda \
+        module from outside the repository (a registry or Git `source` that mentions \
+        `lambda`). Parameter overrides in `samconfig.toml` or deploy commands are not read. \
+        Functions traced only through OpenTelemetry layers without X-Ray are reported. A shared local \
         module that several module calls give different values is judged once per call, \
         and a bad value is reported at that call's argument.",
 };

@@ -85,7 +85,7 @@ struct Watchers {
     /// Whether an alarm reads a module output or a computed value, which
     /// could point at any resource.
     has_opaque: bool,
-    /// The same texts of alarms that notify nobody, so that a resource only
+    /// The same texts of alarms without actions, so that a resource only
     /// they watch is reported as such rather than as having no alarm.
     silent_texts: Vec<String>,
 }
@@ -292,8 +292,8 @@ impl Rule for ResourceWithoutAlarm {
                     (scope_of_text == file.path && refers_to_logical_id(text, id))
                         || name.is_some_and(|name| text == name)
                 };
-                // Terraform alarms with computed dimensions say nothing about
-                // a template's resources, so they leave these certain.
+                // Terraform alarms with computed dimensions cannot refer to a
+                // template's resources, so they do not make these questions.
                 let watch = if watchers
                     .iter()
                     .any(|w| w.texts.iter().any(|text| refers(text, &w.scope)))
@@ -313,7 +313,7 @@ impl Rule for ResourceWithoutAlarm {
     }
 }
 
-/// What the alarms of the repository make of one resource.
+/// The state of one resource given the repository's alarms.
 enum Watch {
     /// An alarm with an action refers to it.
     Watched,
@@ -417,7 +417,7 @@ struct ModuleOutputs<'a> {
 }
 
 impl ModuleOutputs<'_> {
-    /// The called module's folder and the text of the output's value.
+    /// Returns the called module's folder and the text of the output's value.
     fn resolve(&self, folder: &str, module: &str, output: &str) -> Option<(String, String)> {
         let target = self.calls.get(&(folder, module))?;
         let value = self.outputs.get(&(target.as_str(), output))?;
@@ -453,7 +453,7 @@ fn module_outputs(workspace: &Workspace) -> ModuleOutputs<'_> {
     ModuleOutputs { outputs, calls }
 }
 
-/// The `module.NAME.OUTPUT` references in an expression text.
+/// Lists the `module.NAME.OUTPUT` references in an expression text.
 fn module_output_references(text: &str) -> Vec<(&str, &str)> {
     let is_name = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
     text.match_indices("module.")

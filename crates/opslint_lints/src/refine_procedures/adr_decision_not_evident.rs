@@ -30,8 +30,8 @@ pub static META: RuleMeta = RuleMeta {
         a feature-flag service set up by hand, are asked about only when the run has no \
         code or infrastructure. A decision that removes a mechanism (\"remove\", \"drop\", \
         \"retire\", \"not\", \"instead of\" before its name in the same clause) is not read as \
-        adopting it; other wordings of removal are, as are plans for later (\"we will move \
-        to Amazon RDS next year\").",
+        adopting it. Other wordings of removal are read as adopting it, and so are plans for \
+        later (\"we will move to Amazon RDS next year\").",
 };
 
 /// A mechanism an ADR can decide on: words that name it in a decision and
