@@ -6,7 +6,9 @@
 //! The parsers: tree-sitter YAML, JSON (CloudFormation only), HCL, Rust,
 //! Python, bash and Dockerfile, the `toml` crate for Cargo and pyproject
 //! manifests, pulldown-cmark for Markdown and the `csv` crate for CSV
-//! incident exports. Rust is parsed once here, with tree-sitter, although
+//! incident exports. YAML with `{{` in a `templates` folder is masked first,
+//! as opslint masks Helm templates: tree-sitter-yaml gives up at the first
+//! template action. Rust is parsed once here, with tree-sitter, although
 //! opslint parses it with both syn and tree-sitter.
 //!
 //! Usage: `parse_only PATH` prints the number of files and bytes parsed.
@@ -46,7 +48,24 @@ impl Parsers {
     }
 
     /// Parses `text` as a file of `class`; returns whether a parser ran.
-    fn parse(&mut self, class: PathClass, text: &str) -> bool {
+    fn parse(&mut self, class: PathClass, in_templates: bool, text: &str) -> bool {
+        // tree-sitter-yaml stops at the first `{{` of a Helm template with
+        // an error tree that covers a few lines, so a template (YAML in a
+        // `templates` folder) is parsed as opslint parses it: with its
+        // actions masked.
+        let is_yaml = in_templates
+            && match class {
+                PathClass::SniffYaml => true,
+                PathClass::Known(kind) => kind.is_yaml(),
+                _ => false,
+            };
+        let masked;
+        let text = if is_yaml && text.contains("{{") {
+            masked = opslint_syntax::helm::mask(text).text;
+            masked.as_str()
+        } else {
+            text
+        };
         let parser = match class {
             PathClass::SniffYaml => &mut self.yaml,
             PathClass::SniffJson => {
@@ -123,7 +142,11 @@ fn main() {
                 let Ok(text) = std::fs::read_to_string(path) else {
                     return WalkState::Continue;
                 };
-                if parsers.parse(class, &text) {
+                let in_templates = path
+                    .ancestors()
+                    .skip(1)
+                    .any(|folder| folder.file_name().is_some_and(|name| name == "templates"));
+                if parsers.parse(class, in_templates, &text) {
                     files.fetch_add(1, Ordering::Relaxed);
                     bytes.fetch_add(text.len(), Ordering::Relaxed);
                 }
