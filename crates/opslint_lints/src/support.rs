@@ -29,12 +29,23 @@ pub fn cfn_inputs(node: &Node) -> String {
     }
 }
 
-fn quoted_list(items: &[String]) -> String {
+/// "`A`, `B`, `C`".
+pub fn quoted_list(items: &[impl AsRef<str>]) -> String {
     items
         .iter()
-        .map(|item| format!("`{item}`"))
+        .map(|item| format!("`{}`", item.as_ref()))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// "`A`", "`A` and `B`", "`A`, `B` and `C`".
+pub fn quoted_with_and(items: &[impl AsRef<str>]) -> String {
+    match items.split_last() {
+        Some((last, rest)) if !rest.is_empty() => {
+            format!("{} and `{}`", quoted_list(rest), last.as_ref())
+        }
+        _ => quoted_list(items),
+    }
 }
 
 /// An integer field of a Kubernetes object, with Helm values rendered from

@@ -9,7 +9,8 @@ use opslint_model::terraform_eval::{DynamicBlock, Evaluated, Via, is_local_sourc
 use opslint_syntax::hcl::{Body, Expr, ExprValue};
 
 use crate::support::{
-    cfn_inputs, hcl_inputs, parameter_origin, unless_parameter_set, unless_set, via_origin,
+    cfn_inputs, hcl_inputs, parameter_origin, quoted_list, quoted_with_and, unless_parameter_set,
+    unless_set, via_origin,
 };
 
 pub struct LambdaTracingDisabled;
@@ -25,7 +26,8 @@ pub static META: RuleMeta = RuleMeta {
         missing or not `Active`, CloudFormation `AWS::Lambda::Function` resources whose \
         `TracingConfig.Mode` is not `Active`, and SAM `AWS::Serverless::Function` \
         resources whose `Tracing` is not `Active`, either on the function or in \
-        `Globals.Function`.",
+        `Globals.Function`. A `Globals` value that several functions inherit is reported \
+        once, at `Globals`, naming the functions.",
     why_it_matters: "Without active tracing a request that crosses the function leaves no \
         trace segment, so a slow or failing call cannot be followed from the API through \
         the function to its dependencies during an incident. The default mode, \
@@ -295,63 +297,133 @@ fn check_remote_modules(file: &SourceFile, body: &Body, sink: &mut Sink) {
 }
 
 fn check_cloudformation(file: &SourceFile, template: &Template, sink: &mut Sink) {
+    // SAM functions that take `Tracing` from `Globals.Function`. One value
+    // decides them all, so it is reported once, at `Globals`.
+    let mut from_globals: Vec<&str> = Vec::new();
+    let global = template.global("Function", "Tracing");
     for resource in &template.resources {
-        let (path, global): (&[&str], Option<_>) = match resource.type_name.as_str() {
-            "AWS::Lambda::Function" => (&["TracingConfig", "Mode"], None),
-            "AWS::Serverless::Function" => (&["Tracing"], template.global("Function", "Tracing")),
+        let path: &[&str] = match resource.type_name.as_str() {
+            "AWS::Lambda::Function" => &["TracingConfig", "Mode"],
+            "AWS::Serverless::Function" => &["Tracing"],
             _ => continue,
         };
         let id = &resource.logical_id;
         let property = path.join(".");
-        let value = resource.property(path).or(global);
-        let Some(value) = value else {
-            sink.violation(
-                &META,
-                file,
-                resource.id_span,
-                id.clone(),
-                format!("Lambda function `{id}` has no active X-Ray tracing"),
-                format!("no `{property}`, so the mode is `PassThrough`"),
-            )
-            .help = Some(format!("set `{property}: Active`"));
-            continue;
+        let value = match resource.property(path) {
+            Some(value) => value,
+            None if resource.type_name == "AWS::Serverless::Function" && global.is_some() => {
+                from_globals.push(id);
+                continue;
+            }
+            None => {
+                sink.violation(
+                    &META,
+                    file,
+                    resource.id_span,
+                    id.clone(),
+                    format!("Lambda function `{id}` has no active X-Ray tracing"),
+                    format!("no `{property}`, so the mode is `PassThrough`"),
+                )
+                .help = Some(format!("set `{property}: Active`"));
+                continue;
+            }
         };
-        let (resolved, parameter) = template.resolve(value);
-        match cloudformation::value(resolved) {
-            CfnValue::Literal("Active") => sink.holds(&META, file, id.clone()),
-            CfnValue::Literal(other) => {
+        let subject = format!("Lambda function `{id}`");
+        match judge_mode(template, value, &property) {
+            Mode::Active => sink.holds(&META, file, id.clone()),
+            Mode::Inactive { message, label } => {
                 sink.violation(
                     &META,
                     file,
                     value.span,
                     id.clone(),
-                    format!(
-                        "Lambda function `{id}` has X-Ray tracing mode `{other}`{}",
-                        unless_parameter_set(parameter)
-                    ),
-                    format!("tracing is not active{}", parameter_origin(parameter)),
+                    format!("{subject} {message}"),
+                    label,
                 )
                 .help = Some(format!("set `{property}: Active`"));
             }
-            CfnValue::Intrinsic(function, node) => sink.unclear(
+            Mode::Unknown { function, inputs } => sink.unclear(
                 &META,
                 file,
                 value.span,
                 id.clone(),
                 format!("Is `{id}` deployed with X-Ray tracing mode `Active`?"),
-                format!("`{property}` is set by `{function}`{}", cfn_inputs(node)),
+                format!("`{property}` is set by `{function}`{inputs}"),
             ),
-            CfnValue::Structure(_) => {
-                sink.violation(
-                    &META,
-                    file,
-                    value.span,
-                    id.clone(),
-                    format!("Lambda function `{id}` has no valid X-Ray tracing mode"),
-                    format!("`{property}` is not a mode"),
-                )
-                .help = Some(format!("set `{property}: Active`"));
+        }
+    }
+    let (Some(value), false) = (global, from_globals.is_empty()) else {
+        return;
+    };
+    let names = quoted_list(&from_globals);
+    let subject = match from_globals.as_slice() {
+        [id] => format!("Lambda function `{id}`, which takes `Globals.Function.Tracing`,"),
+        _ => format!(
+            "{} Lambda functions that take `Globals.Function.Tracing` ({names})",
+            from_globals.len()
+        ),
+    };
+    let location = "Globals.Function.Tracing";
+    match judge_mode(template, value, location) {
+        Mode::Active => {
+            for id in from_globals {
+                sink.holds(&META, file, id);
             }
         }
+        Mode::Inactive { message, label } => {
+            let message = match from_globals.len() {
+                1 => format!("{subject} {message}"),
+                _ => format!("{subject} have {}", message.trim_start_matches("has ")),
+            };
+            sink.violation(&META, file, value.span, location, message, label)
+                .help = Some("set `Globals.Function.Tracing: Active`".into());
+        }
+        Mode::Unknown { function, inputs } => sink.unclear(
+            &META,
+            file,
+            value.span,
+            location,
+            format!(
+                "Are {} deployed with X-Ray tracing mode `Active`?",
+                quoted_with_and(&from_globals)
+            ),
+            format!("`Globals.Function.Tracing` is set by `{function}`{inputs}"),
+        ),
+    }
+}
+
+/// The verdict on one CloudFormation tracing mode value.
+enum Mode {
+    Active,
+    /// `message` follows the function's name ("has ...").
+    Inactive {
+        message: String,
+        label: String,
+    },
+    Unknown {
+        function: String,
+        inputs: String,
+    },
+}
+
+fn judge_mode(template: &Template, value: &opslint_syntax::value::Node, property: &str) -> Mode {
+    let (resolved, parameter) = template.resolve(value);
+    match cloudformation::value(resolved) {
+        CfnValue::Literal("Active") => Mode::Active,
+        CfnValue::Literal(other) => Mode::Inactive {
+            message: format!(
+                "has X-Ray tracing mode `{other}`{}",
+                unless_parameter_set(parameter)
+            ),
+            label: format!("tracing is not active{}", parameter_origin(parameter)),
+        },
+        CfnValue::Intrinsic(function, node) => Mode::Unknown {
+            function: function.to_string(),
+            inputs: cfn_inputs(node),
+        },
+        CfnValue::Structure(_) => Mode::Inactive {
+            message: "has no valid X-Ray tracing mode".into(),
+            label: format!("`{property}` is not a mode"),
+        },
     }
 }
