@@ -30,8 +30,9 @@ pub static META: RuleMeta = RuleMeta {
         a feature-flag service set up by hand, are asked about only when the run has no \
         code or infrastructure. A decision that removes a mechanism (\"remove\", \"drop\", \
         \"retire\", \"not\", \"instead of\" before its name in the same clause) is not read as \
-        adopting it. Other wordings of removal are read as adopting it, and so are plans for \
-        later (\"we will move to Amazon RDS next year\").",
+        adopting it, nor is a plan for later (\"later\", \"eventually\", \"plan to\", \
+        \"next year\" anywhere in the clause). Other wordings of removal or of a plan, such \
+        as \"in Q3 we switch to Amazon RDS\", are read as adopting it.",
 };
 
 /// A mechanism an ADR can decide on: words that name it in a decision and
@@ -205,8 +206,30 @@ const REJECTION_WORDS: [&str; 18] = [
     "without",
 ];
 
+/// Words that make a clause a plan for later rather than a decision taken
+/// now, wherever they stand in it, as in "we will move to Amazon RDS later"
+/// or "we plan to adopt canary releases".
+const DEFERRAL_WORDS: [&str; 16] = [
+    "later",
+    "eventually",
+    "in the future",
+    "future work",
+    "plan to",
+    "plans to",
+    "planning to",
+    "we may ",
+    "might ",
+    "consider",
+    "revisit",
+    "next quarter",
+    "next year",
+    "follow-up",
+    "once we",
+    "not yet",
+];
+
 /// Returns whether the lower-cased decision text names `word` in a clause
-/// that does not reject it first. "We adopt feature flags" adopts them;
+/// that does not reject it first and does not defer it. "We adopt feature flags" adopts them;
 /// "drop feature flags" and "we will not use Amazon RDS; we run PostgreSQL
 /// ourselves" do not. A clause ends at a sentence or clause mark or at
 /// "so", "but" and "and", so "we cannot stop deploys, so we adopt canary
@@ -224,6 +247,7 @@ fn adopts(decided: &str, word: &str) -> bool {
                         .iter()
                         .any(|rejects| before.contains(rejects))
                 })
+                && !DEFERRAL_WORDS.iter().any(|defers| contains_word(clause, defers.trim_end()))
         })
 }
 
@@ -240,6 +264,23 @@ mod tests {
         ));
         assert!(adopts(
             "we run postgresql ourselves instead of aurora\nwe move orders to amazon rds",
+            "amazon rds"
+        ));
+    }
+
+    #[test]
+    fn plans_for_later_do_not_adopt() {
+        assert!(!adopts("we will move to amazon rds later", "amazon rds"));
+        assert!(!adopts(
+            "for now we run postgresql; we plan to adopt amazon rds",
+            "amazon rds"
+        ));
+        assert!(!adopts(
+            "eventually we may introduce feature flags",
+            "feature flag"
+        ));
+        assert!(adopts(
+            "we move to amazon rds; we will revisit aurora later",
             "amazon rds"
         ));
     }
