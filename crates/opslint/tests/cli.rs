@@ -382,6 +382,39 @@ fn github_format_uses_repository_paths() {
     );
 }
 
+/// From a subfolder, SARIF's `%SRCROOT%` is the repository's root and its
+/// URIs are paths from there, which code scanning matches to files.
+#[test]
+fn sarif_from_subfolder_uses_repository_paths() {
+    let folder = repo_root().join("fixtures/workloads/shop");
+    let output = opslint()
+        .current_dir(&folder)
+        .args(["check", "k8s/worker.yaml", "--format", "sarif"])
+        .output()
+        .unwrap();
+    let sarif: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let run = &sarif["runs"][0];
+    let root = run["originalUriBaseIds"]["%SRCROOT%"]["uri"]
+        .as_str()
+        .unwrap();
+    let expected_root = format!("file://{}/", repo_root().canonicalize().unwrap().display());
+    assert_eq!(root, expected_root);
+    let uris: std::collections::BTreeSet<&str> = run["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|result| {
+            result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(
+        uris.into_iter().collect::<Vec<_>>(),
+        ["fixtures/workloads/shop/k8s/worker.yaml"]
+    );
+}
+
 #[test]
 fn github_format_writes_workflow_commands() {
     let output = opslint()

@@ -29,6 +29,7 @@ pub fn render(report: &Report<'_>) -> String {
         .map(|rule| rule_descriptor(rule))
         .collect();
 
+    let repository = RepositoryPaths::of(report);
     let total = report.diagnostics.len() + report.suppressed.len();
     let results: Vec<SarifResult<'_>> = report
         .diagnostics
@@ -42,7 +43,7 @@ pub fn render(report: &Report<'_>) -> String {
                     fully_qualified_name: &d.logical_location,
                 }],
                 physical_location: PhysicalLocation {
-                    artifact_location: artifact_location(&d.path),
+                    artifact_location: repository.artifact_location(&d.path),
                     region: Region {
                         end_column: d.end.utf16_column,
                         end_line: d.end.line,
@@ -100,7 +101,7 @@ pub fn render(report: &Report<'_>) -> String {
 
     let root_uri = format!(
         "{}/",
-        file_uri(&report.root.to_string_lossy()).trim_end_matches('/')
+        file_uri(&repository.root.to_string_lossy()).trim_end_matches('/')
     );
     let log = Log {
         schema: SCHEMA,
@@ -259,6 +260,62 @@ struct Fingerprints<'a> {
 #[derive(Serialize)]
 struct Certainty {
     certainty: &'static str,
+}
+
+/// The folder `%SRCROOT%` names and the paths written against it. GitHub
+/// code scanning matches a result to a file by its path from the
+/// repository's root, so a run in a subfolder of a git repository (a step's
+/// `working-directory`) writes paths from that root, not from the working
+/// folder.
+struct RepositoryPaths<'a> {
+    root: std::path::PathBuf,
+    /// The working folder's path from the repository's root, ending in `/`.
+    /// It is empty at the root and outside a repository.
+    prefix: String,
+    files: &'a std::collections::BTreeMap<String, std::sync::Arc<opslint_core::SourceFile>>,
+}
+
+impl<'a> RepositoryPaths<'a> {
+    fn of(report: &Report<'a>) -> Self {
+        // A file's repository path is the working folder's path from the
+        // repository's root followed by its display path.
+        let prefix = report
+            .files
+            .iter()
+            .find_map(|(path, file)| {
+                let identity = file.repository_path.as_deref()?;
+                let prefix = identity.strip_suffix(path.as_str())?;
+                (!path.starts_with("../") && prefix.ends_with('/')).then(|| prefix.to_string())
+            })
+            .unwrap_or_default();
+        let levels = prefix.split('/').filter(|part| !part.is_empty()).count();
+        let root = report
+            .root
+            .ancestors()
+            .nth(levels)
+            .unwrap_or(report.root)
+            .to_path_buf();
+        Self {
+            root,
+            prefix,
+            files: report.files,
+        }
+    }
+
+    fn artifact_location(&self, path: &str) -> ArtifactLocation {
+        if self.prefix.is_empty() {
+            return artifact_location(path);
+        }
+        match self
+            .files
+            .get(path)
+            .and_then(|file| file.repository_path.as_deref())
+        {
+            Some(identity) => artifact_location(identity),
+            None if path.starts_with('/') || path.starts_with("../") => artifact_location(path),
+            None => artifact_location(&format!("{}{path}", self.prefix)),
+        }
+    }
 }
 
 /// A relative URI against `%SRCROOT%` for paths inside the root, else an

@@ -247,7 +247,9 @@ fn adopts(decided: &str, word: &str) -> bool {
                         .iter()
                         .any(|rejects| before.contains(rejects))
                 })
-                && !DEFERRAL_WORDS.iter().any(|defers| contains_word(clause, defers.trim_end()))
+                && !DEFERRAL_WORDS
+                    .iter()
+                    .any(|defers| contains_word(clause, defers.trim_end()))
         })
 }
 
