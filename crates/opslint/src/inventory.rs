@@ -44,10 +44,15 @@ pub fn accept_risks(
         if diagnostic.rule.principle.is_none() {
             return true;
         }
-        let Some((_, adr, adr_path)) = accepting
-            .iter()
-            .find(|(rule, _, _)| rule.covers(diagnostic.rule.id, &diagnostic.path))
-        else {
+        // Entries are written from the repository's root, which differs
+        // from the display path in a run from a subfolder.
+        let repository_path = workspace
+            .artifact(&diagnostic.path)
+            .and_then(|artifact| artifact.file.repository_path.as_deref());
+        let Some((_, adr, adr_path)) = accepting.iter().find(|(rule, _, _)| {
+            rule.covers(diagnostic.rule.id, &diagnostic.path)
+                || repository_path.is_some_and(|path| rule.covers(diagnostic.rule.id, path))
+        }) else {
             return true;
         };
         accepted.push(AcceptedFinding {

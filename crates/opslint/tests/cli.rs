@@ -731,6 +731,32 @@ fn subfolder_run_sees_repository_owners_and_runbooks() {
     );
 }
 
+/// `opslint-accepts` paths are written from the repository's root, so they
+/// hold in a run from a subfolder too, where display paths are shorter.
+#[test]
+fn subfolder_run_keeps_risks_that_adrs_accept() {
+    let dir = temp_dir("subfolder-accepts");
+    std::fs::create_dir_all(dir.join(".git")).unwrap();
+    std::fs::create_dir_all(dir.join("k8s")).unwrap();
+    std::fs::create_dir_all(dir.join("docs/adr")).unwrap();
+    std::fs::write(
+        dir.join("k8s/toolbox.yaml"),
+        "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: toolbox\nspec:\n  template:\n    spec:\n      containers:\n        - name: toolbox\n          image: registry.example.com/toolbox:latest\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("docs/adr/0001-toolbox-image.md"),
+        "# 1. Run the toolbox from its latest image\n\n## Status\n\nAccepted\n\n## Decision\n\nThe toolbox job always pulls the newest build.\n\nopslint-accepts: mutable-image-tag k8s/toolbox.yaml\n",
+    )
+    .unwrap();
+    assert!(!rules_in(&dir, "k8s").contains(&"mutable-image-tag".to_string()));
+    let from_subfolder = rules_in(&dir.join("k8s"), ".");
+    assert!(
+        !from_subfolder.contains(&"mutable-image-tag".to_string()),
+        "{from_subfolder:?}"
+    );
+}
+
 #[test]
 fn named_files_keep_risks_that_adrs_accept() {
     let shop = repo_root().join("fixtures/workloads/shop");
