@@ -55,9 +55,17 @@ pub fn extract(file: &SourceFile, parsed: PythonFile) -> CodeFile {
             text: &file.text,
             path: &file.path,
             sessions: BTreeSet::new(),
+            lambda_event_handler: false,
         };
         extractor.walk(tree.root_node());
         extractor.migration(tree.root_node());
+        // Powertools resolvers route API Gateway, ALB and function URL
+        // events inside a Lambda function. No process listens, so the
+        // file's routes make no server to probe or instrument as one.
+        if extractor.lambda_event_handler {
+            code.routes.clear();
+            code.mounts.clear();
+        }
     }
     code.tree = parsed.tree;
     code
@@ -92,6 +100,9 @@ struct Extractor<'c> {
     path: &'c str,
     /// Names bound to a `requests.Session()`.
     sessions: BTreeSet<String>,
+    /// The file imports Powertools' `event_handler`, whose routes run
+    /// inside a Lambda function.
+    lambda_event_handler: bool,
 }
 
 fn span(node: Node) -> Span {
@@ -197,6 +208,9 @@ impl<'c> Extractor<'c> {
         };
         let full = self.text_of(node).to_string();
         for module in modules {
+            if module.starts_with("aws_lambda_powertools.event_handler") {
+                self.lambda_event_handler = true;
+            }
             for (kind, library) in telemetry_of_module(&module, &full) {
                 self.code.telemetry.push(Telemetry {
                     kind,
@@ -607,6 +621,32 @@ fn telemetry_of_module(module: &str, statement: &str) -> Vec<(TelemetryKind, Str
         "logging" | "structlog" | "loguru" | "pythonjsonlogger" | "logger" => {
             found.push((TelemetryKind::Logging, root.to_string()));
         }
+        // Powertools' Tracer records X-Ray traces, its Metrics CloudWatch
+        // embedded metrics, and its Logger structured logs.
+        "aws_lambda_powertools" => {
+            let names = statement.rsplit(" import ").next().unwrap_or("");
+            let imports = |class: &str, submodule: &str| {
+                module.ends_with(submodule) || names.split([',', ' ', '(', ')']).any(|n| n == class)
+            };
+            if imports("Tracer", ".tracing") {
+                found.push((
+                    TelemetryKind::Tracing,
+                    "aws_lambda_powertools tracer".to_string(),
+                ));
+            }
+            if imports("Metrics", ".metrics") {
+                found.push((
+                    TelemetryKind::Metrics,
+                    "aws_lambda_powertools metrics".to_string(),
+                ));
+            }
+            if imports("Logger", ".logging") {
+                found.push((
+                    TelemetryKind::Logging,
+                    "aws_lambda_powertools logger".to_string(),
+                ));
+            }
+        }
         _ => {}
     }
     found
@@ -751,6 +791,31 @@ mod tests {
         );
         assert!(code.routes.is_empty());
         assert!(code.http_clients.is_empty());
+    }
+
+    #[test]
+    fn powertools_resolver_routes_are_not_served() {
+        let code = facts(
+            "handler.py",
+            "from aws_lambda_powertools import Metrics, Tracer\n\
+             from aws_lambda_powertools.event_handler import APIGatewayRestResolver\n\
+             app = APIGatewayRestResolver()\n\
+             @app.get(\"/orders\")\ndef list_orders():\n    return []\n",
+        );
+        assert!(code.routes.is_empty());
+        let kinds: Vec<TelemetryKind> = code.telemetry.iter().map(|t| t.kind).collect();
+        assert_eq!(kinds, [TelemetryKind::Tracing, TelemetryKind::Metrics]);
+    }
+
+    #[test]
+    fn powertools_submodule_imports_are_telemetry() {
+        let code = facts(
+            "handler.py",
+            "from aws_lambda_powertools.logging import Logger\n\
+             from aws_lambda_powertools.tracing import Tracer\n",
+        );
+        let kinds: Vec<TelemetryKind> = code.telemetry.iter().map(|t| t.kind).collect();
+        assert_eq!(kinds, [TelemetryKind::Logging, TelemetryKind::Tracing]);
     }
 
     #[test]

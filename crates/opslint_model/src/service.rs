@@ -195,6 +195,15 @@ impl<'a> Service<'a> {
         (self.files[0].0, Span::default())
     }
 
+    /// Returns the label for the span of [`Service::anchor`].
+    pub fn anchor_label(&self) -> &'static str {
+        if self.files.iter().any(|(_, code)| !code.servers.is_empty()) {
+            "server created here"
+        } else {
+            "route served here"
+        }
+    }
+
     /// Returns the service folder from the repository's root in backticks,
     /// for messages: its name when the run is outside git and the service
     /// is the working folder itself, `.` when even that is unknown.

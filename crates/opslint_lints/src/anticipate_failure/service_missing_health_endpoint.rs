@@ -20,7 +20,9 @@ pub static META: RuleMeta = RuleMeta {
         (`/health`, `/healthz`, `/livez`, `/readyz`, `/ready`, `/ping`, `/status` and similar) \
         and register no gRPC health service (tonic-health, grpcio-health-checking). Routes count \
         wherever they are declared: in helper functions, nested routers and other files of the \
-        same service.",
+        same service. Routes of the Powertools for AWS Lambda event handler (a file that \
+        imports `aws_lambda_powertools.event_handler`) are served inside a Lambda function, \
+        where no process runs between requests, so they do not make a service.",
     why_it_matters: "Orchestrators and load balancers decide whether to send traffic to an \
         instance, and whether to restart it, from a health check. Without an endpoint they can \
         only test that a port accepts connections, so a process that is stuck or has lost its \
@@ -106,7 +108,7 @@ impl Rule for ServiceMissingHealthEndpoint {
                 span,
                 location,
                 format!("service {} serves no health endpoint", service.label()),
-                "server created here",
+                service.anchor_label(),
             )
             .help = Some(
                 "add a route such as `/healthz` or register the gRPC health service, and point \

@@ -19,7 +19,8 @@ pub static META: RuleMeta = RuleMeta {
         `metrics-exporter-prometheus`, `prometheus`, `prometheus-client`, `axum-prometheus`, \
         `autometrics`, `actix-web-prom`, `cadence` or OpenTelemetry metrics; in Python, \
         `prometheus_client`, `statsd`, `datadog`, `aioprometheus`, the Prometheus \
-        instrumentators for FastAPI, Starlette, Flask and Django, or OpenTelemetry metrics.",
+        instrumentators for FastAPI, Starlette, Flask and Django, OpenTelemetry metrics, or \
+        the Powertools for AWS Lambda `Metrics`.",
     why_it_matters: "Request rate, error rate and latency are what alarms and dashboards are \
         built on. A service that publishes none of them can only be watched from the outside, \
         so a slow degradation goes unnoticed until users report it.",

@@ -18,7 +18,7 @@ pub static META: RuleMeta = RuleMeta {
         files are grouped) in which no file uses a tracing library: in Rust, \
         `#[instrument]`, span macros, tower-http `TraceLayer`, `opentelemetry*` or \
         `tracing-opentelemetry`; in Python, `opentelemetry`, `aws_xray_sdk`, `ddtrace`, \
-        `opencensus` or a Jaeger or Zipkin client. Log macros of the `tracing` crate alone \
+        `opencensus`, a Jaeger or Zipkin client, or the Powertools for AWS Lambda `Tracer`. Log macros of the `tracing` crate alone \
         count as logging, not tracing.",
     why_it_matters: "A request that crosses several services is slow or fails somewhere along \
         the way. Traces show where, with the timing of each step; without them, finding the \

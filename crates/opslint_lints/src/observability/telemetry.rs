@@ -67,7 +67,7 @@ impl TelemetryCheck {
                     service.label(),
                     self.noun
                 ),
-                "server created here",
+                service.anchor_label(),
             )
             .help = Some(self.help.to_string());
         }
