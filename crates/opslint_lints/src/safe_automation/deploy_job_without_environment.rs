@@ -36,7 +36,10 @@ pub static META: RuleMeta = RuleMeta {
     how_to_fix: "Declare the environment the job deploys to, and protect it in the \
         repository settings:\n\n\
         ```yaml\njobs:\n  deploy:\n    runs-on: ubuntu-latest\n    environment: production\n    steps:\n      - run: terraform apply -auto-approve tfplan\n```",
-    known_limits: "Deploys to short-lived test clusters are reported like any other. A job \
+    known_limits: "A command whose text names the pull or merge request (`github.event.number`, \
+        `github.head_ref`, `$CI_MERGE_REQUEST_IID` and the like) deploys or removes a preview \
+        and is skipped, by this rule and the other CI deploy rules. Deploys to other \
+        short-lived test clusters are reported like any other. A job \
         limited to tag pushes by `if:` or by its trigger becomes a question, because tag \
         protection is repository configuration.",
 };

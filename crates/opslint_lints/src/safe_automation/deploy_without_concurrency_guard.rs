@@ -1,7 +1,7 @@
 use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink};
 use opslint_model::Workspace;
 
-use super::deploys::{deploy_steps, github_jobs, gitlab_jobs};
+use super::deploys::{deploy_steps, github_jobs, gitlab_jobs, names_pull_request};
 use crate::Rule;
 
 pub struct DeployWithoutConcurrencyGuard;
@@ -180,16 +180,4 @@ impl Rule for DeployWithoutConcurrencyGuard {
             ));
         }
     }
-}
-
-/// Returns whether a concurrency group key is per pull request, because
-/// it names the pull request's number or head branch.
-fn names_pull_request(key: &str) -> bool {
-    const PULL_REQUEST_KEYS: [&str; 4] = [
-        "pull_request.number",
-        "github.event.number",
-        "github.head_ref",
-        "pull_requests[0].number",
-    ];
-    PULL_REQUEST_KEYS.iter().any(|needle| key.contains(needle))
 }

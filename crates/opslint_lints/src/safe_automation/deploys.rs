@@ -74,6 +74,9 @@ pub fn deploy_steps<'a>(
     let mut found = Vec::new();
     for step in &job.steps {
         for reached in step_deploys(origin, &artifact.file, step, default_directory) {
+            if is_preview_command(&reached) {
+                continue;
+            }
             found.push(DeployStep {
                 name: reached.command.name.clone(),
                 file: reached.file,
@@ -102,6 +105,32 @@ pub fn deploy_steps<'a>(
         }
     }
     found
+}
+
+/// Returns whether a deploy or delete command aims at a short-lived
+/// preview, because its text names the pull or merge request, as in
+/// `kubectl delete namespace preview-${{ github.event.number }}`.
+fn is_preview_command(reached: &Reached<'_>) -> bool {
+    reached
+        .file
+        .text
+        .get(reached.command.span.start..reached.command.span.end)
+        .is_some_and(names_pull_request)
+}
+
+/// Returns whether a text names a pull request (GitHub) or merge request
+/// (GitLab) by its number or head branch.
+pub fn names_pull_request(text: &str) -> bool {
+    const PULL_REQUEST_KEYS: [&str; 7] = [
+        "pull_request.number",
+        "github.event.number",
+        "github.head_ref",
+        "pull_requests[0].number",
+        "CI_MERGE_REQUEST_IID",
+        "CI_MERGE_REQUEST_ID",
+        "CI_MERGE_REQUEST_SOURCE_BRANCH",
+    ];
+    PULL_REQUEST_KEYS.iter().any(|needle| text.contains(needle))
 }
 
 /// Returns the workflow file's path inside its repository, such as
@@ -547,6 +576,9 @@ impl<'a> GitlabJobContext<'a> {
         let mut found = Vec::new();
         for (index, (line, file)) in lines.iter().enumerate() {
             for reached in script_deploys(origin, file, &line.script) {
+                if is_preview_command(&reached) {
+                    continue;
+                }
                 found.push(DeployStep {
                     name: reached.command.name.clone(),
                     file: reached.file,

@@ -42,8 +42,9 @@ pub static META: RuleMeta = RuleMeta {
         ```sh\nrm -rf \"${BUILD_DIR:?}/\"\n```\n\n\
         ```yaml\njobs:\n  teardown:\n    environment: production\n```",
     known_limits: "Variables set in a workflow's `env:` are not read, so an `rm` on them is \
-        reported. Tear-down jobs of short-lived preview environments are reported like \
-        any other deletion.",
+        reported. A deletion whose text names the pull or merge request \
+        (`preview-${{ github.event.number }}`, `review-$CI_MERGE_REQUEST_IID`) removes a \
+        preview and is not reported; other tear-downs of short-lived environments are.",
 };
 
 /// Variables that the shell or the CI runner always sets to a non-empty
