@@ -275,6 +275,7 @@ fn collect_references(node: &Node, found: &mut Vec<String>) {
     match (&node.value, node.tag.as_deref()) {
         (Value::Scalar(scalar), Some("!Ref")) => found.push(scalar.text.to_string()),
         (Value::Seq(items), Some("!If")) => push_condition(items, found),
+        (_, Some("!Sub")) => push_substitutions(&node.value, found),
         _ => {}
     }
     match &node.value {
@@ -283,6 +284,7 @@ fn collect_references(node: &Node, found: &mut Vec<String>) {
                 match (entry.key.as_str(), &entry.value.value) {
                     ("Ref", Value::Scalar(scalar)) => found.push(scalar.text.to_string()),
                     ("Fn::If", Value::Seq(items)) => push_condition(items, found),
+                    ("Fn::Sub", value) => push_substitutions(value, found),
                     _ => {}
                 }
                 collect_references(&entry.value, found);
@@ -297,9 +299,70 @@ fn collect_references(node: &Node, found: &mut Vec<String>) {
     }
 }
 
+/// Names the parameters and resources that a `Sub` string reads, as in
+/// `${ImageTag}` or `${Repository.RepositoryUri}`. Pseudo parameters
+/// (`${AWS::Region}`), escaped `${!Literal}` text and the variables that
+/// the list form defines itself are left out.
+fn push_substitutions(value: &Value, found: &mut Vec<String>) {
+    let (template, defined) = match value {
+        Value::Scalar(scalar) => (scalar.text.as_str(), None),
+        Value::Seq(items) => match (items.first().and_then(Node::as_str), items.get(1)) {
+            (Some(template), variables) => (template, variables),
+            (None, _) => return,
+        },
+        _ => return,
+    };
+    let mut rest = template;
+    while let Some(open) = rest.find("${") {
+        rest = &rest[open + 2..];
+        let Some(close) = rest.find('}') else {
+            break;
+        };
+        let name = &rest[..close];
+        rest = &rest[close + 1..];
+        let is_defined = defined.is_some_and(|variables| variables.get(name).is_some());
+        if name.is_empty() || name.starts_with('!') || name.starts_with("AWS::") || is_defined {
+            continue;
+        }
+        let name = name.to_string();
+        if !found.contains(&name) {
+            found.push(name);
+        }
+    }
+}
+
 /// Names the condition of an `If`, its first argument.
 fn push_condition(items: &[Node], found: &mut Vec<String>) {
     if let Some(condition) = items.first().and_then(Node::as_str) {
         found.push(format!("condition {condition}"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::references;
+
+    fn node(text: &str) -> opslint_syntax::value::Node {
+        opslint_syntax::yaml::parse(text, false)
+            .documents
+            .remove(0)
+            .root
+    }
+
+    #[test]
+    fn sub_strings_name_their_inputs() {
+        let short =
+            node("Image: !Sub \"${AWS::AccountId}.dkr.ecr/${Repo.Uri}:${ImageTag}${!Literal}\"\n");
+        assert_eq!(
+            references(short.get("Image").unwrap()),
+            ["Repo.Uri", "ImageTag"]
+        );
+        let list = node(
+            "Image:\n  Fn::Sub:\n    - \"${Registry}/api:${Tag}\"\n    - Tag: !Ref ImageTag\n",
+        );
+        assert_eq!(
+            references(list.get("Image").unwrap()),
+            ["Registry", "ImageTag"]
+        );
     }
 }

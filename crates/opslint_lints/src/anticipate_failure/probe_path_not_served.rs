@@ -502,18 +502,19 @@ impl Checker<'_, '_> {
             Some(cloudformation::CfnValue::Literal(image)) => {
                 self.check(sink, probe, Some(image), None);
             }
-            Some(cloudformation::CfnValue::Intrinsic(_, node)) => {
-                let inputs = cloudformation::references(node)
-                    .iter()
-                    .map(|name| format!("`{name}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                ask_which_service(
-                    sink,
-                    probe,
-                    "the image",
-                    format!("the image comes from {inputs}, which the template does not settle"),
-                );
+            Some(cloudformation::CfnValue::Intrinsic(function, node)) => {
+                let references = cloudformation::references(node);
+                let reason = if references.is_empty() {
+                    format!("the image is set by `{function}`, which the template does not settle")
+                } else {
+                    let inputs = references
+                        .iter()
+                        .map(|name| format!("`{name}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    format!("the image comes from {inputs}, which the template does not settle")
+                };
+                ask_which_service(sink, probe, "the image", reason);
             }
             _ => {}
         }
