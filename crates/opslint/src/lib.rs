@@ -362,6 +362,12 @@ pub fn run(options: &Options) -> Outcome {
     }
     let charts = ChartFolders::find(&discovery.files);
     let repository = outside::RepositoryRoot::find(&options.root, &options.paths);
+    // Files named on the command line that opslint does not read. When it
+    // reads none of them, each gets a notice, so that "No findings in 0
+    // files" is not the only answer. A pre-commit hook passes every staged
+    // text file, so skipped files among read ones stay quiet.
+    let named: Vec<&PathBuf> = options.paths.iter().filter(|path| path.is_file()).collect();
+    let skipped = std::sync::Mutex::new(Vec::new());
     let processed: Vec<Processed> = discovery
         .files
         .par_iter()
@@ -377,9 +383,20 @@ pub fn run(options: &Options) -> Outcome {
             if let Some(progress) = &options.progress {
                 progress.advance();
             }
+            if processed.is_none() && named.contains(&&found.disk_path) {
+                let mut skipped = skipped.lock().unwrap_or_else(|poison| poison.into_inner());
+                skipped.push(skipped_notice(&found.display_path));
+            }
             processed
         })
         .collect();
+    if !named.is_empty() && processed.iter().all(|item| item.artifact.is_none()) {
+        let mut skipped = skipped
+            .into_inner()
+            .unwrap_or_else(|poison| poison.into_inner());
+        skipped.sort();
+        notices.extend(skipped);
+    }
 
     timings.phase("read, parse, extract facts");
     let mut artifacts = Vec::with_capacity(processed.len());
@@ -923,6 +940,18 @@ impl ChartFolders {
 }
 
 /// Classifies, reads, parses and extracts the facts of one file.
+/// The notice for a named file that opslint does not read.
+fn skipped_notice(path: &str) -> String {
+    if path.to_ascii_lowercase().ends_with(".json") {
+        format!(
+            "{path}: skipped, JSON is read only as CloudFormation templates, Terraform \
+             variables and incident exports, and this file is none of them"
+        )
+    } else {
+        format!("{path}: skipped, opslint does not check this kind of file")
+    }
+}
+
 fn process_file(
     found: &FoundFile,
     charts: &ChartFolders,

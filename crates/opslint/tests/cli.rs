@@ -731,6 +731,32 @@ fn subfolder_run_sees_repository_owners_and_runbooks() {
     );
 }
 
+/// A named file that opslint does not read gets a notice when it is the
+/// only one; beside a file that is read, it stays quiet, as pre-commit
+/// passes every staged text file.
+#[test]
+fn named_file_of_unread_kind_gets_a_notice() {
+    let dir = temp_dir("skipped-named");
+    std::fs::write(dir.join("production.json"), "{\"Parameters\": {}}\n").unwrap();
+    std::fs::write(dir.join("Dockerfile"), "FROM alpine:3.20\n").unwrap();
+    let run = |files: &[&str]| {
+        let output = opslint()
+            .current_dir(&dir)
+            .arg("check")
+            .args(files)
+            .output()
+            .unwrap();
+        String::from_utf8(output.stderr).unwrap()
+    };
+    let alone = run(&["production.json"]);
+    assert!(
+        alone.contains("production.json: skipped, JSON is read only as CloudFormation templates"),
+        "{alone}"
+    );
+    let beside_read_file = run(&["production.json", "Dockerfile"]);
+    assert!(!beside_read_file.contains("skipped"), "{beside_read_file}");
+}
+
 /// `opslint-accepts` paths are written from the repository's root, so they
 /// hold in a run from a subfolder too, where display paths are shorter.
 #[test]
