@@ -847,7 +847,9 @@ impl Rule for DeclarativeRule {
         for (artifact, code) in workspace.code() {
             let path = artifact.file.path.as_str();
             let in_scope = match self.scope {
-                Scope::Service => service_paths.contains(path),
+                // A command-line program inside a service writes to the
+                // terminal on purpose.
+                Scope::Service => service_paths.contains(path) && !code.command_line,
                 Scope::Code => !is_test_path(path),
             };
             if !in_scope {

@@ -56,16 +56,22 @@ pub fn extract(file: &SourceFile, parsed: PythonFile) -> CodeFile {
             path: &file.path,
             sessions: BTreeSet::new(),
             lambda_event_handler: false,
+            cli_library: false,
         };
         extractor.walk(tree.root_node());
         extractor.migration(tree.root_node());
         // Powertools resolvers route API Gateway, ALB and function URL
         // events inside a Lambda function. No process listens, so the
         // file's routes make no server to probe or instrument as one.
+        let cli_library = extractor.cli_library;
         if extractor.lambda_event_handler {
             code.routes.clear();
             code.mounts.clear();
         }
+        code.command_line = cli_library
+            && has_main_guard(&file.text)
+            && code.servers.is_empty()
+            && code.routes.is_empty();
     }
     code.tree = parsed.tree;
     code
@@ -103,6 +109,8 @@ struct Extractor<'c> {
     /// The file imports Powertools' `event_handler`, whose routes run
     /// inside a Lambda function.
     lambda_event_handler: bool,
+    /// The file imports a command-line argument parser.
+    cli_library: bool,
 }
 
 fn span(node: Node) -> Span {
@@ -210,6 +218,10 @@ impl<'c> Extractor<'c> {
         for module in modules {
             if module.starts_with("aws_lambda_powertools.event_handler") {
                 self.lambda_event_handler = true;
+            }
+            let root = module.split('.').next().unwrap_or(&module);
+            if matches!(root, "argparse" | "click" | "typer" | "fire" | "docopt") {
+                self.cli_library = true;
             }
             for (kind, library) in telemetry_of_module(&module, &full) {
                 self.code.telemetry.push(Telemetry {
@@ -590,6 +602,16 @@ impl<'c> Extractor<'c> {
     }
 }
 
+/// Returns whether the module has a top-level `if __name__ == "__main__":`,
+/// which runs code when it is started as a program.
+fn has_main_guard(text: &str) -> bool {
+    text.lines().any(|line| {
+        line.strip_prefix("if __name__ ==")
+            .or_else(|| line.strip_prefix("if __name__=="))
+            .is_some_and(|rest| rest.contains("__main__"))
+    })
+}
+
 /// Maps an imported `module` to the telemetry it provides. `statement` is
 /// the whole import, so `from opentelemetry import metrics` counts as metrics.
 fn telemetry_of_module(module: &str, statement: &str) -> Vec<(TelemetryKind, String)> {
@@ -805,6 +827,18 @@ mod tests {
         assert!(code.routes.is_empty());
         let kinds: Vec<TelemetryKind> = code.telemetry.iter().map(|t| t.kind).collect();
         assert_eq!(kinds, [TelemetryKind::Tracing, TelemetryKind::Metrics]);
+    }
+
+    #[test]
+    fn command_line_programs_are_marked() {
+        let program = "import argparse\n\ndef main():\n    print(argparse.ArgumentParser())\n\n\
+                       if __name__ == \"__main__\":\n    main()\n";
+        assert!(facts("tool.py", program).command_line);
+        let without_guard = "import click\n\n@click.command()\ndef main():\n    print(1)\n";
+        assert!(!facts("tool.py", without_guard).command_line);
+        let server = "import argparse\nfrom flask import Flask\napp = Flask(__name__)\n\
+                      if __name__ == \"__main__\":\n    app.run()\n";
+        assert!(!facts("server.py", server).command_line);
     }
 
     #[test]

@@ -20,6 +20,10 @@ pub struct CodeFile {
     pub servers: Vec<Server>,
     /// Registrations of the standard gRPC health checking service.
     pub grpc_health: Vec<Span>,
+    /// A Python command-line program: it parses arguments with a CLI
+    /// library, runs under `if __name__ == "__main__":` and serves nothing.
+    /// Its output to the terminal is its purpose, not a log.
+    pub command_line: bool,
     pub telemetry: Vec<Telemetry>,
     pub http_clients: Vec<HttpClient>,
     pub migration: Option<Migration>,
