@@ -1,4 +1,4 @@
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink, Span};
 use opslint_model::helm::Rendered;
@@ -21,7 +21,9 @@ pub static META: RuleMeta = RuleMeta {
     what_it_checks: "Deployments and Argo Rollouts that serve traffic (a Service selects \
         their pods, or a container declares a port) and set `replicas: 1`, written in the \
         manifest or rendered from the chart's `values.yaml`. A workload that a \
-        HorizontalPodAutoscaler or KEDA ScaledObject scales, or whose replica count a \
+        HorizontalPodAutoscaler scales is judged by the autoscaler instead: one whose \
+        `minReplicas` is 0 or 1, or missing (Kubernetes then uses 1), is reported there. A \
+        workload that a KEDA ScaledObject scales, or whose replica count a \
         kustomization's `replicas:` field or a Kustomize patch sets to another count (a \
         patch file, a patch written inline, or JSON 6902 operations), is not checked. In a \
         Helm chart with an autoscaler template, which values usually turn on, the replica \
@@ -70,22 +72,26 @@ impl Rule for SingleReplicaWorkload {
                     continue;
                 }
                 let location = object.label();
-                if object
+                let strategy = object
+                    .root
+                    .at(&["spec", "strategy", "type"])
+                    .and_then(Node::as_str);
+                let judged = strategy != Some("Recreate") && serves_traffic(object, &selectors);
+                let scaler = object
                     .name
                     .as_ref()
-                    .is_some_and(|name| scaled.contains(&(object.kind.clone(), name.clone())))
-                {
-                    sink.holds(&META, file, location);
+                    .and_then(|name| scaled.get(&(object.kind.clone(), name.clone())));
+                if let Some(scaler) = scaler {
+                    match scaler {
+                        Some(floor) if judged => report_autoscaler_floor(sink, object, floor),
+                        _ => sink.holds(&META, file, location),
+                    }
                     continue;
                 }
                 let chart_autoscaled = object.from_helm
                     && opslint_model::helm::chart_dir(&file.path)
                         .is_some_and(|dir| charts_with_autoscaler.contains(dir));
-                let strategy = object
-                    .root
-                    .at(&["spec", "strategy", "type"])
-                    .and_then(Node::as_str);
-                if strategy == Some("Recreate") || !serves_traffic(object, &selectors) {
+                if !judged {
                     continue;
                 }
                 // An overlay that sets one replica leaves the base's count
@@ -166,39 +172,87 @@ fn report_single_replica(
     );
 }
 
+/// A HorizontalPodAutoscaler that may scale its target down to one pod.
+struct SingleReplicaFloor<'a> {
+    artifact: &'a Artifact,
+    autoscaler: String,
+    /// `minReplicas`, or the autoscaler's kind when the field is missing.
+    span: Span,
+    /// The value of `minReplicas`, `None` when it is missing.
+    minimum: Option<&'a str>,
+}
+
 /// Workloads, as `(kind, name)`, whose replica count an autoscaler or a
-/// kustomization's `replicas:` field decides.
-fn scaled_workloads(workspace: &Workspace) -> BTreeSet<(String, String)> {
-    let mut scaled = BTreeSet::new();
-    for (_, manifest) in workspace.kubernetes() {
+/// kustomization's `replicas:` field decides, each with the autoscaler's
+/// floor when that is one replica. A KEDA ScaledObject's floor is left
+/// alone, because scaling a worker to zero is what KEDA is for.
+fn scaled_workloads(
+    workspace: &Workspace,
+) -> BTreeMap<(String, String), Option<SingleReplicaFloor<'_>>> {
+    let mut scaled = BTreeMap::new();
+    for (artifact, manifest) in workspace.kubernetes() {
         for object in &manifest.objects {
-            let target = match object.kind.as_str() {
-                "HorizontalPodAutoscaler" => object.root.at(&["spec", "scaleTargetRef"]),
-                "ScaledObject" => object.root.at(&["spec", "scaleTargetRef"]),
-                _ => None,
-            };
-            let Some(target) = target else {
+            let is_hpa = object.kind == "HorizontalPodAutoscaler";
+            if !is_hpa && object.kind != "ScaledObject" {
+                continue;
+            }
+            let Some(target) = object.root.at(&["spec", "scaleTargetRef"]) else {
                 continue;
             };
             let kind = target
                 .get("kind")
                 .and_then(Node::as_str)
                 .unwrap_or("Deployment");
-            if let Some(name) = target.get("name").and_then(Node::as_str) {
-                scaled.insert((kind.to_string(), name.to_string()));
-            }
+            let Some(name) = target.get("name").and_then(Node::as_str) else {
+                continue;
+            };
+            // Kubernetes gives `minReplicas` a default of 1.
+            let minimum = object.root.at(&["spec", "minReplicas"]);
+            let floor = match minimum.map(|node| (node, node.as_str())) {
+                _ if !is_hpa => None,
+                None => Some((object.kind_span, None)),
+                Some((node, Some(value @ ("0" | "1")))) => Some((node.span, Some(value))),
+                Some(_) => None,
+            };
+            let floor = floor.map(|(span, minimum)| SingleReplicaFloor {
+                artifact,
+                autoscaler: object.label(),
+                span,
+                minimum,
+            });
+            scaled.insert((kind.to_string(), name.to_string()), floor);
         }
     }
     for artifact in workspace.all() {
         if let opslint_model::Facts::Kustomization(kustomization) = &artifact.facts {
             for name in &kustomization.replica_names {
                 for kind in ["Deployment", "Rollout"] {
-                    scaled.insert((kind.to_string(), name.clone()));
+                    scaled.insert((kind.to_string(), name.clone()), None);
                 }
             }
         }
     }
     scaled
+}
+
+fn report_autoscaler_floor(sink: &mut Sink, object: &Object, floor: &SingleReplicaFloor) {
+    let label = match floor.minimum {
+        Some(value) => format!("`minReplicas: {value}`"),
+        None => "no `minReplicas`, so the minimum is 1".to_string(),
+    };
+    sink.violation(
+        &META,
+        &floor.artifact.file,
+        floor.span,
+        floor.autoscaler.clone(),
+        format!(
+            "{} lets {} scale down to a single replica",
+            floor.autoscaler,
+            object.label()
+        ),
+        label,
+    )
+    .help = Some("set `minReplicas: 2` and add a PodDisruptionBudget".into());
 }
 
 /// Collects the chart folders with a HorizontalPodAutoscaler or ScaledObject
