@@ -111,32 +111,39 @@ fn check_groups(file: &SourceFile, groups: Option<&Node>, prefix: &str, sink: &m
                     );
                     continue;
                 }
-                RunbookLink::Missing => {}
+                RunbookLink::Missing | RunbookLink::Empty(..) => {}
             }
-            sink.violation(
-                &META,
-                file,
-                alert.span,
-                location,
-                format!("alert `{alert_name}` has no `runbook_url` annotation"),
-                "no runbook link",
-            )
-            .help = Some(
-                "add `annotations: {runbook_url: ...}` that links the procedure for this alert"
-                    .into(),
-            );
+            let (span, message, label, help) = match link {
+                RunbookLink::Empty(key, annotation) => (
+                    annotation.span,
+                    format!("alert `{alert_name}` has an empty `{key}` annotation"),
+                    "empty runbook link",
+                    format!("set `{key}` to the link of the procedure for this alert"),
+                ),
+                _ => (
+                    alert.span,
+                    format!("alert `{alert_name}` has no `runbook_url` annotation"),
+                    "no runbook link",
+                    "add `annotations: {runbook_url: ...}` that links the procedure for this alert"
+                        .to_string(),
+                ),
+            };
+            sink.violation(&META, file, span, location, message, label)
+                .help = Some(help);
         }
     }
 }
 
-enum RunbookLink {
+enum RunbookLink<'a> {
     Present,
     Missing,
+    /// A runbook annotation with an empty value, such as `runbook_url: ""`.
+    Empty(&'a str, &'a Node),
     /// The annotations may gain keys from template output.
     Unknown,
 }
 
-fn runbook_annotation(annotations: &Node) -> RunbookLink {
+fn runbook_annotation(annotations: &Node) -> RunbookLink<'_> {
     if annotations.is_templated() {
         return RunbookLink::Unknown;
     }
@@ -153,9 +160,14 @@ fn runbook_annotation(annotations: &Node) -> RunbookLink {
                 .is_some_and(|value| !value.trim().is_empty());
         names_runbook && has_value
     });
-    match (linked, map.open) {
-        (true, _) => RunbookLink::Present,
-        (false, true) => RunbookLink::Unknown,
-        (false, false) => RunbookLink::Missing,
+    let empty = map.entries.iter().find(|entry| {
+        let key = entry.key.to_ascii_lowercase();
+        key.contains("runbook") || key.contains("playbook")
+    });
+    match (linked, map.open, empty) {
+        (true, _, _) => RunbookLink::Present,
+        (false, true, _) => RunbookLink::Unknown,
+        (false, false, Some(entry)) => RunbookLink::Empty(&entry.key, &entry.value),
+        (false, false, None) => RunbookLink::Missing,
     }
 }

@@ -17,7 +17,7 @@ pub static META: RuleMeta = RuleMeta {
         workloads, compose services, Lambda functions, ECS services, Dockerfiles) but no \
         Markdown runbook or playbook (a path containing `runbook` or `playbook`) and no \
         infrastructure file that links a runbook (`runbook_url`, an alarm description \
-        naming a runbook). The finding sits on the first deployable file. Runs on single \
+        such as `Runbook: <url>` or `Runbook <url>`). The finding sits on the first deployable file. Runs on single \
         files, as pre-commit hooks do, are not checked.",
     why_it_matters: "During an incident the on-call engineer needs written, tested steps. \
         Procedures that live only in people's heads are slow, vary between people and \
@@ -60,6 +60,11 @@ impl Rule for RunbooksMissing {
                 "runbook_link",
                 "runbooks/",
                 "/runbook",
+                "runbook http",
+                "runbook at http",
+                "playbook_url",
+                "playbook:",
+                "playbook http",
             ],
         ) {
             sink.holds(&META, &linked.file, "runbook links");
