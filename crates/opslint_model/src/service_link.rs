@@ -12,6 +12,13 @@ use crate::{Facts, Workspace};
 
 /// Returns the image name without registry, tag or digest: `emailservice` for
 /// `gcr.io/shop/emailservice:v1`.
+/// Returns a folder or image name in the form image names usually take: in
+/// lower case, with `-` for `_`. A Python service in `fulfilment_api` is
+/// usually published as the image `fulfilment-api`.
+pub fn comparable_name(name: &str) -> String {
+    name.to_ascii_lowercase().replace('_', "-")
+}
+
 pub fn image_base_name(reference: &str) -> &str {
     let without_digest = reference.split('@').next().unwrap_or(reference);
     let last = without_digest.rsplit('/').next().unwrap_or(without_digest);
@@ -104,8 +111,9 @@ pub struct ServiceLinks<'s, 'a> {
     contexts: Vec<(String, String)>,
     /// `(root, position)` of every service, sorted.
     roots: Vec<(&'s str, usize)>,
-    /// The first service whose root's last folder has each name.
-    by_folder_name: HashMap<&'s str, usize>,
+    /// The first service whose root's last folder has each name, also as
+    /// [`comparable_name`] gives it.
+    by_folder_name: HashMap<String, usize>,
     /// The first service whose package has each name.
     by_package_name: HashMap<&'s str, usize>,
     /// Positions of the contexts whose image has each repository or base
@@ -125,7 +133,10 @@ impl<'s, 'a> ServiceLinks<'s, 'a> {
         for (position, service) in services.iter().enumerate() {
             if !service.folder_name.is_empty() {
                 by_folder_name
-                    .entry(service.folder_name.as_str())
+                    .entry(service.folder_name.clone())
+                    .or_insert(position);
+                by_folder_name
+                    .entry(comparable_name(&service.folder_name))
                     .or_insert(position);
             }
         }
@@ -246,6 +257,7 @@ impl<'s, 'a> ServiceLinks<'s, 'a> {
         }
         self.by_folder_name
             .get(base)
+            .or_else(|| self.by_folder_name.get(&comparable_name(base)))
             .map(|position| (&self.services[*position], LinkReason::FolderName))
             .or_else(|| {
                 self.by_package_name

@@ -41,7 +41,8 @@ pub static META: RuleMeta = RuleMeta {
     known_limits: "A `HEALTHCHECK` of an external base image is not seen. A Dockerfile is \
         linked to Kubernetes containers by Skaffold artifacts (image and context). It is \
         also linked when the image name matches the Dockerfile's folder name \
-        (`src/cart/Dockerfile` and `registry/cart:1.2`) or the package name of a \
+        (`src/cart/Dockerfile` and `registry/cart:1.2`; a folder `fulfilment_api` also \
+        matches the image `fulfilment-api`) or the package name of a \
         `Cargo.toml` or `pyproject.toml` beside it. ECS containers are linked by a \
         literal image name, in CloudFormation `ContainerDefinitions` or in the text of a \
         Terraform `container_definitions`. A Helm image is linked when it renders from \
@@ -401,6 +402,14 @@ fn image_names(workspace: &Workspace, skaffold: &[(String, String)], path: &str)
             .filter(|(built, _)| dockerfiles.contains(&Some(built.as_str())))
             .map(|(_, image)| image.clone()),
     );
+    // A folder or package named `fulfilment_api` usually builds the image
+    // `fulfilment-api`.
+    let comparable: Vec<String> = names
+        .iter()
+        .map(|name| opslint_model::service_link::comparable_name(name))
+        .filter(|name| !names.contains(name))
+        .collect();
+    names.extend(comparable);
     names
 }
 

@@ -38,7 +38,8 @@ pub static META: RuleMeta = RuleMeta {
         when the health check sits in an override file and the main file builds it. An \
         image is linked to its service by the build context of a Skaffold artifact or \
         docker-compose service with the same image. Without one, a service folder named \
-        like the image is used, and then a service whose Cargo or Python package is \
+        like the image is used (also in lower case with `-` for `_`, so `fulfilment_api` \
+        matches `fulfilment-api`), and then a service whose Cargo or Python package is \
         named like it. Routes count with the literal prefixes of nested routers, \
         included routers and blueprints.",
     why_it_matters: "A probe that requests a path the service does not serve gets a 404 on \
