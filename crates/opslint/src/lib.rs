@@ -548,6 +548,18 @@ pub fn run(options: &Options) -> Outcome {
         },
     );
     sink.sort();
+    // Risks that ADRs accept are kept like other suppressed findings, so
+    // that SARIF shows them as dismissed and JSON lists them.
+    suppressed.extend(accepted.iter().map(|finding| {
+        let mut diagnostic = finding.diagnostic.clone();
+        diagnostic.suppression = Some(opslint_core::Suppression {
+            kind: opslint_core::SuppressionKind::Adr,
+            reason: format!("accepted as a known risk by {}", finding.adr),
+            until: None,
+            source: finding.adr_path.clone(),
+        });
+        diagnostic
+    }));
     if let Some(changed) = &options.changed {
         let keep = |path: &str, rule: &str| {
             changed.contains(path) || !files.contains_key(path) || WORKSPACE_RULES.contains(&rule)

@@ -833,6 +833,16 @@ fn named_files_keep_risks_that_adrs_accept() {
         "{}",
         json["diagnostics"]
     );
+    // The accepted risk is counted as suppressed, apart from the others.
+    assert_eq!(json["summary"]["accepted"], 1);
+    assert_eq!(json["summary"]["suppressed"], 1);
+    let text = opslint()
+        .current_dir(&shop)
+        .args(["check", "docker-compose.yml"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&text.stdout);
+    assert!(stdout.contains("; 1 accepted by an ADR.\n"), "{stdout}");
 }
 
 /// Returns the rule ids and paths of the findings of `check --format json`

@@ -77,7 +77,21 @@ fn sarif_results_follow_github_rules() {
     assert_eq!(run["columnKind"], "utf16CodeUnits");
     let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
     let results = run["results"].as_array().unwrap();
-    assert_eq!(results.len(), 35);
+    // 35 findings, and the risk that ADR 4 accepts as a dismissed result.
+    assert_eq!(results.len(), 36);
+    let dismissed: Vec<&Value> = results
+        .iter()
+        .filter(|result| result.get("suppressions").is_some())
+        .collect();
+    assert_eq!(dismissed.len(), 1);
+    assert_eq!(dismissed[0]["ruleId"], "mutable-image-tag");
+    let suppression = &dismissed[0]["suppressions"][0];
+    assert_eq!(suppression["kind"], "external");
+    assert_eq!(suppression["properties"]["opslintKind"], "adr");
+    assert_eq!(
+        suppression["properties"]["source"],
+        "fixtures/workloads/shop/docs/adr/0004-accept-latest-tag-for-local-postgres.md"
+    );
     for result in results {
         let location = &result["locations"][0]["physicalLocation"]["artifactLocation"];
         assert_eq!(location["uriBaseId"], "%SRCROOT%");

@@ -54,6 +54,8 @@ pub enum SuppressionKind {
     Config,
     /// A fingerprint recorded in a baseline file.
     Baseline,
+    /// An `opslint-accepts` line of an accepted ADR: a known risk.
+    Adr,
 }
 
 impl SuppressionKind {
@@ -62,6 +64,7 @@ impl SuppressionKind {
             Self::Inline => "inline",
             Self::Config => "config",
             Self::Baseline => "baseline",
+            Self::Adr => "adr",
         }
     }
 }

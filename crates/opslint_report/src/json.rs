@@ -69,6 +69,9 @@ struct JsonQuestion<'a> {
 
 #[derive(Serialize)]
 struct Summary<'a> {
+    /// Findings that accepted ADRs name as known risks; `suppressed` counts
+    /// them too.
+    accepted: usize,
     /// Findings a baseline hides; `suppressed` counts them too.
     baselined: usize,
     by_rule: BTreeMap<&'static str, usize>,
@@ -146,15 +149,8 @@ pub fn render(report: &Report<'_>) -> String {
             .collect(),
         questions: report.questions.iter().map(JsonQuestion::new).collect(),
         summary: Summary {
-            baselined: report
-                .suppressed
-                .iter()
-                .filter(|d| {
-                    d.suppression
-                        .as_ref()
-                        .is_some_and(|s| s.kind == opslint_core::SuppressionKind::Baseline)
-                })
-                .count(),
+            accepted: report.suppressed_by(opslint_core::SuppressionKind::Adr),
+            baselined: report.suppressed_by(opslint_core::SuppressionKind::Baseline),
             by_rule,
             diagnostics: report.diagnostics.len(),
             errors: report.count(Severity::Error),

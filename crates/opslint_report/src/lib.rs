@@ -41,6 +41,14 @@ pub struct Report<'a> {
 }
 
 impl Report<'_> {
+    /// Returns how many suppressed findings `kind` hides.
+    pub fn suppressed_by(&self, kind: opslint_core::SuppressionKind) -> usize {
+        self.suppressed
+            .iter()
+            .filter(|d| d.suppression.as_ref().is_some_and(|s| s.kind == kind))
+            .count()
+    }
+
     pub fn count(&self, severity: opslint_core::Severity) -> usize {
         self.diagnostics
             .iter()

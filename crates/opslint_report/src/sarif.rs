@@ -136,9 +136,9 @@ pub fn render(report: &Report<'_>) -> String {
 fn suppression_object(suppression: &opslint_core::Suppression) -> Value {
     let kind = match suppression.kind {
         opslint_core::SuppressionKind::Inline => "inSource",
-        opslint_core::SuppressionKind::Config | opslint_core::SuppressionKind::Baseline => {
-            "external"
-        }
+        opslint_core::SuppressionKind::Config
+        | opslint_core::SuppressionKind::Baseline
+        | opslint_core::SuppressionKind::Adr => "external",
     };
     let mut value = json!({
         "kind": kind,

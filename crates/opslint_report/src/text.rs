@@ -253,24 +253,27 @@ fn write_plain<W: WriteColor>(buffer: &mut W, diagnostic: &opslint_core::Diagnos
 fn summary(report: &Report<'_>) -> String {
     let total = report.diagnostics.len();
     let files = plural(report.file_count, "file", "files");
-    // Findings a baseline hides are counted apart from those that a
-    // comment or the configuration suppresses, which are decisions.
-    let baselined = report
-        .suppressed
-        .iter()
-        .filter(|d| {
-            d.suppression
-                .as_ref()
-                .is_some_and(|s| s.kind == opslint_core::SuppressionKind::Baseline)
-        })
-        .count();
-    let suppressed = match (report.suppressed.len() - baselined, baselined) {
-        (0, 0) => String::new(),
-        (suppressed, 0) => format!("; {suppressed} suppressed"),
-        (0, baselined) => format!("; {baselined} in the baseline"),
-        (suppressed, baselined) => {
-            format!("; {suppressed} suppressed, {baselined} in the baseline")
-        }
+    // Findings a baseline hides and risks that ADRs accept are counted
+    // apart from those that a comment or the configuration suppresses.
+    let baselined = report.suppressed_by(opslint_core::SuppressionKind::Baseline);
+    let accepted = report.suppressed_by(opslint_core::SuppressionKind::Adr);
+    let mut hidden = Vec::new();
+    match report.suppressed.len() - baselined - accepted {
+        0 => {}
+        count => hidden.push(format!("{count} suppressed")),
+    }
+    match accepted {
+        0 => {}
+        1 => hidden.push("1 accepted by an ADR".to_string()),
+        count => hidden.push(format!("{count} accepted by ADRs")),
+    }
+    if baselined > 0 {
+        hidden.push(format!("{baselined} in the baseline"));
+    }
+    let suppressed = if hidden.is_empty() {
+        String::new()
+    } else {
+        format!("; {}", hidden.join(", "))
     };
     if total == 0 && report.questions.is_empty() {
         return format!("No findings in {files}{suppressed}.\n");
