@@ -51,7 +51,7 @@ pub fn from_outcome(outcome: &Outcome) -> BaselineFile {
         .filter(|d| {
             !matches!(
                 d.rule.id,
-                "io-error" | "internal-error" | "unused-suppression"
+                "io-error" | "internal-error" | "invalid-suppression" | "unused-suppression"
             )
         })
         .filter(|d| !outcome.expired_suppressions.contains(&d.fingerprint))

@@ -74,6 +74,7 @@ pub fn check_acceptances(
     workspace: &Workspace,
     is_known_rule: &dyn Fn(&str) -> bool,
     whole_repository: bool,
+    reported: &[&'static str],
     sink: &mut Sink,
 ) {
     for (artifact, record) in workspace.records() {
@@ -85,8 +86,11 @@ pub fn check_acceptances(
         }
         for accepted in &adr.accepted_rules {
             if !is_known_rule(&accepted.rule) {
+                if !reported.contains(&tool_rules::INVALID_SUPPRESSION.id) {
+                    continue;
+                }
                 sink.violation(
-                    &tool_rules::UNUSED_SUPPRESSION,
+                    &tool_rules::INVALID_SUPPRESSION,
                     &artifact.file,
                     accepted.span,
                     format!("opslint-accepts/{}", accepted.rule),
@@ -100,7 +104,7 @@ pub fn check_acceptances(
                 continue;
             }
             // A path can be missing from a run on part of the repository.
-            if !whole_repository {
+            if !whole_repository || !reported.contains(&tool_rules::UNUSED_SUPPRESSION.id) {
                 continue;
             }
             for entry in &accepted.paths {

@@ -476,7 +476,16 @@ pub fn run(options: &Options) -> Outcome {
     }
     timings.phase("rules and inventory");
     sink.merge(sinks);
-    if is_enabled(tool_rules::UNUSED_SUPPRESSION.id, options) {
+    // The suppression checks that the run reports, like any rule only when
+    // selected and not ignored.
+    let suppression_checks: Vec<&'static str> = [
+        tool_rules::INVALID_SUPPRESSION.id,
+        tool_rules::UNUSED_SUPPRESSION.id,
+    ]
+    .into_iter()
+    .filter(|id| is_enabled(id, options))
+    .collect();
+    if !suppression_checks.is_empty() {
         let whole_repository = options
             .paths
             .iter()
@@ -485,6 +494,7 @@ pub fn run(options: &Options) -> Outcome {
             &workspace,
             &|id| is_known_rule(id) || loaded_ids.contains(&id),
             whole_repository,
+            &suppression_checks,
             &mut sink,
         );
     }
@@ -542,8 +552,7 @@ pub fn run(options: &Options) -> Outcome {
             root: &options.root,
             enabled: &enabled,
             is_known_rule: &|id: &str| is_known_rule(id) || loaded_ids.contains(&id),
-            // Like any rule, it runs only when selected and not ignored.
-            report_unused: is_enabled(tool_rules::UNUSED_SUPPRESSION.id, options),
+            reported: &suppression_checks,
             today: &today,
         },
     );

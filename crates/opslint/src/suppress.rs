@@ -1,6 +1,7 @@
 //! The filter stage after the rules: inline `opslint: ignore[...]` comments
 //! and the configuration's per-path ignores move findings from the reported
-//! list to the suppressed list, and faulty suppressions are reported as
+//! list to the suppressed list. Faulty suppressions are reported as
+//! `invalid-suppression`, and those that match nothing as
 //! `unused-suppression`.
 //!
 //! Comments are found in the file text that the pipeline already holds, so
@@ -194,8 +195,9 @@ pub struct Context<'a> {
     /// checked for use.
     pub enabled: &'a [&'static str],
     pub is_known_rule: &'a dyn Fn(&str) -> bool,
-    /// Whether `unused-suppression` findings are reported.
-    pub report_unused: bool,
+    /// The ids of the suppression checks that the run reports:
+    /// `invalid-suppression`, `unused-suppression`, both or neither.
+    pub reported: &'a [&'static str],
     /// `YYYY-MM-DD`; suppressions with an earlier `until` date have expired.
     pub today: &'a str,
 }
@@ -210,8 +212,8 @@ pub struct Applied {
     pub expired: Vec<String>,
 }
 
-/// Moves suppressed findings out of `sink`; adds `unused-suppression`
-/// findings to `sink`.
+/// Moves suppressed findings out of `sink`, and adds `invalid-suppression`
+/// and `unused-suppression` findings to `sink`.
 pub fn apply(sink: &mut Sink, context: &Context<'_>) -> Applied {
     // Every file's text is scanned for comments; on the pool, since a large
     // run has tens of thousands of files and few comments.
@@ -277,7 +279,7 @@ pub fn apply(sink: &mut Sink, context: &Context<'_>) -> Applied {
         })
         .collect();
 
-    if context.report_unused {
+    if !context.reported.is_empty() {
         for (path, list) in &by_file {
             let file = &context.files[*path];
             for (directive, used) in list {
@@ -370,13 +372,19 @@ fn report_faults(
     used: &[bool],
     context: &Context<'_>,
 ) {
-    let rule = &tool_rules::UNUSED_SUPPRESSION;
-    let mut report = |key: String, message: String, help: &str| {
-        sink.violation(rule, file, directive.span, key, message, "suppression")
-            .help = Some(help.to_string());
-    };
+    let mut report =
+        |rule: &'static opslint_core::RuleMeta, key: String, message: String, help: &str| {
+            if !context.reported.contains(&rule.id) {
+                return;
+            }
+            sink.violation(rule, file, directive.span, key, message, "suppression")
+                .help = Some(help.to_string());
+        };
+    let invalid = &tool_rules::INVALID_SUPPRESSION;
+    let unused = &tool_rules::UNUSED_SUPPRESSION;
     if directive.rules.is_empty() {
         report(
+            invalid,
             "ignore[]".into(),
             "suppression names no rule id".into(),
             "write the rule ids inside the brackets, for example `ignore[mutable-image-tag]`",
@@ -385,6 +393,7 @@ fn report_faults(
     }
     if directive.reason.is_empty() {
         report(
+            invalid,
             format!("ignore[{}]/reason", directive.rules.join(",")),
             format!(
                 "suppression of `{}` has no reason",
@@ -397,6 +406,7 @@ fn report_faults(
         && !is_valid_date(until)
     {
         report(
+            invalid,
             format!("ignore[{}]/until", directive.rules.join(",")),
             format!("invalid `until` date `{until}`; expected `YYYY-MM-DD`"),
             "write the expiry as a calendar date, for example `until=2027-03-31`",
@@ -412,6 +422,7 @@ fn report_faults(
                 None => "`opslint rules` lists the rule ids".to_string(),
             };
             report(
+                invalid,
                 format!("ignore[{id}]"),
                 format!("suppression names unknown rule `{id}`"),
                 &help,
@@ -419,12 +430,14 @@ fn report_faults(
         } else if !was_used && context.enabled.contains(&id.as_str()) {
             if directive.whole_file {
                 report(
+                    unused,
                     format!("ignore-file[{id}]"),
                     format!("suppression of `{id}` matches no finding in this file"),
                     "delete the suppression",
                 );
             } else {
                 report(
+                    unused,
                     format!("ignore[{id}]"),
                     format!(
                         "suppression of `{id}` matches no finding on line {}",

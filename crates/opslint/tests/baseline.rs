@@ -531,7 +531,7 @@ fn baseline_leaves_out_expired_and_faulty_suppressions() {
     assert_eq!(
         rules,
         [
-            "unused-suppression",
+            "invalid-suppression",
             "unused-suppression",
             "mutable-image-tag"
         ],

@@ -142,7 +142,7 @@ fn suppression_without_reason_is_reported() {
     assert_eq!(
         found,
         [(
-            "unused-suppression".to_string(),
+            "invalid-suppression".to_string(),
             10,
             "suppression of `mutable-image-tag` has no reason".to_string()
         )]
@@ -159,7 +159,7 @@ fn unknown_rule_in_suppression_is_reported() {
     let rules: Vec<(&str, u64)> = found.iter().map(|(r, l, _)| (r.as_str(), *l)).collect();
     assert_eq!(
         rules,
-        [("mutable-image-tag", 10), ("unused-suppression", 10)]
+        [("mutable-image-tag", 10), ("invalid-suppression", 10)]
     );
     assert_eq!(
         found[1].2,
@@ -202,7 +202,7 @@ fn suppression_for_unselected_rule_is_not_unused() {
 }
 
 #[test]
-fn unused_suppression_runs_only_when_selected() {
+fn suppression_checks_run_only_when_selected() {
     let dir = project(&[(
         "web.yaml",
         "apiVersion: v1\nkind: ConfigMap\nmetadata:  # opslint: ignore[log-retention-unset]\n  name: c\n",
@@ -213,12 +213,23 @@ fn unused_suppression_runs_only_when_selected() {
         "{:?}",
         reported(&selected_other)
     );
+    // The comment has no reason, and suppresses a rule that did not run, so
+    // it is not checked for use.
     let selected = json(
+        dir.path(),
+        &["--select", "mutable-image-tag,invalid-suppression"],
+    );
+    let rules: Vec<String> = reported(&selected).into_iter().map(|(r, _, _)| r).collect();
+    assert_eq!(rules, ["invalid-suppression"]);
+    let unused_only = json(
         dir.path(),
         &["--select", "mutable-image-tag,unused-suppression"],
     );
-    let rules: Vec<String> = reported(&selected).into_iter().map(|(r, _, _)| r).collect();
-    assert_eq!(rules, ["unused-suppression"]);
+    assert!(
+        reported(&unused_only).is_empty(),
+        "{:?}",
+        reported(&unused_only)
+    );
 }
 
 #[test]
@@ -410,7 +421,7 @@ fn faulty_adr_acceptances_are_reported() {
     assert_eq!(
         rules,
         [
-            ("unused-suppression", 7),
+            ("invalid-suppression", 7),
             ("unused-suppression", 9),
             ("mutable-image-tag", 10),
         ]

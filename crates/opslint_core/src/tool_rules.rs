@@ -46,33 +46,52 @@ pub static INTERNAL_ERROR: RuleMeta = RuleMeta {
     known_limits: "None.",
 };
 
+pub static INVALID_SUPPRESSION: RuleMeta = RuleMeta {
+    id: "invalid-suppression",
+    principle: None,
+    waf: &[],
+    severity: Severity::Warning,
+    artifacts: &[],
+    summary: "suppression comment or ADR acceptance without a reason, for an unknown rule, or with an invalid date",
+    what_it_checks: "Every `opslint: ignore[rule-id] reason` comment: that it names rule ids, \
+        that they are known, that it gives a reason and that its `until=YYYY-MM-DD` date, when \
+        it has one, is a valid date. The `opslint-accepts` entries of accepted ADRs must name \
+        known rule ids as well.",
+    why_it_matters: "A suppression is a decision the team made about a risk. Without a reason \
+        nobody can review the decision later, and a misspelt rule id suppresses nothing while \
+        looking as if it did.",
+    how_to_fix: "Add the reason after the closing bracket, for example \
+        `# opslint: ignore[mutable-image-tag] image is rebuilt nightly`, correct the rule \
+        id, or write the date as `until=2027-03-31`.",
+    known_limits: "A suppression without a reason still hides its finding: the missing \
+        reason is reported, not the finding.",
+};
+
 pub static UNUSED_SUPPRESSION: RuleMeta = RuleMeta {
     id: "unused-suppression",
     principle: None,
     waf: &[],
     severity: Severity::Warning,
     artifacts: &[],
-    summary: "suppression comment without a reason, for an unknown rule, or that suppresses nothing",
-    what_it_checks: "Every `opslint: ignore[rule-id] reason` comment: that it names known rule \
-        ids, gives a reason, has a valid `until=YYYY-MM-DD` date when it has one, and still \
-        suppresses a finding on its own line or, when the comment stands alone, on the next line. \
-        The `opslint-accepts` entries of accepted ADRs are checked as well: each must name a \
-        known rule id, and each of its paths must match a file of the run when folders are \
-        checked.",
-    why_it_matters: "A suppression is a decision the team made about a risk. Without a reason \
-        nobody can review the decision later, and a suppression that no longer matches \
-        anything hides the next finding that appears on that line.",
-    how_to_fix: "Add the reason after the closing bracket, for example \
-        `# opslint: ignore[mutable-image-tag] image is rebuilt nightly`, correct the rule \
-        id, or delete the comment when the finding is gone.",
+    summary: "suppression comment or ADR acceptance that matches no finding or file",
+    what_it_checks: "Every `opslint: ignore[rule-id]` comment with known rule ids: that it \
+        still suppresses a finding on its own line or, when the comment stands alone, on the \
+        next line (`ignore-file` anywhere in the file). Each path of an `opslint-accepts` \
+        entry of an accepted ADR must match a file of the run when folders are checked. \
+        Comments with faults of their own are reported as `invalid-suppression` instead.",
+    why_it_matters: "A suppression that no longer matches anything hides the next finding \
+        that appears on that line, without anyone deciding about it.",
+    how_to_fix: "Delete the comment when the finding is gone, or move it to the line of the \
+        finding or the line above.",
     known_limits: "A suppression for a rule that is not selected in the run is not checked \
         for use. After its `until` date a suppression stops suppressing: the \
         finding is reported again and the comment itself is not.",
 };
 
-pub static ALL: [&RuleMeta; 4] = [
+pub static ALL: [&RuleMeta; 5] = [
     &PARSE_ERROR,
     &IO_ERROR,
     &INTERNAL_ERROR,
+    &INVALID_SUPPRESSION,
     &UNUSED_SUPPRESSION,
 ];
