@@ -125,10 +125,12 @@ fn record_roots(options: &Options, folders_walked: bool) -> (Vec<PathBuf>, Vec<S
         );
     let mut roots = Vec::new();
     let mut notices = Vec::new();
-    // The ADR folders at the root of the repository around a walked
-    // subfolder exist, so they need no notice.
+    // The ADR folders and CODEOWNERS files at the root of the repository
+    // around a walked subfolder exist, so they need no notice.
     if folders_walked {
-        for folder in outside::repository_adr_folders(&options.paths, &options.root) {
+        let folders = outside::repository_adr_folders(&options.paths, &options.root);
+        let owners = outside::repository_codeowners(&options.paths, &options.root);
+        for folder in folders.into_iter().chain(owners) {
             if let Ok(canonical) = options.root.join(&folder).canonicalize()
                 && !walked.iter().any(|walked| canonical.starts_with(walked))
             {

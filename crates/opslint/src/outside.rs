@@ -158,6 +158,32 @@ pub fn repository_adr_folders(paths: &[PathBuf], working_folder: &Path) -> Vec<S
     folders
 }
 
+/// Returns the CODEOWNERS files at the root of the git work tree around
+/// each walked subfolder, as display paths. Their patterns are written from
+/// that root, so a run on one folder needs them to tell who owns its files.
+pub fn repository_codeowners(paths: &[PathBuf], working_folder: &Path) -> Vec<String> {
+    let mut files = Vec::new();
+    for path in paths.iter().filter(|path| path.is_dir()) {
+        let Ok(folder) = path.canonicalize() else {
+            continue;
+        };
+        let Some(top) = git_root(&folder) else {
+            continue;
+        };
+        if top == folder {
+            continue;
+        }
+        for location in opslint_records::codeowners::LOCATIONS {
+            let candidate = top.join(location);
+            let display = display_path(&candidate, working_folder);
+            if candidate.is_file() && !files.contains(&display) {
+                files.push(display);
+            }
+        }
+    }
+    files
+}
+
 /// Returns whether `path` is a folder that is the root of a git work tree,
 /// or lies in none, so that a run on it covers a whole repository.
 pub fn is_repository_root(path: &Path) -> bool {

@@ -757,6 +757,32 @@ fn named_file_of_unread_kind_gets_a_notice() {
     assert!(!beside_read_file.contains("skipped"), "{beside_read_file}");
 }
 
+/// A run on a subfolder reads the repository's CODEOWNERS and matches its
+/// patterns against paths from the repository's root.
+#[test]
+fn subfolder_run_reports_unowned_paths() {
+    let dir = temp_dir("subfolder-owners");
+    std::fs::create_dir_all(dir.join(".git")).unwrap();
+    std::fs::create_dir_all(dir.join(".github")).unwrap();
+    std::fs::create_dir_all(dir.join("apps")).unwrap();
+    std::fs::create_dir_all(dir.join("infra")).unwrap();
+    std::fs::write(dir.join(".github/CODEOWNERS"), "/apps/ @org/apps\n").unwrap();
+    let deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: web:1.0\n";
+    std::fs::write(dir.join("apps/web.yaml"), deployment).unwrap();
+    std::fs::write(dir.join("infra/web.yaml"), deployment).unwrap();
+    let unowned = |folder: &std::path::Path, target: &str| {
+        let (found, _) = findings_in(folder, &[target]);
+        found
+            .into_iter()
+            .filter(|(rule, _)| rule == "codeowners-unowned-path")
+            .map(|(_, path)| path)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(unowned(&dir, "infra"), ["infra/web.yaml"]);
+    assert_eq!(unowned(&dir.join("infra"), "."), ["web.yaml"]);
+    assert!(unowned(&dir, "apps").is_empty());
+}
+
 /// `opslint-accepts` paths are written from the repository's root, so they
 /// hold in a run from a subfolder too, where display paths are shorter.
 #[test]

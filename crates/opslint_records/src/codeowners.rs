@@ -17,8 +17,9 @@ pub const LOCATIONS: [&str; 4] = [
 #[derive(Debug)]
 pub struct Codeowners {
     pub path: String,
-    /// The folder the patterns are relative to, with a trailing `/`, or
-    /// empty for the run's root.
+    /// The folder the patterns are relative to, from the repository's root
+    /// (the run's root outside git), with a trailing `/`; empty for the
+    /// root itself.
     pub base: String,
     pub entries: Vec<Entry>,
 }
@@ -73,7 +74,7 @@ pub fn parse(file: &SourceFile, base: String) -> Codeowners {
         });
     }
     Codeowners {
-        path: file.path.clone(),
+        path: file.identity_path().to_string(),
         base,
         entries,
     }

@@ -62,7 +62,9 @@ pub fn extract(kind: ArtifactKind, file: &SourceFile, config: &Config) -> Option
             };
             export.map(Record::Incidents)
         }
-        ArtifactKind::Codeowners => codeowners::base_of(&file.path)
+        // Patterns are written from the repository's root, which the
+        // repository path is relative to in a run from a subfolder.
+        ArtifactKind::Codeowners => codeowners::base_of(file.identity_path())
             .map(|base| Record::Codeowners(codeowners::parse(file, base))),
         _ => None,
     }

@@ -44,6 +44,8 @@ impl Rule for CodeownersUnownedPath {
             if !OWNED_KINDS.contains(&artifact.kind) && !runbook_paths.contains(&path) {
                 continue;
             }
+            // Patterns match paths from the repository's root.
+            let path = artifact.file.identity_path();
             // The CODEOWNERS nearest to the file (longest base) applies.
             let Some((_, owners)) = files
                 .iter()
