@@ -100,6 +100,13 @@ pub fn context_files(named: &[FoundFile], working_folder: &Path) -> Vec<FoundFil
                     .map(|main| folder.join(main))
                     .filter(|candidate| candidate.is_file()),
             );
+        } else if folder.ends_with(".github/workflows") {
+            // The callers of a reusable workflow sit beside it and set its
+            // concurrency and environment.
+            found.extend(yaml_files_in(&folder));
+        } else {
+            found.extend(autoscaler_siblings(&folder));
+            found.extend(kustomize_overlays(&folder));
         }
         let stop = git_root(&folder)
             .map(Path::to_path_buf)
@@ -130,6 +137,68 @@ pub fn context_files(named: &[FoundFile], working_folder: &Path) -> Vec<FoundFil
                 .any(|file| file.display_path == context.display_path)
         })
         .collect()
+}
+
+/// Returns the YAML files directly in `folder`, in no particular order.
+fn yaml_files_in(folder: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| {
+            path.is_file()
+                && path
+                    .extension()
+                    .is_some_and(|extension| extension == "yaml" || extension == "yml")
+        })
+        .collect()
+}
+
+/// Returns the YAML files beside a manifest whose names show an autoscaler
+/// (`hpa.yaml`, `web-autoscaler.yml`), which decides its replica count.
+/// Other files of the folder are not read, so that a hook on a few files
+/// stays fast in a folder of hundreds of manifests.
+fn autoscaler_siblings(folder: &Path) -> Vec<PathBuf> {
+    yaml_files_in(folder)
+        .into_iter()
+        .filter(|path| {
+            let name = path
+                .file_name()
+                .map(|name| name.to_string_lossy().to_ascii_lowercase())
+                .unwrap_or_default();
+            name.contains("hpa") || name.contains("autoscal")
+        })
+        .collect()
+}
+
+/// Returns the files of the Kustomize overlays of a base. When `folder`
+/// contains a kustomization, they are the YAML files of every folder
+/// `overlays/*` beside it or beside its parent (`app/base` with
+/// `app/overlays/prod`) that contains one too, patches included. Overlays patch probes, replica counts and image tags
+/// of the base's manifests.
+fn kustomize_overlays(folder: &Path) -> Vec<PathBuf> {
+    let is_kustomization_folder = |dir: &Path| {
+        ["kustomization.yaml", "kustomization.yml", "Kustomization"]
+            .iter()
+            .any(|name| dir.join(name).is_file())
+    };
+    if !is_kustomization_folder(folder) {
+        return Vec::new();
+    }
+    let mut files = Vec::new();
+    for parent in folder.ancestors().skip(1).take(2) {
+        let Ok(overlays) = std::fs::read_dir(parent.join("overlays")) else {
+            continue;
+        };
+        for overlay in overlays.flatten().map(|entry| entry.path()) {
+            if overlay.is_dir() && is_kustomization_folder(&overlay) {
+                files.extend(yaml_files_in(&overlay));
+            }
+        }
+    }
+    files
 }
 
 /// Returns the usual ADR folders (`docs/adr` and the like) at the root of

@@ -783,6 +783,31 @@ fn subfolder_run_reports_unowned_paths() {
     assert!(unowned(&dir, "apps").is_empty());
 }
 
+/// A pre-commit run on one file reads the files that settle its findings:
+/// the overlays of a Kustomize base (probes, image tag), an autoscaler
+/// beside a Deployment, and the callers of a reusable workflow. Each run
+/// agrees with the run over the whole folder, which reports nothing but
+/// the repository-wide findings on owners and runbooks.
+#[test]
+fn named_files_read_the_files_that_settle_them() {
+    let data = repo_root().join("crates/opslint/tests/data/named-context");
+    for (folder, named) in [
+        ("kustomize", "base/deployment.yaml"),
+        ("autoscaler", "k8s/deployment.yaml"),
+        ("reusable", ".github/workflows/_deploy.yml"),
+    ] {
+        let dir = data.join(folder);
+        let (named_run, files) = findings_in(&dir, &[named]);
+        assert!(named_run.is_empty(), "{folder}: {named_run:?}");
+        assert_eq!(files, 1, "{folder}: only the named file is counted");
+        let (mut folder_run, _) = findings_in(&dir, &["."]);
+        folder_run.retain(|(rule, _)| {
+            !["codeowners-missing", "runbooks-missing"].contains(&rule.as_str())
+        });
+        assert!(folder_run.is_empty(), "{folder}: {folder_run:?}");
+    }
+}
+
 /// `opslint-accepts` paths are written from the repository's root, so they
 /// hold in a run from a subfolder too, where display paths are shorter.
 #[test]
