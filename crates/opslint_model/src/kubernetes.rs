@@ -304,6 +304,10 @@ pub struct Kustomization {
     pub latest_tags: Vec<(String, Span)>,
     /// Workload names whose replica count the `replicas:` field sets.
     pub replica_names: Vec<String>,
+    /// Local files and folders from `resources`, `bases` and `components`,
+    /// relative to the kustomization. Remote ones (a URL or a Git host) are
+    /// left out.
+    pub resources: Vec<String>,
 }
 
 impl Kustomization {
@@ -327,6 +331,17 @@ impl Kustomization {
                         if let Some(tag) = latest {
                             kustomization.latest_tags.push((name.to_string(), tag.span));
                         }
+                    }
+                }
+            }
+            for key in ["resources", "bases", "components"] {
+                for resource in root.get(key).and_then(Node::as_seq).unwrap_or_default() {
+                    if let Some(resource) = resource.as_str()
+                        && !resource.contains("://")
+                        && !resource.starts_with("github.com/")
+                        && !resource.contains("?ref=")
+                    {
+                        kustomization.resources.push(resource.to_string());
                     }
                 }
             }

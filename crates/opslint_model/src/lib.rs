@@ -338,13 +338,24 @@ impl OutsideRecords {
     }
 }
 
+/// A deploy tool that replaces an image's tag.
+#[derive(Debug, Clone)]
+pub enum Retag {
+    /// Skaffold tags the images it builds in every manifest it deploys.
+    Skaffold,
+    /// A kustomization's `images:` entry, which applies to its resources
+    /// and patches: files and folders as display paths, a folder standing
+    /// for every file below it.
+    Kustomize(Vec<String>),
+}
+
 /// All artifacts of a run, joined.
 #[derive(Debug, Default)]
 pub struct Workspace {
     pub artifacts: Vec<Artifact>,
     /// Image names whose tag a deploy tool sets (Kustomize `images:`,
     /// Skaffold artifacts), mapped to the tool's name.
-    pub retagged_images: BTreeMap<String, &'static str>,
+    pub retagged_images: BTreeMap<String, Vec<Retag>>,
     /// Helm charts by folder, with the defaults their templates read.
     pub charts: BTreeMap<String, helm::Chart>,
     /// Terraform variables, locals and module calls, for evaluating
@@ -444,18 +455,43 @@ impl Workspace {
                 }
             }
         }
-        let mut retagged_images = BTreeMap::new();
+        let mut retagged_images: BTreeMap<String, Vec<Retag>> = BTreeMap::new();
         for artifact in &artifacts {
             match &artifact.facts {
                 Facts::Kustomization(kustomization) => {
+                    let folder = artifact
+                        .file
+                        .path
+                        .rsplit_once('/')
+                        .map_or("", |(folder, _)| folder);
+                    // Patches are retagged too, because the image
+                    // transformer runs after them.
+                    let scope: Vec<String> = kustomization
+                        .resources
+                        .iter()
+                        .chain(&kustomization.patch_files)
+                        .map(|resource| {
+                            opslint_core::normalize_path(&if folder.is_empty() {
+                                resource.clone()
+                            } else {
+                                format!("{folder}/{resource}")
+                            })
+                        })
+                        .collect();
                     for name in &kustomization.image_names {
-                        retagged_images.insert(name.clone(), "Kustomize `images:`");
+                        retagged_images
+                            .entry(name.clone())
+                            .or_default()
+                            .push(Retag::Kustomize(scope.clone()));
                     }
                 }
                 Facts::Kubernetes(manifest) => {
                     for object in &manifest.objects {
                         for name in object.skaffold_images() {
-                            retagged_images.insert(name, "Skaffold");
+                            retagged_images
+                                .entry(name)
+                                .or_default()
+                                .push(Retag::Skaffold);
                         }
                     }
                 }
@@ -676,6 +712,28 @@ impl Workspace {
     }
 
     /// Finds the artifact whose display path is `path`.
+    /// Returns the name of the deploy tool that replaces the tag of image
+    /// `name` in the manifest at `path`, if one does. Skaffold retags the
+    /// images it builds everywhere, and Kustomize `images:` only in the
+    /// files its kustomization includes.
+    pub fn retagged(&self, name: &str, path: &str) -> Option<&'static str> {
+        self.retagged_images
+            .get(name)?
+            .iter()
+            .find_map(|retag| match retag {
+                Retag::Skaffold => Some("Skaffold"),
+                Retag::Kustomize(resources) => resources
+                    .iter()
+                    .any(|resource| {
+                        path == resource
+                            || path
+                                .strip_prefix(resource.as_str())
+                                .is_some_and(|rest| rest.starts_with('/'))
+                    })
+                    .then_some("Kustomize `images:`"),
+            })
+    }
+
     pub fn artifact(&self, path: &str) -> Option<&Artifact> {
         self.artifacts
             .binary_search_by(|artifact| artifact.file.path.as_str().cmp(path))

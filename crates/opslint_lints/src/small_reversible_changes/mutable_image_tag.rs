@@ -32,8 +32,9 @@ pub static META: RuleMeta = RuleMeta {
         ```yaml\n# before\nimage: registry.example.com/web:latest\n# after\nimage: registry.example.com/web:1.4.2\n```",
     known_limits: "Images whose tag Kustomize `images:` or Skaffold sets at deploy time are \
         accepted, also when the manifest or a patch writes `latest`, since the tag is \
-        replaced. The `images:` entry is matched by image name in any kustomization of the \
-        run. A Helm image built only from `.Values` paths, string literals, \
+        replaced. An `images:` entry covers the files that its kustomization lists under \
+        `resources`, `bases`, `components` and patches, a folder standing for every file \
+        below it; remote resources are not followed. A Helm image built only from `.Values` paths, string literals, \
         `.Chart.AppVersion`, `default` and `quote` is rendered from `values.yaml` and \
         `Chart.yaml`; other values files and `--set` at install time are not seen. Images \
         that need more of the template language, values that `values.yaml` does not give, \
@@ -132,7 +133,7 @@ fn check_image(
         ImagePin::Variable => ask_variable_tag(file, node, location, reference, sink),
         // Kustomize applies `images:` after patches and Skaffold tags at
         // deploy time, so what the manifest writes is replaced either way.
-        ImagePin::Untagged | ImagePin::Latest if workspace.retagged_images.contains_key(name) => {
+        ImagePin::Untagged | ImagePin::Latest if workspace.retagged(name, &file.path).is_some() => {
             sink.holds(&META, file, location);
         }
         ImagePin::Untagged => {
