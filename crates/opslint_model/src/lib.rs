@@ -338,6 +338,74 @@ impl OutsideRecords {
     }
 }
 
+/// Collects, per image name, the deploy tools that replace its tag.
+fn retagged_images(artifacts: &[Artifact]) -> BTreeMap<String, Vec<Retag>> {
+    // What each kustomization includes directly, by its folder. Patches are
+    // retagged too, because the image transformer runs after them.
+    let mut included: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for artifact in artifacts {
+        if let Facts::Kustomization(kustomization) = &artifact.facts {
+            let folder = artifact
+                .file
+                .path
+                .rsplit_once('/')
+                .map_or("", |(folder, _)| folder);
+            let entries = kustomization
+                .resources
+                .iter()
+                .chain(&kustomization.patch_files)
+                .map(|resource| {
+                    opslint_core::normalize_path(&if folder.is_empty() {
+                        resource.clone()
+                    } else {
+                        format!("{folder}/{resource}")
+                    })
+                });
+            included.entry(folder).or_default().extend(entries);
+        }
+    }
+    let mut retagged: BTreeMap<String, Vec<Retag>> = BTreeMap::new();
+    for artifact in artifacts {
+        match &artifact.facts {
+            Facts::Kustomization(kustomization) if !kustomization.image_names.is_empty() => {
+                let folder = artifact
+                    .file
+                    .path
+                    .rsplit_once('/')
+                    .map_or("", |(folder, _)| folder);
+                // A folder resource with a kustomization of its own brings
+                // what that one includes, such as a base's files elsewhere.
+                let mut scope: Vec<String> = Vec::new();
+                let mut pending: Vec<String> = included.get(folder).cloned().unwrap_or_default();
+                while let Some(entry) = pending.pop() {
+                    if scope.contains(&entry) {
+                        continue;
+                    }
+                    if let Some(nested) = included.get(entry.as_str()) {
+                        pending.extend(nested.iter().cloned());
+                    }
+                    scope.push(entry);
+                }
+                for name in &kustomization.image_names {
+                    retagged
+                        .entry(name.clone())
+                        .or_default()
+                        .push(Retag::Kustomize(scope.clone()));
+                }
+            }
+            Facts::Kubernetes(manifest) => {
+                for object in &manifest.objects {
+                    for name in object.skaffold_images() {
+                        retagged.entry(name).or_default().push(Retag::Skaffold);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    retagged
+}
+
 /// A deploy tool that replaces an image's tag.
 #[derive(Debug, Clone)]
 pub enum Retag {
@@ -455,49 +523,7 @@ impl Workspace {
                 }
             }
         }
-        let mut retagged_images: BTreeMap<String, Vec<Retag>> = BTreeMap::new();
-        for artifact in &artifacts {
-            match &artifact.facts {
-                Facts::Kustomization(kustomization) => {
-                    let folder = artifact
-                        .file
-                        .path
-                        .rsplit_once('/')
-                        .map_or("", |(folder, _)| folder);
-                    // Patches are retagged too, because the image
-                    // transformer runs after them.
-                    let scope: Vec<String> = kustomization
-                        .resources
-                        .iter()
-                        .chain(&kustomization.patch_files)
-                        .map(|resource| {
-                            opslint_core::normalize_path(&if folder.is_empty() {
-                                resource.clone()
-                            } else {
-                                format!("{folder}/{resource}")
-                            })
-                        })
-                        .collect();
-                    for name in &kustomization.image_names {
-                        retagged_images
-                            .entry(name.clone())
-                            .or_default()
-                            .push(Retag::Kustomize(scope.clone()));
-                    }
-                }
-                Facts::Kubernetes(manifest) => {
-                    for object in &manifest.objects {
-                        for name in object.skaffold_images() {
-                            retagged_images
-                                .entry(name)
-                                .or_default()
-                                .push(Retag::Skaffold);
-                        }
-                    }
-                }
-                _ => {}
-            }
-        }
+        let retagged_images = retagged_images(&artifacts);
         let charts = collect_charts(&artifacts);
         drop_disabled_subcharts(&mut artifacts, &charts);
         drop_skipped_template_parts(&mut artifacts, &charts);
