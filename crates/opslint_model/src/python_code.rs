@@ -426,9 +426,19 @@ impl<'c> Extractor<'c> {
             _ => return,
         };
         let Some(prefix_node) = prefix_node else {
+            // A router included without a prefix is served at its own
+            // paths, which `Service::serves` needs to know once other
+            // routers are included under a prefix.
+            if matches!(name, "include_router" | "register_blueprint") {
+                self.code.mounts.push(Mount {
+                    prefix: Some(String::new()),
+                    source: String::new(),
+                    span: span(function),
+                    on_router: false,
+                });
+            }
             return;
         };
-        let _ = function;
         self.code.mounts.push(Mount {
             prefix: self.string_value(prefix_node),
             source: self.text_of(prefix_node).to_string(),

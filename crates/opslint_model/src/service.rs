@@ -20,9 +20,9 @@ pub struct CodeFile {
     pub servers: Vec<Server>,
     /// Registrations of the standard gRPC health checking service.
     pub grpc_health: Vec<Span>,
-    /// A Python command-line program: it parses arguments with a CLI
-    /// library, runs under `if __name__ == "__main__":` and serves nothing.
-    /// Its output to the terminal is its purpose, not a log.
+    /// Marks a Python command-line program, which parses arguments with a
+    /// CLI library, runs under `if __name__ == "__main__":` and serves
+    /// nothing. Its output to the terminal is its purpose, not a log.
     pub command_line: bool,
     pub telemetry: Vec<Telemetry>,
     pub http_clients: Vec<HttpClient>,
@@ -495,6 +495,60 @@ impl Service<'_> {
     /// under its router's own prefix, alone or under one or two of the
     /// service's other mount prefixes. Prefixes written as names resolve
     /// through string constants. Path parameters match any segment.
+    /// Returns each literal route path with the full paths it is served
+    /// at. These are the path under its router's own prefix and, when the
+    /// service includes routers under resolved prefixes, under each of them.
+    pub fn full_route_paths(&self) -> Vec<(String, Vec<String>)> {
+        let outer: Vec<String> = self
+            .mounts()
+            .filter(|mount| !mount.on_router)
+            .filter_map(|mount| {
+                mount
+                    .prefix
+                    .clone()
+                    .or_else(|| self.resolve_constant(&mount.source))
+            })
+            .collect();
+        let mut paths = Vec::new();
+        for (_, code) in &self.files {
+            let own: Vec<String> = code
+                .mounts
+                .iter()
+                .filter(|mount| mount.on_router)
+                .filter_map(|mount| {
+                    mount
+                        .prefix
+                        .clone()
+                        .or_else(|| self.resolve_constant(&mount.source))
+                })
+                .collect();
+            for route in &code.routes {
+                let Some(route_path) = route.path.as_deref() else {
+                    continue;
+                };
+                let bases: Vec<String> = if own.is_empty() {
+                    vec![route_path.to_string()]
+                } else {
+                    own.iter()
+                        .map(|prefix| join_route(prefix, route_path))
+                        .collect()
+                };
+                let mut full: Vec<String> = if outer.is_empty() || own.is_empty() {
+                    bases.clone()
+                } else {
+                    Vec::new()
+                };
+                for base in &bases {
+                    full.extend(outer.iter().map(|prefix| join_route(prefix, base)));
+                }
+                full.sort();
+                full.dedup();
+                paths.push((route_path.to_string(), full));
+            }
+        }
+        paths
+    }
+
     pub fn serves(&self, path: &str) -> Served {
         let path = path.split(['?', '#']).next().unwrap_or(path);
         let mut unresolved = Vec::new();
@@ -536,7 +590,15 @@ impl Service<'_> {
                         .map(|prefix| join_route(prefix, route_path))
                         .collect()
                 };
-                let mut candidates = bases.clone();
+                // A router with a prefix of its own is served only where the
+                // application includes it, so once the service includes
+                // routers (with or without a prefix) its bare paths are not
+                // served.
+                let mut candidates = if own_prefixes.is_empty() || outer_prefixes.is_empty() {
+                    bases.clone()
+                } else {
+                    Vec::new()
+                };
                 for base in &bases {
                     for outer in &outer_prefixes {
                         candidates.push(join_route(outer, base));

@@ -41,7 +41,9 @@ pub static META: RuleMeta = RuleMeta {
         like the image is used (also in lower case with `-` for `_`, so `fulfilment_api` \
         matches `fulfilment-api`), and then a service whose Cargo or Python package is \
         named like it. Routes count with the literal prefixes of nested routers, \
-        included routers and blueprints.",
+        included routers and blueprints. A router with a prefix of its own (`APIRouter(prefix=...)`, \
+        `Blueprint(url_prefix=...)`) counts only under the prefixes the service includes \
+        routers with, once it includes any.",
     why_it_matters: "A probe that requests a path the service does not serve gets a 404 on \
         every attempt. A failing readiness probe keeps the pod out of the load balancer, and a \
         failing liveness probe restarts it in a loop, so the release fails although the code \
@@ -246,19 +248,20 @@ impl Checker<'_, '_> {
                 why,
             ),
             Served::No => {
-                let health_routes: Vec<String> = service
-                    .routes()
-                    .filter_map(|(_, route)| route.path.clone())
-                    .filter(|route| is_health_path(route))
+                let mut health_routes: Vec<String> = service
+                    .full_route_paths()
+                    .into_iter()
+                    .filter(|(route, _)| is_health_path(route))
+                    .flat_map(|(_, full)| full)
                     .map(|route| format!("`{route}`"))
                     .collect();
+                health_routes.dedup();
                 let help = if health_routes.is_empty() {
                     "add the route to the service, or point the check at a path it serves"
                         .to_string()
                 } else {
                     format!(
-                        "point the check at a health route of the service ({}, as written \
-                         before mount prefixes)",
+                        "point the check at a health route of the service ({})",
                         health_routes.join(", ")
                     )
                 };
