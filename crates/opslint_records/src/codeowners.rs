@@ -30,6 +30,9 @@ pub struct Entry {
     pub owners: Vec<String>,
     pub span: Span,
     matcher: Option<GlobSet>,
+    /// The GitLab section the entry belongs to, counted from 1. It is 0
+    /// before any section header and in GitHub files.
+    section: usize,
 }
 
 /// Whether `path` is a CODEOWNERS file in one of the read locations, and
@@ -48,17 +51,31 @@ pub fn base_of(path: &str) -> Option<String> {
 pub fn parse(file: &SourceFile, base: String) -> Codeowners {
     let mut entries = Vec::new();
     let mut offset = 0;
+    let mut section = 0;
+    // The default owners of the current GitLab section, which its entries
+    // without owners of their own take.
+    let mut section_owners: Vec<String> = Vec::new();
     for line in file.text.split_inclusive('\n') {
         let span = Span::new(offset, offset + line.trim_end().len());
         offset += line.len();
         let trimmed = line.trim();
-        // GitLab section headers (`[Docs]`, `^[Optional] @owner`) start
-        // with `[` or `^[`.
-        if trimmed.is_empty()
-            || trimmed.starts_with('#')
-            || trimmed.starts_with('[')
-            || trimmed.starts_with("^[")
-        {
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        // GitLab section headers: `[Docs]`, `^[Optional]`, `[Docs][2]`,
+        // each optionally followed by default owners.
+        if trimmed.starts_with('[') || trimmed.starts_with("^[") {
+            section += 1;
+            let after_name = trimmed.find(']').map_or("", |end| &trimmed[end + 1..]);
+            let after_count = match after_name.strip_prefix('[') {
+                Some(rest) => rest.find(']').map_or("", |end| &rest[end + 1..]),
+                None => after_name,
+            };
+            let without_comment = after_count.split(" #").next().unwrap_or(after_count);
+            section_owners = without_comment
+                .split_whitespace()
+                .map(str::to_string)
+                .collect();
             continue;
         }
         let without_comment = trimmed.split(" #").next().unwrap_or(trimmed);
@@ -66,11 +83,16 @@ pub fn parse(file: &SourceFile, base: String) -> Codeowners {
         let Some(pattern) = parts.next() else {
             continue;
         };
+        let mut owners: Vec<String> = parts.map(str::to_string).collect();
+        if owners.is_empty() {
+            owners = section_owners.clone();
+        }
         entries.push(Entry {
             pattern: pattern.to_string(),
-            owners: parts.map(str::to_string).collect(),
+            owners,
             span,
             matcher: compile(pattern),
+            section,
         });
     }
     Codeowners {
@@ -110,15 +132,26 @@ fn compile(pattern: &str) -> Option<GlobSet> {
 }
 
 impl Codeowners {
-    /// The entry that decides the owners of `path` (run-relative), by
-    /// last-match-wins; `None` when no pattern matches or `path` is outside
-    /// this file's repository.
+    /// Returns the entry that decides the owners of `path` (from the
+    /// repository's root) by last-match-wins, or `None` when no pattern
+    /// matches or `path` is outside this file's repository. GitLab applies
+    /// last-match-wins in each section and joins the owners of all
+    /// sections, so the last matching entry with owners in any section
+    /// decides, and without one the last matching entry.
     pub fn owner_entry(&self, path: &str) -> Option<&Entry> {
         let relative = path.strip_prefix(&self.base)?;
-        self.entries
+        let mut decisive: Vec<&Entry> = Vec::new();
+        for entry in self.entries.iter().rev() {
+            let matches = entry.matcher.as_ref().is_some_and(|m| m.is_match(relative));
+            if matches && !decisive.iter().any(|other| other.section == entry.section) {
+                decisive.push(entry);
+            }
+        }
+        decisive
             .iter()
-            .rev()
-            .find(|entry| entry.matcher.as_ref().is_some_and(|m| m.is_match(relative)))
+            .find(|entry| !entry.owners.is_empty())
+            .or(decisive.first())
+            .copied()
     }
 
     pub fn covers_path(&self, path: &str) -> bool {
@@ -157,6 +190,31 @@ mod tests {
         assert!(file.owner_entry("terraform/modules/x/main.tf").is_some());
         assert!(file.owner_entry("a/docs/runbook.md").is_some());
         assert!(file.owner_entry("k8s/api.yaml").is_none());
+    }
+
+    #[test]
+    fn gitlab_sections_are_judged_apart() {
+        let file = owners(
+            "[Platform]\n* @orders/backend\n\n[Fulfilment]\n/sam/\n\n\
+             [Docs] @tech-writers\n/docs/\n^[Optional][2]\n/tmp/\n",
+        );
+        // `/sam/` in `[Fulfilment]` names no owner, but `[Platform]` owns it.
+        assert_eq!(
+            file.owner_entry("sam/template.yaml").unwrap().owners,
+            vec!["@orders/backend"]
+        );
+        // An entry without owners takes its section's default owners.
+        let docs = file.owner_entry("docs/runbook.md").unwrap();
+        assert_eq!(docs.pattern, "/docs/");
+        assert_eq!(docs.owners, vec!["@tech-writers"]);
+        let only_unowned = owners("[Fulfilment]\n/sam/\n");
+        assert!(
+            only_unowned
+                .owner_entry("sam/a.yaml")
+                .unwrap()
+                .owners
+                .is_empty()
+        );
     }
 
     #[test]

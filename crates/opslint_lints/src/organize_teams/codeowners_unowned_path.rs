@@ -21,8 +21,10 @@ pub static META: RuleMeta = RuleMeta {
         it, and nobody is asked when it breaks.",
     how_to_fix: "Add a pattern with an owner for the folder, after any broader pattern:\n\n\
         ```text\n/terraform/ @org/infra\n```",
-    known_limits: "GitLab's optional sections and approval counts are not interpreted; \
-        section headers are skipped and their lines read as plain patterns.",
+    known_limits: "GitLab sections are judged as GitLab does: last match wins in each \
+        section, a file is owned when any section gives it owners, and an entry without \
+        owners takes its section's default owners. Optional sections and approval counts \
+        count like other sections.",
 };
 
 impl Rule for CodeownersUnownedPath {
