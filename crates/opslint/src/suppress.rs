@@ -372,6 +372,21 @@ fn report_faults(
     used: &[bool],
     context: &Context<'_>,
 ) {
+    // For a comment that misses its finding, the nearest finding of each of
+    // its rules in the lines below, as when the comment sits above a YAML
+    // block whose finding is on a nested key.
+    let nearest_below: Vec<Option<usize>> = directive
+        .rules
+        .iter()
+        .map(|id| {
+            sink.diagnostics
+                .iter()
+                .filter(|d| d.path == file.path && d.rule.id == id.as_str())
+                .map(|d| d.start.line)
+                .filter(|line| *line > directive.target_line && *line <= directive.target_line + 20)
+                .min()
+        })
+        .collect();
     let mut report =
         |rule: &'static opslint_core::RuleMeta, key: String, message: String, help: &str| {
             if !context.reported.contains(&rule.id) {
@@ -413,7 +428,7 @@ fn report_faults(
         );
         return;
     }
-    for (id, was_used) in directive.rules.iter().zip(used) {
+    for ((id, was_used), nearest) in directive.rules.iter().zip(used).zip(&nearest_below) {
         if !(context.is_known_rule)(id) {
             let help = match crate::closest_rule_id(id) {
                 Some(close) => {
@@ -434,6 +449,20 @@ fn report_faults(
                     format!("ignore-file[{id}]"),
                     format!("suppression of `{id}` matches no finding in this file"),
                     "delete the suppression",
+                );
+            } else if let Some(line) = nearest {
+                report(
+                    unused,
+                    format!("ignore[{id}]"),
+                    format!(
+                        "suppression of `{id}` matches no finding on line {}; the nearest \
+                         `{id}` finding is on line {line}",
+                        directive.target_line
+                    ),
+                    &format!(
+                        "move the comment to line {line} or the line above it: a comment covers \
+                         its own line or, alone on its line, the next one"
+                    ),
                 );
             } else {
                 report(

@@ -513,3 +513,28 @@ fn module_resource_suppression_covers_every_call() {
     assert_eq!(reported(&output), []);
     assert_eq!(output["summary"]["suppressed"], 2);
 }
+
+/// A comment above a YAML block whose finding sits on a nested key names
+/// the line of that finding, so the user knows where to move it.
+#[test]
+fn missed_suppression_names_the_nearest_finding() {
+    let dir = project(&[(
+        "template.yaml",
+        "AWSTemplateFormatVersion: \"2010-09-09\"\nResources:\n  Api:\n    Type: AWS::Lambda::Function\n    Properties:\n      Handler: app.handler\n      # opslint: ignore[lambda-tracing-disabled] traced by the mesh\n      TracingConfig:\n        Mode: PassThrough\n",
+    )]);
+    let found = reported(&json(
+        dir.path(),
+        &["--select", "lambda-tracing-disabled,unused-suppression"],
+    ));
+    let unused: Vec<&(String, u64, String)> = found
+        .iter()
+        .filter(|(rule, _, _)| rule == "unused-suppression")
+        .collect();
+    assert_eq!(unused.len(), 1, "{found:?}");
+    assert_eq!(unused[0].1, 7);
+    assert!(
+        unused[0].2.ends_with("matches no finding on line 8; the nearest `lambda-tracing-disabled` finding is on line 9"),
+        "{}",
+        unused[0].2
+    );
+}
