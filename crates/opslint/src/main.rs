@@ -271,6 +271,9 @@ enum Format {
     Sarif,
     /// GitHub Actions workflow commands, shown as pull-request annotations.
     Github,
+    /// A GitLab Code Quality report (Code Climate JSON), shown in merge
+    /// requests when a job stores it as `artifacts:reports:codequality`.
+    Gitlab,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -803,6 +806,7 @@ fn render(
         Format::Json => vec![opslint_report::render_json(&report)],
         Format::Sarif => vec![opslint_report::render_sarif(&report)],
         Format::Github => vec![opslint_report::render_github(&report)],
+        Format::Gitlab => vec![opslint_report::render_gitlab(&report)],
     }
 }
 

@@ -415,6 +415,49 @@ fn sarif_from_subfolder_uses_repository_paths() {
     );
 }
 
+/// The GitLab format is a Code Quality report: a JSON array with one issue
+/// per finding, paths from the repository's root and Code Climate
+/// severities.
+#[test]
+fn gitlab_format_writes_code_quality_issues() {
+    let output = opslint()
+        .current_dir(repo_root().join("fixtures/workloads/shop"))
+        .args(["check", "k8s/worker.yaml", "--format", "gitlab"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let issues: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let issues = issues.as_array().unwrap();
+    let readiness = issues
+        .iter()
+        .find(|issue| issue["check_name"] == "k8s-missing-readiness-probe")
+        .expect("a readiness issue");
+    assert_eq!(
+        readiness["location"]["path"],
+        "fixtures/workloads/shop/k8s/worker.yaml"
+    );
+    assert_eq!(readiness["location"]["lines"]["begin"], 16);
+    assert_eq!(readiness["severity"], "major");
+    assert!(
+        readiness["fingerprint"]
+            .as_str()
+            .is_some_and(|f| !f.is_empty())
+    );
+    assert!(
+        readiness["description"]
+            .as_str()
+            .unwrap()
+            .ends_with("(k8s-missing-readiness-probe)")
+    );
+    let mut fingerprints: Vec<&str> = issues
+        .iter()
+        .map(|issue| issue["fingerprint"].as_str().unwrap())
+        .collect();
+    fingerprints.sort_unstable();
+    fingerprints.dedup();
+    assert_eq!(fingerprints.len(), issues.len(), "fingerprints are unique");
+}
+
 #[test]
 fn github_format_writes_workflow_commands() {
     let output = opslint()

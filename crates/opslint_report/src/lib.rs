@@ -1,11 +1,13 @@
 //! Emitters: the same diagnostics and questions written as rustc-style text,
-//! JSON, SARIF 2.1.0 or GitHub Actions workflow commands.
+//! JSON, SARIF 2.1.0, GitHub Actions workflow commands or a GitLab Code
+//! Quality report.
 
 // Data read from files must never panic the linter; tests may unwrap.
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod analysis;
 mod github;
+mod gitlab;
 mod json;
 mod sarif;
 mod text;
@@ -16,6 +18,7 @@ use std::sync::Arc;
 use opslint_core::{Diagnostic, Question, RuleMeta, SourceFile};
 
 pub use github::render as render_github;
+pub use gitlab::render as render_gitlab;
 pub use json::render as render_json;
 pub use sarif::render as render_sarif;
 pub use text::{TextOptions, render as render_text, render_pieces as render_text_pieces};
