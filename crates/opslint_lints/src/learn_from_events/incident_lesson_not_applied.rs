@@ -33,11 +33,14 @@ pub static META: RuleMeta = RuleMeta {
     how_to_fix: "Add the control to the service's infrastructure (for example \
         `deployment_circuit_breaker { enable = true, rollback = true }`, a `readinessProbe`, \
         a CloudWatch alarm) or reopen the action item.",
-    known_limits: "The service is found by its name in file text, and the control by its \
-        usual keywords; a control under another name is not recognised. In a Kubernetes \
-        manifest only the objects that name the service count, in any other file its whole \
-        text. A timeout in a CI pipeline, such as a job's `timeout-minutes`, limits the job \
-        and does not count as the service's timeout.",
+    known_limits: "The service is found by its name in file text or in a folder of the \
+        file's path (`src/payment/` for `payment`), and the control by its usual keywords; a \
+        control under another name is not recognised. In a Kubernetes manifest only the \
+        objects that name the service count, in any other file its whole text. A timeout in \
+        a CI pipeline, such as a job's `timeout-minutes`, limits the job and does not count \
+        as the service's timeout. When the item is about calls (HTTP, requests, a client, a \
+        provider), only a timeout in code counts: a Lambda function's `Timeout` ends the \
+        whole invocation, not the call.",
 };
 
 /// A control an action item can call for: words in the item and words that
@@ -159,10 +162,18 @@ impl Rule for IncidentLessonNotApplied {
                 else {
                     continue;
                 };
+                // A timeout for calls the service makes lives in its code: a
+                // Lambda function's or a job's `Timeout` limits the whole
+                // run, not the calls.
+                let calls_only =
+                    control.in_code && CALL_WORDS.iter().any(|word| contains_word(&text, word));
                 for service in &services {
                     let needle = service.to_lowercase();
                     let files: Vec<_> = implementation(workspace)
-                        .filter(|a| contains_word(&a.file.text.to_lowercase(), &needle))
+                        .filter(|a| {
+                            in_service_folder(&a.file.path, &needle)
+                                || contains_word(&a.file.text.to_lowercase(), &needle)
+                        })
                         .collect();
                     let location = format!("{}/{}/{}", postmortem.title, service, control.name);
                     if files.is_empty() {
@@ -183,6 +194,7 @@ impl Rule for IncidentLessonNotApplied {
                     let applied = files
                         .iter()
                         .filter(|a| control.shown_in_ci || !is_ci(a.kind))
+                        .filter(|a| !calls_only || is_code(a.kind))
                         .any(|a| {
                             parts_naming(a, &needle).iter().any(|part| {
                                 let lower = part.to_lowercase();
@@ -198,9 +210,7 @@ impl Rule for IncidentLessonNotApplied {
                         .take(3)
                         .map(|a| format!("`{}`", a.file.path))
                         .collect();
-                    let has_code = files
-                        .iter()
-                        .any(|a| matches!(a.kind, ArtifactKind::Rust | ArtifactKind::Python));
+                    let has_code = files.iter().any(|a| is_code(a.kind));
                     if control.in_code && !has_code {
                         sink.unclear(
                             &META,
@@ -236,6 +246,27 @@ impl Rule for IncidentLessonNotApplied {
             }
         }
     }
+}
+
+/// Words of an action item about the calls a service makes, whose timeout
+/// belongs in the code.
+const CALL_WORDS: [&str; 8] = [
+    "http", "request", "requests", "call", "calls", "client", "upstream", "provider",
+];
+
+fn is_code(kind: ArtifactKind) -> bool {
+    matches!(kind, ArtifactKind::Rust | ArtifactKind::Python)
+}
+
+/// Returns whether a folder of `path` is named after the service `needle`
+/// (lower case), as `src/payment/handler.py` is for `payment`, also with
+/// `-` and `_` swapped.
+fn in_service_folder(path: &str, needle: &str) -> bool {
+    let (folders, _) = path.rsplit_once('/').unwrap_or(("", path));
+    folders.split('/').any(|folder| {
+        let folder = folder.to_lowercase();
+        folder == needle || folder.replace('_', "-") == needle.replace('_', "-")
+    })
 }
 
 /// Returns whether files of `kind` define CI pipelines.
@@ -281,12 +312,16 @@ fn recurrence_after<'a>(
 /// Returns the parts of `artifact` in which a control for the service
 /// `needle` (lower case) counts. In a Kubernetes manifest these are the
 /// objects that name the service, so a probe of another workload in the
-/// same file does not count. Any other file counts as a whole.
+/// same file does not count. Any other file, and a manifest in the
+/// service's folder, counts as a whole.
 fn parts_naming<'a>(artifact: &'a opslint_model::Artifact, needle: &str) -> Vec<&'a str> {
     let text = artifact.file.text.as_str();
     let opslint_model::Facts::Kubernetes(manifest) = &artifact.facts else {
         return vec![text];
     };
+    if in_service_folder(&artifact.file.path, needle) {
+        return vec![text];
+    }
     manifest
         .objects
         .iter()
