@@ -16,7 +16,9 @@ pub static META: RuleMeta = RuleMeta {
     what_it_checks: "Kubernetes manifests, Helm templates, Terraform, CloudFormation, \
         compose files, workflows, Dockerfiles, Rust and Python code and runbooks below a \
         CODEOWNERS file that no pattern assigns an owner. As on GitHub and GitLab the last \
-        matching line decides, so a later line without owners removes ownership.",
+        matching line decides, so a later line without owners removes ownership. Unowned \
+        files are reported once per folder: the highest folder that holds no owned file \
+        checked in the run, with the number of files and the first of them.",
     why_it_matters: "An unowned file is changed without the review of the team that runs \
         it, and nobody is asked when it breaks.",
     how_to_fix: "Add a pattern with an owner for the folder, after any broader pattern:\n\n\
@@ -41,6 +43,9 @@ impl Rule for CodeownersUnownedPath {
             .iter()
             .map(|a| a.file.path.as_str())
             .collect();
+        type GroupKey<'a> = (&'a str, &'a str, Option<&'a str>);
+        let mut owned_paths: Vec<&str> = Vec::new();
+        let mut unowned: Vec<(GroupKey<'_>, Vec<(&opslint_model::Artifact, &str)>)> = Vec::new();
         for artifact in workspace.all() {
             let path = artifact.file.path.as_str();
             if !OWNED_KINDS.contains(&artifact.kind) && !runbook_paths.contains(&path) {
@@ -60,24 +65,97 @@ impl Rule for CodeownersUnownedPath {
             let owned = entry.is_some_and(|e| !e.owners.is_empty());
             if owned {
                 sink.holds(&META, &artifact.file, path);
+                owned_paths.push(path);
                 continue;
             }
-            let reason = match entry {
-                Some(entry) => format!(
-                    "its last matching pattern `{}` names no owner",
-                    entry.pattern
-                ),
-                None => "no pattern matches it".to_string(),
+            let folder = path.rsplit_once('/').map_or("", |(folder, _)| folder);
+            let key = (
+                folder,
+                owners.path.as_str(),
+                entry.map(|entry| entry.pattern.as_str()),
+            );
+            match unowned.iter_mut().find(|(other, _)| *other == key) {
+                Some((_, group)) => group.push((artifact, path)),
+                None => unowned.push((key, vec![(artifact, path)])),
+            }
+        }
+        // Files that lack an owner for the same reason are grouped under the
+        // highest folder that holds no owned file, and each group gets one
+        // finding, since one CODEOWNERS line fixes them all.
+        let mut merged: Vec<(GroupKey<'_>, Vec<(&opslint_model::Artifact, &str)>)> = Vec::new();
+        for ((folder, owners_path, pattern), group) in unowned {
+            let folder = highest_unowned_folder(folder, &owned_paths);
+            let key = (folder, owners_path, pattern);
+            match merged.iter_mut().find(|(other, _)| *other == key) {
+                Some((_, files)) => files.extend(group),
+                None => merged.push((key, group)),
+            }
+        }
+        for ((folder, owners_path, pattern), group) in merged {
+            let (first, first_path) = group[0];
+            let (message, location) = match group.as_slice() {
+                [_] => {
+                    let reason = match pattern {
+                        Some(pattern) => {
+                            format!("its last matching pattern `{pattern}` names no owner")
+                        }
+                        None => "no pattern matches it".to_string(),
+                    };
+                    (
+                        format!("`{first_path}` has no owner in `{owners_path}`: {reason}"),
+                        first_path.to_string(),
+                    )
+                }
+                _ => {
+                    let reason = match pattern {
+                        Some(pattern) => {
+                            format!("their last matching pattern `{pattern}` names no owner")
+                        }
+                        None => "no pattern matches them".to_string(),
+                    };
+                    let shown = if folder.is_empty() { "." } else { folder };
+                    (
+                        format!(
+                            "{} files in `{shown}/`, such as `{first_path}`, have no owner in \
+                             `{owners_path}`: {reason}",
+                            group.len()
+                        ),
+                        format!("{shown}/"),
+                    )
+                }
             };
             sink.violation(
                 &META,
-                &artifact.file,
-                first_line(artifact),
-                path,
-                format!("`{path}` has no owner in `{}`: {reason}", owners.path),
+                &first.file,
+                first_line(first),
+                location,
+                message,
                 "unowned",
             )
             .help = Some("add a CODEOWNERS pattern with an owning team for this folder".into());
         }
     }
+}
+
+/// Returns the highest ancestor of `folder` (itself included) under which
+/// no file of `owned` lies, so that one CODEOWNERS line for it covers the
+/// unowned files below without touching owned ones.
+fn highest_unowned_folder<'a>(folder: &'a str, owned: &[&str]) -> &'a str {
+    let holds_owned = |candidate: &str| {
+        owned.iter().any(|path| {
+            candidate.is_empty()
+                || path
+                    .strip_prefix(candidate)
+                    .is_some_and(|rest| rest.starts_with('/'))
+        })
+    };
+    let mut highest = folder;
+    while !highest.is_empty() {
+        let parent = highest.rsplit_once('/').map_or("", |(parent, _)| parent);
+        if holds_owned(parent) {
+            break;
+        }
+        highest = parent;
+    }
+    highest
 }
