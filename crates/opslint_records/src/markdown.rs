@@ -187,10 +187,7 @@ pub fn parse(text: &str) -> Document {
                 {
                     let mut offset = start;
                     for line in body.split('\n') {
-                        let span = Span::new(offset, offset + line.len());
-                        if let Some(field) = key_value(line, span) {
-                            document.fields.push(field);
-                        }
+                        document.fields.extend(line_fields(line, offset));
                         offset += line.len() + 1;
                     }
                 }
@@ -338,6 +335,34 @@ fn heading_level(level: HeadingLevel) -> u8 {
 
 /// Reads `Status: accepted` and `**Status**: accepted`; keys are one to
 /// three words so sentences with a colon are not taken for metadata.
+/// Reads the fields of one line of a paragraph at byte `offset`: one
+/// `Key: value`, or several joined by `·` or ` | `, as in
+/// `Date: 2024-03-12 · Detected by: PaymentErrorsAlarm`.
+fn line_fields(line: &str, offset: usize) -> Vec<Field> {
+    let mut fields = Vec::new();
+    let mut start = 0;
+    let separators = |c: char| c == '·' || c == '|';
+    for part in line.split(separators) {
+        let span = Span::new(offset + start, offset + start + part.len());
+        start += part.len()
+            + line[start + part.len()..]
+                .chars()
+                .next()
+                .map_or(0, char::len_utf8);
+        if let Some(field) = key_value(part, span) {
+            fields.push(field);
+        }
+    }
+    // A value with `|` or `·` in it, such as a shell pipe, keeps the line
+    // whole when its parts read as no more than one field.
+    if fields.len() <= 1 {
+        return key_value(line, Span::new(offset, offset + line.len()))
+            .into_iter()
+            .collect();
+    }
+    fields
+}
+
 fn key_value(line: &str, span: Span) -> Option<Field> {
     let line = line.lines().next()?.trim();
     let (key, value) = line.split_once(':')?;
@@ -451,5 +476,24 @@ mod tests {
         assert_eq!(doc.field(&["status"]).unwrap().value(), "accepted");
         assert_eq!(doc.field(&["date"]).unwrap().value(), "2024-01-02");
         assert!(doc.field(&["this is not a key"]).is_none());
+    }
+
+    #[test]
+    fn several_fields_on_one_line() {
+        let text = "# T\n\nDate: 2024-03-12 · Duration: 1 h · Detected by: PaymentErrorsAlarm\n\n\
+                    Command: ps aux | grep worker\n";
+        let doc = parse(text);
+        let detected = doc.field(&["detected by"]).unwrap();
+        assert_eq!(detected.value(), "PaymentErrorsAlarm");
+        assert_eq!(
+            &text[detected.span.start..detected.span.end],
+            " Detected by: PaymentErrorsAlarm"
+        );
+        assert_eq!(doc.field(&["date"]).unwrap().value(), "2024-03-12");
+        // A pipe inside a single value keeps the line whole.
+        assert_eq!(
+            doc.field(&["command"]).unwrap().value(),
+            "ps aux | grep worker"
+        );
     }
 }

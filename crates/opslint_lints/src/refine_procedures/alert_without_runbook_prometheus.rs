@@ -113,9 +113,11 @@ fn check_groups(file: &SourceFile, groups: Option<&Node>, prefix: &str, sink: &m
                 }
                 RunbookLink::Missing | RunbookLink::Empty(..) => {}
             }
+            // The finding stays on the alert's name, where suppression
+            // comments for it are written, also when the annotation is empty.
             let (span, message, label, help) = match link {
-                RunbookLink::Empty(key, annotation) => (
-                    annotation.span,
+                RunbookLink::Empty(key) => (
+                    alert.span,
                     format!("alert `{alert_name}` has an empty `{key}` annotation"),
                     "empty runbook link",
                     format!("set `{key}` to the link of the procedure for this alert"),
@@ -137,8 +139,9 @@ fn check_groups(file: &SourceFile, groups: Option<&Node>, prefix: &str, sink: &m
 enum RunbookLink<'a> {
     Present,
     Missing,
-    /// A runbook annotation with an empty value, such as `runbook_url: ""`.
-    Empty(&'a str, &'a Node),
+    /// A runbook annotation with an empty value, such as `runbook_url: ""`,
+    /// by its key.
+    Empty(&'a str),
     /// The annotations may gain keys from template output.
     Unknown,
 }
@@ -167,7 +170,7 @@ fn runbook_annotation(annotations: &Node) -> RunbookLink<'_> {
     match (linked, map.open, empty) {
         (true, _, _) => RunbookLink::Present,
         (false, true, _) => RunbookLink::Unknown,
-        (false, false, Some(entry)) => RunbookLink::Empty(&entry.key, &entry.value),
+        (false, false, Some(entry)) => RunbookLink::Empty(&entry.key),
         (false, false, None) => RunbookLink::Missing,
     }
 }
