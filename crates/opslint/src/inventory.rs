@@ -17,6 +17,9 @@ pub struct AcceptedFinding {
     pub diagnostic: Diagnostic,
     pub adr: String,
     pub adr_path: String,
+    /// The ADR's path from the repository's root, for outputs that name
+    /// files that way (SARIF, JSON suppression sources).
+    pub adr_repository_path: String,
 }
 
 /// Moves findings of rules that an accepted ADR, of the workspace or of
@@ -27,15 +30,20 @@ pub fn accept_risks(
     other_adrs: &[opslint_records::adr::Adr],
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<AcceptedFinding> {
-    let mut accepting: Vec<(&opslint_records::adr::AcceptedRule, String, String)> = Vec::new();
+    let mut accepting: Vec<(&opslint_records::adr::AcceptedRule, String, String, String)> =
+        Vec::new();
     let workspace_adrs = workspace.records().filter_map(|(_, record)| match record {
         Record::Adr(adr) => Some(adr),
         _ => None,
     });
     for adr in workspace_adrs.chain(other_adrs) {
         if adr.is_accepted() {
+            let repository_path = workspace
+                .artifact(&adr.path)
+                .and_then(|artifact| artifact.file.repository_path.clone())
+                .unwrap_or_else(|| adr.path.clone());
             for rule in &adr.accepted_rules {
-                accepting.push((rule, adr.label(), adr.path.clone()));
+                accepting.push((rule, adr.label(), adr.path.clone(), repository_path.clone()));
             }
         }
     }
@@ -49,7 +57,7 @@ pub fn accept_risks(
         let repository_path = workspace
             .artifact(&diagnostic.path)
             .and_then(|artifact| artifact.file.repository_path.as_deref());
-        let Some((_, adr, adr_path)) = accepting.iter().find(|(rule, _, _)| {
+        let Some((_, adr, adr_path, adr_repository_path)) = accepting.iter().find(|(rule, ..)| {
             rule.covers(diagnostic.rule.id, &diagnostic.path)
                 || repository_path.is_some_and(|path| rule.covers(diagnostic.rule.id, path))
         }) else {
@@ -59,6 +67,7 @@ pub fn accept_risks(
             diagnostic: diagnostic.clone(),
             adr: adr.clone(),
             adr_path: adr_path.clone(),
+            adr_repository_path: adr_repository_path.clone(),
         });
         false
     });

@@ -567,7 +567,7 @@ pub fn run(options: &Options) -> Outcome {
             kind: opslint_core::SuppressionKind::Adr,
             reason: format!("accepted as a known risk by {}", finding.adr),
             until: None,
-            source: finding.adr_path.clone(),
+            source: finding.adr_repository_path.clone(),
         });
         diagnostic
     }));

@@ -243,17 +243,27 @@ pub fn apply(sink: &mut Sink, context: &Context<'_>) -> Applied {
         .extract_if(.., |diagnostic| {
             let rule = diagnostic.rule.id;
             let line = diagnostic.start.line;
+            // Sources name files by their repository path, as SARIF URIs do.
+            let source_path = |path: &str| -> String {
+                context
+                    .files
+                    .get(path)
+                    .map_or(path, |file| file.identity_path())
+                    .to_string()
+            };
             let mut inline = by_file.get_mut(diagnostic.path.as_str()).and_then(|list| {
-                inline_suppression(list, rule, &(line..=line), context.today, &diagnostic.path)
+                let source = source_path(&diagnostic.path);
+                inline_suppression(list, rule, &(line..=line), context.today, &source)
             });
             // A comment in a shared module's resource block covers every
             // call of the module.
             if inline.is_none()
                 && let Some((path, lines)) = &diagnostic.also_suppressed_at
             {
+                let source = source_path(path);
                 inline = by_file
                     .get_mut(path.as_str())
-                    .and_then(|list| inline_suppression(list, rule, lines, context.today, path));
+                    .and_then(|list| inline_suppression(list, rule, lines, context.today, &source));
             }
             let inline = match inline {
                 Some(InlineMatch::Suppressed(suppression)) => Some(suppression),
@@ -311,7 +321,7 @@ fn inline_suppression(
     rule: &str,
     lines: &std::ops::RangeInclusive<usize>,
     today: &str,
-    path: &str,
+    source_path: &str,
 ) -> Option<InlineMatch> {
     if matches!(rule, "io-error" | "internal-error") {
         return None;
@@ -338,7 +348,7 @@ fn inline_suppression(
             kind: SuppressionKind::Inline,
             reason: directive.reason.clone(),
             until: directive.until.clone(),
-            source: format!("{path}:{}", directive.line),
+            source: format!("{source_path}:{}", directive.line),
         }));
     }
     None

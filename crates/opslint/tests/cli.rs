@@ -875,6 +875,20 @@ fn subfolder_run_keeps_risks_that_adrs_accept() {
         !from_subfolder.contains(&"mutable-image-tag".to_string()),
         "{from_subfolder:?}"
     );
+    // The suppression names the ADR by its path from the repository's root.
+    let output = opslint()
+        .current_dir(dir.join("k8s"))
+        .args(["check", ".", "--format", "json", "--show-suppressed"])
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let sources: Vec<&str> = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|d| d["suppression"]["source"].as_str())
+        .collect();
+    assert_eq!(sources, ["docs/adr/0001-toolbox-image.md"]);
 }
 
 #[test]
