@@ -403,6 +403,11 @@ pub fn run(options: &Options) -> Outcome {
     timings.phase("read, parse, extract facts");
     let mut artifacts = Vec::with_capacity(processed.len());
     let mut file_sinks = Vec::with_capacity(processed.len());
+    // Files skipped with a notice of their own (binary, too large) explain
+    // an empty run already.
+    let skips_explained = processed
+        .iter()
+        .any(|item| item.artifact.is_none() && !item.notices.is_empty());
     for item in processed {
         notices.extend(item.notices);
         file_sinks.push(item.sink);
@@ -417,6 +422,18 @@ pub fn run(options: &Options) -> Outcome {
         .collect();
     files.retain(|path, _| !context.contains(path));
     let file_count = files.len();
+    if file_count == 0 && folders_walked && !skips_explained {
+        let folders: Vec<String> = options
+            .paths
+            .iter()
+            .filter(|path| path.is_dir())
+            .map(|path| format!("`{}`", path.display()))
+            .collect();
+        notices.push(format!(
+            "no file that opslint checks was found in {}; `opslint rules --help` lists the kinds it reads (under `--artifact`)",
+            folders.join(", ")
+        ));
+    }
     let mut workspace = Workspace::new(artifacts);
     workspace.folders_walked = folders_walked;
     workspace.working_folder = opslint_model::WorkingFolder {

@@ -798,6 +798,15 @@ fn named_file_of_unread_kind_gets_a_notice() {
     );
     let beside_read_file = run(&["production.json", "Dockerfile"]);
     assert!(!beside_read_file.contains("skipped"), "{beside_read_file}");
+
+    // A folder without a file of a known kind gets a notice too.
+    std::fs::create_dir_all(dir.join("params")).unwrap();
+    std::fs::write(dir.join("params/production.json"), "{\"Parameters\": {}}\n").unwrap();
+    let folder = run(&["params"]);
+    assert!(
+        folder.contains("no file that opslint checks was found in `params`"),
+        "{folder}"
+    );
 }
 
 /// A run on a subfolder reads the repository's CODEOWNERS and matches its
