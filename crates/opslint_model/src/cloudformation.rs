@@ -299,6 +299,31 @@ fn collect_references(node: &Node, found: &mut Vec<String>) {
     }
 }
 
+/// Returns the template text of a `Sub` value, in the short form
+/// (`!Sub "${Env}-api"`) or the long form with a string.
+pub fn sub_text(node: &Node) -> Option<&str> {
+    match (&node.value, node.tag.as_deref()) {
+        (Value::Scalar(scalar), Some("!Sub")) => Some(&scalar.text),
+        (Value::Map(map), None) if map.entries.len() == 1 && map.entries[0].key == "Fn::Sub" => {
+            match &map.entries[0].value.value {
+                Value::Scalar(scalar) => Some(&scalar.text),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// Returns the repository name of an image written with `Sub` when only
+/// the registry or the tag is substituted, as `fulfilment-api` in
+/// `!Sub "${AWS::AccountId}.dkr.ecr.${AWS::Region}.amazonaws.com/fulfilment-api:${ImageTag}"`.
+pub fn sub_image_name(node: &Node) -> Option<&str> {
+    let text = sub_text(node)?;
+    let last = text.rsplit('/').next()?;
+    let name = last.split([':', '@']).next()?;
+    (!name.is_empty() && !name.contains("${") && !name.contains('}')).then_some(name)
+}
+
 /// Names the parameters and resources that a `Sub` string reads, as in
 /// `${ImageTag}` or `${Repository.RepositoryUri}`. Pseudo parameters
 /// (`${AWS::Region}`), escaped `${!Literal}` text and the variables that
@@ -347,6 +372,17 @@ mod tests {
             .documents
             .remove(0)
             .root
+    }
+
+    #[test]
+    fn sub_images_keep_a_literal_repository_name() {
+        use super::sub_image_name;
+        let tagged = node(
+            "Image: !Sub \"${AWS::AccountId}.dkr.ecr.${AWS::Region}.amazonaws.com/api:${Tag}\"\n",
+        );
+        assert_eq!(sub_image_name(tagged.get("Image").unwrap()), Some("api"));
+        let named = node("Image: !Sub \"registry.example.com/${Service}:1.0\"\n");
+        assert_eq!(sub_image_name(named.get("Image").unwrap()), None);
     }
 
     #[test]

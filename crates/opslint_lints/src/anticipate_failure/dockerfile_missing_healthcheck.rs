@@ -239,7 +239,13 @@ impl<'a> Orchestrators<'a> {
         let mut cloudformation = ImageIndex::default();
         for (artifact, template) in workspace.cloudformation() {
             for (resource, container) in ecs_containers(template) {
-                let Some(image) = container.get("Image").and_then(Node::as_str) else {
+                // An image whose registry or tag is substituted is still
+                // named by its repository.
+                let Some(image) = container.get("Image").and_then(|image| {
+                    image
+                        .as_str()
+                        .or_else(|| opslint_model::cloudformation::sub_image_name(image))
+                }) else {
                     continue;
                 };
                 if container.get("HealthCheck").is_some() {

@@ -507,6 +507,14 @@ impl Checker<'_, '_> {
                 self.check(sink, probe, Some(image), None);
             }
             Some(cloudformation::CfnValue::Intrinsic(function, node)) => {
+                // `!Sub ".../fulfilment-api:${ImageTag}"` still names its
+                // repository, which links it like a literal image.
+                if let Some(name) = image.and_then(cloudformation::sub_image_name)
+                    && self.links.for_image(name).is_some()
+                {
+                    self.check(sink, probe, Some(name), None);
+                    return;
+                }
                 let references = cloudformation::references(node);
                 let reason = if references.is_empty() {
                     format!("the image is set by `{function}`, which the template does not settle")

@@ -292,7 +292,7 @@ impl Rule for ResourceWithoutAlarm {
                 // A name built with `Sub`, such as `${Environment}-api`, is
                 // the same name where the same template writes the same
                 // `Sub` text, since the parameters are the template's own.
-                let sub_name = name_node.and_then(sub_text);
+                let sub_name = name_node.and_then(opslint_model::cloudformation::sub_text);
                 let refers = |text: &String, scope_of_text: &str| {
                     (scope_of_text == file.path
                         && (refers_to_logical_id(text, id)
@@ -492,21 +492,6 @@ pub(crate) fn refers_to(text: &str, address: &str) -> bool {
         !before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
             && !after.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
     })
-}
-
-/// Returns the template text of a `Sub` value, in the short form
-/// (`!Sub "${Env}-api"`) or the long form with a string.
-fn sub_text(node: &Node) -> Option<&str> {
-    match (&node.value, node.tag.as_deref()) {
-        (Value::Scalar(scalar), Some("!Sub")) => Some(&scalar.text),
-        (Value::Map(map), None) if map.entries.len() == 1 && map.entries[0].key == "Fn::Sub" => {
-            match &map.entries[0].value.value {
-                Value::Scalar(scalar) => Some(&scalar.text),
-                _ => None,
-            }
-        }
-        _ => None,
-    }
 }
 
 /// Returns whether a CloudFormation scalar refers to a logical id: `!Ref Queue`
