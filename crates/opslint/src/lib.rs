@@ -1208,6 +1208,11 @@ pub fn analysis(
         .iter()
         .map(|finding| opslint_report::analysis::AcceptedRisk {
             rule: finding.diagnostic.rule.id.to_string(),
+            principle: finding
+                .diagnostic
+                .rule
+                .principle
+                .map_or(String::new(), |principle| principle.slug().to_string()),
             path: finding.diagnostic.path.clone(),
             line: finding.diagnostic.start.line,
             message: finding.diagnostic.message.clone(),

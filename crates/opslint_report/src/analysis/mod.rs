@@ -60,6 +60,8 @@ pub struct PostmortemEntry {
 #[derive(Debug, Clone, Serialize)]
 pub struct AcceptedRisk {
     pub rule: String,
+    /// The slug of the rule's principle.
+    pub principle: String,
     pub path: String,
     pub line: usize,
     pub message: String,
@@ -531,6 +533,14 @@ fn principle_section(
         .collect();
     let answered = own_questions.iter().filter(|q| !q.is_open()).count();
     let open = own_questions.len() - answered;
+    // A risk an ADR accepts is a known weakness that the team decided on:
+    // it counts half against the principle and half for it, so that the
+    // principle is assessed rather than left without evidence.
+    let accepted = input
+        .accepted
+        .iter()
+        .filter(|risk| risk.principle == principle.slug())
+        .count();
 
     let weight: usize = diagnostics
         .iter()
@@ -539,8 +549,9 @@ fn principle_section(
             Severity::Warning => 2,
             Severity::Note => 1,
         })
-        .sum();
-    let positive = evidence.len() + answered;
+        .sum::<usize>()
+        + accepted;
+    let positive = evidence.len() + answered + accepted;
     let (score, rating) = if weight == 0 && positive == 0 {
         (0, "not assessed")
     } else {
@@ -562,6 +573,17 @@ fn principle_section(
             format!(
                 ", {answered} answered {}",
                 plural(answered, "question", "questions")
+            )
+        } else {
+            String::new()
+        } + &if accepted > 0 {
+            format!(
+                ", {accepted} {}",
+                plural(
+                    accepted,
+                    "risk accepted by an ADR",
+                    "risks accepted by ADRs"
+                )
             )
         } else {
             String::new()
@@ -843,16 +865,17 @@ fn executive_summary(
         }
         lines.push(format!("Incidents: {}.", parts.join(", ")));
     }
-    if !input.accepted.is_empty() {
-        lines.push(format!(
-            "{} {} by ADRs and not counted above.",
-            input.accepted.len(),
-            plural(
-                input.accepted.len(),
-                "finding is accepted as a known risk",
-                "findings are accepted as known risks"
-            )
-        ));
+    match input.accepted.len() {
+        0 => {}
+        1 => lines.push(
+            "1 finding is accepted as a known risk by an ADR; it is listed under Accepted \
+             risks, not above, and counts half in the ratings."
+                .to_string(),
+        ),
+        count => lines.push(format!(
+            "{count} findings are accepted as known risks by ADRs; they are listed under \
+             Accepted risks, not above, and count half in the ratings."
+        )),
     }
     lines.push(format!(
         "{} follow-up {} an answer from the team{}.",
