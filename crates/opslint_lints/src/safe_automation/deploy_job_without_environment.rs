@@ -36,7 +36,10 @@ pub static META: RuleMeta = RuleMeta {
     how_to_fix: "Declare the environment the job deploys to, and protect it in the \
         repository settings:\n\n\
         ```yaml\njobs:\n  deploy:\n    runs-on: ubuntu-latest\n    environment: production\n    steps:\n      - run: terraform apply -auto-approve tfplan\n```",
-    known_limits: "A command whose text names the pull or merge request (`github.event.number`, \
+    known_limits: "A command in a script, Makefile or composite action that the job calls \
+        is reported at the job's step that calls it, so each job that shares the script \
+        gets its own finding and suppression. \
+        A command whose text names the pull or merge request (`github.event.number`, \
         `github.head_ref`, `$CI_MERGE_REQUEST_IID` and the like) deploys or removes a preview \
         and is skipped, by this rule and the other CI deploy rules. Deploys to other \
         short-lived test clusters are reported like any other. A job \
@@ -108,6 +111,7 @@ fn check_job(job: &JobFacts, deploys: &[DeployStep], sink: &mut Sink) {
     let Some(first) = deploys.first() else {
         return;
     };
+    let (site_file, site_span) = first.job_site();
     match job.gate {
         Gate::Environment | Gate::Manual => {
             sink.holds(&META, job.file, job.location.clone());
@@ -116,8 +120,8 @@ fn check_job(job: &JobFacts, deploys: &[DeployStep], sink: &mut Sink) {
         Gate::Tags => {
             sink.unclear(
                 &META,
-                first.file,
-                first.span,
+                site_file,
+                site_span,
                 job.location.clone(),
                 format!(
                     "do {} limit who may push the tags that start deploy job `{}`?",
@@ -139,8 +143,8 @@ fn check_job(job: &JobFacts, deploys: &[DeployStep], sink: &mut Sink) {
     };
     sink.violation(
         &META,
-        first.file,
-        first.span,
+        site_file,
+        site_span,
         job.location.clone(),
         format!(
             "job `{}` runs `{}`{}{also} without a protected environment",

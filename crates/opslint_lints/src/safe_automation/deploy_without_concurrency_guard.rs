@@ -30,7 +30,10 @@ pub static META: RuleMeta = RuleMeta {
     how_to_fix: "Put deploys to the same target in one concurrency group, and do not cancel a \
         deploy that is running:\n\n\
         ```yaml\njobs:\n  deploy:\n    concurrency:\n      group: deploy-production\n      cancel-in-progress: false\n```",
-    known_limits: "Locks taken outside GitHub (a Terraform backend lock, a deploy tool's own \
+    known_limits: "A command in a script, Makefile or composite action that the job calls \
+        is reported at the job's step that calls it, so each job that shares the script \
+        gets its own finding and suppression. \
+        Locks taken outside GitHub (a Terraform backend lock, a deploy tool's own \
         queue) are not recognised. Any concurrency group counts, whatever its key. A group \
         that cancels older runs is accepted when its key names the pull request (its number \
         or `github.head_ref`), as preview deploys do; a per-branch key is reported like a \
@@ -99,8 +102,8 @@ impl Rule for DeployWithoutConcurrencyGuard {
             }
             sink.violation(
                 &META,
-                first.file,
-                first.span,
+                first.job_site().0,
+                first.job_site().1,
                 context.location(),
                 format!(
                     "job `{}` runs `{}`{} with no `concurrency` group",
@@ -154,8 +157,8 @@ impl Rule for DeployWithoutConcurrencyGuard {
             }
             if context.ask_missing_templates(
                 &META,
-                first.span,
-                first.file,
+                first.job_site().1,
+                first.job_site().0,
                 "`resource_group:`",
                 sink,
             ) {
@@ -163,8 +166,8 @@ impl Rule for DeployWithoutConcurrencyGuard {
             }
             sink.violation(
                 &META,
-                first.file,
-                first.span,
+                first.job_site().0,
+                first.job_site().1,
                 context.location(),
                 format!(
                     "job `{}` runs `{}`{} with no `resource_group`",

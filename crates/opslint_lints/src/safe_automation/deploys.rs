@@ -44,6 +44,24 @@ pub struct DeployStep<'a> {
     pub via: Vec<String>,
     /// The recognised command; `None` for a deploy action.
     pub reached: Option<Reached<'a>>,
+    /// The CI file and the `run:` script or script line of the job that
+    /// starts the command, which differ from `file` and `span` when the
+    /// command is in a script or action the job calls.
+    pub caller_file: &'a Arc<SourceFile>,
+    pub caller_span: Span,
+}
+
+impl<'a> DeployStep<'a> {
+    /// Returns where a finding about the job that runs this step belongs:
+    /// the step itself, also when the command sits in a script that several
+    /// jobs call, so that each job gets its own finding and suppression.
+    pub fn job_site(&self) -> (&'a Arc<SourceFile>, Span) {
+        if self.via.is_empty() {
+            (self.file, self.span)
+        } else {
+            (self.caller_file, self.caller_span)
+        }
+    }
 }
 
 impl DeployStep<'_> {
@@ -73,6 +91,11 @@ pub fn deploy_steps<'a>(
         .unwrap_or("");
     let mut found = Vec::new();
     for step in &job.steps {
+        let caller_span = match (&step.run, step.uses_node()) {
+            (Some(run), _) => run.span,
+            (None, Some(uses)) => uses.span,
+            (None, None) => step.node.span,
+        };
         for reached in step_deploys(origin, &artifact.file, step, default_directory) {
             if is_preview_command(&reached) {
                 continue;
@@ -85,6 +108,8 @@ pub fn deploy_steps<'a>(
                 step_index: step.index,
                 via: reached.via.clone(),
                 reached: Some(reached),
+                caller_file: &artifact.file,
+                caller_span,
             });
         }
         if let Some(uses) = &step.uses {
@@ -100,6 +125,8 @@ pub fn deploy_steps<'a>(
                     step_index: step.index,
                     via: Vec::new(),
                     reached: None,
+                    caller_file: &artifact.file,
+                    caller_span: span,
                 });
             }
         }
@@ -378,6 +405,8 @@ pub fn ci_commands(workspace: &Workspace) -> Vec<CiCommand<'_>> {
                         command: deploy,
                         via: Vec::new(),
                     }),
+                    caller_file: &artifact.file,
+                    caller_span: command.span,
                 },
             });
         }
@@ -587,6 +616,8 @@ impl<'a> GitlabJobContext<'a> {
                     step_index: index,
                     via: reached.via.clone(),
                     reached: Some(reached),
+                    caller_file: file,
+                    caller_span: line.script.span,
                 });
             }
         }

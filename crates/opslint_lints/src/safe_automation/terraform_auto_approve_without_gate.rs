@@ -31,7 +31,10 @@ pub static META: RuleMeta = RuleMeta {
     how_to_fix: "Plan in one job, and apply the saved plan in a job gated by a protected \
         environment:\n\n\
         ```yaml\njobs:\n  apply:\n    needs: plan\n    environment: production\n    steps:\n      - run: terraform apply tfplan\n```",
-    known_limits: "A gate implemented outside GitHub (for example an approval step in a \
+    known_limits: "A command in a script, Makefile or composite action that the job calls \
+        is reported at the job's step that calls it, so each job that shares the script \
+        gets its own finding and suppression. \
+        A gate implemented outside GitHub (for example an approval step in a \
         called script) is not recognised.",
 };
 
@@ -77,8 +80,8 @@ impl Rule for TerraformAutoApproveWithoutGate {
                     Gate::Tags => {
                         sink.unclear(
                             &META,
-                            deploy.file,
-                            deploy.span,
+                            deploy.job_site().0,
+                            deploy.job_site().1,
                             location.clone(),
                             format!(
                                 "do tag rulesets limit who may push the tags that start job `{}`?",
@@ -95,8 +98,8 @@ impl Rule for TerraformAutoApproveWithoutGate {
                 }
                 sink.violation(
                     &META,
-                    deploy.file,
-                    deploy.span,
+                    deploy.job_site().0,
+                    deploy.job_site().1,
                     location.clone(),
                     format!(
                         "job `{}` runs `{} -auto-approve`{} on {} with no gate",
@@ -131,8 +134,8 @@ impl Rule for TerraformAutoApproveWithoutGate {
                     Gate::Tags => {
                         sink.unclear(
                             &META,
-                            deploy.file,
-                            deploy.span,
+                            deploy.job_site().0,
+                            deploy.job_site().1,
                             location.clone(),
                             format!(
                                 "are the tags that start job `{}` protected tags?",
@@ -149,8 +152,8 @@ impl Rule for TerraformAutoApproveWithoutGate {
                 }
                 if context.ask_missing_templates(
                     &META,
-                    deploy.span,
-                    deploy.file,
+                    deploy.job_site().1,
+                    deploy.job_site().0,
                     "`environment:` or `when: manual`",
                     sink,
                 ) {
@@ -158,8 +161,8 @@ impl Rule for TerraformAutoApproveWithoutGate {
                 }
                 sink.violation(
                     &META,
-                    deploy.file,
-                    deploy.span,
+                    deploy.job_site().0,
+                    deploy.job_site().1,
                     location.clone(),
                     format!(
                         "job `{}` runs `{} -auto-approve`{} with no environment or manual gate",

@@ -352,10 +352,11 @@ fn is_unattended_deletion(command: &DeployCommand) -> bool {
 }
 
 fn report_deletion(sink: &mut Sink, job: &str, deploy: &DeployStep, location: String) {
+    let (file, span) = deploy.job_site();
     sink.violation(
         &META,
-        deploy.file,
-        deploy.span,
+        file,
+        span,
         location,
         format!(
             "job `{job}` runs `{}`{} with no environment or manual gate",
