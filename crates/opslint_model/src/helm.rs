@@ -77,9 +77,10 @@ pub fn chart_dir(template_path: &str) -> Option<&str> {
 
 impl Chart {
     /// Returns the byte ranges of a template that a default install does not
-    /// render: the body of `{{ if .Values.x }}` when values.yaml sets `x` to
-    /// a false value (`false`, `0`, an empty string, list or map, or null),
-    /// and its `{{ else }}` part when `x` is true. `not` before the path is
+    /// render: the body of `{{ if .Values.x }}` or `{{ with .Values.x }}`
+    /// when values.yaml sets `x` to a false value (`false`, `0`, an empty
+    /// string, list or map, or null), and its `{{ else }}` part when `x` is
+    /// true. `not` before the path is
     /// understood. Conditions on anything else, or on a path that
     /// values.yaml does not set, leave both parts in.
     pub fn skipped_ranges(&self, text: &str) -> Vec<std::ops::Range<usize>> {
@@ -106,12 +107,14 @@ impl Chart {
                 .trim();
             let keyword = action.split_whitespace().next().unwrap_or("");
             match keyword {
-                "if" => frames.push(Frame {
-                    decided: self.condition(action["if".len()..].trim()),
+                // `with` renders its body when the value is not empty, as
+                // `if` does.
+                "if" | "with" => frames.push(Frame {
+                    decided: self.condition(action[keyword.len()..].trim()),
                     body_start: close,
                     else_at: None,
                 }),
-                "range" | "with" | "define" | "block" => frames.push(Frame {
+                "range" | "define" | "block" => frames.push(Frame {
                     decided: None,
                     body_start: close,
                     else_at: None,

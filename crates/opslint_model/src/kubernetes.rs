@@ -151,6 +151,17 @@ impl Object {
                 && let Value::Seq(items) = &mut entry.value.value
             {
                 items.retain(|item| !ranges.iter().any(|range| range.contains(&item.span.start)));
+                // Keys of a kept container that a skipped part writes, such
+                // as a probe inside `{{ with .Values.readinessProbe }}`.
+                for item in items.iter_mut() {
+                    if let Value::Map(container) = &mut item.value {
+                        container.entries.retain(|key| {
+                            !ranges
+                                .iter()
+                                .any(|range| range.contains(&key.key_span.start))
+                        });
+                    }
+                }
             }
         }
     }

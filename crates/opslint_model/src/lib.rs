@@ -881,7 +881,10 @@ fn drop_disabled_subcharts(artifacts: &mut [Artifact], charts: &BTreeMap<String,
 /// render.
 fn drop_skipped_template_parts(artifacts: &mut [Artifact], charts: &BTreeMap<String, helm::Chart>) {
     for artifact in artifacts.iter_mut() {
-        if artifact.kind != ArtifactKind::HelmTemplate || !artifact.file.text.contains("if") {
+        let text = &artifact.file.text;
+        if artifact.kind != ArtifactKind::HelmTemplate
+            || !(text.contains("if") || text.contains("with"))
+        {
             continue;
         }
         let Some(chart) = helm::chart_dir(&artifact.file.path).and_then(|dir| charts.get(dir))
