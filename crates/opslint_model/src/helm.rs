@@ -84,14 +84,32 @@ impl Chart {
     /// understood. Conditions on anything else, or on a path that
     /// values.yaml does not set, leave both parts in.
     pub fn skipped_ranges(&self, text: &str) -> Vec<std::ops::Range<usize>> {
+        self.decided_ranges(text).0
+    }
+
+    /// Returns the bodies of `{{ with .Values.x }}` blocks that a default
+    /// install renders because values.yaml sets `x` to a value that is not
+    /// empty. What `toYaml .` writes there comes from that value.
+    pub fn rendered_with_ranges(&self, text: &str) -> Vec<std::ops::Range<usize>> {
+        self.decided_ranges(text).1
+    }
+
+    /// Returns the skipped ranges of [`Chart::skipped_ranges`] and the
+    /// rendered `with` bodies of [`Chart::rendered_with_ranges`].
+    fn decided_ranges(
+        &self,
+        text: &str,
+    ) -> (Vec<std::ops::Range<usize>>, Vec<std::ops::Range<usize>>) {
         struct Frame {
             /// The condition's value, for an `if` that the defaults decide.
             decided: Option<bool>,
+            is_with: bool,
             body_start: usize,
             else_at: Option<(usize, usize)>,
         }
         let mut frames: Vec<Frame> = Vec::new();
         let mut skipped = Vec::new();
+        let mut rendered_with = Vec::new();
         let mut rest_start = 0;
         while let Some(open) = text[rest_start..].find("{{") {
             let open = rest_start + open;
@@ -111,11 +129,13 @@ impl Chart {
                 // `if` does.
                 "if" | "with" => frames.push(Frame {
                     decided: self.condition(action[keyword.len()..].trim()),
+                    is_with: keyword == "with",
                     body_start: close,
                     else_at: None,
                 }),
                 "range" | "define" | "block" => frames.push(Frame {
                     decided: None,
+                    is_with: false,
                     body_start: close,
                     else_at: None,
                 }),
@@ -135,14 +155,22 @@ impl Chart {
                             skipped.push(frame.body_start..else_open);
                         }
                         (Some(false), None) => skipped.push(frame.body_start..open),
-                        (Some(true), Some((_, else_close))) => skipped.push(else_close..open),
+                        (Some(true), Some((else_open, else_close))) => {
+                            skipped.push(else_close..open);
+                            if frame.is_with {
+                                rendered_with.push(frame.body_start..else_open);
+                            }
+                        }
+                        (Some(true), None) if frame.is_with => {
+                            rendered_with.push(frame.body_start..open);
+                        }
                         _ => {}
                     }
                 }
                 _ => {}
             }
         }
-        skipped
+        (skipped, rendered_with)
     }
 
     /// Evaluates an `if` condition that is a `.Values` path, optionally

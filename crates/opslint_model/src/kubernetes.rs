@@ -129,21 +129,64 @@ impl Object {
     /// Removes the containers and init containers that start inside one of
     /// `ranges` of the file's text, such as the parts of a Helm template
     /// that a default install does not render.
-    pub fn drop_containers_in(&mut self, ranges: &[std::ops::Range<usize>]) {
-        let Some(positions) = self.pod_spec_at.clone() else {
+    /// Marks the container keys inside `ranges` (the bodies of
+    /// `{{ with .Values.x }}` that a default install renders) whose value
+    /// template output fills. Each such value becomes an open, empty mapping,
+    /// because the chart defaults set it with content the masked text does
+    /// not show.
+    pub fn mark_rendered_keys(&mut self, ranges: &[std::ops::Range<usize>]) {
+        if ranges.is_empty() {
+            return;
+        }
+        let Some(spec) = self.pod_spec_mut() else {
             return;
         };
+        let containers = spec
+            .entries
+            .iter_mut()
+            .filter(|entry| matches!(entry.key.as_str(), "containers" | "initContainers"))
+            .filter_map(|entry| match &mut entry.value.value {
+                Value::Seq(items) => Some(items),
+                _ => None,
+            })
+            .flatten();
+        for item in containers {
+            let Value::Map(container) = &mut item.value else {
+                continue;
+            };
+            for entry in &mut container.entries {
+                let inside = ranges
+                    .iter()
+                    .any(|range| range.contains(&entry.key_span.start));
+                let filled = entry.value.is_templated() || entry.value.is_null();
+                if inside && filled {
+                    entry.value.value = Value::Map(opslint_syntax::value::Map {
+                        entries: Vec::new(),
+                        open: true,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Returns the pod spec's mapping, for changing it in place.
+    fn pod_spec_mut(&mut self) -> Option<&mut opslint_syntax::value::Map> {
+        let positions = self.pod_spec_at.clone()?;
         let mut node = &mut self.root;
         for position in positions {
             let Value::Map(map) = &mut node.value else {
-                return;
+                return None;
             };
-            let Some(entry) = map.entries.get_mut(position as usize) else {
-                return;
-            };
-            node = &mut entry.value;
+            node = &mut map.entries.get_mut(position as usize)?.value;
         }
-        let Value::Map(spec) = &mut node.value else {
+        match &mut node.value {
+            Value::Map(spec) => Some(spec),
+            _ => None,
+        }
+    }
+
+    pub fn drop_containers_in(&mut self, ranges: &[std::ops::Range<usize>]) {
+        let Some(spec) = self.pod_spec_mut() else {
             return;
         };
         for entry in &mut spec.entries {

@@ -892,7 +892,8 @@ fn drop_skipped_template_parts(artifacts: &mut [Artifact], charts: &BTreeMap<Str
             continue;
         };
         let skipped = chart.skipped_ranges(&artifact.file.text);
-        if skipped.is_empty() {
+        let rendered = chart.rendered_with_ranges(&artifact.file.text);
+        if skipped.is_empty() && rendered.is_empty() {
             continue;
         }
         let Facts::Kubernetes(manifest) = &mut artifact.facts else {
@@ -902,6 +903,7 @@ fn drop_skipped_template_parts(artifacts: &mut [Artifact], charts: &BTreeMap<Str
         // chart's autoscaler that values turn off by default.
         for object in &mut manifest.objects {
             object.drop_containers_in(&skipped);
+            object.mark_rendered_keys(&rendered);
         }
     }
 }
