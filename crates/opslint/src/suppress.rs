@@ -354,6 +354,19 @@ fn inline_suppression(
     None
 }
 
+/// Returns the root of the repository around the run's root, found from a
+/// file whose repository path extends its display path.
+fn repository_top(context: &Context<'_>) -> Option<std::path::PathBuf> {
+    let prefix = context.files.iter().find_map(|(path, file)| {
+        let identity = file.repository_path.as_deref()?;
+        identity
+            .strip_suffix(path.as_str())
+            .filter(|prefix| !path.starts_with("../") && prefix.ends_with('/'))
+    })?;
+    let levels = prefix.split('/').filter(|part| !part.is_empty()).count();
+    context.root.ancestors().nth(levels).map(Path::to_path_buf)
+}
+
 fn config_suppression(diagnostic: &Diagnostic, context: &Context<'_>) -> Option<Suppression> {
     let config = context.config?;
     let absolute = context.root.join(&diagnostic.path);
@@ -362,11 +375,11 @@ fn config_suppression(diagnostic: &Diagnostic, context: &Context<'_>) -> Option<
         kind: SuppressionKind::Config,
         reason: format!("`per-path-ignores` entry `{}`", entry.pattern),
         until: None,
-        // Relative to the run's root like every other path of the output,
-        // when the file is inside it.
-        source: config
-            .path
-            .strip_prefix(context.root)
+        // Relative to the repository's root like the other sources, else to
+        // the run's root when the file is inside it.
+        source: repository_top(context)
+            .and_then(|top| config.path.strip_prefix(top).ok())
+            .or_else(|| config.path.strip_prefix(context.root).ok())
             .unwrap_or(&config.path)
             .display()
             .to_string(),

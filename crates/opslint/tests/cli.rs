@@ -898,6 +898,32 @@ fn subfolder_run_keeps_risks_that_adrs_accept() {
         .filter_map(|d| d["suppression"]["source"].as_str())
         .collect();
     assert_eq!(sources, ["docs/adr/0001-toolbox-image.md"]);
+
+    // A configuration at the repository's root is named from there too.
+    std::fs::write(
+        dir.join("k8s/web.yaml"),
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers:\n        - name: web\n          image: web:1.0\n          livenessProbe: {tcpSocket: {port: 80}}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("opslint.toml"),
+        "[per-path-ignores]\n\"k8s/*.yaml\" = [\"k8s-missing-readiness-probe\"]\n",
+    )
+    .unwrap();
+    let output = opslint()
+        .current_dir(dir.join("k8s"))
+        .args(["check", ".", "--format", "json", "--show-suppressed"])
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let config_sources: Vec<&str> = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["suppression"]["kind"] == "config")
+        .filter_map(|d| d["suppression"]["source"].as_str())
+        .collect();
+    assert_eq!(config_sources, ["opslint.toml"], "{json}");
 }
 
 #[test]
