@@ -104,6 +104,10 @@ pub fn context_files(named: &[FoundFile], working_folder: &Path) -> Vec<FoundFil
             // The callers of a reusable workflow sit beside it and set its
             // concurrency and environment.
             found.extend(yaml_files_in(&folder));
+        } else if name.contains("hpa") || name.contains("autoscal") {
+            // A named autoscaler is judged with the workloads it scales,
+            // which usually sit beside it.
+            found.extend(yaml_files_in(&folder));
         } else {
             found.extend(autoscaler_siblings(&folder));
             found.extend(kustomize_overlays(&folder));

@@ -860,6 +860,22 @@ fn named_files_read_the_files_that_settle_them() {
     }
 }
 
+/// A named autoscaler is judged with the Deployment beside it, so a hook on
+/// `hpa.yaml` alone reports its floor of one replica.
+#[test]
+fn named_autoscaler_is_judged_with_its_target() {
+    let dir = repo_root().join("crates/opslint/tests/data/named-context/autoscaler-floor");
+    let (found, files) = findings_in(&dir, &["k8s/hpa.yaml"]);
+    assert_eq!(
+        found,
+        [(
+            "single-replica-workload".to_string(),
+            "k8s/hpa.yaml".to_string()
+        )]
+    );
+    assert_eq!(files, 1);
+}
+
 /// `opslint-accepts` paths are written from the repository's root, so they
 /// hold in a run from a subfolder too, where display paths are shorter.
 #[test]
