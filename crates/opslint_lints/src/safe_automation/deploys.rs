@@ -96,8 +96,9 @@ pub fn deploy_steps<'a>(
             (None, Some(uses)) => uses.span,
             (None, None) => step.node.span,
         };
+        let preview_variables = preview_variables(job, step);
         for reached in step_deploys(origin, &artifact.file, step, default_directory) {
-            if is_preview_command(&reached) {
+            if is_preview_command(&reached, &preview_variables) {
                 continue;
             }
             found.push(DeployStep {
@@ -137,12 +138,71 @@ pub fn deploy_steps<'a>(
 /// Returns whether a deploy or delete command aims at a short-lived
 /// preview, because its text names the pull or merge request, as in
 /// `kubectl delete namespace preview-${{ github.event.number }}`.
-fn is_preview_command(reached: &Reached<'_>) -> bool {
+/// `variables` are shell variables that hold the pull request's number or
+/// branch, as `NAMESPACE` does after `NAMESPACE="pr${PR_NUMBER}"` with
+/// `PR_NUMBER: ${{ github.event.number }}` in the step's `env:`.
+fn is_preview_command(reached: &Reached<'_>, variables: &[String]) -> bool {
     reached
         .file
         .text
         .get(reached.command.span.start..reached.command.span.end)
-        .is_some_and(names_pull_request)
+        .is_some_and(|text| {
+            names_pull_request(text) || variables.iter().any(|name| references_variable(text, name))
+        })
+}
+
+/// Returns whether shell text expands `$name` or `${name...}`.
+fn references_variable(text: &str, name: &str) -> bool {
+    text.match_indices(name).any(|(at, _)| {
+        let before = &text[..at];
+        let after = text[at + name.len()..].chars().next();
+        let whole_word = !after.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+        (before.ends_with('$') && whole_word) || before.ends_with("${")
+    })
+}
+
+/// Collects the variables of a GitHub step that name the pull request: those
+/// of the job's and the step's `env:` whose value does, and those that the
+/// `run:` script assigns from text that does or from such a variable.
+fn preview_variables(job: &Job, step: &opslint_model::github::Step) -> Vec<String> {
+    let mut names = Vec::new();
+    for env in [job.node.get("env"), step.node.get("env")]
+        .into_iter()
+        .flatten()
+    {
+        if let Some(map) = env.as_map() {
+            for entry in &map.entries {
+                if entry.value.as_str().is_some_and(names_pull_request) {
+                    names.push(entry.key.to_string());
+                }
+            }
+        }
+    }
+    let Some(run) = &step.run else {
+        return names;
+    };
+    // Assignments may chain (`PR=...`, then `NS="pr-$PR"`), so the script is
+    // read until no new name appears, a few rounds at most.
+    for _ in 0..3 {
+        let before = names.len();
+        for line in run.text.lines() {
+            let line = line.trim().trim_start_matches("export ").trim();
+            let Some((name, value)) = line.split_once('=') else {
+                continue;
+            };
+            let is_name =
+                !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            let names_request = names_pull_request(value)
+                || names.iter().any(|known| references_variable(value, known));
+            if is_name && names_request && !names.iter().any(|known| known == name) {
+                names.push(name.to_string());
+            }
+        }
+        if names.len() == before {
+            break;
+        }
+    }
+    names
 }
 
 /// Returns whether a text names a pull request (GitHub) or merge request
@@ -605,7 +665,7 @@ impl<'a> GitlabJobContext<'a> {
         let mut found = Vec::new();
         for (index, (line, file)) in lines.iter().enumerate() {
             for reached in script_deploys(origin, file, &line.script) {
-                if is_preview_command(&reached) {
+                if is_preview_command(&reached, &[]) {
                     continue;
                 }
                 found.push(DeployStep {
