@@ -83,8 +83,9 @@ impl Rule for CodeownersUnownedPath {
         // highest folder that holds no owned file, and each group gets one
         // finding, since one CODEOWNERS line fixes them all.
         let mut merged: Vec<(GroupKey<'_>, Vec<(&opslint_model::Artifact, &str)>)> = Vec::new();
+        let owned_folders = folders_of(&owned_paths);
         for ((folder, owners_path, pattern), group) in unowned {
-            let folder = highest_unowned_folder(folder, &owned_paths);
+            let folder = highest_unowned_folder(folder, &owned_folders);
             let key = (folder, owners_path, pattern);
             match merged.iter_mut().find(|(other, _)| *other == key) {
                 Some((_, files)) => files.extend(group),
@@ -137,22 +138,34 @@ impl Rule for CodeownersUnownedPath {
     }
 }
 
-/// Returns the highest ancestor of `folder` (itself included) under which
-/// no file of `owned` lies, so that one CODEOWNERS line for it covers the
-/// unowned files below without touching owned ones.
-fn highest_unowned_folder<'a>(folder: &'a str, owned: &[&str]) -> &'a str {
-    let holds_owned = |candidate: &str| {
-        owned.iter().any(|path| {
-            candidate.is_empty()
-                || path
-                    .strip_prefix(candidate)
-                    .is_some_and(|rest| rest.starts_with('/'))
-        })
-    };
+/// Returns every folder that holds one of `paths`, at any depth, with the
+/// root as the empty string.
+fn folders_of<'a>(paths: &[&'a str]) -> std::collections::HashSet<&'a str> {
+    let mut folders = std::collections::HashSet::new();
+    for path in paths {
+        folders.insert("");
+        let mut rest = *path;
+        while let Some((folder, _)) = rest.rsplit_once('/') {
+            if !folders.insert(folder) {
+                break;
+            }
+            rest = folder;
+        }
+    }
+    folders
+}
+
+/// Returns the highest ancestor of `folder` (itself included) that holds
+/// no owned file, given the folders that hold one, so that one CODEOWNERS
+/// line for it covers the unowned files below without touching owned ones.
+fn highest_unowned_folder<'a>(
+    folder: &'a str,
+    owned_folders: &std::collections::HashSet<&str>,
+) -> &'a str {
     let mut highest = folder;
     while !highest.is_empty() {
         let parent = highest.rsplit_once('/').map_or("", |(parent, _)| parent);
-        if holds_owned(parent) {
+        if owned_folders.contains(parent) {
             break;
         }
         highest = parent;
