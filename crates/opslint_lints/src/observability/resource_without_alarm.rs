@@ -32,7 +32,9 @@ pub static META: RuleMeta = RuleMeta {
         notify nobody do not count, since they change nothing when they fire.",
     how_to_fix: "Add an alarm on the resource's key metric with an action:\n\n\
         ```hcl\nresource \"aws_cloudwatch_metric_alarm\" \"worker_errors\" {\n  alarm_name          = \"worker-errors\"\n  namespace           = \"AWS/Lambda\"\n  metric_name         = \"Errors\"\n  dimensions          = { FunctionName = aws_lambda_function.worker.function_name }\n  statistic           = \"Sum\"\n  period              = 60\n  evaluation_periods  = 1\n  threshold           = 1\n  comparison_operator = \"GreaterThanOrEqualToThreshold\"\n  alarm_actions       = [aws_sns_topic.oncall.arn]\n}\n```",
-    known_limits: "Alarms created outside the repository, by another stack, or from a \
+    known_limits: "A run on named files, such as a pre-commit hook, skips the rule, since \
+        the alarms usually live in other files. Alarms created outside the repository, by \
+        another stack, or from a \
         generic module whose inputs are computed are not seen. Terraform resources are \
         judged only when the repository has a Terraform alarm, and CloudFormation resources \
         only when it has a CloudFormation alarm. When a Terraform alarm's dimensions are \
@@ -93,6 +95,12 @@ struct Watchers {
 impl Rule for ResourceWithoutAlarm {
     fn meta(&self) -> &'static RuleMeta {
         &META
+    }
+
+    // Alarms usually live in other files than the resources they watch,
+    // such as an environment that alarms on a module's output.
+    fn needs_other_files(&self) -> bool {
+        true
     }
 
     fn check(&self, workspace: &Workspace, sink: &mut Sink) {
