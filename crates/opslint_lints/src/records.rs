@@ -125,6 +125,31 @@ pub fn first_mentioning<'a>(workspace: &'a Workspace, needles: &[&str]) -> Optio
     implementation(workspace).find(|artifact| matcher.is_match(artifact.file.text.as_str()))
 }
 
+/// Returns the first dependency manifest (`Cargo.toml`, `pyproject.toml`,
+/// pip requirements) whose text contains one of `needles`, ignoring ASCII
+/// case: a dependency shows that a service has taken up a library.
+pub fn first_dependency_mentioning<'a>(
+    workspace: &'a Workspace,
+    needles: &[&str],
+) -> Option<&'a Artifact> {
+    let matcher = aho_corasick::AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(needles)
+        .ok()?;
+    workspace
+        .artifacts
+        .iter()
+        .filter(|a| {
+            matches!(
+                a.kind,
+                ArtifactKind::CargoManifest
+                    | ArtifactKind::PyprojectManifest
+                    | ArtifactKind::PipRequirements
+            )
+        })
+        .find(|artifact| matcher.is_match(artifact.file.text.as_str()))
+}
+
 /// Whether `text` contains `word` with no letter, digit or `-` on either
 /// side.
 pub fn contains_word(text: &str, word: &str) -> bool {

@@ -2,7 +2,10 @@ use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink};
 use opslint_model::Workspace;
 
 use crate::Rule;
-use crate::records::{adrs, contains_word, first_mentioning, implementation, superseded_by_others};
+use crate::records::{
+    adrs, contains_word, first_dependency_mentioning, first_mentioning, implementation,
+    superseded_by_others,
+};
 
 pub struct AdrDecisionNotEvident;
 
@@ -26,7 +29,7 @@ pub static META: RuleMeta = RuleMeta {
         if the team decided otherwise.",
     known_limits: "The comparison looks for the mechanism's usual names in files \
         (`deployment_circuit_breaker`, `CodeDeploy`, `opentelemetry`, `aws_db_instance`...), \
-        not at which service uses it. Mechanisms configured outside the repository, such as \
+        dependency manifests included, not at which service uses it. Mechanisms configured outside the repository, such as \
         a feature-flag service set up by hand, are asked about only when the run has no \
         code or infrastructure. A decision that removes a mechanism (\"remove\", \"drop\", \
         \"retire\", \"not\", \"instead of\" before its name in the same clause) is not read as \
@@ -158,7 +161,9 @@ impl Rule for AdrDecisionNotEvident {
                     );
                     continue;
                 }
-                if first_mentioning(workspace, topic.evidence).is_some() {
+                if first_mentioning(workspace, topic.evidence).is_some()
+                    || first_dependency_mentioning(workspace, topic.evidence).is_some()
+                {
                     sink.holds(&META, &artifact.file, location);
                     continue;
                 }
