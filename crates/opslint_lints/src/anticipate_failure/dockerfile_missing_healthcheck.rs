@@ -179,8 +179,9 @@ struct Orchestrators<'a> {
     /// Images of CloudFormation ECS containers with a `HealthCheck`.
     cloudformation: ImageIndex,
     /// `container_definitions` text of Terraform ECS task definitions that
-    /// mention `healthCheck`.
-    terraform: Vec<(&'a str, String)>,
+    /// mention `healthCheck`, followed by the values of the variables it
+    /// reads.
+    terraform: Vec<(std::borrow::Cow<'a, str>, String)>,
     /// Skaffold `build.artifacts`: the Dockerfile each builds, and the
     /// image name it gives the result.
     skaffold: Vec<(String, String)>,
@@ -274,7 +275,15 @@ impl<'a> Orchestrators<'a> {
                         resource.address(),
                         artifact.file.path
                     );
-                    terraform.push((text, description));
+                    // A shared module takes the image as a variable, which
+                    // the module calls set, so their values are searched too.
+                    let values = variable_values(workspace, &artifact.file.path, text);
+                    let searched = if values.is_empty() {
+                        std::borrow::Cow::Borrowed(text)
+                    } else {
+                        std::borrow::Cow::Owned(format!("{text}\n{}", values.join("\n")))
+                    };
+                    terraform.push((searched, description));
                 }
             }
         }
@@ -341,6 +350,42 @@ impl ImageIndex {
             .min()
             .map(|position| self.descriptions[*position].as_str())
     }
+}
+
+/// Returns the texts of the values that the variables `text` reads
+/// (`var.image`) take, from their defaults, variables files and the module
+/// calls, each call's value when they differ.
+fn variable_values(workspace: &Workspace, path: &str, text: &str) -> Vec<String> {
+    let index = &workspace.terraform_index;
+    let mut values = Vec::new();
+    let mut seen: Vec<&str> = Vec::new();
+    for (at, _) in text.match_indices("var.") {
+        let name_start = at + "var.".len();
+        let name_end = text[name_start..]
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+            .map_or(text.len(), |end| name_start + end);
+        let name = &text[name_start..name_end];
+        if name.is_empty() || seen.contains(&name) {
+            continue;
+        }
+        seen.push(name);
+        let Some(expr) = opslint_model::terraform_eval::parse_expression(&format!("var.{name}"))
+        else {
+            continue;
+        };
+        match index.evaluate(path, &expr) {
+            opslint_model::terraform_eval::Evaluated::Known { expr, .. } => values.push(expr.text),
+            opslint_model::terraform_eval::Evaluated::Unknown { .. } => {
+                for call in index.evaluate_per_call(path, &expr).unwrap_or_default() {
+                    if let opslint_model::terraform_eval::Evaluated::Known { expr, .. } = call.value
+                    {
+                        values.push(expr.text);
+                    }
+                }
+            }
+        }
+    }
+    values
 }
 
 /// Checks whether JSON or HCL text names the image `name` as a whole
