@@ -186,8 +186,19 @@ pub fn build(workspace: &Workspace) -> Inventory {
                 for resource in file.resources() {
                     match resource.type_name {
                         "aws_lambda_function" | "aws_ecs_service" => {
-                            services
-                                .insert(terraform_service_name(&artifact.file.path, resource.name));
+                            // A shared module's resource is a service per call,
+                            // named by the call (`module "payments"`).
+                            let folder =
+                                opslint_model::terraform_eval::folder_of(&artifact.file.path);
+                            let calls = workspace.terraform_index.call_names(folder);
+                            if is_generic_name(resource.name) && !calls.is_empty() {
+                                services.extend(calls.into_iter().map(str::to_string));
+                            } else {
+                                services.insert(terraform_service_name(
+                                    &artifact.file.path,
+                                    resource.name,
+                                ));
+                            }
                         }
                         "aws_cloudwatch_metric_alarm" | "aws_cloudwatch_composite_alarm" => {
                             inventory.alarms += 1;
@@ -266,6 +277,12 @@ pub fn build(workspace: &Workspace) -> Inventory {
             inventory.runbooks.push(path.clone());
         }
     }
+    // Rust and Python services that serve HTTP or gRPC, by their folder.
+    for service in workspace.services() {
+        if !service.folder_name.is_empty() {
+            services.insert(service.folder_name.clone());
+        }
+    }
     inventory.services = services.into_iter().collect();
     inventory.figures = opslint_records::figures::compute(&incidents, &postmortems);
     inventory
@@ -301,8 +318,14 @@ fn status_label(text: &str) -> String {
 /// resource is usually called `this` or `main`, so it takes the module's
 /// folder name instead: `lambda-function` for
 /// `modules/lambda-function/main.tf`.
+/// Whether a Terraform resource name says nothing of the service, as in
+/// the `this` of a shared module.
+fn is_generic_name(name: &str) -> bool {
+    matches!(name, "this" | "main" | "default" | "service" | "function")
+}
+
 fn terraform_service_name(path: &str, name: &str) -> String {
-    if !matches!(name, "this" | "main" | "default" | "service" | "function") {
+    if !is_generic_name(name) {
         return name.to_string();
     }
     let folder = path.rsplit('/').nth(1).unwrap_or(name);

@@ -691,3 +691,41 @@ fn managed_datastores_count_for_managed_services() {
     );
     assert_ne!(managed["rating"], "not assessed");
 }
+
+/// The inventory names a shared module's service by its calls and lists
+/// the code services, not the module's folder.
+#[test]
+fn inventory_names_services_by_calls_and_code() {
+    let dir = temp_dir("inventory-services");
+    let write = |path: &str, text: &str| {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write(
+        "terraform/modules/ecs-service/main.tf",
+        "variable \"name\" { type = string }\nresource \"aws_ecs_service\" \"this\" {\n  name = var.name\n}\n",
+    );
+    write(
+        "terraform/envs/prod/main.tf",
+        "module \"payments\" {\n  source = \"../../modules/ecs-service\"\n  name   = \"payments\"\n}\nmodule \"ledger\" {\n  source = \"../../modules/ecs-service\"\n  name   = \"ledger\"\n}\n",
+    );
+    write(
+        "services/notifier/Cargo.toml",
+        "[package]\nname = \"notifier\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    );
+    write(
+        "services/notifier/src/main.rs",
+        "use axum::{routing::get, Router};\nasync fn health() -> &'static str { \"ok\" }\nfn app() -> Router { Router::new().route(\"/health\", get(health)) }\n",
+    );
+    let output = opslint()
+        .args(["report", "--format", "json"])
+        .arg(&*dir)
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        json["inventory"]["services"],
+        serde_json::json!(["ledger", "notifier", "payments"])
+    );
+}

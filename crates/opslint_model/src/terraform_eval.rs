@@ -264,6 +264,21 @@ impl TerraformIndex {
         })
     }
 
+    /// Returns the names of the `module` blocks that call the local module
+    /// in `folder`, without those in `examples` and `tests` folders.
+    pub fn call_names(&self, folder: &str) -> Vec<&str> {
+        self.calls
+            .get(folder)
+            .map(|calls| {
+                calls
+                    .iter()
+                    .filter(|call| !is_example_path(&call.caller_path))
+                    .map(|call| call.name.as_str())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// Lists the folders of local modules that files of the run call, each
     /// with the first file that calls it.
     pub fn called_modules(&self) -> impl Iterator<Item = (&str, &str)> {
