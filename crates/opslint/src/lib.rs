@@ -349,6 +349,14 @@ pub fn run(options: &Options) -> Outcome {
         .filter(|rule| is_enabled(rule.meta().id, options))
         .filter(|rule| folders_walked || !rule.needs_other_files())
         .collect();
+    let selected_any = all_rules_selected(&loaded_ids, options);
+    if !selected_any {
+        notices.push(
+            "no rule runs: `--select` and `--ignore` (or the configuration's `select` and \
+             `ignore`) leave none of the rules"
+                .to_string(),
+        );
+    }
     // A run on named files reads the deploy-tool and main compose files
     // that can clear findings in them, and reports nothing in those.
     if !folders_walked {
@@ -708,6 +716,14 @@ pub fn closest_rule_id(id: &str) -> Option<&'static str> {
         .filter(|(similarity, _)| *similarity >= 0.85)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, known)| known)
+}
+
+/// Returns whether the selection leaves any rule of `ids` or any of the
+/// tool's own checks enabled.
+fn all_rules_selected(ids: &[&'static str], options: &Options) -> bool {
+    ids.iter()
+        .chain(tool_rules::ALL.iter().map(|meta| &meta.id))
+        .any(|id| is_enabled(id, options))
 }
 
 fn is_enabled(id: &str, options: &Options) -> bool {

@@ -876,6 +876,36 @@ fn named_autoscaler_is_judged_with_its_target() {
     assert_eq!(files, 1);
 }
 
+/// Selecting and ignoring the same rule leaves nothing to run, which a
+/// notice says instead of a bare "No findings".
+#[test]
+fn empty_rule_selection_gets_a_notice() {
+    let output = opslint()
+        .args([
+            "check",
+            "fixtures/workloads/shop/k8s",
+            "--select",
+            "mutable-image-tag",
+            "--ignore",
+            "mutable-image-tag",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("no rule runs"), "{stderr}");
+    let selected = opslint()
+        .args([
+            "check",
+            "fixtures/workloads/shop/k8s",
+            "--select",
+            "mutable-image-tag",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&selected.stderr);
+    assert!(!stderr.contains("no rule runs"), "{stderr}");
+}
+
 /// `opslint-accepts` paths are written from the repository's root, so they
 /// hold in a run from a subfolder too, where display paths are shorter.
 #[test]
