@@ -352,7 +352,7 @@ def write_report(args, rows, peers, pre_commit, startup):
         "The parse-only pass walks the same folder in parallel, reads every file opslint parses and",
         "parses it once with the parser opslint uses for its kind, nothing else (`crates/opslint/examples/parse_only.rs`).",
         "A YAML file in a `templates` folder that contains `{{` has its template actions masked first,",
-        "as opslint masks Helm templates: given the raw template, tree-sitter-yaml stops at the first",
+        "as opslint masks Helm templates. Given the raw template, tree-sitter-yaml stops at the first",
         "action and returns an error tree of a few lines, which is not a parse of the file.",
         "The two run in turn, one run of each at a time, so that both see the same load.",
         "",
