@@ -717,7 +717,21 @@ fn agreed_value(name: &str, candidates: &[(Evaluated, String)]) -> Evaluated {
             };
         }
     }
-    let mut origins: Vec<&str> = candidates.iter().map(|(_, o)| o.as_str()).collect();
+    // A place that passes on a variable of its own, as an environment that
+    // gives a module `var.x` from its `.tfvars`, is named with the place
+    // that sets that variable.
+    let mut origins: Vec<String> = candidates
+        .iter()
+        .map(|(value, origin)| match value {
+            Evaluated::Known {
+                via: Some(inner), ..
+            } => format!(
+                "{origin}, from `var.{}` as set in {}",
+                inner.variable, inner.origin
+            ),
+            _ => origin.clone(),
+        })
+        .collect();
     origins.dedup();
     Evaluated::Known {
         expr: first.clone(),
