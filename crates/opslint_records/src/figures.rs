@@ -237,8 +237,9 @@ pub fn recurring(incidents: &[&Incident]) -> Vec<Recurrence> {
     recurrences
 }
 
-/// The title in lower case with every run of digits replaced by `#`, so
-/// `db-1: disk above 90%` and `db-2: disk above 91%` compare equal.
+/// The title in lower case with every run of digits replaced by `#` and a
+/// trailing repeat mark ("again", "(recurrence)") left out, so `db-1: disk
+/// above 90%` and `db-2: disk above 91% again` compare equal.
 pub fn mask_numbers(title: &str) -> String {
     let mut masked = String::new();
     let mut in_digits = false;
@@ -253,7 +254,22 @@ pub fn mask_numbers(title: &str) -> String {
             masked.push(c);
         }
     }
-    masked.split_whitespace().collect::<Vec<_>>().join(" ")
+    let mut words: Vec<&str> = masked.split_whitespace().collect();
+    // A title that marks a repeat, as "Ledger hangs on FX again", names the
+    // same failure as the title without the mark.
+    while let Some(last) = words.last() {
+        let word = last.trim_matches(|c: char| "()[]-–—:,.!".contains(c));
+        if matches!(
+            word,
+            "again" | "recurrence" | "recurred" | "recurring" | "repeat" | ""
+        ) && words.len() > 1
+        {
+            words.pop();
+        } else {
+            break;
+        }
+    }
+    words.join(" ")
 }
 
 fn duration(mut minutes: Vec<f64>) -> Option<Duration> {
@@ -439,6 +455,14 @@ mod tests {
         let groups = recurring(&[&first, &second]);
         assert_eq!(groups.len(), 1);
         assert_eq!(groups[0].numbers, vec!["1", "2"]);
+        assert_eq!(
+            mask_numbers("Ledger hangs on FX again"),
+            mask_numbers("Ledger hangs on FX")
+        );
+        assert_eq!(
+            mask_numbers("Ledger hangs on FX (recurrence)"),
+            mask_numbers("Ledger hangs on FX")
+        );
         assert_eq!(
             mask_numbers("db-1: disk above 90%"),
             mask_numbers("db-2: disk above 91%")

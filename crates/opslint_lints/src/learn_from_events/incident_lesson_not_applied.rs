@@ -134,7 +134,7 @@ impl Rule for IncidentLessonNotApplied {
                     postmortem.title_span,
                     format!("{}/recurred", postmortem.title),
                     format!(
-                        "{} recurred after this analysis: {} has the same title (\"{}\")",
+                        "{} recurred after this analysis: {} repeats its title (\"{}\")",
                         covered.label(),
                         later.label(),
                         later.title

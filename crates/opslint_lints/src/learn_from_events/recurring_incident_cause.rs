@@ -16,8 +16,9 @@ pub static META: RuleMeta = RuleMeta {
     artifacts: &[ArtifactKind::IncidentExport],
     summary: "the same incident recurs on one service",
     what_it_checks: "Two or more incidents of the same service whose titles are equal once \
-        numbers are masked (`billing-db-1: disk above 90%` and `billing-db-2: disk above \
-        90%`). The latest occurrence is reported. When every occurrence resolved on its \
+        numbers are masked and a trailing repeat mark such as \"again\" or \"(recurrence)\" \
+        is left out (`billing-db-1: disk above 90%` and `billing-db-2: disk above 90% \
+        again`). The latest occurrence is reported. When every occurrence resolved on its \
         own, the message calls it a noisy alert.",
     why_it_matters: "A repeat means the earlier response fixed the symptom and not the \
         cause, or that an alert pages people for something that needs no action.",
