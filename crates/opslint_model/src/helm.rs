@@ -173,6 +173,21 @@ impl Chart {
         (skipped, rendered_with)
     }
 
+    /// Returns whether `{{ toYaml .Values.x }}` in `text` writes something
+    /// in a default install, because values.yaml sets `x` to a value that
+    /// is not empty.
+    pub fn writes_values(&self, text: &str) -> bool {
+        let Some(at) = text.find("toYaml") else {
+            return false;
+        };
+        let rest = text[at + "toYaml".len()..].trim_start();
+        let path: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '$'))
+            .collect();
+        path.starts_with(".Values.") && self.condition(&path) == Some(true)
+    }
+
     /// Evaluates an `if` condition that is a `.Values` path, optionally
     /// after `not`, from the defaults; `None` when they do not decide it.
     fn condition(&self, condition: &str) -> Option<bool> {
@@ -308,7 +323,7 @@ impl Chart {
     }
 
     /// Evaluates a single term: a string, number or boolean literal, a
-    /// `.Values` path or `.Chart.AppVersion`.
+    /// `.Values` path, `.Chart.AppVersion` or `.Chart.Name`.
     fn term(&self, term: &str, sources: &mut Vec<String>) -> Option<String> {
         if term.len() >= 2 && term.starts_with('"') && term.ends_with('"') {
             return Some(term[1..term.len() - 1].to_string());
@@ -321,6 +336,10 @@ impl Chart {
         if term == ".Chart.AppVersion" {
             sources.push("appVersion".to_string());
             return self.app_version.clone();
+        }
+        if term == ".Chart.Name" {
+            sources.push("name".to_string());
+            return self.name.clone();
         }
         let path = term.strip_prefix(".Values.")?;
         let keys: Vec<&str> = path.split('.').collect();

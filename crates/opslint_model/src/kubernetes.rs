@@ -134,10 +134,12 @@ impl Object {
     /// template output fills. Each such value becomes an open, empty mapping,
     /// because the chart defaults set it with content the masked text does
     /// not show.
-    pub fn mark_rendered_keys(&mut self, ranges: &[std::ops::Range<usize>]) {
-        if ranges.is_empty() {
-            return;
-        }
+    pub fn mark_rendered_keys(
+        &mut self,
+        ranges: &[std::ops::Range<usize>],
+        text: &str,
+        writes_values: impl Fn(&str) -> bool,
+    ) {
         let Some(spec) = self.pod_spec_mut() else {
             return;
         };
@@ -154,17 +156,70 @@ impl Object {
             let Value::Map(container) = &mut item.value else {
                 continue;
             };
-            for entry in &mut container.entries {
+            let starts: Vec<usize> = container
+                .entries
+                .iter()
+                .map(|entry| entry.key_span.start)
+                .chain(std::iter::once(item.span.end))
+                .collect();
+            for (position, entry) in container.entries.iter_mut().enumerate() {
                 let inside = ranges
                     .iter()
                     .any(|range| range.contains(&entry.key_span.start));
                 let filled = entry.value.is_templated() || entry.value.is_null();
-                if inside && filled {
+                // `key:` followed by `{{ toYaml .Values.x | nindent N }}`
+                // writes what values.yaml sets for `x`.
+                let body = text
+                    .get(entry.key_span.end..starts[position + 1].max(entry.key_span.end))
+                    .unwrap_or("");
+                if filled && (inside || writes_values(body)) {
                     entry.value.value = Value::Map(opslint_syntax::value::Map {
                         entries: Vec::new(),
                         open: true,
                     });
                 }
+            }
+        }
+    }
+
+    /// Replaces templated container names with what `render` makes of
+    /// their text in the file (`text`), such as the chart's name for
+    /// `{{ .Chart.Name }}`, so that messages name the container.
+    pub fn render_container_names(&mut self, text: &str, render: impl Fn(&str) -> Option<String>) {
+        let Some(spec) = self.pod_spec_mut() else {
+            return;
+        };
+        let containers = spec
+            .entries
+            .iter_mut()
+            .filter(|entry| matches!(entry.key.as_str(), "containers" | "initContainers"))
+            .filter_map(|entry| match &mut entry.value.value {
+                Value::Seq(items) => Some(items),
+                _ => None,
+            })
+            .flatten();
+        for item in containers {
+            let Value::Map(container) = &mut item.value else {
+                continue;
+            };
+            let Some(name) = container
+                .entries
+                .iter_mut()
+                .find(|entry| entry.key == "name")
+            else {
+                continue;
+            };
+            if !name.value.is_templated() {
+                continue;
+            }
+            let Some(raw) = text.get(name.value.span.start..name.value.span.end) else {
+                continue;
+            };
+            if let Some(rendered) = render(raw) {
+                name.value.value = Value::Scalar(opslint_syntax::value::Scalar {
+                    text: rendered.into(),
+                    quoted: true,
+                });
             }
         }
     }

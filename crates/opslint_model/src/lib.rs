@@ -883,7 +883,7 @@ fn drop_skipped_template_parts(artifacts: &mut [Artifact], charts: &BTreeMap<Str
     for artifact in artifacts.iter_mut() {
         let text = &artifact.file.text;
         if artifact.kind != ArtifactKind::HelmTemplate
-            || !(text.contains("if") || text.contains("with"))
+            || !(text.contains("if") || text.contains("with") || text.contains("toYaml"))
         {
             continue;
         }
@@ -893,9 +893,6 @@ fn drop_skipped_template_parts(artifacts: &mut [Artifact], charts: &BTreeMap<Str
         };
         let skipped = chart.skipped_ranges(&artifact.file.text);
         let rendered = chart.rendered_with_ranges(&artifact.file.text);
-        if skipped.is_empty() && rendered.is_empty() {
-            continue;
-        }
         let Facts::Kubernetes(manifest) = &mut artifact.facts else {
             continue;
         };
@@ -903,7 +900,9 @@ fn drop_skipped_template_parts(artifacts: &mut [Artifact], charts: &BTreeMap<Str
         // chart's autoscaler that values turn off by default.
         for object in &mut manifest.objects {
             object.drop_containers_in(&skipped);
-            object.mark_rendered_keys(&rendered);
+            object.mark_rendered_keys(&rendered, &artifact.file.text, |body| {
+                chart.writes_values(body)
+            });
         }
     }
 }
@@ -932,6 +931,9 @@ fn render_helm_names(artifacts: &mut [Artifact], charts: &BTreeMap<String, helm:
             if let Some(rendered) = rendered {
                 object.name = Some(rendered.text);
             }
+            object.render_container_names(&artifact.file.text, |raw| {
+                chart.render(raw).map(|rendered| rendered.text)
+            });
         }
     }
 }

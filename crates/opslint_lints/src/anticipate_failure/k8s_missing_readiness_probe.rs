@@ -32,8 +32,8 @@ pub static META: RuleMeta = RuleMeta {
         adds at the container's level makes the result unclear, and a probe set from \
         values is reported as a question, unless the chart's `values.yaml` leaves it \
         empty under `{{ with .Values.x }}` or `{{ if .Values.x }}`: a default install then \
-        renders no probe, which is reported. A probe under `{{ with .Values.x }}` that \
-        values.yaml sets counts as present. Sidecars injected at admission time are not seen. \
+        renders no probe, which is reported. A probe under `{{ with .Values.x }}` or \
+        written by `{{ toYaml .Values.x }}` that values.yaml sets counts as present. Sidecars injected at admission time are not seen. \
         A Kustomize patch target is matched by kind and name as written: name patterns, \
         label selectors and JSON 6902 patches in `.json` files are not read.",
 };
