@@ -314,16 +314,16 @@ fn status_label(text: &str) -> String {
     label.chars().take(60).collect()
 }
 
-/// Names a Terraform service resource for the inventory. A module's single
-/// resource is usually called `this` or `main`, so it takes the module's
-/// folder name instead: `lambda-function` for
-/// `modules/lambda-function/main.tf`.
-/// Whether a Terraform resource name says nothing of the service, as in
-/// the `this` of a shared module.
+/// Returns whether a Terraform resource name tells nothing of the service,
+/// as the `this` of a shared module does.
 fn is_generic_name(name: &str) -> bool {
     matches!(name, "this" | "main" | "default" | "service" | "function")
 }
 
+/// Names a Terraform service resource for the inventory. A module's single
+/// resource is usually called `this` or `main`, so it takes the module's
+/// folder name instead: `lambda-function` for
+/// `modules/lambda-function/main.tf`.
 fn terraform_service_name(path: &str, name: &str) -> String {
     if !is_generic_name(name) {
         return name.to_string();

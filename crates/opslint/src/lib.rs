@@ -374,7 +374,7 @@ pub fn run(options: &Options) -> Outcome {
     let repository = outside::RepositoryRoot::find(&options.root, &options.paths);
     // Files named on the command line that opslint does not read. When it
     // reads none of them, each gets a notice, so that "No findings in 0
-    // files" is not the only answer. A pre-commit hook passes every staged
+    // files" is not all the output. A pre-commit hook passes every staged
     // text file, so skipped files among read ones stay quiet.
     let named: Vec<&PathBuf> = options.paths.iter().filter(|path| path.is_file()).collect();
     let skipped = std::sync::Mutex::new(Vec::new());
@@ -995,8 +995,7 @@ impl ChartFolders {
     }
 }
 
-/// Classifies, reads, parses and extracts the facts of one file.
-/// The notice for a named file that opslint does not read.
+/// Returns the notice for a named file that opslint does not read.
 fn skipped_notice(path: &str) -> String {
     if path.to_ascii_lowercase().ends_with(".json") {
         format!(
@@ -1008,6 +1007,7 @@ fn skipped_notice(path: &str) -> String {
     }
 }
 
+/// Classifies, reads, parses and extracts the facts of one file.
 fn process_file(
     found: &FoundFile,
     charts: &ChartFolders,

@@ -180,8 +180,8 @@ fn autoscaler_siblings(folder: &Path) -> Vec<PathBuf> {
 /// Returns the files of the Kustomize overlays of a base. When `folder`
 /// contains a kustomization, they are the YAML files of every folder
 /// `overlays/*` beside it or beside its parent (`app/base` with
-/// `app/overlays/prod`) that contains one too, patches included. Overlays patch probes, replica counts and image tags
-/// of the base's manifests.
+/// `app/overlays/prod`) that contains one too, patches included. Overlays
+/// patch probes, replica counts and image tags of the base's manifests.
 fn kustomize_overlays(folder: &Path) -> Vec<PathBuf> {
     let is_kustomization_folder = |dir: &Path| {
         ["kustomization.yaml", "kustomization.yml", "Kustomization"]
@@ -209,33 +209,37 @@ fn kustomize_overlays(folder: &Path) -> Vec<PathBuf> {
 /// the git work tree around each walked subfolder, as display paths. A
 /// run on one service of a repository reads the team's decisions there.
 pub fn repository_adr_folders(paths: &[PathBuf], working_folder: &Path) -> Vec<String> {
-    let mut folders = Vec::new();
-    for path in paths.iter().filter(|path| path.is_dir()) {
-        let Ok(folder) = path.canonicalize() else {
-            continue;
-        };
-        let Some(top) = git_root(&folder) else {
-            continue;
-        };
-        if top == folder {
-            continue;
-        }
-        for adr_folder in opslint_records::adr::ADR_FOLDERS {
-            let candidate = top.join(adr_folder);
-            let display = display_path(&candidate, working_folder);
-            if candidate.is_dir() && !folders.contains(&display) {
-                folders.push(display);
-            }
-        }
-    }
-    folders
+    at_repository_roots(
+        paths,
+        working_folder,
+        &opslint_records::adr::ADR_FOLDERS,
+        Path::is_dir,
+    )
 }
 
 /// Returns the CODEOWNERS files at the root of the git work tree around
 /// each walked subfolder, as display paths. Their patterns are written from
 /// that root, so a run on one folder needs them to tell who owns its files.
 pub fn repository_codeowners(paths: &[PathBuf], working_folder: &Path) -> Vec<String> {
-    let mut files = Vec::new();
+    at_repository_roots(
+        paths,
+        working_folder,
+        &opslint_records::codeowners::LOCATIONS,
+        Path::is_file,
+    )
+}
+
+/// Returns the display paths of `names` under the root of the git work
+/// tree around each walked subfolder that `exists` accepts, once each.
+/// Walked folders that are a root themselves are left out, since the walk
+/// reads them already.
+fn at_repository_roots(
+    paths: &[PathBuf],
+    working_folder: &Path,
+    names: &[&str],
+    exists: fn(&Path) -> bool,
+) -> Vec<String> {
+    let mut found = Vec::new();
     for path in paths.iter().filter(|path| path.is_dir()) {
         let Ok(folder) = path.canonicalize() else {
             continue;
@@ -246,15 +250,15 @@ pub fn repository_codeowners(paths: &[PathBuf], working_folder: &Path) -> Vec<St
         if top == folder {
             continue;
         }
-        for location in opslint_records::codeowners::LOCATIONS {
-            let candidate = top.join(location);
+        for name in names {
+            let candidate = top.join(name);
             let display = display_path(&candidate, working_folder);
-            if candidate.is_file() && !files.contains(&display) {
-                files.push(display);
+            if exists(&candidate) && !found.contains(&display) {
+                found.push(display);
             }
         }
     }
-    files
+    found
 }
 
 /// Returns whether `path` is a folder that is the root of a git work tree,

@@ -215,6 +215,10 @@ pub struct Applied {
 /// Moves suppressed findings out of `sink`, and adds `invalid-suppression`
 /// and `unused-suppression` findings to `sink`.
 pub fn apply(sink: &mut Sink, context: &Context<'_>) -> Applied {
+    let config_source = context
+        .config
+        .map(|config| config_source(config, context))
+        .unwrap_or_default();
     // Every file's text is scanned for comments; on the pool, since a large
     // run has tens of thousands of files and few comments.
     let mut by_file: BTreeMap<&str, Vec<(Directive, Vec<bool>)>> = context
@@ -284,7 +288,8 @@ pub fn apply(sink: &mut Sink, context: &Context<'_>) -> Applied {
                 }
                 None => None,
             };
-            diagnostic.suppression = inline.or_else(|| config_suppression(diagnostic, context));
+            diagnostic.suppression =
+                inline.or_else(|| config_suppression(diagnostic, context, &config_source));
             diagnostic.suppression.is_some()
         })
         .collect();
@@ -354,20 +359,11 @@ fn inline_suppression(
     None
 }
 
-/// Returns the root of the repository around the run's root, found from a
-/// file whose repository path extends its display path.
-fn repository_top(context: &Context<'_>) -> Option<std::path::PathBuf> {
-    let prefix = context.files.iter().find_map(|(path, file)| {
-        let identity = file.repository_path.as_deref()?;
-        identity
-            .strip_suffix(path.as_str())
-            .filter(|prefix| !path.starts_with("../") && prefix.ends_with('/'))
-    })?;
-    let levels = prefix.split('/').filter(|part| !part.is_empty()).count();
-    context.root.ancestors().nth(levels).map(Path::to_path_buf)
-}
-
-fn config_suppression(diagnostic: &Diagnostic, context: &Context<'_>) -> Option<Suppression> {
+fn config_suppression(
+    diagnostic: &Diagnostic,
+    context: &Context<'_>,
+    source: &str,
+) -> Option<Suppression> {
     let config = context.config?;
     let absolute = context.root.join(&diagnostic.path);
     let entry = config.path_ignore(&absolute, diagnostic.rule.id)?;
@@ -375,15 +371,21 @@ fn config_suppression(diagnostic: &Diagnostic, context: &Context<'_>) -> Option<
         kind: SuppressionKind::Config,
         reason: format!("`per-path-ignores` entry `{}`", entry.pattern),
         until: None,
-        // Relative to the repository's root like the other sources, else to
-        // the run's root when the file is inside it.
-        source: repository_top(context)
-            .and_then(|top| config.path.strip_prefix(top).ok())
-            .or_else(|| config.path.strip_prefix(context.root).ok())
-            .unwrap_or(&config.path)
-            .display()
-            .to_string(),
+        source: source.to_string(),
     })
+}
+
+/// Returns the configuration's path for suppression sources: from the
+/// repository's root like the other sources, else from the run's root when
+/// the file is inside it.
+fn config_source(config: &Config, context: &Context<'_>) -> String {
+    let top = opslint_report::repository_root(context.files, context.root).map(|(_, top)| top);
+    top.as_deref()
+        .and_then(|top| config.path.strip_prefix(top).ok())
+        .or_else(|| config.path.strip_prefix(context.root).ok())
+        .unwrap_or(&config.path)
+        .display()
+        .to_string()
 }
 
 /// Reports a suppression comment without a reason, with an unknown rule id

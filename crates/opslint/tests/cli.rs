@@ -775,7 +775,7 @@ fn subfolder_run_sees_repository_owners_and_runbooks() {
 }
 
 /// A named file that opslint does not read gets a notice when it is the
-/// only one; beside a file that is read, it stays quiet, as pre-commit
+/// only one. Beside a file that is read it stays quiet, because pre-commit
 /// passes every staged text file.
 #[test]
 fn named_file_of_unread_kind_gets_a_notice() {
@@ -876,8 +876,8 @@ fn named_autoscaler_is_judged_with_its_target() {
     assert_eq!(files, 1);
 }
 
-/// Selecting and ignoring the same rule leaves nothing to run, which a
-/// notice says instead of a bare "No findings".
+/// Selecting and ignoring the same rule leaves nothing to run, and a
+/// notice reports it instead of a bare "No findings".
 #[test]
 fn empty_rule_selection_gets_a_notice() {
     let output = opslint()
@@ -931,19 +931,10 @@ fn subfolder_run_keeps_risks_that_adrs_accept() {
         "{from_subfolder:?}"
     );
     // The suppression names the ADR by its path from the repository's root.
-    let output = opslint()
-        .current_dir(dir.join("k8s"))
-        .args(["check", ".", "--format", "json", "--show-suppressed"])
-        .output()
-        .unwrap();
-    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
-    let sources: Vec<&str> = json["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|d| d["suppression"]["source"].as_str())
-        .collect();
-    assert_eq!(sources, ["docs/adr/0001-toolbox-image.md"]);
+    assert_eq!(
+        suppression_sources(&dir.join("k8s"), "adr"),
+        ["docs/adr/0001-toolbox-image.md"]
+    );
 
     // A configuration at the repository's root is named from there too.
     std::fs::write(
@@ -956,20 +947,28 @@ fn subfolder_run_keeps_risks_that_adrs_accept() {
         "[per-path-ignores]\n\"k8s/*.yaml\" = [\"k8s-missing-readiness-probe\"]\n",
     )
     .unwrap();
+    assert_eq!(
+        suppression_sources(&dir.join("k8s"), "config"),
+        ["opslint.toml"]
+    );
+}
+
+/// Returns the sources of the suppressions of `kind` in a JSON run on the
+/// folder `dir`, with suppressed findings shown.
+fn suppression_sources(dir: &std::path::Path, kind: &str) -> Vec<String> {
     let output = opslint()
-        .current_dir(dir.join("k8s"))
+        .current_dir(dir)
         .args(["check", ".", "--format", "json", "--show-suppressed"])
         .output()
         .unwrap();
     let json: Value = serde_json::from_slice(&output.stdout).unwrap();
-    let config_sources: Vec<&str> = json["diagnostics"]
+    json["diagnostics"]
         .as_array()
         .unwrap()
         .iter()
-        .filter(|d| d["suppression"]["kind"] == "config")
-        .filter_map(|d| d["suppression"]["source"].as_str())
-        .collect();
-    assert_eq!(config_sources, ["opslint.toml"], "{json}");
+        .filter(|d| d["suppression"]["kind"] == kind)
+        .filter_map(|d| d["suppression"]["source"].as_str().map(str::to_string))
+        .collect()
 }
 
 #[test]

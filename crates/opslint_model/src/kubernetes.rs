@@ -126,11 +126,9 @@ fn entry_positions(root: &Node, keys: &[&str]) -> Option<Vec<u32>> {
 }
 
 impl Object {
-    /// Removes the containers and init containers that start inside one of
-    /// `ranges` of the file's text, such as the parts of a Helm template
-    /// that a default install does not render.
     /// Marks the container keys inside `ranges` (the bodies of
-    /// `{{ with .Values.x }}` that a default install renders) whose value
+    /// `{{ with .Values.x }}` that a default install renders), or followed
+    /// by a `toYaml` of a value that `writes_values` accepts, whose value
     /// template output fills. Each such value becomes an open, empty mapping,
     /// because the chart defaults set it with content the masked text does
     /// not show.
@@ -140,19 +138,7 @@ impl Object {
         text: &str,
         writes_values: impl Fn(&str) -> bool,
     ) {
-        let Some(spec) = self.pod_spec_mut() else {
-            return;
-        };
-        let containers = spec
-            .entries
-            .iter_mut()
-            .filter(|entry| matches!(entry.key.as_str(), "containers" | "initContainers"))
-            .filter_map(|entry| match &mut entry.value.value {
-                Value::Seq(items) => Some(items),
-                _ => None,
-            })
-            .flatten();
-        for item in containers {
+        for item in self.container_lists_mut().flatten() {
             let Value::Map(container) = &mut item.value else {
                 continue;
             };
@@ -186,19 +172,7 @@ impl Object {
     /// their text in the file (`text`), such as the chart's name for
     /// `{{ .Chart.Name }}`, so that messages name the container.
     pub fn render_container_names(&mut self, text: &str, render: impl Fn(&str) -> Option<String>) {
-        let Some(spec) = self.pod_spec_mut() else {
-            return;
-        };
-        let containers = spec
-            .entries
-            .iter_mut()
-            .filter(|entry| matches!(entry.key.as_str(), "containers" | "initContainers"))
-            .filter_map(|entry| match &mut entry.value.value {
-                Value::Seq(items) => Some(items),
-                _ => None,
-            })
-            .flatten();
-        for item in containers {
+        for item in self.container_lists_mut().flatten() {
             let Value::Map(container) = &mut item.value else {
                 continue;
             };
@@ -224,6 +198,40 @@ impl Object {
         }
     }
 
+    /// Removes the containers and init containers that start inside one of
+    /// `ranges` of the file's text, such as the parts of a Helm template
+    /// that a default install does not render, and the keys of the kept
+    /// containers that start there, such as a probe inside
+    /// `{{ with .Values.readinessProbe }}`.
+    pub fn drop_containers_in(&mut self, ranges: &[std::ops::Range<usize>]) {
+        let starts_inside = |offset: usize| ranges.iter().any(|range| range.contains(&offset));
+        for items in self.container_lists_mut() {
+            items.retain(|item| !starts_inside(item.span.start));
+            for item in items.iter_mut() {
+                if let Value::Map(container) = &mut item.value {
+                    container
+                        .entries
+                        .retain(|key| !starts_inside(key.key_span.start));
+                }
+            }
+        }
+    }
+
+    /// Returns the `containers` and `initContainers` lists of the pod spec,
+    /// for changing them in place.
+    fn container_lists_mut(&mut self) -> impl Iterator<Item = &mut Vec<Node>> {
+        let spec = self.pod_spec_mut();
+        spec.into_iter().flat_map(|spec| {
+            spec.entries
+                .iter_mut()
+                .filter(|entry| matches!(entry.key.as_str(), "containers" | "initContainers"))
+                .filter_map(|entry| match &mut entry.value.value {
+                    Value::Seq(items) => Some(items),
+                    _ => None,
+                })
+        })
+    }
+
     /// Returns the pod spec's mapping, for changing it in place.
     fn pod_spec_mut(&mut self) -> Option<&mut opslint_syntax::value::Map> {
         let positions = self.pod_spec_at.clone()?;
@@ -237,30 +245,6 @@ impl Object {
         match &mut node.value {
             Value::Map(spec) => Some(spec),
             _ => None,
-        }
-    }
-
-    pub fn drop_containers_in(&mut self, ranges: &[std::ops::Range<usize>]) {
-        let Some(spec) = self.pod_spec_mut() else {
-            return;
-        };
-        for entry in &mut spec.entries {
-            if matches!(entry.key.as_str(), "containers" | "initContainers")
-                && let Value::Seq(items) = &mut entry.value.value
-            {
-                items.retain(|item| !ranges.iter().any(|range| range.contains(&item.span.start)));
-                // Keys of a kept container that a skipped part writes, such
-                // as a probe inside `{{ with .Values.readinessProbe }}`.
-                for item in items.iter_mut() {
-                    if let Value::Map(container) = &mut item.value {
-                        container.entries.retain(|key| {
-                            !ranges
-                                .iter()
-                                .any(|range| range.contains(&key.key_span.start))
-                        });
-                    }
-                }
-            }
         }
     }
 

@@ -737,7 +737,6 @@ impl Workspace {
         )
     }
 
-    /// Finds the artifact whose display path is `path`.
     /// Returns the name of the deploy tool that replaces the tag of image
     /// `name` in the manifest at `path`, if one does. Skaffold retags the
     /// images it builds everywhere, and Kustomize `images:` only in the
@@ -760,6 +759,7 @@ impl Workspace {
             })
     }
 
+    /// Finds the artifact whose display path is `path`.
     pub fn artifact(&self, path: &str) -> Option<&Artifact> {
         self.artifacts
             .binary_search_by(|artifact| artifact.file.path.as_str().cmp(path))

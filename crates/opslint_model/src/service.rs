@@ -463,6 +463,19 @@ pub fn is_health_path(path: &str) -> bool {
     })
 }
 
+/// Returns a route's path under each of its router's own prefixes, or the
+/// path alone when the router declares none.
+fn route_bases(own_prefixes: &[String], route_path: &str) -> Vec<String> {
+    if own_prefixes.is_empty() {
+        vec![route_path.to_string()]
+    } else {
+        own_prefixes
+            .iter()
+            .map(|prefix| join_route(prefix, route_path))
+            .collect()
+    }
+}
+
 /// Joins a mount prefix and a route path the way routers do.
 pub fn join_route(prefix: &str, path: &str) -> String {
     let prefix = prefix.trim_end_matches('/');
@@ -491,10 +504,6 @@ pub enum Served {
 }
 
 impl Service<'_> {
-    /// Checks whether a request for `path` reaches a route: the route's path
-    /// under its router's own prefix, alone or under one or two of the
-    /// service's other mount prefixes. Prefixes written as names resolve
-    /// through string constants. Path parameters match any segment.
     /// Returns each literal route path with the full paths it is served
     /// at. These are the path under its router's own prefix and, when the
     /// service includes routers under resolved prefixes, under each of them.
@@ -502,37 +511,16 @@ impl Service<'_> {
         let outer: Vec<String> = self
             .mounts()
             .filter(|mount| !mount.on_router)
-            .filter_map(|mount| {
-                mount
-                    .prefix
-                    .clone()
-                    .or_else(|| self.resolve_constant(&mount.source))
-            })
+            .filter_map(|mount| self.mount_prefix(mount))
             .collect();
         let mut paths = Vec::new();
         for (_, code) in &self.files {
-            let own: Vec<String> = code
-                .mounts
-                .iter()
-                .filter(|mount| mount.on_router)
-                .filter_map(|mount| {
-                    mount
-                        .prefix
-                        .clone()
-                        .or_else(|| self.resolve_constant(&mount.source))
-                })
-                .collect();
+            let own = self.own_prefixes(code);
             for route in &code.routes {
                 let Some(route_path) = route.path.as_deref() else {
                     continue;
                 };
-                let bases: Vec<String> = if own.is_empty() {
-                    vec![route_path.to_string()]
-                } else {
-                    own.iter()
-                        .map(|prefix| join_route(prefix, route_path))
-                        .collect()
-                };
+                let bases = route_bases(&own, route_path);
                 let mut full: Vec<String> = if outer.is_empty() || own.is_empty() {
                     bases.clone()
                 } else {
@@ -549,16 +537,34 @@ impl Service<'_> {
         paths
     }
 
+    /// Returns a mount's prefix, resolving a prefix written as a name.
+    fn mount_prefix(&self, mount: &Mount) -> Option<String> {
+        mount
+            .prefix
+            .clone()
+            .or_else(|| self.resolve_constant(&mount.source))
+    }
+
+    /// Returns the resolved prefixes that the routers of `code` declare on
+    /// themselves (`APIRouter(prefix=...)`).
+    fn own_prefixes(&self, code: &CodeFile) -> Vec<String> {
+        code.mounts
+            .iter()
+            .filter(|mount| mount.on_router)
+            .filter_map(|mount| self.mount_prefix(mount))
+            .collect()
+    }
+
+    /// Checks whether a request for `path` reaches a route: the route's path
+    /// under its router's own prefix, alone or under one or two of the
+    /// service's other mount prefixes. Prefixes written as names resolve
+    /// through string constants. Path parameters match any segment.
     pub fn serves(&self, path: &str) -> Served {
         let path = path.split(['?', '#']).next().unwrap_or(path);
         let mut unresolved = Vec::new();
         let mut outer_prefixes: Vec<String> = Vec::new();
         for mount in self.mounts().filter(|mount| !mount.on_router) {
-            match mount
-                .prefix
-                .clone()
-                .or_else(|| self.resolve_constant(&mount.source))
-            {
+            match self.mount_prefix(mount) {
                 Some(prefix) => outer_prefixes.push(prefix),
                 None => unresolved.push(mount),
             }
@@ -567,29 +573,12 @@ impl Service<'_> {
         for (_, code) in &self.files {
             // Routes of a file whose router declares its own prefix are
             // served only under that prefix.
-            let own_prefixes: Vec<String> = code
-                .mounts
-                .iter()
-                .filter(|mount| mount.on_router)
-                .filter_map(|mount| {
-                    mount
-                        .prefix
-                        .clone()
-                        .or_else(|| self.resolve_constant(&mount.source))
-                })
-                .collect();
+            let own_prefixes = self.own_prefixes(code);
             for route in &code.routes {
                 let Some(route_path) = route.path.as_deref() else {
                     continue;
                 };
-                let bases: Vec<String> = if own_prefixes.is_empty() {
-                    vec![route_path.to_string()]
-                } else {
-                    own_prefixes
-                        .iter()
-                        .map(|prefix| join_route(prefix, route_path))
-                        .collect()
-                };
+                let bases = route_bases(&own_prefixes, route_path);
                 // A router with a prefix of its own is served only where the
                 // application includes it, so once the service includes
                 // routers (with or without a prefix) its bare paths are not

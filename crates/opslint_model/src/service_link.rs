@@ -10,8 +10,6 @@ use crate::kubernetes::join_path;
 use crate::service::Service;
 use crate::{Facts, Workspace};
 
-/// Returns the image name without registry, tag or digest: `emailservice` for
-/// `gcr.io/shop/emailservice:v1`.
 /// Returns a folder or image name in the form image names usually take: in
 /// lower case, with `-` for `_`. A Python service in `fulfilment_api` is
 /// usually published as the image `fulfilment-api`.
@@ -19,6 +17,8 @@ pub fn comparable_name(name: &str) -> String {
     name.to_ascii_lowercase().replace('_', "-")
 }
 
+/// Returns the image name without registry, tag or digest: `emailservice` for
+/// `gcr.io/shop/emailservice:v1`.
 pub fn image_base_name(reference: &str) -> &str {
     let without_digest = reference.split('@').next().unwrap_or(reference);
     let last = without_digest.rsplit('/').next().unwrap_or(without_digest);

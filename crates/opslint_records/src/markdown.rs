@@ -333,8 +333,6 @@ fn heading_level(level: HeadingLevel) -> u8 {
     }
 }
 
-/// Reads `Status: accepted` and `**Status**: accepted`; keys are one to
-/// three words so sentences with a colon are not taken for metadata.
 /// Reads the fields of one line of a paragraph at byte `offset`: one
 /// `Key: value`, or several joined by `·` or ` | `, as in
 /// `Date: 2024-03-12 · Detected by: PaymentErrorsAlarm`.
@@ -363,6 +361,8 @@ fn line_fields(line: &str, offset: usize) -> Vec<Field> {
     fields
 }
 
+/// Reads `Status: accepted` and `**Status**: accepted`; keys are one to
+/// three words so sentences with a colon are not taken for metadata.
 fn key_value(line: &str, span: Span) -> Option<Field> {
     let line = line.lines().next()?.trim();
     let (key, value) = line.split_once(':')?;

@@ -43,6 +43,25 @@ pub struct Report<'a> {
     pub root: &'a std::path::Path,
 }
 
+/// Returns the working folder's path from the repository's root, ending in
+/// `/`, and the repository's root folder, when the run's files show that
+/// the working folder (`root`) lies below that root: a file's repository
+/// path is then that prefix followed by its display path.
+pub fn repository_root(
+    files: &BTreeMap<String, Arc<SourceFile>>,
+    root: &std::path::Path,
+) -> Option<(String, std::path::PathBuf)> {
+    let prefix = files.iter().find_map(|(path, file)| {
+        let identity = file.repository_path.as_deref()?;
+        identity
+            .strip_suffix(path.as_str())
+            .filter(|prefix| !path.starts_with("../") && prefix.ends_with('/'))
+    })?;
+    let levels = prefix.split('/').filter(|part| !part.is_empty()).count();
+    let top = root.ancestors().nth(levels)?.to_path_buf();
+    Some((prefix.to_string(), top))
+}
+
 impl Report<'_> {
     /// Returns how many suppressed findings `kind` hides.
     pub fn suppressed_by(&self, kind: opslint_core::SuppressionKind) -> usize {

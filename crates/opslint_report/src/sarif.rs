@@ -277,24 +277,8 @@ struct RepositoryPaths<'a> {
 
 impl<'a> RepositoryPaths<'a> {
     fn of(report: &Report<'a>) -> Self {
-        // A file's repository path is the working folder's path from the
-        // repository's root followed by its display path.
-        let prefix = report
-            .files
-            .iter()
-            .find_map(|(path, file)| {
-                let identity = file.repository_path.as_deref()?;
-                let prefix = identity.strip_suffix(path.as_str())?;
-                (!path.starts_with("../") && prefix.ends_with('/')).then(|| prefix.to_string())
-            })
-            .unwrap_or_default();
-        let levels = prefix.split('/').filter(|part| !part.is_empty()).count();
-        let root = report
-            .root
-            .ancestors()
-            .nth(levels)
-            .unwrap_or(report.root)
-            .to_path_buf();
+        let (prefix, root) = crate::repository_root(report.files, report.root)
+            .unwrap_or_else(|| (String::new(), report.root.to_path_buf()));
         Self {
             root,
             prefix,

@@ -29,12 +29,13 @@ pub static META: RuleMeta = RuleMeta {
         ```\n\n\
         Keep dependency checks out of the liveness probe: a database outage should not \
         restart every pod.",
-    known_limits: "Helm templates are read without rendering: a probe that an `include` \
+    known_limits: "Helm templates are read without rendering. A probe that an `include` \
         adds at the container's level makes the result unclear, and a probe set from \
-        values is reported as a question, unless the chart's `values.yaml` leaves it \
-        empty under `{{ with .Values.x }}` or `{{ if .Values.x }}`: a default install then \
-        renders no probe, which is reported. A probe under `{{ with .Values.x }}` or \
-        written by `{{ toYaml .Values.x }}` that values.yaml sets counts as present. A Kustomize patch target is matched by kind and \
+        values is reported as a question. Chart defaults settle two cases. A probe under \
+        `{{ with .Values.x }}` or `{{ if .Values.x }}` that `values.yaml` leaves empty is \
+        not rendered by a default install, so it is reported as missing. A probe under \
+        `{{ with .Values.x }}` or written by `{{ toYaml .Values.x }}` that `values.yaml` \
+        sets counts as present. A Kustomize patch target is matched by kind and \
         name as written: name patterns, label selectors and JSON 6902 patches in `.json` \
         files are not read.",
 };

@@ -28,12 +28,13 @@ pub static META: RuleMeta = RuleMeta {
         \x20   readinessProbe:\n      httpGet:\n        path: /ready\n        port: 8080\n\
         \x20     periodSeconds: 5\n\
         ```",
-    known_limits: "Helm templates are read without rendering: a probe that an `include` \
+    known_limits: "Helm templates are read without rendering. A probe that an `include` \
         adds at the container's level makes the result unclear, and a probe set from \
-        values is reported as a question, unless the chart's `values.yaml` leaves it \
-        empty under `{{ with .Values.x }}` or `{{ if .Values.x }}`: a default install then \
-        renders no probe, which is reported. A probe under `{{ with .Values.x }}` or \
-        written by `{{ toYaml .Values.x }}` that values.yaml sets counts as present. Sidecars injected at admission time are not seen. \
+        values is reported as a question. Chart defaults settle two cases. A probe under \
+        `{{ with .Values.x }}` or `{{ if .Values.x }}` that `values.yaml` leaves empty is \
+        not rendered by a default install, so it is reported as missing. A probe under \
+        `{{ with .Values.x }}` or written by `{{ toYaml .Values.x }}` that `values.yaml` \
+        sets counts as present. Sidecars injected at admission time are not seen. \
         A Kustomize patch target is matched by kind and name as written: name patterns, \
         label selectors and JSON 6902 patches in `.json` files are not read.",
 };

@@ -280,11 +280,11 @@ fn without_comments(text: &str, kind: ArtifactKind) -> std::borrow::Cow<'_, str>
         ArtifactKind::Rust => "//",
         _ => return std::borrow::Cow::Borrowed(text),
     };
-    let kept: Vec<&str> = text
+    let code_lines: Vec<&str> = text
         .lines()
         .map(|line| line.split_once(marker).map_or(line, |(code, _)| code))
         .collect();
-    std::borrow::Cow::Owned(kept.join("\n"))
+    std::borrow::Cow::Owned(code_lines.join("\n"))
 }
 
 fn is_code(kind: ArtifactKind) -> bool {

@@ -17,7 +17,7 @@ pub static META: RuleMeta = RuleMeta {
         compose files, workflows, Dockerfiles, Rust and Python code and runbooks below a \
         CODEOWNERS file that no pattern assigns an owner. As on GitHub and GitLab the last \
         matching line decides, so a later line without owners removes ownership. Unowned \
-        files are reported once per folder: the highest folder that holds no owned file \
+        files are reported once per folder: the highest folder that contains no owned file \
         checked in the run, with the number of files and the first of them.",
     why_it_matters: "An unowned file is changed without the review of the team that runs \
         it, and nobody is asked when it breaks.",
@@ -80,7 +80,7 @@ impl Rule for CodeownersUnownedPath {
             }
         }
         // Files that lack an owner for the same reason are grouped under the
-        // highest folder that holds no owned file, and each group gets one
+        // highest folder that contains no owned file, and each group gets one
         // finding, since one CODEOWNERS line fixes them all.
         let mut merged: Vec<(GroupKey<'_>, Vec<(&opslint_model::Artifact, &str)>)> = Vec::new();
         let owned_folders = folders_of(&owned_paths);
@@ -114,14 +114,14 @@ impl Rule for CodeownersUnownedPath {
                         }
                         None => "no pattern matches them".to_string(),
                     };
-                    let shown = if folder.is_empty() { "." } else { folder };
+                    let folder_label = if folder.is_empty() { "." } else { folder };
                     (
                         format!(
-                            "{} files in `{shown}/`, such as `{first_path}`, have no owner in \
+                            "{} files in `{folder_label}/`, such as `{first_path}`, have no owner in \
                              `{owners_path}`: {reason}",
                             group.len()
                         ),
-                        format!("{shown}/"),
+                        format!("{folder_label}/"),
                     )
                 }
             };
@@ -138,7 +138,7 @@ impl Rule for CodeownersUnownedPath {
     }
 }
 
-/// Returns every folder that holds one of `paths`, at any depth, with the
+/// Returns every folder that contains one of `paths`, at any depth, with the
 /// root as the empty string.
 fn folders_of<'a>(paths: &[&'a str]) -> std::collections::HashSet<&'a str> {
     let mut folders = std::collections::HashSet::new();
@@ -155,8 +155,8 @@ fn folders_of<'a>(paths: &[&'a str]) -> std::collections::HashSet<&'a str> {
     folders
 }
 
-/// Returns the highest ancestor of `folder` (itself included) that holds
-/// no owned file, given the folders that hold one, so that one CODEOWNERS
+/// Returns the highest ancestor of `folder` (itself included) that contains
+/// no owned file, given the folders that contain one, so that one CODEOWNERS
 /// line for it covers the unowned files below without touching owned ones.
 fn highest_unowned_folder<'a>(
     folder: &'a str,

@@ -33,8 +33,8 @@ pub static META: RuleMeta = RuleMeta {
         a feature-flag service set up by hand, are asked about only when the run has no \
         code or infrastructure. A decision that removes a mechanism (\"remove\", \"drop\", \
         \"retire\", \"not\", \"instead of\" before its name in the same clause) is not read as \
-        adopting it, nor is a plan for later (\"later\", \"eventually\", \"plan to\", \
-        \"next year\" anywhere in the clause). Other wordings of removal or of a plan, such \
+        adopting it. Neither is a plan for later, with \"later\", \"eventually\", \"plan \
+        to\" or \"next year\" anywhere in the clause. Other wordings of removal or of a plan, such \
         as \"in Q3 we switch to Amazon RDS\", are read as adopting it.",
 };
 
