@@ -528,8 +528,7 @@ pub fn run(options: &Options) -> Outcome {
     // Context files are checked like others, but nothing in them is
     // reported.
     if !context.is_empty() {
-        sink.diagnostics.retain(|d| !context.contains(&d.path));
-        sink.questions.retain(|q| !context.contains(&q.path));
+        keep_named_files_findings(&mut sink, &context, &mut files, &workspace, folders_walked);
     }
     sink.diagnostics
         .retain(|d| d.rule.principle.is_some() || !options.ignore.iter().any(|id| id == d.rule.id));
@@ -619,6 +618,44 @@ pub fn run(options: &Options) -> Outcome {
         accepted,
         inventory,
         expired_suppressions: expired,
+    }
+}
+
+/// Drops the findings and questions in context files, which the run reads
+/// for other files' sake. In a run on named files, those whose text names
+/// a named file stay, and their files join `files` so that snippets and
+/// suppression comments work: a value set in a named `.tfvars` file is
+/// reported where the module it reaches uses it.
+fn keep_named_files_findings(
+    sink: &mut Sink,
+    context: &BTreeSet<String>,
+    files: &mut BTreeMap<String, Arc<SourceFile>>,
+    workspace: &Workspace,
+    folders_walked: bool,
+) {
+    let named_paths: Vec<String> = if folders_walked {
+        Vec::new()
+    } else {
+        files.keys().map(|path| format!("`{path}`")).collect()
+    };
+    let names_named = |text: &str| named_paths.iter().any(|path| text.contains(path.as_str()));
+    sink.diagnostics
+        .retain(|d| !context.contains(&d.path) || names_named(&d.message));
+    sink.questions.retain(|q| {
+        !context.contains(&q.path) || names_named(&q.question) || names_named(&q.reason)
+    });
+    let kept = sink
+        .diagnostics
+        .iter()
+        .map(|d| &d.path)
+        .chain(sink.questions.iter().map(|q| &q.path))
+        .filter(|path| context.contains(*path));
+    for path in kept {
+        if !files.contains_key(path)
+            && let Some(artifact) = workspace.artifact(path)
+        {
+            files.insert(path.clone(), Arc::clone(&artifact.file));
+        }
     }
 }
 

@@ -72,8 +72,12 @@ const STACK_COMPOSE_FILES: [&str; 8] = [
 /// clear a finding in them. A Skaffold or Kustomize file in a folder above a
 /// named YAML file, up to the git work tree's root (else the working
 /// folder), sets the tags of its images. The main and override compose
-/// files beside a named compose file make the stacks it is judged in. The
-/// run reads them as context and reports nothing in them.
+/// files beside a named compose file make the stacks it is judged in. A
+/// named Terraform file is judged with the rest of its module folder, its
+/// variables files, the local modules it calls and their other callers.
+/// The run reads them as
+/// context and reports nothing in them, except findings whose message
+/// names a named file, such as the variables file that set the value.
 pub fn context_files(named: &[FoundFile], working_folder: &Path) -> Vec<FoundFile> {
     let mut found: Vec<PathBuf> = Vec::new();
     for file in named {
@@ -82,6 +86,20 @@ pub fn context_files(named: &[FoundFile], working_folder: &Path) -> Vec<FoundFil
             .file_name()
             .map(|name| name.to_string_lossy().to_ascii_lowercase())
             .unwrap_or_default();
+        if is_terraform_name(&name) {
+            if let Some(folder) = file
+                .disk_path
+                .canonicalize()
+                .ok()
+                .and_then(|path| path.parent().map(Path::to_path_buf))
+            {
+                let stop = git_root(&folder)
+                    .map(Path::to_path_buf)
+                    .or_else(|| working_folder.canonicalize().ok());
+                found.extend(terraform_module_files(&folder, stop.as_deref()));
+            }
+            continue;
+        }
         if !(name.ends_with(".yaml") || name.ends_with(".yml")) {
             continue;
         }
@@ -141,6 +159,130 @@ pub fn context_files(named: &[FoundFile], working_folder: &Path) -> Vec<FoundFil
                 .any(|file| file.display_path == context.display_path)
         })
         .collect()
+}
+
+/// Tells whether a lower-case file name is Terraform code or a variables
+/// file.
+fn is_terraform_name(name: &str) -> bool {
+    name.ends_with(".tf") || name.ends_with(".tfvars") || name.ends_with(".tfvars.json")
+}
+
+/// Most folders of local modules followed from one named Terraform file, so
+/// that a hook stays quick in a repository whose modules call each other
+/// widely.
+const MAX_MODULE_FOLDERS: usize = 64;
+
+/// Returns the Terraform files of the module in `folder`, of the local
+/// modules it calls (`source = "../modules/service"`), followed to any
+/// depth, and of the other modules that call those. Terraform reads a
+/// folder as one module with its variables files, so a value set in
+/// `staging.auto.tfvars` is judged where `main.tf` passes it to a module.
+/// A finding in a shared module sits at each call when the calls pass
+/// different values. Every call must be seen for the finding to sit where a
+/// run on the whole repository puts it. The callers are looked for
+/// in the smallest folder that contains `folder` and the modules, never above
+/// `stop`; the callers of a named module itself are not looked for, so a
+/// hook on a module's file asks what its callers pass.
+fn terraform_module_files(folder: &Path, stop: Option<&Path>) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    let mut folders = vec![folder.to_path_buf()];
+    let mut modules = Vec::new();
+    while let Some(current) = folders.pop() {
+        if seen.len() >= MAX_MODULE_FOLDERS || !seen.insert(current.clone()) {
+            continue;
+        }
+        for (path, sources) in terraform_files_in(&current) {
+            for module in sources {
+                if !modules.contains(&module) && module != folder {
+                    modules.push(module.clone());
+                }
+                folders.push(module);
+            }
+            files.push(path);
+        }
+    }
+    if modules.is_empty() {
+        return files;
+    }
+
+    // The smallest folder that contains the named one and every module.
+    let mut root = folder.to_path_buf();
+    for module in &modules {
+        while !module.starts_with(&root) {
+            let Some(parent) = root.parent() else { break };
+            root = parent.to_path_buf();
+        }
+    }
+    if let Some(stop) = stop
+        && !root.starts_with(stop)
+    {
+        return files;
+    }
+
+    let walked = opslint_syntax::discover::discover(std::slice::from_ref(&root), &root);
+    for found in walked.files {
+        let path = found.disk_path;
+        let Some(caller) = path.parent() else {
+            continue;
+        };
+        if !path.to_string_lossy().ends_with(".tf")
+            || seen.contains(caller)
+            || seen.len() >= MAX_MODULE_FOLDERS
+        {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        if local_sources(&text, caller).any(|module| modules.contains(&module)) {
+            seen.insert(caller.to_path_buf());
+            files.extend(terraform_files_in(caller).into_iter().map(|(path, _)| path));
+        }
+    }
+    files
+}
+
+/// Returns the Terraform and variables files directly in `folder`, each
+/// `.tf` file with the folders of the local modules it calls.
+fn terraform_files_in(folder: &Path) -> Vec<(PathBuf, Vec<PathBuf>)> {
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return Vec::new();
+    };
+    let mut files = Vec::new();
+    for path in entries.flatten().map(|entry| entry.path()) {
+        let name = path
+            .file_name()
+            .map(|name| name.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default();
+        if !is_terraform_name(&name) || !path.is_file() {
+            continue;
+        }
+        let sources = if name.ends_with(".tf") {
+            std::fs::read_to_string(&path)
+                .map(|text| local_sources(&text, folder).collect())
+                .unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        files.push((path, sources));
+    }
+    files
+}
+
+/// Returns the folders of the local modules that the Terraform `text` of a
+/// file in `folder` calls, resolved on disk.
+fn local_sources<'t>(text: &'t str, folder: &'t Path) -> impl Iterator<Item = PathBuf> + 't {
+    #[expect(
+        clippy::expect_used,
+        reason = "the pattern is a constant, and the tests of named Terraform files compile it"
+    )]
+    static LOCAL_SOURCE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r#"(?m)^\s*source\s*=\s*"(\.\.?/[^"]*)""#).expect("valid pattern")
+    });
+    LOCAL_SOURCE
+        .captures_iter(text)
+        .filter_map(move |source| folder.join(&source[1]).canonicalize().ok())
 }
 
 /// Returns the YAML files directly in `folder`, in no particular order.

@@ -860,6 +860,53 @@ fn named_files_read_the_files_that_settle_them() {
     }
 }
 
+/// A hook on a Terraform file judges it with the rest of its module folder,
+/// its variables files, the local modules it calls and their other callers:
+/// a rollback turned off in `staging.auto.tfvars` is reported at the
+/// staging call of the shared module, with the fingerprint of a run on the
+/// whole folder. Without the prod call the finding would sit in the module.
+/// Other findings in those files are not reported.
+#[test]
+fn named_terraform_files_read_their_module() {
+    let dir = repo_root().join("crates/opslint/tests/data/named-context/terraform");
+    let findings = |args: &[&str]| -> Vec<(String, String, u64, String)> {
+        json_check(&dir, args)["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| {
+                !["codeowners-missing", "runbooks-missing"].contains(&d["rule"].as_str().unwrap())
+            })
+            .map(|d| {
+                (
+                    d["rule"].as_str().unwrap().to_string(),
+                    d["path"].as_str().unwrap().to_string(),
+                    d["line"].as_u64().unwrap(),
+                    d["fingerprint"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let folder_run = findings(&["."]);
+    assert_eq!(
+        folder_run
+            .iter()
+            .map(|(rule, path, line, _)| (rule.as_str(), path.as_str(), *line))
+            .collect::<Vec<_>>(),
+        [(
+            "ecs-deployment-rollback-disabled",
+            "envs/staging/main.tf",
+            4
+        )]
+    );
+    for named in ["envs/staging/staging.auto.tfvars", "envs/staging/main.tf"] {
+        assert_eq!(findings(&[named]), folder_run, "{named}");
+    }
+    // The default in `variables.tf` is not what the module gets, and the
+    // finding does not name that file.
+    assert_eq!(findings(&["envs/staging/variables.tf"]), []);
+}
+
 /// A named autoscaler is judged with the Deployment beside it, so a hook on
 /// `hpa.yaml` alone reports its floor of one replica.
 #[test]
@@ -953,6 +1000,18 @@ fn subfolder_run_keeps_risks_that_adrs_accept() {
     );
 }
 
+/// Returns the JSON output of `opslint check ARGS` run in `dir`.
+fn json_check(dir: &std::path::Path, args: &[&str]) -> Value {
+    let output = opslint()
+        .current_dir(dir)
+        .arg("check")
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
 /// Returns the sources of the suppressions of `kind` in a JSON run on the
 /// folder `dir`, with suppressed findings shown.
 fn suppression_sources(dir: &std::path::Path, kind: &str) -> Vec<String> {
@@ -1036,14 +1095,7 @@ fn named_files_keep_risks_that_adrs_accept() {
 /// Returns the rule ids and paths of the findings of `check --format json`
 /// with `args`, run in `dir`, and the number of files checked.
 fn findings_in(dir: &std::path::Path, args: &[&str]) -> (Vec<(String, String)>, u64) {
-    let output = opslint()
-        .current_dir(dir)
-        .arg("check")
-        .args(args)
-        .args(["--format", "json"])
-        .output()
-        .unwrap();
-    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let json = json_check(dir, args);
     let found = json["diagnostics"]
         .as_array()
         .unwrap()

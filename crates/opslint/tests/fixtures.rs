@@ -9,7 +9,7 @@ mod common;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use common::{repo_root, run, text};
+use common::{TempFolder, repo_root, run, run_in, text};
 
 fn fixture_entries(rule_dir: &Path) -> Vec<PathBuf> {
     let mut entries: Vec<PathBuf> = std::fs::read_dir(rule_dir)
@@ -61,6 +61,15 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     }
     files.sort();
     files
+}
+
+/// Tells whether `path` is a single Terraform or variables file.
+fn is_terraform_file(path: &Path) -> bool {
+    let name = path.to_string_lossy();
+    path.is_file()
+        && [".tf", ".tfvars", ".tfvars.json"]
+            .iter()
+            .any(|suffix| name.ends_with(suffix))
 }
 
 fn rule_dirs() -> Vec<(String, PathBuf)> {
@@ -120,7 +129,19 @@ fn fixtures_behave_as_named() {
     for (rule, dir) in rule_dirs() {
         for entry in fixture_entries(&dir) {
             let name = entry.file_name().unwrap().to_string_lossy().into_owned();
-            let outcome = run(std::slice::from_ref(&entry), &[rule.as_str()]);
+            let outcome = if is_terraform_file(&entry) {
+                // Terraform reads every file of a folder as one module, so
+                // a single-file fixture runs alone in a copy of its folder,
+                // at the same path for the same output.
+                let copy = TempFolder::new("fixture");
+                let path = copy.join(entry.strip_prefix(&root).expect("fixture in repository"));
+                std::fs::create_dir_all(path.parent().expect("fixture in a folder"))
+                    .expect("copy folder can be created");
+                std::fs::copy(&entry, &path).expect("fixture can be copied");
+                run_in(&copy, &[path], &[rule.as_str()])
+            } else {
+                run(std::slice::from_ref(&entry), &[rule.as_str()])
+            };
             let findings: BTreeSet<(String, usize)> = outcome
                 .sink
                 .diagnostics

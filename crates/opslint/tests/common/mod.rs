@@ -16,7 +16,13 @@ pub fn repo_root() -> PathBuf {
 }
 
 pub fn run(paths: &[PathBuf], select: &[&str]) -> Outcome {
-    let root = repo_root();
+    run_in(&repo_root(), paths, select)
+}
+
+/// Runs opslint with `root` as the working folder that paths are shown
+/// relative to.
+pub fn run_in(root: &Path, paths: &[PathBuf], select: &[&str]) -> Outcome {
+    let root = root.to_path_buf();
     opslint::run(&Options {
         paths: paths.to_vec(),
         select: select.iter().map(|s| s.to_string()).collect(),

@@ -1,0 +1,4 @@
+variable "enable_rollback" {
+  type    = bool
+  default = true
+}
