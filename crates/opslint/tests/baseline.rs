@@ -619,3 +619,34 @@ fn json_summary_counts_baselined_findings() {
     assert_eq!(json["summary"]["suppressed"], 3);
     assert_eq!(json["summary"]["diagnostics"], 0);
 }
+
+/// A finding set by one environment's call of a shared module stays at that
+/// call, with the same fingerprint, when a second environment starts
+/// calling the module with a good value.
+#[test]
+fn module_finding_survives_a_second_caller() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |path: &str, text: &str| {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write(
+        "modules/db/main.tf",
+        "variable \"backup_days\" {\n  type = number\n}\n\nresource \"aws_db_instance\" \"this\" {\n  backup_retention_period = var.backup_days\n  deletion_protection     = true\n}\n",
+    );
+    let call = |days: u32| {
+        format!(
+            "module \"db\" {{\n  source      = \"../../modules/db\"\n  backup_days = {days}\n}}\n"
+        )
+    };
+    write("envs/staging/main.tf", &call(0));
+    write("opslint.toml", "select = [\"database-backups-disabled\"]\n");
+    let output = opslint(dir.path()).arg("baseline").output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let baseline = std::fs::read_to_string(dir.path().join("opslint-baseline.json")).unwrap();
+    assert!(baseline.contains("envs/staging/main.tf"), "{baseline}");
+
+    write("envs/prod/main.tf", &call(14));
+    assert_eq!(new_findings(dir.path()), (Vec::new(), 0));
+}

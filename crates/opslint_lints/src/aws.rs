@@ -93,10 +93,10 @@ pub struct TfSite<'a> {
     pub call_span: Option<Span>,
 }
 
-/// Evaluates `expr` of a resource in `file`. When the module is called
-/// from several places with values that differ, it is evaluated once per
-/// call, and each result comes with the call as its site. A bad value is
-/// then reported where that call sets it, and a good one passes there.
+/// Evaluates `expr` of a resource in `file`. When the module's calls set
+/// the value, it is evaluated once per call, and each result comes with the
+/// call as its site. A bad value is then reported where that call sets it,
+/// and a good one passes there.
 pub fn tf_evaluate_each<'a>(
     workspace: &'a Workspace,
     file: &'a SourceFile,
@@ -118,9 +118,9 @@ pub fn tf_evaluate_each<'a>(
             // The finding sits in the calling file, so naming it again in
             // the message would only repeat its path.
             if let Evaluated::Known { via: Some(via), .. } = &mut call.value
-                && via.origin == format!("`{}`", call.caller_path)
+                && let Some(rest) = via.origin.strip_prefix(&format!("`{}`", call.caller_path))
             {
-                via.origin = "this module call".into();
+                via.origin = format!("this module call{rest}");
             }
             let position = workspace
                 .artifacts

@@ -206,10 +206,13 @@ impl TerraformIndex {
     }
 
     /// Evaluates an expression of the module at `path` once for each local
-    /// call of that module, when the calls give it different values: a
-    /// shared module called from `envs/dev` and `envs/prod` with other
-    /// inputs. Returns `None` when the module has fewer than two calls, when
-    /// the calls agree, or when no call settles the value. It also returns
+    /// call of that module, when a call sets the value: a shared module
+    /// called from `envs/dev` and `envs/prod`, or from one environment.
+    /// A finding then sits at the call that sets a bad value, and does not
+    /// move when another environment starts calling the module. Returns
+    /// `None` when the module has no calls, when no call sets the value (a
+    /// literal, or a default that every call keeps), or when no call
+    /// settles the value. It also returns
     /// `None` when a call is in an `examples` or `tests` folder, because a
     /// module's own examples only show its inputs, and a finding per example
     /// would repeat one question about the module.
@@ -222,11 +225,20 @@ impl TerraformIndex {
             .filter(|call| !self.creates_nothing(call, 0))
             .collect();
         let from_examples = calls.iter().any(|call| is_example_path(&call.caller_path));
-        if calls.len() < 2
-            || from_examples
-            || matches!(self.evaluate(path, expr), Evaluated::Known { .. })
-        {
+        if calls.is_empty() || from_examples {
             return None;
+        }
+        // A value that no call sets, such as a literal or a default that
+        // every call keeps, belongs to the module.
+        if let Evaluated::Known { via, .. } = self.evaluate(path, expr) {
+            let set_by_a_call = via.is_some_and(|via| {
+                calls
+                    .iter()
+                    .any(|call| via.origin.contains(&format!("`{}`", call.caller_path)))
+            });
+            if !set_by_a_call {
+                return None;
+            }
         }
         let variable = bare_text(&expr.text)
             .strip_prefix("var.")
@@ -1123,13 +1135,38 @@ mod tests {
         );
     }
 
+    /// A value that calls set is judged at each call, also when the calls
+    /// agree or there is one, so that a finding does not move when another
+    /// environment starts calling the module.
     #[test]
-    fn agreeing_module_calls_are_not_split() {
+    fn values_set_by_calls_are_split_per_call() {
         let caller = "module \"fn\" {\n  source = \"../modules/fn\"\n  mode = \"Active\"\n}\n";
+        let variables = ("modules/fn/variables.tf", "variable \"mode\" {}\n");
+        let expr = parse_expression("var.mode").unwrap();
+        let callers = |index: &TerraformIndex| -> Vec<String> {
+            index
+                .evaluate_per_call("modules/fn/main.tf", &expr)
+                .expect("the calls set the value")
+                .into_iter()
+                .map(|call| call.caller_path)
+                .collect()
+        };
+        let agreeing = index(&[("a/main.tf", caller), ("b/main.tf", caller), variables]);
+        assert_eq!(callers(&agreeing), ["a/main.tf", "b/main.tf"]);
+        let single = index(&[("a/main.tf", caller), variables]);
+        assert_eq!(callers(&single), ["a/main.tf"]);
+    }
+
+    #[test]
+    fn defaults_that_calls_keep_are_not_split() {
+        let caller = "module \"fn\" {\n  source = \"../modules/fn\"\n}\n";
         let index = index(&[
             ("a/main.tf", caller),
             ("b/main.tf", caller),
-            ("modules/fn/variables.tf", "variable \"mode\" {}\n"),
+            (
+                "modules/fn/variables.tf",
+                "variable \"mode\" {\n  default = \"PassThrough\"\n}\n",
+            ),
         ]);
         let expr = parse_expression("var.mode").unwrap();
         assert!(

@@ -28,9 +28,9 @@ pub static META: RuleMeta = RuleMeta {
     known_limits: "Leaving the retention unset is not reported: RDS then keeps one day of \
         backups (the API default, which Terraform and CloudFormation inherit). Aurora \
         clusters always keep at least one day. A value from a variable or parameter without \
-        a default is reported as a question. A shared local \
-        module that several module calls give different values is judged once per call, \
-        and a bad value is reported at that call's argument.",
+        a default is reported as a question. When the calls of \
+        a local module set the value, the module is judged once per call, and a bad value \
+        is reported at that call's argument.",
 };
 
 impl Rule for DatabaseBackupsDisabled {

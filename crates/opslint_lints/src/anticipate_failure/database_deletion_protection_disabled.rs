@@ -25,9 +25,9 @@ pub static META: RuleMeta = RuleMeta {
         CloudFormation: `DeletionProtection: true`.",
     known_limits: "A value from a variable or parameter without a default is reported as a \
         question. Test databases that are meant to be thrown away are reported too; suppress \
-        them inline. A shared local \
-        module that several module calls give different values is judged once per call, \
-        and a bad value is reported at that call's argument.",
+        them inline. When the calls of \
+        a local module set the value, the module is judged once per call, and a bad value \
+        is reported at that call's argument.",
 };
 
 impl Rule for DatabaseDeletionProtectionDisabled {

@@ -34,8 +34,8 @@ pub static META: RuleMeta = RuleMeta {
         `DeploymentPreference.Alarms`, CodeDeploy alarm configuration, ECS deployment \
         alarms) count as having an action when they are in the same template, or anywhere in \
         the Terraform files. Actions from a variable or parameter without a default are reported as \
-        a question. A shared local module that several module calls give different actions \
-        is judged once per call, and an empty list is reported at that call.",
+        a question. When the calls of a local module set the actions, the \
+        module is judged once per call, and an empty list is reported at that call.",
 };
 
 impl Rule for AlarmWithoutActions {

@@ -44,9 +44,9 @@ pub static META: RuleMeta = RuleMeta {
         computed value or a condition is reported as a question. So is a call of a Lambda \
         module from outside the repository (a registry or Git `source` that mentions \
         `lambda`). Parameter overrides in `samconfig.toml` or deploy commands are not read. \
-        Functions traced only through OpenTelemetry layers without X-Ray are reported. A shared local \
-        module that several module calls give different values is judged once per call, \
-        and a bad value is reported at that call's argument.",
+        Functions traced only through OpenTelemetry layers without X-Ray are reported. When the calls of \
+        a local module set the value, the module is judged once per call, and a bad value \
+        is reported at that call's argument.",
 };
 
 impl Rule for LambdaTracingDisabled {

@@ -33,9 +33,9 @@ pub static META: RuleMeta = RuleMeta {
         CloudFormation:\n\n\
         ```yaml\nDeploymentConfiguration:\n  DeploymentCircuitBreaker:\n    Enable: true\n    Rollback: true\n```",
     known_limits: "Settings from variables, `dynamic` blocks, parameters or conditions that \
-        the repository does not settle are reported as questions. A shared local module \
-        that several module calls give different flags is judged once per call, and a \
-        flag turned off is reported at that call's argument. Rollback driven by CloudWatch alarms \
+        the repository does not settle are reported as questions. When the calls of a \
+        local module set the flag, the module is judged once per call, and a flag turned \
+        off is reported at that call's argument. Rollback driven by CloudWatch alarms \
         (`deployment_configuration.alarms`) alone is not recognised yet.",
 };
 
