@@ -607,11 +607,20 @@ impl TerraformIndex {
             }
             default_applies = false;
         } else {
-            // NOTE: every `.tfvars` file in the repository counts for every
-            // root module that declares the variable, since `-var-file` can
-            // point anywhere. Only the module's own `terraform.tfvars` and
-            // `*.auto.tfvars` replace the default.
+            // NOTE: a `.tfvars` file that Terraform does not load by itself
+            // counts for every root module that declares the variable, since
+            // `-var-file` can point anywhere. A `terraform.tfvars` or
+            // `*.auto.tfvars` beside other Terraform files belongs to that
+            // root module alone, as `live/staging` and `live/prod` each have
+            // their own. Only the module's own such files replace the default.
             for vars in &self.vars_files {
+                let vars_dir = folder_of(&vars.path);
+                if vars.loaded_automatically
+                    && vars_dir != dir
+                    && self.modules.contains_key(vars_dir)
+                {
+                    continue;
+                }
                 if let Some(assignment) = vars.body.attribute(name) {
                     candidates.push((known(&assignment.expr), format!("`{}`", vars.path)));
                     if vars.loaded_automatically && folder_of(&vars.path) == dir {
