@@ -118,6 +118,11 @@ pub fn context_files(named: &[FoundFile], working_folder: &Path) -> Vec<FoundFil
                     .map(|main| folder.join(main))
                     .filter(|candidate| candidate.is_file()),
             );
+        } else if let Some(pipeline) = gitlab_pipeline_files(&folder, &name, working_folder) {
+            // A GitLab pipeline is judged whole: templates that jobs extend
+            // sit in included files, and jobs that use a template sit in the
+            // root file.
+            found.extend(pipeline);
         } else if folder.ends_with(".github/workflows") {
             // The callers of a reusable workflow sit beside it and set its
             // concurrency and environment.
@@ -161,6 +166,81 @@ pub fn context_files(named: &[FoundFile], working_folder: &Path) -> Vec<FoundFil
         .collect()
 }
 
+/// Most files of a GitLab pipeline read for a named file.
+const MAX_PIPELINE_FILES: usize = 64;
+
+/// Returns the files of the GitLab pipeline that a named YAML file belongs
+/// to: the `.gitlab-ci.yml` at the root of the repository, else in the
+/// working folder, and the local files it includes, followed to any depth.
+/// `None` when the named file is neither that file nor one of those.
+fn gitlab_pipeline_files(folder: &Path, name: &str, working_folder: &Path) -> Option<Vec<PathBuf>> {
+    let root = git_root(folder)
+        .map(Path::to_path_buf)
+        .into_iter()
+        .chain(working_folder.canonicalize().ok())
+        .find(|root| root.join(".gitlab-ci.yml").is_file())?;
+    let main = root.join(".gitlab-ci.yml");
+    let mut files = vec![main];
+    let mut next = 0;
+    while next < files.len() && files.len() < MAX_PIPELINE_FILES {
+        let text = std::fs::read_to_string(&files[next]).unwrap_or_default();
+        next += 1;
+        for include in gitlab_local_includes(&text) {
+            let path = root.join(include.trim_start_matches('/'));
+            if path.is_file() && !files.contains(&path) {
+                files.push(path);
+            }
+        }
+    }
+    let belongs = files.iter().any(|file| {
+        file.parent() == Some(folder)
+            && file
+                .file_name()
+                .is_some_and(|file_name| file_name.to_string_lossy().eq_ignore_ascii_case(name))
+    });
+    belongs.then_some(files)
+}
+
+/// Returns the paths of the local files that GitLab CI text includes, in
+/// the forms `include: ci/a.yml`, a list of paths under `include:`, and
+/// `local: ci/a.yml` (also inside `trigger:` for child pipelines). Remote,
+/// project and template includes, and paths with wildcards, are left out.
+fn gitlab_local_includes(text: &str) -> Vec<String> {
+    let mut paths = Vec::new();
+    // The indentation of an `include:` key without a value, whose list
+    // items follow.
+    let mut include_indent: Option<usize> = None;
+    for line in text.lines() {
+        let indent = line.len() - line.trim_start().len();
+        let trimmed = line.trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        if include_indent.is_some_and(|at| indent <= at && !trimmed.starts_with('-')) {
+            include_indent = None;
+        }
+        let entry = trimmed.strip_prefix("- ").map_or(trimmed, str::trim_start);
+        let value = if let Some(value) = entry.strip_prefix("include:") {
+            if value.trim().is_empty() {
+                include_indent = Some(indent);
+                continue;
+            }
+            value
+        } else if let Some(value) = entry.strip_prefix("local:") {
+            value
+        } else if include_indent.is_some() && trimmed.starts_with('-') && !entry.contains(':') {
+            entry
+        } else {
+            continue;
+        };
+        let path = value.trim().trim_matches(['\'', '"']);
+        if (path.ends_with(".yml") || path.ends_with(".yaml")) && !path.contains(['*', '$']) {
+            paths.push(path.to_string());
+        }
+    }
+    paths
+}
+
 /// Tells whether a lower-case file name is Terraform code or a variables
 /// file.
 fn is_terraform_name(name: &str) -> bool {
@@ -179,10 +259,10 @@ const MAX_MODULE_FOLDERS: usize = 64;
 /// `staging.auto.tfvars` is judged where `main.tf` passes it to a module.
 /// A finding in a shared module sits at each call when the calls pass
 /// different values. Every call must be seen for the finding to sit where a
-/// run on the whole repository puts it. The callers are looked for
-/// in the smallest folder that contains `folder` and the modules, never above
-/// `stop`; the callers of a named module itself are not looked for, so a
-/// hook on a module's file asks what its callers pass.
+/// run on the whole repository puts it. The callers are looked for in the
+/// smallest folder that contains `folder` and the modules, never above
+/// `stop`. When `folder` is inside a `modules` folder, its own callers are
+/// looked for too, in the folder that contains `modules`.
 fn terraform_module_files(folder: &Path, stop: Option<&Path>) -> Vec<PathBuf> {
     let mut files = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
@@ -202,12 +282,22 @@ fn terraform_module_files(folder: &Path, stop: Option<&Path>) -> Vec<PathBuf> {
             files.push(path);
         }
     }
+    // A named file in a `modules` folder belongs to a shared module, whose
+    // callers decide its inputs.
+    let shared_module_root = folder
+        .ancestors()
+        .skip(1)
+        .find(|dir| dir.file_name().is_some_and(|name| name == "modules"))
+        .and_then(Path::parent);
+    if shared_module_root.is_some() {
+        modules.push(folder.to_path_buf());
+    }
     if modules.is_empty() {
         return files;
     }
 
     // The smallest folder that contains the named one and every module.
-    let mut root = folder.to_path_buf();
+    let mut root = shared_module_root.unwrap_or(folder).to_path_buf();
     for module in &modules {
         while !module.starts_with(&root) {
             let Some(parent) = root.parent() else { break };
@@ -526,5 +616,23 @@ impl RepositoryRoot {
             "{}/{display_path}",
             self.prefix
         )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::gitlab_local_includes;
+
+    #[test]
+    fn gitlab_includes_in_every_local_form() {
+        let text = "include:\n  - local: /ci/a.yml\n  - 'ci/b.yml'\n  - remote: https://x.example/y.yml\n  - project: group/templates\n    file: /deploy.yml\n  - local: ci/*.yml\nstages: [a]\njob:\n  script: [make]\nchild:\n  trigger:\n    include: ci/child.yml\n";
+        assert_eq!(
+            gitlab_local_includes(text),
+            ["/ci/a.yml", "ci/b.yml", "ci/child.yml"]
+        );
+        assert_eq!(
+            gitlab_local_includes("include: \"ci/one.yaml\"\n"),
+            ["ci/one.yaml"]
+        );
     }
 }

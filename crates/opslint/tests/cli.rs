@@ -905,6 +905,34 @@ fn named_terraform_files_read_their_module() {
     // The default in `variables.tf` is not what the module gets, and the
     // finding does not name that file.
     assert_eq!(findings(&["envs/staging/variables.tf"]), []);
+    // A hook on the module reads its callers, which pass their own values,
+    // so the module's default of `false` is not reported.
+    assert_eq!(findings(&["modules/service/main.tf"]), []);
+}
+
+/// A hook on `.gitlab-ci.yml` reads the files it includes, where the
+/// templates that its jobs extend sit, and gives the verdicts of a run on
+/// the folder instead of questions about undefined templates.
+#[test]
+fn named_gitlab_pipeline_reads_its_includes() {
+    let dir = repo_root().join("crates/opslint/tests/data/named-context/gitlab-include");
+    let verdicts = |named: &str| {
+        let json = json_check(&dir, &[named]);
+        (
+            rule_path_line(&json["diagnostics"]),
+            rule_path_line(&json["questions"]),
+        )
+    };
+    let expected = (
+        vec![(
+            "deploy-without-concurrency-guard".to_string(),
+            ".gitlab-ci.yml".to_string(),
+            11,
+        )],
+        Vec::new(),
+    );
+    assert_eq!(verdicts("."), expected);
+    assert_eq!(verdicts(".gitlab-ci.yml"), expected);
 }
 
 /// A named autoscaler is judged with the Deployment beside it, so a hook on
@@ -1090,6 +1118,21 @@ fn named_files_keep_risks_that_adrs_accept() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&text.stdout);
     assert!(stdout.contains("; 1 accepted by an ADR.\n"), "{stdout}");
+}
+
+/// Returns `(rule, path, line)` of each finding or question of a JSON list.
+fn rule_path_line(list: &Value) -> Vec<(String, String, u64)> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["rule"].as_str().unwrap().to_string(),
+                d["path"].as_str().unwrap().to_string(),
+                d["line"].as_u64().unwrap(),
+            )
+        })
+        .collect()
 }
 
 /// Returns the rule ids and paths of the findings of `check --format json`

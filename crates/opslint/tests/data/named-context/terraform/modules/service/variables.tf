@@ -3,7 +3,8 @@ variable "name" {
 }
 
 variable "enable_rollback" {
-  type = bool
+  type    = bool
+  default = false
 }
 
 variable "log_retention_days" {
