@@ -118,6 +118,10 @@ pub fn context_files(named: &[FoundFile], working_folder: &Path) -> Vec<FoundFil
                     .map(|main| folder.join(main))
                     .filter(|candidate| candidate.is_file()),
             );
+        } else if let Some(chart) = helm_chart_files(&folder) {
+            // A template renders from the chart's defaults, and the values
+            // file decides what the templates render.
+            found.extend(chart);
         } else if let Some(pipeline) = gitlab_pipeline_files(&folder, &name, working_folder) {
             // A GitLab pipeline is judged whole: templates that jobs extend
             // sit in included files, and jobs that use a template sit in the
@@ -164,6 +168,45 @@ pub fn context_files(named: &[FoundFile], working_folder: &Path) -> Vec<FoundFil
                 .any(|file| file.display_path == context.display_path)
         })
         .collect()
+}
+
+/// Returns the files of the Helm chart that a named YAML file in `folder`
+/// belongs to: its `Chart.yaml`, `values.yaml` and every YAML file under
+/// its `templates` folder. `None` when `folder` is neither a chart's folder
+/// nor inside its `templates`.
+fn helm_chart_files(folder: &Path) -> Option<Vec<PathBuf>> {
+    let is_chart = |dir: &Path| dir.join("Chart.yaml").is_file();
+    let chart = if is_chart(folder) {
+        folder
+    } else {
+        folder
+            .ancestors()
+            .find(|dir| dir.file_name().is_some_and(|name| name == "templates"))
+            .and_then(Path::parent)
+            .filter(|dir| is_chart(dir))?
+    };
+    let mut files: Vec<PathBuf> = ["Chart.yaml", "values.yaml", "values.yml"]
+        .iter()
+        .map(|name| chart.join(name))
+        .filter(|path| path.is_file())
+        .collect();
+    let mut folders = vec![chart.join("templates")];
+    while let Some(dir) = folders.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for path in entries.flatten().map(|entry| entry.path()) {
+            if path.is_dir() {
+                folders.push(path);
+            } else if path
+                .extension()
+                .is_some_and(|extension| extension == "yaml" || extension == "yml")
+            {
+                files.push(path);
+            }
+        }
+    }
+    Some(files)
 }
 
 /// Most files of a GitLab pipeline read for a named file.

@@ -935,6 +935,34 @@ fn named_gitlab_pipeline_reads_its_includes() {
     assert_eq!(verdicts(".gitlab-ci.yml"), expected);
 }
 
+/// A hook on a chart's `values.yaml` or on one of its templates reads the
+/// whole chart, so `tag: latest` and a single replica in the defaults are
+/// reported at the template lines they render into, as a run on the folder
+/// does.
+#[test]
+fn named_helm_files_read_their_chart() {
+    let dir = repo_root().join("crates/opslint/tests/data/named-context/helm");
+    let verdicts = |named: &str| {
+        let json = json_check(&dir, &[named]);
+        let mut found = rule_path_line(&json["diagnostics"]);
+        found.retain(|(rule, _, _)| {
+            !["codeowners-missing", "runbooks-missing"].contains(&rule.as_str())
+        });
+        (found, rule_path_line(&json["questions"]))
+    };
+    let template = "chart/templates/deployment.yaml".to_string();
+    let expected = (
+        vec![
+            ("single-replica-workload".to_string(), template.clone(), 6),
+            ("mutable-image-tag".to_string(), template, 17),
+        ],
+        Vec::new(),
+    );
+    assert_eq!(verdicts("chart"), expected);
+    assert_eq!(verdicts("chart/values.yaml"), expected);
+    assert_eq!(verdicts("chart/templates/deployment.yaml"), expected);
+}
+
 /// A named autoscaler is judged with the Deployment beside it, so a hook on
 /// `hpa.yaml` alone reports its floor of one replica.
 #[test]

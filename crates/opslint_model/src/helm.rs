@@ -20,6 +20,11 @@ pub struct Chart {
     /// For a subchart under `charts/<name>/`, the `<name>:` section of the
     /// parent chart's `values.yaml`, which overrides the subchart's defaults.
     pub parent_values: Option<Node>,
+    /// Paths of `values.yaml`, `Chart.yaml` and the parent chart's
+    /// `values.yaml`, which messages name as the files a value came from.
+    pub values_path: Option<String>,
+    pub chart_path: Option<String>,
+    pub parent_values_path: Option<String>,
 }
 
 /// Returns whether a chart dependency of `Chart.yaml` is installed with the
@@ -52,17 +57,39 @@ pub struct Rendered {
     /// The defaults it read, as `values.yaml` paths such as `image.tag` or
     /// `Chart.yaml` `appVersion`.
     pub sources: Vec<String>,
+    /// The files those defaults are in, once each.
+    pub files: Vec<String>,
 }
 
 impl Rendered {
-    /// Formats the sources for a message: ``the chart defaults `image.tag` ``.
+    /// Formats the sources for a message: ``the chart defaults `image.tag`
+    /// in `chart/values.yaml` ``.
     pub fn describe_sources(&self) -> String {
         let names: Vec<String> = self
             .sources
             .iter()
             .map(|source| format!("`{source}`"))
             .collect();
-        format!("the chart defaults {}", names.join(", "))
+        let files: Vec<String> = self.files.iter().map(|file| format!("`{file}`")).collect();
+        if files.is_empty() {
+            format!("the chart defaults {}", names.join(", "))
+        } else {
+            format!(
+                "the chart defaults {} in {}",
+                names.join(", "),
+                files.join(" and ")
+            )
+        }
+    }
+
+    /// Records that the value read `source` from the file at `file`.
+    fn read(&mut self, source: &str, file: Option<&String>) {
+        self.sources.push(source.to_string());
+        if let Some(file) = file
+            && !self.files.contains(file)
+        {
+            self.files.push(file.clone());
+        }
     }
 }
 
@@ -234,6 +261,7 @@ impl Chart {
         let mut rendered = Rendered {
             text: String::new(),
             sources: Vec::new(),
+            files: Vec::new(),
         };
         let mut rest = body;
         while let Some(open) = rest.find("{{") {
@@ -241,7 +269,7 @@ impl Chart {
             let after = &rest[open + 2..];
             let close = after.find("}}")?;
             let action = &after[..close];
-            let value = self.render_action(action, &mut rendered.sources)?;
+            let value = self.render_action(action, &mut rendered)?;
             rendered.text.push_str(&value);
             rest = &after[close + 2..];
         }
@@ -250,7 +278,7 @@ impl Chart {
     }
 
     /// Renders one action: a term followed by pipeline functions.
-    fn render_action(&self, action: &str, sources: &mut Vec<String>) -> Option<String> {
+    fn render_action(&self, action: &str, sources: &mut Rendered) -> Option<String> {
         let inner = action
             .trim()
             .trim_start_matches('-')
@@ -298,7 +326,7 @@ impl Chart {
     /// Evaluates a term like [`Self::term`] and returns whether Sprig counts
     /// it as empty: an empty string, null, or an unquoted `0` or `false`
     /// from `values.yaml`.
-    fn term_with_emptiness(&self, term: &str, sources: &mut Vec<String>) -> Option<(String, bool)> {
+    fn term_with_emptiness(&self, term: &str, sources: &mut Rendered) -> Option<(String, bool)> {
         let value = self.term(term, sources)?;
         let is_literal = term.starts_with('"');
         let quoted_in_values = !is_literal && self.is_quoted(term);
@@ -324,7 +352,7 @@ impl Chart {
 
     /// Evaluates a single term: a string, number or boolean literal, a
     /// `.Values` path, `.Chart.AppVersion` or `.Chart.Name`.
-    fn term(&self, term: &str, sources: &mut Vec<String>) -> Option<String> {
+    fn term(&self, term: &str, sources: &mut Rendered) -> Option<String> {
         if term.len() >= 2 && term.starts_with('"') && term.ends_with('"') {
             return Some(term[1..term.len() - 1].to_string());
         }
@@ -334,11 +362,11 @@ impl Chart {
         }
         let term = term.strip_prefix('$').unwrap_or(term);
         if term == ".Chart.AppVersion" {
-            sources.push("appVersion".to_string());
+            sources.read("appVersion", self.chart_path.as_ref());
             return self.app_version.clone();
         }
         if term == ".Chart.Name" {
-            sources.push("name".to_string());
+            sources.read("name", self.chart_path.as_ref());
             return self.name.clone();
         }
         let path = term.strip_prefix(".Values.")?;
@@ -346,11 +374,11 @@ impl Chart {
         // A key that values.yaml does not give is left unknown: an install
         // may set it, and opslint does not guess.
         let from_parent = self.parent_values.as_ref().and_then(|v| v.at(&keys));
-        let node = match from_parent {
-            Some(node) => node,
-            None => self.values.as_ref()?.at(&keys)?,
+        let (node, file) = match from_parent {
+            Some(node) => (node, self.parent_values_path.as_ref()),
+            None => (self.values.as_ref()?.at(&keys)?, self.values_path.as_ref()),
         };
-        sources.push(path.to_string());
+        sources.read(path, file);
         match &node.value {
             Value::Scalar(scalar) if node.tag.is_none() => Some(scalar.text.to_string()),
             Value::Null => Some(String::new()),
@@ -382,7 +410,7 @@ mod tests {
                 .map(|d| d.root),
             name: None,
             app_version: app_version.map(str::to_string),
-            parent_values: None,
+            ..Chart::default()
         }
     }
 

@@ -803,7 +803,9 @@ fn collect_charts(artifacts: &[Artifact]) -> BTreeMap<String, helm::Chart> {
             Facts::HelmValues(root)
                 if matches!(file_name(&artifact.file.path), "values.yaml" | "values.yml") =>
             {
-                charts.entry(dir).or_default().values = Some(root.clone());
+                let chart = charts.entry(dir).or_default();
+                chart.values = Some(root.clone());
+                chart.values_path = Some(artifact.file.path.clone());
             }
             Facts::HelmChart {
                 name, app_version, ..
@@ -811,6 +813,7 @@ fn collect_charts(artifacts: &[Artifact]) -> BTreeMap<String, helm::Chart> {
                 let chart = charts.entry(dir).or_default();
                 chart.name = name.clone();
                 chart.app_version = app_version.clone();
+                chart.chart_path = Some(artifact.file.path.clone());
             }
             _ => {}
         }
@@ -823,13 +826,15 @@ fn collect_charts(artifacts: &[Artifact]) -> BTreeMap<String, helm::Chart> {
         })
         .collect();
     for (dir, parent, name) in subcharts {
-        let overrides = charts
-            .get(&parent)
+        let parent = charts.get(&parent);
+        let overrides = parent
             .and_then(|chart| chart.values.as_ref())
             .and_then(|values| values.get(&name))
             .cloned();
+        let parent_values_path = parent.and_then(|chart| chart.values_path.clone());
         if let Some(chart) = charts.get_mut(&dir) {
             chart.parent_values = overrides;
+            chart.parent_values_path = parent_values_path;
         }
     }
     charts
