@@ -2,7 +2,7 @@ use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink, SourceFile
 use opslint_model::Workspace;
 use opslint_model::kubernetes::join_path;
 use opslint_model::terraform_eval::{folder_of, is_local_source};
-use opslint_syntax::hcl::{Body, ExprValue};
+use opslint_syntax::hcl::{Body, Expr, ExprValue};
 use opslint_syntax::value::{Node, Value};
 
 use crate::Rule;
@@ -39,7 +39,11 @@ pub static META: RuleMeta = RuleMeta {
         judged only when the repository has a Terraform alarm, and CloudFormation resources \
         only when it has a CloudFormation alarm. When a Terraform alarm's dimensions are \
         computed (a variable, or an output of a module that is not in the run), Terraform \
-        resources that no other alarm watches are reported as questions. Anomaly detectors, composite alarms and alarms in CloudWatch dashboards \
+        resources that no other alarm watches are reported as questions. An alarm in a \
+        local module whose dimensions come from a variable watches what each call of the \
+        module passes. A resource passed to a module that looks like an alarm module (its \
+        label or source names alarms, alerts, monitoring or CloudWatch) and that the run \
+        does not read is reported as a question. Anomaly detectors, composite alarms and alarms in CloudWatch dashboards \
         or Datadog/Grafana are not read. Aurora instances of a cluster are judged through \
         their cluster, not one by one.",
 };
@@ -90,6 +94,21 @@ struct Watchers {
     /// The same texts of alarms without actions, so that a resource only
     /// they watch is reported as such rather than as having no alarm.
     silent_texts: Vec<String>,
+    /// Arguments of calls of alarm modules that the run does not read: a
+    /// resource they refer to may be watched, which makes a question.
+    maybe_texts: Vec<String>,
+}
+
+impl Watchers {
+    fn new(scope: String) -> Self {
+        Self {
+            scope,
+            texts: Vec::new(),
+            has_opaque: false,
+            silent_texts: Vec::new(),
+            maybe_texts: Vec::new(),
+        }
+    }
 }
 
 impl Rule for ResourceWithoutAlarm {
@@ -104,16 +123,12 @@ impl Rule for ResourceWithoutAlarm {
     }
 
     fn check(&self, workspace: &Workspace, sink: &mut Sink) {
+        let outputs = module_outputs(workspace);
         let mut watchers = Vec::new();
         let mut terraform_alarms = 0;
         let mut template_alarms = 0;
         for (artifact, terraform) in workspace.terraform() {
-            let mut entry = Watchers {
-                scope: folder_of(&artifact.file.path).to_string(),
-                texts: Vec::new(),
-                has_opaque: false,
-                silent_texts: Vec::new(),
-            };
+            let mut entry = Watchers::new(folder_of(&artifact.file.path).to_string());
             for resource in terraform.resources_of_type("aws_cloudwatch_metric_alarm") {
                 terraform_alarms += 1;
                 let body = &resource.block.body;
@@ -132,21 +147,18 @@ impl Rule for ResourceWithoutAlarm {
                 if has_actions {
                     collect_terraform_texts(body, &mut entry);
                 } else {
-                    let mut silent = Watchers {
-                        scope: entry.scope.clone(),
-                        texts: Vec::new(),
-                        has_opaque: false,
-                        silent_texts: Vec::new(),
-                    };
+                    let mut silent = Watchers::new(entry.scope.clone());
                     collect_terraform_texts(body, &mut silent);
                     entry.silent_texts.extend(silent.texts);
                 }
             }
+            entry.maybe_texts =
+                unread_alarm_module_arguments(&outputs, &artifact.file.path, &terraform.body);
             watchers.push(entry);
         }
         // An alarm on `module.NAME.OUTPUT` watches what that output of a
-        // local module refers to, in the module's folder.
-        let outputs = module_outputs(workspace);
+        // local module refers to, in the module's folder, and an alarm on
+        // `var.NAME` in a local module watches what each call passes.
         let mut resolved = Vec::new();
         for watcher in &mut watchers {
             let mut opaque_left = false;
@@ -159,7 +171,20 @@ impl Rule for ResourceWithoutAlarm {
                         None => opaque_left |= !is_silent,
                     }
                 }
-                if !is_silent && (text.contains("var.") || text.contains("each.")) {
+                for variable in variable_references(text) {
+                    let passed = outputs.arguments(&watcher.scope, variable);
+                    if passed.is_empty() {
+                        opaque_left |= !is_silent;
+                    }
+                    for (folder, expr) in passed {
+                        let mut caller = Watchers::new(folder.to_string());
+                        collect_expression_texts(expr, &mut caller.texts);
+                        for value in caller.texts {
+                            resolved.push((folder.to_string(), value, is_silent));
+                        }
+                    }
+                }
+                if !is_silent && text.contains("each.") {
                     opaque_left = true;
                 }
             }
@@ -168,26 +193,18 @@ impl Rule for ResourceWithoutAlarm {
         for (folder, value, is_silent) in resolved {
             // An output that passes on a variable or another module's
             // output could still point anywhere.
-            let has_opaque = !is_silent && (value.contains("var.") || value.contains("module."));
-            let (texts, silent_texts) = if is_silent {
-                (Vec::new(), vec![value])
+            let mut followed = Watchers::new(folder);
+            followed.has_opaque =
+                !is_silent && (value.contains("var.") || value.contains("module."));
+            if is_silent {
+                followed.silent_texts.push(value);
             } else {
-                (vec![value], Vec::new())
-            };
-            watchers.push(Watchers {
-                scope: folder,
-                texts,
-                has_opaque,
-                silent_texts,
-            });
+                followed.texts.push(value);
+            }
+            watchers.push(followed);
         }
         for (artifact, template) in workspace.cloudformation() {
-            let mut entry = Watchers {
-                scope: artifact.file.path.clone(),
-                texts: Vec::new(),
-                has_opaque: false,
-                silent_texts: Vec::new(),
-            };
+            let mut entry = Watchers::new(artifact.file.path.clone());
             // An alarm that a deployment setting names stops or rolls back
             // the deployment, which is its action.
             let gates = template_deployment_gates(template);
@@ -260,6 +277,11 @@ impl Rule for ResourceWithoutAlarm {
                     .any(|w| w.silent_texts.iter().any(|text| refers(text, &w.scope)))
                 {
                     Watch::Silent
+                } else if watchers
+                    .iter()
+                    .any(|w| w.maybe_texts.iter().any(|text| refers(text, &w.scope)))
+                {
+                    Watch::UnreadModule
                 } else if watchers.iter().any(|w| w.has_opaque) {
                     Watch::Unsure
                 } else {
@@ -336,6 +358,8 @@ enum Watch {
     Silent,
     /// No alarm refers to it, but some alarm's dimensions are computed.
     Unsure,
+    /// A call of an alarm module that the run does not read refers to it.
+    UnreadModule,
     None,
 }
 
@@ -357,6 +381,15 @@ fn report(
             format!("Which alarm tells the on-call team when {kind} `{location}` fails?"),
             "no alarm in the repository refers to it by name or address, and some alarms' \
              dimensions are computed (variables or module outputs that could not be followed)",
+        ),
+        Watch::UnreadModule => sink.unclear(
+            &META,
+            file,
+            span,
+            location,
+            format!("Which alarm tells the on-call team when {kind} `{location}` fails?"),
+            "it is passed to an alarm module that the run does not read (a registry module, \
+             or a local one outside the checked paths)",
         ),
         Watch::Silent => {
             sink.violation(
@@ -390,19 +423,88 @@ fn report(
 fn collect_terraform_texts(body: &Body, watchers: &mut Watchers) {
     for attribute in &body.attributes {
         if matches!(attribute.name.as_str(), "dimensions" | "expression") {
-            watchers.texts.push(attribute.expr.text.clone());
-            if let ExprValue::Object(entries) = &attribute.expr.value {
-                for (_, value) in entries {
-                    if let Some(literal) = value.as_str() {
-                        watchers.texts.push(literal.to_string());
-                    }
-                }
-            }
+            collect_expression_texts(&attribute.expr, &mut watchers.texts);
         }
     }
     for block in &body.blocks {
         collect_terraform_texts(&block.body, watchers);
     }
+}
+
+/// Adds the text of an expression and the literal values of an object, as
+/// the `QueueName = "jobs"` of `dimensions`.
+fn collect_expression_texts(expr: &Expr, texts: &mut Vec<String>) {
+    texts.push(expr.text.clone());
+    if let ExprValue::Object(entries) = &expr.value {
+        for (_, value) in entries {
+            if let Some(literal) = value.as_str() {
+                texts.push(literal.to_string());
+            }
+        }
+    }
+}
+
+/// Tells whether `c` can be part of a Terraform name.
+fn is_name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_' || c == '-'
+}
+
+/// Returns the text after each `prefix` in `text` that starts a reference,
+/// not the end of a longer name or address (`var.` but not `myvar.`).
+fn after_references<'t>(text: &'t str, prefix: &'t str) -> impl Iterator<Item = &'t str> {
+    text.match_indices(prefix)
+        .filter(|(at, _)| {
+            !text[..*at]
+                .chars()
+                .next_back()
+                .is_some_and(|c| is_name_char(c) || c == '.')
+        })
+        .map(move |(at, _)| &text[at + prefix.len()..])
+}
+
+/// Lists the names `NAME` of the `var.NAME` references in an expression text.
+fn variable_references(text: &str) -> Vec<&str> {
+    after_references(text, "var.")
+        .filter_map(|rest| {
+            let end = rest.find(|c: char| !is_name_char(c)).unwrap_or(rest.len());
+            (end > 0).then_some(&rest[..end])
+        })
+        .collect()
+}
+
+/// Returns the argument texts of the module calls in the Terraform file at
+/// `path` that look like alarm modules (by label or source) and whose module
+/// the run does not read: a registry module, or a local one outside the
+/// checked paths.
+fn unread_alarm_module_arguments(outputs: &ModuleOutputs, path: &str, body: &Body) -> Vec<String> {
+    let mut texts = Vec::new();
+    for block in body.blocks("module") {
+        let label = block.labels.first().map_or("", String::as_str);
+        let source = block
+            .body
+            .attribute("source")
+            .and_then(|a| a.expr.as_str())
+            .unwrap_or("");
+        let looks_like_alarms = [label, source].iter().any(|text| {
+            let text = text.to_ascii_lowercase();
+            ["alarm", "alert", "monitor", "cloudwatch"]
+                .iter()
+                .any(|word| text.contains(word))
+        });
+        let read = is_local_source(source)
+            && outputs
+                .folders
+                .contains(join_path(path, source.trim_end_matches('/')).as_str());
+        if !looks_like_alarms || read {
+            continue;
+        }
+        for attribute in &block.body.attributes {
+            if attribute.name != "source" {
+                collect_expression_texts(&attribute.expr, &mut texts);
+            }
+        }
+    }
+    texts
 }
 
 fn collect_scalars(node: &Node, texts: &mut Vec<String>) {
@@ -429,6 +531,11 @@ struct ModuleOutputs<'a> {
     outputs: std::collections::HashMap<(&'a str, &'a str), &'a str>,
     /// (calling folder, module name) to the called module's folder.
     calls: std::collections::HashMap<(&'a str, &'a str), String>,
+    /// Called module's folder to the calling folder and arguments of each
+    /// call.
+    arguments: std::collections::HashMap<String, Vec<(&'a str, &'a Body)>>,
+    /// The folders with Terraform files in the run.
+    folders: std::collections::HashSet<&'a str>,
 }
 
 impl ModuleOutputs<'_> {
@@ -438,13 +545,31 @@ impl ModuleOutputs<'_> {
         let value = self.outputs.get(&(target.as_str(), output))?;
         Some((target.clone(), (*value).to_string()))
     }
+
+    /// Returns, for each call of the module in `folder` that sets the
+    /// argument `variable`, the calling folder and the argument's value.
+    fn arguments(&self, folder: &str, variable: &str) -> Vec<(&'_ str, &'_ Expr)> {
+        self.arguments
+            .get(folder)
+            .into_iter()
+            .flatten()
+            .filter_map(|(caller, body)| {
+                body.attribute(variable)
+                    .map(|argument| (*caller, &argument.expr))
+            })
+            .collect()
+    }
 }
 
 fn module_outputs(workspace: &Workspace) -> ModuleOutputs<'_> {
     let mut outputs = std::collections::HashMap::new();
     let mut calls = std::collections::HashMap::new();
+    let mut arguments: std::collections::HashMap<String, Vec<(&str, &Body)>> =
+        std::collections::HashMap::new();
+    let mut folders = std::collections::HashSet::new();
     for (artifact, terraform) in workspace.terraform() {
         let folder = folder_of(&artifact.file.path);
+        folders.insert(folder);
         for block in terraform.body.blocks("output") {
             let (Some(name), Some(value)) = (block.labels.first(), block.body.attribute("value"))
             else {
@@ -461,29 +586,30 @@ fn module_outputs(workspace: &Workspace) -> ModuleOutputs<'_> {
             };
             if is_local_source(source) {
                 let target = join_path(&artifact.file.path, source.trim_end_matches('/'));
+                arguments
+                    .entry(target.clone())
+                    .or_default()
+                    .push((folder, &block.body));
                 calls.insert((folder, name.as_str()), target);
             }
         }
     }
-    ModuleOutputs { outputs, calls }
+    ModuleOutputs {
+        outputs,
+        calls,
+        arguments,
+        folders,
+    }
 }
 
 /// Lists the `module.NAME.OUTPUT` references in an expression text.
 fn module_output_references(text: &str) -> Vec<(&str, &str)> {
-    let is_name = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
-    text.match_indices("module.")
-        .filter(|(at, _)| {
-            !text[..*at]
-                .chars()
-                .next_back()
-                .is_some_and(|c| is_name(c) || c == '.')
-        })
-        .filter_map(|(at, prefix)| {
-            let rest = &text[at + prefix.len()..];
-            let name_end = rest.find(|c: char| !is_name(c))?;
+    after_references(text, "module.")
+        .filter_map(|rest| {
+            let name_end = rest.find(|c: char| !is_name_char(c))?;
             let (name, rest) = rest.split_at(name_end);
             let rest = rest.strip_prefix('.')?;
-            let output_end = rest.find(|c: char| !is_name(c)).unwrap_or(rest.len());
+            let output_end = rest.find(|c: char| !is_name_char(c)).unwrap_or(rest.len());
             let output = &rest[..output_end];
             (!name.is_empty() && !output.is_empty()).then_some((name, output))
         })
