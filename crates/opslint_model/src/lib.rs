@@ -19,6 +19,7 @@ pub mod kubernetes;
 pub mod make;
 pub mod manifest;
 pub mod python_code;
+mod routing;
 pub mod rust_code;
 pub mod service;
 pub mod service_link;

@@ -307,7 +307,7 @@ impl<'c> Extractor<'c> {
 
         self.server_call(callee, name, node, function);
         self.route_call(object, name, arguments, first, function);
-        self.mount_call(name, arguments, first, function);
+        self.mount_call(object, name, arguments, first, function);
         self.client_call(callee, object, name, arguments, node);
         if name == "add_HealthServicer_to_server" {
             self.code.grpc_health.push(span(function));
@@ -403,6 +403,8 @@ impl<'c> Extractor<'c> {
                     source: self.text_of(path_node).to_string(),
                     span: span(path_node),
                     on_router: false,
+                    router: None,
+                    parent: None,
                 });
                 return;
             }
@@ -411,20 +413,65 @@ impl<'c> Extractor<'c> {
                 span: span(function),
             });
         }
+        // aiohttp routes sit on the application's router (`app.router`),
+        // and the application is what `add_subapp` mounts.
+        let router = if AIOHTTP_ADD.contains(&name) || name == "add_route" {
+            object.strip_suffix(".router").unwrap_or(object)
+        } else {
+            object
+        };
         self.code.routes.push(Route {
             path,
             framework,
             span: span(path_node),
+            router: (framework == "python").then(|| router.to_string()),
         });
     }
 
-    fn mount_call(&mut self, name: &str, arguments: Node, first: Option<Node>, function: Node) {
+    fn mount_call(
+        &mut self,
+        object: &str,
+        name: &str,
+        arguments: Node,
+        first: Option<Node>,
+        function: Node,
+    ) {
         let prefix_node = match name {
             "include_router" | "APIRouter" => self.keyword(arguments, "prefix"),
             "Blueprint" | "register_blueprint" => self.keyword(arguments, "url_prefix"),
             "Mount" | "add_subapp" | "mount" => first,
             _ => return,
         };
+        let (router, parent) = match name {
+            "include_router" => (
+                self.positional(arguments, 0)
+                    .or_else(|| self.keyword(arguments, "router")),
+                object,
+            ),
+            "register_blueprint" => (
+                self.positional(arguments, 0)
+                    .or_else(|| self.keyword(arguments, "blueprint")),
+                object,
+            ),
+            "Mount" | "add_subapp" | "mount" => (
+                self.positional(arguments, 1)
+                    .or_else(|| self.keyword(arguments, "app")),
+                object,
+            ),
+            _ => (None, ""),
+        };
+        // A `StaticFiles` mount serves files, not routes of the code, so it
+        // is left out and does not stop includes from being linked.
+        if router.is_some_and(|app| self.is_static_files(app)) {
+            return;
+        }
+        let on_router = matches!(name, "APIRouter" | "Blueprint");
+        let router = if on_router {
+            self.assigned_name(function)
+        } else {
+            router.and_then(|node| self.object_name(node))
+        };
+        let parent = (!parent.is_empty()).then(|| parent.to_string());
         let Some(prefix_node) = prefix_node else {
             // A router included without a prefix is served at its own
             // paths, which `Service::serves` needs to know once other
@@ -435,6 +482,8 @@ impl<'c> Extractor<'c> {
                     source: String::new(),
                     span: span(function),
                     on_router: false,
+                    router,
+                    parent,
                 });
             }
             return;
@@ -443,8 +492,35 @@ impl<'c> Extractor<'c> {
             prefix: self.string_value(prefix_node),
             source: self.text_of(prefix_node).to_string(),
             span: span(prefix_node),
-            on_router: matches!(name, "APIRouter" | "Blueprint"),
+            on_router,
+            router,
+            parent,
         });
+    }
+
+    /// Returns the text of a name or a dotted name (`orders_bp`,
+    /// `users.router`), `None` for calls and other expressions.
+    fn object_name(&self, node: Node) -> Option<String> {
+        matches!(node.kind(), "identifier" | "attribute").then(|| self.text_of(node).to_string())
+    }
+
+    /// Returns the name that the call of `function` is assigned to, as in
+    /// `router = APIRouter(prefix="/ops")`.
+    fn assigned_name(&self, function: Node) -> Option<String> {
+        let call = function.parent()?;
+        let assignment = call.parent().filter(|p| p.kind() == "assignment")?;
+        if assignment.child_by_field_name("right")? != call {
+            return None;
+        }
+        self.object_name(assignment.child_by_field_name("left")?)
+    }
+
+    /// Checks whether a mounted application is Starlette's `StaticFiles`.
+    fn is_static_files(&self, app: Node) -> bool {
+        app.kind() == "call"
+            && app
+                .child_by_field_name("function")
+                .is_some_and(|f| self.text_of(f).rsplit('.').next() == Some("StaticFiles"))
     }
 
     fn is_client_object(&self, object: &str) -> bool {
@@ -793,6 +869,63 @@ mod tests {
         );
         assert_eq!(paths(&code), ["/healthz"]);
         assert_eq!(code.mounts[0].prefix.as_deref(), Some("/ops"));
+    }
+
+    /// Returns each mount as `(prefix, router, parent)`.
+    fn mount_links(code: &CodeFile) -> Vec<(Option<&str>, Option<&str>, Option<&str>)> {
+        code.mounts
+            .iter()
+            .map(|m| {
+                (
+                    m.prefix.as_deref(),
+                    m.router.as_deref(),
+                    m.parent.as_deref(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn routes_and_mounts_name_their_routers() {
+        let code = facts(
+            "app.py",
+            "health_bp = Blueprint(\"health\", __name__)\n\
+             ops: APIRouter = APIRouter(prefix=\"/ops\")\n\
+             @health_bp.route(\"/healthz\")\ndef healthz(): return \"ok\"\n\
+             @app.get(\"/ready\")\ndef ready(): return \"ok\"\n\
+             app.register_blueprint(health_bp)\n\
+             app.register_blueprint(make_bp(), url_prefix=\"/api\")\n\
+             api_router.include_router(users.router, prefix=\"/users\")\n",
+        );
+        let routers: Vec<Option<&str>> = code.routes.iter().map(|r| r.router.as_deref()).collect();
+        assert_eq!(routers, [Some("health_bp"), Some("app")]);
+        assert_eq!(
+            mount_links(&code),
+            [
+                (Some("/ops"), Some("ops"), None),
+                (Some(""), Some("health_bp"), Some("app")),
+                (Some("/api"), None, Some("app")),
+                (Some("/users"), Some("users.router"), Some("api_router")),
+            ]
+        );
+        assert!(code.mounts[0].on_router);
+        assert!(!code.mounts[1].on_router);
+    }
+
+    #[test]
+    fn subapps_link_and_static_files_do_not_mount() {
+        let code = facts(
+            "server.py",
+            "from aiohttp import web\napp = web.Application()\napi = web.Application()\n\
+             api.router.add_get(\"/orders\", orders)\napp.add_subapp(\"/api\", api)\n\
+             fastapi_app.mount(\"/static\", StaticFiles(directory=\"static\"))\n",
+        );
+        let routers: Vec<Option<&str>> = code.routes.iter().map(|r| r.router.as_deref()).collect();
+        assert_eq!(routers, [Some("api")]);
+        assert_eq!(
+            mount_links(&code),
+            [(Some("/api"), Some("api"), Some("app"))]
+        );
     }
 
     #[test]

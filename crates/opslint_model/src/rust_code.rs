@@ -164,6 +164,7 @@ impl Visitor<'_> {
             path,
             framework,
             span,
+            router: None,
         });
     }
 
@@ -211,6 +212,8 @@ impl Visitor<'_> {
                         source,
                         span,
                         on_router: false,
+                        router: None,
+                        parent: None,
                     });
                 }
             }
@@ -308,6 +311,8 @@ impl Visitor<'_> {
                     source: first.map_or(String::new(), |f| self.source(span_of(f.span()))),
                     span,
                     on_router: false,
+                    router: None,
+                    parent: None,
                 });
             }
             "web::resource" | "warp::path" | "path::path" => {
@@ -535,6 +540,7 @@ fn extract_fallback(code: &mut CodeFile, tree: &tree_sitter::Tree, text: &str) {
                         path: Some(literal.trim_matches('"').to_string()),
                         framework: "axum",
                         span: Span::from(first.byte_range()),
+                        router: None,
                     });
                 }
                 if let Some(function) = node.child_by_field_name("function")

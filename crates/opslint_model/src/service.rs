@@ -11,6 +11,8 @@ use opslint_syntax::SyntaxError;
 
 use crate::{Artifact, Facts};
 
+pub use crate::routing::{Served, join_route, path_matches};
+
 /// The facts of one Rust or Python source file.
 #[derive(Debug, Default)]
 pub struct CodeFile {
@@ -63,6 +65,11 @@ pub struct Route {
     pub path: Option<String>,
     pub framework: &'static str,
     pub span: Span,
+    /// The application or router object the route is declared on, as
+    /// written (`health_bp` for `@health_bp.route(...)`, `app` for
+    /// `@app.get(...)`). `None` when the code names no object, as for
+    /// Starlette `Route(...)`, Django and Rust routes.
+    pub router: Option<String>,
 }
 
 /// A prefix under which a router, blueprint or scope is mounted.
@@ -77,6 +84,15 @@ pub struct Mount {
     /// `Blueprint(url_prefix=...)`), so it applies to the routes of that
     /// router's file rather than to a router mounted elsewhere.
     pub on_router: bool,
+    /// The router object the prefix applies to, as written: the included
+    /// router (`orders_bp` in `app.register_blueprint(orders_bp, ...)`,
+    /// `users.router` in `app.include_router(users.router, ...)`) or the
+    /// name a router with its own prefix is assigned to. `None` when the
+    /// code names no object, as for `register_blueprint(make_bp())`.
+    pub router: Option<String>,
+    /// The object that includes the router (`app` in
+    /// `app.include_router(...)`), which may itself be included elsewhere.
+    pub parent: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -463,233 +479,9 @@ pub fn is_health_path(path: &str) -> bool {
     })
 }
 
-/// Returns a route's path under each of its router's own prefixes, or the
-/// path alone when the router declares none.
-fn route_bases(own_prefixes: &[String], route_path: &str) -> Vec<String> {
-    if own_prefixes.is_empty() {
-        vec![route_path.to_string()]
-    } else {
-        own_prefixes
-            .iter()
-            .map(|prefix| join_route(prefix, route_path))
-            .collect()
-    }
-}
-
-/// Joins a mount prefix and a route path the way routers do.
-pub fn join_route(prefix: &str, path: &str) -> String {
-    let prefix = prefix.trim_end_matches('/');
-    if path.is_empty() || path == "/" && !prefix.is_empty() {
-        return if prefix.is_empty() {
-            "/".into()
-        } else {
-            prefix.to_string()
-        };
-    }
-    if path.starts_with('/') {
-        format!("{prefix}{path}")
-    } else {
-        format!("{prefix}/{path}")
-    }
-}
-
-/// Whether a service routes a request path.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Served {
-    Yes,
-    No,
-    /// The result depends on something the code does not settle. The text
-    /// explains what.
-    Unclear(String),
-}
-
-impl Service<'_> {
-    /// Returns each literal route path with the full paths it is served
-    /// at. These are the path under its router's own prefix and, when the
-    /// service includes routers under resolved prefixes, under each of them.
-    pub fn full_route_paths(&self) -> Vec<(String, Vec<String>)> {
-        let outer: Vec<String> = self
-            .mounts()
-            .filter(|mount| !mount.on_router)
-            .filter_map(|mount| self.mount_prefix(mount))
-            .collect();
-        let mut paths = Vec::new();
-        for (_, code) in &self.files {
-            let own = self.own_prefixes(code);
-            for route in &code.routes {
-                let Some(route_path) = route.path.as_deref() else {
-                    continue;
-                };
-                let bases = route_bases(&own, route_path);
-                let mut full: Vec<String> = if outer.is_empty() || own.is_empty() {
-                    bases.clone()
-                } else {
-                    Vec::new()
-                };
-                for base in &bases {
-                    full.extend(outer.iter().map(|prefix| join_route(prefix, base)));
-                }
-                full.sort();
-                full.dedup();
-                paths.push((route_path.to_string(), full));
-            }
-        }
-        paths
-    }
-
-    /// Returns a mount's prefix, resolving a prefix written as a name.
-    fn mount_prefix(&self, mount: &Mount) -> Option<String> {
-        mount
-            .prefix
-            .clone()
-            .or_else(|| self.resolve_constant(&mount.source))
-    }
-
-    /// Returns the resolved prefixes that the routers of `code` declare on
-    /// themselves (`APIRouter(prefix=...)`).
-    fn own_prefixes(&self, code: &CodeFile) -> Vec<String> {
-        code.mounts
-            .iter()
-            .filter(|mount| mount.on_router)
-            .filter_map(|mount| self.mount_prefix(mount))
-            .collect()
-    }
-
-    /// Checks whether a request for `path` reaches a route: the route's path
-    /// under its router's own prefix, alone or under one or two of the
-    /// service's other mount prefixes. Prefixes written as names resolve
-    /// through string constants. Path parameters match any segment.
-    pub fn serves(&self, path: &str) -> Served {
-        let path = path.split(['?', '#']).next().unwrap_or(path);
-        let mut unresolved = Vec::new();
-        let mut outer_prefixes: Vec<String> = Vec::new();
-        for mount in self.mounts().filter(|mount| !mount.on_router) {
-            match self.mount_prefix(mount) {
-                Some(prefix) => outer_prefixes.push(prefix),
-                None => unresolved.push(mount),
-            }
-        }
-        let mut suffix_match = false;
-        for (_, code) in &self.files {
-            // Routes of a file whose router declares its own prefix are
-            // served only under that prefix.
-            let own_prefixes = self.own_prefixes(code);
-            for route in &code.routes {
-                let Some(route_path) = route.path.as_deref() else {
-                    continue;
-                };
-                let bases = route_bases(&own_prefixes, route_path);
-                // A router with a prefix of its own is served only where the
-                // application includes it, so once the service includes
-                // routers (with or without a prefix) its bare paths are not
-                // served.
-                let mut candidates = if own_prefixes.is_empty() || outer_prefixes.is_empty() {
-                    bases.clone()
-                } else {
-                    Vec::new()
-                };
-                for base in &bases {
-                    for outer in &outer_prefixes {
-                        candidates.push(join_route(outer, base));
-                        for inner in &outer_prefixes {
-                            candidates.push(join_route(outer, &join_route(inner, base)));
-                        }
-                    }
-                }
-                if candidates
-                    .iter()
-                    .any(|candidate| path_matches(candidate, path))
-                {
-                    return Served::Yes;
-                }
-                let trimmed = path.trim_end_matches('/');
-                if bases.iter().any(|base| {
-                    let base = base.trim_end_matches('/');
-                    !base.is_empty() && trimmed.ends_with(base)
-                }) {
-                    suffix_match = true;
-                }
-            }
-        }
-        if let Some(mount) = unresolved.first()
-            && suffix_match
-        {
-            return Served::Unclear(format!(
-                "a router is mounted under `{}`, which the code does not settle",
-                mount.source
-            ));
-        }
-        if self.routes().any(|(_, route)| route.path.is_none()) {
-            return Served::Unclear("some route paths come from variables".into());
-        }
-        if let Some((artifact, _)) = self.fallback_files().next() {
-            return Served::Unclear(format!(
-                "`{}` could not be parsed with syn, so its routes may be incomplete",
-                artifact.file.path
-            ));
-        }
-        Served::No
-    }
-}
-
-impl Service<'_> {
-    /// Resolves a prefix written as a name, such as `settings.API_V1_STR`,
-    /// when exactly one string value is assigned to its last part in the
-    /// service's files.
-    fn resolve_constant(&self, source: &str) -> Option<String> {
-        let name = source.rsplit('.').next()?.trim();
-        let mut values: Vec<&str> = self
-            .files
-            .iter()
-            .flat_map(|(_, code)| code.string_constants.iter())
-            .filter(|(constant, _)| constant == name)
-            .map(|(_, value)| value.as_str())
-            .collect();
-        values.sort_unstable();
-        values.dedup();
-        match values.as_slice() {
-            [value] => Some((*value).to_string()),
-            _ => None,
-        }
-    }
-}
-
-/// Matches a request path against a route pattern. The segments `{id}`,
-/// `<id>`, `:id` and `*` match any one segment, and `{*rest}` or `<rest..>`
-/// match the rest of the path. A trailing slash is ignored.
-pub fn path_matches(pattern: &str, path: &str) -> bool {
-    let pattern_segments: Vec<&str> = pattern.split('/').filter(|s| !s.is_empty()).collect();
-    let path_segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    for (index, segment) in pattern_segments.iter().enumerate() {
-        let is_rest = segment.starts_with("{*") || segment.ends_with("..>") || *segment == "*";
-        if is_rest && index == pattern_segments.len() - 1 {
-            return path_segments.len() >= index;
-        }
-        let Some(actual) = path_segments.get(index) else {
-            return false;
-        };
-        let is_parameter =
-            segment.starts_with('{') || segment.starts_with('<') || segment.starts_with(':');
-        if !is_parameter && segment != actual {
-            return false;
-        }
-    }
-    pattern_segments.len() == path_segments.len()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn path_matching_with_parameters() {
-        assert!(path_matches("/healthz", "/healthz/"));
-        assert!(path_matches("/orders/{id}", "/orders/7"));
-        assert!(path_matches("/files/{*rest}", "/files/a/b"));
-        assert!(path_matches("/users/<name>", "/users/ana"));
-        assert!(!path_matches("/healthz", "/ready"));
-        assert!(!path_matches("/orders/{id}", "/orders"));
-    }
 
     #[test]
     fn route_joining_and_health_words() {

@@ -40,10 +40,16 @@ pub static META: RuleMeta = RuleMeta {
         docker-compose service with the same image. Without one, a service folder named \
         like the image is used (also in lower case with `-` for `_`, so `fulfilment_api` \
         matches `fulfilment-api`), and then a service whose Cargo or Python package is \
-        named like it. Routes count with the literal prefixes of nested routers, \
-        included routers and blueprints. A router with a prefix of its own (`APIRouter(prefix=...)`, \
-        `Blueprint(url_prefix=...)`) counts only under the prefixes the service includes \
-        routers with, once it includes any.",
+        named like it. A Python route counts under the literal prefixes of the includes of \
+        the object it is declared on (`@orders_bp.get` under \
+        `app.register_blueprint(orders_bp, url_prefix=\"/api/v1\")`), followed outwards \
+        through nested routers and blueprints, and a route on an object that nothing \
+        includes counts at its own path. A router with a prefix of its own \
+        (`APIRouter(prefix=...)`, `Blueprint(url_prefix=...)`) adds it to the prefixes it \
+        is included under. When an include names no object that routes are declared on \
+        (`register_blueprint(make_bp())`, a router imported under another name, Django \
+        `include()`, Rust nesting), every include prefix may apply to every route, and a \
+        router with a prefix of its own counts only under include prefixes.",
     why_it_matters: "A probe that requests a path the service does not serve gets a 404 on \
         every attempt. A failing readiness probe keeps the pod out of the load balancer, and a \
         failing liveness probe restarts it in a loop, so the release fails although the code \
@@ -53,7 +59,11 @@ pub static META: RuleMeta = RuleMeta {
         readinessProbe:\n  httpGet:\n    path: /api/v1/utils/health-check/\n    port: 8000\n\
         ```",
     known_limits: "Routes whose paths or mount prefixes come from variables or settings make \
-        the result a question. Ports and hosts are not compared. Terraform ECS task \
+        the result a question. Includes are linked to routers by the last part of the \
+        name, so routers with the same name in different files (`users.router`, \
+        `items.router`) share their prefixes. Flask's `register_blueprint(url_prefix=...)` \
+        replaces the blueprint's own `url_prefix`, but opslint joins both. Ports and hosts \
+        are not compared. Terraform ECS task \
         definitions and target groups are not linked to code yet. Images built from folders \
         without Rust or Python services (code in other languages) and Docker Hub official \
         images such as `nginx` are skipped.",
