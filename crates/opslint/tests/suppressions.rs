@@ -168,6 +168,30 @@ fn unknown_rule_in_suppression_is_reported() {
 }
 
 #[test]
+fn except_line_comment_suppresses_both_forms() {
+    let dir = project(&[(
+        "cache.py",
+        "def flush(cache):
+    try:
+        cache.delete(\"quotes\")
+    except KeyError:  # opslint: ignore[error-swallowed] the key expires anyway
+        pass
+    try:
+        cache.delete(\"rates\")
+    except:  # opslint: ignore[error-swallowed] the key expires anyway
+        return False
+    return True
+",
+    )]);
+    let json = json(
+        dir.path(),
+        &["--select", "error-swallowed,unused-suppression"],
+    );
+    assert!(reported(&json).is_empty(), "{:?}", reported(&json));
+    assert_eq!(json["summary"]["suppressed"], 2);
+}
+
+#[test]
 fn suppression_matching_nothing_is_reported() {
     let dir = project(&[(
         "web.yaml",
