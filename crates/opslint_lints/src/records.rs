@@ -177,7 +177,7 @@ pub fn postmortem_services(
     if services.is_empty() {
         for (_, incident) in incidents {
             if !incident.service.is_empty()
-                && (postmortem.covers(&incident.number) || postmortem.covers(&incident.related))
+                && (postmortem.covers(incident))
                 && !services.contains(&incident.service)
             {
                 services.push(incident.service.clone());

@@ -346,10 +346,9 @@ pub fn compute(incidents: &[&Incident], postmortems: &[&Postmortem]) -> Figures 
     for postmortem in postmortems {
         // An analysis of an incident whose export row names its detection
         // was counted with that row already.
-        let counted = unique.iter().any(|incident| {
-            !incident.detection.is_empty()
-                && (postmortem.covers(&incident.number) || postmortem.covers(&incident.related))
-        });
+        let counted = unique
+            .iter()
+            .any(|incident| !incident.detection.is_empty() && (postmortem.covers(incident)));
         if let Some((text, _)) = &postmortem.detection
             && !counted
         {

@@ -3,6 +3,7 @@
 
 use opslint_core::{SourceFile, Span};
 
+use crate::incidents::Incident;
 use crate::markdown::Document;
 
 const FOLDERS: [&str; 8] = [
@@ -67,15 +68,42 @@ pub struct ActionItem {
 }
 
 impl Postmortem {
-    /// Whether the incident `number` (`2143`, or a key such as `OPS-12`) is
-    /// among the incidents this analysis covers, compared by its digits.
-    pub fn covers(&self, number: &str) -> bool {
-        let wanted = reference_numbers(number);
-        wanted.len() == 1
-            && self
-                .incident_refs
-                .iter()
-                .any(|reference| reference_numbers(reference).contains(&wanted[0]))
+    /// Returns whether this analysis names `incident` by any identifier its
+    /// export gives it: the id, the number, or the number of its twin in
+    /// another tool.
+    pub fn covers(&self, incident: &Incident) -> bool {
+        [&incident.id, &incident.number, &incident.related]
+            .into_iter()
+            .any(|identifier| self.names(identifier))
+    }
+
+    /// Returns whether one of the incident references names `identifier`.
+    ///
+    /// A reference names it when it is the identifier, ignoring ASCII case,
+    /// or when one of its words is. A word counts only for an identifier
+    /// with a digit, so that an id such as `abc` links when it is the whole
+    /// reference but not from a word of a sentence. A number, or a key such
+    /// as `OPS-12`, also matches a reference word with the same number:
+    /// `2143`, `PD-2143` and `PagerDuty 2143` all name incident 2143.
+    pub fn names(&self, identifier: &str) -> bool {
+        let identifier = identifier.trim();
+        if identifier.is_empty() {
+            return false;
+        }
+        let has_digit = identifier.chars().any(|c| c.is_ascii_digit());
+        let number = key_number(identifier);
+        self.incident_refs.iter().any(|reference| {
+            if reference
+                .trim_matches(|c: char| c.is_whitespace() || c == '`')
+                .eq_ignore_ascii_case(identifier)
+            {
+                return true;
+            }
+            reference_words(reference).any(|word| {
+                (has_digit && word.eq_ignore_ascii_case(identifier))
+                    || number.is_some_and(|number| key_number(word) == Some(number))
+            })
+        })
     }
 
     pub fn open_items(&self) -> impl Iterator<Item = &ActionItem> {
@@ -85,14 +113,34 @@ impl Postmortem {
     }
 }
 
-/// The digit runs of a reference: `PD-2143` gives `2143`.
-pub fn reference_numbers(reference: &str) -> Vec<String> {
+/// Splits a reference into words at anything but letters, digits, `-` and
+/// `_`: `PagerDuty #2143 (Q2INGEST5X)` gives `PagerDuty`, `2143` and
+/// `Q2INGEST5X`.
+fn reference_words(reference: &str) -> impl Iterator<Item = &str> {
     reference
-        .split(|c: char| !c.is_ascii_digit())
-        .filter(|part| !part.is_empty())
-        .map(|part| part.trim_start_matches('0').to_string())
-        .filter(|part| !part.is_empty())
-        .collect()
+        .split(|c: char| !(c.is_alphanumeric() || c == '-' || c == '_'))
+        .map(|word| word.trim_matches(['-', '_']))
+        .filter(|word| !word.is_empty())
+}
+
+/// Returns the number of an identifier shaped like an incident number or a
+/// tracker key: digits after letters and at most one `-` or `_`. `2143`,
+/// `PD-2143` and `INC0002143` give `2143`, without leading zeros. Other
+/// shapes, such as the PagerDuty id `PT4KHLK` or the date `2026-01-04`, give
+/// `None`, so their digits never match an incident number.
+fn key_number(identifier: &str) -> Option<&str> {
+    let digits_start = identifier
+        .find(|c: char| c.is_ascii_digit())
+        .unwrap_or(identifier.len());
+    let (prefix, digits) = identifier.split_at(digits_start);
+    let letters = prefix.strip_suffix(['-', '_']).unwrap_or(prefix);
+    if digits.is_empty()
+        || !digits.chars().all(|c| c.is_ascii_digit())
+        || !letters.chars().all(|c| c.is_alphabetic())
+    {
+        return None;
+    }
+    Some(digits.trim_start_matches('0')).filter(|number| !number.is_empty())
 }
 
 /// Returns whether a Markdown file is a post-incident analysis: by folder or
@@ -383,7 +431,7 @@ mod tests {
                 ItemState::Dropped
             ]
         );
-        assert!(pm.covers("2118"));
+        assert!(pm.names("2118"));
         assert!(pm.root_cause.is_some());
     }
 
@@ -392,16 +440,93 @@ mod tests {
         let pm = postmortem(
             "# Outage\n\n- Incidents: PD-2143, OG-36\n\n## Impact\n\nx\n\n## Action items\n\n- **Done**: a\n- **Open**: b\n- c\n",
         );
-        assert!(pm.covers("2143"));
-        assert!(pm.covers("36"));
-        assert!(pm.covers("OG-36"));
-        assert!(!pm.covers("37"));
+        assert!(pm.names("2143"));
+        assert!(pm.names("36"));
+        assert!(pm.names("OG-36"));
+        assert!(!pm.names("37"));
         assert!(pm.root_cause.is_none());
         let states: Vec<ItemState> = pm.action_items.iter().map(|i| i.state).collect();
         assert_eq!(
             states,
             vec![ItemState::Done, ItemState::Open, ItemState::Unknown]
         );
+    }
+
+    #[test]
+    fn exact_ids_of_any_shape_are_named() {
+        let pm = postmortem(
+            "---\nincident_ids: [Q2KJ3B9XL0ZQ5W, q1kafka01, PABCDEFG, abc, def-9, PT4KHLK]\n---\n# Outage\n\n## Summary\n\nx\n\n## Root Causes\n\ny\n",
+        );
+        for id in [
+            "Q2KJ3B9XL0ZQ5W",
+            "Q1KAFKA01",
+            "pabcdefg",
+            "ABC",
+            "def-9",
+            "PT4KHLK",
+        ] {
+            assert!(pm.names(id), "{id} is named");
+        }
+        assert!(!pm.names("Q2KJ3B9XL0ZQ5"));
+        assert!(!pm.names(""));
+    }
+
+    #[test]
+    fn ids_among_words_need_a_digit() {
+        let pm = postmortem(
+            "# Outage\n\n- Incidents: PagerDuty Q2INGEST5X (the abc outage)\n\n## Summary\n\nx\n\n## Impact\n\ny\n",
+        );
+        assert!(pm.names("Q2INGEST5X"));
+        assert!(pm.names("q2ingest5x"));
+        assert!(!pm.names("abc"));
+        assert!(!pm.names("outage"));
+    }
+
+    #[test]
+    fn digits_match_only_number_shapes() {
+        let pm = postmortem(
+            "# Outage\n\n- Incidents: PD-2143, PT4KHLK, INC0000530 (2026-01-04)\n\n## Summary\n\nx\n\n## Impact\n\ny\n",
+        );
+        assert!(pm.names("2143"));
+        assert!(pm.names("OPS-2143"));
+        assert!(pm.names("530"));
+        assert!(pm.names("INC-530"));
+        // The digits of an opaque id or a date are no incident number.
+        assert!(!pm.names("4"));
+        assert!(!pm.names("2026"));
+        assert!(!pm.names("1"));
+        assert!(!pm.names("P4"));
+        assert!(!pm.names("PT4KHLL"));
+    }
+
+    #[test]
+    fn incident_is_covered_by_id_or_number() {
+        let by_id = postmortem(
+            "---\nincident_ids: [Q2INGEST5X]\n---\n# Outage\n\n## Summary\n\nx\n\n## Root Causes\n\ny\n",
+        );
+        let by_number = postmortem(
+            "---\nincident_ids: [530]\n---\n# Outage\n\n## Summary\n\nx\n\n## Root Causes\n\ny\n",
+        );
+        let source = SourceFile::new(
+            "incidents/pagerduty.json".into(),
+            PathBuf::from("pagerduty.json"),
+            r#"{"incidents": [{"id": "Q2INGEST5X", "incident_number": 530, "title": "t",
+                "priority": "P1", "created_at": "2026-03-12T14:02:00Z"},
+                {"id": "Q3OTHER7Y", "incident_number": 531, "title": "u",
+                "priority": "P1", "created_at": "2026-03-13T14:02:00Z"}]}"#
+                .into(),
+        );
+        let export =
+            crate::incidents::read_json(&source, &crate::incidents::Mapping::new()).unwrap();
+        let [first, second] = &export.incidents[..] else {
+            panic!("two incidents expected: {:?}", export.incidents);
+        };
+        assert_eq!(first.id, "Q2INGEST5X");
+        assert_eq!(first.number, "530");
+        assert!(by_id.covers(first));
+        assert!(by_number.covers(first));
+        assert!(!by_id.covers(second));
+        assert!(!by_number.covers(second));
     }
 
     #[test]

@@ -316,10 +316,7 @@ fn recurrence_after<'a>(
     postmortem: &Postmortem,
     incidents: &[&'a Incident],
 ) -> Option<(&'a Incident, &'a Incident)> {
-    for covered in incidents
-        .iter()
-        .filter(|i| postmortem.covers(&i.number) || postmortem.covers(&i.related))
-    {
+    for covered in incidents.iter().filter(|i| postmortem.covers(i)) {
         let Some(created) = covered.created else {
             continue;
         };
@@ -332,8 +329,7 @@ fn recurrence_after<'a>(
             other.service == covered.service
                 && other.created.is_some_and(|t| t > created)
                 && mask_numbers(&other.title) == title
-                && !postmortem.covers(&other.number)
-                && !postmortem.covers(&other.related)
+                && !postmortem.covers(other)
         });
         if let Some(later) = later {
             return Some((covered, later));

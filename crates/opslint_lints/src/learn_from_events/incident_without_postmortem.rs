@@ -15,8 +15,11 @@ pub static META: RuleMeta = RuleMeta {
     summary: "high-severity incident with no post-incident analysis",
     what_it_checks: "Resolved incidents of priority P1 or P2 (also SEV1/SEV2, critical, \
         high) in an incident export that no post-incident analysis of the run names in its \
-        `incident_ids`/`incidents` front matter or its `Incidents:` line. An incident that \
-        names its twin in another export (Opsgenie's `pagerduty_incident`) counts once.",
+        `incident_ids`/`incidents` front matter or its `Incidents:` line. An analysis names an \
+        incident with any identifier the export gives it, ignoring case: its id (PagerDuty's \
+        `Q2INGEST5X`) or its number (`530`, `INC-530`). A number also matches with a prefix \
+        (`PD-530`, `PagerDuty 530`). An incident that names its twin in another export \
+        (Opsgenie's `pagerduty_incident`) counts once.",
     why_it_matters: "Severe incidents are the most expensive lessons a team gets. Without an \
         analysis the causes stay unknown and the same failure is likely to return.",
     how_to_fix: "Write a post-incident analysis and name the incident in it:\n\n\
@@ -40,9 +43,7 @@ impl Rule for IncidentWithoutPostmortem {
             if incident.severity_rank().is_none_or(|rank| rank > 2) || incident.is_open() {
                 continue;
             }
-            let covered = analyses
-                .iter()
-                .any(|(_, pm)| pm.covers(&incident.number) || pm.covers(&incident.related));
+            let covered = analyses.iter().any(|(_, pm)| pm.covers(incident));
             if covered {
                 sink.holds(&META, &artifact.file, incident.label());
                 continue;
@@ -66,7 +67,8 @@ impl Rule for IncidentWithoutPostmortem {
                 "no analysis names this incident",
             )
             .help = Some(
-                "write a post-incident analysis that lists this incident number in `incident_ids`"
+                "write a post-incident analysis that lists this incident's number or id in \
+                 `incident_ids`"
                     .into(),
             );
         }

@@ -45,7 +45,7 @@ impl Rule for IncidentDetectedByCustomer {
             // reported on that row, once.
             let reported_on_row = distinct.iter().any(|(_, incident)| {
                 detection_source(&incident.detection) == "customer report"
-                    && (postmortem.covers(&incident.number) || postmortem.covers(&incident.related))
+                    && (postmortem.covers(incident))
             });
             if detection_source(text) == "customer report" && !reported_on_row {
                 sink.violation(
