@@ -280,6 +280,55 @@ fn modules_outside_run(workspace: &Workspace) -> Vec<String> {
         .collect()
 }
 
+/// Returns a notice for each column that `[incident-columns]` maps a field
+/// to but that no incident export of the run has, naming the configuration
+/// file and the exports read. The run goes on with the usual column names.
+fn incident_columns_in_no_export(workspace: &Workspace, options: &Options) -> Vec<String> {
+    let exports: Vec<(&str, &opslint_records::incidents::IncidentExport)> = workspace
+        .records()
+        .filter_map(|(artifact, record)| match record {
+            opslint_records::Record::Incidents(export) => {
+                Some((artifact.file.path.as_str(), export))
+            }
+            _ => None,
+        })
+        .collect();
+    let records: Vec<&opslint_records::incidents::IncidentExport> =
+        exports.iter().map(|(_, export)| *export).collect();
+    let unmatched = opslint_records::incidents::columns_in_no_export(
+        &options.records.incident_columns,
+        &records,
+    );
+    if unmatched.is_empty() {
+        return Vec::new();
+    }
+    let config = options.config.as_ref().map_or_else(
+        || "the configuration".to_string(),
+        |config| format!("`{}`", discover::display_path(&config.path, &options.root)),
+    );
+    // A long list of exports would hide the message, so only the first few
+    // are named.
+    const NAMED_EXPORTS: usize = 3;
+    let mut paths: Vec<String> = exports
+        .iter()
+        .take(NAMED_EXPORTS)
+        .map(|(path, _)| format!("`{path}`"))
+        .collect();
+    if exports.len() > NAMED_EXPORTS {
+        paths.push(format!("{} more", exports.len() - NAMED_EXPORTS));
+    }
+    unmatched
+        .into_iter()
+        .map(|(field, column)| {
+            format!(
+                "{config}: `[incident-columns]` maps `{field}` to the column `{column}`, but no \
+                 incident export has that column ({}); use a column name from an export's header",
+                paths.join(", ")
+            )
+        })
+        .collect()
+}
+
 pub fn run(options: &Options) -> Outcome {
     configure_workers();
     let mut timings = Timings::from_env();
@@ -468,6 +517,7 @@ pub fn run(options: &Options) -> Outcome {
         workspace.outside = outside::find(&options.paths, &options.root);
         notices.extend(modules_outside_run(&workspace));
     }
+    notices.extend(incident_columns_in_no_export(&workspace, options));
     timings.phase("join the model");
 
     if let Some(progress) = &options.progress {

@@ -515,6 +515,79 @@ fn incident_paths_mark_exports_and_analyses() {
     );
 }
 
+/// A project with one incident export, an analysis naming `INC-7` and an
+/// `[incident-columns]` table that maps `id` to `id_column`.
+fn incident_project(id_column: &str, export: &str) -> tempfile::TempDir {
+    let dir = project(
+        "opslint.toml",
+        &format!(
+            "select = [\"incident-without-postmortem\", \"parse-error\"]\n\n\
+             [incident-columns]\nid = \"{id_column}\"\n"
+        ),
+    );
+    write_files(
+        dir.path(),
+        &[
+            ("incidents/export.csv", export),
+            (
+                "postmortems/ingest-api.md",
+                "---\nincident_ids: [INC-7]\n---\n# Postmortem: ingest-api 5xx errors\n\n\
+                 ## Summary\n\nA release could not reach Kafka.\n\n\
+                 ## Root cause\n\nNo readiness probe.\n",
+            ),
+        ],
+    );
+    dir
+}
+
+#[test]
+fn mapped_id_column_links_analyses() {
+    let dir = incident_project(
+        "Ticket",
+        "Ticket,Number,Title,Priority,Status,Service,Created,Resolved\n\
+         INC-7,530,ingest-api errors,P1,resolved,ingest-api,2026-03-12T14:02:00Z,2026-03-12T15:10:00Z\n",
+    );
+    let (found, code) = findings(dir.path(), &[]);
+    assert_eq!(found, [], "the analysis names the ticket");
+    assert_eq!(code, 0);
+
+    // Without the analysis the finding names the incident by its ticket.
+    std::fs::remove_file(dir.path().join("postmortems/ingest-api.md")).unwrap();
+    let output = opslint(dir.path()).arg("check").output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("warning[incident-without-postmortem]: incident INC-7 (P1, ingest-api)"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn mapped_column_in_no_export_is_noted() {
+    let export = "id,title,priority,status,service,created_at,resolved_at\n\
+         INC-7,ingest-api errors,P1,resolved,ingest-api,2026-03-12T14:02:00Z,2026-03-12T15:10:00Z\n";
+    let dir = incident_project("nonexistent_col", export);
+    let output = opslint(dir.path()).arg("check").output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(
+            "note: `opslint.toml`: `[incident-columns]` maps `id` to the column \
+             `nonexistent_col`, but no incident export has that column \
+             (`incidents/export.csv`); use a column name from an export's header"
+        ),
+        "{stderr}"
+    );
+    // The run goes on with the export's own `id` column.
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("No findings"), "{stdout}");
+
+    // A column that an export has gets no notice.
+    let dir = incident_project("ID", export);
+    let output = opslint(dir.path()).arg("check").output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("incident-columns"), "{stderr}");
+}
+
 #[test]
 fn record_folders_outside_the_checked_folder_are_read() {
     let dir = project(

@@ -259,6 +259,40 @@ pub struct Problem {
 pub struct IncidentExport {
     pub incidents: Vec<Incident>,
     pub problems: Vec<Problem>,
+    /// Column names as written: the CSV header, or the flattened keys of
+    /// every JSON incident.
+    pub columns: Vec<String>,
+}
+
+impl IncidentExport {
+    /// Returns whether the export has the column `header`, compared as the
+    /// mapping compares it: ignoring case and everything but letters and
+    /// digits.
+    pub fn has_column(&self, header: &str) -> bool {
+        let wanted = normalize_key(header);
+        self.columns
+            .iter()
+            .any(|column| normalize_key(column) == wanted)
+    }
+}
+
+/// Returns the entries of `mapping`, as `(field, column)`, whose column is
+/// in none of `exports`. An export that has the field under a known name
+/// reports no problem for such an entry, because the mapping may be meant
+/// for another tool's export, so a misspelt column could go unnoticed. With
+/// no exports at all, nothing is returned.
+pub fn columns_in_no_export<'a>(
+    mapping: &'a Mapping,
+    exports: &[&IncidentExport],
+) -> Vec<(&'a str, &'a str)> {
+    if exports.is_empty() {
+        return Vec::new();
+    }
+    mapping
+        .iter()
+        .filter(|(_, column)| !exports.iter().any(|export| export.has_column(column)))
+        .map(|(field, column)| (field.as_str(), column.as_str()))
+        .collect()
 }
 
 /// Whether a JSON file is likely an incident export, judged by its path.
@@ -285,10 +319,10 @@ pub fn read_csv(file: &SourceFile, mapping: &Mapping) -> Option<IncidentExport> 
     let headers = reader.headers().ok()?.clone();
     let header_names: Vec<String> = headers.iter().map(str::to_string).collect();
     let columns = map_columns(&header_names, mapping);
-    let mut export = IncidentExport::default();
     if !looks_like_incidents(&columns, path_hint(&file.path)) {
         return None;
     }
+    let mut export = IncidentExport::default();
     let header_span = Span::new(0, file.text.find('\n').unwrap_or(file.text.len()));
     report_unmatched_mapping(
         &header_names,
@@ -337,6 +371,7 @@ pub fn read_csv(file: &SourceFile, mapping: &Mapping) -> Option<IncidentExport> 
         let incident = build(&file.path, span, row, &cell, &mut export.problems);
         export.incidents.push(incident);
     }
+    export.columns = header_names;
     Some(export)
 }
 
@@ -367,10 +402,12 @@ pub fn read_json(file: &SourceFile, mapping: &Mapping) -> Option<IncidentExport>
         _ => return None,
     };
     let mut search_from = 0;
+    let mut all_keys = std::collections::BTreeSet::new();
     for (index, item) in items.iter().enumerate() {
         let mut flat = BTreeMap::new();
         flatten("", item, &mut flat);
         let header_names: Vec<String> = flat.keys().cloned().collect();
+        all_keys.extend(header_names.iter().cloned());
         let columns = map_columns(&header_names, mapping);
         if index == 0 && !looks_like_incidents(&columns, path_hint(&file.path)) {
             return None;
@@ -402,6 +439,7 @@ pub fn read_json(file: &SourceFile, mapping: &Mapping) -> Option<IncidentExport>
         let incident = build(&file.path, span, index + 1, &cell, &mut export.problems);
         export.incidents.push(incident);
     }
+    export.columns = all_keys.into_iter().collect();
     Some(export)
 }
 
@@ -491,8 +529,15 @@ fn report_missing(columns: &BTreeMap<Field, usize>, span: Span, problems: &mut V
 
 /// Assigns each field the first header that matches: the user's mapping
 /// first, then the known aliases.
+///
+/// When the export has the mapped `id` column, the `number` field comes
+/// only from a mapped column, so a column that is merely called `Number`
+/// does not displace the configured id as the incidents' name.
 fn map_columns(headers: &[String], mapping: &Mapping) -> BTreeMap<Field, usize> {
     let normalized: Vec<String> = headers.iter().map(|h| normalize_key(h)).collect();
+    let id_is_mapped = mapping
+        .get(Field::Id.key())
+        .is_some_and(|header| normalized.contains(&normalize_key(header)));
     let mut columns = BTreeMap::new();
     for field in Field::ALL {
         if let Some(header) = mapping.get(field.key()) {
@@ -501,6 +546,9 @@ fn map_columns(headers: &[String], mapping: &Mapping) -> BTreeMap<Field, usize> 
                 columns.insert(field, index);
                 continue;
             }
+        }
+        if field == Field::Number && id_is_mapped {
+            continue;
         }
         for alias in field.aliases() {
             let taken: Vec<usize> = columns.values().copied().collect();
@@ -878,6 +926,79 @@ mod tests {
         let export = read_csv(&source, &mapping).unwrap();
         assert_eq!(export.incidents[0].number, "T-1");
         assert_eq!(export.incidents[0].id, "T-1");
+    }
+
+    #[test]
+    fn mapped_id_names_incidents_beside_a_number_column() {
+        let source = file(
+            "incidents/export.csv",
+            "Ticket,Number,Title,Priority,Status,Service,Created,Resolved\n\
+             INC-7,530,ingest-api errors,P1,resolved,ingest-api,2026-03-12T14:02:00Z,2026-03-12T15:10:00Z\n",
+        );
+        let mut mapping = Mapping::new();
+        mapping.insert("id".into(), "Ticket".into());
+        let export = read_csv(&source, &mapping).unwrap();
+        assert!(export.problems.is_empty(), "{:?}", export.problems);
+        let incident = &export.incidents[0];
+        assert_eq!(incident.id, "INC-7");
+        assert_eq!(incident.number, "INC-7");
+        assert_eq!(incident.label(), "incident INC-7");
+
+        // A mapped number column still names the incidents.
+        mapping.insert("number".into(), "Number".into());
+        let export = read_csv(&source, &mapping).unwrap();
+        assert_eq!(export.incidents[0].id, "INC-7");
+        assert_eq!(export.incidents[0].number, "530");
+
+        // Without a mapping, `Number` is the number and there is no id.
+        let export = read_csv(&source, &Mapping::new()).unwrap();
+        assert_eq!(export.incidents[0].number, "530");
+        assert_eq!(export.incidents[0].id, "530");
+    }
+
+    #[test]
+    fn mapped_id_missing_keeps_the_number_column() {
+        // The mapping may be meant for another tool's export, so an export
+        // without the mapped id column keeps its own names.
+        let source = file(
+            "incidents/pagerduty.json",
+            r#"{"incidents": [{"id": "Q2INGEST5X", "incident_number": 530, "title": "t",
+                "priority": "P1", "service": "s", "created_at": "2026-03-12T14:02:00Z"}]}"#,
+        );
+        let mut mapping = Mapping::new();
+        mapping.insert("id".into(), "Ticket".into());
+        let export = read_json(&source, &mapping).unwrap();
+        assert!(export.problems.is_empty(), "{:?}", export.problems);
+        assert_eq!(export.incidents[0].id, "Q2INGEST5X");
+        assert_eq!(export.incidents[0].number, "530");
+    }
+
+    #[test]
+    fn mapped_columns_in_no_export_are_listed() {
+        let csv = file(
+            "incidents/export.csv",
+            "id,Ticket,title,priority,service,created_at\nQ1,T-1,a,P1,s,2026-01-01T00:00:00Z\n",
+        );
+        let json = file(
+            "incidents/opsgenie.json",
+            r#"{"data": [{"tinyId": "4", "message": "m", "createdAt": "2026-01-01T00:00:00Z"},
+                {"tinyId": "5", "message": "n", "createdAt": "2026-01-02T00:00:00Z",
+                 "extraProperties": {"team": "core"}}]}"#,
+        );
+        let mut mapping = Mapping::new();
+        mapping.insert("id".into(), "nonexistent_col".into());
+        mapping.insert("number".into(), "ticket".into());
+        mapping.insert("service".into(), "Extra Properties Team".into());
+        let csv_export = read_csv(&csv, &mapping).unwrap();
+        let json_export = read_json(&json, &mapping).unwrap();
+        assert!(csv_export.has_column("TICKET"));
+        // The keys of every JSON incident count, not only the first one's.
+        assert!(json_export.has_column("extraPropertiesteam"));
+        assert_eq!(
+            columns_in_no_export(&mapping, &[&csv_export, &json_export]),
+            [("id", "nonexistent_col")]
+        );
+        assert!(columns_in_no_export(&mapping, &[]).is_empty());
     }
 
     #[test]
