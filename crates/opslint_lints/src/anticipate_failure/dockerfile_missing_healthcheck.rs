@@ -50,7 +50,8 @@ pub static META: RuleMeta = RuleMeta {
         linked, so their Dockerfile is reported. Skaffold profiles that patch the \
         Dockerfile name are not read. Instead, a `Dockerfile.<variant>` shares the links \
         of the `Dockerfile` beside it, and is not linked by folder name when it has no \
-        such sibling. When unrelated projects are checked in one run, a Dockerfile can \
+        such sibling. A variant that a compose `build:` or a Skaffold artifact names \
+        itself is its own image, linked only through that build. When unrelated projects are checked in one run, a Dockerfile can \
         be linked by folder name to another project's workload. Dockerfiles under \
         `.devcontainer/`, Dockerfiles built on AWS Lambda or SAM build images, and `FROM \
         scratch` images without `CMD` or `ENTRYPOINT` are not checked, since none of \
@@ -185,6 +186,9 @@ struct Orchestrators<'a> {
     /// Skaffold `build.artifacts`: the Dockerfile each builds, and the
     /// image name it gives the result.
     skaffold: Vec<(String, String)>,
+    /// The Dockerfiles that compose services build, with or without a
+    /// health check.
+    compose_built: Vec<String>,
 }
 
 impl<'a> Orchestrators<'a> {
@@ -192,10 +196,14 @@ impl<'a> Orchestrators<'a> {
         // A service's `healthcheck:` may sit in an override file and its
         // `build:` in the main file: each stack of a folder is merged.
         let mut compose = Vec::new();
+        let mut compose_built = Vec::new();
         for files in workspace.compose_folders().values() {
             let paths: Vec<&str> = files.iter().map(|(a, _)| a.file.path.as_str()).collect();
             for stack in compose_stacks(&paths) {
                 for service in stack_services(files, &stack) {
+                    if let Some(path) = &service.dockerfile {
+                        compose_built.push(path.clone());
+                    }
                     let (Some((ComposeHealthcheck::Declared(_), file)), Some(path)) =
                         (service.healthcheck, service.dockerfile)
                     else {
@@ -290,6 +298,7 @@ impl<'a> Orchestrators<'a> {
 
         Self {
             compose,
+            compose_built,
             kubernetes,
             cloudformation,
             terraform,
@@ -305,7 +314,12 @@ impl<'a> Orchestrators<'a> {
             return Some(description.clone());
         }
 
-        let image_names = image_names(workspace, &self.skaffold, path);
+        // A variant that a build names on its own, as compose's
+        // `dockerfile: Dockerfile.worker`, is another image than the
+        // `Dockerfile` beside it.
+        let named_by_a_build = self.compose_built.iter().any(|built| built == path)
+            || self.skaffold.iter().any(|(built, _)| built == path);
+        let image_names = image_names(workspace, &self.skaffold, path, named_by_a_build);
         if let Some(description) = self.kubernetes.first_named(&image_names) {
             return Some(description.to_string());
         }
@@ -401,11 +415,27 @@ fn mentions_image(text: &str, name: &str) -> bool {
 /// Collects the image names that the repository builds from the Dockerfile at `path`:
 /// Skaffold artifacts whose context contains it, and the name of its folder.
 /// A variant such as `Dockerfile.debug` shares the links of the `Dockerfile`
-/// beside it, since it builds the same image for another profile.
-fn image_names(workspace: &Workspace, skaffold: &[(String, String)], path: &str) -> Vec<String> {
+/// beside it, since it builds the same image for another profile, unless a
+/// build names the variant itself (`own_build`).
+fn image_names(
+    workspace: &Workspace,
+    skaffold: &[(String, String)],
+    path: &str,
+    own_build: bool,
+) -> Vec<String> {
     let mut names = Vec::new();
     let (folder, file_name) = path.rsplit_once('/').unwrap_or(("", path));
-    let sibling = if file_name.starts_with("Dockerfile.") {
+    let is_variant = file_name.starts_with("Dockerfile.");
+    if is_variant && own_build {
+        names.extend(
+            skaffold
+                .iter()
+                .filter(|(built, _)| built == path)
+                .map(|(_, image)| image.clone()),
+        );
+        return names;
+    }
+    let sibling = if is_variant {
         Some(if folder.is_empty() {
             "Dockerfile".to_string()
         } else {
