@@ -1,7 +1,7 @@
 use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink, SourceFile};
 use opslint_model::Workspace;
 
-use super::deploys::{DeployStep, Gate, deploy_steps, github_jobs, gitlab_jobs};
+use super::deploys::{DeployStep, Gate, deploy_steps, github_jobs, gitlab_jobs, representative};
 use crate::Rule;
 
 pub struct DeployJobWithoutEnvironment;
@@ -70,7 +70,7 @@ impl Rule for DeployJobWithoutEnvironment {
         }
         for context in gitlab_jobs(workspace) {
             let deploys = context.deploys(workspace);
-            if let Some(first) = deploys.first()
+            if let Some(first) = representative(&deploys)
                 && context.gate() == Gate::None
                 && context.ask_missing_templates(
                     &META,
@@ -108,7 +108,7 @@ struct JobFacts<'a> {
 }
 
 fn check_job(job: &JobFacts, deploys: &[DeployStep], sink: &mut Sink) {
-    let Some(first) = deploys.first() else {
+    let Some(first) = representative(deploys.iter()) else {
         return;
     };
     let (site_file, site_span) = first.job_site();

@@ -4,7 +4,9 @@ use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink, Span};
 use opslint_model::Workspace;
 use opslint_syntax::value::Node;
 
-use super::deploys::{DeployStep, deploy_steps, github_jobs, gitlab_jobs, step_location};
+use super::deploys::{
+    DeployStep, deploy_steps, github_jobs, gitlab_jobs, representative, step_label, step_location,
+};
 use crate::Rule;
 
 pub struct DeployStepContinueOnError;
@@ -95,7 +97,7 @@ impl Rule for DeployStepContinueOnError {
             let job = context.job;
             let file = &context.artifact.file;
             let deploys = deploy_steps(workspace, context.artifact, job);
-            let Some(first) = deploys.first() else {
+            let Some(first) = representative(&deploys) else {
                 continue;
             };
             if let Some(flag) = job.continue_on_error() {
@@ -137,6 +139,12 @@ impl Rule for DeployStepContinueOnError {
                 if !reported.insert(deploy.step_index) {
                     continue;
                 }
+                let deploy = representative(
+                    deploys
+                        .iter()
+                        .filter(|other| other.step_index == deploy.step_index),
+                )
+                .unwrap_or(deploy);
                 let step = &job.steps[deploy.step_index];
                 let location = step_location(context.artifact, job, deploy.step_index);
                 let Some(flag) = step.continue_on_error() else {
@@ -150,8 +158,8 @@ impl Rule for DeployStepContinueOnError {
                             flag.span,
                             location,
                             format!(
-                                "step {} of job `{}` runs `{}`{} with `continue-on-error: true`",
-                                deploy.step_index + 1,
+                                "{} of job `{}` runs `{}`{} with `continue-on-error: true`",
+                                step_label(job, deploy.step_index),
                                 job.id,
                                 deploy.name,
                                 deploy.via_clause()
@@ -186,7 +194,7 @@ impl Rule for DeployStepContinueOnError {
                     sink,
                 );
             }
-            let Some(first) = deploys.first() else {
+            let Some(first) = representative(&deploys) else {
                 continue;
             };
             let Some(flag) = context.key("allow_failure") else {

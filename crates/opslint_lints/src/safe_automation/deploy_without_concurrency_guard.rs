@@ -1,7 +1,7 @@
 use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink};
 use opslint_model::Workspace;
 
-use super::deploys::{deploy_steps, github_jobs, gitlab_jobs, names_pull_request};
+use super::deploys::{deploy_steps, github_jobs, gitlab_jobs, names_pull_request, representative};
 use crate::Rule;
 
 pub struct DeployWithoutConcurrencyGuard;
@@ -52,7 +52,7 @@ impl Rule for DeployWithoutConcurrencyGuard {
                 continue;
             }
             let deploys = deploy_steps(workspace, context.artifact, job);
-            let Some(first) = deploys.first() else {
+            let Some(first) = representative(&deploys) else {
                 continue;
             };
             if context.has_concurrency() {
@@ -120,7 +120,7 @@ impl Rule for DeployWithoutConcurrencyGuard {
         }
         for context in gitlab_jobs(workspace) {
             let deploys = context.deploys(workspace);
-            let Some(first) = deploys.first() else {
+            let Some(first) = representative(&deploys) else {
                 continue;
             };
             let interruptible = context.key("interruptible").or_else(|| {

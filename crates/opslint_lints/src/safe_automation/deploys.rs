@@ -74,6 +74,36 @@ impl DeployStep<'_> {
     }
 }
 
+/// Returns the deploy that names a job's or step's deploying in messages:
+/// the first that creates or changes something, since a clean-up before it
+/// (`kubectl delete job x --ignore-not-found`, then `kubectl apply`) is not
+/// what the job is for. A job that only deletes is named by its first delete.
+pub fn representative<'s, 'a: 's>(
+    deploys: impl IntoIterator<Item = &'s DeployStep<'a>>,
+) -> Option<&'s DeployStep<'a>> {
+    let mut first = None;
+    for deploy in deploys {
+        let removes = deploy
+            .name
+            .split_whitespace()
+            .any(|word| matches!(word, "delete" | "destroy" | "uninstall" | "rm" | "remove"));
+        if !removes {
+            return Some(deploy);
+        }
+        first = first.or(Some(deploy));
+    }
+    first
+}
+
+/// Names a step of a job for a message: ``step `Apply migrations` `` by its
+/// `name:`, else `step 3` by its position.
+pub fn step_label(job: &Job, index: usize) -> String {
+    match job.steps.get(index).and_then(|step| step.name.as_deref()) {
+        Some(name) => format!("step `{name}`"),
+        None => format!("step {}", index + 1),
+    }
+}
+
 /// Finds every deploying command or action of a GitHub Actions job.
 pub fn deploy_steps<'a>(
     workspace: &'a Workspace,
