@@ -1068,6 +1068,46 @@ fn json_check(dir: &std::path::Path, args: &[&str]) -> Value {
     serde_json::from_slice(&output.stdout).unwrap()
 }
 
+/// A run from a subfolder groups unowned files under that folder, as a run
+/// from the root does, and gives a file with text as the example.
+#[test]
+fn subfolder_run_groups_unowned_files_at_its_folder() {
+    let dir = temp_dir("subfolder-owners");
+    for (path, text) in [
+        (".github/CODEOWNERS", "/app/ @acme/backend\n"),
+        ("app/main.py", "print('app')\n"),
+        ("worker/__init__.py", ""),
+        ("worker/consumer.py", "import time\n"),
+    ] {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    std::fs::create_dir_all(dir.join(".git")).unwrap();
+    let messages = |folder: &std::path::Path| -> Vec<(String, String)> {
+        let json = json_check(folder, &[".", "--select", "codeowners-unowned-path"]);
+        json["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                (
+                    d["message"].as_str().unwrap().to_string(),
+                    d["logical_location"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let expected = vec![(
+        "2 files in `worker/`, such as `worker/consumer.py`, have no owner in \
+         `.github/CODEOWNERS`: no pattern matches them"
+            .to_string(),
+        "worker/".to_string(),
+    )];
+    assert_eq!(messages(&dir), expected);
+    assert_eq!(messages(&dir.join("worker")), expected);
+}
+
 /// Returns the sources of the suppressions of `kind` in a JSON run on the
 /// folder `dir`, with suppressed findings shown.
 fn suppression_sources(dir: &std::path::Path, kind: &str) -> Vec<String> {

@@ -84,8 +84,14 @@ impl Rule for CodeownersUnownedPath {
         // finding, since one CODEOWNERS line fixes them all.
         let mut merged: Vec<(GroupKey<'_>, Vec<(&opslint_model::Artifact, &str)>)> = Vec::new();
         let owned_folders = folders_of(&owned_paths);
+        // A run from a subfolder does not see the owned files beside it, so
+        // groups stop at the folder it checks.
+        let run_folder = workspace
+            .working_folder
+            .repository_prefix
+            .trim_end_matches('/');
         for ((folder, owners_path, pattern), group) in unowned {
-            let folder = highest_unowned_folder(folder, &owned_folders);
+            let folder = highest_unowned_folder(folder, &owned_folders, run_folder);
             let key = (folder, owners_path, pattern);
             match merged.iter_mut().find(|(other, _)| *other == key) {
                 Some((_, files)) => files.extend(group),
@@ -93,7 +99,12 @@ impl Rule for CodeownersUnownedPath {
             }
         }
         for ((folder, owners_path, pattern), group) in merged {
-            let (first, first_path) = group[0];
+            // The example file is one with text, so its excerpt shows a line.
+            let (first, first_path) = group
+                .iter()
+                .copied()
+                .find(|(artifact, _)| !artifact.file.text.trim().is_empty())
+                .unwrap_or(group[0]);
             let (message, location) = match group.as_slice() {
                 [_] => {
                     let reason = match pattern {
@@ -161,9 +172,10 @@ fn folders_of<'a>(paths: &[&'a str]) -> std::collections::HashSet<&'a str> {
 fn highest_unowned_folder<'a>(
     folder: &'a str,
     owned_folders: &std::collections::HashSet<&str>,
+    run_folder: &str,
 ) -> &'a str {
     let mut highest = folder;
-    while !highest.is_empty() {
+    while !highest.is_empty() && highest != run_folder {
         let parent = highest.rsplit_once('/').map_or("", |(parent, _)| parent);
         if owned_folders.contains(parent) {
             break;
