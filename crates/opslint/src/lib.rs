@@ -248,9 +248,10 @@ fn link_module_resources(workspace: &Workspace, sink: &mut Sink) {
     }
 }
 
-/// Names the local Terraform modules that checked files call from outside
-/// the checked folders: their resources are not checked, and the values the
-/// calls pass them are not judged.
+/// Names the local Terraform modules that checked files call and that
+/// were not found on disk: their resources are not checked, and the values
+/// the calls pass them are not judged. Modules outside the checked folders
+/// that exist are read as context (see `outside::missing_terraform_modules`).
 fn modules_outside_run(workspace: &Workspace) -> Vec<String> {
     workspace
         .terraform_index
@@ -272,9 +273,8 @@ fn modules_outside_run(workspace: &Workspace) -> Vec<String> {
         })
         .map(|(folder, caller)| {
             format!(
-                "{caller}: local module `{folder}` is outside the checked paths, so its \
-                 resources and the inputs passed to it are not checked; check a folder that \
-                 contains both"
+                "{caller}: local module `{folder}` was not found, so its resources and the \
+                 inputs passed to it are not checked"
             )
         })
         .collect()
@@ -427,18 +427,21 @@ pub fn run(options: &Options) -> Outcome {
     // text file, so skipped files among read ones stay quiet.
     let named: Vec<&PathBuf> = options.paths.iter().filter(|path| path.is_file()).collect();
     let skipped = std::sync::Mutex::new(Vec::new());
+    let process = |found: &FoundFile| {
+        process_file(
+            found,
+            &charts,
+            repository.as_ref(),
+            &options.records,
+            &rules,
+            &timings,
+        )
+    };
     let processed: Vec<Processed> = discovery
         .files
         .par_iter()
         .filter_map(|found| {
-            let processed = process_file(
-                found,
-                &charts,
-                repository.as_ref(),
-                &options.records,
-                &rules,
-                &timings,
-            );
+            let processed = process(found);
             if let Some(progress) = &options.progress {
                 progress.advance();
             }
@@ -457,7 +460,6 @@ pub fn run(options: &Options) -> Outcome {
         notices.extend(skipped);
     }
 
-    timings.phase("read, parse, extract facts");
     let mut artifacts = Vec::with_capacity(processed.len());
     let mut file_sinks = Vec::with_capacity(processed.len());
     // Files skipped with a notice of their own (binary, too large) explain
@@ -471,6 +473,25 @@ pub fn run(options: &Options) -> Outcome {
         artifacts.extend(item.artifact);
     }
     sink.merge(file_sinks);
+    // A checked folder's Terraform calls local modules outside it, as
+    // `live/prod` calls `../../modules/db`: they are read as context, so
+    // their resources are judged with the values the calls pass.
+    if folders_walked {
+        for _ in 0..MODULE_CONTEXT_DEPTH {
+            let found = outside::missing_terraform_modules(&artifacts, &options.root);
+            if found.is_empty() {
+                break;
+            }
+            context.extend(found.iter().map(|file| file.display_path.clone()));
+            artifacts.extend(
+                found
+                    .iter()
+                    .filter_map(|found| process(found).and_then(|processed| processed.artifact)),
+            );
+            artifacts.sort_by(|a, b| a.file.path.cmp(&b.file.path));
+        }
+    }
+    timings.phase("read, parse, extract facts");
     // The artifacts are in path order, so the map is built in one pass
     // instead of by one insert per file.
     let mut files: BTreeMap<String, Arc<SourceFile>> = artifacts
@@ -1093,6 +1114,10 @@ fn skipped_notice(path: &str) -> String {
         format!("{path}: skipped, opslint does not check this kind of file")
     }
 }
+
+/// How many levels of local Terraform modules outside the checked folders
+/// a folder run follows: an environment, the modules it calls, and theirs.
+const MODULE_CONTEXT_DEPTH: usize = 4;
 
 /// Classifies, reads, parses and extracts the facts of one file.
 fn process_file(

@@ -284,6 +284,77 @@ fn gitlab_local_includes(text: &str) -> Vec<String> {
     paths
 }
 
+/// Returns the Terraform files of the local modules that the Terraform
+/// artifacts call and that are not among them, such as `../../modules/db`
+/// called from a checked `live/prod`. Their display paths are the calls'
+/// paths joined, so that the model links each call to its module.
+pub fn missing_terraform_modules(
+    artifacts: &[opslint_model::Artifact],
+    working_folder: &Path,
+) -> Vec<FoundFile> {
+    // The artifacts are in path order, so a folder's files are found by a
+    // binary search.
+    let has_module = |folder: &str| {
+        let prefix = format!("{folder}/");
+        let start =
+            artifacts.partition_point(|artifact| artifact.file.path.as_str() < prefix.as_str());
+        artifacts[start..]
+            .iter()
+            .take_while(|artifact| artifact.file.path.starts_with(&prefix))
+            .any(|artifact| {
+                artifact.kind == opslint_core::ArtifactKind::Terraform
+                    && !artifact.file.path[prefix.len()..].contains('/')
+            })
+    };
+    let mut missing: Vec<String> = Vec::new();
+    for artifact in artifacts {
+        let opslint_model::Facts::Terraform(terraform) = &artifact.facts else {
+            continue;
+        };
+        for block in terraform.body.blocks("module") {
+            let Some(source) = block.body.attribute("source").and_then(|a| a.expr.as_str()) else {
+                continue;
+            };
+            if !opslint_model::terraform_eval::is_local_source(source) {
+                continue;
+            }
+            let folder = opslint_model::kubernetes::join_path(
+                &artifact.file.path,
+                source.trim_end_matches('/'),
+            );
+            if !missing.contains(&folder) && !has_module(&folder) {
+                missing.push(folder);
+            }
+        }
+    }
+    let mut found = Vec::new();
+    for folder in missing {
+        let Ok(entries) = std::fs::read_dir(working_folder.join(&folder)) else {
+            continue;
+        };
+        for path in entries.flatten().map(|entry| entry.path()) {
+            let Some(name) = path
+                .file_name()
+                .map(|name| name.to_string_lossy().into_owned())
+            else {
+                continue;
+            };
+            if is_terraform_name(&name.to_ascii_lowercase()) && path.is_file() {
+                found.push(FoundFile {
+                    display_path: if folder.is_empty() {
+                        name
+                    } else {
+                        format!("{folder}/{name}")
+                    },
+                    disk_path: path,
+                });
+            }
+        }
+    }
+    found.sort_by(|a, b| a.display_path.cmp(&b.display_path));
+    found
+}
+
 /// Tells whether a lower-case file name is Terraform code or a variables
 /// file.
 fn is_terraform_name(name: &str) -> bool {

@@ -902,6 +902,8 @@ fn named_terraform_files_read_their_module() {
     for named in ["envs/staging/staging.auto.tfvars", "envs/staging/main.tf"] {
         assert_eq!(findings(&[named]), folder_run, "{named}");
     }
+    // A run on the environment's folder reads the module outside it too.
+    assert_eq!(findings(&["envs/staging"]), folder_run);
     // The default in `variables.tf` is not what the module gets, and the
     // finding does not name that file.
     assert_eq!(findings(&["envs/staging/variables.tf"]), []);
@@ -1409,25 +1411,41 @@ fn repository_checked_from_outside_matches_inside() {
     );
 }
 
+/// A run on one environment's folder reads the local module it calls from
+/// outside the folder, so the module's database is judged with the values
+/// that call passes, as in a run on the whole repository. A module that is
+/// not on disk is named in a note.
 #[test]
-fn module_outside_the_checked_folder_is_named() {
+fn module_outside_the_checked_folder_is_read() {
     let fixture = repo_root().join("fixtures/database-backups-disabled/fail-module-call-per-env");
+    let (found, files) = findings_in(
+        &fixture,
+        &["envs/dev", "--select", "database-backups-disabled"],
+    );
+    assert_eq!(
+        found,
+        [(
+            "database-backups-disabled".to_string(),
+            "envs/dev/main.tf".to_string()
+        )]
+    );
+    assert_eq!(files, 1, "the module's files are context, not counted");
+
+    let dir = temp_dir("missing-module");
+    std::fs::create_dir_all(dir.join("envs/dev")).unwrap();
+    std::fs::write(
+        dir.join("envs/dev/main.tf"),
+        "module \"db\" {\n  source = \"../../modules/rds\"\n}\n",
+    )
+    .unwrap();
     let output = opslint()
-        .current_dir(&fixture)
+        .current_dir(&dir)
         .args(["check", "envs/dev", "--select", "database-backups-disabled"])
         .output()
         .unwrap();
     assert_eq!(
         String::from_utf8_lossy(&output.stderr),
-        "note: envs/dev/main.tf: local module `modules/rds` is outside the checked paths, \
-         so its resources and the inputs passed to it are not checked; check a folder that \
-         contains both\n"
+        "note: envs/dev/main.tf: local module `modules/rds` was not found, so its resources \
+         and the inputs passed to it are not checked\n"
     );
-    // Checking the folder with the module gives no such note.
-    let output = opslint()
-        .current_dir(&fixture)
-        .args(["check", ".", "--select", "database-backups-disabled"])
-        .output()
-        .unwrap();
-    assert_eq!(String::from_utf8_lossy(&output.stderr), "");
 }

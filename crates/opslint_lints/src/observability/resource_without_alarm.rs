@@ -389,7 +389,7 @@ fn report(
             location,
             format!("Which alarm tells the on-call team when {kind} `{location}` fails?"),
             "it is passed to an alarm module that the run does not read (a registry module, \
-             or a local one outside the checked paths)",
+             or a local one that was not found)",
         ),
         Watch::Silent => {
             sink.violation(
