@@ -209,3 +209,22 @@ pub fn parameter_origin(parameter: Option<&str>) -> String {
         format!(" (the default of parameter `{name}`)")
     })
 }
+
+/// Lists the alerting rules of Prometheus rule groups (`groups:` of
+/// `rules:`) as `(group, rule, alert name node)`. Recording rules, which
+/// have `record:` and no `alert:`, are left out because they send no alert.
+pub fn alerting_rules(groups: Option<&Node>) -> Vec<(&Node, &Node, &Node)> {
+    let mut alerts = Vec::new();
+    for group in groups.and_then(Node::as_seq).unwrap_or_default() {
+        for rule in group
+            .get("rules")
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+        {
+            if let Some(alert) = rule.get("alert") {
+                alerts.push((group, rule, alert));
+            }
+        }
+    }
+    alerts
+}

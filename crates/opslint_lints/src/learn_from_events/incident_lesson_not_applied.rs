@@ -4,6 +4,13 @@ use opslint_records::figures::mask_numbers;
 use opslint_records::incidents::Incident;
 use opslint_records::postmortem::{ItemState, Postmortem};
 
+use opslint_model::Artifact;
+use opslint_model::service_link::ServiceLinks;
+
+use super::lesson_evidence::{
+    AlertEvidence, AlertRule, alert_evidence, alert_rules, call_place, call_without_timeout,
+    known_service_names, linked_code,
+};
 use super::postmortem_open_action_items::shorten;
 use crate::Rule;
 use crate::records::{
@@ -25,9 +32,16 @@ pub static META: RuleMeta = RuleMeta {
         control (automatic rollback, a health check or probe, an alarm, a timeout) for the \
         analysed service, compared with the code and infrastructure files that name that \
         service. When those files exist and none shows the control, the item is reported. \
-        When no file names the service, the rule asks where the control lives. A timeout \
-        is usually set in the service's code, so when only manifests or templates name the \
-        service and none sets one, the rule asks instead of reporting.",
+        When no file names the service, the rule asks where the control lives. An alarm also \
+        counts when a Prometheus alerting rule or CloudWatch alarm anywhere in the repository \
+        names the service. Alert rules rarely name the workload they watch, so when the \
+        repository has alert rules that name no known service, the rule asks instead of \
+        reporting. A missing alarm is reported only when there is no alert rule, or every \
+        alert rule names other services only. A timeout is usually set in the service's code. \
+        When only manifests or templates name the service, the rule follows the images of \
+        the workloads that name it to their code, by build context, service folder or \
+        package name, and judges that code: an HTTP call without a timeout there is \
+        reported with its file and line. When nothing links the code, the rule asks.",
     why_it_matters: "A lesson marked as learned but not in place is worse than an open \
         item: the team believes the risk is gone, and the next incident repeats the old one.",
     how_to_fix: "Add the control to the service's infrastructure (for example \
@@ -40,7 +54,9 @@ pub static META: RuleMeta = RuleMeta {
         a CI pipeline, such as a job's `timeout-minutes`, limits the job and does not count \
         as the service's timeout. When the item is about calls (HTTP, requests, a client, a \
         provider), only a timeout in code counts: a Lambda function's `Timeout` ends the \
-        whole invocation, not the call.",
+        whole invocation, not the call. Alert rules nested in Helm values are not read. \
+        Code is linked only for services that serve HTTP or gRPC, because only those form \
+        the service groups that images are linked to.",
 };
 
 /// A control an action item can call for: words in the item and words that
@@ -57,6 +73,9 @@ struct Control {
     /// --atomic` shows automatic rollback. A job's `timeout-minutes` limits
     /// the job, not the service, so pipelines do not count for a timeout.
     shown_in_ci: bool,
+    /// Whether the repository's alert rules can show the control, though
+    /// no file that names the service contains them.
+    shown_by_alert_rules: bool,
 }
 
 const CONTROLS: [Control; 4] = [
@@ -74,6 +93,7 @@ const CONTROLS: [Control; 4] = [
         ],
         in_code: false,
         shown_in_ci: true,
+        shown_by_alert_rules: false,
     },
     Control {
         name: "a health check",
@@ -93,6 +113,7 @@ const CONTROLS: [Control; 4] = [
         ],
         in_code: false,
         shown_in_ci: true,
+        shown_by_alert_rules: false,
     },
     Control {
         name: "an alarm",
@@ -105,6 +126,7 @@ const CONTROLS: [Control; 4] = [
         ],
         in_code: false,
         shown_in_ci: true,
+        shown_by_alert_rules: true,
     },
     Control {
         name: "a timeout",
@@ -112,6 +134,7 @@ const CONTROLS: [Control; 4] = [
         evidence: &["timeout"],
         in_code: true,
         shown_in_ci: false,
+        shown_by_alert_rules: false,
     },
 ];
 
@@ -126,6 +149,7 @@ impl Rule for IncidentLessonNotApplied {
             .into_iter()
             .map(|(_, incident)| incident)
             .collect();
+        let mut evidence: Option<Evidence> = None;
         for (artifact, postmortem) in postmortems(workspace) {
             if let Some((covered, later)) = recurrence_after(postmortem, &distinct) {
                 sink.violation(
@@ -168,85 +192,278 @@ impl Rule for IncidentLessonNotApplied {
                 let calls_only =
                     control.in_code && CALL_WORDS.iter().any(|word| contains_word(&text, word));
                 for service in &services {
-                    let needle = service.to_lowercase();
-                    let files: Vec<_> = implementation(workspace)
-                        .filter(|a| {
-                            in_service_folder(&a.file.path, &needle)
-                                || contains_word(&a.file.text.to_lowercase(), &needle)
-                        })
-                        .collect();
-                    let location = format!("{}/{}/{}", postmortem.title, service, control.name);
-                    if files.is_empty() {
-                        sink.unclear(
-                            &META,
-                            &artifact.file,
-                            item.span,
-                            location,
-                            format!(
-                                "Does `{service}` now have {} as the done action item \"{}\" says?",
-                                control.name,
-                                shorten(&item.text)
-                            ),
-                            format!("no code or infrastructure file of the run names `{service}`"),
-                        );
-                        continue;
-                    }
-                    let applied = files
-                        .iter()
-                        .filter(|a| control.shown_in_ci || !is_ci(a.kind))
-                        .filter(|a| !calls_only || is_code(a.kind))
-                        .filter(|a| !calls_only || !has_call_without_timeout(a))
-                        .any(|a| {
-                            parts_naming(a, &needle).iter().any(|part| {
-                                let lower = without_comments(part, a.kind).to_lowercase();
-                                control.evidence.iter().any(|e| lower.contains(e))
-                            })
-                        });
-                    if applied {
-                        sink.holds(&META, &artifact.file, location);
-                        continue;
-                    }
-                    let names: Vec<String> = files
-                        .iter()
-                        .take(3)
-                        .map(|a| format!("`{}`", a.file.path))
-                        .collect();
-                    let has_code = files.iter().any(|a| is_code(a.kind));
-                    if control.in_code && !has_code {
-                        sink.unclear(
-                            &META,
-                            &artifact.file,
-                            item.span,
-                            location,
-                            format!(
-                                "Does `{service}` now have {} as the done action item \"{}\" says?",
-                                control.name,
-                                shorten(&item.text)
-                            ),
-                            format!(
-                                "only deployment files name `{service}` ({}) and none sets it; the service's code is not in the run",
-                                names.join(", ")
-                            ),
-                        );
-                        continue;
-                    }
-                    sink.violation(
-                        &META,
-                        &artifact.file,
-                        item.span,
-                        location,
-                        format!(
-                            "action item marked done calls for {} on `{service}`, but the files that name it ({}) show none",
-                            control.name,
-                            names.join(", ")
-                        ),
-                        "not applied",
-                    )
-                    .help = Some(format!("add {} to `{service}` or reopen the action item", control.name));
+                    let item_check = ItemCheck {
+                        artifact,
+                        item_span: item.span,
+                        item_text: &item.text,
+                        control,
+                        calls_only,
+                        service,
+                        location: format!("{}/{}/{}", postmortem.title, service, control.name),
+                    };
+                    evidence
+                        .get_or_insert_with(|| Evidence::new(workspace))
+                        .judge(&item_check, sink);
                 }
             }
         }
     }
+}
+
+/// One done action item and one service it applies to.
+struct ItemCheck<'a> {
+    artifact: &'a opslint_model::Artifact,
+    item_span: opslint_core::Span,
+    item_text: &'a str,
+    control: &'a Control,
+    /// Whether the item is about the calls the service makes, so that only
+    /// a timeout in code counts.
+    calls_only: bool,
+    service: &'a str,
+    location: String,
+}
+
+impl ItemCheck<'_> {
+    fn question(&self) -> String {
+        format!(
+            "Does `{}` now have {} as the done action item \"{}\" says?",
+            self.service,
+            self.control.name,
+            shorten(self.item_text)
+        )
+    }
+
+    fn ask(&self, sink: &mut Sink, reason: String) {
+        sink.unclear(
+            &META,
+            &self.artifact.file,
+            self.item_span,
+            self.location.clone(),
+            self.question(),
+            reason,
+        );
+    }
+
+    fn report(&self, sink: &mut Sink, message: String) {
+        sink.violation(
+            &META,
+            &self.artifact.file,
+            self.item_span,
+            self.location.clone(),
+            message,
+            "not applied",
+        )
+        .help = Some(format!(
+            "add {} to `{}` or reopen the action item",
+            self.control.name, self.service
+        ));
+    }
+}
+
+/// Repository-wide evidence for action items, found once per run: alert
+/// rules, the names of known services and the links from images to service
+/// code.
+struct Evidence<'w> {
+    workspace: &'w Workspace,
+    alert_rules: Vec<AlertRule<'w>>,
+    known_services: Vec<String>,
+    services: Vec<opslint_model::service::Service<'w>>,
+    contexts: Vec<(String, String)>,
+}
+
+impl<'w> Evidence<'w> {
+    fn new(workspace: &'w Workspace) -> Self {
+        Self {
+            workspace,
+            alert_rules: alert_rules(workspace),
+            known_services: known_service_names(workspace),
+            services: workspace.services(),
+            contexts: opslint_model::service_link::build_contexts(workspace),
+        }
+    }
+
+    /// Reports one action item for one service, raises a question about
+    /// it or records that it is applied.
+    fn judge(&self, check: &ItemCheck, sink: &mut Sink) {
+        let control = check.control;
+        let needle = check.service.to_lowercase();
+        let alerts = if control.shown_by_alert_rules {
+            alert_evidence(&self.alert_rules, &self.known_services, &needle)
+        } else {
+            AlertEvidence::None { others: 0 }
+        };
+
+        if let AlertEvidence::Names = alerts {
+            sink.holds(&META, &check.artifact.file, check.location.clone());
+            return;
+        }
+
+        let files: Vec<&Artifact> = implementation(self.workspace)
+            .filter(|a| {
+                in_service_folder(&a.file.path, &needle)
+                    || contains_word(&a.file.text.to_lowercase(), &needle)
+            })
+            .collect();
+        if files.is_empty() {
+            check.ask(
+                sink,
+                format!(
+                    "no code or infrastructure file of the run names `{}`",
+                    check.service
+                ),
+            );
+            return;
+        }
+
+        let linked = if control.in_code && !files.iter().any(|a| is_code(a.kind)) {
+            let links = ServiceLinks::new(&self.services, self.contexts.clone());
+            linked_code(&links, &files, &needle)
+        } else {
+            Vec::new()
+        };
+
+        let judged: Vec<&Artifact> = files.iter().chain(&linked).copied().collect();
+        let applied = shows_control(check, &judged, &linked, &needle);
+        if applied {
+            sink.holds(&META, &check.artifact.file, check.location.clone());
+            return;
+        }
+
+        let names = file_list(&files);
+        if let AlertEvidence::Unlinked(rules) = &alerts {
+            let shown: Vec<String> = rules.iter().take(3).map(|r| r.label()).collect();
+            check.ask(
+                sink,
+                format!(
+                    "the files that name `{}` ({names}) show none, but the repository has alert \
+                     rules that name no service ({}), and one of them may watch it",
+                    check.service,
+                    shown.join(", ")
+                ),
+            );
+            return;
+        }
+
+        let code: Vec<&Artifact> = judged.iter().copied().filter(|a| is_code(a.kind)).collect();
+        if control.in_code && code.is_empty() {
+            check.ask(sink, self.unlinked_code_reason(check, &names));
+            return;
+        }
+        let message = not_applied_message(check, &files, &linked, &alerts);
+        check.report(sink, message);
+    }
+
+    /// Explains why a timeout stays a question when only deployment files
+    /// name the service and nothing links them to the code of the run.
+    fn unlinked_code_reason(&self, check: &ItemCheck, names: &str) -> String {
+        let service = check.service;
+        let mut reason =
+            format!("only deployment files name `{service}` ({names}) and none sets it");
+        let code: Vec<&Artifact> = self
+            .workspace
+            .code()
+            .map(|(artifact, _)| artifact)
+            .filter(|a| !opslint_model::service::is_test_path(&a.file.path))
+            .collect();
+        if code.is_empty() {
+            reason.push_str(", and the run contains no Python or Rust code");
+            return reason;
+        }
+        reason.push_str(&format!(
+            ", and no build context, service folder or package name links `{service}` to the code \
+             of the run"
+        ));
+        let missing = code
+            .iter()
+            .find_map(|a| call_without_timeout(a).map(|call| (*a, call)));
+        if let Some((artifact, call)) = missing.filter(|_| check.calls_only) {
+            reason.push_str(&format!(
+                ", where `{}` at {} has no timeout",
+                call.call,
+                call_place(artifact, call)
+            ));
+        }
+        reason
+    }
+}
+
+/// Checks whether the files that name the service, or the code linked to
+/// it, show the control.
+fn shows_control(
+    check: &ItemCheck,
+    judged: &[&Artifact],
+    linked: &[&Artifact],
+    needle: &str,
+) -> bool {
+    let control = check.control;
+    judged
+        .iter()
+        .filter(|a| control.shown_in_ci || !is_ci(a.kind))
+        .filter(|a| !check.calls_only || is_code(a.kind))
+        .filter(|a| !check.calls_only || call_without_timeout(a).is_none())
+        .any(|a| {
+            // Linked code counts whole, because it rarely names the service.
+            let parts = if linked.iter().any(|l| std::ptr::eq(*l, *a)) {
+                vec![a.file.text.as_str()]
+            } else {
+                parts_naming(a, needle)
+            };
+            parts.iter().any(|part| {
+                let lower = without_comments(part, a.kind).to_lowercase();
+                control.evidence.iter().any(|e| lower.contains(e))
+            })
+        })
+}
+
+/// Builds the finding's message: the call without a timeout when the item
+/// is about calls and one is known, else the files that show no control.
+fn not_applied_message(
+    check: &ItemCheck,
+    files: &[&Artifact],
+    linked: &[&Artifact],
+    alerts: &AlertEvidence,
+) -> String {
+    let mut message = format!(
+        "action item marked done calls for {} on `{}`, but ",
+        check.control.name, check.service
+    );
+    let missing_call = files
+        .iter()
+        .chain(linked)
+        .filter(|a| is_code(a.kind))
+        .find_map(|a| call_without_timeout(a).map(|call| (*a, call)));
+    match missing_call {
+        Some((artifact, call)) if check.calls_only => message.push_str(&format!(
+            "`{}` at {} has no timeout",
+            call.call,
+            call_place(artifact, call)
+        )),
+        _ if linked.is_empty() => message.push_str(&format!(
+            "the files that name it ({}) show none",
+            file_list(files)
+        )),
+        _ => message.push_str(&format!(
+            "the files that name it ({}) and the code its images run ({}) show none",
+            file_list(files),
+            file_list(linked)
+        )),
+    }
+    if let AlertEvidence::None { others } = alerts
+        && *others > 0
+    {
+        message.push_str(", and the repository's alert rules name only other services");
+    }
+    message
+}
+
+/// Returns up to three file paths in backticks, joined by commas.
+fn file_list(files: &[&Artifact]) -> String {
+    files
+        .iter()
+        .take(3)
+        .map(|a| format!("`{}`", a.file.path))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Words of an action item about the calls a service makes, whose timeout
@@ -254,22 +471,6 @@ impl Rule for IncidentLessonNotApplied {
 const CALL_WORDS: [&str; 8] = [
     "http", "request", "requests", "call", "calls", "client", "upstream", "provider",
 ];
-
-/// Returns whether a code file makes an HTTP call that has no timeout:
-/// such a file does not show the timeout an action item calls for,
-/// whatever else in it mentions timeouts.
-fn has_call_without_timeout(artifact: &opslint_model::Artifact) -> bool {
-    match &artifact.facts {
-        opslint_model::Facts::Code(code) => code.http_clients.iter().any(|client| {
-            matches!(
-                client.timeout,
-                opslint_model::service::Timeout::Missing
-                    | opslint_model::service::Timeout::Disabled
-            )
-        }),
-        _ => false,
-    }
-}
 
 /// Returns `text` without the line comments of Python (`#`) and Rust
 /// (`//`), so that "no timeout yet" in a comment is not read as a timeout.

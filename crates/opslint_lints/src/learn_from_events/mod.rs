@@ -2,6 +2,7 @@
 
 pub mod incident_lesson_not_applied;
 pub mod incident_without_postmortem;
+mod lesson_evidence;
 pub mod postmortem_missing_root_cause;
 pub mod postmortem_open_action_items;
 pub mod recurring_incident_cause;

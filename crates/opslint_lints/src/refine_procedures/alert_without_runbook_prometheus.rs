@@ -68,71 +68,64 @@ fn check_values_groups(
 }
 
 fn check_groups(file: &SourceFile, groups: Option<&Node>, prefix: &str, sink: &mut Sink) {
-    for group in groups.and_then(Node::as_seq).unwrap_or_default() {
+    for (group, rule, alert) in crate::support::alerting_rules(groups) {
         let group_name = group.get("name").and_then(Node::as_str).unwrap_or("?");
-        for rule in group
-            .get("rules")
-            .and_then(Node::as_seq)
-            .unwrap_or_default()
-        {
-            let Some(alert) = rule.get("alert") else {
+        // A rule whose `alert` is empty or not a string is invalid for
+        // Prometheus; a templated name is shown as written.
+        let alert_name = match alert.as_str() {
+            Some(name) if !name.trim().is_empty() => name,
+            None if alert.is_templated() => file
+                .text
+                .get(alert.span.start..alert.span.end)
+                .unwrap_or("")
+                .trim(),
+            _ => continue,
+        };
+        let location = format!("{prefix}groups/{group_name}/{alert_name}");
+        let link = match rule.lookup("annotations") {
+            Lookup::Unknown => RunbookLink::Unknown,
+            Lookup::Present(entry) => runbook_annotation(&entry.value),
+            Lookup::Absent => RunbookLink::Missing,
+        };
+        match link {
+            RunbookLink::Present => {
+                sink.holds(&META, file, location);
                 continue;
-            };
-            // A rule whose `alert` is empty or not a string is invalid for
-            // Prometheus; a templated name is shown as written.
-            let alert_name = match alert.as_str() {
-                Some(name) if !name.trim().is_empty() => name,
-                None if alert.is_templated() => file
-                    .text
-                    .get(alert.span.start..alert.span.end)
-                    .unwrap_or("")
-                    .trim(),
-                _ => continue,
-            };
-            let location = format!("{prefix}groups/{group_name}/{alert_name}");
-            let link = match rule.lookup("annotations") {
-                Lookup::Unknown => RunbookLink::Unknown,
-                Lookup::Present(entry) => runbook_annotation(&entry.value),
-                Lookup::Absent => RunbookLink::Missing,
-            };
-            match link {
-                RunbookLink::Present => {
-                    sink.holds(&META, file, location);
-                    continue;
-                }
-                RunbookLink::Unknown => {
-                    sink.unclear(
-                        &META,
-                        file,
-                        alert.span,
-                        location,
-                        format!("Does the template add a `runbook_url` annotation to alert `{alert_name}`?"),
-                        "template output that opslint cannot render may add annotations",
-                    );
-                    continue;
-                }
-                RunbookLink::Missing | RunbookLink::Empty(..) => {}
             }
-            // The finding stays on the alert's name, where suppression
-            // comments for it are written, also when the annotation is empty.
-            let (span, message, label, help) = match link {
-                RunbookLink::Empty(key) => (
+            RunbookLink::Unknown => {
+                sink.unclear(
+                    &META,
+                    file,
                     alert.span,
-                    format!("alert `{alert_name}` has an empty `{key}` annotation"),
-                    "empty runbook link",
-                    format!("set `{key}` to the link of the procedure for this alert"),
-                ),
-                _ => (
-                    alert.span,
-                    format!("alert `{alert_name}` has no `runbook_url` annotation"),
-                    "no runbook link",
-                    "add `annotations: {runbook_url: ...}` that links the procedure for this alert"
-                        .to_string(),
-                ),
-            };
-            sink.violation(&META, file, span, location, message, label)
-                .help = Some(help);
+                    location,
+                    format!(
+                        "Does the template add a `runbook_url` annotation to alert `{alert_name}`?"
+                    ),
+                    "template output that opslint cannot render may add annotations",
+                );
+                continue;
+            }
+            RunbookLink::Missing | RunbookLink::Empty(..) => {}
         }
+        // The finding stays on the alert's name, where suppression
+        // comments for it are written, also when the annotation is empty.
+        let (span, message, label, help) = match link {
+            RunbookLink::Empty(key) => (
+                alert.span,
+                format!("alert `{alert_name}` has an empty `{key}` annotation"),
+                "empty runbook link",
+                format!("set `{key}` to the link of the procedure for this alert"),
+            ),
+            _ => (
+                alert.span,
+                format!("alert `{alert_name}` has no `runbook_url` annotation"),
+                "no runbook link",
+                "add `annotations: {runbook_url: ...}` that links the procedure for this alert"
+                    .to_string(),
+            ),
+        };
+        sink.violation(&META, file, span, location, message, label)
+            .help = Some(help);
     }
 }
 
