@@ -729,3 +729,85 @@ fn inventory_names_services_by_calls_and_code() {
         serde_json::json!(["ledger", "notifier", "payments"])
     );
 }
+
+#[test]
+fn managed_services_relate_only_service_decisions() {
+    let dir = temp_dir("managed-adrs");
+    let decisions = dir.join("docs/decisions");
+    std::fs::create_dir_all(&decisions).unwrap();
+    let adrs = [
+        (
+            "0001-record-architecture-decisions.md",
+            "Record architecture decisions",
+            "We will use Architecture Decision Records, as described by Michael Nygard.",
+        ),
+        (
+            "0002-self-managed-kafka-on-ec2.md",
+            "Run Kafka ourselves on EC2",
+            "We will run a three-broker Kafka cluster on EC2 from a launch template.",
+        ),
+        (
+            "0003-postgresql-on-rds.md",
+            "Use PostgreSQL on Amazon RDS",
+            "We will use Amazon RDS for PostgreSQL, Multi-AZ in production.",
+        ),
+        (
+            "0004-opentelemetry-tracing.md",
+            "Adopt OpenTelemetry distributed tracing",
+            "We will send traces to AWS X-Ray through the ADOT collector.",
+        ),
+    ];
+    for (number, (file, title, decision)) in adrs.iter().enumerate() {
+        std::fs::write(
+            decisions.join(file),
+            format!(
+                "# {}. {title}\n\nDate: 2024-01-0{}\n\n## Status\n\nAccepted\n\n## Decision\n\n{decision}\n",
+                number + 1,
+                number + 1
+            ),
+        )
+        .unwrap();
+    }
+    let output = opslint()
+        .args(["report", dir.to_str().unwrap(), "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let related = |slug: &str| -> Vec<String> {
+        let principle = json["principles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["slug"] == slug)
+            .unwrap_or_else(|| panic!("no principle `{slug}`"));
+        principle["related_adrs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|adr| adr.as_str().unwrap().to_string())
+            .collect()
+    };
+    let managed = related("managed-services");
+    assert!(
+        managed.iter().any(|adr| adr.starts_with("ADR 2:")),
+        "{managed:?}"
+    );
+    assert!(
+        managed.iter().any(|adr| adr.starts_with("ADR 3:")),
+        "{managed:?}"
+    );
+    assert!(
+        !managed.iter().any(|adr| adr.starts_with("ADR 1:")),
+        "{managed:?}"
+    );
+    assert!(
+        !managed.iter().any(|adr| adr.starts_with("ADR 4:")),
+        "{managed:?}"
+    );
+    let observability = related("observability");
+    assert!(
+        observability.iter().any(|adr| adr.starts_with("ADR 4:")),
+        "{observability:?}"
+    );
+}

@@ -222,11 +222,21 @@ impl Incident {
             )
     }
 
+    /// Returns how messages name the incident: by its number, else its id,
+    /// else its row (CSV) or entry (JSON) in the export, because an export
+    /// may have no column that reads as either.
     pub fn label(&self) -> String {
-        if self.number.is_empty() {
+        if !self.number.is_empty() {
+            format!("incident {}", self.number)
+        } else if !self.id.is_empty() {
             format!("incident `{}`", self.id)
         } else {
-            format!("incident {}", self.number)
+            let record = if self.path.to_ascii_lowercase().ends_with(".json") {
+                "entry"
+            } else {
+                "row"
+            };
+            format!("the incident in {record} {} of `{}`", self.row, self.path)
         }
     }
 }
@@ -811,6 +821,45 @@ mod tests {
             incident.acknowledged.unwrap() - incident.created.unwrap(),
             300
         );
+    }
+
+    #[test]
+    fn label_falls_back_to_row_without_id_or_number() {
+        let source = file(
+            "incidents/export.csv",
+            "summary,service,created_at\n\
+             Checkout down,shop,2026-01-01T00:00:00Z\n\
+             Search slow,search,2026-01-02T00:00:00Z\n",
+        );
+        let export = read_csv(&source, &Mapping::new()).unwrap();
+        assert_eq!(
+            export.incidents[1].label(),
+            "the incident in row 2 of `incidents/export.csv`"
+        );
+    }
+
+    #[test]
+    fn label_falls_back_to_json_entry() {
+        let source = file(
+            "incidents/export.json",
+            r#"[{"summary": "Checkout down", "service": "shop"}]"#,
+        );
+        let export = read_json(&source, &Mapping::new()).unwrap();
+        assert_eq!(
+            export.incidents[0].label(),
+            "the incident in entry 1 of `incidents/export.json`"
+        );
+    }
+
+    #[test]
+    fn label_prefers_number_then_id() {
+        let source = file(
+            "incidents/pd.csv",
+            "incident_number,id,title\n7,Q1ABC,db down\n,Q2DEF,api down\n",
+        );
+        let export = read_csv(&source, &Mapping::new()).unwrap();
+        assert_eq!(export.incidents[0].label(), "incident 7");
+        assert_eq!(export.incidents[1].label(), "incident Q2DEF");
     }
 
     #[test]

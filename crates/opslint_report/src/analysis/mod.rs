@@ -240,14 +240,38 @@ fn principle_words(principle: Principle) -> &'static [&'static str] {
             "expired",
         ],
         Principle::LearnFromEvents => &["incident", "postmortem", "post-incident", "recurr"],
+        // A decision belongs here when it chooses how a datastore, queue or
+        // compute platform is run: managed by AWS or by the team.
         Principle::ManagedServices => &[
-            "managed",
-            "rds",
-            "ec2",
+            "managed service",
             "self-run",
             "self-managed",
+            "self-hosted",
             "serverless",
-            "x-ray",
+            "rds",
+            "aurora",
+            "dynamodb",
+            "msk",
+            "kafka",
+            "elasticache",
+            "redis",
+            "memcached",
+            "postgresql",
+            "mysql",
+            "mariadb",
+            "mongodb",
+            "documentdb",
+            "sqs",
+            "rabbitmq",
+            "amazon mq",
+            "opensearch",
+            "elasticsearch",
+            "ec2",
+            "fargate",
+            "database",
+            "datastore",
+            "queue",
+            "message broker",
         ],
     }
 }
@@ -688,9 +712,19 @@ fn plural<'a>(count: usize, one: &'a str, many: &'a str) -> &'a str {
     if count == 1 { one } else { many }
 }
 
+/// Checks whether `text` contains one of `words` at the start of a word, so
+/// that `rds` matches "Amazon RDS" but not "records", while `recurr` still
+/// matches "recurring".
 fn mentions(text: &str, words: &[&str]) -> bool {
     let lower = text.to_lowercase();
-    words.iter().any(|word| lower.contains(word))
+    words.iter().any(|word| {
+        lower.match_indices(word).any(|(at, _)| {
+            lower[..at]
+                .chars()
+                .next_back()
+                .is_none_or(|before| !before.is_alphanumeric())
+        })
+    })
 }
 
 fn related_adrs(principle: Principle, input: &Input, diagnostics: &[&Diagnostic]) -> Vec<String> {
