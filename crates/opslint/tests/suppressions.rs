@@ -191,6 +191,43 @@ fn except_line_comment_suppresses_both_forms() {
     assert_eq!(json["summary"]["suppressed"], 2);
 }
 
+/// A comment inside the `except` clause, on its `pass` line or alone above
+/// it, covers the clause's finding, which sits on the `except` line.
+#[test]
+fn comment_inside_except_clause_suppresses_it() {
+    let dir = project(&[(
+        "cache.py",
+        "def flush(cache):
+    try:
+        cache.delete(\"quotes\")
+    except KeyError:
+        pass  # opslint: ignore[error-swallowed] the key expires anyway
+    try:
+        cache.delete(\"rates\")
+    except KeyError:
+        # opslint: ignore[error-swallowed] the key expires anyway
+        pass
+    try:
+        cache.delete(\"other\")
+    except KeyError:
+        pass
+",
+    )]);
+    let json = json(
+        dir.path(),
+        &["--select", "error-swallowed,unused-suppression"],
+    );
+    assert_eq!(
+        reported(&json),
+        [(
+            "error-swallowed".to_string(),
+            13,
+            "exception is caught and dropped with `pass`".to_string()
+        )]
+    );
+    assert_eq!(json["summary"]["suppressed"], 2);
+}
+
 #[test]
 fn suppression_matching_nothing_is_reported() {
     let dir = project(&[(

@@ -856,15 +856,20 @@ impl Rule for DeclarativeRule {
                 continue;
             }
             for found in code.query_matches.iter().filter(|m| m.rule == self.meta.id) {
-                sink.violation(
+                let diagnostic = sink.violation(
                     self.meta,
                     &artifact.file,
                     found.span,
                     found.location.clone(),
                     found.message.clone(),
                     found.label.clone(),
-                )
-                .help = found.help.clone();
+                );
+                diagnostic.help = found.help.clone();
+                diagnostic.also_suppressed_at = found.scope.map(|scope| {
+                    let first = artifact.file.position(scope.start).line;
+                    let last = artifact.file.position(scope.end).line;
+                    (path.to_string(), first..=last)
+                });
             }
         }
     }
@@ -933,14 +938,19 @@ impl DeclarativeRule {
                     .find(|c| Some(c.index) == *finding)
                     .or(found.captures().first())
                     .map(|c| c.node);
+                let scope = found
+                    .captures()
+                    .iter()
+                    .find(|c| names[c.index as usize] == "scope")
+                    .map(|c| Span::from(c.node.byte_range()));
                 if let Some(node) = node {
-                    found_all.push((spec, node, captures));
+                    found_all.push((spec, node, captures, scope));
                 }
             }
         }
-        found_all.sort_by_key(|(spec, node, _)| (*spec, node.start_byte()));
+        found_all.sort_by_key(|(spec, node, _, _)| (*spec, node.start_byte()));
         let mut reported = HashSet::new();
-        for (spec, node, captures) in found_all {
+        for (spec, node, captures, scope) in found_all {
             let spec = &self.matches[spec];
             if is_in_test_code(node, &file.text) {
                 continue;
@@ -956,6 +966,7 @@ impl DeclarativeRule {
                 message: fill(&spec.message, &captures),
                 label: fill(&spec.label, &captures),
                 help: spec.help.clone(),
+                scope,
             });
         }
     }

@@ -55,6 +55,9 @@ pub struct QueryMatch {
     pub message: String,
     pub label: String,
     pub help: Option<String>,
+    /// The code that a `@scope` capture names, such as a whole `except`
+    /// clause: a suppression comment on any of its lines covers the finding.
+    pub scope: Option<Span>,
 }
 
 /// A route a web framework serves.
