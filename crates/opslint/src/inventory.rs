@@ -5,7 +5,8 @@
 use std::collections::BTreeSet;
 
 use opslint_core::{Diagnostic, Sink, tool_rules};
-use opslint_model::compose::{ComposeRole, compose_role};
+use opslint_model::deployable::container_services;
+use opslint_model::service_link::comparable_name;
 use opslint_model::{Facts, Workspace};
 use opslint_records::Record;
 use opslint_records::postmortem::ItemState;
@@ -155,32 +156,11 @@ pub fn build(workspace: &Workspace) -> Inventory {
             .or_default() += 1;
         match &artifact.facts {
             Facts::Kubernetes(manifest) => {
-                for object in &manifest.objects {
-                    if object.is_long_running()
-                        && !object.is_patch
-                        && let Some(name) = &object.name
-                    {
-                        // A name that is still template text after rendering
-                        // from the chart's defaults, such as `{{ include
-                        // "payments.fullname" . }}`, is shown as its chart.
-                        let chart = opslint_model::helm::chart_dir(&artifact.file.path)
-                            .filter(|_| name.contains("{{"))
-                            .and_then(|dir| workspace.charts.get(dir))
-                            .and_then(|chart| chart.name.as_deref());
-                        services.insert(chart.unwrap_or(name).to_string());
-                    }
-                    if object.kind == "PrometheusRule" {
-                        inventory.alarms += 1;
-                    }
-                }
-            }
-            // An override file's own services are development helpers.
-            Facts::Compose(compose)
-                if compose_role(&artifact.file.path) != ComposeRole::Override =>
-            {
-                for service in &compose.services {
-                    services.insert(service.name.clone());
-                }
+                inventory.alarms += manifest
+                    .objects
+                    .iter()
+                    .filter(|object| object.kind == "PrometheusRule")
+                    .count();
             }
             Facts::Terraform(file) => {
                 for resource in file.resources() {
@@ -277,13 +257,18 @@ pub fn build(workspace: &Workspace) -> Inventory {
             inventory.runbooks.push(path.clone());
         }
     }
-    // Rust and Python services that serve HTTP or gRPC, by their folder.
-    for service in workspace.services() {
-        if !service.folder_name.is_empty() {
-            services.insert(service.folder_name.clone());
-        }
-    }
+    // Kubernetes and compose workloads, joined with the Rust and Python
+    // services whose code they run.
+    let containers = container_services(workspace, !services.is_empty());
+    let mut listed: BTreeSet<String> = containers
+        .services
+        .iter()
+        .map(|name| comparable_name(name))
+        .collect();
+    services.retain(|name| listed.insert(comparable_name(name)));
+    services.extend(containers.services);
     inventory.services = services.into_iter().collect();
+    inventory.development_dependencies = containers.development_dependencies;
     inventory.figures = opslint_records::figures::compute(&incidents, &postmortems);
     inventory
 }

@@ -811,3 +811,213 @@ fn managed_services_relate_only_service_decisions() {
         "{observability:?}"
     );
 }
+
+/// Writes `files` into `dir` and returns the `inventory` of the JSON report
+/// of `dir`.
+fn inventory_of(dir: &std::path::Path, files: &[(&str, &str)]) -> Value {
+    for (path, text) in files {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    let output = opslint()
+        .args(["report", "--format", "json"])
+        .arg(dir)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    json["inventory"].clone()
+}
+
+const SHOP_PYPROJECT: &str = "[project]\nname = \"shop\"\nversion = \"1.0.0\"\n";
+
+const FLASK_APP: &str = "from flask import Flask\n\napp = Flask(__name__)\n\n\n@app.route(\"/healthz\")\ndef healthz():\n    return \"ok\"\n";
+
+/// One Flask app with a local compose file (a database, a migration job and
+/// the app) and the Deployment that runs its image is one service.
+#[test]
+fn inventory_counts_one_app_once() {
+    let dir = temp_dir("inventory-one-app");
+    let inventory = inventory_of(
+        &dir,
+        &[
+            ("pyproject.toml", SHOP_PYPROJECT),
+            ("app.py", FLASK_APP),
+            (
+                "Dockerfile",
+                "FROM python:3.12-slim\nCOPY app.py .\nCMD [\"flask\", \"run\"]\n",
+            ),
+            (
+                "docker-compose.yml",
+                "services:\n  postgres:\n    image: postgres:16\n  migrate:\n    build: .\n    command: [\"alembic\", \"upgrade\", \"head\"]\n  web:\n    build: .\n    depends_on:\n      migrate: {condition: service_completed_successfully}\n",
+            ),
+            (
+                "k8s/web.yaml",
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: shop-web\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers:\n        - name: web\n          image: ghcr.io/acme/shop:1.0.0\n",
+            ),
+        ],
+    );
+    assert_eq!(inventory["services"], serde_json::json!(["shop-web"]));
+    assert_eq!(
+        inventory["development_dependencies"],
+        serde_json::json!(["postgres"])
+    );
+}
+
+/// A service at the folder's root is named by its package in messages,
+/// not by the folder.
+#[test]
+fn root_service_is_named_by_package() {
+    let dir = temp_dir("package-name");
+    std::fs::write(dir.join("pyproject.toml"), SHOP_PYPROJECT).unwrap();
+    std::fs::write(dir.join("app.py"), FLASK_APP).unwrap();
+    let output = opslint()
+        .current_dir(&*dir)
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--select",
+            "service-without-metrics",
+        ])
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let messages: Vec<&str> = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|diagnostic| diagnostic["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        messages,
+        vec!["service `shop` has no metrics instrumentation"]
+    );
+}
+
+/// A chart named like the Python package (`ingest-api`, `ingest_api`) runs
+/// it, and the local compose file's Kafka and PostgreSQL are development
+/// dependencies.
+#[test]
+fn inventory_joins_chart_and_package() {
+    let dir = temp_dir("inventory-chart");
+    let inventory = inventory_of(
+        &dir,
+        &[
+            (
+                "services/ingest_api/pyproject.toml",
+                "[project]\nname = \"ingest-api\"\nversion = \"1.0.0\"\ndependencies = [\"fastapi\"]\n",
+            ),
+            ("services/ingest_api/ingest_api/__init__.py", ""),
+            (
+                "services/ingest_api/ingest_api/app.py",
+                "from fastapi import FastAPI\n\napp = FastAPI()\n\n\n@app.get(\"/healthz\")\ndef healthz():\n    return {}\n",
+            ),
+            ("services/ingest_api/Dockerfile", "FROM python:3.12-slim\n"),
+            (
+                "charts/ingest-api/Chart.yaml",
+                "apiVersion: v2\nname: ingest-api\nversion: 0.1.0\nappVersion: 1.0.0\n",
+            ),
+            (
+                "charts/ingest-api/values.yaml",
+                "image:\n  repository: 111111111111.dkr.ecr.eu-west-1.amazonaws.com/ingest-api\n  tag: \"\"\n",
+            ),
+            (
+                "charts/ingest-api/templates/deployment.yaml",
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\nspec:\n  template:\n    spec:\n      containers:\n        - name: api\n          image: \"{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}\"\n",
+            ),
+            (
+                "docker-compose.yml",
+                "services:\n  postgres:\n    image: postgres:16\n  kafka:\n    image: bitnami/kafka:3.7\n  ingest-api:\n    build: services/ingest_api\n",
+            ),
+        ],
+    );
+    assert_eq!(inventory["services"], serde_json::json!(["ingest-api"]));
+    assert_eq!(
+        inventory["development_dependencies"],
+        serde_json::json!(["kafka", "postgres"])
+    );
+}
+
+/// Two Deployments of one codebase and an in-cluster Redis are three
+/// services; the compose file beside them is a local setup.
+#[test]
+fn inventory_counts_workloads_of_a_monolith() {
+    let dir = temp_dir("inventory-monolith");
+    let deployment = |name: &str, image: &str| {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers:\n        - name: main\n          image: {image}\n"
+        )
+    };
+    let web = deployment("shopfront-web", "ghcr.io/acme/shopfront:1.0.0");
+    let worker = deployment("shopfront-worker", "ghcr.io/acme/shopfront-worker:1.0.0");
+    let redis = deployment("redis", "redis:7.2.5");
+    let inventory = inventory_of(
+        &dir,
+        &[
+            (
+                "pyproject.toml",
+                "[project]\nname = \"shopfront\"\nversion = \"2.0.0\"\n",
+            ),
+            ("app/__init__.py", FLASK_APP),
+            (
+                "worker/consumer.py",
+                "import time\n\nwhile True:\n    time.sleep(1)\n",
+            ),
+            ("Dockerfile", "FROM python:3.12-slim\n"),
+            ("Dockerfile.worker", "FROM python:3.12-slim\n"),
+            ("k8s/web.yaml", &web),
+            ("k8s/worker.yaml", &worker),
+            ("k8s/redis.yaml", &redis),
+            (
+                "k8s/migrate.yaml",
+                "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: migrate\nspec:\n  template:\n    spec:\n      containers:\n        - name: migrate\n          image: ghcr.io/acme/shopfront:1.0.0\n",
+            ),
+            (
+                "docker-compose.yml",
+                "services:\n  postgres:\n    image: postgres:16\n  redis:\n    image: redis:7-alpine\n  migrate:\n    build: .\n    command: [\"alembic\", \"upgrade\", \"head\"]\n  web:\n    build: .\n  worker:\n    build:\n      context: .\n      dockerfile: Dockerfile.worker\n",
+            ),
+        ],
+    );
+    assert_eq!(
+        inventory["services"],
+        serde_json::json!(["redis", "shopfront-web", "shopfront-worker"])
+    );
+    assert_eq!(
+        inventory["development_dependencies"],
+        serde_json::json!(["postgres"])
+    );
+}
+
+/// Where compose is the only deployment, its services count, except a
+/// one-shot job and a datastore of a file without a production sign. The
+/// code that a compose service builds counts as that service.
+#[test]
+fn inventory_of_compose_only_repository() {
+    let dir = temp_dir("inventory-compose-only");
+    let inventory = inventory_of(
+        &dir,
+        &[
+            ("pyproject.toml", SHOP_PYPROJECT),
+            ("app.py", FLASK_APP),
+            ("Dockerfile", "FROM python:3.12-slim\n"),
+            (
+                "compose.yaml",
+                "services:\n  db:\n    image: postgres:16\n  setup:\n    build: .\n    restart: \"no\"\n  web:\n    build: .\n  proxy:\n    image: traefik:3.6\n",
+            ),
+            (
+                "compose.prod.yaml",
+                "services:\n  cache:\n    image: redis:7.2\n  web:\n    restart: always\n",
+            ),
+        ],
+    );
+    assert_eq!(
+        inventory["services"],
+        serde_json::json!(["cache", "proxy", "web"])
+    );
+    assert_eq!(
+        inventory["development_dependencies"],
+        serde_json::json!(["db"])
+    );
+}

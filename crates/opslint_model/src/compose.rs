@@ -121,6 +121,81 @@ impl ComposeFile {
     }
 }
 
+/// Checks whether a compose file is meant for production rather than local
+/// development: its name says so, or it is a Swarm stack.
+pub fn is_production_compose(path: &str, compose: &ComposeFile) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    let named_production = name.contains("prod") || name.contains("stack");
+    named_production
+        || compose
+            .services
+            .iter()
+            .any(|service| service.node.get("deploy").is_some())
+}
+
+/// Checks whether the name of a compose file marks it as a local setup:
+/// an override file, which `docker compose up` merges on a developer's
+/// machine, or a name with a word such as `dev`, `local` or `test`
+/// (`docker-compose.dev.yml`, `compose.local.yaml`).
+pub fn is_development_compose(path: &str) -> bool {
+    if compose_role(path) == ComposeRole::Override {
+        return true;
+    }
+    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    name.split(['.', '-', '_']).any(|word| {
+        matches!(
+            word,
+            "dev" | "develop" | "development" | "local" | "test" | "tests" | "ci" | "e2e"
+        )
+    })
+}
+
+impl Service {
+    /// Checks whether the service runs once and exits rather than serving:
+    /// `restart: "no"`, or a command that applies database migrations
+    /// (`alembic upgrade`, `manage.py migrate`, `rake db:migrate`,
+    /// `flyway migrate`...). Services that another one waits for with
+    /// `service_completed_successfully` are found by
+    /// [`ComposeFile::one_shot_services`].
+    pub fn is_one_shot(&self) -> bool {
+        if self.node.get("restart").and_then(Node::as_str) == Some("no") {
+            return true;
+        }
+        let words: Vec<String> = match self.node.get("command") {
+            Some(command) => match command.as_seq() {
+                Some(items) => items
+                    .iter()
+                    .filter_map(Node::as_str)
+                    .flat_map(str::split_whitespace)
+                    .map(str::to_ascii_lowercase)
+                    .collect(),
+                None => command
+                    .as_str()
+                    .unwrap_or_default()
+                    .split_whitespace()
+                    .map(str::to_ascii_lowercase)
+                    .collect(),
+            },
+            None => return false,
+        };
+        is_migration_command(&words)
+    }
+}
+
+/// Checks whether command words apply database migrations.
+fn is_migration_command(words: &[String]) -> bool {
+    words.iter().enumerate().any(|(at, word)| {
+        let next = words.get(at + 1).map(String::as_str);
+        match word.as_str() {
+            "alembic" => next == Some("upgrade"),
+            "migrate" | "db:migrate" | "migrate:latest" | "db:prepare" => true,
+            "migration" => next == Some("run"),
+            "liquibase" => words.iter().any(|w| w == "update"),
+            _ => word.ends_with("/migrate") || word.ends_with("migrate.sh"),
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -166,6 +241,30 @@ mod tests {
             "services:\n  api:\n    depends_on:\n      migrate:\n        condition: service_completed_successfully\n      db:\n        condition: service_healthy\n  migrate:\n    image: m\n  db:\n    image: d\n",
         );
         assert_eq!(file.one_shot_services(), vec!["migrate"]);
+    }
+
+    #[test]
+    fn one_shot_services_from_restart_and_command() {
+        let file = compose(
+            "services:\n  a:\n    command: [\"alembic\", \"upgrade\", \"head\"]\n  b:\n    command: python manage.py migrate --noinput\n  c:\n    restart: \"no\"\n  d:\n    command: [\"uvicorn\", \"app:app\"]\n  e:\n    image: flyway/flyway\n    command: -url=jdbc:postgresql://db/app migrate\n  f:\n    restart: unless-stopped\n  g:\n    command: [\"alembic\", \"current\"]\n",
+        );
+        let one_shot: Vec<&str> = file
+            .services
+            .iter()
+            .filter(|service| service.is_one_shot())
+            .map(|service| service.name.as_str())
+            .collect();
+        assert_eq!(one_shot, vec!["a", "b", "c", "e"]);
+    }
+
+    #[test]
+    fn development_compose_names() {
+        assert!(is_development_compose("docker-compose.override.yml"));
+        assert!(is_development_compose("deploy/docker-compose.dev.yml"));
+        assert!(is_development_compose("compose.local.yaml"));
+        assert!(!is_development_compose("docker-compose.yml"));
+        assert!(!is_development_compose("compose.prod.yaml"));
+        assert!(!is_development_compose("devops/compose.yaml"));
     }
 }
 

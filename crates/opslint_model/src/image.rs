@@ -34,6 +34,52 @@ pub fn pin(reference: &str) -> ImagePin {
     }
 }
 
+/// Image repository names and the managed service that replaces each.
+const DATASTORES: [(&[&str], &str); 10] = [
+    (
+        &["postgres", "postgresql", "postgis", "timescaledb"],
+        "Amazon RDS or Aurora PostgreSQL",
+    ),
+    (
+        &["mysql", "mysql-server", "percona"],
+        "Amazon RDS or Aurora MySQL",
+    ),
+    (&["mariadb"], "Amazon RDS for MariaDB"),
+    (
+        &["mongo", "mongodb", "mongodb-community-server"],
+        "Amazon DocumentDB",
+    ),
+    (
+        &["redis", "redis-stack-server", "valkey"],
+        "Amazon ElastiCache",
+    ),
+    (&["memcached"], "Amazon ElastiCache for Memcached"),
+    (&["kafka", "cp-kafka", "cp-server"], "Amazon MSK"),
+    (&["rabbitmq"], "Amazon MQ"),
+    (
+        &["elasticsearch", "opensearch"],
+        "Amazon OpenSearch Service",
+    ),
+    (&["cassandra"], "Amazon Keyspaces"),
+];
+
+/// Returns the datastore name and its managed service when `image` runs one.
+pub fn datastore_of(image: &str) -> Option<(&'static str, &'static str)> {
+    let without_digest = image.split('@').next().unwrap_or(image);
+    let last_part = without_digest.rsplit('/').next().unwrap_or(without_digest);
+    let name = last_part
+        .split(':')
+        .next()
+        .unwrap_or(last_part)
+        .to_ascii_lowercase();
+    DATASTORES.iter().find_map(|(names, service)| {
+        names
+            .iter()
+            .find(|candidate| **candidate == name)
+            .map(|candidate| (*candidate, *service))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -47,5 +93,25 @@ mod tests {
         assert_eq!(pin("localhost:5000/app:v1"), ImagePin::Tag("v1".into()));
         assert_eq!(pin("app@sha256:abc"), ImagePin::Digest);
         assert_eq!(pin("app:${TAG}"), ImagePin::Variable);
+    }
+
+    #[test]
+    fn datastore_images() {
+        assert_eq!(datastore_of("postgres:16").map(|d| d.0), Some("postgres"));
+        assert_eq!(
+            datastore_of("docker.io/bitnami/postgresql:16@sha256:ab").map(|d| d.0),
+            Some("postgresql")
+        );
+        assert_eq!(
+            datastore_of("confluentinc/cp-kafka:7.6.0").map(|d| d.0),
+            Some("cp-kafka")
+        );
+        assert_eq!(
+            datastore_of("redis:alpine").map(|d| d.1),
+            Some("Amazon ElastiCache")
+        );
+        assert_eq!(datastore_of("oliver006/redis_exporter:v1"), None);
+        assert_eq!(datastore_of("postgres-exporter:1"), None);
+        assert_eq!(datastore_of("registry.example.com/orders:1.0"), None);
     }
 }

@@ -10,6 +10,7 @@ pub mod cloudformation;
 pub mod commands;
 pub mod compose;
 pub mod current;
+pub mod deployable;
 pub mod dockerfile;
 pub mod github;
 pub mod gitlab;
@@ -660,6 +661,20 @@ impl Workspace {
         let chart = self.charts.get(helm::chart_dir(&artifact.file.path)?)?;
         let raw = artifact.file.text.get(node.span.start..node.span.end)?;
         chart.render(raw)
+    }
+
+    /// Returns the text of an image reference: rendered from the chart's
+    /// defaults in a Helm template, else the plain string. `None` when the
+    /// value is neither.
+    pub fn image_text(
+        &self,
+        artifact: &Artifact,
+        node: &opslint_syntax::value::Node,
+    ) -> Option<String> {
+        match self.render_helm(artifact, node) {
+            Some(rendered) => Some(rendered.text),
+            None => node.as_str().map(str::to_string),
+        }
     }
 
     pub fn kubernetes(&self) -> impl Iterator<Item = (&Artifact, &kubernetes::Manifest)> {

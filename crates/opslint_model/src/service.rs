@@ -228,14 +228,60 @@ impl<'a> Service<'a> {
     }
 
     /// Returns the service folder from the repository's root in backticks,
-    /// for messages: its name when the run is outside git and the service
-    /// is the working folder itself, `.` when even that is unknown.
+    /// for messages. A service at the repository's root has no such folder,
+    /// so it is named by [`Service::name`], and `.` when even that is unknown.
     pub fn label(&self) -> String {
-        let name = [&self.repository_root, &self.folder_name]
-            .into_iter()
-            .find(|name| !name.is_empty())
-            .map_or(".", String::as_str);
-        format!("`{name}`")
+        if !self.repository_root.is_empty() {
+            return format!("`{}`", self.repository_root);
+        }
+        let name = self.name();
+        if name.is_empty() {
+            "`.`".to_string()
+        } else {
+            format!("`{name}`")
+        }
+    }
+
+    /// Returns the name the service is known by: the package name of its
+    /// `Cargo.toml` or `pyproject.toml`, else the Python package folder
+    /// (with `__init__.py`) that creates the server, else the last folder
+    /// name of the root. The name is empty when even that is unknown.
+    pub fn name(&self) -> String {
+        let package = self
+            .manifests
+            .iter()
+            .find_map(|(_, manifest)| manifest.package.as_deref());
+        if let Some(package) = package {
+            return package.to_string();
+        }
+        if let Some(folder) = self.package_folder() {
+            return folder.to_string();
+        }
+        self.folder_name.clone()
+    }
+
+    /// Returns the Python package folder directly below the root that
+    /// contains the file of [`Service::anchor`]: `shop` for `shop/app.py` when
+    /// `shop/__init__.py` is part of the service.
+    fn package_folder(&self) -> Option<&str> {
+        if self.language != ArtifactKind::Python {
+            return None;
+        }
+        let (artifact, _) = self.anchor();
+        let path = artifact.file.path.as_str();
+        let below_root = match self.root.as_str() {
+            "" => path,
+            root => path.strip_prefix(root)?.strip_prefix('/')?,
+        };
+        let (folder, _) = below_root.split_once('/')?;
+        let init = match self.root.as_str() {
+            "" => format!("{folder}/__init__.py"),
+            root => format!("{root}/{folder}/__init__.py"),
+        };
+        self.files
+            .iter()
+            .any(|(file, _)| file.file.path == init)
+            .then_some(folder)
     }
 
     pub fn routes(&self) -> impl Iterator<Item = (&'a Artifact, &'a Route)> + '_ {

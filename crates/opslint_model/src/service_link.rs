@@ -183,6 +183,16 @@ impl<'s, 'a> ServiceLinks<'s, 'a> {
             .map(|position| &self.services[position])
     }
 
+    /// Finds the service that an image built from `folder` runs: the
+    /// service rooted there, else the only service inside it.
+    pub fn for_build_folder(&self, folder: &str) -> Option<&'s Service<'a>> {
+        self.exact(folder)
+            .or_else(|| match self.inside(folder).as_slice() {
+                [only] => Some(*only),
+                _ => None,
+            })
+    }
+
     /// Returns the services inside `folder` (every service for the empty folder),
     /// in service order.
     pub fn inside(&self, folder: &str) -> Vec<&'s Service<'a>> {

@@ -231,12 +231,8 @@ impl<'a> Orchestrators<'a> {
                     if !has_probe {
                         continue;
                     }
-                    let image = match workspace.render_helm(artifact, node) {
-                        Some(rendered) => rendered.text,
-                        None => match node.as_str() {
-                            Some(image) => image.to_string(),
-                            None => continue,
-                        },
+                    let Some(image) = workspace.image_text(artifact, node) else {
+                        continue;
                     };
                     let description =
                         format!("probes of {} in `{}`", object.label(), artifact.file.path);

@@ -200,15 +200,9 @@ impl Checker<'_, '_> {
         build_folder: Option<String>,
     ) {
         let from_folder = build_folder.as_ref().and_then(|folder| {
-            let inside = self.links.inside(folder);
-            let exact = self.links.exact(folder);
-            // A context that contains exactly one service is linked to it.
-            let linked = exact.or(if inside.len() == 1 {
-                inside.first().copied()
-            } else {
-                None
-            });
-            linked.map(|service| (service, LinkReason::BuildContext(folder.clone())))
+            self.links
+                .for_build_folder(folder)
+                .map(|service| (service, LinkReason::BuildContext(folder.clone())))
         });
         if from_folder.is_none() && build_folder.is_some() {
             // Built from code in another language, or from a folder outside

@@ -1,6 +1,7 @@
 use opslint_core::{ArtifactKind, Principle, RuleMeta, Severity, Sink, SourceFile, Span};
 use opslint_model::cloudformation::Template;
-use opslint_model::compose::ComposeFile;
+use opslint_model::compose::is_production_compose;
+use opslint_model::image::datastore_of;
 use opslint_model::{Artifact, Facts, Workspace};
 use opslint_syntax::hcl::Body;
 use opslint_syntax::value::{Node, Value};
@@ -61,52 +62,6 @@ pub static META: RuleMeta = RuleMeta {
         reported, which misses compose files deployed to production under another name.",
 };
 
-/// Image repository names and the managed service that replaces each.
-const DATASTORES: [(&[&str], &str); 10] = [
-    (
-        &["postgres", "postgresql", "postgis", "timescaledb"],
-        "Amazon RDS or Aurora PostgreSQL",
-    ),
-    (
-        &["mysql", "mysql-server", "percona"],
-        "Amazon RDS or Aurora MySQL",
-    ),
-    (&["mariadb"], "Amazon RDS for MariaDB"),
-    (
-        &["mongo", "mongodb", "mongodb-community-server"],
-        "Amazon DocumentDB",
-    ),
-    (
-        &["redis", "redis-stack-server", "valkey"],
-        "Amazon ElastiCache",
-    ),
-    (&["memcached"], "Amazon ElastiCache for Memcached"),
-    (&["kafka", "cp-kafka", "cp-server"], "Amazon MSK"),
-    (&["rabbitmq"], "Amazon MQ"),
-    (
-        &["elasticsearch", "opensearch"],
-        "Amazon OpenSearch Service",
-    ),
-    (&["cassandra"], "Amazon Keyspaces"),
-];
-
-/// Returns the datastore name and its managed service when `image` runs one.
-pub fn datastore_of(image: &str) -> Option<(&'static str, &'static str)> {
-    let without_digest = image.split('@').next().unwrap_or(image);
-    let last_part = without_digest.rsplit('/').next().unwrap_or(without_digest);
-    let name = last_part
-        .split(':')
-        .next()
-        .unwrap_or(last_part)
-        .to_ascii_lowercase();
-    DATASTORES.iter().find_map(|(names, service)| {
-        names
-            .iter()
-            .find(|candidate| **candidate == name)
-            .map(|candidate| (*candidate, *service))
-    })
-}
-
 impl Rule for SelfManagedDatastore {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -122,12 +77,8 @@ impl Rule for SelfManagedDatastore {
                     let Some(node) = container.image else {
                         continue;
                     };
-                    let image = match workspace.render_helm(artifact, node) {
-                        Some(rendered) => rendered.text,
-                        None => match node.as_str() {
-                            Some(image) => image.to_string(),
-                            None => continue,
-                        },
+                    let Some(image) = workspace.image_text(artifact, node) else {
+                        continue;
                     };
                     let location =
                         format!("{}/containers/{}", object.label(), container.label(index));
@@ -531,42 +482,8 @@ fn image_literals(text: &str) -> Vec<(usize, &str)> {
     images
 }
 
-/// Checks whether a compose file is meant for production rather than local
-/// development: its name says so, or it is a Swarm stack.
-fn is_production_compose(path: &str, compose: &ComposeFile) -> bool {
-    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
-    let named_production = name.contains("prod") || name.contains("stack");
-    named_production
-        || compose
-            .services
-            .iter()
-            .any(|service| service.node.get("deploy").is_some())
-}
-
 #[cfg(test)]
 mod tests {
-    use super::datastore_of;
-
-    #[test]
-    fn datastore_images() {
-        assert_eq!(datastore_of("postgres:16").map(|d| d.0), Some("postgres"));
-        assert_eq!(
-            datastore_of("docker.io/bitnami/postgresql:16@sha256:ab").map(|d| d.0),
-            Some("postgresql")
-        );
-        assert_eq!(
-            datastore_of("confluentinc/cp-kafka:7.6.0").map(|d| d.0),
-            Some("cp-kafka")
-        );
-        assert_eq!(
-            datastore_of("redis:alpine").map(|d| d.1),
-            Some("Amazon ElastiCache")
-        );
-        assert_eq!(datastore_of("oliver006/redis_exporter:v1"), None);
-        assert_eq!(datastore_of("postgres-exporter:1"), None);
-        assert_eq!(datastore_of("registry.example.com/orders:1.0"), None);
-    }
-
     #[test]
     fn image_literals_in_definitions() {
         let text =

@@ -156,6 +156,18 @@ fn inventory(out: &mut String, analysis: &Analysis) {
             .join(", ")
     };
     let _ = writeln!(out, "<li>Services: {services}</li>");
+    if !inventory.development_dependencies.is_empty() {
+        let dependencies: Vec<String> = inventory
+            .development_dependencies
+            .iter()
+            .map(|s| format!("<code>{}</code>", escape(s)))
+            .collect();
+        let _ = writeln!(
+            out,
+            "<li>Development dependencies, started only by local compose files: {}</li>",
+            dependencies.join(", ")
+        );
+    }
     if !inventory.incident_services.is_empty() {
         let named: Vec<String> = inventory
             .incident_services

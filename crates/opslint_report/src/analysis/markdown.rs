@@ -164,6 +164,19 @@ fn inventory(out: &mut String, analysis: &Analysis) {
                 .join(", ")
         );
     }
+    if !inventory.development_dependencies.is_empty() {
+        let _ = writeln!(
+            out,
+            "- Development dependencies, started only by local compose files ({}): {}",
+            inventory.development_dependencies.len(),
+            inventory
+                .development_dependencies
+                .iter()
+                .map(|s| format!("`{s}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     if !inventory.incident_services.is_empty() {
         let _ = writeln!(
             out,

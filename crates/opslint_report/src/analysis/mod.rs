@@ -21,6 +21,9 @@ pub use markdown::render as render_markdown;
 pub struct Inventory {
     /// Names of deployable workloads in code and infrastructure.
     pub services: Vec<String>,
+    /// Datastores and helpers that only local-development compose files
+    /// start, by compose service name.
+    pub development_dependencies: Vec<String>,
     /// Services named by incidents.
     pub incident_services: BTreeSet<String>,
     pub artifacts_by_kind: BTreeMap<String, usize>,
