@@ -62,6 +62,13 @@ fn record_baseline(dir: &Path) {
     );
 }
 
+/// Writes `text` to `path` below `dir`, creating its folders.
+fn write_file(dir: &Path, path: &str, text: &str) {
+    let path = dir.join(path);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
 /// `(rule, path, line)` of the findings reported with the baseline, and
 /// the exit code.
 fn new_findings(dir: &Path) -> (Vec<(String, String, u64)>, i32) {
@@ -626,11 +633,7 @@ fn json_summary_counts_baselined_findings() {
 #[test]
 fn module_finding_survives_a_second_caller() {
     let dir = tempfile::tempdir().unwrap();
-    let write = |path: &str, text: &str| {
-        let path = dir.path().join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    };
+    let write = |path: &str, text: &str| write_file(dir.path(), path, text);
     write(
         "modules/db/main.tf",
         "variable \"backup_days\" {\n  type = number\n}\n\nresource \"aws_db_instance\" \"this\" {\n  backup_retention_period = var.backup_days\n  deletion_protection     = true\n}\n",
@@ -648,5 +651,23 @@ fn module_finding_survives_a_second_caller() {
     assert!(baseline.contains("envs/staging/main.tf"), "{baseline}");
 
     write("envs/prod/main.tf", &call(14));
+    assert_eq!(new_findings(dir.path()), (Vec::new(), 0));
+}
+
+/// A finding about an unowned folder keeps its fingerprint when a file
+/// added to the folder becomes its example.
+#[test]
+fn unowned_folder_survives_a_new_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |path: &str, text: &str| write_file(dir.path(), path, text);
+    write(".github/CODEOWNERS", "/app/ @acme/backend\n");
+    write("app/main.py", "print('app')\n");
+    write("worker/consumer.py", "import time\n");
+    write("worker/tasks.py", "import json\n");
+    write("opslint.toml", "select = [\"codeowners-unowned-path\"]\n");
+    let output = opslint(dir.path()).arg("baseline").output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+
+    write("worker/codec.py", "import zlib\n");
     assert_eq!(new_findings(dir.path()), (Vec::new(), 0));
 }

@@ -746,6 +746,11 @@ fn agreed_value(name: &str, candidates: &[(Evaluated, String)]) -> Evaluated {
         .map(|(value, origin)| match value {
             Evaluated::Known {
                 via: Some(inner), ..
+            } if inner.origin == "the default" => {
+                format!("{origin}, from the default of `var.{}`", inner.variable)
+            }
+            Evaluated::Known {
+                via: Some(inner), ..
             } => format!(
                 "{origin}, from `var.{}` as set in {}",
                 inner.variable, inner.origin
@@ -1141,6 +1146,31 @@ mod tests {
             reason,
             "`var.backups` is set in `modules/app/main.tf`, where `var.db_backups` is `0` \
              (the default) and `3` (`envs/dev/main.tf`)"
+        );
+    }
+
+    /// A call that passes on its own variable's default names that default,
+    /// not "as set in the default".
+    #[test]
+    fn passed_on_default_is_named() {
+        let index = index(&[
+            (
+                "live/staging/main.tf",
+                "variable \"protect\" {\n  default = false\n}\nmodule \"db\" {\n  source = \"../../modules/db\"\n  deletion_protection = var.protect\n}\n",
+            ),
+            (
+                "modules/db/variables.tf",
+                "variable \"deletion_protection\" {\n  default = true\n}\n",
+            ),
+        ]);
+        let Evaluated::Known { via: Some(via), .. } =
+            evaluate(&index, "modules/db/main.tf", "var.deletion_protection")
+        else {
+            panic!("the call sets the value");
+        };
+        assert_eq!(
+            via.origin,
+            "`live/staging/main.tf`, from the default of `var.protect`"
         );
     }
 

@@ -165,37 +165,19 @@ impl Rule for ResourceWithoutAlarm {
             let texts = watcher.texts.iter().map(|text| (text, false));
             let silent = watcher.silent_texts.iter().map(|text| (text, true));
             for (text, is_silent) in texts.chain(silent) {
-                for (name, output) in module_output_references(text) {
-                    match outputs.resolve(&watcher.scope, name, output) {
-                        Some((folder, value)) => resolved.push((folder, value, is_silent)),
-                        None => opaque_left |= !is_silent,
-                    }
-                }
-                for variable in variable_references(text) {
-                    let passed = outputs.arguments(&watcher.scope, variable);
-                    if passed.is_empty() {
-                        opaque_left |= !is_silent;
-                    }
-                    for (folder, expr) in passed {
-                        let mut caller = Watchers::new(folder.to_string());
-                        collect_expression_texts(expr, &mut caller.texts);
-                        for value in caller.texts {
-                            resolved.push((folder.to_string(), value, is_silent));
-                        }
-                    }
-                }
-                if !is_silent && text.contains("each.") {
-                    opaque_left = true;
-                }
+                let mut found = Vec::new();
+                let followed = follow(&outputs, &watcher.scope, text, FOLLOW_DEPTH, &mut found);
+                opaque_left |= !followed && !is_silent;
+                resolved.extend(
+                    found
+                        .into_iter()
+                        .map(|(folder, value)| (folder, value, is_silent)),
+                );
             }
             watcher.has_opaque = opaque_left;
         }
         for (folder, value, is_silent) in resolved {
-            // An output that passes on a variable or another module's
-            // output could still point anywhere.
             let mut followed = Watchers::new(folder);
-            followed.has_opaque =
-                !is_silent && (value.contains("var.") || value.contains("module."));
             if is_silent {
                 followed.silent_texts.push(value);
             } else {
@@ -470,6 +452,48 @@ fn variable_references(text: &str) -> Vec<&str> {
             (end > 0).then_some(&rest[..end])
         })
         .collect()
+}
+
+/// How many module outputs and variables one alarm text is followed through.
+const FOLLOW_DEPTH: usize = 4;
+
+/// Follows the `module.NAME.OUTPUT` and `var.NAME` references of an alarm's
+/// text in the folder `scope`: an output to its value in the called module,
+/// a variable to the argument of each call of the module, and what those
+/// refer to in turn, up to `depth` steps. Adds each text reached, with its
+/// folder, to `found`, and returns whether every reference was followed.
+fn follow(
+    outputs: &ModuleOutputs<'_>,
+    scope: &str,
+    text: &str,
+    depth: usize,
+    found: &mut Vec<(String, String)>,
+) -> bool {
+    let mut followed = !text.contains("each.");
+    let mut reached: Vec<(String, String)> = Vec::new();
+    for (name, output) in module_output_references(text) {
+        match outputs.resolve(scope, name, output) {
+            Some(value) => reached.push(value),
+            None => followed = false,
+        }
+    }
+    for variable in variable_references(text) {
+        let passed = outputs.arguments(scope, variable);
+        followed &= !passed.is_empty();
+        for (folder, expr) in passed {
+            let mut texts = Vec::new();
+            collect_expression_texts(expr, &mut texts);
+            reached.extend(texts.into_iter().map(|text| (folder.to_string(), text)));
+        }
+    }
+    for (folder, value) in reached {
+        let has_references = value.contains("var.") || value.contains("module.");
+        if has_references {
+            followed &= depth > 0 && follow(outputs, &folder, &value, depth - 1, found);
+        }
+        found.push((folder, value));
+    }
+    followed
 }
 
 /// Returns the argument texts of the module calls in the Terraform file at

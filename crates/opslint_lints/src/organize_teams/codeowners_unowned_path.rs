@@ -136,15 +136,27 @@ impl Rule for CodeownersUnownedPath {
                     )
                 }
             };
-            sink.violation(
+            let grouped = group.len() > 1;
+            let diagnostic = sink.violation(
                 &META,
                 &first.file,
                 first_line(first),
                 location,
                 message,
                 "unowned",
-            )
-            .help = Some("add a CODEOWNERS pattern with an owning team for this folder".into());
+            );
+            diagnostic.help =
+                Some("add a CODEOWNERS pattern with an owning team for this folder".into());
+            // A group's fingerprint is its folder's, so that a file added to
+            // the folder, which may become the example, does not make the
+            // finding new against a baseline.
+            if grouped {
+                diagnostic.fingerprint = opslint_core::fingerprint(&[
+                    META.id,
+                    owners_path,
+                    &diagnostic.logical_location,
+                ]);
+            }
         }
     }
 }
