@@ -139,6 +139,9 @@ pub fn context_files(named: &[FoundFile], working_folder: &Path) -> Vec<FoundFil
             found.extend(autoscaler_siblings(&folder));
             found.extend(kustomize_overlays(&folder));
         }
+        if folder.ends_with(".github/workflows") || name.contains("gitlab-ci") {
+            found.extend(ci_local_files(&file.disk_path, &folder, working_folder));
+        }
         let stop = git_root(&folder)
             .map(Path::to_path_buf)
             .or_else(|| working_folder.canonicalize().ok());
@@ -207,6 +210,63 @@ fn helm_chart_files(folder: &Path) -> Option<Vec<PathBuf>> {
         }
     }
     Some(files)
+}
+
+/// Returns the local files that the steps of a CI file run or use: shell
+/// scripts named in its text (`./scripts/deploy.sh`, `bash ci/release.sh`),
+/// the `Makefile` beside the repository's root when a step runs `make`,
+/// and composite actions (`uses: ./.github/actions/deploy`). Their deploy
+/// commands count for the CI file's jobs. Paths are taken from the
+/// repository's root, else the working folder, and from the CI file's
+/// folder.
+fn ci_local_files(path: &Path, folder: &Path, working_folder: &Path) -> Vec<PathBuf> {
+    #[expect(
+        clippy::expect_used,
+        reason = "the pattern is a constant, and the tests of named CI files compile it"
+    )]
+    static SCRIPT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"(?:^|[\s'\x22=(])\.?/?((?:[\w.-]+/)*[\w.-]+\.sh)\b")
+            .expect("valid pattern")
+    });
+    #[expect(
+        clippy::expect_used,
+        reason = "the pattern is a constant, and the tests of named CI files compile it"
+    )]
+    static ACTION: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"uses:\s*['\x22]?\./([\w./-]+)").expect("valid pattern")
+    });
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return Vec::new();
+    };
+    let bases: Vec<PathBuf> = git_root(folder)
+        .map(Path::to_path_buf)
+        .into_iter()
+        .chain(working_folder.canonicalize().ok())
+        .chain(std::iter::once(folder.to_path_buf()))
+        .collect();
+    let mut files = Vec::new();
+    let mut add = |relative: &str| {
+        if let Some(found) = bases
+            .iter()
+            .map(|base| base.join(relative))
+            .find(|candidate| candidate.is_file())
+            && !files.contains(&found)
+        {
+            files.push(found);
+        }
+    };
+    for script in SCRIPT.captures_iter(&text) {
+        add(&script[1]);
+    }
+    for action in ACTION.captures_iter(&text) {
+        for name in ["action.yml", "action.yaml"] {
+            add(&format!("{}/{name}", action[1].trim_end_matches('/')));
+        }
+    }
+    if text.contains("make ") {
+        add("Makefile");
+    }
+    files
 }
 
 /// Most files of a GitLab pipeline read for a named file.

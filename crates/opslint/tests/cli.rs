@@ -965,6 +965,21 @@ fn named_helm_files_read_their_chart() {
     assert_eq!(verdicts("chart/templates/deployment.yaml"), expected);
 }
 
+/// A hook on a workflow reads the local script its step runs, so a deploy
+/// done by the script is judged as in a run on the folder.
+#[test]
+fn named_workflow_reads_the_scripts_it_runs() {
+    let dir = repo_root().join("crates/opslint/tests/data/named-context/ci-script");
+    let verdicts = |named: &str| rule_path_line(&json_check(&dir, &[named])["diagnostics"]);
+    let expected = vec![(
+        "deploy-step-continue-on-error".to_string(),
+        ".github/workflows/deploy.yml".to_string(),
+        14,
+    )];
+    assert_eq!(verdicts("."), expected);
+    assert_eq!(verdicts(".github/workflows/deploy.yml"), expected);
+}
+
 /// A named autoscaler is judged with the Deployment beside it, so a hook on
 /// `hpa.yaml` alone reports its floor of one replica.
 #[test]
