@@ -44,7 +44,8 @@ pub struct Duration {
 pub struct Recurrence {
     pub service: String,
     pub title: String,
-    /// Incident numbers, oldest first.
+    /// Incident numbers, oldest first; an incident without a number is
+    /// named by its id or row (see [`Incident::reference`]).
     pub numbers: Vec<String>,
     /// Whether every occurrence resolved on its own: a noisy alert rather
     /// than a repeated failure.
@@ -223,7 +224,7 @@ pub fn recurring(incidents: &[&Incident]) -> Vec<Recurrence> {
             Recurrence {
                 service: group[0].service.clone(),
                 title: group[0].title.clone(),
-                numbers: group.iter().map(|i| i.number.clone()).collect(),
+                numbers: group.iter().map(|i| i.reference()).collect(),
                 all_auto_resolved: group.iter().all(|i| i.auto_resolved),
             }
         })
@@ -466,5 +467,17 @@ mod tests {
             mask_numbers("db-1: disk above 90%"),
             mask_numbers("db-2: disk above 91%")
         );
+    }
+
+    /// Incidents without a number are listed by id, else by row.
+    #[test]
+    fn recurring_names_incidents_without_numbers() {
+        let mut by_id = incident("pd.json", "", "db", 0, "");
+        by_id.id = "Q2KJ3B9".into();
+        let mut by_row = incident("pd.csv", "", "db", 10, "");
+        by_row.id = String::new();
+        by_row.row = 7;
+        let groups = recurring(&[&by_id, &by_row]);
+        assert_eq!(groups[0].numbers, vec!["Q2KJ3B9", "row 7"]);
     }
 }

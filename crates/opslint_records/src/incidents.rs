@@ -225,6 +225,20 @@ impl Incident {
     /// Returns how messages name the incident: by its number, else its id,
     /// else its row (CSV) or entry (JSON) in the export, because an export
     /// may have no column that reads as either.
+    /// A short reference for lists of incidents: the number, else the id,
+    /// else the row (`row 4`) or entry of its export.
+    pub fn reference(&self) -> String {
+        if !self.number.is_empty() {
+            self.number.clone()
+        } else if !self.id.is_empty() {
+            self.id.clone()
+        } else if self.path.to_ascii_lowercase().ends_with(".json") {
+            format!("entry {}", self.row)
+        } else {
+            format!("row {}", self.row)
+        }
+    }
+
     pub fn label(&self) -> String {
         if !self.number.is_empty() {
             format!("incident {}", self.number)

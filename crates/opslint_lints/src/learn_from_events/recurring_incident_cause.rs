@@ -38,7 +38,7 @@ impl Rule for RecurringIncidentCause {
         let only: Vec<&Incident> = incidents.iter().map(|(_, i)| *i).collect();
         for recurrence in figures::recurring(&only) {
             let Some((artifact, latest)) = incidents.iter().find(|(_, i)| {
-                Some(&i.number) == recurrence.numbers.last() && i.service == recurrence.service
+                recurrence.numbers.last() == Some(&i.reference()) && i.service == recurrence.service
             }) else {
                 continue;
             };
