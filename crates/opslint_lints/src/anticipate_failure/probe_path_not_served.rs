@@ -64,7 +64,8 @@ pub static META: RuleMeta = RuleMeta {
         `items.router`) share their prefixes. Flask's `register_blueprint(url_prefix=...)` \
         replaces the blueprint's own `url_prefix`, but opslint joins both. Ports and hosts \
         are not compared. Terraform ECS task \
-        definitions and target groups are not linked to code yet. Images built from folders \
+        definitions and target groups are not linked to code yet. A run on named files, \
+        such as a pre-commit hook, skips the rule. Images built from folders \
         without Rust or Python services (code in other languages) and Docker Hub official \
         images such as `nginx` are skipped.",
 };
@@ -540,6 +541,12 @@ impl Checker<'_, '_> {
 impl Rule for ProbePathNotServed {
     fn meta(&self) -> &'static RuleMeta {
         &META
+    }
+
+    // The routes live in the service's code and the probes in manifests,
+    // which a run on named files rarely names together.
+    fn needs_other_files(&self) -> bool {
+        true
     }
 
     fn check(&self, workspace: &Workspace, sink: &mut Sink) {
