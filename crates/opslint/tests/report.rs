@@ -815,6 +815,11 @@ fn managed_services_relate_only_service_decisions() {
 /// Writes `files` into `dir` and returns the `inventory` of the JSON report
 /// of `dir`.
 fn inventory_of(dir: &std::path::Path, files: &[(&str, &str)]) -> Value {
+    report_of(dir, files)["inventory"].clone()
+}
+
+/// Writes `files` into `dir` and returns the JSON report of `dir`.
+fn report_of(dir: &std::path::Path, files: &[(&str, &str)]) -> Value {
     for (path, text) in files {
         let path = dir.join(path);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -826,8 +831,7 @@ fn inventory_of(dir: &std::path::Path, files: &[(&str, &str)]) -> Value {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(0));
-    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
-    json["inventory"].clone()
+    serde_json::from_slice(&output.stdout).unwrap()
 }
 
 const SHOP_PYPROJECT: &str = "[project]\nname = \"shop\"\nversion = \"1.0.0\"\n";
@@ -1020,4 +1024,63 @@ fn inventory_of_compose_only_repository() {
         inventory["development_dependencies"],
         serde_json::json!(["db"])
     );
+}
+
+/// A strength counts a rule's open questions as checked places that do not
+/// pass, and says how many there are; a rule whose places are mostly open
+/// questions is no strength.
+#[test]
+fn strengths_count_open_questions() {
+    let dir = temp_dir("strength-questions");
+    let job = |name: &str, tag: &str| {
+        format!(
+            "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: {name}\nspec:\n  template:\n    spec:\n      containers:\n        - name: {name}\n          image: registry.example.com/{name}:{tag}\n"
+        )
+    };
+    let jobs: Vec<(String, String)> = [
+        ("a", "1.0.1"),
+        ("b", "1.0.2"),
+        ("c", "1.0.3"),
+        ("d", "1.0.4"),
+    ]
+    .iter()
+    .map(|(name, tag)| (format!("k8s/{name}.yaml"), job(name, tag)))
+    .collect();
+    let mut files: Vec<(&str, &str)> = vec![
+        (
+            "chart/Chart.yaml",
+            "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        ),
+        (
+            "chart/values.yaml",
+            "image:\n  repository: registry.example.com/web\n  tag: \"\"\n",
+        ),
+        (
+            "chart/templates/deployment.yaml",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: \"{{ .Values.image.repository }}:{{ .Values.image.tag }}\"\n",
+        ),
+    ];
+    files.extend(
+        jobs.iter()
+            .map(|(path, text)| (path.as_str(), text.as_str())),
+    );
+    let strengths = |files: &[(&str, &str)]| -> Vec<String> {
+        report_of(&dir, files)["principles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|p| p["strengths"].as_array().unwrap().iter())
+            .filter_map(|s| s.as_str())
+            .filter(|s| s.starts_with("`mutable-image-tag`"))
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(
+        strengths(&files),
+        ["`mutable-image-tag`: 4 of 5 checked places pass, 1 open question"]
+    );
+    // With two of the four pinned images gone, open questions outweigh.
+    std::fs::remove_file(dir.join("k8s/a.yaml")).unwrap();
+    std::fs::remove_file(dir.join("k8s/b.yaml")).unwrap();
+    assert_eq!(strengths(&[]), Vec::<String>::new());
 }

@@ -624,15 +624,37 @@ fn principle_section(
         *strengths_by_rule.entry(item.rule.id).or_default() += 1;
     }
     // A rule counts as a strength when it passes in at least four of every
-    // five places it checks, because "2 of 7 pass" reads as praise.
+    // five places it checks, because "2 of 7 pass" reads as praise. A place
+    // with an open question is checked and does not pass.
+    let open_ids: std::collections::HashSet<&str> = own_questions
+        .iter()
+        .filter(|q| q.is_open())
+        .map(|q| q.id.as_str())
+        .collect();
+    let open_by_rule = |rule: &str| {
+        input
+            .questions
+            .iter()
+            .filter(|q| q.rule.id == rule && open_ids.contains(q.id.as_str()))
+            .count()
+    };
     let mut strengths: Vec<String> = strengths_by_rule
         .iter()
         .filter_map(|(rule, passed)| {
             let failed = diagnostics.iter().filter(|d| d.rule.id == *rule).count();
-            let checked = passed + failed;
+            let unknown = open_by_rule(rule);
+            let checked = passed + failed + unknown;
             (passed * 5 >= checked * 4).then(|| {
+                let questions = if unknown > 0 {
+                    format!(
+                        ", {unknown} open {}",
+                        plural(unknown, "question", "questions")
+                    )
+                } else {
+                    String::new()
+                };
                 format!(
-                    "`{rule}`: {passed} of {checked} checked {} {}",
+                    "`{rule}`: {passed} of {checked} checked {} {}{questions}",
                     plural(checked, "place", "places"),
                     plural(*passed, "passes", "pass")
                 )
