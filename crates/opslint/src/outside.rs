@@ -174,8 +174,8 @@ pub fn context_files(named: &[FoundFile], working_folder: &Path) -> Vec<FoundFil
 }
 
 /// Returns the files of the Helm chart that a named YAML file in `folder`
-/// belongs to: its `Chart.yaml`, `values.yaml` and every YAML file under
-/// its `templates` folder. `None` when `folder` is neither a chart's folder
+/// belongs to: its `Chart.yaml`, `values.yaml` and every YAML and `.tpl`
+/// file under its `templates` folder. `None` when `folder` is neither a chart's folder
 /// nor inside its `templates`.
 fn helm_chart_files(folder: &Path) -> Option<Vec<PathBuf>> {
     let is_chart = |dir: &Path| dir.join("Chart.yaml").is_file();
@@ -201,10 +201,9 @@ fn helm_chart_files(folder: &Path) -> Option<Vec<PathBuf>> {
         for path in entries.flatten().map(|entry| entry.path()) {
             if path.is_dir() {
                 folders.push(path);
-            } else if path
-                .extension()
-                .is_some_and(|extension| extension == "yaml" || extension == "yml")
-            {
+            } else if path.extension().is_some_and(|extension| {
+                extension == "yaml" || extension == "yml" || extension == "tpl"
+            }) {
                 files.push(path);
             }
         }

@@ -8,6 +8,9 @@ pub enum ArtifactKind {
     Kubernetes,
     HelmTemplate,
     HelmValues,
+    /// A `.tpl` file in a chart's `templates` folder, such as `_helpers.tpl`:
+    /// the named templates that `include` renders.
+    HelmHelpers,
     Kustomization,
     CloudFormation,
     Terraform,
@@ -62,6 +65,7 @@ impl ArtifactKind {
             Self::Kubernetes => "kubernetes",
             Self::HelmTemplate => "helm-template",
             Self::HelmValues => "helm-values",
+            Self::HelmHelpers => "helm-helpers",
             Self::Kustomization => "kustomization",
             Self::CloudFormation => "cloudformation",
             Self::Terraform => "terraform",

@@ -1,10 +1,14 @@
 //! Helm charts: the defaults of `values.yaml` and `Chart.yaml`, and the
 //! rendering of template values that read nothing but those defaults.
 //!
-//! Only a small part of the template language is rendered: literal text and
-//! actions such as `{{ .Values.image.tag | default .Chart.AppVersion | quote }}`.
-//! Anything else (`include`, `.Release`, `range` variables, other functions)
-//! leaves the value unknown, so rules ask instead of guessing.
+//! Only a small part of the template language is rendered: literal text,
+//! actions such as `{{ .Values.image.tag | default .Chart.AppVersion | quote }}`
+//! and `{{ include "x.image" . }}` of a named template of the chart whose
+//! body is made of those. Anything else (`.Release`, `printf`, `range`
+//! variables, other functions) leaves the value unknown, so rules ask
+//! instead of guessing.
+
+use std::collections::BTreeMap;
 
 use opslint_syntax::value::{Node, Value};
 
@@ -25,6 +29,71 @@ pub struct Chart {
     pub values_path: Option<String>,
     pub chart_path: Option<String>,
     pub parent_values_path: Option<String>,
+    /// The named templates of the chart's `.tpl` files, by name, with their
+    /// bodies: what `{{ include "x.image" . }}` renders.
+    pub defines: BTreeMap<String, String>,
+}
+
+/// Most named templates one value is rendered through, so that templates
+/// that include each other stop.
+const MAX_INCLUDE_DEPTH: usize = 4;
+
+/// Reads the named templates of a `.tpl` file: the body between each
+/// `{{ define "NAME" }}` and its `{{ end }}`, with the actions inside it
+/// that open blocks (`if`, `range`, `with`, `define`, `block`) matched to
+/// their own `end`. Whitespace around a body is dropped, as the `{{-` and
+/// `-}}` markers of the usual helpers do.
+pub fn defines(text: &str) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    let mut rest = text;
+    while let Some(open) = rest.find("{{") {
+        let Some(close) = rest[open..].find("}}").map(|close| open + close) else {
+            break;
+        };
+        let action = action_words(&rest[open + 2..close]);
+        rest = &rest[close + 2..];
+        let ["define", name, ..] = action.as_slice() else {
+            continue;
+        };
+        let name = name.trim_matches('"').to_string();
+        // Find the `end` of this `define`, past nested blocks.
+        let mut depth = 1;
+        let mut scan = rest;
+        let mut body_end = None;
+        while let Some(open) = scan.find("{{") {
+            let Some(close) = scan[open..].find("}}").map(|close| open + close) else {
+                break;
+            };
+            let words = action_words(&scan[open + 2..close]);
+            match words.first().copied() {
+                Some("if" | "range" | "with" | "define" | "block") => depth += 1,
+                Some("end") => depth -= 1,
+                _ => {}
+            }
+            if depth == 0 {
+                body_end = Some((rest.len() - scan.len()) + open);
+                scan = &scan[close + 2..];
+                break;
+            }
+            scan = &scan[close + 2..];
+        }
+        let Some(body_end) = body_end else {
+            break;
+        };
+        found.push((name, rest[..body_end].trim().to_string()));
+        rest = scan;
+    }
+    found
+}
+
+/// The words of an action's text, without the `-` trim markers.
+fn action_words(action: &str) -> Vec<&str> {
+    action
+        .trim()
+        .trim_start_matches('-')
+        .trim_end_matches('-')
+        .split_whitespace()
+        .collect()
 }
 
 /// Returns whether a chart dependency of `Chart.yaml` is installed with the
@@ -263,22 +332,30 @@ impl Chart {
             sources: Vec::new(),
             files: Vec::new(),
         };
-        let mut rest = body;
-        while let Some(open) = rest.find("{{") {
-            rendered.text.push_str(&rest[..open]);
-            let after = &rest[open + 2..];
-            let close = after.find("}}")?;
-            let action = &after[..close];
-            let value = self.render_action(action, &mut rendered)?;
-            rendered.text.push_str(&value);
-            rest = &after[close + 2..];
-        }
-        rendered.text.push_str(rest);
+        rendered.text = self.render_text(body, &mut rendered, 0)?;
         Some(rendered)
     }
 
+    /// Renders the actions of `body`, recording what they read in
+    /// `sources`; `depth` counts the named templates it is inside.
+    fn render_text(&self, body: &str, sources: &mut Rendered, depth: usize) -> Option<String> {
+        let mut text = String::new();
+        let mut rest = body;
+        while let Some(open) = rest.find("{{") {
+            text.push_str(&rest[..open]);
+            let after = &rest[open + 2..];
+            let close = after.find("}}")?;
+            let action = &after[..close];
+            let value = self.render_action(action, sources, depth)?;
+            text.push_str(&value);
+            rest = &after[close + 2..];
+        }
+        text.push_str(rest);
+        Some(text)
+    }
+
     /// Renders one action: a term followed by pipeline functions.
-    fn render_action(&self, action: &str, sources: &mut Rendered) -> Option<String> {
+    fn render_action(&self, action: &str, sources: &mut Rendered, depth: usize) -> Option<String> {
         let inner = action
             .trim()
             .trim_start_matches('-')
@@ -289,6 +366,14 @@ impl Chart {
         // `empty` follows Sprig's `default`, which replaces not only an
         // empty string but also `0`, `false` and null.
         let (mut value, mut empty) = match first.as_slice() {
+            // `include "x.image" .` renders a named template of the chart
+            // with the same values, when its body is itself renderable.
+            ["include" | "template", name, "."] if depth < MAX_INCLUDE_DEPTH => {
+                let body = self.defines.get(name.trim_matches('"'))?;
+                let value = self.render_text(body, sources, depth + 1)?;
+                let empty = value.is_empty();
+                (value, empty)
+            }
             [term] => self.term_with_emptiness(term, sources)?,
             // `default FALLBACK VALUE`, the function form.
             ["default", fallback, term] => {
@@ -412,6 +497,47 @@ mod tests {
             app_version: app_version.map(str::to_string),
             ..Chart::default()
         }
+    }
+
+    #[test]
+    fn defines_skip_nested_blocks_and_trim() {
+        let text = "{{/* helpers */}}\n{{- define \"a.name\" -}}\n{{ .Chart.Name }}\n{{- end }}\n\n{{- define \"a.labels\" -}}\nname: x\n{{- if .Values.team }}\nteam: {{ .Values.team }}\n{{- end }}\n{{- end }}\n{{ define \"a.image\" }}{{ .Values.image.repository }}:{{ .Values.image.tag }}{{ end }}\n";
+        let found = defines(text);
+        let names: Vec<&str> = found.iter().map(|(name, _)| name.as_str()).collect();
+        assert_eq!(names, ["a.name", "a.labels", "a.image"]);
+        assert_eq!(found[0].1, "{{ .Chart.Name }}");
+        assert!(found[1].1.ends_with("{{- end }}"), "{}", found[1].1);
+        assert_eq!(
+            found[2].1,
+            "{{ .Values.image.repository }}:{{ .Values.image.tag }}"
+        );
+    }
+
+    #[test]
+    fn include_renders_named_templates() {
+        let mut chart = chart(
+            "image:\n  repository: registry.example.com/api\n  tag: \"\"\n",
+            Some("1.4.2"),
+        );
+        chart.defines.insert(
+            "api.image".into(),
+            "{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}"
+                .into(),
+        );
+        chart
+            .defines
+            .insert("api.loop".into(), "{{ include \"api.loop\" . }}".into());
+        let rendered = chart
+            .render("{{ include \"api.image\" . | quote }}")
+            .expect("renders");
+        assert_eq!(rendered.text, "registry.example.com/api:1.4.2");
+        assert_eq!(
+            rendered.sources,
+            ["image.repository", "image.tag", "appVersion"]
+        );
+        // Templates that include themselves stop unrendered.
+        assert_eq!(chart.render("{{ include \"api.loop\" . }}"), None);
+        assert_eq!(chart.render("{{ include \"missing\" . }}"), None);
     }
 
     #[test]

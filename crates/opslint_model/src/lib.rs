@@ -68,6 +68,9 @@ pub enum Facts {
     /// The `add` and `replace` operations of a JSON 6902 patch file, which a
     /// kustomization applies to a target.
     JsonPatch(Vec<kubernetes::JsonPatchOp>),
+    /// The named templates (`{{ define "x.image" }}`) of a chart's `.tpl`
+    /// file, by name, with the text of each body.
+    HelmHelpers(Vec<(String, String)>),
     /// A chart's `Chart.yaml`, with its `name` and `appVersion`.
     HelmChart {
         name: Option<String>,
@@ -164,6 +167,7 @@ pub fn extract(kind: ArtifactKind, file: &SourceFile, syntax: Syntax) -> Facts {
             .next()
             .map_or(Facts::None, |doc| Facts::HelmValues(doc.root)),
         (ArtifactKind::OtherYaml, Syntax::Yaml(yaml)) => other_yaml(file, yaml),
+        (ArtifactKind::HelmHelpers, _) => Facts::HelmHelpers(helm::defines(&file.text)),
         _ => Facts::None,
     }
 }
@@ -822,6 +826,16 @@ fn collect_charts(artifacts: &[Artifact]) -> BTreeMap<String, helm::Chart> {
                 let chart = charts.entry(dir).or_default();
                 chart.values = Some(root.clone());
                 chart.values_path = Some(artifact.file.path.clone());
+            }
+            Facts::HelmHelpers(defines) => {
+                // Helpers sit in the chart's `templates` folder.
+                if let Some(chart) = helm::chart_dir(&artifact.file.path) {
+                    charts
+                        .entry(chart.to_string())
+                        .or_default()
+                        .defines
+                        .extend(defines.iter().cloned());
+                }
             }
             Facts::HelmChart {
                 name, app_version, ..

@@ -66,6 +66,9 @@ pub fn by_path(path: &str, in_chart_templates: bool, beside_chart: bool) -> Path
     if matches!(lower.as_str(), "makefile" | "gnumakefile") || extension == "mk" {
         return PathClass::Known(ArtifactKind::Makefile);
     }
+    if extension == "tpl" && in_chart_templates {
+        return PathClass::Known(ArtifactKind::HelmHelpers);
+    }
     match extension {
         "tf" => return PathClass::Known(ArtifactKind::Terraform),
         "tfvars" => return PathClass::Known(ArtifactKind::TerraformVars),

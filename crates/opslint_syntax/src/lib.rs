@@ -98,6 +98,7 @@ pub fn parse(kind: ArtifactKind, text: &str, is_json: bool) -> Syntax {
         ArtifactKind::Shell => Syntax::Bash(bash::parse(text)),
         ArtifactKind::Dockerfile => Syntax::Dockerfile(dockerfile::parse(text)),
         ArtifactKind::Makefile
+        | ArtifactKind::HelmHelpers
         | ArtifactKind::PipRequirements
         | ArtifactKind::Markdown
         | ArtifactKind::Codeowners => Syntax::Unparsed,

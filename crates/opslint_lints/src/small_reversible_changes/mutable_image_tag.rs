@@ -35,8 +35,9 @@ pub static META: RuleMeta = RuleMeta {
         replaced. An `images:` entry covers the files that its kustomization lists under \
         `resources`, `bases`, `components` and patches, a folder standing for every file \
         below it; remote resources are not followed. A Helm image built only from `.Values` paths, string literals, \
-        `.Chart.AppVersion`, `default` and `quote` is rendered from `values.yaml` and \
-        `Chart.yaml`; other values files and `--set` at install time are not seen. Images \
+        `.Chart.AppVersion`, `default` and `quote`, directly or through an \
+        `include` of a named template of the chart's `.tpl` files made of the same, is \
+        rendered from `values.yaml` and `Chart.yaml`; other values files and `--set` at install time are not seen. Images \
         that need more of the template language, values that `values.yaml` does not give, \
         and environment variables are reported as questions. A tag such as `stable` that \
         is moved by hand is not detected.",
