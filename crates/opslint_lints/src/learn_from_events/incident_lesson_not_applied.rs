@@ -323,7 +323,13 @@ impl<'w> Evidence<'w> {
         };
 
         let judged: Vec<&Artifact> = files.iter().chain(&linked).copied().collect();
-        let applied = shows_control(check, &judged, &linked, &needle);
+        // A call without a timeout in the service's code means the lesson is
+        // not applied, whatever timeouts other clients in it set.
+        let call_lacks_timeout = check.calls_only
+            && judged
+                .iter()
+                .any(|a| is_code(a.kind) && call_without_timeout(a).is_some());
+        let applied = !call_lacks_timeout && shows_control(check, &judged, &linked, &needle);
         if applied {
             sink.holds(&META, &check.artifact.file, check.location.clone());
             return;

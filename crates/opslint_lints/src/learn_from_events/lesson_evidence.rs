@@ -147,12 +147,15 @@ pub(super) fn alert_evidence<'r, 'w>(
     if rules.iter().any(|r| contains_word(&r.text, needle)) {
         return AlertEvidence::Names;
     }
+    // A link such as a runbook URL ending in `web.md` does not tie a rule
+    // to a service named `web`: only the rule's own words do.
     let unlinked: Vec<&AlertRule> = rules
         .iter()
         .filter(|rule| {
+            let words = without_links(&rule.text);
             !known_services
                 .iter()
-                .any(|other| other != needle && contains_word(&rule.text, other))
+                .any(|other| other != needle && contains_word(&words, other))
         })
         .collect();
     if unlinked.is_empty() {
@@ -162,6 +165,13 @@ pub(super) fn alert_evidence<'r, 'w>(
     } else {
         AlertEvidence::Unlinked(unlinked)
     }
+}
+
+/// Returns `text` without its URLs (words that contain `://`).
+fn without_links(text: &str) -> String {
+    text.split_inclusive(char::is_whitespace)
+        .filter(|word| !word.contains("://"))
+        .collect()
 }
 
 /// Finds the code of the services that the files naming a service run or
