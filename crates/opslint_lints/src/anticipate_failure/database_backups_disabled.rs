@@ -59,8 +59,13 @@ impl Rule for DatabaseBackupsDisabled {
                         location: address,
                         message: format!("database `{address}` has automated backups turned off"),
                         question: format!("Does `{address}` keep automated backups?"),
-                        help: "set `backup_retention_period` to at least `1`, for example `7`"
-                            .into(),
+                        help: if site.call_span.is_some() {
+                            "make this module call pass at least `1`, for example `7`, here \
+                             or where the variable it passes on is set"
+                                .into()
+                        } else {
+                            "set `backup_retention_period` to at least `1`, for example `7`".into()
+                        },
                     };
                     match setting {
                         TfSetting::Known {

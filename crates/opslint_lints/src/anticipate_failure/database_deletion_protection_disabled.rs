@@ -59,7 +59,13 @@ impl Rule for DatabaseDeletionProtectionDisabled {
                     location: address,
                     message: format!("database `{address}` has no deletion protection"),
                     question: format!("Is deletion protection on for `{address}` in production?"),
-                    help: "set `deletion_protection = true`".into(),
+                    help: if site.call_span.is_some() {
+                        "make this module call pass `true`, here or where the variable it \
+                         passes on is set"
+                            .into()
+                    } else {
+                        "set `deletion_protection = true`".into()
+                    },
                 };
                 check.terraform(
                     setting,

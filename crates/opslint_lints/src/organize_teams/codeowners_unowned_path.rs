@@ -136,7 +136,7 @@ impl Rule for CodeownersUnownedPath {
                     )
                 }
             };
-            let grouped = group.len() > 1;
+            let folder_location = format!("{}/", if folder.is_empty() { "." } else { folder });
             let diagnostic = sink.violation(
                 &META,
                 &first.file,
@@ -147,16 +147,12 @@ impl Rule for CodeownersUnownedPath {
             );
             diagnostic.help =
                 Some("add a CODEOWNERS pattern with an owning team for this folder".into());
-            // A group's fingerprint is its folder's, so that a file added to
-            // the folder, which may become the example, does not make the
-            // finding new against a baseline.
-            if grouped {
-                diagnostic.fingerprint = opslint_core::fingerprint(&[
-                    META.id,
-                    owners_path,
-                    &diagnostic.logical_location,
-                ]);
-            }
+            // The fingerprint is the folder's, also for a single file, so
+            // that a file added to the folder, which may become the example
+            // or turn one file into a group, does not make the finding new
+            // against a baseline.
+            diagnostic.fingerprint =
+                opslint_core::fingerprint(&[META.id, owners_path, &folder_location]);
         }
     }
 }

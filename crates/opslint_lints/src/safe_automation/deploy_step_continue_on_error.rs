@@ -109,8 +109,10 @@ impl Rule for DeployStepContinueOnError {
                             flag.span,
                             context.location(),
                             format!(
-                                "job `{}` runs `{}` with `continue-on-error: true`",
-                                job.id, first.name
+                                "job `{}` runs `{}`{} with `continue-on-error: true`",
+                                job.id,
+                                first.name,
+                                first.via_clause()
                             ),
                             "a failed deploy leaves the run green",
                         )
@@ -214,8 +216,10 @@ impl Rule for DeployStepContinueOnError {
                     span,
                     context.location(),
                     format!(
-                        "job `{}` runs `{}` with `allow_failure: true`",
-                        context.job.name, first.name
+                        "job `{}` runs `{}`{} with `allow_failure: true`",
+                        context.job.name,
+                        first.name,
+                        first.via_clause()
                     ),
                     "a failed deploy leaves the pipeline green",
                 )
