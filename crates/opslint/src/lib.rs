@@ -494,11 +494,14 @@ pub fn run(options: &Options) -> Outcome {
     timings.phase("read, parse, extract facts");
     // The artifacts are in path order, so the map is built in one pass
     // instead of by one insert per file.
-    let mut files: BTreeMap<String, Arc<SourceFile>> = artifacts
+    // Files read as context are kept apart: their comments can cover
+    // findings, but they are not counted or reported.
+    let (context_entries, entries): (Vec<_>, Vec<_>) = artifacts
         .iter()
         .map(|artifact| (artifact.file.path.clone(), Arc::clone(&artifact.file)))
-        .collect();
-    files.retain(|path, _| !context.contains(path));
+        .partition(|(path, _)| context.contains(path));
+    let context_files: BTreeMap<String, Arc<SourceFile>> = context_entries.into_iter().collect();
+    let mut files: BTreeMap<String, Arc<SourceFile>> = entries.into_iter().collect();
     let file_count = files.len();
     if file_count == 0 && folders_walked && !skips_explained {
         let folders: Vec<String> = options
@@ -645,6 +648,7 @@ pub fn run(options: &Options) -> Outcome {
         &mut sink,
         &suppress::Context {
             files: &files,
+            context_files: &context_files,
             config: options.config.as_deref(),
             root: &options.root,
             enabled: &enabled,
@@ -693,10 +697,10 @@ pub fn run(options: &Options) -> Outcome {
 }
 
 /// Drops the findings and questions in context files, which the run reads
-/// for other files' sake. In a run on named files, those whose text names
-/// a named file stay, and their files join `files` so that snippets and
-/// suppression comments work: a value set in a named `.tfvars` file is
-/// reported where the module it reaches uses it.
+/// for other files' sake. In a run on named files, those whose text names a
+/// named file stay, so that a value set in a named `.tfvars` file is
+/// reported where the module it reaches uses it. Their files join `files`
+/// so that the text output shows their lines.
 fn keep_named_files_findings(
     sink: &mut Sink,
     context: &BTreeSet<String>,

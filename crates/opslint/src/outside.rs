@@ -1,5 +1,7 @@
-//! Finds the repository records that lie outside the walked folders, for
-//! the rules about the whole repository (see [`OutsideRecords`]).
+//! Finds the files that lie outside the checked paths and settle findings
+//! inside them. They are the repository's records for the rules about the
+//! whole repository (see [`OutsideRecords`]), the context files of a run on
+//! named files, and the local Terraform modules that a checked folder calls.
 
 use std::path::{Path, PathBuf};
 
@@ -74,10 +76,11 @@ const STACK_COMPOSE_FILES: [&str; 8] = [
 /// folder), sets the tags of its images. The main and override compose
 /// files beside a named compose file make the stacks it is judged in. A
 /// named Terraform file is judged with the rest of its module folder, its
-/// variables files, the local modules it calls and their other callers.
-/// The run reads them as
-/// context and reports nothing in them, except findings whose message
-/// names a named file, such as the variables file that set the value.
+/// variables files, the local modules it calls and their other callers. A
+/// named chart file brings its chart, a named GitLab file its pipeline, and
+/// a named CI file the scripts and actions its steps run. The run reads
+/// them as context and reports nothing in them, except findings whose
+/// message names a named file, such as the variables file that set a value.
 pub fn context_files(named: &[FoundFile], working_folder: &Path) -> Vec<FoundFile> {
     let mut found: Vec<PathBuf> = Vec::new();
     for file in named {
@@ -93,9 +96,7 @@ pub fn context_files(named: &[FoundFile], working_folder: &Path) -> Vec<FoundFil
                 .ok()
                 .and_then(|path| path.parent().map(Path::to_path_buf))
             {
-                let stop = git_root(&folder)
-                    .map(Path::to_path_buf)
-                    .or_else(|| working_folder.canonicalize().ok());
+                let stop = search_root(&folder, working_folder);
                 found.extend(terraform_module_files(&folder, stop.as_deref()));
             }
             continue;
@@ -142,9 +143,7 @@ pub fn context_files(named: &[FoundFile], working_folder: &Path) -> Vec<FoundFil
         if folder.ends_with(".github/workflows") || name.contains("gitlab-ci") {
             found.extend(ci_local_files(&file.disk_path, &folder, working_folder));
         }
-        let stop = git_root(&folder)
-            .map(Path::to_path_buf)
-            .or_else(|| working_folder.canonicalize().ok());
+        let stop = search_root(&folder, working_folder);
         for dir in folder.ancestors() {
             found.extend(
                 TAGGING_FILES
@@ -173,10 +172,18 @@ pub fn context_files(named: &[FoundFile], working_folder: &Path) -> Vec<FoundFil
         .collect()
 }
 
+/// Returns the highest folder that context files are looked for in: the git
+/// work tree's root around `folder`, else the working folder.
+fn search_root(folder: &Path, working_folder: &Path) -> Option<PathBuf> {
+    git_root(folder)
+        .map(Path::to_path_buf)
+        .or_else(|| working_folder.canonicalize().ok())
+}
+
 /// Returns the files of the Helm chart that a named YAML file in `folder`
 /// belongs to: its `Chart.yaml`, `values.yaml` and every YAML and `.tpl`
-/// file under its `templates` folder. `None` when `folder` is neither a chart's folder
-/// nor inside its `templates`.
+/// file under its `templates` folder. `None` when `folder` is neither a
+/// chart's folder nor inside its `templates`.
 fn helm_chart_files(folder: &Path) -> Option<Vec<PathBuf>> {
     let is_chart = |dir: &Path| dir.join("Chart.yaml").is_file();
     let chart = if is_chart(folder) {
@@ -234,6 +241,7 @@ fn ci_local_files(path: &Path, folder: &Path, working_folder: &Path) -> Vec<Path
     static ACTION: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
         regex::Regex::new(r"uses:\s*['\x22]?\./([\w./-]+)").expect("valid pattern")
     });
+
     let Ok(text) = std::fs::read_to_string(path) else {
         return Vec::new();
     };
@@ -254,6 +262,7 @@ fn ci_local_files(path: &Path, folder: &Path, working_folder: &Path) -> Vec<Path
             files.push(found);
         }
     };
+
     for script in SCRIPT.captures_iter(&text) {
         add(&script[1]);
     }

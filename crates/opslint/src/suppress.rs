@@ -189,6 +189,10 @@ pub(crate) fn is_valid_date(date: &str) -> bool {
 /// What the filter stage needs to know about the run.
 pub struct Context<'a> {
     pub files: &'a BTreeMap<String, Arc<SourceFile>>,
+    /// Files read for other files' sake, such as a Terraform module outside
+    /// the checked folder. Their comments cover findings reported elsewhere,
+    /// but their unused or invalid comments are not reported.
+    pub context_files: &'a BTreeMap<String, Arc<SourceFile>>,
     pub config: Option<&'a Config>,
     pub root: &'a Path,
     /// Ids of the rules that ran; suppressions of other rules are not
@@ -224,6 +228,7 @@ pub fn apply(sink: &mut Sink, context: &Context<'_>) -> Applied {
     let mut by_file: BTreeMap<&str, Vec<(Directive, Vec<bool>)>> = context
         .files
         .par_iter()
+        .chain(context.context_files.par_iter())
         .filter_map(|(path, file)| {
             let found = directives(file);
             (!found.is_empty()).then(|| {
@@ -252,6 +257,7 @@ pub fn apply(sink: &mut Sink, context: &Context<'_>) -> Applied {
                 context
                     .files
                     .get(path)
+                    .or_else(|| context.context_files.get(path))
                     .map_or(path, |file| file.identity_path())
                     .to_string()
             };
@@ -296,7 +302,12 @@ pub fn apply(sink: &mut Sink, context: &Context<'_>) -> Applied {
 
     if !context.reported.is_empty() {
         for (path, list) in &by_file {
-            let file = &context.files[*path];
+            let Some(file) = context.files.get(*path) else {
+                continue;
+            };
+            if context.context_files.contains_key(*path) {
+                continue;
+            }
             for (directive, used) in list {
                 report_faults(sink, file, directive, used, context);
             }

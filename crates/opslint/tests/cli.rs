@@ -861,11 +861,10 @@ fn named_files_read_the_files_that_settle_them() {
 }
 
 /// A hook on a Terraform file judges it with the rest of its module folder,
-/// its variables files, the local modules it calls and their other callers:
-/// a rollback turned off in `staging.auto.tfvars` is reported at the
+/// its variables files, the local modules it calls and their other callers.
+/// A rollback turned off in `staging.auto.tfvars` is reported at the
 /// staging call of the shared module, with the fingerprint of a run on the
-/// whole folder. Without the prod call the finding would sit in the module.
-/// Other findings in those files are not reported.
+/// whole folder. Other findings in those files are not reported.
 #[test]
 fn named_terraform_files_read_their_module() {
     let dir = repo_root().join("crates/opslint/tests/data/named-context/terraform");
@@ -887,6 +886,7 @@ fn named_terraform_files_read_their_module() {
             })
             .collect()
     };
+
     let folder_run = findings(&["."]);
     assert_eq!(
         folder_run
@@ -902,6 +902,7 @@ fn named_terraform_files_read_their_module() {
     for named in ["envs/staging/staging.auto.tfvars", "envs/staging/main.tf"] {
         assert_eq!(findings(&[named]), folder_run, "{named}");
     }
+
     // A run on the environment's folder reads the module outside it too.
     assert_eq!(findings(&["envs/staging"]), folder_run);
     // The default in `variables.tf` is not what the module gets, and the
@@ -938,9 +939,8 @@ fn named_gitlab_pipeline_reads_its_includes() {
 }
 
 /// A hook on a chart's `values.yaml` or on one of its templates reads the
-/// whole chart, so `tag: latest` and a single replica in the defaults are
-/// reported at the template lines they render into, as a run on the folder
-/// does.
+/// whole chart. `tag: latest` and a single replica in the defaults are then
+/// reported at the template lines they render into, as in a folder run.
 #[test]
 fn named_helm_files_read_their_chart() {
     let dir = repo_root().join("crates/opslint/tests/data/named-context/helm");
@@ -1123,6 +1123,45 @@ fn subfolder_run_groups_unowned_files_at_its_folder() {
     )];
     assert_eq!(messages(&dir), expected);
     assert_eq!(messages(&dir.join("worker")), expected);
+}
+
+/// A suppression comment in a module outside the checked folder covers the
+/// finding at the checked call, as in a run on the whole repository, and a
+/// comment there that covers nothing is not reported from the subfolder.
+#[test]
+fn module_comment_covers_call_from_subfolder() {
+    let dir = temp_dir("module-comment");
+    let module = "variable \"days\" {\n  type = number\n}\n\nresource \"aws_db_instance\" \"this\" {\n  # opslint: ignore[database-backups-disabled] test databases are rebuilt nightly\n  backup_retention_period = var.days\n  deletion_protection     = true # opslint: ignore[database-backups-disabled] covers nothing\n}\n";
+    for (path, text) in [
+        ("modules/db/main.tf", module),
+        (
+            "envs/dev/main.tf",
+            "module \"db\" {\n  source = \"../../modules/db\"\n  days   = 0\n}\n",
+        ),
+    ] {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    let args = [
+        ".",
+        "--select",
+        "database-backups-disabled,unused-suppression",
+    ];
+    let from_root = json_check(&dir, &args);
+    assert_eq!(
+        rule_path_line(&from_root["diagnostics"]),
+        [(
+            "unused-suppression".to_string(),
+            "modules/db/main.tf".to_string(),
+            8
+        )]
+    );
+    assert_eq!(from_root["summary"]["suppressed"], 1);
+
+    let from_env = json_check(&dir.join("envs/dev"), &args);
+    assert_eq!(rule_path_line(&from_env["diagnostics"]), []);
+    assert_eq!(from_env["summary"]["suppressed"], 1);
 }
 
 /// Returns the sources of the suppressions of `kind` in a JSON run on the

@@ -515,8 +515,8 @@ fn incident_paths_mark_exports_and_analyses() {
     );
 }
 
-/// A project with one incident export, an analysis naming `INC-7` and an
-/// `[incident-columns]` table that maps `id` to `id_column`.
+/// Creates a project with one incident export, an analysis naming `INC-7`
+/// and an `[incident-columns]` table that maps `id` to `id_column`.
 fn incident_project(id_column: &str, export: &str) -> tempfile::TempDir {
     let dir = project(
         "opslint.toml",

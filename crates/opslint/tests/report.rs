@@ -1027,8 +1027,8 @@ fn inventory_of_compose_only_repository() {
 }
 
 /// A strength counts a rule's open questions as checked places that do not
-/// pass, and says how many there are; a rule whose places are mostly open
-/// questions is no strength.
+/// pass, and its text gives their number. A rule whose places are mostly
+/// open questions is no strength.
 #[test]
 fn strengths_count_open_questions() {
     let dir = temp_dir("strength-questions");

@@ -86,7 +86,7 @@ pub fn defines(text: &str) -> Vec<(String, String)> {
     found
 }
 
-/// The words of an action's text, without the `-` trim markers.
+/// Splits an action's text into words, without the `-` trim markers.
 fn action_words(action: &str) -> Vec<&str> {
     action
         .trim()

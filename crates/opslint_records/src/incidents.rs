@@ -838,7 +838,7 @@ mod tests {
     }
 
     #[test]
-    fn label_falls_back_to_row_without_id_or_number() {
+    fn label_without_id_names_row() {
         let source = file(
             "incidents/export.csv",
             "summary,service,created_at\n\

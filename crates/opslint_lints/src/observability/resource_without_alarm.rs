@@ -43,7 +43,8 @@ pub static META: RuleMeta = RuleMeta {
         local module whose dimensions come from a variable watches what each call of the \
         module passes. A resource passed to a module that looks like an alarm module (its \
         label or source names alarms, alerts, monitoring or CloudWatch) and that the run \
-        does not read is reported as a question. Anomaly detectors, composite alarms and alarms in CloudWatch dashboards \
+        does not read is reported as a question. Anomaly detectors, composite alarms and \
+        alarms in CloudWatch dashboards \
         or Datadog/Grafana are not read. Aurora instances of a cluster are judged through \
         their cluster, not one by one.",
 };
@@ -458,10 +459,10 @@ fn variable_references(text: &str) -> Vec<&str> {
 const FOLLOW_DEPTH: usize = 4;
 
 /// Follows the `module.NAME.OUTPUT` and `var.NAME` references of an alarm's
-/// text in the folder `scope`: an output to its value in the called module,
-/// a variable to the argument of each call of the module, and what those
-/// refer to in turn, up to `depth` steps. Adds each text reached, with its
-/// folder, to `found`, and returns whether every reference was followed.
+/// text in the folder `scope`, up to `depth` steps. An output leads to its
+/// value in the called module, and a variable to the argument of each call
+/// of the module. Adds each text reached, with its folder, to `found`, and
+/// returns whether every reference was followed.
 fn follow(
     outputs: &ModuleOutputs<'_>,
     scope: &str,
@@ -497,9 +498,9 @@ fn follow(
 }
 
 /// Returns the argument texts of the module calls in the Terraform file at
-/// `path` that look like alarm modules (by label or source) and whose module
-/// the run does not read: a registry module, or a local one outside the
-/// checked paths.
+/// `path` that look like alarm modules, by label or source. Only calls whose
+/// module the run does not read count: a registry module, or a local one
+/// that was not found.
 fn unread_alarm_module_arguments(outputs: &ModuleOutputs, path: &str, body: &Body) -> Vec<String> {
     let mut texts = Vec::new();
     for block in body.blocks("module") {
