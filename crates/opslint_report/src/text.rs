@@ -1,5 +1,6 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::io::Write as _;
 
 use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label, Severity as CsSeverity};
 use codespan_reporting::files::{Error as FilesError, Files};
@@ -127,6 +128,7 @@ fn render_chunk<W: WriteColor>(
     ids: &HashMap<&str, usize>,
 ) -> W {
     let config = Config::default();
+    let plain = !writer.supports_color();
     // The principle note depends on the rule only, so it is written once
     // per rule and chunk instead of once per finding.
     let mut principle_notes = HashMap::new();
@@ -134,6 +136,15 @@ fn render_chunk<W: WriteColor>(
         let principle_note = principle_notes
             .entry(diagnostic.rule.id)
             .or_insert_with(|| principle_note(diagnostic.rule));
+        let file = ids
+            .get(diagnostic.path.as_str())
+            .and_then(|id| files.get(*id).ok());
+        if plain
+            && let Some(file) = file
+            && write_simple(&mut writer, diagnostic, principle_note.as_deref(), file)
+        {
+            continue;
+        }
         render_diagnostic(
             &mut writer,
             &config,
@@ -144,6 +155,91 @@ fn render_chunk<W: WriteColor>(
         );
     }
     writer
+}
+
+/// Writes `diagnostic` as codespan renders it without colour, when its span
+/// lies on one line of printable ASCII: the case of nearly every finding.
+/// Returns false, having written nothing, for any other span, which
+/// codespan then renders. codespan writes such a snippet character by
+/// character through the formatting machinery, which made rendering the
+/// longest step after the rules in large runs. The test
+/// `simple_snippets_match_codespan` compares this output with codespan's.
+fn write_simple<W: std::io::Write>(
+    writer: &mut W,
+    diagnostic: &opslint_core::Diagnostic,
+    principle_note: Option<&str>,
+    file: &SourceFile,
+) -> bool {
+    let text = file.text.as_str();
+    let start = diagnostic.span.start;
+    let end = diagnostic.span.end.max(start);
+    if end > text.len() {
+        return false;
+    }
+    let line_index = file.line_index(start);
+    if file.line_index(end) != line_index {
+        return false;
+    }
+    let Some(line_range) = file.line_range(line_index) else {
+        return false;
+    };
+    let line = &text[line_range.clone()];
+    let source = line.trim_end_matches(['\n', '\r', '\0']);
+    // Printable ASCII is one column per byte. A tab, a control character
+    // or a wider character is left to codespan.
+    if !line.is_ascii() || !source.bytes().all(|byte| (b' '..=b'~').contains(&byte)) {
+        return false;
+    }
+    let line_number = line_index + 1;
+    let column = start.min(line_range.end) - line_range.start + 1;
+    let label_start = start - line_range.start;
+    let label_end = (end - line_range.start).max(label_start + 1);
+    let width = line_number.ilog10() as usize + 1;
+    let gutter = " ".repeat(width + 1);
+
+    let mut out = Vec::with_capacity(256 + 2 * source.len());
+    let _ = write!(
+        out,
+        "{}[{}]: {}\n{gutter}\u{250c}\u{2500} {}:{line_number}:{column}\n{gutter}\u{2502}\n\
+         {line_number:>width$} \u{2502} {source}\n{gutter}\u{2502} ",
+        diagnostic.severity.as_str(),
+        diagnostic.rule.id,
+        printable(&diagnostic.message),
+        file.path,
+    );
+    // One column per character of the line and one past its end, where a
+    // span at the end of the line shows its caret.
+    for column in 0..=source.len() {
+        if column >= label_end {
+            break;
+        }
+        out.push(if column >= label_start { b'^' } else { b' ' });
+    }
+    let label = printable(&diagnostic.label);
+    if !label.is_empty() {
+        out.push(b' ');
+        out.extend_from_slice(label.as_bytes());
+    }
+    out.push(b'\n');
+    let help = diagnostic
+        .help
+        .as_ref()
+        .map(|help| format!("help: {}", printable(help)));
+    let notes: Vec<&str> = principle_note.into_iter().chain(help.as_deref()).collect();
+    if !notes.is_empty() {
+        out.extend_from_slice(gutter.as_bytes());
+        out.extend_from_slice("\u{2502}\n".as_bytes());
+    }
+    for note in notes {
+        for (index, note_line) in note.lines().enumerate() {
+            out.extend_from_slice(gutter.as_bytes());
+            out.extend_from_slice(if index == 0 { b"= " } else { b"  " });
+            out.extend_from_slice(note_line.as_bytes());
+            out.push(b'\n');
+        }
+    }
+    out.push(b'\n');
+    writer.write_all(&out).is_ok()
 }
 
 /// Builds the `principle: ...` note of a rule's findings, with its
@@ -319,7 +415,126 @@ fn plural(count: usize, singular: &str, plural: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::printable;
+    use std::collections::HashMap;
+
+    use codespan_reporting::term::Config;
+    use codespan_reporting::term::termcolor::NoColor;
+    use opslint_core::{SourceFile, Span, tool_rules};
+
+    use super::{Sources, principle_note, printable, render_diagnostic, write_simple};
+
+    /// Renders one finding with codespan and with the short path, or
+    /// `None` for the second when the short path declines it.
+    fn both_ways(
+        text: &str,
+        span: Span,
+        label: &str,
+        help: Option<&str>,
+        principle: bool,
+    ) -> (String, Option<String>) {
+        let file = SourceFile::new("src/app.yaml".into(), "src/app.yaml".into(), text.into());
+        let mut sink = opslint_core::Sink::new();
+        let rule = if principle {
+            rule_with_principle()
+        } else {
+            &tool_rules::PARSE_ERROR
+        };
+        sink.violation(rule, &file, span, "", "the message", label)
+            .help = help.map(str::to_string);
+        let diagnostic = &sink.diagnostics[0];
+        let note = principle_note(diagnostic.rule);
+        let files = Sources(vec![&file]);
+        let ids = HashMap::from([("src/app.yaml", 0)]);
+        let mut codespan = NoColor::new(Vec::new());
+        render_diagnostic(
+            &mut codespan,
+            &Config::default(),
+            diagnostic,
+            note.as_deref(),
+            &files,
+            &ids,
+        );
+        let mut simple = Vec::new();
+        let written = write_simple(&mut simple, diagnostic, note.as_deref(), &file);
+        (
+            String::from_utf8(codespan.into_inner()).unwrap(),
+            written.then(|| String::from_utf8(simple).unwrap()),
+        )
+    }
+
+    /// Returns a rule with a principle and best practices, so that the
+    /// principle note is written.
+    fn rule_with_principle() -> &'static opslint_core::RuleMeta {
+        static RULE: opslint_core::RuleMeta = opslint_core::RuleMeta {
+            principle: Some(opslint_core::Principle::SafeAutomation),
+            waf: &["OPS05-BP04", "OPS06-BP01"],
+            ..tool_rules::PARSE_ERROR
+        };
+        &RULE
+    }
+
+    #[test]
+    fn simple_snippets_match_codespan() {
+        let mut text = String::new();
+        for line in 1..=120 {
+            text.push_str(&format!("key{line}: value {line}\n"));
+        }
+        text.push_str("crlf: line\r\n");
+        text.push_str("last: no newline");
+        let line_start = |line: usize| {
+            text.split_inclusive('\n')
+                .take(line - 1)
+                .map(str::len)
+                .sum::<usize>()
+        };
+        let mut checked = 0;
+        for line in [1, 9, 10, 99, 100, 120, 121, 122] {
+            let start = line_start(line);
+            let length = text[start..]
+                .find('\n')
+                .map_or(text.len() - start, |at| at + 1);
+            // Spans from the line's start, inside it, empty, to its end, over
+            // its line ending, and just past its last character.
+            for (from, to) in [
+                (0, 3),
+                (2, 7),
+                (4, 4),
+                (0, length.saturating_sub(1)),
+                (0, length),
+                (length.saturating_sub(1), length),
+                (length, length),
+            ] {
+                let span = Span::new(start + from, (start + to).min(text.len()));
+                for (label, help, principle) in [
+                    ("the label", Some("do this"), true),
+                    ("", None, false),
+                    ("label", Some("first\nsecond"), false),
+                ] {
+                    let (codespan, simple) = both_ways(&text, span, label, help, principle);
+                    if let Some(simple) = simple {
+                        assert_eq!(simple, codespan, "span {span:?} on line {line}");
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        // Most of the spans above stay on one line, so the short path wrote them.
+        assert!(checked >= 120, "only {checked} spans took the short path");
+    }
+
+    #[test]
+    fn other_snippets_are_left_to_codespan() {
+        let cases = [
+            ("a:\tb\n", Span::new(0, 1)),
+            ("name: caf\u{e9}\n", Span::new(0, 4)),
+            ("a: 1\nb: 2\n", Span::new(0, 8)),
+            ("a\u{7}b: 1\n", Span::new(0, 1)),
+        ];
+        for (text, span) in cases {
+            let (_, simple) = both_ways(text, span, "label", None, true);
+            assert_eq!(simple, None, "{text:?} took the short path");
+        }
+    }
 
     #[test]
     fn printable_escapes_control_characters() {
