@@ -49,15 +49,27 @@ pub fn accept_risks(
         }
     }
     let mut accepted = Vec::new();
+    if accepting.is_empty() {
+        return accepted;
+    }
+    // Findings come sorted by path, so the file is looked up once per path.
+    let mut file: Option<(&str, Option<&str>)> = None;
     diagnostics.retain(|diagnostic| {
         if diagnostic.rule.principle.is_none() {
             return true;
         }
         // Entries are written from the repository's root, which differs
         // from the display path in a run from a subfolder.
-        let repository_path = workspace
-            .artifact(&diagnostic.path)
-            .and_then(|artifact| artifact.file.repository_path.as_deref());
+        let repository_path = match file {
+            Some((path, repository_path)) if path == diagnostic.path => repository_path,
+            _ => {
+                let artifact = workspace.artifact(&diagnostic.path);
+                let repository_path =
+                    artifact.and_then(|artifact| artifact.file.repository_path.as_deref());
+                file = artifact.map(|artifact| (artifact.file.path.as_str(), repository_path));
+                repository_path
+            }
+        };
         let Some((_, adr, adr_path, adr_repository_path)) = accepting.iter().find(|(rule, ..)| {
             rule.covers(diagnostic.rule.id, &diagnostic.path)
                 || repository_path.is_some_and(|path| rule.covers(diagnostic.rule.id, path))
