@@ -175,11 +175,11 @@ pub fn check_rule_ids(options: &Options) -> Result<(), String> {
     Ok(())
 }
 
-/// Stack size of the worker threads that parse files and run rules. syn
-/// parses Rust by recursion, and within the nesting the Rust front end lets
-/// through (256 syntax levels), 200 nested closures overflowed the 2 MiB
-/// default of spawned threads in a debug build. The memory is reserved, not
-/// used, until a thread needs it.
+/// Stack size of the worker threads that parse files and run rules. syn,
+/// which confirms syntax errors in Rust files, parses by recursion, and
+/// within the nesting the Rust front end lets through (256 syntax levels),
+/// 200 nested closures overflowed the 2 MiB default of spawned threads in a
+/// debug build. The memory is reserved, not used, until a thread needs it.
 pub const WORKER_STACK_BYTES: usize = 64 * 1024 * 1024;
 
 /// Gives rayon's global pool stacks of [`WORKER_STACK_BYTES`]. It takes

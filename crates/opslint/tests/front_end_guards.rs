@@ -403,3 +403,54 @@ fn deep_rust_within_guard_analysed() {
         .collect();
     assert!(failures.is_empty(), "{failures:#?}");
 }
+
+/// A Rust file that does not compile is a `parse-error`, and the service
+/// rules ask about it instead of reporting what its recovered tree lacks.
+#[test]
+fn rust_that_does_not_compile_gets_questions() {
+    let dir = temp_dir("rust-broken");
+    std::fs::create_dir_all(dir.join("src")).expect("folder can be created");
+    std::fs::write(dir.join("Cargo.toml"), "[package]\nname = \"app\"\n")
+        .expect("manifest can be written");
+    std::fs::write(
+        dir.join("src/main.rs"),
+        "use axum::{Router, routing::post};\n\n\
+         async fn main() {\n\
+         \x20   let app = Router::new().route(\"/orders\", post(create_order))\n\
+         \x20   let port = 8080;\n\
+         }\n",
+    )
+    .expect("file can be written");
+
+    let (_, json, stderr) = check(&dir);
+    let json = json.unwrap_or_else(|| panic!("no JSON output: {stderr}"));
+    let places = |key: &str| -> Vec<(String, String, u64)> {
+        let mut places: Vec<_> = json[key]
+            .as_array()
+            .expect("a list")
+            .iter()
+            .map(|item| {
+                (
+                    item["rule"].as_str().unwrap_or_default().to_string(),
+                    item["path"].as_str().unwrap_or_default().to_string(),
+                    item["line"].as_u64().unwrap_or_default(),
+                )
+            })
+            .collect();
+        places.sort();
+        places
+    };
+    let main = "src/main.rs".to_string();
+    assert_eq!(
+        places("diagnostics"),
+        [("parse-error".into(), main.clone(), 5)]
+    );
+    assert_eq!(
+        places("questions"),
+        [
+            ("service-missing-health-endpoint".into(), main.clone(), 5),
+            ("service-without-metrics".into(), main.clone(), 5),
+            ("service-without-tracing".into(), main, 5),
+        ]
+    );
+}

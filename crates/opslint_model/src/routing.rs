@@ -347,7 +347,7 @@ impl Service<'_> {
         }
         if let Some((artifact, _)) = self.fallback_files().next() {
             return Served::Unclear(format!(
-                "`{}` could not be parsed with syn, so its routes may be incomplete",
+                "`{}` has a syntax error, so its routes may be incomplete",
                 artifact.file.path
             ));
         }

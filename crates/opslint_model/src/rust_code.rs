@@ -1,12 +1,12 @@
-//! Facts of Rust source files, read from the syn tree: routes of axum,
-//! actix-web, rocket, warp, poem and hyper services, tonic gRPC servers and
-//! their health service, telemetry crates, and reqwest clients.
+//! Facts of Rust source files, read from the tree-sitter tree: routes of
+//! axum, actix-web, rocket, warp, poem and hyper services, tonic gRPC
+//! servers and their health service, telemetry crates, and reqwest clients.
+
+use std::sync::OnceLock;
 
 use opslint_core::{SourceFile, Span};
-use opslint_syntax::rust::{RustFile, span_of};
-use syn::spanned::Spanned;
-use syn::visit::{self, Visit};
-use syn::{Expr, ExprCall, ExprMethodCall, Lit};
+use opslint_syntax::rust::{RustFile, language};
+use tree_sitter::Node;
 
 use crate::service::{
     CodeFile, HttpClient, Mount, Route, Server, Telemetry, TelemetryKind, Timeout,
@@ -19,146 +19,273 @@ const METHOD_ATTRIBUTES: [&str; 9] = [
 
 pub fn extract(file: &SourceFile, parsed: RustFile) -> CodeFile {
     let mut code = CodeFile::default();
-    match &parsed.ast {
-        Some(ast) => {
-            let mut visitor = Visitor {
-                code: &mut code,
-                text: &file.text,
-                in_test: 0,
-                request_timeouts: 0,
-            };
-            visitor.visit_file(ast);
-            // A client without a timeout is fine when every request sets
-            // one, which only reading each call site can confirm.
-            if visitor.request_timeouts > 0 {
-                for client in &mut code.http_clients {
-                    if client.call.ends_with("Client::new()") && client.timeout == Timeout::Missing
-                    {
-                        client.timeout = Timeout::Unclear(
-                            "requests in this file call `.timeout(...)` one by one".into(),
-                        );
-                    }
+    if let Some(tree) = &parsed.tree {
+        let mut visitor = Visitor {
+            code: &mut code,
+            text: &file.text,
+            kinds: kinds(),
+            request_timeouts: 0,
+        };
+        visitor.walk(tree.root_node());
+        // A client without a timeout is fine when every request sets
+        // one, which only reading each call site can confirm.
+        if visitor.request_timeouts > 0 {
+            for client in &mut code.http_clients {
+                if client.call.ends_with("Client::new()") && client.timeout == Timeout::Missing {
+                    client.timeout = Timeout::Unclear(
+                        "requests in this file call `.timeout(...)` one by one".into(),
+                    );
                 }
             }
         }
-        None => {
-            if let Some(tree) = &parsed.tree {
-                extract_fallback(&mut code, tree, &file.text);
-            }
-            code.fallback = parsed.syn_error;
-        }
     }
+    code.fallback = parsed.syn_error;
     code.tree = parsed.tree;
     code
+}
+
+/// Node kinds of the Rust grammar by id, compared by number on every node.
+struct Kinds {
+    attribute_item: u16,
+    attribute: u16,
+    block_comment: u16,
+    line_comment: u16,
+    call_expression: u16,
+    field_expression: u16,
+    generic_function: u16,
+    generic_type: u16,
+    function_item: u16,
+    mod_item: u16,
+    impl_item: u16,
+    trait_item: u16,
+    declaration_list: u16,
+    macro_invocation: u16,
+    match_expression: u16,
+    use_declaration: u16,
+    scoped_identifier: u16,
+    scoped_type_identifier: u16,
+    parenthesized_expression: u16,
+    reference_expression: u16,
+    string_literal: u16,
+    raw_string_literal: u16,
+    token_tree: u16,
+}
+
+fn kinds() -> &'static Kinds {
+    static KINDS: OnceLock<Kinds> = OnceLock::new();
+    KINDS.get_or_init(|| {
+        let language = language();
+        let id = |name: &str| language.id_for_node_kind(name, true);
+        Kinds {
+            attribute_item: id("attribute_item"),
+            attribute: id("attribute"),
+            block_comment: id("block_comment"),
+            line_comment: id("line_comment"),
+            call_expression: id("call_expression"),
+            field_expression: id("field_expression"),
+            generic_function: id("generic_function"),
+            generic_type: id("generic_type"),
+            function_item: id("function_item"),
+            mod_item: id("mod_item"),
+            impl_item: id("impl_item"),
+            trait_item: id("trait_item"),
+            declaration_list: id("declaration_list"),
+            macro_invocation: id("macro_invocation"),
+            match_expression: id("match_expression"),
+            use_declaration: id("use_declaration"),
+            scoped_identifier: id("scoped_identifier"),
+            scoped_type_identifier: id("scoped_type_identifier"),
+            parenthesized_expression: id("parenthesized_expression"),
+            reference_expression: id("reference_expression"),
+            string_literal: id("string_literal"),
+            raw_string_literal: id("raw_string_literal"),
+            token_tree: id("token_tree"),
+        }
+    })
+}
+
+/// A node waiting to be visited, with the attributes written before it.
+struct Pending<'tree> {
+    node: Node<'tree>,
+    attributes: Vec<Node<'tree>>,
+    /// Depth of `#[cfg(test)]` modules around the node.
+    in_test: usize,
+    /// Set inside `impl` and `trait` blocks, whose functions are methods:
+    /// handler attributes and `#[test]` are read on free functions only.
+    in_impl: bool,
 }
 
 struct Visitor<'c> {
     code: &'c mut CodeFile,
     text: &'c str,
-    /// Depth of `#[cfg(test)]` modules and `#[test]` functions.
-    in_test: usize,
+    kinds: &'static Kinds,
     /// `.timeout(...)` calls on requests, not on a client builder.
     request_timeouts: usize,
 }
 
-/// Returns whether a method's receiver is a client builder chain, such as
-/// `Client::builder().connect_timeout(d)`, so that a `.timeout(...)` on it
-/// configures the client rather than one request.
-fn on_builder(receiver: &Expr) -> bool {
-    let mut current = receiver;
-    loop {
-        match current {
-            Expr::MethodCall(call) => {
-                if call.method == "builder" {
-                    return true;
+/// A method call: `receiver.method(arguments)`, with or without a turbofish.
+struct MethodCall<'tree> {
+    call: Node<'tree>,
+    receiver: Node<'tree>,
+    method: Node<'tree>,
+    arguments: Vec<Node<'tree>>,
+}
+
+impl<'c> Visitor<'c> {
+    fn text_of(&self, node: Node<'_>) -> &'c str {
+        self.text.get(node.byte_range()).unwrap_or("")
+    }
+
+    fn source(&self, node: Node<'_>) -> String {
+        self.text_of(node).to_string()
+    }
+
+    /// Visits the tree in document order, parents before children, with a
+    /// stack instead of recursion, so deeply nested input cannot exhaust the
+    /// stack of a worker thread.
+    fn walk(&mut self, root: Node<'_>) {
+        let mut stack = vec![Pending {
+            node: root,
+            attributes: Vec::new(),
+            in_test: 0,
+            in_impl: false,
+        }];
+        let mut cursor = root.walk();
+        while let Some(pending) = stack.pop() {
+            let node = pending.node;
+            let kind = node.kind_id();
+            let mut in_test = pending.in_test;
+            let is_function = kind == self.kinds.function_item && !pending.in_impl;
+            if is_function && is_test_attribute(self, &pending.attributes) {
+                continue;
+            }
+            if kind == self.kinds.mod_item && is_test_attribute(self, &pending.attributes) {
+                in_test += 1;
+            }
+            if is_function {
+                self.function_attributes(&pending.attributes);
+            }
+            let mut descend = true;
+            if kind == self.kinds.call_expression {
+                if in_test == 0 {
+                    match self.method_call(node) {
+                        Some(call) => self.method(&call),
+                        None => self.call(node),
+                    }
                 }
-                current = &call.receiver;
+            } else if kind == self.kinds.match_expression {
+                if in_test == 0 {
+                    self.match_routes(node);
+                }
+            } else if kind == self.kinds.macro_invocation {
+                self.macro_invocation(node);
+                descend = false;
+            } else if kind == self.kinds.use_declaration {
+                self.use_declaration(node);
+                descend = false;
+            } else if kind == self.kinds.scoped_identifier
+                || kind == self.kinds.scoped_type_identifier
+            {
+                self.path(node);
+                descend = false;
             }
-            Expr::Call(call) => {
-                return matches!(&*call.func, Expr::Path(path)
-                    if path.path.segments.last().is_some_and(|last| last.ident == "builder")
-                        || path_text(&path.path).ends_with("ClientBuilder::new"));
+
+            // The node's attributes are visited next, then its children in
+            // order: each child carries the attributes written just before it.
+            let children_in_impl = kind == self.kinds.impl_item
+                || kind == self.kinds.trait_item
+                || (kind == self.kinds.declaration_list && pending.in_impl);
+            let mut children = Vec::new();
+            if descend {
+                let mut attributes = Vec::new();
+                cursor.reset(node);
+                if cursor.goto_first_child() {
+                    loop {
+                        let child = cursor.node();
+                        let child_kind = child.kind_id();
+                        if child_kind == self.kinds.attribute_item {
+                            attributes.push(child);
+                        } else if child_kind != self.kinds.line_comment
+                            && child_kind != self.kinds.block_comment
+                            && child.is_named()
+                        {
+                            children.push(Pending {
+                                node: child,
+                                attributes: std::mem::take(&mut attributes),
+                                in_test,
+                                in_impl: children_in_impl,
+                            });
+                        }
+                        if !cursor.goto_next_sibling() {
+                            break;
+                        }
+                    }
+                }
+                // Attributes at the end of a block belong to no item.
+                children.extend(attributes.into_iter().map(|attribute| Pending {
+                    node: attribute,
+                    attributes: Vec::new(),
+                    in_test,
+                    in_impl: false,
+                }));
             }
-            Expr::Paren(inner) => current = &inner.expr,
-            _ => return false,
+            stack.extend(children.into_iter().rev());
+            stack.extend(
+                pending
+                    .attributes
+                    .into_iter()
+                    .rev()
+                    .map(|attribute| Pending {
+                        node: attribute,
+                        attributes: Vec::new(),
+                        in_test,
+                        in_impl: false,
+                    }),
+            );
         }
     }
-}
 
-fn string_literal(expr: &Expr) -> Option<String> {
-    match expr {
-        Expr::Lit(lit) => match &lit.lit {
-            Lit::Str(s) => Some(s.value()),
-            _ => None,
-        },
-        Expr::Reference(reference) => string_literal(&reference.expr),
-        Expr::Group(group) => string_literal(&group.expr),
-        _ => None,
-    }
-}
-
-/// The path of a call's function as `a::b::c`, or `None` for closures and
-/// other computed callees.
-fn call_path(call: &ExprCall) -> Option<String> {
-    match &*call.func {
-        Expr::Path(path) => Some(path_text(&path.path)),
-        _ => None,
-    }
-}
-
-fn path_text(path: &syn::Path) -> String {
-    path.segments
-        .iter()
-        .map(|segment| segment.ident.to_string())
-        .collect::<Vec<_>>()
-        .join("::")
-}
-
-fn is_test_attribute(attrs: &[syn::Attribute]) -> bool {
-    attrs.iter().any(|attr| {
-        let path = path_text(attr.path());
-        path == "test" || path.ends_with("::test") || {
-            path == "cfg"
-                && attr.meta.require_list().is_ok_and(|list| {
-                    list.tokens
-                        .to_string()
-                        .split(|c: char| !c.is_alphanumeric())
-                        .any(|w| w == "test")
-                })
+    /// Records what the attributes of a free function show: `#[instrument]`,
+    /// handler routes such as `#[get("/health")]`, and rocket's `#[launch]`.
+    fn function_attributes(&mut self, attributes: &[Node<'_>]) {
+        for item in attributes {
+            let Some((path, arguments)) = self.attribute(*item) else {
+                continue;
+            };
+            let last = path.rsplit("::").next().unwrap_or("");
+            let span = Span::from(item.byte_range());
+            if last == "instrument" {
+                self.telemetry(TelemetryKind::Tracing, "#[instrument]", span);
+            } else if METHOD_ATTRIBUTES.contains(&last) || last == "oai" {
+                let tokens = arguments.map_or("", |arguments| self.text_of(arguments));
+                let route = tokens
+                    .split('"')
+                    .skip(1)
+                    .step_by(2)
+                    .find(|piece| piece.starts_with('/'))
+                    .map(str::to_string);
+                if route.is_some() || last != "oai" {
+                    self.route(route, "actix-web/rocket", span);
+                }
+            } else if last == "launch" {
+                self.server("rocket", span);
+            }
         }
-    })
-}
-
-/// Maps the first crate name of a path to the telemetry it provides.
-fn telemetry_of_crate(name: &str) -> Option<TelemetryKind> {
-    match name {
-        "opentelemetry"
-        | "opentelemetry_sdk"
-        | "opentelemetry_otlp"
-        | "tracing_opentelemetry"
-        | "opentelemetry_jaeger"
-        | "opentelemetry_zipkin"
-        | "opentelemetry_datadog"
-        | "aws_xray_sdk"
-        | "datadog_tracing"
-        | "fastrace"
-        | "minitrace" => Some(TelemetryKind::Tracing),
-        "metrics"
-        | "metrics_exporter_prometheus"
-        | "prometheus"
-        | "prometheus_client"
-        | "axum_prometheus"
-        | "autometrics"
-        | "actix_web_prom"
-        | "cadence"
-        | "statsd" => Some(TelemetryKind::Metrics),
-        "tracing" | "tracing_subscriber" | "log" | "env_logger" | "slog" | "log4rs"
-        | "tracing_appender" | "fern" => Some(TelemetryKind::Logging),
-        _ => None,
     }
-}
 
-impl Visitor<'_> {
+    /// Returns the path and the argument tokens of an `attribute_item`.
+    fn attribute<'t>(&self, item: Node<'t>) -> Option<(String, Option<Node<'t>>)> {
+        let mut cursor = item.walk();
+        let attribute = item
+            .named_children(&mut cursor)
+            .find(|child| child.kind_id() == self.kinds.attribute)?;
+        let mut cursor = attribute.walk();
+        let mut children = attribute.named_children(&mut cursor);
+        let path = path_text(self, children.next()?)?;
+        let arguments = children.find(|child| child.kind_id() == self.kinds.token_tree);
+        Some((path, arguments))
+    }
+
     fn route(&mut self, path: Option<String>, framework: &'static str, span: Span) {
         self.code.routes.push(Route {
             path,
@@ -176,21 +303,53 @@ impl Visitor<'_> {
         });
     }
 
-    fn source(&self, span: Span) -> String {
-        self.text
-            .get(span.start..span.end)
-            .unwrap_or("")
-            .to_string()
+    fn server(&mut self, framework: &'static str, span: Span) {
+        self.code.servers.push(Server { framework, span });
     }
 
-    fn method_call(&mut self, call: &ExprMethodCall) {
-        let method = call.method.to_string();
-        let first = call.args.first();
-        let span = span_of(call.method.span());
-        if method == "timeout" && !on_builder(&call.receiver) {
+    /// Reads a `call_expression` as a method call, or returns `None` for a
+    /// call of a function.
+    fn method_call<'t>(&self, call: Node<'t>) -> Option<MethodCall<'t>> {
+        let mut function = call.child_by_field_name("function")?;
+        if function.kind_id() == self.kinds.generic_function {
+            function = function.child_by_field_name("function")?;
+        }
+        if function.kind_id() != self.kinds.field_expression {
+            return None;
+        }
+        Some(MethodCall {
+            call,
+            receiver: function.child_by_field_name("value")?,
+            method: function.child_by_field_name("field")?,
+            arguments: self.arguments(call),
+        })
+    }
+
+    /// Returns the argument expressions of a call.
+    fn arguments<'t>(&self, call: Node<'t>) -> Vec<Node<'t>> {
+        let Some(arguments) = call.child_by_field_name("arguments") else {
+            return Vec::new();
+        };
+        let mut cursor = arguments.walk();
+        arguments
+            .named_children(&mut cursor)
+            .filter(|child| {
+                let kind = child.kind_id();
+                kind != self.kinds.line_comment
+                    && kind != self.kinds.block_comment
+                    && kind != self.kinds.attribute_item
+            })
+            .collect()
+    }
+
+    fn method(&mut self, call: &MethodCall<'_>) {
+        let method = self.text_of(call.method);
+        let first = call.arguments.first().copied();
+        let span = Span::from(call.method.byte_range());
+        if method == "timeout" && !self.on_builder(call.receiver) {
             self.request_timeouts += 1;
         }
-        match method.as_str() {
+        match method {
             // axum `.route("/p", get(h))`, actix `.route("/p", web::get().to(h))`,
             // poem `.at("/p", get(h))`.
             "route" | "at" | "route_service" => {
@@ -200,13 +359,14 @@ impl Visitor<'_> {
                     } else {
                         "router builder"
                     };
-                    self.route(string_literal(first), framework, span_of(first.span()));
+                    let path = self.string_literal(first);
+                    self.route(path, framework, Span::from(first.byte_range()));
                 }
             }
             "nest" | "nest_service" | "mount" | "scope" => {
                 if let Some(first) = first {
-                    let prefix = string_literal(first);
-                    let source = self.source(span_of(first.span()));
+                    let prefix = self.string_literal(first);
+                    let source = self.source(first);
                     self.code.mounts.push(Mount {
                         prefix,
                         source,
@@ -218,59 +378,91 @@ impl Visitor<'_> {
                 }
             }
             "add_service"
-                if call.args.iter().any(|arg| {
-                    let text = self.source(span_of(arg.span()));
+                if call.arguments.iter().any(|argument| {
+                    let text = self.text_of(*argument);
                     text.contains("health") || text.contains("Health")
                 }) =>
             {
-                self.code.grpc_health.push(span_of(call.span()));
+                self.code
+                    .grpc_health
+                    .push(Span::from(call.call.byte_range()));
             }
             "build" => self.client_builder(call),
             _ => {}
         }
     }
 
-    /// Records a `reqwest::Client::builder()...build()` chain. The client has
-    /// a timeout when the chain sets `timeout` or `read_timeout`.
-    fn client_builder(&mut self, call: &ExprMethodCall) {
-        let mut methods = Vec::new();
-        let mut receiver = &*call.receiver;
+    /// Returns whether a method's receiver is a client builder chain, such
+    /// as `Client::builder().connect_timeout(d)`, so that a `.timeout(...)`
+    /// on it configures the client rather than one request.
+    fn on_builder(&self, receiver: Node<'_>) -> bool {
+        let mut current = receiver;
         loop {
-            match receiver {
-                Expr::MethodCall(inner) => {
-                    methods.push(inner.method.to_string());
-                    receiver = &inner.receiver;
+            if current.kind_id() == self.kinds.parenthesized_expression {
+                match current.named_child(0) {
+                    Some(inner) => current = inner,
+                    None => return false,
                 }
-                Expr::Call(root) => {
-                    let Some(path) = call_path(root) else {
-                        return;
-                    };
-                    let is_reqwest =
-                        path.ends_with("Client::builder") || path.ends_with("ClientBuilder::new");
-                    if !is_reqwest || !self.uses_reqwest() {
-                        return;
-                    }
-                    let timeout = if methods
-                        .iter()
-                        .any(|m| m == "timeout" || m == "read_timeout")
-                    {
-                        Timeout::Set
-                    } else if self.text.contains(".timeout(") {
-                        Timeout::Unclear(
-                            "requests in this file call `.timeout(...)` one by one".into(),
-                        )
-                    } else {
-                        Timeout::Missing
-                    };
-                    self.code.http_clients.push(HttpClient {
-                        call: format!("{path}()"),
-                        timeout,
-                        span: span_of(root.span()),
-                    });
-                    return;
-                }
-                _ => return,
+                continue;
             }
+            if current.kind_id() != self.kinds.call_expression {
+                return false;
+            }
+            match self.method_call(current) {
+                Some(call) => {
+                    if self.text_of(call.method) == "builder" {
+                        return true;
+                    }
+                    current = call.receiver;
+                }
+                None => {
+                    return self.call_path(current).is_some_and(|path| {
+                        path.rsplit("::").next() == Some("builder")
+                            || path.ends_with("ClientBuilder::new")
+                    });
+                }
+            }
+        }
+    }
+
+    /// Records a `reqwest::Client::builder()...build()` chain. The client
+    /// has a timeout when the chain sets `timeout` or `read_timeout`.
+    fn client_builder(&mut self, call: &MethodCall<'_>) {
+        let mut methods = Vec::new();
+        let mut receiver = call.receiver;
+        loop {
+            if receiver.kind_id() != self.kinds.call_expression {
+                return;
+            }
+            if let Some(inner) = self.method_call(receiver) {
+                methods.push(self.text_of(inner.method));
+                receiver = inner.receiver;
+                continue;
+            }
+            let Some(path) = self.call_path(receiver) else {
+                return;
+            };
+            let is_reqwest =
+                path.ends_with("Client::builder") || path.ends_with("ClientBuilder::new");
+            if !is_reqwest || !self.uses_reqwest() {
+                return;
+            }
+            let timeout = if methods
+                .iter()
+                .any(|m| *m == "timeout" || *m == "read_timeout")
+            {
+                Timeout::Set
+            } else if self.text.contains(".timeout(") {
+                Timeout::Unclear("requests in this file call `.timeout(...)` one by one".into())
+            } else {
+                Timeout::Missing
+            };
+            self.code.http_clients.push(HttpClient {
+                call: format!("{path}()"),
+                timeout,
+                span: Span::from(receiver.byte_range()),
+            });
+            return;
         }
     }
 
@@ -278,17 +470,53 @@ impl Visitor<'_> {
         self.text.contains("reqwest")
     }
 
-    fn call(&mut self, call: &ExprCall) {
-        let Some(path) = call_path(call) else {
+    /// The path of a call's function as `a::b::c`, or `None` for closures
+    /// and other computed callees.
+    fn call_path(&self, call: Node<'_>) -> Option<String> {
+        let mut function = call.child_by_field_name("function")?;
+        if function.kind_id() == self.kinds.generic_function {
+            function = function.child_by_field_name("function")?;
+        }
+        if function.kind_id() == self.kinds.field_expression {
+            return None;
+        }
+        path_text(self, function)
+    }
+
+    /// Returns the value of a string literal argument, also behind `&`.
+    fn string_literal(&self, expression: Node<'_>) -> Option<String> {
+        let mut expression = expression;
+        while expression.kind_id() == self.kinds.reference_expression {
+            expression = expression.child_by_field_name("value")?;
+        }
+        let kind = expression.kind_id();
+        let raw = self.text_of(expression);
+        if kind == self.kinds.raw_string_literal {
+            let body = raw.strip_prefix('r')?.trim_matches('#');
+            return Some(body.strip_prefix('"')?.strip_suffix('"')?.to_string());
+        }
+        if kind != self.kinds.string_literal {
+            return None;
+        }
+        let body = raw.strip_prefix('"')?.strip_suffix('"')?;
+        Some(unescape(body))
+    }
+
+    fn call(&mut self, call: Node<'_>) {
+        let Some(path) = self.call_path(call) else {
             return;
         };
-        let span = span_of(call.func.span());
+        let Some(function) = call.child_by_field_name("function") else {
+            return;
+        };
+        let span = Span::from(function.byte_range());
         let last_two: Vec<&str> = path.rsplit("::").take(2).collect();
         let tail = match last_two.as_slice() {
             [last, before] => format!("{before}::{last}"),
             [last] => (*last).to_string(),
             _ => return,
         };
+        let first_argument = || self.arguments(call).first().copied();
         match tail.as_str() {
             "Router::new" if self.text.contains("axum") => self.server("axum", span),
             "HttpServer::new" => self.server("actix-web", span),
@@ -305,10 +533,10 @@ impl Visitor<'_> {
                 self.code.grpc_health.push(span)
             }
             "web::scope" => {
-                let first = call.args.first();
+                let first = first_argument();
                 self.code.mounts.push(Mount {
-                    prefix: first.and_then(string_literal),
-                    source: first.map_or(String::new(), |f| self.source(span_of(f.span()))),
+                    prefix: first.and_then(|first| self.string_literal(first)),
+                    source: first.map_or(String::new(), |first| self.source(first)),
                     span,
                     on_router: false,
                     router: None,
@@ -316,19 +544,20 @@ impl Visitor<'_> {
                 });
             }
             "web::resource" | "warp::path" | "path::path" => {
-                let first = call.args.first();
                 let framework = if tail.starts_with("web") {
                     "actix-web"
                 } else {
                     "warp"
                 };
-                let path = first.and_then(string_literal).map(|p| {
-                    if p.starts_with('/') {
-                        p
-                    } else {
-                        format!("/{p}")
-                    }
-                });
+                let path = first_argument()
+                    .and_then(|first| self.string_literal(first))
+                    .map(|p| {
+                        if p.starts_with('/') {
+                            p
+                        } else {
+                            format!("/{p}")
+                        }
+                    });
                 self.route(path, framework, span);
             }
             "reqwest::get" => self.code.http_clients.push(HttpClient {
@@ -360,92 +589,46 @@ impl Visitor<'_> {
         }
     }
 
-    fn server(&mut self, framework: &'static str, span: Span) {
-        self.code.servers.push(Server { framework, span });
-    }
-
     /// Routes of hyper services that match on `req.uri().path()`.
-    fn match_routes(&mut self, expr: &syn::ExprMatch) {
-        let scrutinee = self.source(span_of(expr.expr.span()));
-        if !scrutinee.contains("path()") {
+    fn match_routes(&mut self, expression: Node<'_>) {
+        let Some(value) = expression.child_by_field_name("value") else {
+            return;
+        };
+        if !self.text_of(value).contains("path()") {
             return;
         }
-        for arm in &expr.arms {
-            let pattern = self.source(span_of(arm.pat.span()));
-            for piece in pattern.split('"').skip(1).step_by(2) {
+        let Some(body) = expression.child_by_field_name("body") else {
+            return;
+        };
+        let mut cursor = body.walk();
+        for arm in body.named_children(&mut cursor) {
+            // The pattern without its `if` guard.
+            let Some(pattern) = arm
+                .child_by_field_name("pattern")
+                .and_then(|pattern| pattern.named_child(0))
+            else {
+                continue;
+            };
+            let span = Span::from(pattern.byte_range());
+            for piece in self.text_of(pattern).split('"').skip(1).step_by(2) {
                 if piece.starts_with('/') {
-                    self.route(Some(piece.to_string()), "hyper", span_of(arm.pat.span()));
+                    self.route(Some(piece.to_string()), "hyper", span);
                 }
             }
         }
     }
-}
 
-impl<'ast> Visit<'ast> for Visitor<'_> {
-    fn visit_item_mod(&mut self, item: &'ast syn::ItemMod) {
-        let test = is_test_attribute(&item.attrs);
-        self.in_test += usize::from(test);
-        visit::visit_item_mod(self, item);
-        self.in_test -= usize::from(test);
-    }
-
-    fn visit_item_fn(&mut self, item: &'ast syn::ItemFn) {
-        let test = is_test_attribute(&item.attrs);
-        if test {
+    /// Records a macro call such as `tracing::info!(...)` or warp's
+    /// `path!(...)`. Its tokens are not parsed, so calls inside a macro are
+    /// not read.
+    fn macro_invocation(&mut self, invocation: Node<'_>) {
+        let Some(name) = invocation.child_by_field_name("macro") else {
             return;
-        }
-        for attr in &item.attrs {
-            let path = path_text(attr.path());
-            let last = path.rsplit("::").next().unwrap_or("");
-            let span = span_of(attr.span());
-            if last == "instrument" {
-                self.telemetry(TelemetryKind::Tracing, "#[instrument]", span);
-            } else if METHOD_ATTRIBUTES.contains(&last) || last == "oai" {
-                let tokens = attr
-                    .meta
-                    .require_list()
-                    .map(|list| list.tokens.to_string())
-                    .unwrap_or_default();
-                let route = tokens
-                    .split('"')
-                    .skip(1)
-                    .step_by(2)
-                    .find(|piece| piece.starts_with('/'))
-                    .map(str::to_string);
-                if route.is_some() || last != "oai" {
-                    self.route(route, "actix-web/rocket", span);
-                }
-            } else if last == "launch" {
-                self.server("rocket", span);
-            }
-        }
-        visit::visit_item_fn(self, item);
-    }
-
-    fn visit_expr_method_call(&mut self, call: &'ast ExprMethodCall) {
-        if self.in_test == 0 {
-            self.method_call(call);
-        }
-        visit::visit_expr_method_call(self, call);
-    }
-
-    fn visit_expr_call(&mut self, call: &'ast ExprCall) {
-        if self.in_test == 0 {
-            self.call(call);
-        }
-        visit::visit_expr_call(self, call);
-    }
-
-    fn visit_expr_match(&mut self, expr: &'ast syn::ExprMatch) {
-        if self.in_test == 0 {
-            self.match_routes(expr);
-        }
-        visit::visit_expr_match(self, expr);
-    }
-
-    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
-        let path = path_text(&mac.path);
-        let span = span_of(mac.path.span());
+        };
+        let Some(path) = path_text(self, name) else {
+            return;
+        };
+        let span = Span::from(name.byte_range());
         let last = path.rsplit("::").next().unwrap_or("");
         if last.ends_with("span") && (last == "span" || last.ends_with("_span")) {
             self.telemetry(TelemetryKind::Tracing, "tracing spans", span);
@@ -458,123 +641,203 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
         if last == "path" && path.starts_with("warp")
             || path == "path" && self.text.contains("warp")
         {
-            let tokens = mac.tokens.to_string();
+            let mut cursor = invocation.walk();
+            let tokens = invocation
+                .named_children(&mut cursor)
+                .find(|child| child.kind_id() == self.kinds.token_tree)
+                .map_or("", |tokens| self.text_of(tokens));
             let pieces: Vec<&str> = tokens.split('"').skip(1).step_by(2).collect();
             if !pieces.is_empty() {
                 self.route(Some(format!("/{}", pieces.join("/"))), "warp", span);
             }
         }
-        // `routes![...]` and other macros hold plain Rust: visit what parses.
-        if let Ok(exprs) = mac
-            .parse_body_with(syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated)
-        {
-            for expr in &exprs {
-                self.visit_expr(expr);
-            }
+        if name.kind_id() == self.kinds.scoped_identifier {
+            self.path(name);
         }
-        visit::visit_macro(self, mac);
     }
 
-    fn visit_use_tree(&mut self, tree: &'ast syn::UseTree) {
-        visit::visit_use_tree(self, tree);
-    }
-
-    fn visit_item_use(&mut self, item: &'ast syn::ItemUse) {
-        let root = match &item.tree {
-            syn::UseTree::Path(path) => path.ident.to_string(),
-            syn::UseTree::Name(name) => name.ident.to_string(),
-            _ => String::new(),
-        };
+    /// Records a `use` declaration of a telemetry crate.
+    fn use_declaration(&mut self, declaration: Node<'_>) {
+        let root = declaration
+            .child_by_field_name("argument")
+            .map(|argument| use_root(self, argument))
+            .unwrap_or_default();
+        let span = Span::from(declaration.byte_range());
         if let Some(kind) = telemetry_of_crate(&root) {
-            self.telemetry(kind, root.clone(), span_of(item.span()));
+            self.telemetry(kind, root.clone(), span);
         }
-        if root == "opentelemetry" && self.source(span_of(item.span())).contains("metrics") {
-            self.telemetry(
-                TelemetryKind::Metrics,
-                "opentelemetry metrics",
-                span_of(item.span()),
-            );
+        if root == "opentelemetry" && self.text_of(declaration).contains("metrics") {
+            self.telemetry(TelemetryKind::Metrics, "opentelemetry metrics", span);
         }
-        visit::visit_item_use(self, item);
     }
 
-    fn visit_path(&mut self, path: &'ast syn::Path) {
-        if path.segments.len() > 1
-            && let Some(first) = path.segments.first()
-        {
-            let name = first.ident.to_string();
-            if let Some(kind) = telemetry_of_crate(&name) {
-                self.telemetry(kind, name.clone(), span_of(path.span()));
-            }
-            if name == "opentelemetry" && path_text(path).contains("metrics") {
-                self.telemetry(
-                    TelemetryKind::Metrics,
-                    "opentelemetry metrics",
-                    span_of(path.span()),
-                );
-            }
+    /// Records a path of two or more segments into a telemetry crate, such
+    /// as `tracing::Span` or `metrics::counter`.
+    fn path(&mut self, path: Node<'_>) {
+        let Some(text) = path_text(self, path) else {
+            return;
+        };
+        let Some(name) = text.split("::").next().filter(|_| text.contains("::")) else {
+            return;
+        };
+        let span = Span::from(path.byte_range());
+        if let Some(kind) = telemetry_of_crate(name) {
+            self.telemetry(kind, name.to_string(), span);
         }
-        visit::visit_path(self, path);
+        if name == "opentelemetry" && text.contains("metrics") {
+            self.telemetry(TelemetryKind::Metrics, "opentelemetry metrics", span);
+        }
     }
 }
 
-/// Facts that tree-sitter-rust can still show in a file syn rejected:
-/// route paths in `.route(...)` calls and handler attributes, and the crates
-/// named in `use` declarations.
-fn extract_fallback(code: &mut CodeFile, tree: &tree_sitter::Tree, text: &str) {
-    let mut stack = vec![tree.root_node()];
-    while let Some(node) = stack.pop() {
-        match node.kind() {
-            "call_expression" => {
-                let function = node.child_by_field_name("function");
-                let arguments = node.child_by_field_name("arguments");
-                if let (Some(function), Some(arguments)) = (function, arguments)
-                    && function.kind() == "field_expression"
-                    && let Some(field) = function.child_by_field_name("field")
-                    && matches!(field.utf8_text(text.as_bytes()), Ok("route" | "at"))
-                    && let Some(first) = arguments.named_child(0)
-                    && first.kind() == "string_literal"
-                {
-                    let literal = first.utf8_text(text.as_bytes()).unwrap_or("\"\"");
-                    code.routes.push(Route {
-                        path: Some(literal.trim_matches('"').to_string()),
-                        framework: "axum",
-                        span: Span::from(first.byte_range()),
-                        router: None,
-                    });
-                }
-                if let Some(function) = node.child_by_field_name("function")
-                    && function
-                        .utf8_text(text.as_bytes())
-                        .is_ok_and(|f| f.ends_with("Router::new"))
-                {
-                    code.servers.push(Server {
-                        framework: "axum",
-                        span: Span::from(function.byte_range()),
-                    });
-                }
+/// Returns the segments of a path as `a::b::c`, without generic arguments,
+/// or `None` when `node` is no path. The walk is a loop because a generated
+/// file can hold a path of thousands of segments.
+fn path_text(visitor: &Visitor<'_>, node: Node<'_>) -> Option<String> {
+    let kinds = visitor.kinds;
+    let mut segments = Vec::new();
+    let mut current = Some(node);
+    while let Some(node) = current {
+        let kind = node.kind_id();
+        current = if kind == kinds.scoped_identifier || kind == kinds.scoped_type_identifier {
+            segments.push(visitor.text_of(node.child_by_field_name("name")?));
+            node.child_by_field_name("path")
+        } else if kind == kinds.generic_type {
+            Some(node.child_by_field_name("type")?)
+        } else if kind == kinds.generic_function {
+            Some(node.child_by_field_name("function")?)
+        } else {
+            // Identifiers and the `self`, `super` and `crate` keywords.
+            let text = visitor.text_of(node);
+            let is_name = node.child_count() == 0
+                && !text.is_empty()
+                && text.chars().all(|c| c.is_alphanumeric() || c == '_');
+            if !is_name {
+                return None;
             }
-            "use_declaration" => {
-                let body = node.utf8_text(text.as_bytes()).unwrap_or("");
-                let root = body
-                    .trim_start_matches("pub ")
-                    .trim_start_matches("use ")
-                    .split("::")
-                    .next()
-                    .unwrap_or("")
-                    .trim();
-                if let Some(kind) = telemetry_of_crate(root) {
-                    code.telemetry.push(Telemetry {
-                        kind,
-                        library: root.to_string(),
-                        span: Span::from(node.byte_range()),
-                    });
-                }
-            }
-            _ => {}
+            segments.push(text);
+            None
+        };
+    }
+    segments.reverse();
+    Some(segments.join("::"))
+}
+
+/// Returns the first crate or module a `use` names: `tracing` for
+/// `use tracing::{info, warn}`. A lone renamed name or a group at the top
+/// gives the empty string.
+fn use_root(visitor: &Visitor<'_>, argument: Node<'_>) -> String {
+    let mut current = argument;
+    let mut depth = 0;
+    loop {
+        depth += 1;
+        if depth > 64 {
+            return String::new();
         }
-        let mut cursor = node.walk();
-        stack.extend(node.children(&mut cursor));
+        let next = match current.kind() {
+            "scoped_identifier" | "scoped_use_list" => current.child_by_field_name("path"),
+            "use_wildcard" => current.named_child(0),
+            "use_as_clause" => {
+                let path = current.child_by_field_name("path");
+                // `use tracing as t;` renames the crate itself.
+                if path.is_some_and(|path| path.kind() == "identifier") && depth == 1 {
+                    return String::new();
+                }
+                path
+            }
+            "identifier" | "crate" | "self" | "super" => {
+                return visitor.text_of(current).to_string();
+            }
+            _ => return String::new(),
+        };
+        match next {
+            Some(next) => current = next,
+            None => return String::new(),
+        }
+    }
+}
+
+/// Returns whether the attributes mark test code: `#[test]`,
+/// `#[tokio::test]` or `#[cfg(test)]`.
+fn is_test_attribute(visitor: &Visitor<'_>, attributes: &[Node<'_>]) -> bool {
+    attributes.iter().any(|item| {
+        let Some((path, arguments)) = visitor.attribute(*item) else {
+            return false;
+        };
+        path == "test" || path.ends_with("::test") || {
+            path == "cfg"
+                && arguments.is_some_and(|arguments| {
+                    visitor
+                        .text_of(arguments)
+                        .split(|c: char| !c.is_alphanumeric())
+                        .any(|w| w == "test")
+                })
+        }
+    })
+}
+
+/// Returns the value of the text between the quotes of a Rust string literal.
+fn unescape(body: &str) -> String {
+    if !body.contains('\\') {
+        return body.to_string();
+    }
+    let mut out = String::with_capacity(body.len());
+    let mut chars = body.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some('r') => out.push('\r'),
+            Some('0') => out.push('\0'),
+            Some('\\') => out.push('\\'),
+            Some('"') => out.push('"'),
+            Some('\'') => out.push('\''),
+            // A line continuation skips the line break and the indentation.
+            Some('\n') => {
+                while chars.peek().is_some_and(|c| c.is_whitespace()) {
+                    chars.next();
+                }
+            }
+            Some(other) => {
+                out.push('\\');
+                out.push(other);
+            }
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
+/// Maps the first crate name of a path to the telemetry it provides.
+fn telemetry_of_crate(name: &str) -> Option<TelemetryKind> {
+    match name {
+        "opentelemetry"
+        | "opentelemetry_sdk"
+        | "opentelemetry_otlp"
+        | "tracing_opentelemetry"
+        | "opentelemetry_jaeger"
+        | "opentelemetry_zipkin"
+        | "opentelemetry_datadog"
+        | "aws_xray_sdk"
+        | "datadog_tracing"
+        | "fastrace"
+        | "minitrace" => Some(TelemetryKind::Tracing),
+        "metrics"
+        | "metrics_exporter_prometheus"
+        | "prometheus"
+        | "prometheus_client"
+        | "axum_prometheus"
+        | "autometrics"
+        | "actix_web_prom"
+        | "cadence"
+        | "statsd" => Some(TelemetryKind::Metrics),
+        "tracing" | "tracing_subscriber" | "log" | "env_logger" | "slog" | "log4rs"
+        | "tracing_appender" | "fern" => Some(TelemetryKind::Logging),
+        _ => None,
     }
 }
 
@@ -664,6 +927,31 @@ mod tests {
         let code = facts("fn app() { Router::new().route(\"/health\", get(h)) \n fn broken( {}\n");
         assert!(code.fallback.is_some());
         assert_eq!(code.routes[0].path.as_deref(), Some("/health"));
+    }
+
+    #[test]
+    fn deep_nesting_is_read_in_full() {
+        let text = format!(
+            "fn app() {{ Router::new().route(\"/health\", get(h)); let x = {}1{}; }}\n",
+            "(".repeat(5_000),
+            ")".repeat(5_000)
+        );
+        let code = facts(&text);
+        assert!(code.fallback.is_none());
+        assert_eq!(code.routes[0].path.as_deref(), Some("/health"));
+    }
+
+    #[test]
+    fn macro_paths_and_test_code() {
+        let code = facts(
+            "use tracing::info;\n\
+             fn a() { tracing::info!(\"up\"); let c = reqwest::Client::new(); }\n\
+             #[cfg(test)]\nmod tests { fn b() { let c = reqwest::Client::new(); } }\n\
+             #[test]\nfn c() { let c = reqwest::Client::new(); }\n",
+        );
+        assert_eq!(code.http_clients.len(), 1);
+        let libraries: Vec<&str> = code.telemetry.iter().map(|t| t.library.as_str()).collect();
+        assert_eq!(libraries, ["tracing", "tracing", "tracing"]);
     }
 
     #[test]

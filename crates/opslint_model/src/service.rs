@@ -32,8 +32,8 @@ pub struct CodeFile {
     /// Names assigned a plain string literal at module or class level, such
     /// as `API_V1_STR: str = "/api/v1"`, for resolving mount prefixes.
     pub string_constants: Vec<(String, String)>,
-    /// The syn error of a Rust file whose facts came from tree-sitter and
-    /// may be incomplete.
+    /// The syntax error of a Rust file that does not compile, whose facts
+    /// come from tree-sitter's recovered tree and may be incomplete.
     pub fallback: Option<SyntaxError>,
     /// The tree-sitter tree, kept only until the file phase has run the
     /// declarative rules' queries on it. The run then drops it, because
@@ -306,8 +306,8 @@ impl<'a> Service<'a> {
             .any(|(_, code)| !code.grpc_health.is_empty())
     }
 
-    /// Files whose facts came from the tree-sitter fallback, with the place
-    /// where syn stopped.
+    /// Rust files with a syntax error, whose facts may be incomplete, with
+    /// the place of the error.
     pub fn fallback_files(&self) -> impl Iterator<Item = (&'a Artifact, Span)> + '_ {
         self.files.iter().filter_map(|(artifact, code)| {
             code.fallback.as_ref().map(|error| (*artifact, error.span))

@@ -1,6 +1,6 @@
-//! The Rust front end: syn for the full syntax tree, and tree-sitter-rust
-//! for files that syn rejects, so a file that does not compile still yields
-//! the facts a concrete syntax tree can show.
+//! The Rust front end: tree-sitter-rust for the syntax tree that facts and
+//! declarative rules read, and syn only to confirm a syntax error that
+//! tree-sitter reports, since the grammar can lag the language.
 
 use opslint_core::Span;
 
@@ -8,47 +8,52 @@ use crate::SyntaxError;
 use crate::parsers::{self, Grammar};
 use crate::yaml::{error_offset, first_error, missing_message, syntax_message};
 
-/// A parsed Rust file: the syn tree when syn accepts the file, and the
-/// tree-sitter tree always, which declarative rules query.
+/// A parsed Rust file: its tree-sitter tree, and the errors of a file that
+/// tree-sitter reads with an error.
+#[derive(Debug)]
 pub struct RustFile {
-    pub ast: Option<syn::File>,
     pub tree: Option<tree_sitter::Tree>,
     /// A syntax error both parsers agree on: the file does not compile.
-    /// When only syn rejects a file, tree-sitter's facts are used and
-    /// `syn_error` gives the reason, but nothing is certain enough to report.
     pub errors: Vec<SyntaxError>,
-    /// Why syn rejected the file, at the place it stopped.
+    /// The reason syn rejected a file that tree-sitter also read with an
+    /// error, at the place syn stopped. Facts then come from tree-sitter's
+    /// recovered tree and may be incomplete.
     pub syn_error: Option<SyntaxError>,
 }
 
-impl std::fmt::Debug for RustFile {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RustFile")
-            .field("ast", &self.ast.as_ref().map(|_| "syn::File"))
-            .field("tree", &self.tree)
-            .field("syn_error", &self.syn_error)
-            .finish()
-    }
-}
-
-/// Parses `text` with syn, and with tree-sitter-rust when syn fails. The
-/// spans inside `ast` index a per-thread source map: turn them into byte
-/// ranges, then call [`release_spans`] before parsing the next file.
+/// Parses `text` with tree-sitter-rust. Each file is parsed once: syn runs
+/// only on a file whose tree has an error, to tell a file that does not
+/// compile from syntax newer than the grammar. Call [`release_spans`] after
+/// a file that syn parsed.
 pub fn parse(text: &str) -> RustFile {
     let tree = parsers::parse(Grammar::Rust, text);
+    let Some(root) = tree.as_ref().map(tree_sitter::Tree::root_node) else {
+        return RustFile {
+            tree,
+            errors: Vec::new(),
+            syn_error: None,
+        };
+    };
+    if !root.has_error() {
+        return RustFile {
+            tree,
+            errors: Vec::new(),
+            syn_error: None,
+        };
+    }
     // syn parses and drops its tree by recursion, so input nested thousands
     // of levels deep would overflow the stack of a worker thread.
-    if let Some((deep, message)) = tree.as_ref().and_then(|tree| too_deep(tree.root_node())) {
+    if let Some((deep, message)) = too_deep(root) {
         return RustFile {
-            ast: None,
             tree,
             errors: Vec::new(),
             syn_error: Some(SyntaxError::new(Span::new(deep, deep), message)),
         };
     }
     match syn::parse_file(text) {
-        Ok(ast) => RustFile {
-            ast: Some(ast),
+        // Syntax that the grammar does not know yet: the recovered tree
+        // gives the facts.
+        Ok(_) => RustFile {
             tree,
             errors: Vec::new(),
             syn_error: None,
@@ -56,13 +61,8 @@ pub fn parse(text: &str) -> RustFile {
         Err(error) => {
             let range = error.span().byte_range();
             let syn_error = SyntaxError::new(Span::from(range), error.to_string());
-            let errors = tree
-                .as_ref()
-                .and_then(|tree| both_reject(tree.root_node(), text, &syn_error))
-                .into_iter()
-                .collect();
+            let errors = both_reject(root, text, &syn_error).into_iter().collect();
             RustFile {
-                ast: None,
                 tree,
                 errors,
                 syn_error: Some(syn_error),
@@ -214,11 +214,6 @@ pub fn language() -> tree_sitter::Language {
 /// Spans created before the call become invalid.
 pub fn release_spans() {
     proc_macro2::extra::invalidate_current_thread_spans();
-}
-
-/// The byte range of a syn span in the file it was parsed from.
-pub fn span_of(span: proc_macro2::Span) -> Span {
-    Span::from(span.byte_range())
 }
 
 #[cfg(test)]

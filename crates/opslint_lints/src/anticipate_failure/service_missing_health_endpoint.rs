@@ -77,13 +77,13 @@ impl Rule for ServiceMissingHealthEndpoint {
                     error_span,
                     location,
                     format!(
-                        "Does service {} serve a health endpoint from `{}`, which syn could \
-                         not parse?",
+                        "Does service {} serve a health endpoint from `{}`, which has a \
+                         syntax error?",
                         service.label(),
                         fallback.file.path
                     ),
-                    "routes in a file that syn rejects are read with tree-sitter and may be \
-                     incomplete",
+                    "routes in a Rust file with a syntax error come from the part that \
+                     tree-sitter recovers and may be incomplete",
                 );
                 continue;
             }

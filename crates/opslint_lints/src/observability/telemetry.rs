@@ -48,12 +48,13 @@ impl TelemetryCheck {
                     error_span,
                     location,
                     format!(
-                        "Does `{}`, which syn could not parse, set up {} for service {}?",
+                        "Does `{}`, which has a syntax error, set up {} for service {}?",
                         fallback.file.path,
                         self.noun,
                         service.label()
                     ),
-                    "facts of a file that syn rejects come from tree-sitter and may be incomplete",
+                    "facts of a Rust file with a syntax error come from the part that tree-sitter \
+                     recovers and may be incomplete",
                 );
                 continue;
             }
