@@ -84,6 +84,17 @@ struct WalkedKinds {
     imports: [u16; 2],
     assignment: u16,
     with_item: u16,
+    /// Field ids, 0 where the grammar has no such field: looking a field up
+    /// by name compares it with every field name of the grammar.
+    field_alias: u16,
+    field_arguments: u16,
+    field_body: u16,
+    field_function: u16,
+    field_left: u16,
+    field_module_name: u16,
+    field_name: u16,
+    field_right: u16,
+    field_value: u16,
 }
 
 fn walked_kinds() -> &'static WalkedKinds {
@@ -91,11 +102,25 @@ fn walked_kinds() -> &'static WalkedKinds {
     KINDS.get_or_init(|| {
         let language = opslint_syntax::python::language();
         let id = |name: &str| language.id_for_node_kind(name, true);
+        let field = |name: &str| {
+            language
+                .field_id_for_name(name)
+                .map_or(0, std::num::NonZeroU16::get)
+        };
         WalkedKinds {
             call: id("call"),
             imports: [id("import_statement"), id("import_from_statement")],
             assignment: id("assignment"),
             with_item: id("with_item"),
+            field_alias: field("alias"),
+            field_arguments: field("arguments"),
+            field_body: field("body"),
+            field_function: field("function"),
+            field_left: field("left"),
+            field_module_name: field("module_name"),
+            field_name: field("name"),
+            field_right: field("right"),
+            field_value: field("value"),
         }
     })
 }
@@ -158,10 +183,10 @@ impl<'c> Extractor<'c> {
             .filter(|child| child.kind() == "keyword_argument")
             .find(|child| {
                 child
-                    .child_by_field_name("name")
+                    .child_by_field_id(walked_kinds().field_name)
                     .is_some_and(|n| self.text_of(n) == name)
             })
-            .and_then(|child| child.child_by_field_name("value"))
+            .and_then(|child| child.child_by_field_id(walked_kinds().field_value))
     }
 
     fn has_kwargs_splat(&self, arguments: Node) -> bool {
@@ -202,7 +227,7 @@ impl<'c> Extractor<'c> {
 
     fn import(&mut self, node: Node) {
         let modules: Vec<String> = if node.kind() == "import_from_statement" {
-            node.child_by_field_name("module_name")
+            node.child_by_field_id(walked_kinds().field_module_name)
                 .map(|m| vec![self.text_of(m).to_string()])
                 .unwrap_or_default()
         } else {
@@ -237,8 +262,8 @@ impl<'c> Extractor<'c> {
     /// and module- or class-level string constants.
     fn assignment(&mut self, node: Node) {
         let (Some(left), Some(right)) = (
-            node.child_by_field_name("left"),
-            node.child_by_field_name("right"),
+            node.child_by_field_id(walked_kinds().field_left),
+            node.child_by_field_id(walked_kinds().field_right),
         ) else {
             return;
         };
@@ -263,7 +288,7 @@ impl<'c> Extractor<'c> {
             self.code.string_constants.push((name, value));
         }
         if right.kind() == "call"
-            && let Some(function) = right.child_by_field_name("function")
+            && let Some(function) = right.child_by_field_id(walked_kinds().field_function)
             && matches!(
                 self.text_of(function),
                 "requests.Session" | "requests.session" | "Session"
@@ -274,18 +299,18 @@ impl<'c> Extractor<'c> {
     }
 
     fn with_item(&mut self, node: Node) {
-        let Some(value) = node.child_by_field_name("value") else {
+        let Some(value) = node.child_by_field_id(walked_kinds().field_value) else {
             return;
         };
         if value.kind() == "as_pattern"
             && let Some(call) = value.named_child(0)
             && call.kind() == "call"
-            && let Some(function) = call.child_by_field_name("function")
+            && let Some(function) = call.child_by_field_id(walked_kinds().field_function)
             && matches!(
                 self.text_of(function),
                 "requests.Session" | "requests.session"
             )
-            && let Some(alias) = value.child_by_field_name("alias")
+            && let Some(alias) = value.child_by_field_id(walked_kinds().field_alias)
         {
             self.sessions.insert(self.text_of(alias).trim().to_string());
         }
@@ -293,8 +318,8 @@ impl<'c> Extractor<'c> {
 
     fn call(&mut self, node: Node) {
         let (Some(function), Some(arguments)) = (
-            node.child_by_field_name("function"),
-            node.child_by_field_name("arguments"),
+            node.child_by_field_id(walked_kinds().field_function),
+            node.child_by_field_id(walked_kinds().field_arguments),
         ) else {
             return;
         };
@@ -509,17 +534,17 @@ impl<'c> Extractor<'c> {
     fn assigned_name(&self, function: Node) -> Option<String> {
         let call = function.parent()?;
         let assignment = call.parent().filter(|p| p.kind() == "assignment")?;
-        if assignment.child_by_field_name("right")? != call {
+        if assignment.child_by_field_id(walked_kinds().field_right)? != call {
             return None;
         }
-        self.object_name(assignment.child_by_field_name("left")?)
+        self.object_name(assignment.child_by_field_id(walked_kinds().field_left)?)
     }
 
     /// Checks whether a mounted application is Starlette's `StaticFiles`.
     fn is_static_files(&self, app: Node) -> bool {
         app.kind() == "call"
             && app
-                .child_by_field_name("function")
+                .child_by_field_id(walked_kinds().field_function)
                 .is_some_and(|f| self.text_of(f).rsplit('.').next() == Some("StaticFiles"))
     }
 
@@ -572,7 +597,10 @@ impl<'c> Extractor<'c> {
         self.code.http_clients.push(HttpClient {
             call: callee.to_string(),
             timeout,
-            span: span(node.child_by_field_name("function").unwrap_or(node)),
+            span: span(
+                node.child_by_field_id(walked_kinds().field_function)
+                    .unwrap_or(node),
+            ),
         });
     }
 
@@ -596,7 +624,7 @@ impl<'c> Extractor<'c> {
             top.iter().copied().find(|node| {
                 node.kind() == "function_definition"
                     && node
-                        .child_by_field_name("name")
+                        .child_by_field_id(walked_kinds().field_name)
                         .is_some_and(|n| self.text_of(n) == name)
             })
         };
@@ -606,7 +634,7 @@ impl<'c> Extractor<'c> {
             && is_alembic
         {
             let name_span = upgrade
-                .child_by_field_name("name")
+                .child_by_field_id(walked_kinds().field_name)
                 .map_or(span(upgrade), span);
             let down = match function("downgrade") {
                 None => Down::Missing {
@@ -616,7 +644,7 @@ impl<'c> Extractor<'c> {
                 Some(downgrade) if self.body_is_empty(downgrade) => Down::Missing {
                     what: "`downgrade()` does nothing".into(),
                     span: downgrade
-                        .child_by_field_name("name")
+                        .child_by_field_id(walked_kinds().field_name)
                         .map_or(span(downgrade), span),
                 },
                 Some(_) => Down::Present,
@@ -634,8 +662,8 @@ impl<'c> Extractor<'c> {
             while let Some(node) = stack.pop() {
                 if node.kind() == "call"
                     && let (Some(function), Some(arguments)) = (
-                        node.child_by_field_name("function"),
-                        node.child_by_field_name("arguments"),
+                        node.child_by_field_id(walked_kinds().field_function),
+                        node.child_by_field_id(walked_kinds().field_arguments),
                     )
                 {
                     let name = self.text_of(function).rsplit('.').next().unwrap_or("");
@@ -673,7 +701,7 @@ impl<'c> Extractor<'c> {
 
     /// Checks whether a function's body is only `pass`, `...` and docstrings.
     fn body_is_empty(&self, function: Node) -> bool {
-        let Some(body) = function.child_by_field_name("body") else {
+        let Some(body) = function.child_by_field_id(walked_kinds().field_body) else {
             return true;
         };
         let mut cursor = body.walk();

@@ -69,6 +69,18 @@ struct Kinds {
     string_literal: u16,
     raw_string_literal: u16,
     token_tree: u16,
+    /// Field ids, 0 where the grammar has no such field.
+    field_argument: u16,
+    field_arguments: u16,
+    field_body: u16,
+    field_field: u16,
+    field_function: u16,
+    field_macro: u16,
+    field_name: u16,
+    field_path: u16,
+    field_pattern: u16,
+    field_type: u16,
+    field_value: u16,
 }
 
 fn kinds() -> &'static Kinds {
@@ -76,6 +88,11 @@ fn kinds() -> &'static Kinds {
     KINDS.get_or_init(|| {
         let language = language();
         let id = |name: &str| language.id_for_node_kind(name, true);
+        let field = |name: &str| {
+            language
+                .field_id_for_name(name)
+                .map_or(0, std::num::NonZeroU16::get)
+        };
         Kinds {
             attribute_item: id("attribute_item"),
             attribute: id("attribute"),
@@ -100,6 +117,17 @@ fn kinds() -> &'static Kinds {
             string_literal: id("string_literal"),
             raw_string_literal: id("raw_string_literal"),
             token_tree: id("token_tree"),
+            field_argument: field("argument"),
+            field_arguments: field("arguments"),
+            field_body: field("body"),
+            field_field: field("field"),
+            field_function: field("function"),
+            field_macro: field("macro"),
+            field_name: field("name"),
+            field_path: field("path"),
+            field_pattern: field("pattern"),
+            field_type: field("type"),
+            field_value: field("value"),
         }
     })
 }
@@ -310,24 +338,24 @@ impl<'c> Visitor<'c> {
     /// Reads a `call_expression` as a method call, or returns `None` for a
     /// call of a function.
     fn method_call<'t>(&self, call: Node<'t>) -> Option<MethodCall<'t>> {
-        let mut function = call.child_by_field_name("function")?;
+        let mut function = call.child_by_field_id(self.kinds.field_function)?;
         if function.kind_id() == self.kinds.generic_function {
-            function = function.child_by_field_name("function")?;
+            function = function.child_by_field_id(self.kinds.field_function)?;
         }
         if function.kind_id() != self.kinds.field_expression {
             return None;
         }
         Some(MethodCall {
             call,
-            receiver: function.child_by_field_name("value")?,
-            method: function.child_by_field_name("field")?,
+            receiver: function.child_by_field_id(self.kinds.field_value)?,
+            method: function.child_by_field_id(self.kinds.field_field)?,
             arguments: self.arguments(call),
         })
     }
 
     /// Returns the argument expressions of a call.
     fn arguments<'t>(&self, call: Node<'t>) -> Vec<Node<'t>> {
-        let Some(arguments) = call.child_by_field_name("arguments") else {
+        let Some(arguments) = call.child_by_field_id(self.kinds.field_arguments) else {
             return Vec::new();
         };
         let mut cursor = arguments.walk();
@@ -473,9 +501,9 @@ impl<'c> Visitor<'c> {
     /// The path of a call's function as `a::b::c`, or `None` for closures
     /// and other computed callees.
     fn call_path(&self, call: Node<'_>) -> Option<String> {
-        let mut function = call.child_by_field_name("function")?;
+        let mut function = call.child_by_field_id(self.kinds.field_function)?;
         if function.kind_id() == self.kinds.generic_function {
-            function = function.child_by_field_name("function")?;
+            function = function.child_by_field_id(self.kinds.field_function)?;
         }
         if function.kind_id() == self.kinds.field_expression {
             return None;
@@ -487,7 +515,7 @@ impl<'c> Visitor<'c> {
     fn string_literal(&self, expression: Node<'_>) -> Option<String> {
         let mut expression = expression;
         while expression.kind_id() == self.kinds.reference_expression {
-            expression = expression.child_by_field_name("value")?;
+            expression = expression.child_by_field_id(self.kinds.field_value)?;
         }
         let kind = expression.kind_id();
         let raw = self.text_of(expression);
@@ -506,7 +534,7 @@ impl<'c> Visitor<'c> {
         let Some(path) = self.call_path(call) else {
             return;
         };
-        let Some(function) = call.child_by_field_name("function") else {
+        let Some(function) = call.child_by_field_id(self.kinds.field_function) else {
             return;
         };
         let span = Span::from(function.byte_range());
@@ -591,20 +619,20 @@ impl<'c> Visitor<'c> {
 
     /// Routes of hyper services that match on `req.uri().path()`.
     fn match_routes(&mut self, expression: Node<'_>) {
-        let Some(value) = expression.child_by_field_name("value") else {
+        let Some(value) = expression.child_by_field_id(self.kinds.field_value) else {
             return;
         };
         if !self.text_of(value).contains("path()") {
             return;
         }
-        let Some(body) = expression.child_by_field_name("body") else {
+        let Some(body) = expression.child_by_field_id(self.kinds.field_body) else {
             return;
         };
         let mut cursor = body.walk();
         for arm in body.named_children(&mut cursor) {
             // The pattern without its `if` guard.
             let Some(pattern) = arm
-                .child_by_field_name("pattern")
+                .child_by_field_id(self.kinds.field_pattern)
                 .and_then(|pattern| pattern.named_child(0))
             else {
                 continue;
@@ -622,7 +650,7 @@ impl<'c> Visitor<'c> {
     /// `path!(...)`. Its tokens are not parsed, so calls inside a macro are
     /// not read.
     fn macro_invocation(&mut self, invocation: Node<'_>) {
-        let Some(name) = invocation.child_by_field_name("macro") else {
+        let Some(name) = invocation.child_by_field_id(self.kinds.field_macro) else {
             return;
         };
         let Some(path) = path_text(self, name) else {
@@ -659,7 +687,7 @@ impl<'c> Visitor<'c> {
     /// Records a `use` declaration of a telemetry crate.
     fn use_declaration(&mut self, declaration: Node<'_>) {
         let root = declaration
-            .child_by_field_name("argument")
+            .child_by_field_id(self.kinds.field_argument)
             .map(|argument| use_root(self, argument))
             .unwrap_or_default();
         let span = Span::from(declaration.byte_range());
@@ -700,12 +728,12 @@ fn path_text(visitor: &Visitor<'_>, node: Node<'_>) -> Option<String> {
     while let Some(node) = current {
         let kind = node.kind_id();
         current = if kind == kinds.scoped_identifier || kind == kinds.scoped_type_identifier {
-            segments.push(visitor.text_of(node.child_by_field_name("name")?));
-            node.child_by_field_name("path")
+            segments.push(visitor.text_of(node.child_by_field_id(kinds.field_name)?));
+            node.child_by_field_id(kinds.field_path)
         } else if kind == kinds.generic_type {
-            Some(node.child_by_field_name("type")?)
+            Some(node.child_by_field_id(kinds.field_type)?)
         } else if kind == kinds.generic_function {
-            Some(node.child_by_field_name("function")?)
+            Some(node.child_by_field_id(kinds.field_function)?)
         } else {
             // Identifiers and the `self`, `super` and `crate` keywords.
             let text = visitor.text_of(node);
@@ -735,10 +763,12 @@ fn use_root(visitor: &Visitor<'_>, argument: Node<'_>) -> String {
             return String::new();
         }
         let next = match current.kind() {
-            "scoped_identifier" | "scoped_use_list" => current.child_by_field_name("path"),
+            "scoped_identifier" | "scoped_use_list" => {
+                current.child_by_field_id(visitor.kinds.field_path)
+            }
             "use_wildcard" => current.named_child(0),
             "use_as_clause" => {
-                let path = current.child_by_field_name("path");
+                let path = current.child_by_field_id(visitor.kinds.field_path);
                 // `use tracing as t;` renames the crate itself.
                 if path.is_some_and(|path| path.kind() == "identifier") && depth == 1 {
                     return String::new();
