@@ -421,6 +421,7 @@ pub fn run(options: &Options) -> Outcome {
     }
     let charts = ChartFolders::find(&discovery.files);
     let repository = outside::RepositoryRoot::find(&options.root, &options.paths);
+    timings.phase("find charts and the repository");
     // Files named on the command line that opslint does not read. When it
     // reads none of them, each gets a notice, so that "No findings in 0
     // files" is not all the output. A pre-commit hook passes every staged

@@ -483,8 +483,39 @@ impl<'a> Converter<'a> {
         }
     }
 
+    fn plain_scalar(&self, node: TsNode<'a>) -> Node {
+        let span = self.span(node);
+        let text = self.node_text(node).trim();
+        if matches!(text, "null" | "Null" | "NULL" | "~") {
+            Node::new(Value::Null, span)
+        } else {
+            Node::new(
+                Value::Scalar(Scalar {
+                    text: text.into(),
+                    quoted: false,
+                }),
+                span,
+            )
+        }
+    }
+
     /// A node that may carry a tag and an anchor before its content.
     fn wrapped(&mut self, node: TsNode<'a>) -> Node {
+        // Most flow nodes hold one plain scalar, such as a key or a value
+        // of a manifest, with the same text. Their first character
+        // distinguishes them from the other contents (alias `*`, tag `!`,
+        // anchor `&`, flow collections, quoted scalars), so their children
+        // are not visited.
+        if node.kind_id() == self.kinds.flow_node
+            && self.depth < MAX_DEPTH
+            && self
+                .node_text(node)
+                .bytes()
+                .next()
+                .is_some_and(|first| !b"*!&[{\"'".contains(&first))
+        {
+            return self.plain_scalar(node);
+        }
         let mut tag = None;
         let mut anchor = None;
         let mut content = None;
@@ -570,20 +601,7 @@ impl<'a> Converter<'a> {
                 Node::new(Value::Seq(items), span)
             }
             _ if kind == kinds.alias => self.alias(node),
-            _ if kind == kinds.plain_scalar => {
-                let text = self.node_text(node).trim();
-                if matches!(text, "null" | "Null" | "NULL" | "~") {
-                    Node::new(Value::Null, span)
-                } else {
-                    Node::new(
-                        Value::Scalar(Scalar {
-                            text: text.into(),
-                            quoted: false,
-                        }),
-                        span,
-                    )
-                }
-            }
+            _ if kind == kinds.plain_scalar => self.plain_scalar(node),
             _ if kind == kinds.double_quote_scalar => Node::new(
                 Value::Scalar(Scalar {
                     text: unescape_double(self.node_text(node)),
