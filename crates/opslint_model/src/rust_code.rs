@@ -179,6 +179,9 @@ impl<'c> Visitor<'c> {
             in_impl: false,
         }];
         let mut cursor = root.walk();
+        // Reused for every node, so that collecting children allocates only
+        // when a node has more children than any before it.
+        let mut children = Vec::new();
         while let Some(pending) = stack.pop() {
             let node = pending.node;
             let kind = node.kind_id();
@@ -223,7 +226,7 @@ impl<'c> Visitor<'c> {
             let children_in_impl = kind == self.kinds.impl_item
                 || kind == self.kinds.trait_item
                 || (kind == self.kinds.declaration_list && pending.in_impl);
-            let mut children = Vec::new();
+            children.clear();
             if descend {
                 let mut attributes = Vec::new();
                 cursor.reset(node);
@@ -257,7 +260,7 @@ impl<'c> Visitor<'c> {
                     in_impl: false,
                 }));
             }
-            stack.extend(children.into_iter().rev());
+            stack.extend(children.drain(..).rev());
             stack.extend(
                 pending
                     .attributes
