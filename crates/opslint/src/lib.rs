@@ -578,6 +578,7 @@ pub fn run(options: &Options) -> Outcome {
     }
     timings.phase("rules and inventory");
     sink.merge(sinks);
+    timings.phase("merge the results");
     // The suppression checks that the run reports, like any rule only when
     // selected and not ignored.
     let suppression_checks: Vec<&'static str> = [
@@ -609,6 +610,7 @@ pub fn run(options: &Options) -> Outcome {
         .retain(|d| d.rule.principle.is_some() || !options.ignore.iter().any(|id| id == d.rule.id));
     apply_severity_overrides(&mut sink, options);
     link_module_resources(&workspace, &mut sink);
+    timings.phase("check acceptances and link module resources");
     sink.sort();
     timings.phase("sort");
     let named_files_adrs = adrs_for_named_files(options, &workspace, &sink.diagnostics);
