@@ -114,12 +114,12 @@ pub fn apply(outcome: &mut Outcome, baseline: &BaselineFile, source: &str) -> us
             && fingerprints.contains(diagnostic.fingerprint.as_str());
         if accepted {
             matched.insert(diagnostic.fingerprint.clone());
-            diagnostic.suppression = Some(Suppression {
+            diagnostic.suppression = Some(Box::new(Suppression {
                 kind: SuppressionKind::Baseline,
                 reason: format!("recorded in the baseline `{source}`"),
                 until: None,
                 source: source.to_string(),
-            });
+            }));
             outcome.suppressed.push(diagnostic);
         } else {
             remaining.push(diagnostic);

@@ -243,7 +243,7 @@ fn link_module_resources(workspace: &Workspace, sink: &mut Sink) {
 
     for (diagnostic, target) in sink.diagnostics.iter_mut().zip(targets) {
         if let Some(key) = target {
-            diagnostic.also_suppressed_at = blocks.get(&key).cloned();
+            diagnostic.also_suppressed_at = blocks.get(&key).cloned().map(Box::new);
         }
     }
 }
@@ -665,12 +665,12 @@ pub fn run(options: &Options) -> Outcome {
     // that SARIF shows them as dismissed and JSON lists them.
     suppressed.extend(accepted.iter().map(|finding| {
         let mut diagnostic = finding.diagnostic.clone();
-        diagnostic.suppression = Some(opslint_core::Suppression {
+        diagnostic.suppression = Some(Box::new(opslint_core::Suppression {
             kind: opslint_core::SuppressionKind::Adr,
             reason: format!("accepted as a known risk by {}", finding.adr),
             until: None,
             source: finding.adr_repository_path.clone(),
-        });
+        }));
         diagnostic
     }));
     if let Some(changed) = &options.changed {

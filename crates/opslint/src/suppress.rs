@@ -268,7 +268,7 @@ pub fn apply(sink: &mut Sink, context: &Context<'_>) -> Applied {
             // A comment in a shared module's resource block covers every
             // call of the module.
             if inline.is_none()
-                && let Some((path, lines)) = &diagnostic.also_suppressed_at
+                && let Some((path, lines)) = diagnostic.also_suppressed_at.as_deref()
             {
                 let source = source_path(path);
                 inline = by_file
@@ -294,8 +294,9 @@ pub fn apply(sink: &mut Sink, context: &Context<'_>) -> Applied {
                 }
                 None => None,
             };
-            diagnostic.suppression =
-                inline.or_else(|| config_suppression(diagnostic, context, &config_source));
+            diagnostic.suppression = inline
+                .or_else(|| config_suppression(diagnostic, context, &config_source))
+                .map(Box::new);
             diagnostic.suppression.is_some()
         })
         .collect();

@@ -36,13 +36,15 @@ pub struct Diagnostic {
     pub help: Option<String>,
     pub fingerprint: String,
     /// Set when the finding is suppressed; emitters then report it as
-    /// dismissed or leave it out.
-    pub suppression: Option<Suppression>,
+    /// dismissed or leave it out. This field and the next are boxed because
+    /// few findings have them, and a large run moves tens of thousands of
+    /// findings when it merges and sorts them.
+    pub suppression: Option<Box<Suppression>>,
     /// A second place, as a path and a range of 1-based lines, where an
     /// inline suppression comment also applies: the resource block in a
     /// shared Terraform module, for a finding reported at one of the
     /// module's calls.
-    pub also_suppressed_at: Option<(String, std::ops::RangeInclusive<usize>)>,
+    pub also_suppressed_at: Option<Box<(String, std::ops::RangeInclusive<usize>)>>,
 }
 
 /// Where a suppression came from.

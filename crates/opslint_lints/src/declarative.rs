@@ -868,7 +868,7 @@ impl Rule for DeclarativeRule {
                 diagnostic.also_suppressed_at = found.scope.map(|scope| {
                     let first = artifact.file.position(scope.start).line;
                     let last = artifact.file.position(scope.end).line;
-                    (path.to_string(), first..=last)
+                    Box::new((path.to_string(), first..=last))
                 });
             }
         }
