@@ -12,6 +12,27 @@ use crate::service::{
     CodeFile, HttpClient, Mount, Route, Server, Telemetry, TelemetryKind, Timeout,
 };
 
+/// Macro calls nested this deep inside others are not read.
+const MAX_MACRO_DEPTH: usize = 4;
+
+/// Text that a fact read from a macro body needs: a path (`reqwest::get`),
+/// a router or client builder method, a `match` on a request path, a
+/// tracing span or warp's `path!`.
+const MACRO_BODY_WORDS: [&str; 12] = [
+    "::",
+    "route",
+    ".at",
+    "nest",
+    "mount",
+    "scope",
+    "add_service",
+    "build",
+    "timeout",
+    "match",
+    "span",
+    "path!",
+];
+
 /// HTTP method attribute macros of actix-web, rocket and poem handlers.
 const METHOD_ATTRIBUTES: [&str; 9] = [
     "get", "post", "put", "delete", "patch", "head", "options", "route", "connect",
@@ -23,6 +44,9 @@ pub fn extract(file: &SourceFile, parsed: RustFile) -> CodeFile {
         let mut visitor = Visitor {
             code: &mut code,
             text: &file.text,
+            file_text: &file.text,
+            offset: 0,
+            macro_depth: 0,
             kinds: kinds(),
             request_timeouts: 0,
         };
@@ -145,7 +169,15 @@ struct Pending<'tree> {
 
 struct Visitor<'c> {
     code: &'c mut CodeFile,
+    /// The text the tree was parsed from: the file, or the body of a macro
+    /// call wrapped as Rust.
     text: &'c str,
+    /// The whole file, for the checks of which crates it mentions.
+    file_text: &'c str,
+    /// Added to every span found, to place a macro body's facts in the file.
+    offset: isize,
+    /// How many macro bodies the walk is inside.
+    macro_depth: usize,
     kinds: &'static Kinds,
     /// `.timeout(...)` calls on requests, not on a client builder.
     request_timeouts: usize,
@@ -160,6 +192,12 @@ struct MethodCall<'tree> {
 }
 
 impl<'c> Visitor<'c> {
+    fn span(&self, node: Node<'_>) -> Span {
+        let place = |at: usize| at.saturating_add_signed(self.offset);
+        let range = node.byte_range();
+        Span::new(place(range.start), place(range.end))
+    }
+
     fn text_of(&self, node: Node<'_>) -> &'c str {
         self.text.get(node.byte_range()).unwrap_or("")
     }
@@ -284,7 +322,7 @@ impl<'c> Visitor<'c> {
                 continue;
             };
             let last = path.rsplit("::").next().unwrap_or("");
-            let span = Span::from(item.byte_range());
+            let span = self.span(*item);
             if last == "instrument" {
                 self.telemetry(TelemetryKind::Tracing, "#[instrument]", span);
             } else if METHOD_ATTRIBUTES.contains(&last) || last == "oai" {
@@ -376,7 +414,7 @@ impl<'c> Visitor<'c> {
     fn method(&mut self, call: &MethodCall<'_>) {
         let method = self.text_of(call.method);
         let first = call.arguments.first().copied();
-        let span = Span::from(call.method.byte_range());
+        let span = self.span(call.method);
         if method == "timeout" && !self.on_builder(call.receiver) {
             self.request_timeouts += 1;
         }
@@ -391,7 +429,7 @@ impl<'c> Visitor<'c> {
                         "router builder"
                     };
                     let path = self.string_literal(first);
-                    self.route(path, framework, Span::from(first.byte_range()));
+                    self.route(path, framework, self.span(first));
                 }
             }
             "nest" | "nest_service" | "mount" | "scope" => {
@@ -414,9 +452,7 @@ impl<'c> Visitor<'c> {
                     text.contains("health") || text.contains("Health")
                 }) =>
             {
-                self.code
-                    .grpc_health
-                    .push(Span::from(call.call.byte_range()));
+                self.code.grpc_health.push(self.span(call.call));
             }
             "build" => self.client_builder(call),
             _ => {}
@@ -483,7 +519,7 @@ impl<'c> Visitor<'c> {
                 .any(|m| *m == "timeout" || *m == "read_timeout")
             {
                 Timeout::Set
-            } else if self.text.contains(".timeout(") {
+            } else if self.file_text.contains(".timeout(") {
                 Timeout::Unclear("requests in this file call `.timeout(...)` one by one".into())
             } else {
                 Timeout::Missing
@@ -491,14 +527,14 @@ impl<'c> Visitor<'c> {
             self.code.http_clients.push(HttpClient {
                 call: format!("{path}()"),
                 timeout,
-                span: Span::from(receiver.byte_range()),
+                span: self.span(receiver),
             });
             return;
         }
     }
 
     fn uses_reqwest(&self) -> bool {
-        self.text.contains("reqwest")
+        self.file_text.contains("reqwest")
     }
 
     /// The path of a call's function as `a::b::c`, or `None` for closures
@@ -540,7 +576,7 @@ impl<'c> Visitor<'c> {
         let Some(function) = call.child_by_field_id(self.kinds.field_function) else {
             return;
         };
-        let span = Span::from(function.byte_range());
+        let span = self.span(function);
         let last_two: Vec<&str> = path.rsplit("::").take(2).collect();
         let tail = match last_two.as_slice() {
             [last, before] => format!("{before}::{last}"),
@@ -549,17 +585,17 @@ impl<'c> Visitor<'c> {
         };
         let first_argument = || self.arguments(call).first().copied();
         match tail.as_str() {
-            "Router::new" if self.text.contains("axum") => self.server("axum", span),
+            "Router::new" if self.file_text.contains("axum") => self.server("axum", span),
             "HttpServer::new" => self.server("actix-web", span),
             "rocket::build" | "rocket::custom" => self.server("rocket", span),
             "warp::serve" => self.server("warp", span),
-            "Route::new" if self.text.contains("poem") => self.server("poem", span),
+            "Route::new" if self.file_text.contains("poem") => self.server("poem", span),
             "Server::bind" | "Server::builder" | "Builder::new" | "conn::http1"
-                if self.text.contains("hyper") && !self.text.contains("tonic") =>
+                if self.file_text.contains("hyper") && !self.file_text.contains("tonic") =>
             {
                 self.server("hyper", span)
             }
-            "Server::builder" if self.text.contains("tonic") => self.server("tonic", span),
+            "Server::builder" if self.file_text.contains("tonic") => self.server("tonic", span),
             "server::health_reporter" | "tonic_health::health_reporter" => {
                 self.code.grpc_health.push(span)
             }
@@ -603,7 +639,7 @@ impl<'c> Visitor<'c> {
             }),
             // Whether requests set their own timeout is settled once the
             // whole file is read, in `extract`.
-            "Client::new" if self.uses_reqwest() && !self.text.contains("hyper_util") => {
+            "Client::new" if self.uses_reqwest() && !self.file_text.contains("hyper_util") => {
                 self.code.http_clients.push(HttpClient {
                     call: format!("{path}()"),
                     timeout: Timeout::Missing,
@@ -640,7 +676,7 @@ impl<'c> Visitor<'c> {
             else {
                 continue;
             };
-            let span = Span::from(pattern.byte_range());
+            let span = self.span(pattern);
             for piece in self.text_of(pattern).split('"').skip(1).step_by(2) {
                 if piece.starts_with('/') {
                     self.route(Some(piece.to_string()), "hyper", span);
@@ -650,8 +686,7 @@ impl<'c> Visitor<'c> {
     }
 
     /// Records a macro call such as `tracing::info!(...)` or warp's
-    /// `path!(...)`. Its tokens are not parsed, so calls inside a macro are
-    /// not read.
+    /// `path!(...)`, and what its body holds when it parses as expressions.
     fn macro_invocation(&mut self, invocation: Node<'_>) {
         let Some(name) = invocation.child_by_field_id(self.kinds.field_macro) else {
             return;
@@ -659,7 +694,7 @@ impl<'c> Visitor<'c> {
         let Some(path) = path_text(self, name) else {
             return;
         };
-        let span = Span::from(name.byte_range());
+        let span = self.span(name);
         let last = path.rsplit("::").next().unwrap_or("");
         if last.ends_with("span") && (last == "span" || last.ends_with("_span")) {
             self.telemetry(TelemetryKind::Tracing, "tracing spans", span);
@@ -670,7 +705,7 @@ impl<'c> Visitor<'c> {
             self.telemetry(kind, path.split("::").next().unwrap_or(""), span);
         }
         if last == "path" && path.starts_with("warp")
-            || path == "path" && self.text.contains("warp")
+            || path == "path" && self.file_text.contains("warp")
         {
             let mut cursor = invocation.walk();
             let tokens = invocation
@@ -685,6 +720,61 @@ impl<'c> Visitor<'c> {
         if name.kind_id() == self.kinds.scoped_identifier {
             self.path(name);
         }
+        self.macro_body(invocation);
+    }
+
+    /// Reads the body of a macro call as a list of expressions when it
+    /// parses as one, as in `vec![Router::new().route("/a", get(a))]` or
+    /// `println!("{:?}", reqwest::get(url))`. Bodies of other shapes, such
+    /// as `tokio::select!`, are not read.
+    fn macro_body(&mut self, invocation: Node<'_>) {
+        /// Wraps the body so that it parses as a tuple or a parenthesised
+        /// expression.
+        const PREFIX: &str = "fn f() { (";
+        if self.macro_depth >= MAX_MACRO_DEPTH {
+            return;
+        }
+
+        let mut cursor = invocation.walk();
+        let Some(body) = invocation
+            .named_children(&mut cursor)
+            .find(|child| child.kind_id() == self.kinds.token_tree)
+        else {
+            return;
+        };
+        let text = self.text_of(body);
+        // Only a body with a call and a word that some fact needs can hold
+        // a fact, which spares parsing `println!("{}", body.len())`.
+        let Some(inner) = text.get(1..text.len().saturating_sub(1)) else {
+            return;
+        };
+        if !inner.contains('(') || !MACRO_BODY_WORDS.iter().any(|word| inner.contains(word)) {
+            return;
+        }
+
+        let wrapped = format!("{PREFIX}{inner}\n); }}");
+        let Some(tree) = opslint_syntax::rust::parse_tree(&wrapped) else {
+            return;
+        };
+        if tree.root_node().has_error() {
+            return;
+        }
+
+        // The body's first byte is at `PREFIX.len()` in `wrapped`.
+        let body_start = self.span(body).start + 1;
+        let offset = isize::try_from(body_start).unwrap_or(isize::MAX)
+            - isize::try_from(PREFIX.len()).unwrap_or(0);
+        let mut inner_visitor = Visitor {
+            code: &mut *self.code,
+            text: &wrapped,
+            file_text: self.file_text,
+            offset,
+            macro_depth: self.macro_depth + 1,
+            kinds: self.kinds,
+            request_timeouts: 0,
+        };
+        inner_visitor.walk(tree.root_node());
+        self.request_timeouts += inner_visitor.request_timeouts;
     }
 
     /// Records a `use` declaration of a telemetry crate.
@@ -693,7 +783,7 @@ impl<'c> Visitor<'c> {
             .child_by_field_id(self.kinds.field_argument)
             .map(|argument| use_root(self, argument))
             .unwrap_or_default();
-        let span = Span::from(declaration.byte_range());
+        let span = self.span(declaration);
         if let Some(kind) = telemetry_of_crate(&root) {
             self.telemetry(kind, root.clone(), span);
         }
@@ -711,7 +801,7 @@ impl<'c> Visitor<'c> {
         let Some(name) = text.split("::").next().filter(|_| text.contains("::")) else {
             return;
         };
-        let span = Span::from(path.byte_range());
+        let span = self.span(path);
         if let Some(kind) = telemetry_of_crate(name) {
             self.telemetry(kind, name.to_string(), span);
         }
@@ -766,9 +856,11 @@ fn use_root(visitor: &Visitor<'_>, argument: Node<'_>) -> String {
             return String::new();
         }
         let next = match current.kind() {
-            "scoped_identifier" | "scoped_use_list" => {
-                current.child_by_field_id(visitor.kinds.field_path)
-            }
+            // `use ::tracing::info` has no path before its first name.
+            "scoped_identifier" => current
+                .child_by_field_id(visitor.kinds.field_path)
+                .or_else(|| current.child_by_field_id(visitor.kinds.field_name)),
+            "scoped_use_list" => current.child_by_field_id(visitor.kinds.field_path),
             "use_wildcard" => current.named_child(0),
             "use_as_clause" => {
                 let path = current.child_by_field_id(visitor.kinds.field_path);
@@ -985,6 +1077,21 @@ mod tests {
         assert_eq!(code.http_clients.len(), 1);
         let libraries: Vec<&str> = code.telemetry.iter().map(|t| t.library.as_str()).collect();
         assert_eq!(libraries, ["tracing", "tracing", "tracing"]);
+    }
+
+    #[test]
+    fn calls_inside_macro_bodies() {
+        let text = "fn a() { println!(\"{:?}\", reqwest::get(u));\n\
+                    let v = vec![Router::new().route(\"/in-vec\", get(h))];\n\
+                    tokio::select! { _ = reqwest::get(u) => {} } }\n";
+        let code = facts(text);
+        assert_eq!(paths(&code), ["/in-vec"]);
+        let route = &code.routes[0];
+        assert_eq!(&text[route.span.start..route.span.end], "\"/in-vec\"");
+        // The `select!` body is no list of expressions, so its call is not read.
+        assert_eq!(code.http_clients.len(), 1);
+        let client = &code.http_clients[0];
+        assert_eq!(&text[client.span.start..client.span.end], "reqwest::get");
     }
 
     #[test]

@@ -71,6 +71,12 @@ pub fn parse(text: &str) -> RustFile {
     }
 }
 
+/// Parses `text` with tree-sitter-rust only, for code such as the body of
+/// a macro call that is read as Rust when it parses.
+pub fn parse_tree(text: &str) -> Option<tree_sitter::Tree> {
+    parsers::parse(Grammar::Rust, text)
+}
+
 /// Returns the error to report when tree-sitter also finds a syntax error, so the
 /// file does not compile. syn's message names what it expected, except
 /// when its lexer fails on unbalanced brackets or quotes; tree-sitter's
