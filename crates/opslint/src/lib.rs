@@ -252,6 +252,93 @@ fn link_module_resources(workspace: &Workspace, sink: &mut Sink) {
 /// were not found on disk: their resources are not checked, and the values
 /// the calls pass them are not judged. Modules outside the checked folders
 /// that exist are read as context (see `outside::missing_terraform_modules`).
+/// Notes, for each checked folder inside a Rust or Python project whose
+/// project file is above it, that the rules about services see only part of
+/// the project. Its server, routes and telemetry setup may sit outside the
+/// folder. Only for code whose project file the run does not read.
+fn projects_outside_run(workspace: &Workspace, options: &Options) -> Vec<String> {
+    let mut rust_projects = HashSet::new();
+    let mut python_projects = HashSet::new();
+    for artifact in &workspace.artifacts {
+        let path = artifact.file.path.as_str();
+        let (folder, name) = path.rsplit_once('/').unwrap_or(("", path));
+        match artifact.kind {
+            ArtifactKind::CargoManifest => {
+                rust_projects.insert(folder);
+            }
+            ArtifactKind::Dockerfile => {
+                rust_projects.insert(folder);
+                python_projects.insert(folder);
+            }
+            ArtifactKind::PyprojectManifest | ArtifactKind::PipRequirements => {
+                python_projects.insert(folder);
+            }
+            ArtifactKind::Python if name == "setup.py" => {
+                python_projects.insert(folder);
+            }
+            _ => {}
+        }
+    }
+    // Whether a project file of the run is in the file's folder or above it.
+    let in_project = |path: &str, projects: &HashSet<&str>| {
+        let mut rest = path;
+        while let Some((folder, _)) = rest.rsplit_once('/') {
+            if projects.contains(folder) {
+                return true;
+            }
+            rest = folder;
+        }
+        projects.contains("")
+    };
+    let mut names: Vec<&'static str> = Vec::new();
+    for (artifact, _) in workspace.code() {
+        if opslint_model::service::is_test_path(&artifact.file.path) {
+            continue;
+        }
+        let (projects, files): (_, &[&'static str]) = if artifact.kind == ArtifactKind::Rust {
+            (&rust_projects, &outside::RUST_PROJECT_FILES)
+        } else {
+            (&python_projects, &outside::PYTHON_PROJECT_FILES)
+        };
+        if !in_project(&artifact.file.path, projects) {
+            for name in files {
+                if !names.contains(name) {
+                    names.push(name);
+                }
+            }
+        }
+    }
+    if names.is_empty() {
+        return Vec::new();
+    }
+    let working_folder = options
+        .root
+        .canonicalize()
+        .unwrap_or_else(|_| options.root.clone());
+    options
+        .paths
+        .iter()
+        .filter(|path| path.is_dir())
+        .filter_map(|folder| {
+            let (project_folder, marker) =
+                outside::enclosing_project(&options.root.join(folder), &options.root, &names)?;
+            // A project at or above the working folder is named as `.` or `../..`.
+            let project = match working_folder.strip_prefix(&project_folder) {
+                Ok(below) if below.as_os_str().is_empty() => ".".to_string(),
+                Ok(below) => vec![".."; below.components().count()].join("/"),
+                Err(_) => discover::display_path(&project_folder, &working_folder),
+            };
+            Some(format!(
+                "`{}` is inside the project `{project}` (it has `{marker}`), whose other \
+                 files this run does not read, so the rules about services and service code, \
+                 such as `service-without-metrics` and `print-instead-of-logging`, see only \
+                 part of it; check `{project}` to judge the whole service",
+                folder.display()
+            ))
+        })
+        .collect()
+}
+
 fn modules_outside_run(workspace: &Workspace) -> Vec<String> {
     workspace
         .terraform_index
@@ -541,6 +628,7 @@ pub fn run(options: &Options) -> Outcome {
     if workspace.folders_walked {
         workspace.outside = outside::find(&options.paths, &options.root);
         notices.extend(modules_outside_run(&workspace));
+        notices.extend(projects_outside_run(&workspace, options));
     }
     notices.extend(incident_columns_in_no_export(&workspace, options));
     timings.phase("join the model");

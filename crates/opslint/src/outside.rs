@@ -172,6 +172,35 @@ pub fn context_files(named: &[FoundFile], working_folder: &Path) -> Vec<FoundFil
         .collect()
 }
 
+/// Files whose folder is a Rust or a Python project's, as the service
+/// grouping finds projects.
+pub const RUST_PROJECT_FILES: [&str; 2] = ["Cargo.toml", "Dockerfile"];
+pub const PYTHON_PROJECT_FILES: [&str; 4] = [
+    "pyproject.toml",
+    "requirements.txt",
+    "setup.py",
+    "Dockerfile",
+];
+
+/// Returns the nearest folder above `folder` that has one of `names`, with
+/// the name found, up to the git work tree's root (else the working folder).
+pub fn enclosing_project(
+    folder: &Path,
+    working_folder: &Path,
+    names: &[&'static str],
+) -> Option<(PathBuf, &'static str)> {
+    let folder = folder.canonicalize().ok()?;
+    let top = search_root(&folder, working_folder)?;
+    folder
+        .ancestors()
+        .skip(1)
+        .take_while(|dir| dir.starts_with(&top))
+        .find_map(|dir| {
+            let name = names.iter().find(|name| dir.join(name).is_file())?;
+            Some((dir.to_path_buf(), *name))
+        })
+}
+
 /// Returns the highest folder that context files are looked for in: the git
 /// work tree's root around `folder`, else the working folder.
 fn search_root(folder: &Path, working_folder: &Path) -> Option<PathBuf> {

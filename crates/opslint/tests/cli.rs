@@ -1503,3 +1503,60 @@ fn module_outside_the_checked_folder_is_read() {
          and the inputs passed to it are not checked\n"
     );
 }
+
+/// A check of a folder inside a Python project reads neither the project's
+/// server code nor its `pyproject.toml`, so the service rules see only part
+/// of the service: a notice explains this and names the folder to check.
+#[test]
+fn folder_inside_a_project_gets_a_notice() {
+    let dir = temp_dir("inside-project");
+    let app = dir.join("services/api/app");
+    std::fs::create_dir_all(app.join("utils")).expect("folders can be created");
+    std::fs::write(
+        dir.join("services/api/pyproject.toml"),
+        "[project]\nname = \"api\"\ndependencies = [\"flask\"]\n",
+    )
+    .expect("manifest can be written");
+    std::fs::write(
+        app.join("main.py"),
+        "from flask import Flask\n\napp = Flask(__name__)\n\n\n@app.route(\"/orders\")\ndef orders():\n    return \"[]\"\n",
+    )
+    .expect("file can be written");
+    std::fs::write(
+        app.join("utils/helpers.py"),
+        "def show(value):\n    print(\"value\", value)\n",
+    )
+    .expect("file can be written");
+    let run = |folder: &str| {
+        let output = opslint()
+            .current_dir(&*dir)
+            .args(["check", folder, "--select", "print-instead-of-logging"])
+            .output()
+            .expect("opslint runs");
+        (
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+
+    let (stdout, stderr) = run("services/api/app/utils");
+    assert!(stdout.contains("No findings in 1 file."), "{stdout}");
+    assert!(
+        stderr.contains(
+            "note: `services/api/app/utils` is inside the project `services/api` (it has \
+             `pyproject.toml`)"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("check `services/api` to judge the whole service"),
+        "{stderr}"
+    );
+
+    let (stdout, stderr) = run("services/api");
+    assert!(
+        stdout.contains("services/api/app/utils/helpers.py:2:5"),
+        "{stdout}"
+    );
+    assert!(!stderr.contains("is inside the project"), "{stderr}");
+}
