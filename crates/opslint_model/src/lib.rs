@@ -462,6 +462,18 @@ pub struct Workspace {
     /// first use because four rules ask for them. Each is the position of
     /// its export artifact and its position in the export.
     distinct_incidents: std::sync::OnceLock<Vec<(usize, usize)>>,
+    /// The deploy commands each step of a GitHub job reaches, by the step's
+    /// address, found on first use because seven rules ask for them.
+    step_deploys: std::sync::OnceLock<std::collections::HashMap<usize, Vec<StepDeploy>>>,
+}
+
+/// A deploy command that a GitHub step reaches, with the position of its
+/// file in the artifacts, so the workspace can keep it.
+#[derive(Debug)]
+struct StepDeploy {
+    file: usize,
+    command: commands::DeployCommand,
+    via: Vec<String>,
 }
 
 /// The kinds of facts that have an iterator on [`Workspace`].
@@ -565,7 +577,70 @@ impl Workspace {
             by_facts,
             services: std::sync::OnceLock::new(),
             distinct_incidents: std::sync::OnceLock::new(),
+            step_deploys: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Returns the deploy commands that `step` of a GitHub workflow of the
+    /// workspace reaches, as [`automation::step_deploys`] finds them with the
+    /// job's default working folder. `None` for a step the workspace does
+    /// not hold.
+    pub fn github_step_deploys(&self, step: &github::Step) -> Option<Vec<automation::Reached<'_>>> {
+        let found = self
+            .step_deploys
+            .get_or_init(|| self.find_step_deploys())
+            .get(&(std::ptr::from_ref(step) as usize))?;
+        Some(
+            found
+                .iter()
+                .map(|deploy| automation::Reached {
+                    file: &self.artifacts[deploy.file].file,
+                    command: deploy.command.clone(),
+                    via: deploy.via.clone(),
+                })
+                .collect(),
+        )
+    }
+
+    fn find_step_deploys(&self) -> std::collections::HashMap<usize, Vec<StepDeploy>> {
+        let mut found = std::collections::HashMap::new();
+        for (artifact, workflow) in self.github_workflows() {
+            let origin = automation::Origin::github(self, &artifact.file.path);
+            let workflow_directory = workflow.default_working_directory.as_deref();
+            for job in &workflow.jobs {
+                let default_directory = job
+                    .default_working_directory()
+                    .or(workflow_directory)
+                    .unwrap_or("");
+                for step in &job.steps {
+                    let reached =
+                        automation::step_deploys(origin, &artifact.file, step, default_directory);
+                    // A step whose commands sit in a file the workspace
+                    // cannot place is left out and found again when asked.
+                    let deploys: Option<Vec<StepDeploy>> = reached
+                        .into_iter()
+                        .map(|reached| {
+                            Some(StepDeploy {
+                                file: self.position(&reached.file.path)?,
+                                command: reached.command,
+                                via: reached.via,
+                            })
+                        })
+                        .collect();
+                    if let Some(deploys) = deploys {
+                        found.insert(std::ptr::from_ref(step) as usize, deploys);
+                    }
+                }
+            }
+        }
+        found
+    }
+
+    /// Returns the position of the artifact at `path`.
+    fn position(&self, path: &str) -> Option<usize> {
+        self.artifacts
+            .binary_search_by(|artifact| artifact.file.path.as_str().cmp(path))
+            .ok()
     }
 
     /// Returns the artifacts with facts of `kind`, in path order.

@@ -127,7 +127,10 @@ pub fn deploy_steps<'a>(
             (None, None) => step.node.span,
         };
         let preview_variables = preview_variables(job, step);
-        for reached in step_deploys(origin, &artifact.file, step, default_directory) {
+        let reached_steps = workspace
+            .github_step_deploys(step)
+            .unwrap_or_else(|| step_deploys(origin, &artifact.file, step, default_directory));
+        for reached in reached_steps {
             if is_preview_command(&reached, &preview_variables) {
                 continue;
             }
