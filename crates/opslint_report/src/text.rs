@@ -1,6 +1,5 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::io::Write as _;
 
 use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label, Severity as CsSeverity};
 use codespan_reporting::files::{Error as FilesError, Files};
@@ -129,6 +128,7 @@ fn render_chunk<W: WriteColor>(
 ) -> W {
     let config = Config::default();
     let plain = !writer.supports_color();
+    let mut buffer = Vec::with_capacity(1024);
     // The principle note depends on the rule only, so it is written once
     // per rule and chunk instead of once per finding.
     let mut principle_notes = HashMap::new();
@@ -141,7 +141,13 @@ fn render_chunk<W: WriteColor>(
             .and_then(|id| files.get(*id).ok());
         if plain
             && let Some(file) = file
-            && write_simple(&mut writer, diagnostic, principle_note.as_deref(), file)
+            && write_simple(
+                &mut writer,
+                &mut buffer,
+                diagnostic,
+                principle_note.as_deref(),
+                file,
+            )
         {
             continue;
         }
@@ -166,6 +172,7 @@ fn render_chunk<W: WriteColor>(
 /// `simple_snippets_match_codespan` compares this output with codespan's.
 fn write_simple<W: std::io::Write>(
     writer: &mut W,
+    buffer: &mut Vec<u8>,
     diagnostic: &opslint_core::Diagnostic,
     principle_note: Option<&str>,
     file: &SourceFile,
@@ -194,19 +201,37 @@ fn write_simple<W: std::io::Write>(
     let column = start.min(line_range.end) - line_range.start + 1;
     let label_start = start - line_range.start;
     let label_end = (end - line_range.start).max(label_start + 1);
+    // The gutter is as wide as the line number, and one space more.
     let width = line_number.ilog10() as usize + 1;
-    let gutter = " ".repeat(width + 1);
+    let gutter = &GUTTER_SPACES[..(width + 1).min(GUTTER_SPACES.len())];
+    let help = diagnostic.help.as_deref().map(printable);
 
-    let mut out = Vec::with_capacity(256 + 2 * source.len());
-    let _ = write!(
-        out,
-        "{}[{}]: {}\n{gutter}\u{250c}\u{2500} {}:{line_number}:{column}\n{gutter}\u{2502}\n\
-         {line_number:>width$} \u{2502} {source}\n{gutter}\u{2502} ",
-        diagnostic.severity.as_str(),
-        diagnostic.rule.id,
-        printable(&diagnostic.message),
-        file.path,
-    );
+    // The pieces are appended one by one: formatting them with `write!` took
+    // most of the time of this function.
+    let out = buffer;
+    out.clear();
+    out.extend_from_slice(diagnostic.severity.as_str().as_bytes());
+    out.push(b'[');
+    out.extend_from_slice(diagnostic.rule.id.as_bytes());
+    out.extend_from_slice(b"]: ");
+    out.extend_from_slice(printable(&diagnostic.message).as_bytes());
+    out.push(b'\n');
+    out.extend_from_slice(gutter.as_bytes());
+    out.extend_from_slice("\u{250c}\u{2500} ".as_bytes());
+    out.extend_from_slice(file.path.as_bytes());
+    out.push(b':');
+    push_number(out, line_number);
+    out.push(b':');
+    push_number(out, column);
+    out.push(b'\n');
+    out.extend_from_slice(gutter.as_bytes());
+    out.extend_from_slice("\u{2502}\n".as_bytes());
+    push_number(out, line_number);
+    out.extend_from_slice(" \u{2502} ".as_bytes());
+    out.extend_from_slice(source.as_bytes());
+    out.push(b'\n');
+    out.extend_from_slice(gutter.as_bytes());
+    out.extend_from_slice("\u{2502} ".as_bytes());
     // One column per character of the line and one past its end, where a
     // span at the end of the line shows its caret.
     for column in 0..=source.len() {
@@ -221,25 +246,54 @@ fn write_simple<W: std::io::Write>(
         out.extend_from_slice(label.as_bytes());
     }
     out.push(b'\n');
-    let help = diagnostic
-        .help
-        .as_ref()
-        .map(|help| format!("help: {}", printable(help)));
-    let notes: Vec<&str> = principle_note.into_iter().chain(help.as_deref()).collect();
-    if !notes.is_empty() {
+    if principle_note.is_some() || help.is_some() {
         out.extend_from_slice(gutter.as_bytes());
         out.extend_from_slice("\u{2502}\n".as_bytes());
     }
-    for note in notes {
-        for (index, note_line) in note.lines().enumerate() {
+    let notes = principle_note
+        .map(|note| ("", note))
+        .into_iter()
+        .chain(help.as_deref().map(|help| ("help: ", help)));
+    for (prefix, note) in notes {
+        // codespan writes each line of the note's text, the first after
+        // `= `, and the text is `prefix` followed by `note`.
+        let mut lines = note.lines();
+        let first = lines.next();
+        if first.is_some() || !prefix.is_empty() {
             out.extend_from_slice(gutter.as_bytes());
-            out.extend_from_slice(if index == 0 { b"= " } else { b"  " });
+            out.extend_from_slice(b"= ");
+            out.extend_from_slice(prefix.as_bytes());
+            out.extend_from_slice(first.unwrap_or("").as_bytes());
+            out.push(b'\n');
+        }
+        for note_line in lines {
+            out.extend_from_slice(gutter.as_bytes());
+            out.extend_from_slice(b"  ");
             out.extend_from_slice(note_line.as_bytes());
             out.push(b'\n');
         }
     }
     out.push(b'\n');
-    writer.write_all(&out).is_ok()
+    writer.write_all(out).is_ok()
+}
+
+/// Spaces for the gutter of a snippet, longer than any line number.
+const GUTTER_SPACES: &str = "                        ";
+
+/// Appends the decimal digits of `number`.
+fn push_number(out: &mut Vec<u8>, number: usize) {
+    let mut digits = [0u8; 20];
+    let mut rest = number;
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[at..]);
 }
 
 /// Builds the `principle: ...` note of a rule's findings, with its
@@ -442,6 +496,7 @@ mod tests {
         sink.violation(rule, &file, span, "", "the message", label)
             .help = help.map(str::to_string);
         let diagnostic = &sink.diagnostics[0];
+
         let note = principle_note(diagnostic.rule);
         let files = Sources(vec![&file]);
         let ids = HashMap::from([("src/app.yaml", 0)]);
@@ -454,8 +509,15 @@ mod tests {
             &files,
             &ids,
         );
+
         let mut simple = Vec::new();
-        let written = write_simple(&mut simple, diagnostic, note.as_deref(), &file);
+        let written = write_simple(
+            &mut simple,
+            &mut Vec::new(),
+            diagnostic,
+            note.as_deref(),
+            &file,
+        );
         (
             String::from_utf8(codespan.into_inner()).unwrap(),
             written.then(|| String::from_utf8(simple).unwrap()),
@@ -509,6 +571,7 @@ mod tests {
                     ("the label", Some("do this"), true),
                     ("", None, false),
                     ("label", Some("first\nsecond"), false),
+                    ("label", Some(""), true),
                 ] {
                     let (codespan, simple) = both_ways(&text, span, label, help, principle);
                     if let Some(simple) = simple {
