@@ -31,6 +31,8 @@ pub mod terraform_eval;
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
+use rayon::prelude::*;
+
 use opslint_core::{ArtifactKind, SourceFile};
 use opslint_records::incidents::Incident;
 use opslint_syntax::Syntax;
@@ -990,21 +992,22 @@ fn drop_disabled_subcharts(artifacts: &mut [Artifact], charts: &BTreeMap<String,
 /// optional sidecar, so that no rule judges what a default install does not
 /// render.
 fn drop_skipped_template_parts(artifacts: &mut [Artifact], charts: &BTreeMap<String, helm::Chart>) {
-    for artifact in artifacts.iter_mut() {
+    // Templates are rendered one by one, on the pool's threads.
+    artifacts.par_iter_mut().for_each(|artifact| {
         let text = &artifact.file.text;
         if artifact.kind != ArtifactKind::HelmTemplate
             || !(text.contains("if") || text.contains("with") || text.contains("toYaml"))
         {
-            continue;
+            return;
         }
         let Some(chart) = helm::chart_dir(&artifact.file.path).and_then(|dir| charts.get(dir))
         else {
-            continue;
+            return;
         };
         let skipped = chart.skipped_ranges(&artifact.file.text);
         let rendered = chart.rendered_with_ranges(&artifact.file.text);
         let Facts::Kubernetes(manifest) = &mut artifact.facts else {
-            continue;
+            return;
         };
         // Whole objects stay, because `single-replica-workload` questions a
         // chart's autoscaler that values turn off by default.
@@ -1014,23 +1017,23 @@ fn drop_skipped_template_parts(artifacts: &mut [Artifact], charts: &BTreeMap<Str
                 chart.writes_values(body)
             });
         }
-    }
+    });
 }
 
 /// Renders templated object names of Helm templates from the chart defaults
 /// (`{{ .Values.frontend.name }}` becomes `frontend`), so that messages and
 /// references between objects use the name a default install gets.
 fn render_helm_names(artifacts: &mut [Artifact], charts: &BTreeMap<String, helm::Chart>) {
-    for artifact in artifacts {
+    artifacts.par_iter_mut().for_each(|artifact| {
         if artifact.kind != ArtifactKind::HelmTemplate {
-            continue;
+            return;
         }
         let Some(chart) = helm::chart_dir(&artifact.file.path).and_then(|dir| charts.get(dir))
         else {
-            continue;
+            return;
         };
         let Facts::Kubernetes(manifest) = &mut artifact.facts else {
-            continue;
+            return;
         };
         for object in &mut manifest.objects {
             let rendered = object
@@ -1045,5 +1048,5 @@ fn render_helm_names(artifacts: &mut [Artifact], charts: &BTreeMap<String, helm:
                 chart.render(raw).map(|rendered| rendered.text)
             });
         }
-    }
+    });
 }
