@@ -252,10 +252,11 @@ fn link_module_resources(workspace: &Workspace, sink: &mut Sink) {
 /// were not found on disk: their resources are not checked, and the values
 /// the calls pass them are not judged. Modules outside the checked folders
 /// that exist are read as context (see `outside::missing_terraform_modules`).
-/// Notes, for each checked folder inside a Rust or Python project whose
-/// project file is above it, that the rules about services see only part of
-/// the project. Its server, routes and telemetry setup may sit outside the
-/// folder. Only for code whose project file the run does not read.
+/// Returns a notice for each checked folder inside a Rust or Python project
+/// whose project file is above it, because the rules about services then see
+/// only part of the project: its server, routes and telemetry setup may sit
+/// outside the folder. Only code whose project file the run does not read
+/// leads to a notice.
 fn projects_outside_run(workspace: &Workspace, options: &Options) -> Vec<String> {
     let mut rust_projects = HashSet::new();
     let mut python_projects = HashSet::new();

@@ -50,7 +50,7 @@ pub fn extract(file: &SourceFile, parsed: RustFile) -> CodeFile {
             kinds: kinds(),
             request_timeouts: 0,
         };
-        visitor.walk(tree.root_node());
+        visitor.walk(tree.root_node(), 0);
         // A client without a timeout is fine when every request sets
         // one, which only reading each call site can confirm.
         if visitor.request_timeouts > 0 {
@@ -209,11 +209,11 @@ impl<'c> Visitor<'c> {
     /// Visits the tree in document order, parents before children, with a
     /// stack instead of recursion, so deeply nested input cannot exhaust the
     /// stack of a worker thread.
-    fn walk(&mut self, root: Node<'_>) {
+    fn walk(&mut self, root: Node<'_>, in_test: usize) {
         let mut stack = vec![Pending {
             node: root,
             attributes: Vec::new(),
-            in_test: 0,
+            in_test,
             in_impl: false,
         }];
         let mut cursor = root.walk();
@@ -247,7 +247,7 @@ impl<'c> Visitor<'c> {
                     self.match_routes(node);
                 }
             } else if kind == self.kinds.macro_invocation {
-                self.macro_invocation(node);
+                self.macro_invocation(node, in_test);
                 descend = false;
             } else if kind == self.kinds.use_declaration {
                 self.use_declaration(node);
@@ -537,8 +537,8 @@ impl<'c> Visitor<'c> {
         self.file_text.contains("reqwest")
     }
 
-    /// The path of a call's function as `a::b::c`, or `None` for closures
-    /// and other computed callees.
+    /// Returns the path of a call's function as `a::b::c`, or `None` for
+    /// closures and other computed callees.
     fn call_path(&self, call: Node<'_>) -> Option<String> {
         let mut function = call.child_by_field_id(self.kinds.field_function)?;
         if function.kind_id() == self.kinds.generic_function {
@@ -687,7 +687,7 @@ impl<'c> Visitor<'c> {
 
     /// Records a macro call such as `tracing::info!(...)` or warp's
     /// `path!(...)`, and what its body holds when it parses as expressions.
-    fn macro_invocation(&mut self, invocation: Node<'_>) {
+    fn macro_invocation(&mut self, invocation: Node<'_>, in_test: usize) {
         let Some(name) = invocation.child_by_field_id(self.kinds.field_macro) else {
             return;
         };
@@ -720,14 +720,14 @@ impl<'c> Visitor<'c> {
         if name.kind_id() == self.kinds.scoped_identifier {
             self.path(name);
         }
-        self.macro_body(invocation);
+        self.macro_body(invocation, in_test);
     }
 
     /// Reads the body of a macro call as a list of expressions when it
     /// parses as one, as in `vec![Router::new().route("/a", get(a))]` or
     /// `println!("{:?}", reqwest::get(url))`. Bodies of other shapes, such
     /// as `tokio::select!`, are not read.
-    fn macro_body(&mut self, invocation: Node<'_>) {
+    fn macro_body(&mut self, invocation: Node<'_>, in_test: usize) {
         /// Wraps the body so that it parses as a tuple or a parenthesised
         /// expression.
         const PREFIX: &str = "fn f() { (";
@@ -773,7 +773,8 @@ impl<'c> Visitor<'c> {
             kinds: self.kinds,
             request_timeouts: 0,
         };
-        inner_visitor.walk(tree.root_node());
+        // Calls in a body inside a `#[cfg(test)]` module are test code too.
+        inner_visitor.walk(tree.root_node(), in_test);
         self.request_timeouts += inner_visitor.request_timeouts;
     }
 
@@ -1080,6 +1081,15 @@ mod tests {
     }
 
     #[test]
+    fn macro_bodies_in_test_modules() {
+        let code = facts(
+            "#[cfg(test)]\nmod tests {\n\
+             fn a() { let v = vec![reqwest::Client::new()]; }\n}\n",
+        );
+        assert!(code.http_clients.is_empty());
+    }
+
+    #[test]
     fn calls_inside_macro_bodies() {
         let text = "fn a() { println!(\"{:?}\", reqwest::get(u));\n\
                     let v = vec![Router::new().route(\"/in-vec\", get(h))];\n\
@@ -1088,7 +1098,7 @@ mod tests {
         assert_eq!(paths(&code), ["/in-vec"]);
         let route = &code.routes[0];
         assert_eq!(&text[route.span.start..route.span.end], "\"/in-vec\"");
-        // The `select!` body is no list of expressions, so its call is not read.
+        // The `select!` body is not a list of expressions, so its call is not read.
         assert_eq!(code.http_clients.len(), 1);
         let client = &code.http_clients[0];
         assert_eq!(&text[client.span.start..client.span.end], "reqwest::get");

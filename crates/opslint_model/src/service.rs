@@ -306,8 +306,8 @@ impl<'a> Service<'a> {
             .any(|(_, code)| !code.grpc_health.is_empty())
     }
 
-    /// Rust files with a syntax error, whose facts may be incomplete, with
-    /// the place of the error.
+    /// Returns the Rust files with a syntax error, whose facts may be
+    /// incomplete, with the place of the error.
     pub fn fallback_files(&self) -> impl Iterator<Item = (&'a Artifact, Span)> + '_ {
         self.files.iter().filter_map(|(artifact, code)| {
             code.fallback.as_ref().map(|error| (*artifact, error.span))
