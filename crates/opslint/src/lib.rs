@@ -1386,8 +1386,12 @@ fn read_text(path: &Path) -> std::io::Result<ReadText> {
     if size > MAX_FILE_BYTES {
         return Ok(ReadText::TooLarge(size));
     }
-    let mut bytes = Vec::with_capacity(size as usize);
-    handle.read_to_end(&mut bytes)?;
+    // One byte more than the size, so the read that finds the end needs no
+    // second buffer. Reading through `take` skips `File::read_to_end`'s own
+    // size lookup, a `statx` and an `lseek` per file that `metadata` above
+    // already answered.
+    let mut bytes = Vec::with_capacity(size as usize + 1);
+    (&mut handle).take(u64::MAX).read_to_end(&mut bytes)?;
     if bytes[..bytes.len().min(8000)].contains(&0) {
         return Ok(ReadText::Binary);
     }
