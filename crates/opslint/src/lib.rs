@@ -5,10 +5,11 @@
 // Data read from files must never panic the linter; tests may unwrap.
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::io::Read;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -641,18 +642,15 @@ pub fn run(options: &Options) -> Outcome {
     // in which the last rules run on one core.
     let (sinks, inventory): (Vec<Sink>, _) = rayon::join(
         || {
-            rules
-                .par_iter()
-                .map(|rule| {
-                    let started = Instant::now();
-                    let sink = run_rule(*rule, &workspace, options.collect_inventory);
-                    timings.rule(rule.meta().id, started.elapsed());
-                    if let Some(progress) = &options.progress {
-                        progress.advance();
-                    }
-                    sink
-                })
-                .collect()
+            run_rules(&rules, &workspace, |rule| {
+                let started = Instant::now();
+                let sink = run_rule(rule, &workspace, options.collect_inventory);
+                timings.rule(rule.meta().id, started.elapsed());
+                if let Some(progress) = &options.progress {
+                    progress.advance();
+                }
+                sink
+            })
         },
         || {
             if options.collect_inventory {
@@ -940,6 +938,51 @@ fn is_enabled(id: &str, options: &Options) -> bool {
 /// rule was looking at when the workspace iterators recorded one, and the
 /// findings the rule made before the panic are kept too.
 /// Runs one rule. Its sink records evidence only with `keep_evidence`.
+/// Runs every rule on the pool and returns their sinks in the order of
+/// `rules`. The threads take the rules one at a time, those that read the
+/// most text first: run in id order, a long rule that came last kept one
+/// core busy after the other had finished.
+fn run_rules(
+    rules: &[&'static dyn Rule],
+    workspace: &Workspace,
+    run: impl Fn(&'static dyn Rule) -> Sink + Sync,
+) -> Vec<Sink> {
+    let mut bytes: HashMap<ArtifactKind, usize> = HashMap::new();
+    for artifact in &workspace.artifacts {
+        *bytes.entry(artifact.kind).or_default() += artifact.file.text.len();
+    }
+    let mut order: Vec<(usize, usize)> = rules
+        .iter()
+        .enumerate()
+        .map(|(index, rule)| {
+            let read = rule
+                .meta()
+                .artifacts
+                .iter()
+                .filter_map(|kind| bytes.get(kind))
+                .sum();
+            (index, read)
+        })
+        .collect();
+    order.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let next = AtomicUsize::new(0);
+    let sinks: Vec<Mutex<Option<Sink>>> = rules.iter().map(|_| Mutex::new(None)).collect();
+    rayon::scope(|scope| {
+        for _ in 0..rayon::current_num_threads() {
+            scope.spawn(|_| {
+                while let Some(&(index, _)) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    let sink = run(rules[index]);
+                    *sinks[index].lock().unwrap_or_else(|p| p.into_inner()) = Some(sink);
+                }
+            });
+        }
+    });
+    sinks
+        .into_iter()
+        .filter_map(|slot| slot.into_inner().unwrap_or_else(|p| p.into_inner()))
+        .collect()
+}
+
 fn run_rule(rule: &'static dyn Rule, workspace: &Workspace, keep_evidence: bool) -> Sink {
     let mut sink = if keep_evidence {
         Sink::new()
