@@ -214,41 +214,41 @@ pub fn build(workspace: &Workspace) -> Inventory {
                     }
                 }
             }
-            Facts::Record(Record::Adr(adr)) => inventory.adrs.push(AdrEntry {
-                path: adr.path.clone(),
-                label: adr.label(),
-                status: adr.status.as_ref().map(|s| status_label(&s.text)),
-                date: adr.date.clone(),
-                decision: first_sentence(&adr.decision),
-            }),
-            Facts::Record(Record::Postmortem(postmortem)) => {
-                postmortems.push(postmortem);
-                inventory.postmortems.push(PostmortemEntry {
-                    path: postmortem.path.clone(),
-                    title: postmortem.title.clone(),
-                    date: postmortem.date.clone(),
-                    incidents: postmortem.incident_refs.clone(),
-                    open_items: postmortem.open_items().count(),
-                    items_without_status: postmortem
-                        .action_items
-                        .iter()
-                        .filter(|i| i.state == ItemState::Unknown)
-                        .count(),
-                    items: postmortem
-                        .action_items
-                        .iter()
-                        .filter(|i| i.state != ItemState::Dropped)
-                        .count(),
-                });
-            }
-            Facts::Record(Record::Incidents(export)) => {
-                inventory.incident_exports.push(artifact.file.path.clone());
-                incidents.extend(export.incidents.iter());
-            }
-            Facts::Record(Record::Codeowners(_)) => {
-                inventory.codeowners.push(artifact.file.path.clone())
-            }
-            Facts::Record(Record::Runbook) => inventory.runbooks.push(artifact.file.path.clone()),
+            Facts::Record(record) => match &**record {
+                Record::Adr(adr) => inventory.adrs.push(AdrEntry {
+                    path: adr.path.clone(),
+                    label: adr.label(),
+                    status: adr.status.as_ref().map(|s| status_label(&s.text)),
+                    date: adr.date.clone(),
+                    decision: first_sentence(&adr.decision),
+                }),
+                Record::Postmortem(postmortem) => {
+                    postmortems.push(postmortem);
+                    inventory.postmortems.push(PostmortemEntry {
+                        path: postmortem.path.clone(),
+                        title: postmortem.title.clone(),
+                        date: postmortem.date.clone(),
+                        incidents: postmortem.incident_refs.clone(),
+                        open_items: postmortem.open_items().count(),
+                        items_without_status: postmortem
+                            .action_items
+                            .iter()
+                            .filter(|i| i.state == ItemState::Unknown)
+                            .count(),
+                        items: postmortem
+                            .action_items
+                            .iter()
+                            .filter(|i| i.state != ItemState::Dropped)
+                            .count(),
+                    });
+                }
+                Record::Incidents(export) => {
+                    inventory.incident_exports.push(artifact.file.path.clone());
+                    incidents.extend(export.incidents.iter());
+                }
+                Record::Codeowners(_) => inventory.codeowners.push(artifact.file.path.clone()),
+                Record::Runbook => inventory.runbooks.push(artifact.file.path.clone()),
+            },
             _ => {}
         }
     }

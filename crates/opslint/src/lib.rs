@@ -1364,7 +1364,7 @@ fn process_file(
     let mut facts = match opslint_records::extract(kind, &file, records) {
         Some(record) => {
             report_record_problems(&record, &file, &mut processed.sink);
-            Facts::Record(record)
+            Facts::Record(Box::new(record))
         }
         None => opslint_model::extract(kind, &file, syntax),
     };

@@ -48,19 +48,19 @@ pub struct Artifact {
 #[derive(Debug)]
 pub enum Facts {
     Kubernetes(kubernetes::Manifest),
-    Kustomization(kubernetes::Kustomization),
-    CloudFormation(cloudformation::Template),
+    Kustomization(Box<kubernetes::Kustomization>),
+    CloudFormation(Box<cloudformation::Template>),
     Terraform(terraform::TerraformFile),
     /// The assignments of a `.tfvars` file.
     TerraformVars(opslint_syntax::hcl::Body),
-    GithubWorkflow(github::Workflow),
+    GithubWorkflow(Box<github::Workflow>),
     GithubAction(github::Action),
-    GitlabCi(gitlab::Pipeline),
+    GitlabCi(Box<gitlab::Pipeline>),
     Shell(shell::ShellScript),
     Makefile(make::Makefile),
     Compose(compose::ComposeFile),
     /// A Rust or Python source file.
-    Code(service::CodeFile),
+    Code(Box<service::CodeFile>),
     Dependencies(service::DependencyManifest),
     Dockerfile(dockerfile::Dockerfile),
     /// The root of a chart's `values.yaml` or other values file.
@@ -83,7 +83,7 @@ pub enum Facts {
     },
     /// ADRs, post-incident analyses, incident exports, CODEOWNERS and
     /// runbooks.
-    Record(opslint_records::Record),
+    Record(Box<opslint_records::Record>),
     None,
 }
 
@@ -98,19 +98,19 @@ pub fn extract(kind: ArtifactKind, file: &SourceFile, syntax: Syntax) -> Facts {
                 kind == ArtifactKind::HelmTemplate,
             ))
         }
-        (ArtifactKind::Kustomization, Syntax::Yaml(yaml)) => {
-            Facts::Kustomization(kubernetes::Kustomization::from_documents(&yaml.documents))
-        }
+        (ArtifactKind::Kustomization, Syntax::Yaml(yaml)) => Facts::Kustomization(Box::new(
+            kubernetes::Kustomization::from_documents(&yaml.documents),
+        )),
         (ArtifactKind::CloudFormation, Syntax::Yaml(yaml)) => yaml
             .documents
             .into_iter()
             .next()
             .map_or(Facts::None, |doc| {
-                Facts::CloudFormation(cloudformation::Template::from_root(doc.root))
+                Facts::CloudFormation(Box::new(cloudformation::Template::from_root(doc.root)))
             }),
         (ArtifactKind::CloudFormation, Syntax::Json(json)) => {
             json.document.map_or(Facts::None, |doc| {
-                Facts::CloudFormation(cloudformation::Template::from_root(doc.root))
+                Facts::CloudFormation(Box::new(cloudformation::Template::from_root(doc.root)))
             })
         }
         (ArtifactKind::Terraform, Syntax::Hcl(hcl)) => {
@@ -122,7 +122,7 @@ pub fn extract(kind: ArtifactKind, file: &SourceFile, syntax: Syntax) -> Facts {
             .into_iter()
             .next()
             .map_or(Facts::None, |doc| {
-                Facts::GithubWorkflow(github::Workflow::from_root(doc.root, file))
+                Facts::GithubWorkflow(Box::new(github::Workflow::from_root(doc.root, file)))
             }),
         (ArtifactKind::GithubAction, Syntax::Yaml(yaml)) => yaml
             .documents
@@ -136,7 +136,7 @@ pub fn extract(kind: ArtifactKind, file: &SourceFile, syntax: Syntax) -> Facts {
             .into_iter()
             .next()
             .map_or(Facts::None, |doc| {
-                Facts::GitlabCi(gitlab::Pipeline::from_root(doc.root, &file.path))
+                Facts::GitlabCi(Box::new(gitlab::Pipeline::from_root(doc.root, &file.path)))
             }),
         (ArtifactKind::Shell, Syntax::Bash(bash)) => Facts::Shell(shell::ShellScript::new(bash)),
         (ArtifactKind::Makefile, _) => Facts::Makefile(make::Makefile::parse(&file.text)),
@@ -147,9 +147,11 @@ pub fn extract(kind: ArtifactKind, file: &SourceFile, syntax: Syntax) -> Facts {
             .map_or(Facts::None, |doc| {
                 Facts::Compose(compose::ComposeFile::from_root(doc.root))
             }),
-        (ArtifactKind::Rust, Syntax::Rust(rust)) => Facts::Code(rust_code::extract(file, rust)),
+        (ArtifactKind::Rust, Syntax::Rust(rust)) => {
+            Facts::Code(Box::new(rust_code::extract(file, rust)))
+        }
         (ArtifactKind::Python, Syntax::Python(python)) => {
-            Facts::Code(python_code::extract(file, python))
+            Facts::Code(Box::new(python_code::extract(file, python)))
         }
         (ArtifactKind::CargoManifest, Syntax::Toml(Some(table), _)) => {
             Facts::Dependencies(manifest::from_cargo(&table))
@@ -216,7 +218,10 @@ fn other_yaml(file: &SourceFile, yaml: opslint_syntax::yaml::YamlFile) -> Facts 
         return Facts::PrometheusRules(document.root);
     }
     if gitlab::looks_like_pipeline(&document.root) {
-        return Facts::GitlabCi(gitlab::Pipeline::from_root(document.root, &file.path));
+        return Facts::GitlabCi(Box::new(gitlab::Pipeline::from_root(
+            document.root,
+            &file.path,
+        )));
     }
     if let Some(ops) = kubernetes::json_patch_ops(&document.root) {
         return Facts::JsonPatch(ops);
@@ -677,8 +682,8 @@ impl Workspace {
         let positions = self.distinct_incidents.get_or_init(|| {
             let mut all = Vec::new();
             for &at in &self.by_facts[FactKind::Record as usize] {
-                if let Facts::Record(opslint_records::Record::Incidents(export)) =
-                    &self.artifacts[at].facts
+                if let Facts::Record(record) = &self.artifacts[at].facts
+                    && let opslint_records::Record::Incidents(export) = &**record
                 {
                     all.extend((0..export.incidents.len()).map(|index| (at, index)));
                 }
@@ -710,9 +715,12 @@ impl Workspace {
     fn incident_at(&self, (at, index): (usize, usize)) -> Option<(&Artifact, &Incident)> {
         let artifact = self.artifacts.get(at)?;
         match &artifact.facts {
-            Facts::Record(opslint_records::Record::Incidents(export)) => {
-                Some((artifact, export.incidents.get(index)?))
-            }
+            Facts::Record(record) => match &**record {
+                opslint_records::Record::Incidents(export) => {
+                    Some((artifact, export.incidents.get(index)?))
+                }
+                _ => None,
+            },
             _ => None,
         }
     }
@@ -721,7 +729,7 @@ impl Workspace {
         current::tracked(
             self.of_kind(FactKind::Record)
                 .filter_map(|a| match &a.facts {
-                    Facts::Record(r) => Some((a, r)),
+                    Facts::Record(r) => Some((a, &**r)),
                     _ => None,
                 }),
         )
@@ -772,7 +780,7 @@ impl Workspace {
         current::tracked(
             self.of_kind(FactKind::CloudFormation)
                 .filter_map(|a| match &a.facts {
-                    Facts::CloudFormation(t) => Some((a, t)),
+                    Facts::CloudFormation(t) => Some((a, &**t)),
                     _ => None,
                 }),
         )
@@ -792,7 +800,7 @@ impl Workspace {
         current::tracked(
             self.of_kind(FactKind::GithubWorkflow)
                 .filter_map(|a| match &a.facts {
-                    Facts::GithubWorkflow(w) => Some((a, w)),
+                    Facts::GithubWorkflow(w) => Some((a, &**w)),
                     _ => None,
                 }),
         )
@@ -809,7 +817,7 @@ impl Workspace {
 
     pub fn code(&self) -> impl Iterator<Item = (&Artifact, &service::CodeFile)> {
         current::tracked(self.of_kind(FactKind::Code).filter_map(|a| match &a.facts {
-            Facts::Code(c) => Some((a, c)),
+            Facts::Code(c) => Some((a, &**c)),
             _ => None,
         }))
     }
@@ -828,7 +836,7 @@ impl Workspace {
         current::tracked(
             self.of_kind(FactKind::GitlabCi)
                 .filter_map(|a| match &a.facts {
-                    Facts::GitlabCi(p) => Some((a, p)),
+                    Facts::GitlabCi(p) => Some((a, &**p)),
                     _ => None,
                 }),
         )

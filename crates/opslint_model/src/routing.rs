@@ -428,7 +428,7 @@ mod tests {
                 crate::Artifact {
                     file: std::sync::Arc::new(file),
                     kind: opslint_core::ArtifactKind::Python,
-                    facts: crate::Facts::Code(code),
+                    facts: crate::Facts::Code(Box::new(code)),
                 }
             })
             .collect()

@@ -414,7 +414,7 @@ impl Group {
                 .filter_map(|&at| {
                     let artifact = artifacts.get(at)?;
                     match &artifact.facts {
-                        Facts::Code(code) => Some((artifact, code)),
+                        Facts::Code(code) => Some((artifact, &**code)),
                         _ => None,
                     }
                 })
