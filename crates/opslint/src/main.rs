@@ -353,33 +353,40 @@ fn check(args: CheckArgs) -> ExitCode {
         }
     };
     let started = std::time::Instant::now();
-    let rendered = render(&outcome, args.format, color, args.show_suppressed, &root);
-    let rendered_at = std::time::Instant::now();
-    if !write_output(args.output.as_deref(), &rendered) {
+    let written = write_output(args.output.as_deref(), |writer| {
+        emit(
+            &outcome,
+            args.format,
+            color,
+            args.show_suppressed,
+            &root,
+            writer,
+        )
+    });
+    if !written {
         return ExitCode::from(2);
     }
     if std::env::var_os("OPSLINT_TIMINGS").is_some() {
         eprintln!(
-            "timing: {:>8.1} ms  render\ntiming: {:>8.1} ms  write",
-            (rendered_at - started).as_secs_f64() * 1000.0,
-            rendered_at.elapsed().as_secs_f64() * 1000.0
+            "timing: {:>8.1} ms  render and write",
+            started.elapsed().as_secs_f64() * 1000.0
         );
     }
     let code = exit_code(&outcome, fail_on, args.exit_zero);
     // The process ends here: the operating system reclaims the files and
     // findings faster than freeing them one by one.
     std::mem::forget(outcome);
-    std::mem::forget(rendered);
     code
 }
 
-/// Writes the pieces of `rendered` in order to `output` or standard output
+/// Writes the output that `emit` produces to `output` or standard output
 /// and reports a failure on standard error. A closed pipe is not a failure.
-fn write_output(output: Option<&std::path::Path>, rendered: &[String]) -> bool {
+fn write_output(
+    output: Option<&std::path::Path>,
+    emit: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> bool {
     let write_all = |writer: &mut dyn Write| -> std::io::Result<()> {
-        for piece in rendered {
-            writer.write_all(piece.as_bytes())?;
-        }
+        emit(writer)?;
         writer.flush()
     };
     let written = match output {
@@ -496,7 +503,9 @@ fn report(args: ReportArgs) -> ExitCode {
         ReportFormat::Html => opslint_report::analysis::render_html(&analysis),
         ReportFormat::Json => opslint_report::analysis::render_json(&analysis),
     };
-    if !write_output(args.output.as_deref(), std::slice::from_ref(&rendered)) {
+    if !write_output(args.output.as_deref(), |writer| {
+        writer.write_all(rendered.as_bytes())
+    }) {
         return ExitCode::from(2);
     }
     ExitCode::SUCCESS
@@ -783,13 +792,15 @@ impl From<FailLevel> for FailOn {
     }
 }
 
-fn render(
+/// Writes the findings of `outcome` in `format` to `writer`.
+fn emit(
     outcome: &Outcome,
     format: Format,
     color: bool,
     show_suppressed: bool,
     root: &std::path::Path,
-) -> Vec<String> {
+    writer: &mut dyn Write,
+) -> std::io::Result<()> {
     let report = Report {
         diagnostics: &outcome.sink.diagnostics,
         suppressed: &outcome.suppressed,
@@ -801,13 +812,14 @@ fn render(
         notices: &outcome.notices,
         root,
     };
-    match format {
-        Format::Text => opslint_report::render_text_pieces(&report, &TextOptions { color }),
-        Format::Json => vec![opslint_report::render_json(&report)],
-        Format::Sarif => vec![opslint_report::render_sarif(&report)],
-        Format::Github => vec![opslint_report::render_github(&report)],
-        Format::Gitlab => vec![opslint_report::render_gitlab(&report)],
-    }
+    let whole = match format {
+        Format::Text => return opslint_report::write_text(&report, &TextOptions { color }, writer),
+        Format::Json => opslint_report::render_json(&report),
+        Format::Sarif => opslint_report::render_sarif(&report),
+        Format::Github => opslint_report::render_github(&report),
+        Format::Gitlab => opslint_report::render_gitlab(&report),
+    };
+    writer.write_all(whole.as_bytes())
 }
 
 /// 2 when opslint itself failed (unreadable files, internal errors), 1 when

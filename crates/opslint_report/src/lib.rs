@@ -21,7 +21,7 @@ pub use github::render as render_github;
 pub use gitlab::render as render_gitlab;
 pub use json::render as render_json;
 pub use sarif::render as render_sarif;
-pub use text::{TextOptions, render as render_text, render_pieces as render_text_pieces};
+pub use text::{TextOptions, render as render_text, write as write_text};
 
 /// Everything an emitter needs about one run.
 pub struct Report<'a> {
