@@ -25,7 +25,7 @@ impl ProbeCheck {
                 }
                 for (index, container) in object.containers().iter().enumerate() {
                     let name = container.label(index);
-                    let location = format!("{}/containers/{}", object.label(), name);
+                    let location = || format!("{}/containers/{}", object.label(), name);
                     match container.node.lookup(self.key) {
                         // In a chart, a probe key whose value is left empty
                         // once template actions are masked is filled by them,
@@ -38,7 +38,7 @@ impl ProbeCheck {
                                 self.meta,
                                 file,
                                 entry.value.span,
-                                location,
+                                location(),
                                 format!(
                                     "The {} probe of container `{name}` in {} comes from template \
                                  values: is it set for every release?",
@@ -48,12 +48,12 @@ impl ProbeCheck {
                                 "the probe is rendered from Helm values",
                             )
                         }
-                        Lookup::Present(_) => sink.holds(self.meta, file, location),
+                        Lookup::Present(_) => sink.holds_with(self.meta, file, location),
                         Lookup::Unknown => sink.unclear(
                             self.meta,
                             file,
                             container.name_span,
-                            location,
+                            location(),
                             format!(
                                 "Does container `{name}` in {} get a {} probe from the \
                                  template it includes?",
@@ -65,14 +65,14 @@ impl ProbeCheck {
                         Lookup::Absent
                             if patch_sets_in_container(workspace, object, index, self.key) =>
                         {
-                            sink.holds(self.meta, file, location)
+                            sink.holds_with(self.meta, file, location)
                         }
                         Lookup::Absent => {
                             sink.violation(
                                 self.meta,
                                 file,
                                 container.name_span,
-                                location,
+                                location(),
                                 format!(
                                     "container `{name}` of {} has no {} probe",
                                     object.label(),

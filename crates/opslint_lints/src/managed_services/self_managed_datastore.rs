@@ -80,6 +80,11 @@ impl Rule for SelfManagedDatastore {
                     let Some(image) = workspace.image_text(artifact, node) else {
                         continue;
                     };
+                    // Most images are not datastores: the names are only
+                    // formatted for those that are.
+                    if datastore_of(&image).is_none() {
+                        continue;
+                    }
                     let location =
                         format!("{}/containers/{}", object.label(), container.label(index));
                     let place = format!("{} runs", object.label());
@@ -99,6 +104,9 @@ impl Rule for SelfManagedDatastore {
                 let Some(image) = node.as_str() else {
                     continue;
                 };
+                if datastore_of(image).is_none() {
+                    continue;
+                }
                 let location = format!("services/{}", service.name);
                 let place = format!("compose service `{}` runs", service.name);
                 report(sink, &artifact.file, node.span, location, &place, image);
