@@ -266,20 +266,7 @@ impl Sink {
                 &b.message,
             ))
         });
-        // A fingerprint hashes the path, so repeats sit in one path's run.
-        let mut repeats = Vec::new();
-        let mut seen = std::collections::HashMap::<&str, usize>::new();
-        for (index, diagnostic) in self.diagnostics.iter().enumerate() {
-            if index > 0 && self.diagnostics[index - 1].path != diagnostic.path {
-                seen.clear();
-            }
-            let count = seen.entry(diagnostic.fingerprint.as_str()).or_insert(0);
-            if *count > 0 {
-                repeats.push((index, *count));
-            }
-            *count += 1;
-        }
-        drop(seen);
+        let repeats = repeated_fingerprints(&self.diagnostics);
         for (index, count) in repeats {
             let diagnostic = &mut self.diagnostics[index];
             diagnostic.fingerprint = fingerprint(&[&diagnostic.fingerprint, &count.to_string()]);
@@ -302,6 +289,48 @@ impl Sink {
             ))
         });
     }
+}
+
+/// Returns the position of each finding whose fingerprint an earlier
+/// finding of the same path has, with the number of earlier ones. A
+/// fingerprint hashes the path, so repeats sit in one path's run of the
+/// sorted list. A run holds a few findings, so each is compared with the
+/// ones before it; a hash map is only built for a long run.
+fn repeated_fingerprints(diagnostics: &[Diagnostic]) -> Vec<(usize, usize)> {
+    const SHORT_RUN: usize = 32;
+    let mut repeats = Vec::new();
+    let mut start = 0;
+    while start < diagnostics.len() {
+        let path = &diagnostics[start].path;
+        let end = start
+            + diagnostics[start..]
+                .iter()
+                .position(|d| d.path != *path)
+                .unwrap_or(diagnostics.len() - start);
+        let run = &diagnostics[start..end];
+        if run.len() <= SHORT_RUN {
+            for (offset, diagnostic) in run.iter().enumerate() {
+                let earlier = run[..offset]
+                    .iter()
+                    .filter(|d| d.fingerprint == diagnostic.fingerprint)
+                    .count();
+                if earlier > 0 {
+                    repeats.push((start + offset, earlier));
+                }
+            }
+        } else {
+            let mut seen = std::collections::HashMap::<&str, usize>::new();
+            for (offset, diagnostic) in run.iter().enumerate() {
+                let count = seen.entry(diagnostic.fingerprint.as_str()).or_insert(0);
+                if *count > 0 {
+                    repeats.push((start + offset, *count));
+                }
+                *count += 1;
+            }
+        }
+        start = end;
+    }
+    repeats
 }
 
 /// Sorts `list` stably by `compare`. A list already in order, as after a
@@ -336,8 +365,8 @@ fn sort_stable<T: Send + Sync>(
 
 #[cfg(test)]
 mod tests {
-    use super::{Sink, sort_stable};
-    use crate::SourceFile;
+    use super::{Diagnostic, Sink, sort_stable};
+    use crate::{SourceFile, Span};
 
     #[test]
     fn sort_stable_orders_and_keeps_ties_in_place() {
@@ -362,6 +391,65 @@ mod tests {
         let mut dropped = Sink::without_evidence();
         dropped.holds(&crate::tool_rules::PARSE_ERROR, &file, "Pod/web");
         assert!(dropped.evidence.is_empty());
+    }
+
+    #[test]
+    fn repeated_locations_get_distinct_fingerprints() {
+        // `a.yaml` has a short run, `b.yaml` a run longer than the one
+        // compared pairwise; both hold findings at one logical location.
+        let file_a = SourceFile::new("a.yaml".into(), "a.yaml".into(), "x\n".repeat(80));
+        let file_b = SourceFile::new("b.yaml".into(), "b.yaml".into(), "x\n".repeat(80));
+        let mut sink = Sink::new();
+        let rule = &crate::tool_rules::PARSE_ERROR;
+        for (file, count) in [(&file_a, 3), (&file_b, 40)] {
+            for line in 0..count {
+                let at = line * 2;
+                let location = if line % 2 == 0 { "same" } else { "other" };
+                sink.violation(rule, file, Span::new(at, at + 1), location, "m", "l");
+            }
+        }
+        let before: Vec<String> = sink
+            .diagnostics
+            .iter()
+            .map(|d| d.fingerprint.clone())
+            .collect();
+        sink.sort();
+        let after: Vec<&str> = sink
+            .diagnostics
+            .iter()
+            .map(|d| d.fingerprint.as_str())
+            .collect();
+        let unique: std::collections::HashSet<&str> = after.iter().copied().collect();
+        assert_eq!(unique.len(), after.len(), "every fingerprint is distinct");
+        // The first finding at each location of each file keeps its
+        // fingerprint; each later one is numbered in order.
+        for (index, diagnostic) in sink.diagnostics.iter().enumerate() {
+            let run: Vec<&Diagnostic> = sink.diagnostics[..index]
+                .iter()
+                .filter(|d| {
+                    d.path == diagnostic.path && d.logical_location == diagnostic.logical_location
+                })
+                .collect();
+            let expected = if run.is_empty() {
+                before[index].clone()
+            } else {
+                crate::fingerprint(&[&before[index], &run.len().to_string()])
+            };
+            assert_eq!(diagnostic.fingerprint, expected, "finding {index}");
+        }
+        // Sorting again changes nothing.
+        let sorted: Vec<String> = sink
+            .diagnostics
+            .iter()
+            .map(|d| d.fingerprint.clone())
+            .collect();
+        sink.sort();
+        let again: Vec<String> = sink
+            .diagnostics
+            .iter()
+            .map(|d| d.fingerprint.clone())
+            .collect();
+        assert_eq!(again, sorted);
     }
 
     #[test]
