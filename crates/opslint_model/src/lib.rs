@@ -516,6 +516,19 @@ impl FactKind {
     }
 }
 
+/// Indexes the modules, variables and calls of the Terraform files.
+fn terraform_index(artifacts: &[Artifact]) -> terraform_eval::TerraformIndex {
+    let mut index = terraform_eval::TerraformIndex::default();
+    for artifact in artifacts {
+        match &artifact.facts {
+            Facts::Terraform(terraform) => index.add_file(&artifact.file.path, &terraform.body),
+            Facts::TerraformVars(body) => index.add_vars_file(&artifact.file.path, body),
+            _ => {}
+        }
+    }
+    index
+}
+
 impl Workspace {
     /// Builds the model: sorts artifacts by path and marks Kubernetes
     /// documents that a `kustomization.yaml` uses as patches, since a patch
@@ -548,23 +561,16 @@ impl Workspace {
                 }
             }
         }
-        let retagged_images = retagged_images(&artifacts);
-        let charts = collect_charts(&artifacts);
+        // The Terraform index reads only Terraform files, which the Helm
+        // steps below leave alone, so it is built beside the image and
+        // chart indexes.
+        let (terraform_index, (retagged_images, charts)) = rayon::join(
+            || terraform_index(&artifacts),
+            || (retagged_images(&artifacts), collect_charts(&artifacts)),
+        );
         drop_disabled_subcharts(&mut artifacts, &charts);
         drop_skipped_template_parts(&mut artifacts, &charts);
         render_helm_names(&mut artifacts, &charts);
-        let mut terraform_index = terraform_eval::TerraformIndex::default();
-        for artifact in &artifacts {
-            match &artifact.facts {
-                Facts::Terraform(terraform) => {
-                    terraform_index.add_file(&artifact.file.path, &terraform.body);
-                }
-                Facts::TerraformVars(body) => {
-                    terraform_index.add_vars_file(&artifact.file.path, body);
-                }
-                _ => {}
-            }
-        }
         let mut by_facts: [Vec<usize>; FACT_KINDS] = Default::default();
         for (position, artifact) in artifacts.iter().enumerate() {
             if let Some(kind) = FactKind::of(&artifact.facts) {
