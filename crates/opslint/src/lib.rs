@@ -734,6 +734,7 @@ pub fn run(options: &Options) -> Outcome {
             .filter(|id| !options.ignore.iter().any(|ignored| ignored == id)),
     );
     let today = suppress::today();
+    let reported_before = sink.diagnostics.len();
     let suppress::Applied {
         mut suppressed,
         expired,
@@ -750,7 +751,11 @@ pub fn run(options: &Options) -> Outcome {
             today: &today,
         },
     );
-    sink.sort();
+    // Taking suppressed findings out keeps the rest in order; only the
+    // findings about suppression comments themselves need sorting in.
+    if sink.diagnostics.len() + suppressed.len() != reported_before {
+        sink.sort();
+    }
     // Risks that ADRs accept are kept like other suppressed findings, so
     // that SARIF shows them as dismissed and JSON lists them.
     suppressed.extend(accepted.iter().map(|finding| {
@@ -1213,6 +1218,7 @@ impl ChartFolders {
     fn find(files: &[FoundFile]) -> Self {
         let candidates: HashSet<&Path> = files
             .par_iter()
+            .filter(|found| Self::asks(&found.disk_path))
             .flat_map_iter(|found| Self::candidates(&found.disk_path))
             .collect();
         let charts = candidates
@@ -1221,6 +1227,22 @@ impl ChartFolders {
             .map(Path::to_path_buf)
             .collect();
         Self(charts)
+    }
+
+    /// Whether classifying `path` can depend on a chart: only YAML files and
+    /// `.tpl` helpers are classified by their chart ([`classify::by_path`]).
+    /// Hashing the folders of every other file took most of this step.
+    fn asks(path: &Path) -> bool {
+        // The extension as `by_path` takes it: after the last dot of the
+        // name, so a file named `.yaml` counts.
+        path.file_name()
+            .and_then(|name| name.to_str())
+            .and_then(|name| name.rsplit_once('.'))
+            .is_some_and(|(_, extension)| {
+                ["yaml", "yml", "tpl"]
+                    .iter()
+                    .any(|asked| extension.eq_ignore_ascii_case(asked))
+            })
     }
 
     /// The folders whose `Chart.yaml` the classification of `path` depends
