@@ -97,7 +97,7 @@ impl Template {
     /// that default, and returns the parameter's name with it. Any other
     /// value comes back unchanged with `None`.
     pub fn resolve<'a>(&'a self, node: &'a Node) -> (&'a Node, Option<&'a str>) {
-        let name = match (&node.value, node.tag.as_deref()) {
+        let name = match (&node.value, node.tag()) {
             (Value::Scalar(scalar), Some("!Ref")) => Some(scalar.text.as_str()),
             (Value::Map(map), None) if map.entries.len() == 1 && map.entries[0].key == "Ref" => {
                 map.entries[0].value.as_str()
@@ -231,7 +231,7 @@ impl Resource {
 /// Classifies a property value, recognising both the YAML short form
 /// (`!Ref X`) and the JSON long form (`{"Ref": "X"}`, `{"Fn::If": [...]}`).
 pub fn value(node: &Node) -> CfnValue<'_> {
-    if let Some(tag) = node.tag.as_deref() {
+    if let Some(tag) = node.tag() {
         return CfnValue::Intrinsic(tag.trim_start_matches('!'), node);
     }
     match &node.value {
@@ -272,7 +272,7 @@ pub fn references(node: &Node) -> Vec<String> {
 }
 
 fn collect_references(node: &Node, found: &mut Vec<String>) {
-    match (&node.value, node.tag.as_deref()) {
+    match (&node.value, node.tag()) {
         (Value::Scalar(scalar), Some("!Ref")) => found.push(scalar.text.to_string()),
         (Value::Seq(items), Some("!If")) => push_condition(items, found),
         (_, Some("!Sub")) => push_substitutions(&node.value, found),
@@ -302,7 +302,7 @@ fn collect_references(node: &Node, found: &mut Vec<String>) {
 /// Returns the template text of a `Sub` value, in the short form
 /// (`!Sub "${Env}-api"`) or the long form with a string.
 pub fn sub_text(node: &Node) -> Option<&str> {
-    match (&node.value, node.tag.as_deref()) {
+    match (&node.value, node.tag()) {
         (Value::Scalar(scalar), Some("!Sub")) => Some(&scalar.text),
         (Value::Map(map), None) if map.entries.len() == 1 && map.entries[0].key == "Fn::Sub" => {
             match &map.entries[0].value.value {

@@ -524,7 +524,7 @@ impl<'a> Converter<'a> {
         for child in node.named_children(&mut cursor) {
             let kind = child.kind_id();
             if kind == kinds.tag {
-                tag = Some(CompactString::from(self.node_text(child)));
+                tag = Some(Box::new(CompactString::from(self.node_text(child))));
             } else if kind == kinds.anchor {
                 anchor = Some(self.node_text(child).trim_start_matches('&').to_string());
             } else if kind != kinds.comment {

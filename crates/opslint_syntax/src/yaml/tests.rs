@@ -35,11 +35,11 @@ fn cloudformation_short_tags_are_kept() {
     let file = parse(text, false);
     let root = &file.documents[0].root;
     let value = root.get("Value").unwrap();
-    assert_eq!(value.tag.as_deref(), Some("!Ref"));
+    assert_eq!(value.tag(), Some("!Ref"));
     assert!(value.as_str().is_none());
-    assert_eq!(root.get("Arn").unwrap().tag.as_deref(), Some("!GetAtt"));
+    assert_eq!(root.get("Arn").unwrap().tag(), Some("!GetAtt"));
     assert!(root.get("Arn").unwrap().as_seq().is_some());
-    assert_eq!(root.get("Name").unwrap().tag.as_deref(), Some("!Sub"));
+    assert_eq!(root.get("Name").unwrap().tag(), Some("!Sub"));
 }
 
 #[test]
