@@ -160,7 +160,7 @@ impl Object {
                     .unwrap_or("");
                 if filled && (inside || writes_values(body)) {
                     entry.value.value = Value::Map(opslint_syntax::value::Map {
-                        entries: Vec::new(),
+                        entries: Box::default(),
                         open: true,
                     });
                 }
@@ -208,10 +208,15 @@ impl Object {
         for items in self.container_lists_mut() {
             items.retain(|item| !starts_inside(item.span.start));
             for item in items.iter_mut() {
-                if let Value::Map(container) = &mut item.value {
-                    container
+                if let Value::Map(container) = &mut item.value
+                    && container
                         .entries
-                        .retain(|key| !starts_inside(key.key_span.start));
+                        .iter()
+                        .any(|key| starts_inside(key.key_span.start))
+                {
+                    let mut kept = std::mem::take(&mut container.entries).into_vec();
+                    kept.retain(|key| !starts_inside(key.key_span.start));
+                    container.entries = kept.into_boxed_slice();
                 }
             }
         }

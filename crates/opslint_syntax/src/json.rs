@@ -112,10 +112,7 @@ impl<'a> Converter<'a> {
         let raw = text.get(node.byte_range()).unwrap_or("");
         let kind = node.kind_id();
         if kind == kinds.object {
-            let mut map = Map {
-                entries: Vec::with_capacity(node.named_child_count()),
-                open: false,
-            };
+            let mut entries = Vec::with_capacity(node.named_child_count());
             let mut cursor = self.cursors.take(node);
             for pair in node.named_children(&mut cursor) {
                 if pair.kind_id() != kinds.pair {
@@ -128,14 +125,18 @@ impl<'a> Converter<'a> {
                     continue;
                 };
                 let key_text = string_value(text.get(key.byte_range()).unwrap_or(""));
-                map.entries.push(Entry {
+                entries.push(Entry {
                     key: key_text,
                     key_span: key.byte_range().into(),
                     value: self.convert(value, depth + 1),
                 });
             }
             self.cursors.give_back(cursor);
-            keep_last_duplicates(&mut map.entries);
+            keep_last_duplicates(&mut entries);
+            let map = Map {
+                entries: entries.into_boxed_slice(),
+                open: false,
+            };
             Node::new(Value::Map(map), span)
         } else if kind == kinds.array {
             let mut cursor = self.cursors.take(node);

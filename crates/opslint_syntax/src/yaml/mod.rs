@@ -592,7 +592,7 @@ impl<'a> Converter<'a> {
                     } else if child_kind == kinds.flow_pair {
                         let mut map = MapBuilder::with_capacity(1);
                         self.pair(child, &mut map);
-                        items.push(Node::new(Value::Map(map.map), self.span(child)));
+                        items.push(Node::new(Value::Map(map.finish()), self.span(child)));
                     } else if child_kind != kinds.comment {
                         items.push(self.node(child));
                     }
@@ -705,7 +705,7 @@ impl<'a> Converter<'a> {
             };
             for source in sources {
                 if let Value::Map(source) = source.value {
-                    for entry in source.entries {
+                    for entry in source.entries.into_vec() {
                         if map.position(&entry.key).is_none() {
                             map.push(entry);
                         }
@@ -713,7 +713,7 @@ impl<'a> Converter<'a> {
                 }
             }
         }
-        let mut map = map.map;
+        let mut map = map.finish();
         if let Some(mask) = self.mask {
             map.open = mask.opens_mapping(self.base + node.start_byte(), self.column(node));
         }
@@ -748,7 +748,7 @@ impl<'a> Converter<'a> {
             // The unknown value spans every alternative, from the first
             // value to the last, so its source text is not mistaken for one
             // of them.
-            let first = &map.map.entries[position];
+            let first = &map.entries[position];
             let alternatives = Span::new(first.value.span.start, value.span.end);
             // In a Helm template the same key usually appears in the
             // branches of `{{ if }} ... {{ else }}`; which one renders
@@ -765,7 +765,7 @@ impl<'a> Converter<'a> {
                     ),
                 ));
             }
-            map.map.entries[position] = Entry {
+            map.entries[position] = Entry {
                 key: key_string,
                 key_span,
                 value: Node::new(Value::Templated, alternatives),
@@ -786,7 +786,7 @@ impl<'a> Converter<'a> {
 /// hundreds of thousands of keys, which a linear search per key would turn
 /// into a hang.
 struct MapBuilder {
-    map: Map,
+    entries: Vec<Entry>,
     index: Option<HashMap<CompactString, usize>>,
 }
 
@@ -796,19 +796,15 @@ impl MapBuilder {
 
     fn with_capacity(capacity: usize) -> Self {
         Self {
-            map: Map {
-                entries: Vec::with_capacity(capacity),
-                open: false,
-            },
+            entries: Vec::with_capacity(capacity),
             index: None,
         }
     }
 
     /// Returns the position of the entry with `key`, if there is one.
     fn position(&mut self, key: &str) -> Option<usize> {
-        if self.index.is_none() && self.map.entries.len() >= Self::INDEX_FROM {
+        if self.index.is_none() && self.entries.len() >= Self::INDEX_FROM {
             let index = self
-                .map
                 .entries
                 .iter()
                 .enumerate()
@@ -818,15 +814,22 @@ impl MapBuilder {
         }
         match &self.index {
             Some(index) => index.get(key).copied(),
-            None => self.map.entries.iter().position(|entry| entry.key == key),
+            None => self.entries.iter().position(|entry| entry.key == key),
         }
     }
 
     fn push(&mut self, entry: Entry) {
         if let Some(index) = &mut self.index {
-            index.insert(entry.key.clone(), self.map.entries.len());
+            index.insert(entry.key.clone(), self.entries.len());
         }
-        self.map.entries.push(entry);
+        self.entries.push(entry);
+    }
+
+    fn finish(self) -> Map {
+        Map {
+            entries: self.entries.into_boxed_slice(),
+            open: false,
+        }
     }
 }
 
