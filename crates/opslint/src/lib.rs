@@ -681,7 +681,6 @@ pub fn run(options: &Options) -> Outcome {
     let mut sink = merged
         .into_inner()
         .unwrap_or_else(|poison| poison.into_inner());
-    timings.phase("merge the results");
     // The suppression checks that the run reports, like any rule only when
     // selected and not ignored.
     let suppression_checks: Vec<&'static str> = [
