@@ -8,6 +8,9 @@ pub struct Template {
     pub resources: Vec<Resource>,
     /// The SAM `Globals` section.
     pub globals: Option<Node>,
+    /// The rest of the template (`Parameters`, `Mappings`, `Outputs`, ...).
+    /// Its `Resources` and `Globals` are null: `resources` and `globals`
+    /// hold them, moved out instead of copied.
     pub root: Node,
 }
 
@@ -18,6 +21,20 @@ pub struct Resource {
     pub id_span: Span,
     pub type_name: String,
     pub node: Node,
+}
+
+/// Takes the value of the top-level `key` out of `root`, leaving null in
+/// its place.
+fn take_section(root: &mut Node, key: &str) -> Option<Node> {
+    let Value::Map(map) = &mut root.value else {
+        return None;
+    };
+    let entry = map.entries.iter_mut().find(|entry| entry.key == key)?;
+    let span = entry.value.span;
+    Some(std::mem::replace(
+        &mut entry.value,
+        Node::new(Value::Null, span),
+    ))
 }
 
 /// An API that SAM creates for function events (see
@@ -49,10 +66,10 @@ pub enum CfnValue<'a> {
 }
 
 impl Template {
-    pub fn from_root(root: Node) -> Self {
+    pub fn from_root(mut root: Node) -> Self {
         let mut resources = Vec::new();
-        if let Some(map) = root.get("Resources").and_then(Node::as_map) {
-            for entry in &map.entries {
+        if let Some(Value::Map(map)) = take_section(&mut root, "Resources").map(|node| node.value) {
+            for entry in map.entries.into_vec() {
                 // NOTE: a resource whose `Properties` is a list or a scalar is
                 // invalid CloudFormation; it is left out rather than read as
                 // having no properties.
@@ -72,11 +89,11 @@ impl Template {
                     logical_id: entry.key.to_string(),
                     id_span: entry.key_span,
                     type_name,
-                    node: entry.value.clone(),
+                    node: entry.value,
                 });
             }
         }
-        let globals = root.get("Globals").cloned();
+        let globals = take_section(&mut root, "Globals");
         Self {
             resources,
             globals,
