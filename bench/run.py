@@ -103,9 +103,9 @@ def medians_alternating(first, second, runs):
     machine, whose speed drifts by a tenth within minutes: timing all runs of
     one before all runs of the other moved the ratio by as much."""
     results = ([], []), ([], [])
-    # One untimed run of each first, as hyperfine's --warmup does: the first
-    # run after the files were written met their write-back and cold
-    # directory caches, and at 5,000 files took a fifth longer.
+    # One untimed run of each first, as hyperfine's --warmup does. The first
+    # runs after the files were written were slower, probably from write-back
+    # and cold directory caches: at 5,000 files by about a fifth.
     for command in (first, second):
         measure(command)
     for _ in range(runs):

@@ -640,7 +640,7 @@ pub fn run(options: &Options) -> Outcome {
     }
     // The inventory for reports is built beside the rules, filling the time
     // in which the last rules run on one core.
-    // Room for a few findings per file up front: the list otherwise grows
+    // Room for a few findings per file up front. Otherwise the list grows
     // by doubling as rules finish, and at each step the old and the new
     // buffer both exist, which made it the largest allocation of a run.
     // Capacity that no finding uses is never touched, so it costs address
@@ -962,7 +962,8 @@ fn is_enabled(id: &str, options: &Options) -> bool {
 /// grows: the benchmark's generated repository has about 2.4.
 const FINDINGS_PER_FILE_HINT: usize = 4;
 
-/// The most findings reserved up front (about 60 MiB of address space), so
+/// The maximum number of findings reserved up front (about 60 MiB of
+/// address space), so
 /// a huge repository does not ask for more than a system that limits
 /// overcommitted memory would give.
 const MAX_RESERVED_FINDINGS: usize = 1 << 18;
@@ -1250,7 +1251,7 @@ impl ChartFolders {
         Self(charts)
     }
 
-    /// Whether classifying `path` can depend on a chart: only YAML files and
+    /// Returns whether classifying `path` can depend on a chart: only YAML files and
     /// `.tpl` helpers are classified by their chart ([`classify::by_path`]).
     /// Hashing the folders of every other file took most of this step.
     fn asks(path: &Path) -> bool {
@@ -1483,7 +1484,7 @@ fn read_text(path: &Path) -> std::io::Result<ReadText> {
     // One byte more than the size, so the read that finds the end needs no
     // second buffer. Reading through `take` skips `File::read_to_end`'s own
     // size lookup, a `statx` and an `lseek` per file that `metadata` above
-    // already answered.
+    // already returned.
     let mut bytes = Vec::with_capacity(size as usize + 1);
     (&mut handle).take(u64::MAX).read_to_end(&mut bytes)?;
     if bytes[..bytes.len().min(8000)].contains(&0) {

@@ -294,7 +294,7 @@ impl Sink {
 /// Returns the position of each finding whose fingerprint an earlier
 /// finding of the same path has, with the number of earlier ones. A
 /// fingerprint hashes the path, so repeats sit in one path's run of the
-/// sorted list. A run holds a few findings, so each is compared with the
+/// sorted list. A run contains a few findings, so each is compared with the
 /// ones before it; a hash map is only built for a long run.
 fn repeated_fingerprints(diagnostics: &[Diagnostic]) -> Vec<(usize, usize)> {
     const SHORT_RUN: usize = 32;
@@ -365,7 +365,7 @@ fn sort_stable<T: Send + Sync>(
 
 #[cfg(test)]
 mod tests {
-    use super::{Diagnostic, Sink, sort_stable};
+    use super::{Sink, sort_stable};
     use crate::{SourceFile, Span};
 
     #[test]
@@ -396,24 +396,28 @@ mod tests {
     #[test]
     fn repeated_locations_get_distinct_fingerprints() {
         // `a.yaml` has a short run, `b.yaml` a run longer than the one
-        // compared pairwise; both hold findings at one logical location.
+        // compared pairwise. Both hold findings at two logical locations.
         let file_a = SourceFile::new("a.yaml".into(), "a.yaml".into(), "x\n".repeat(80));
         let file_b = SourceFile::new("b.yaml".into(), "b.yaml".into(), "x\n".repeat(80));
         let mut sink = Sink::new();
         let rule = &crate::tool_rules::PARSE_ERROR;
-        for (file, count) in [(&file_a, 3), (&file_b, 40)] {
-            for line in 0..count {
+        for (file, count) in [(&file_b, 40), (&file_a, 3)] {
+            for line in (0..count).rev() {
                 let at = line * 2;
                 let location = if line % 2 == 0 { "same" } else { "other" };
                 sink.violation(rule, file, Span::new(at, at + 1), location, "m", "l");
             }
         }
-        let before: Vec<String> = sink
+        // Fingerprints before sorting, by path and line: the findings were
+        // added out of order, so sorting moves them.
+        let before: std::collections::HashMap<(String, usize), String> = sink
             .diagnostics
             .iter()
-            .map(|d| d.fingerprint.clone())
+            .map(|d| ((d.path.clone(), d.start.line), d.fingerprint.clone()))
             .collect();
+
         sink.sort();
+
         let after: Vec<&str> = sink
             .diagnostics
             .iter()
@@ -421,22 +425,25 @@ mod tests {
             .collect();
         let unique: std::collections::HashSet<&str> = after.iter().copied().collect();
         assert_eq!(unique.len(), after.len(), "every fingerprint is distinct");
+
         // The first finding at each location of each file keeps its
-        // fingerprint; each later one is numbered in order.
+        // fingerprint, and each later one is numbered in order.
         for (index, diagnostic) in sink.diagnostics.iter().enumerate() {
-            let run: Vec<&Diagnostic> = sink.diagnostics[..index]
+            let earlier = sink.diagnostics[..index]
                 .iter()
                 .filter(|d| {
                     d.path == diagnostic.path && d.logical_location == diagnostic.logical_location
                 })
-                .collect();
-            let expected = if run.is_empty() {
-                before[index].clone()
+                .count();
+            let original = &before[&(diagnostic.path.clone(), diagnostic.start.line)];
+            let expected = if earlier == 0 {
+                original.clone()
             } else {
-                crate::fingerprint(&[&before[index], &run.len().to_string()])
+                crate::fingerprint(&[original, &earlier.to_string()])
             };
             assert_eq!(diagnostic.fingerprint, expected, "finding {index}");
         }
+
         // Sorting again changes nothing.
         let sorted: Vec<String> = sink
             .diagnostics
