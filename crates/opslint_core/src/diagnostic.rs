@@ -257,30 +257,24 @@ impl Sink {
     /// depend on thread scheduling, and makes fingerprints of findings that
     /// share a logical location unique by numbering the repeats in order.
     pub fn sort(&mut self) {
-        sort_stable(&mut self.diagnostics, |a, b| {
-            (&a.path, a.start.line, a.start.column, a.rule.id, &a.message).cmp(&(
-                &b.path,
-                b.start.line,
-                b.start.column,
-                b.rule.id,
-                &b.message,
-            ))
-        });
-        let repeats = repeated_fingerprints(&self.diagnostics);
-        for (index, count) in repeats {
-            let diagnostic = &mut self.diagnostics[index];
-            diagnostic.fingerprint = fingerprint(&[&diagnostic.fingerprint, &count.to_string()]);
-        }
-        sort_stable(&mut self.questions, |a, b| {
-            (&a.path, a.start.line, a.start.column, a.rule.id).cmp(&(
-                &b.path,
-                b.start.line,
-                b.start.column,
-                b.rule.id,
-            ))
-        });
-        self.questions
-            .dedup_by(|a, b| a.id == b.id && a.question == b.question);
+        // Findings and questions are sorted at the same time, since moving
+        // the findings into order and numbering their repeats keep one
+        // thread busy.
+        let (diagnostics, questions) = (&mut self.diagnostics, &mut self.questions);
+        rayon::join(
+            || sort_diagnostics(diagnostics),
+            || {
+                sort_stable(questions, |a, b| {
+                    (&a.path, a.start.line, a.start.column, a.rule.id).cmp(&(
+                        &b.path,
+                        b.start.line,
+                        b.start.column,
+                        b.rule.id,
+                    ))
+                });
+                questions.dedup_by(|a, b| a.id == b.id && a.question == b.question);
+            },
+        );
         sort_stable(&mut self.evidence, |a, b| {
             (&a.path, &a.logical_location, a.rule.id).cmp(&(
                 &b.path,
@@ -288,6 +282,24 @@ impl Sink {
                 b.rule.id,
             ))
         });
+    }
+}
+
+/// Sorts findings by path, line, column, rule id and message, and numbers
+/// the repeats of a fingerprint within a file (see [`Sink::sort`]).
+fn sort_diagnostics(diagnostics: &mut [Diagnostic]) {
+    sort_stable(diagnostics, |a, b| {
+        (&a.path, a.start.line, a.start.column, a.rule.id, &a.message).cmp(&(
+            &b.path,
+            b.start.line,
+            b.start.column,
+            b.rule.id,
+            &b.message,
+        ))
+    });
+    for (index, count) in repeated_fingerprints(diagnostics) {
+        let diagnostic = &mut diagnostics[index];
+        diagnostic.fingerprint = fingerprint(&[&diagnostic.fingerprint, &count.to_string()]);
     }
 }
 
