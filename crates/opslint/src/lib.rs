@@ -763,7 +763,7 @@ pub fn run(options: &Options) -> Outcome {
             today: &today,
         },
     );
-    // Taking suppressed findings out keeps the rest in order; only the
+    // Taking suppressed findings out keeps the rest in order, so only the
     // findings about suppression comments themselves need sorting in.
     if sink.diagnostics.len() + suppressed.len() != reported_before {
         sink.sort();
@@ -963,21 +963,20 @@ fn is_enabled(id: &str, options: &Options) -> bool {
 const FINDINGS_PER_FILE_HINT: usize = 4;
 
 /// The maximum number of findings reserved up front (about 60 MiB of
-/// address space), so
-/// a huge repository does not ask for more than a system that limits
-/// overcommitted memory would give.
+/// address space), so that a huge repository does not request more than a
+/// system that limits overcommitted memory would give.
 const MAX_RESERVED_FINDINGS: usize = 1 << 18;
 
 /// Runs every rule on the pool and moves each rule's results into `merged`
 /// as soon as the rule is done, while the other threads go on with their
-/// rules: merging them all after the last rule kept one core busy for
-/// several milliseconds in large runs. The order in which they arrive does
-/// not matter, since `Sink::sort` orders the results by a key that includes
-/// the rule id and keeps each rule's own order.
+/// rules. Merging all results after the last rule kept one core busy for
+/// several milliseconds in large runs. The arrival order does not matter,
+/// because `Sink::sort` orders the results by a key that includes the rule
+/// id and keeps each rule's own order.
 ///
 /// The threads take the rules one at a time, those that read the most text
-/// first: run in id order, a long rule that came last kept one core busy
-/// after the other had finished.
+/// first. In id order, a long rule that came last kept one core busy after
+/// the other had finished.
 fn run_rules(
     rules: &[&'static dyn Rule],
     workspace: &Workspace,
@@ -1240,7 +1239,7 @@ impl ChartFolders {
     fn find(files: &[FoundFile]) -> Self {
         let candidates: HashSet<&Path> = files
             .par_iter()
-            .filter(|found| Self::asks(&found.disk_path))
+            .filter(|found| Self::depends_on_chart(&found.disk_path))
             .flat_map_iter(|found| Self::candidates(&found.disk_path))
             .collect();
         let charts = candidates
@@ -1251,10 +1250,11 @@ impl ChartFolders {
         Self(charts)
     }
 
-    /// Returns whether classifying `path` can depend on a chart: only YAML files and
-    /// `.tpl` helpers are classified by their chart ([`classify::by_path`]).
-    /// Hashing the folders of every other file took most of this step.
-    fn asks(path: &Path) -> bool {
+    /// Returns whether classifying `path` can depend on a chart. Only YAML
+    /// files and `.tpl` helpers are classified by their chart
+    /// ([`classify::by_path`]), and hashing the folders of every other file
+    /// took about a third of this step.
+    fn depends_on_chart(path: &Path) -> bool {
         // The extension as `by_path` takes it: after the last dot of the
         // name, so a file named `.yaml` counts.
         path.file_name()
@@ -1263,7 +1263,7 @@ impl ChartFolders {
             .is_some_and(|(_, extension)| {
                 ["yaml", "yml", "tpl"]
                     .iter()
-                    .any(|asked| extension.eq_ignore_ascii_case(asked))
+                    .any(|kind| extension.eq_ignore_ascii_case(kind))
             })
     }
 

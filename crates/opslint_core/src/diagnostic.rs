@@ -216,10 +216,9 @@ impl Sink {
         });
     }
 
-    /// [`Sink::holds`] with the location made only when the sink keeps
-    /// evidence, for rules that record a check per object of a large
-    /// repository: a check run keeps none, and formatting each location
-    /// was most of such a rule's time.
+    /// Records a check that holds, as [`Sink::holds`] does, but formats the
+    /// location only when the sink keeps evidence. A check run keeps none,
+    /// so rules that check every object of a large repository skip the work.
     pub fn holds_with(
         &mut self,
         rule: &'static RuleMeta,
@@ -303,11 +302,11 @@ fn sort_diagnostics(diagnostics: &mut [Diagnostic]) {
     }
 }
 
-/// Returns the position of each finding whose fingerprint an earlier
-/// finding of the same path has, with the number of earlier ones. A
+/// Returns the position of each finding that repeats the fingerprint of an
+/// earlier finding in the same file, with the number of earlier ones. A
 /// fingerprint hashes the path, so repeats sit in one path's run of the
 /// sorted list. A run contains a few findings, so each is compared with the
-/// ones before it; a hash map is only built for a long run.
+/// ones before it, and a hash map is only built for a long run.
 fn repeated_fingerprints(diagnostics: &[Diagnostic]) -> Vec<(usize, usize)> {
     const SHORT_RUN: usize = 32;
     let mut repeats = Vec::new();
@@ -408,7 +407,7 @@ mod tests {
     #[test]
     fn repeated_locations_get_distinct_fingerprints() {
         // `a.yaml` has a short run, `b.yaml` a run longer than the one
-        // compared pairwise. Both hold findings at two logical locations.
+        // compared pairwise. Both contain findings at two logical locations.
         let file_a = SourceFile::new("a.yaml".into(), "a.yaml".into(), "x\n".repeat(80));
         let file_b = SourceFile::new("b.yaml".into(), "b.yaml".into(), "x\n".repeat(80));
         let mut sink = Sink::new();

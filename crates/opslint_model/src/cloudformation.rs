@@ -9,8 +9,8 @@ pub struct Template {
     /// The SAM `Globals` section.
     pub globals: Option<Node>,
     /// The rest of the template (`Parameters`, `Mappings`, `Outputs`, ...).
-    /// Its `Resources` and `Globals` are null: `resources` and `globals`
-    /// hold them, moved out instead of copied.
+    /// Its `Resources` and `Globals` are null, because they were moved into
+    /// `resources` and `globals` instead of copied.
     pub root: Node,
 }
 

@@ -214,9 +214,9 @@ impl Object {
                         .iter()
                         .any(|key| starts_inside(key.key_span.start))
                 {
-                    let mut kept = std::mem::take(&mut container.entries).into_vec();
-                    kept.retain(|key| !starts_inside(key.key_span.start));
-                    container.entries = kept.into_boxed_slice();
+                    let mut entries = std::mem::take(&mut container.entries).into_vec();
+                    entries.retain(|key| !starts_inside(key.key_span.start));
+                    container.entries = entries.into_boxed_slice();
                 }
             }
         }

@@ -16,7 +16,7 @@ pub struct TextOptions {
 /// Renders diagnostics in rustc style, then the questions and a summary.
 pub fn render(report: &Report<'_>, options: &TextOptions) -> String {
     let mut out = Vec::new();
-    // Writing to memory cannot fail.
+    // `Vec<u8>` accepts every write, so the result is always `Ok`.
     let _ = write(report, options, &mut out);
     String::from_utf8(out)
         .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned())
@@ -128,10 +128,10 @@ fn printable(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(escaped)
 }
 
-/// Whether any byte of `bytes` matches `test`. The bytes are tested 16 at
-/// a time without stopping at a match inside a group, a loop the compiler
-/// turns into vector instructions: a byte-by-byte `any` was the largest
-/// cost of rendering, since every message, label and help text is scanned.
+/// Returns whether any byte of `bytes` matches `test`. The bytes are tested
+/// 16 at a time without stopping inside a group, a loop the compiler turns
+/// into vector instructions. A byte-by-byte `any` was the largest cost of
+/// rendering, because every message, label and help text is scanned.
 fn any_byte(bytes: &[u8], test: impl Fn(u8) -> bool) -> bool {
     let mut groups = bytes.chunks_exact(16);
     for group in &mut groups {

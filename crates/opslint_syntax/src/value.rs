@@ -9,9 +9,9 @@ use opslint_core::Span;
 pub struct Node {
     pub value: Value,
     pub span: Span,
-    /// A YAML tag such as `!Ref` or `!GetAtt`, with its `!`. Boxed, since
-    /// few values have one: a node takes 64 bytes instead of 80, which
-    /// mattered for the memory of large runs. [`Node::tag`] reads it.
+    /// A YAML tag such as `!Ref` or `!GetAtt`, with its `!`. Boxed, because
+    /// few values have one and an inline tag would make every node 16 bytes
+    /// larger. [`Node::tag`] reads it.
     pub tag: Option<Box<CompactString>>,
 }
 
@@ -73,7 +73,7 @@ impl Node {
         }
     }
 
-    /// The YAML tag, such as `!Ref`, with its `!`.
+    /// Returns the YAML tag, such as `!Ref`, with its `!`.
     pub fn tag(&self) -> Option<&str> {
         self.tag.as_deref().map(CompactString::as_str)
     }
