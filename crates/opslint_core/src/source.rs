@@ -93,10 +93,17 @@ impl SourceFile {
         };
         let line_start = self.line_starts[line_index];
         let before = &self.text[line_start..offset];
+        // In ASCII text, as most lines before a finding are, every count is
+        // the byte length.
+        let (column, utf16_column) = if before.is_ascii() {
+            (before.len(), before.len())
+        } else {
+            (before.chars().count(), before.encode_utf16().count())
+        };
         Position {
             line: line_index + 1,
-            column: before.chars().count() + 1,
-            utf16_column: before.encode_utf16().count() + 1,
+            column: column + 1,
+            utf16_column: utf16_column + 1,
         }
     }
 
@@ -182,6 +189,15 @@ mod tests {
         assert_eq!(position.line, 2);
         assert_eq!(position.column, 12);
         assert_eq!(position.utf16_column, 13);
+    }
+
+    #[test]
+    fn position_in_ascii_line_counts_bytes() {
+        let source = file("é\nname: x\n");
+        let position = source.position(source.text.find('x').unwrap());
+        assert_eq!(position.line, 2);
+        assert_eq!(position.column, 7);
+        assert_eq!(position.utf16_column, 7);
     }
 
     #[test]

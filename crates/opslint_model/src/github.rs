@@ -353,7 +353,11 @@ pub fn repository_prefix(path: &str) -> &str {
     if path.starts_with(".github/") {
         return "";
     }
-    path.find("/.github/").map_or("", |index| &path[..=index])
+    // Each slash is tried in turn, which is faster on short paths than a
+    // substring search that first prepares its pattern.
+    path.match_indices('/')
+        .find(|(index, _)| path[*index..].starts_with("/.github/"))
+        .map_or("", |(index, _)| &path[..=index])
 }
 
 fn trigger_names(on: &Node) -> Vec<String> {
@@ -611,5 +615,7 @@ mod tests {
     fn repository_prefixes() {
         assert_eq!(repository_prefix(".github/workflows/a.yml"), "");
         assert_eq!(repository_prefix("x/y/.github/workflows/a.yml"), "x/y/");
+        assert_eq!(repository_prefix("x/a.github/workflows/a.yml"), "");
+        assert_eq!(repository_prefix("x/.github/y/.github/a.yml"), "x/");
     }
 }

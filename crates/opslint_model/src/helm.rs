@@ -165,8 +165,18 @@ impl Rendered {
 /// Returns the chart folder of a template path (`charts/api/templates/x.yaml` gives
 /// `charts/api`), or `None` when the path is not under a `templates/` folder.
 pub fn chart_dir(template_path: &str) -> Option<&str> {
-    if let Some(index) = template_path.rfind("/templates/") {
-        return Some(&template_path[..index]);
+    // Folders named `templates` are found by their slashes, which is
+    // faster than a substring search from the end.
+    let bytes = template_path.as_bytes();
+    for (index, _) in bytes
+        .iter()
+        .enumerate()
+        .rev()
+        .filter(|(_, byte)| **byte == b'/')
+    {
+        if bytes[index + 1..].starts_with(b"templates/") {
+            return Some(&template_path[..index]);
+        }
     }
     template_path.starts_with("templates/").then_some("")
 }
@@ -598,6 +608,14 @@ mod tests {
         assert_eq!(chart_dir("helm/web/templates/d.yaml"), Some("helm/web"));
         assert_eq!(chart_dir("templates/d.yaml"), Some(""));
         assert_eq!(chart_dir("k8s/d.yaml"), None);
+        // The last `templates` folder is the chart's: a subchart's chart
+        // folder may sit inside another chart's templates.
+        assert_eq!(
+            chart_dir("a/templates/b/templates/d.yaml"),
+            Some("a/templates/b")
+        );
+        assert_eq!(chart_dir("helm/mytemplates/d.yaml"), None);
+        assert_eq!(chart_dir("helm/templates"), None);
     }
 
     #[test]

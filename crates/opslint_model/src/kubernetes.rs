@@ -276,7 +276,9 @@ impl Object {
     /// `Deployment/api`, or `Deployment` when the name is not known.
     pub fn label(&self) -> String {
         match &self.name {
-            Some(name) => format!("{}/{}", self.kind, name),
+            // Concatenated rather than formatted, because rules ask for the
+            // labels of thousands of objects and `format!` costs several times more.
+            Some(name) => [self.kind.as_str(), "/", name.as_str()].concat(),
             None => self.kind.clone(),
         }
     }

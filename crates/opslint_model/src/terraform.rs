@@ -42,6 +42,6 @@ impl TerraformFile {
 impl Resource<'_> {
     /// The Terraform address, `aws_lambda_function.api`.
     pub fn address(&self) -> String {
-        format!("{}.{}", self.type_name, self.name)
+        [self.type_name, ".", self.name].concat()
     }
 }

@@ -239,6 +239,18 @@ impl Incident {
         }
     }
 
+    /// Returns whether [`Incident::reference`] equals `reference`, without
+    /// building the reference.
+    pub fn has_reference(&self, reference: &str) -> bool {
+        if !self.number.is_empty() {
+            self.number == reference
+        } else if !self.id.is_empty() {
+            self.id == reference
+        } else {
+            self.reference() == reference
+        }
+    }
+
     pub fn label(&self) -> String {
         if !self.number.is_empty() {
             format!("incident {}", self.number)
@@ -850,6 +862,25 @@ mod tests {
             export.incidents[1].label(),
             "the incident in row 2 of `incidents/export.csv`"
         );
+    }
+
+    #[test]
+    fn has_reference_matches_reference() {
+        let source = file(
+            "incidents/export.csv",
+            "number,summary,service\n\
+             530,Checkout down,shop\n\
+             ,Search slow,search\n",
+        );
+        let export = read_csv(&source, &Mapping::new()).unwrap();
+        let [numbered, unnumbered] = &export.incidents[..] else {
+            panic!("expected two incidents");
+        };
+        assert!(numbered.has_reference("530"));
+        assert!(!numbered.has_reference("row 1"));
+        assert_eq!(unnumbered.reference(), "row 2");
+        assert!(unnumbered.has_reference("row 2"));
+        assert!(!unnumbered.has_reference("530"));
     }
 
     #[test]

@@ -38,7 +38,11 @@ impl Rule for RecurringIncidentCause {
         let only: Vec<&Incident> = incidents.iter().map(|(_, i)| *i).collect();
         for recurrence in figures::recurring(&only) {
             let Some((artifact, latest)) = incidents.iter().find(|(_, i)| {
-                recurrence.numbers.last() == Some(&i.reference()) && i.service == recurrence.service
+                i.service == recurrence.service
+                    && recurrence
+                        .numbers
+                        .last()
+                        .is_some_and(|number| i.has_reference(number))
             }) else {
                 continue;
             };

@@ -240,6 +240,11 @@ const DEFERRAL_WORDS: [&str; 16] = [
 /// "so", "but" and "and", so "we cannot stop deploys, so we adopt canary
 /// releases" still adopts canary releases.
 fn adopts(decided: &str, word: &str) -> bool {
+    // Most decisions do not name most words, so the split into clauses is
+    // skipped for them.
+    if !decided.contains(word) {
+        return false;
+    }
     decided
         .split(['.', ';', ',', ':', '\n', '(', ')'])
         .flat_map(|part| part.split(" so ").flat_map(|part| part.split(" but ")))

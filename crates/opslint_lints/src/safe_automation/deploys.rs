@@ -219,7 +219,11 @@ fn preview_variables(job: &Job, step: &opslint_model::github::Step) -> Vec<Strin
     for _ in 0..3 {
         let before = names.len();
         for line in run.text.lines() {
-            let line = line.trim().trim_start_matches("export ").trim();
+            let mut line = line.trim();
+            while let Some(rest) = line.strip_prefix("export ") {
+                line = rest;
+            }
+            let line = line.trim();
             let Some((name, value)) = line.split_once('=') else {
                 continue;
             };
@@ -250,7 +254,13 @@ pub fn names_pull_request(text: &str) -> bool {
         "CI_MERGE_REQUEST_ID",
         "CI_MERGE_REQUEST_SOURCE_BRANCH",
     ];
-    PULL_REQUEST_KEYS.iter().any(|needle| text.contains(needle))
+    static MATCHER: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>> =
+        std::sync::OnceLock::new();
+    // One pass over the text instead of one per key.
+    match MATCHER.get_or_init(|| aho_corasick::AhoCorasick::new(PULL_REQUEST_KEYS).ok()) {
+        Some(matcher) => matcher.is_match(text),
+        None => PULL_REQUEST_KEYS.iter().any(|needle| text.contains(needle)),
+    }
 }
 
 /// Returns the workflow file's path inside its repository, such as
