@@ -99,9 +99,13 @@ def measure(command, cwd=None, limit=None):
 
 def medians_alternating(first, second, runs):
     """Run two commands in turn `runs` times each and return the median time
-    and peak of each. Alternating puts both under the same load on a shared
-    machine, whose speed drifts by a tenth within minutes: timing all runs of
-    one before all runs of the other moved the ratio by as much."""
+    and peak of each, and the median of the ratios of the pairs of runs.
+    Alternating puts both under the same load on a shared machine, whose
+    speed drifts by a tenth within minutes: timing all runs of one before all
+    runs of the other moved the ratio by as much. Each run of `first` is
+    divided by the run of `second` just after it, so the median ratio
+    compares runs that saw the same load. The ratio of the two medians can
+    pair runs from a slow and a fast spell of the machine."""
     results = ([], []), ([], [])
     # One untimed run of each first, as hyperfine's --warmup does. The first
     # runs after the files were written were slower, probably from write-back
@@ -115,7 +119,9 @@ def medians_alternating(first, second, runs):
                 sys.exit(f"error: {' '.join(map(str, command))} exited with {code}")
             times.append(seconds)
             peaks.append(peak)
-    return [(statistics.median(times), max(peaks)) for times, peaks in results]
+    medians = [(statistics.median(times), max(peaks)) for times, peaks in results]
+    ratios = [a / b for a, b in zip(results[0][0], results[1][0])]
+    return medians[0], medians[1], statistics.median(ratios)
 
 
 def median_of(command, runs, cwd=None):
@@ -270,7 +276,9 @@ def tool_version(command):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="5000,10000,20000")
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=5, help="timed runs of each tool against each peer")
+    parser.add_argument("--floor-runs", type=int, default=11,
+                        help="timed runs of opslint and of the parse-only pass, taken in turn")
     parser.add_argument("--seed", type=int, default=1)
     # The corpus sits beside the repository, or one level higher when this
     # checkout is a git worktree in a folder of worktrees.
@@ -294,10 +302,11 @@ def main():
     for size in sizes:
         target = generate(size, args.seed)
         targets.append(target)
-        (opslint_time, opslint_peak), (parse_time, parse_peak) = medians_alternating(
-            [OPSLINT, "check", target, "-q", "--exit-zero"], [PARSE_ONLY, target], args.runs)
+        (opslint_time, opslint_peak), (parse_time, parse_peak), ratio = medians_alternating(
+            [OPSLINT, "check", target, "-q", "--exit-zero"], [PARSE_ONLY, target], args.floor_runs)
         parsed = count_parsed(target)
-        rows.append((f"synthetic, {size} files", size, parsed, opslint_time, opslint_peak, parse_time, parse_peak))
+        rows.append((f"synthetic, {size} files", size, parsed, opslint_time, opslint_peak, parse_time, parse_peak,
+                     ratio))
         print(f"{size}: opslint {opslint_time:.3f}s, parse-only {parse_time:.3f}s", file=sys.stderr)
     pre_commit = None
     largest = targets[sizes.index(max(sizes))]
@@ -313,10 +322,11 @@ def main():
         module_files = len(list(module.glob("*.tf"))) - 1
         pre_commit = (max(sizes), pre_commit_time, pre_commit_peak, adrs, module_files)
     if args.corpus.is_dir():
-        (opslint_time, opslint_peak), (parse_time, parse_peak) = medians_alternating(
-            [OPSLINT, "check", args.corpus, "-q", "--exit-zero"], [PARSE_ONLY, args.corpus], args.runs)
+        (opslint_time, opslint_peak), (parse_time, parse_peak), ratio = medians_alternating(
+            [OPSLINT, "check", args.corpus, "-q", "--exit-zero"], [PARSE_ONLY, args.corpus], args.floor_runs)
         total = sum(1 for p in args.corpus.rglob("*") if p.is_file())
-        rows.append(("shared corpus", total, count_parsed(args.corpus), opslint_time, opslint_peak, parse_time, parse_peak))
+        rows.append(("shared corpus", total, count_parsed(args.corpus), opslint_time, opslint_peak, parse_time, parse_peak,
+                     ratio))
 
     peers = []
     startup = []
@@ -356,7 +366,8 @@ def write_report(args, rows, peers, pre_commit, startup):
         "# Benchmarks",
         "",
         f"Measured {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on {machine()} by `bench/run.py`",
-        f"(median of {args.runs} runs, seed {args.seed}). The machine is shared, so absolute times are",
+        f"(medians of {args.floor_runs} runs against the floor and of {args.runs} against the peers, seed {args.seed}).",
+        "The machine is shared, so absolute times are",
         "noise; compare the ratios, which every tool gets from the same run.",
         "",
         "Rerun with `python3 bench/run.py` (add `--no-peers` to skip checkov and semgrep, which are",
@@ -371,14 +382,18 @@ def write_report(args, rows, peers, pre_commit, startup):
         "action and returns an error tree of a few lines, which is not a parse of the file.",
         "The two run in turn, one run of each at a time, so that both see the same load, after one",
         "untimed run of each and with the generated files already written to disk.",
+        "The ratio is the median of the ratios of the pairs of runs: each run of opslint divided by",
+        "the run of the floor just after it, which saw the same load. The ratio of the two medians",
+        "is given beside it; the two differ when the machine's speed changed during the runs.",
         "",
-        "| input | files | parsed | opslint | peak MiB | files/s | parse-only | peak MiB | opslint / parse-only |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| input | files | parsed | opslint | peak MiB | files/s | parse-only | peak MiB | opslint / parse-only | ratio of medians |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
-    for name, files, parsed, opslint_time, opslint_peak, parse_time, parse_peak in rows:
+    for name, files, parsed, opslint_time, opslint_peak, parse_time, parse_peak, ratio in rows:
         lines.append(
             f"| {name} | {files} | {parsed} | {opslint_time:.3f} s | {opslint_peak:.0f} | "
-            f"{files / opslint_time:,.0f} | {parse_time:.3f} s | {parse_peak:.0f} | {opslint_time / parse_time:.2f} |"
+            f"{files / opslint_time:,.0f} | {parse_time:.3f} s | {parse_peak:.0f} | {ratio:.2f} | "
+            f"{opslint_time / parse_time:.2f} |"
         )
     if pre_commit:
         size, seconds, peak, adrs, module_files = pre_commit
