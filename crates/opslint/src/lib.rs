@@ -542,6 +542,13 @@ pub fn run(options: &Options) -> Outcome {
             processed
         })
         .collect();
+    // The walker threads allocated the found paths, and freeing them from
+    // this thread took about 1.6 ms at 20,000 files while the pool waited.
+    if options.exits_after_run {
+        std::mem::forget(discovery);
+    } else {
+        rayon::spawn(move || drop(discovery));
+    }
     if !named.is_empty() && processed.iter().all(|item| item.artifact.is_none()) {
         let mut skipped = skipped
             .into_inner()
