@@ -276,9 +276,8 @@ def tool_version(command):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="5000,10000,20000")
-    parser.add_argument("--runs", type=int, default=5, help="timed runs of each tool against each peer")
-    parser.add_argument("--floor-runs", type=int, default=11,
-                        help="timed runs of opslint and of the parse-only pass, taken in turn")
+    parser.add_argument("--runs", type=int, default=11,
+                        help="timed runs of opslint and of the parse-only pass (a peer runs at most 3 times)")
     parser.add_argument("--seed", type=int, default=1)
     # The corpus sits beside the repository, or one level higher when this
     # checkout is a git worktree in a folder of worktrees.
@@ -303,7 +302,7 @@ def main():
         target = generate(size, args.seed)
         targets.append(target)
         (opslint_time, opslint_peak), (parse_time, parse_peak), ratio = medians_alternating(
-            [OPSLINT, "check", target, "-q", "--exit-zero"], [PARSE_ONLY, target], args.floor_runs)
+            [OPSLINT, "check", target, "-q", "--exit-zero"], [PARSE_ONLY, target], args.runs)
         parsed = count_parsed(target)
         rows.append((f"synthetic, {size} files", size, parsed, opslint_time, opslint_peak, parse_time, parse_peak,
                      ratio))
@@ -323,7 +322,7 @@ def main():
         pre_commit = (max(sizes), pre_commit_time, pre_commit_peak, adrs, module_files)
     if args.corpus.is_dir():
         (opslint_time, opslint_peak), (parse_time, parse_peak), ratio = medians_alternating(
-            [OPSLINT, "check", args.corpus, "-q", "--exit-zero"], [PARSE_ONLY, args.corpus], args.floor_runs)
+            [OPSLINT, "check", args.corpus, "-q", "--exit-zero"], [PARSE_ONLY, args.corpus], args.runs)
         total = sum(1 for p in args.corpus.rglob("*") if p.is_file())
         rows.append(("shared corpus", total, count_parsed(args.corpus), opslint_time, opslint_peak, parse_time, parse_peak,
                      ratio))
@@ -366,7 +365,7 @@ def write_report(args, rows, peers, pre_commit, startup):
         "# Benchmarks",
         "",
         f"Measured {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on {machine()} by `bench/run.py`",
-        f"(medians of {args.floor_runs} runs against the floor and of {args.runs} against the peers, seed {args.seed}).",
+        f"(medians of {args.runs} runs of opslint and the floor and of {PEER_RUNS} runs of each peer, seed {args.seed}).",
         "The machine is shared, so absolute times are",
         "noise; compare the ratios, which every tool gets from the same run.",
         "",
