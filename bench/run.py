@@ -6,7 +6,7 @@ Runs everything side by side in one run on the same machine and writes
 ratios. Absolute times on a shared machine are noise; the ratios are the
 result.
 
-Usage: bench/run.py [--sizes 5000,10000,20000] [--runs 5] [--no-peers]
+Usage: bench/run.py [--sizes 5000,10000,20000] [--runs 11] [--no-peers]
 """
 
 import argparse
@@ -275,22 +275,25 @@ def tool_version(command):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", default="5000,10000,20000")
+    parser.add_argument("--sizes", default="5000,10000,20000",
+                        help="comma-separated file counts of the generated repositories")
     parser.add_argument("--runs", type=int, default=11,
                         help="timed runs of opslint and of the parse-only pass (a peer runs at most 3 times)")
-    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=1, help="seed of the generated repositories")
     # The corpus sits beside the repository, or one level higher when this
     # checkout is a git worktree in a folder of worktrees.
     corpus = next(
         (path for path in (REPO.parent / "shared/corpus", REPO.parent.parent / "shared/corpus") if path.is_dir()),
         REPO.parent / "shared/corpus",
     )
-    parser.add_argument("--corpus", type=Path, default=corpus)
+    parser.add_argument("--corpus", type=Path, default=corpus,
+                        help="a folder of real files to measure besides the generated ones")
     parser.add_argument("--peer-files", type=int, default=600,
                         help="files of the small subset given to checkov and semgrep, besides the whole IaC and "
                              "code parts of the smallest synthetic repository")
     parser.add_argument("--no-peers", action="store_true", help="skip checkov and semgrep")
-    parser.add_argument("--output", type=Path, default=REPO / "docs/benchmarks.md")
+    parser.add_argument("--output", type=Path, default=REPO / "docs/benchmarks.md",
+                        help="the Markdown page to write; the hand-written profile section of an existing page is kept")
     args = parser.parse_args()
 
     build()
@@ -366,8 +369,8 @@ def write_report(args, rows, peers, pre_commit, startup):
         "",
         f"Measured {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on {machine()} by `bench/run.py`",
         f"(medians of {args.runs} runs of opslint and the floor and of {PEER_RUNS} runs of each peer, seed {args.seed}).",
-        "The machine is shared, so absolute times are",
-        "noise; compare the ratios, which every tool gets from the same run.",
+        "The machine is shared, so absolute times are noise; compare the ratios, which every tool",
+        "gets from the same run.",
         "",
         "Rerun with `python3 bench/run.py` (add `--no-peers` to skip checkov and semgrep, which are",
         "installed with `pip install checkov semgrep`).",
