@@ -3,10 +3,9 @@
 //! The command line and the benchmark's parse-only pass allocate with
 //! mimalloc: Rust's allocations through `#[global_allocator]` in their main
 //! files, tree-sitter's through [`use_mimalloc_for_tree_sitter`], in a heap
-//! of their own. In
-//! alternating runs over the benchmark's 20,000-file repository on 2 cores,
-//! both took about 13 % less time than with glibc's malloc (seventh round in
-//! `docs/benchmarks.md`).
+//! of their own. In alternating runs over the benchmark's 20,000-file
+//! repository on 2 cores, both took about 13 % less time than with glibc's
+//! malloc (seventh round in `docs/benchmarks.md`).
 //!
 //! mimalloc is built without transparent huge pages (`no_thp`). With them, a
 //! run over about 1,100 files of public repositories peaked at 84 MiB
@@ -58,24 +57,19 @@ pub unsafe fn use_mimalloc_for_tree_sitter() {
 
 /// The mimalloc heap for tree-sitter's allocations, kept apart from the
 /// model's. A parse allocates and frees its whole tree within one file,
-/// while the model built beside it stays until the rules have run. In a
-/// shared heap, each parse found its free blocks scattered between live
-/// model values. In its own heap, a parse reuses the compact pages that the
-/// previous parse freed. In alternating runs over the benchmark's
-/// 20,000-file repository, opslint took about 1.3 % less time.
+/// while the model built beside it stays until the rules have run. Kept
+/// apart, a parse probably reuses the compact pages that the previous parse
+/// freed instead of free blocks scattered between live model values. In
+/// alternating runs over the benchmark's 20,000-file repository, opslint took
+/// about 1.3 % less time.
 static TS_HEAP: AtomicPtr<c_void> = AtomicPtr::new(std::ptr::null_mut());
 
-#[allow(unsafe_code)]
-fn ts_heap_malloc(size: usize) -> *mut c_void {
+/// Returns tree-sitter's heap, or `None` when it could not be created. The
+/// heap came from `mi_heap_new` and is never deleted, and a mimalloc 3 heap
+/// may be used from any thread.
+fn ts_heap() -> Option<*mut libmimalloc_sys::mi_heap_t> {
     let heap = TS_HEAP.load(Ordering::Relaxed);
-    if heap.is_null() {
-        // SAFETY: mi_malloc accepts any size.
-        unsafe { libmimalloc_sys::mi_malloc(size) }
-    } else {
-        // SAFETY: the heap came from mi_heap_new and is never deleted. A
-        // mimalloc 3 heap may be used from any thread.
-        unsafe { libmimalloc_sys::mi_heap_malloc(heap.cast(), size) }
-    }
+    (!heap.is_null()).then(|| heap.cast())
 }
 
 /// Aborts when an allocation of `size` bytes returned null, as
@@ -89,7 +83,13 @@ fn checked(pointer: *mut c_void, size: usize) -> *mut c_void {
 
 #[allow(unsafe_code)]
 unsafe extern "C" fn ts_malloc(size: usize) -> *mut c_void {
-    checked(ts_heap_malloc(size), size)
+    let pointer = match ts_heap() {
+        // SAFETY: mi_heap_malloc accepts any size and a heap from `ts_heap`.
+        Some(heap) => unsafe { libmimalloc_sys::mi_heap_malloc(heap, size) },
+        // SAFETY: mi_malloc accepts any size.
+        None => unsafe { libmimalloc_sys::mi_malloc(size) },
+    };
+    checked(pointer, size)
 }
 
 #[allow(unsafe_code)]
@@ -97,30 +97,26 @@ unsafe extern "C" fn ts_calloc(count: usize, size: usize) -> *mut c_void {
     let Some(total) = count.checked_mul(size) else {
         std::process::abort();
     };
-    let heap = TS_HEAP.load(Ordering::Relaxed);
-    let pointer = if heap.is_null() {
+    let pointer = match ts_heap() {
+        // SAFETY: as in `ts_malloc`. The memory is zeroed.
+        Some(heap) => unsafe { libmimalloc_sys::mi_heap_zalloc(heap, total) },
         // SAFETY: mi_zalloc accepts any size and returns zeroed memory.
-        unsafe { libmimalloc_sys::mi_zalloc(total) }
-    } else {
-        // SAFETY: as in `ts_heap_malloc`. The memory is zeroed.
-        unsafe { libmimalloc_sys::mi_heap_zalloc(heap.cast(), total) }
+        None => unsafe { libmimalloc_sys::mi_zalloc(total) },
     };
     checked(pointer, total)
 }
 
 #[allow(unsafe_code)]
 unsafe extern "C" fn ts_realloc(pointer: *mut c_void, size: usize) -> *mut c_void {
-    let heap = TS_HEAP.load(Ordering::Relaxed);
-    let moved = if heap.is_null() {
+    let resized = match ts_heap() {
         // SAFETY: tree-sitter passes null or a pointer these functions
-        // returned.
-        unsafe { libmimalloc_sys::mi_realloc(pointer, size) }
-    } else {
-        // SAFETY: as for `mi_realloc`, and the heap is valid as in
-        // `ts_heap_malloc`. A block that moves goes to this heap.
-        unsafe { libmimalloc_sys::mi_heap_realloc(heap.cast(), pointer, size) }
+        // returned, and the heap is valid as in `ts_malloc`. A block that
+        // moves goes to this heap.
+        Some(heap) => unsafe { libmimalloc_sys::mi_heap_realloc(heap, pointer, size) },
+        // SAFETY: as above.
+        None => unsafe { libmimalloc_sys::mi_realloc(pointer, size) },
     };
-    checked(moved, size)
+    checked(resized, size)
 }
 
 #[allow(unsafe_code)]

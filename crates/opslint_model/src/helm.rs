@@ -165,20 +165,13 @@ impl Rendered {
 /// Returns the chart folder of a template path (`charts/api/templates/x.yaml` gives
 /// `charts/api`), or `None` when the path is not under a `templates/` folder.
 pub fn chart_dir(template_path: &str) -> Option<&str> {
-    // Folders named `templates` are found by their slashes, which is
-    // faster than a substring search from the end.
-    let bytes = template_path.as_bytes();
-    for (index, _) in bytes
-        .iter()
-        .enumerate()
-        .rev()
-        .filter(|(_, byte)| **byte == b'/')
-    {
-        if bytes[index + 1..].starts_with(b"templates/") {
-            return Some(&template_path[..index]);
-        }
-    }
-    template_path.starts_with("templates/").then_some("")
+    // Each slash from the end is tried in turn, which is faster on short
+    // paths than a substring search that first prepares its pattern.
+    template_path
+        .rmatch_indices('/')
+        .find(|(index, _)| template_path[index + 1..].starts_with("templates/"))
+        .map(|(index, _)| &template_path[..index])
+        .or_else(|| template_path.starts_with("templates/").then_some(""))
 }
 
 impl Chart {
@@ -608,8 +601,8 @@ mod tests {
         assert_eq!(chart_dir("helm/web/templates/d.yaml"), Some("helm/web"));
         assert_eq!(chart_dir("templates/d.yaml"), Some(""));
         assert_eq!(chart_dir("k8s/d.yaml"), None);
-        // The last `templates` folder is the chart's: a subchart's chart
-        // folder may sit inside another chart's templates.
+        // With two `templates` folders in the path, the last one is the
+        // chart's.
         assert_eq!(
             chart_dir("a/templates/b/templates/d.yaml"),
             Some("a/templates/b")
