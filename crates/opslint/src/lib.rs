@@ -937,10 +937,18 @@ pub fn unknown_rule_message(id: &str) -> String {
 /// Returns the built-in rule id most similar to `id`, when their
 /// Jaro-Winkler similarity is at least 0.85.
 pub fn closest_rule_id(id: &str) -> Option<&'static str> {
+    // The similarity of two texts is at most 0.8 + 0.2 * r, where r is the
+    // shorter length over the longer, so it stays under 0.85 when one is
+    // more than four times as long as the other. Those pairs are not
+    // compared: comparing costs the product of the lengths, and a
+    // configuration line of a million characters took seconds.
+    let length = id.chars().count();
+    let comparable = |known: &str| length <= 4 * known.len() && known.len() <= 4 * length;
     opslint_lints::all()
         .into_iter()
         .map(|rule| rule.meta().id)
         .chain(tool_rules::ALL.iter().map(|meta| meta.id))
+        .filter(|known| comparable(known))
         .map(|known| (strsim::jaro_winkler(id, known), known))
         .filter(|(similarity, _)| *similarity >= 0.85)
         .max_by(|a, b| a.0.total_cmp(&b.0))
@@ -1626,6 +1634,9 @@ spec:
             Some("log-retention-unset")
         );
         assert_eq!(closest_rule_id("zzz"), None);
+        // Far too long to be a typo of any id, and not compared at all: a
+        // comparison costs the product of the lengths.
+        assert_eq!(closest_rule_id(&"log-retention-unset".repeat(50_000)), None);
         assert_eq!(
             unknown_rule_message("zzz"),
             "unknown rule `zzz`; `opslint rules` lists the rule ids"
