@@ -1335,10 +1335,17 @@ fn process_file(
     timings: &Timings,
 ) -> Option<Processed> {
     let mut clock = timings.enabled.then(Instant::now);
+    // Only YAML files and `.tpl` helpers can belong to a chart. Looking up
+    // the folders of every other file cost several path walks per file.
+    let path = found.display_path.as_bytes();
+    let chart_kind = [&b".yaml"[..], b".yml", b".tpl"].iter().any(|extension| {
+        path.len() >= extension.len()
+            && path[path.len() - extension.len()..].eq_ignore_ascii_case(extension)
+    });
     let path_class = classify::by_path(
         &found.display_path,
-        charts.in_templates(&found.disk_path),
-        charts.beside_chart(&found.disk_path),
+        chart_kind && charts.in_templates(&found.disk_path),
+        chart_kind && charts.beside_chart(&found.disk_path),
     );
     if path_class == PathClass::Skip {
         return None;

@@ -48,18 +48,25 @@ pub struct SourceFile {
     /// and question ids hash it, so they do not depend on the folder opslint
     /// runs in.
     pub repository_path: Option<String>,
-    line_starts: Vec<usize>,
+    /// Byte offset of each line's start. Offsets fit in 32 bits, since a
+    /// file larger than a few MiB is not read, and the index is sized
+    /// exactly: at 20,000 files the 8-byte offsets of a growing list were
+    /// several MiB of a run's memory.
+    line_starts: Vec<u32>,
+}
+
+/// Converts a byte offset to the index's width. Offsets beyond 4 GiB, which
+/// no file that is read can have, become the largest one.
+fn narrow(offset: usize) -> u32 {
+    u32::try_from(offset).unwrap_or(u32::MAX)
 }
 
 impl SourceFile {
     pub fn new(path: String, disk_path: PathBuf, text: String) -> Self {
-        let mut line_starts = vec![0];
-        line_starts.extend(
-            text.bytes()
-                .enumerate()
-                .filter(|(_, b)| *b == b'\n')
-                .map(|(i, _)| i + 1),
-        );
+        let bytes = text.as_bytes();
+        let mut line_starts = Vec::with_capacity(memchr::memchr_iter(b'\n', bytes).count() + 1);
+        line_starts.push(0);
+        line_starts.extend(memchr::memchr_iter(b'\n', bytes).map(|end| narrow(end + 1)));
         Self {
             path,
             disk_path,
@@ -87,11 +94,8 @@ impl SourceFile {
         while !self.text.is_char_boundary(offset) {
             offset -= 1;
         }
-        let line_index = match self.line_starts.binary_search(&offset) {
-            Ok(index) => index,
-            Err(index) => index - 1,
-        };
-        let line_start = self.line_starts[line_index];
+        let line_index = self.line_index(offset);
+        let line_start = self.line_starts[line_index] as usize;
         let before = &self.text[line_start..offset];
         // In ASCII text, as most lines before a finding are, every count is
         // the byte length.
@@ -111,25 +115,26 @@ impl SourceFile {
     /// An offset past the end gives the last line.
     pub fn line_index(&self, offset: usize) -> usize {
         self.line_starts
-            .binary_search(&offset)
+            .binary_search(&narrow(offset))
             .unwrap_or_else(|next| next - 1)
     }
 
     /// Returns the byte range of zero-based line `index`, with its line
     /// ending, or `None` past the last line.
     pub fn line_range(&self, index: usize) -> Option<std::ops::Range<usize>> {
-        let start = *self.line_starts.get(index)?;
+        let start = *self.line_starts.get(index)? as usize;
         let end = self
             .line_starts
             .get(index + 1)
-            .copied()
-            .unwrap_or(self.text.len());
+            .map_or(self.text.len(), |&next| next as usize);
         Some(start..end)
     }
 
     /// The byte offset where 1-based `line` starts.
     pub fn line_start(&self, line: usize) -> Option<usize> {
-        self.line_starts.get(line.checked_sub(1)?).copied()
+        self.line_starts
+            .get(line.checked_sub(1)?)
+            .map(|&start| start as usize)
     }
 
     /// The text of 1-based `line` without its line ending.
@@ -140,7 +145,7 @@ impl SourceFile {
         let end = self
             .line_starts
             .get(line)
-            .map_or(self.text.len(), |next| next - 1);
+            .map_or(self.text.len(), |&next| next as usize - 1);
         self.text[start..end.max(start)].trim_end_matches('\r')
     }
 

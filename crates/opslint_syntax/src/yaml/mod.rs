@@ -129,15 +129,19 @@ pub fn parse(text: &str, helm: bool) -> YamlFile {
 fn split_documents(text: &str) -> Vec<(usize, &str)> {
     let mut parts = Vec::new();
     let mut part_start = 0;
-    let mut offset = 0;
-    for line in text.split_inclusive('\n') {
-        let is_marker =
-            line.starts_with("---") && line[3..].chars().next().is_none_or(char::is_whitespace);
-        if is_marker && offset > part_start {
-            parts.push((part_start, &text[part_start..offset]));
-            part_start = offset;
+    // Only a line that starts with `---` can be a marker, so the lines are
+    // found by searching for a newline followed by `---`, not one by one.
+    // A marker on the first line starts no new part.
+    for newline in memchr::memmem::find_iter(text.as_bytes(), b"\n---") {
+        let line_start = newline + 1;
+        let is_marker = text[line_start + 3..]
+            .chars()
+            .next()
+            .is_none_or(char::is_whitespace);
+        if is_marker {
+            parts.push((part_start, &text[part_start..line_start]));
+            part_start = line_start;
         }
-        offset += line.len();
     }
     parts.push((part_start, &text[part_start..]));
     parts
@@ -150,6 +154,25 @@ fn split_documents(text: &str) -> Vec<(usize, &str)> {
 /// `- - x` or `? : ? :` open a level per indicator. Overestimating is safe;
 /// it only means a refusal.
 fn lines_and_levels(part: &str) -> (usize, usize) {
+    // Every level is an indentation shorter than its line or an indicator
+    // byte on a line, so twice the longest line bounds the levels. That
+    // bound settles almost every document without reading its lines.
+    let bytes = part.as_bytes();
+    let mut lines = 0;
+    let mut longest = 0;
+    let mut line_start = 0;
+    for newline in memchr::memchr_iter(b'\n', bytes) {
+        lines += 1;
+        longest = longest.max(newline - line_start);
+        line_start = newline + 1;
+    }
+    if line_start < bytes.len() {
+        lines += 1;
+        longest = longest.max(bytes.len() - line_start);
+    }
+    if longest.saturating_mul(2) <= MAX_INDENT_LEVELS {
+        return (lines, longest * 2);
+    }
     let mut stack: Vec<usize> = Vec::new();
     let mut deepest = 0;
     let mut lines = 0;

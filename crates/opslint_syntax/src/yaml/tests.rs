@@ -273,3 +273,35 @@ fn grammar_has_every_kind_used() {
     assert!(kinds.key.is_some(), "field `key` is missing");
     assert!(kinds.value.is_some(), "field `value` is missing");
 }
+
+#[test]
+fn documents_split_only_at_marker_lines() {
+    let text = "---\na: 1\n--- # first\nb: '---'\n----\n---\r\nc: 3\n---";
+    let parts: Vec<&str> = super::split_documents(text)
+        .into_iter()
+        .map(|(base, part)| {
+            assert_eq!(&text[base..base + part.len()], part);
+            part
+        })
+        .collect();
+    assert_eq!(
+        parts,
+        [
+            "---\na: 1\n",
+            "--- # first\nb: '---'\n----\n",
+            "---\r\nc: 3\n",
+            "---"
+        ]
+    );
+}
+
+#[test]
+fn line_counts_and_level_bounds() {
+    assert_eq!(super::lines_and_levels(""), (0, 0));
+    assert_eq!(super::lines_and_levels("a: 1"), (1, 8));
+    assert_eq!(super::lines_and_levels("a: 1\n\nb: 2\n").0, 3);
+    // A line too long for the quick bound is read: one level for `a`, two
+    // for `b` and its indicator.
+    let long = format!("a:\n  b: {}\n", "x".repeat(120));
+    assert_eq!(super::lines_and_levels(&long), (2, 3));
+}
