@@ -766,27 +766,50 @@ fn has_optional_parts(pattern: &str) -> bool {
     false
 }
 
-/// Names the function or method around `node`, for a location that
-/// survives line moves.
-fn enclosing_function(node: tree_sitter::Node, text: &str) -> String {
-    let mut current = Some(node);
-    while let Some(item) = current {
+/// Returns `node` and its ancestors, innermost first. tree-sitter finds a
+/// node's parent by walking down from the root, so asking each ancestor for
+/// its parent costs the square of the depth. One walk down from `root` finds
+/// them all.
+fn ancestry<'t>(
+    root: tree_sitter::Node<'t>,
+    node: tree_sitter::Node<'t>,
+) -> Vec<tree_sitter::Node<'t>> {
+    let mut chain = vec![root];
+    let mut current = root;
+    while current != node {
+        let Some(child) = current.child_with_descendant(node) else {
+            break;
+        };
+        chain.push(child);
+        current = child;
+    }
+    if current != node {
+        // Not below `root`: ask each node for its parent instead.
+        chain = std::iter::successors(Some(node), tree_sitter::Node::parent).collect();
+        return chain;
+    }
+    chain.reverse();
+    chain
+}
+
+/// Names the function or method around the innermost node of `ancestry`,
+/// for a location that survives line moves.
+fn enclosing_function(ancestry: &[tree_sitter::Node], text: &str) -> String {
+    for item in ancestry {
         if matches!(item.kind(), "function_definition" | "function_item")
             && let Some(name) = item.child_by_field_name("name")
         {
             return name.utf8_text(text.as_bytes()).unwrap_or("").to_string();
         }
-        current = item.parent();
     }
     "module".to_string()
 }
 
-/// Checks whether `node` sits in test code inside a non-test file: a Rust
-/// item marked `#[test]`, `#[tokio::test]` or `#[cfg(test)]`, or a Python
-/// function whose name starts with `test_`.
-fn is_in_test_code(node: tree_sitter::Node, text: &str) -> bool {
-    let mut current = Some(node);
-    while let Some(item) = current {
+/// Checks whether the innermost node of `ancestry` sits in test code inside
+/// a non-test file: a Rust item marked `#[test]`, `#[tokio::test]` or
+/// `#[cfg(test)]`, or a Python function whose name starts with `test_`.
+fn is_in_test_code(ancestry: &[tree_sitter::Node], text: &str) -> bool {
+    for item in ancestry {
         match item.kind() {
             "function_item" | "mod_item" => {
                 let mut sibling = item.prev_sibling();
@@ -810,7 +833,6 @@ fn is_in_test_code(node: tree_sitter::Node, text: &str) -> bool {
             }
             _ => {}
         }
-        current = item.parent();
     }
     false
 }
@@ -952,7 +974,8 @@ impl DeclarativeRule {
         let mut reported = HashSet::new();
         for (spec, node, captures, scope) in found_all {
             let spec = &self.matches[spec];
-            if is_in_test_code(node, &file.text) {
+            let ancestry = ancestry(tree.root_node(), node);
+            if is_in_test_code(&ancestry, &file.text) {
                 continue;
             }
             let span = Span::from(node.byte_range());
@@ -962,7 +985,7 @@ impl DeclarativeRule {
             matches.push(QueryMatch {
                 rule: self.meta.id,
                 span,
-                location: enclosing_function(node, &file.text),
+                location: enclosing_function(&ancestry, &file.text),
                 message: fill(&spec.message, &captures),
                 label: fill(&spec.label, &captures),
                 help: spec.help.clone(),

@@ -54,6 +54,7 @@ pub fn extract(file: &SourceFile, parsed: PythonFile) -> CodeFile {
             code: &mut code,
             text: &file.text,
             path: &file.path,
+            ancestors: Vec::new(),
             sessions: BTreeSet::new(),
             lambda_event_handler: false,
             cli_library: false,
@@ -125,8 +126,13 @@ fn walked_kinds() -> &'static WalkedKinds {
     })
 }
 
-struct Extractor<'c> {
+struct Extractor<'c, 'tree> {
     code: &'c mut CodeFile,
+    /// The ancestors of the node the walk is at, root first. tree-sitter
+    /// finds a node's parent by walking down from the root, which cost more
+    /// than the rest of a Python file's facts when assignments and route
+    /// calls needed it.
+    ancestors: Vec<Node<'tree>>,
     text: &'c str,
     path: &'c str,
     /// Names bound to a `requests.Session()`.
@@ -142,7 +148,7 @@ fn span(node: Node) -> Span {
     Span::from(node.byte_range())
 }
 
-impl<'c> Extractor<'c> {
+impl<'c, 'tree> Extractor<'c, 'tree> {
     fn text_of(&self, node: Node) -> &'c str {
         node.utf8_text(self.text.as_bytes()).unwrap_or("")
     }
@@ -199,9 +205,10 @@ impl<'c> Extractor<'c> {
     /// Visits every node in document order with one cursor, which needs no
     /// allocation per node, and without recursion, so deep nesting cannot
     /// exhaust the stack.
-    fn walk(&mut self, root: Node) {
+    fn walk(&mut self, root: Node<'tree>) {
         let kinds = walked_kinds();
         let mut cursor = root.walk();
+        self.ancestors.clear();
         loop {
             let node = cursor.node();
             let kind = node.kind_id();
@@ -215,14 +222,23 @@ impl<'c> Extractor<'c> {
                 self.with_item(node);
             }
             if cursor.goto_first_child() {
+                self.ancestors.push(node);
                 continue;
             }
             while !cursor.goto_next_sibling() {
                 if !cursor.goto_parent() {
                     return;
                 }
+                self.ancestors.pop();
             }
         }
+    }
+
+    /// Returns the ancestor `levels` above the node the walk is at, where 1
+    /// is its parent.
+    fn ancestor(&self, levels: usize) -> Option<Node<'tree>> {
+        let index = self.ancestors.len().checked_sub(levels)?;
+        self.ancestors.get(index).copied()
     }
 
     fn import(&mut self, node: Node) {
@@ -267,18 +283,16 @@ impl<'c> Extractor<'c> {
         ) else {
             return;
         };
-        // Finding a node's parent walks down from the root, so the scope is
-        // looked at only for an assignment of a string to a name.
+        // The walk is at the assignment: its parent is the statement, and
+        // the statement's parent the scope.
         let at_top_or_class = || {
-            node.parent()
-                .and_then(|statement| statement.parent())
-                .is_some_and(|scope| {
-                    scope.kind() == "module"
-                        || scope.kind() == "block"
-                            && scope
-                                .parent()
-                                .is_some_and(|p| p.kind() == "class_definition")
-                })
+            self.ancestor(2).is_some_and(|scope| {
+                scope.kind() == "module"
+                    || scope.kind() == "block"
+                        && self
+                            .ancestor(3)
+                            .is_some_and(|p| p.kind() == "class_definition")
+            })
         };
         if left.kind() == "identifier"
             && let Some(value) = self.string_value(right)
@@ -375,9 +389,9 @@ impl<'c> Extractor<'c> {
                 // `requests.get(...)` and `session.get(...)` are client calls,
                 // and `dict.get(...)` reads a key: only decorators and calls on
                 // objects that look like applications or routers count.
-                let is_route_target = function
-                    .parent()
-                    .and_then(|call| call.parent())
+                // The walk is at the call of `function`.
+                let is_route_target = self
+                    .ancestor(1)
                     .is_some_and(|parent| parent.kind() == "decorator")
                     || name != "get"
                         && !matches!(
@@ -531,10 +545,11 @@ impl<'c> Extractor<'c> {
 
     /// Returns the name that the call of `function` is assigned to, as in
     /// `router = APIRouter(prefix="/ops")`.
+    /// The walk is at the call of `function`.
     fn assigned_name(&self, function: Node) -> Option<String> {
-        let call = function.parent()?;
-        let assignment = call.parent().filter(|p| p.kind() == "assignment")?;
-        if assignment.child_by_field_id(walked_kinds().field_right)? != call {
+        let assignment = self.ancestor(1).filter(|p| p.kind() == "assignment")?;
+        let call = assignment.child_by_field_id(walked_kinds().field_right)?;
+        if call.child_by_field_id(walked_kinds().field_function)? != function {
             return None;
         }
         self.object_name(assignment.child_by_field_id(walked_kinds().field_left)?)
