@@ -2,6 +2,7 @@
 //! composite actions of the repository that it uses, and in the scripts and
 //! Makefile targets that those commands call.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use opslint_core::{SourceFile, Span, normalize_path};
@@ -18,12 +19,13 @@ const MAX_DEPTH: usize = 4;
 #[derive(Debug, Clone)]
 pub struct Reached<'a> {
     pub file: &'a Arc<SourceFile>,
-    /// The command, with its span in `file`.
-    pub command: DeployCommand,
+    /// The command, with its span in `file`. Borrowed from the workspace
+    /// when the step's commands were found once for every rule that needs them.
+    pub command: Cow<'a, DeployCommand>,
     /// The files passed through from the step to the command, in call order
     /// (`.github/actions/deploy/action.yml`, `scripts/deploy.sh`); empty when
     /// the command is in the step itself.
-    pub via: Vec<String>,
+    pub via: Cow<'a, [String]>,
 }
 
 /// The repository folder that relative paths in a CI file resolve against,
@@ -215,8 +217,8 @@ fn collect_command<'a>(
         deploy.span = span();
         found.push(Reached {
             file,
-            command: deploy,
-            via: via.to_vec(),
+            command: Cow::Owned(deploy),
+            via: Cow::Owned(via.to_vec()),
         });
         return;
     }

@@ -608,8 +608,8 @@ impl Workspace {
                 .iter()
                 .map(|deploy| automation::Reached {
                     file: &self.artifacts[deploy.file].file,
-                    command: deploy.command.clone(),
-                    via: deploy.via.clone(),
+                    command: std::borrow::Cow::Borrowed(&deploy.command),
+                    via: std::borrow::Cow::Borrowed(&deploy.via),
                 })
                 .collect(),
         )
@@ -635,8 +635,8 @@ impl Workspace {
                         .map(|reached| {
                             Some(StepDeploy {
                                 file: self.position(&reached.file.path)?,
-                                command: reached.command,
-                                via: reached.via,
+                                command: reached.command.into_owned(),
+                                via: reached.via.into_owned(),
                             })
                         })
                         .collect();

@@ -113,6 +113,9 @@ fn check_terraform_stacks(workspace: &Workspace, sink: &mut Sink) {
 /// anywhere in a resource's properties.
 fn check_templates(workspace: &Workspace, sink: &mut Sink) {
     for (artifact, template) in workspace.cloudformation() {
+        if !may_name_rollback_keys(&artifact.file.text) {
+            continue;
+        }
         for resource in &template.resources {
             if let Some(properties) = resource.properties() {
                 find_disabled_rollback(
@@ -125,6 +128,15 @@ fn check_templates(workspace: &Workspace, sink: &mut Sink) {
             }
         }
     }
+}
+
+/// Returns whether a template's text may hold a `DisableRollback` or
+/// `OnFailure` key, so that most templates' properties are not walked to
+/// the last value. A key spelled with escapes (`"\u0044isableRollback"` in
+/// JSON, `"\x44isableRollback"` in YAML) hides the words, so a backslash
+/// anywhere also counts.
+fn may_name_rollback_keys(text: &str) -> bool {
+    text.contains("DisableRollback") || text.contains("OnFailure") || text.contains('\\')
 }
 
 fn find_disabled_rollback(
