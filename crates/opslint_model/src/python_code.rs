@@ -6,6 +6,7 @@
 use std::collections::BTreeSet;
 
 use opslint_core::{SourceFile, Span};
+use opslint_syntax::Children;
 use opslint_syntax::python::PythonFile;
 use tree_sitter::Node;
 
@@ -202,15 +203,16 @@ impl<'c, 'tree> Extractor<'c, 'tree> {
             .any(|child| child.kind() == "dictionary_splat")
     }
 
-    /// Visits every node in document order with one cursor, which needs no
-    /// allocation per node, and without recursion, so deep nesting cannot
-    /// exhaust the stack.
+    /// Visits every node in document order, without recursion, so deep
+    /// nesting cannot exhaust the stack. Each pending node carries its depth,
+    /// which is the number of kept ancestors that are its own.
     fn walk(&mut self, root: Node<'tree>) {
         let kinds = walked_kinds();
-        let mut cursor = root.walk();
+        let mut pending = vec![(root, 0)];
+        let mut children = Vec::new();
         self.ancestors.clear();
-        loop {
-            let node = cursor.node();
+        while let Some((node, depth)) = pending.pop() {
+            self.ancestors.truncate(depth);
             let kind = node.kind_id();
             if kind == kinds.call {
                 self.call(node);
@@ -221,15 +223,10 @@ impl<'c, 'tree> Extractor<'c, 'tree> {
             } else if kind == kinds.with_item {
                 self.with_item(node);
             }
-            if cursor.goto_first_child() {
+            children.extend(Children::all(node));
+            if !children.is_empty() {
                 self.ancestors.push(node);
-                continue;
-            }
-            while !cursor.goto_next_sibling() {
-                if !cursor.goto_parent() {
-                    return;
-                }
-                self.ancestors.pop();
+                pending.extend(children.drain(..).rev().map(|child| (child, depth + 1)));
             }
         }
     }

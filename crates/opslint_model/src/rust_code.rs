@@ -5,6 +5,7 @@
 use std::sync::OnceLock;
 
 use opslint_core::{SourceFile, Span};
+use opslint_syntax::Children;
 use opslint_syntax::rust::{RustFile, language};
 use tree_sitter::Node;
 
@@ -216,7 +217,6 @@ impl<'c> Visitor<'c> {
             in_test,
             in_impl: false,
         }];
-        let mut cursor = root.walk();
         // Reused for every node, so that collecting children allocates only
         // when a node has more children than any before it.
         let mut children = Vec::new();
@@ -267,27 +267,20 @@ impl<'c> Visitor<'c> {
             children.clear();
             if descend {
                 let mut attributes = Vec::new();
-                cursor.reset(node);
-                if cursor.goto_first_child() {
-                    loop {
-                        let child = cursor.node();
-                        let child_kind = child.kind_id();
-                        if child_kind == self.kinds.attribute_item {
-                            attributes.push(child);
-                        } else if child_kind != self.kinds.line_comment
-                            && child_kind != self.kinds.block_comment
-                            && child.is_named()
-                        {
-                            children.push(Pending {
-                                node: child,
-                                attributes: std::mem::take(&mut attributes),
-                                in_test,
-                                in_impl: children_in_impl,
-                            });
-                        }
-                        if !cursor.goto_next_sibling() {
-                            break;
-                        }
+                for child in Children::all(node) {
+                    let child_kind = child.kind_id();
+                    if child_kind == self.kinds.attribute_item {
+                        attributes.push(child);
+                    } else if child_kind != self.kinds.line_comment
+                        && child_kind != self.kinds.block_comment
+                        && child.is_named()
+                    {
+                        children.push(Pending {
+                            node: child,
+                            attributes: std::mem::take(&mut attributes),
+                            in_test,
+                            in_impl: children_in_impl,
+                        });
                     }
                 }
                 // Attributes at the end of a block belong to no item.

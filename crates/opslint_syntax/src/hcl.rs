@@ -7,7 +7,7 @@ use opslint_core::Span;
 use tree_sitter::Node as TsNode;
 
 use crate::SyntaxError;
-use crate::parsers::{self, Grammar};
+use crate::parsers::{self, Children, Grammar};
 use crate::yaml::{error_offset, first_error, missing_message, syntax_message};
 
 const MAX_DEPTH: usize = 128;
@@ -237,8 +237,7 @@ pub fn parse(text: &str) -> HclFile {
         kinds: kinds(),
         text,
     };
-    let mut cursor = root.walk();
-    for child in root.named_children(&mut cursor) {
+    for child in Children::named(root) {
         if child.kind_id() == converter.kinds.body {
             file.body = converter.body(child, 0);
         }
@@ -319,17 +318,15 @@ impl Converter<'_> {
             return result;
         }
         let k = self.kinds;
-        let mut cursor = node.walk();
-        for child in node.named_children(&mut cursor) {
+        for child in Children::named(node) {
             if child.has_error() {
                 continue;
             }
             let kind = child.kind_id();
             if kind == k.attribute {
-                let mut inner = child.walk();
                 let mut name = None;
                 let mut expr = None;
-                for part in child.named_children(&mut inner) {
+                for part in Children::named(child) {
                     let part_kind = part.kind_id();
                     if part_kind == k.identifier && name.is_none() {
                         name = Some(self.slice(part));
@@ -361,8 +358,7 @@ impl Converter<'_> {
         let mut labels = Vec::new();
         let mut header_end = node.end_byte();
         let mut block_body = Body::default();
-        let mut cursor = node.walk();
-        for child in node.children(&mut cursor) {
+        for child in Children::all(node) {
             let child_kind = child.kind_id();
             if child_kind == k.identifier {
                 if kind.is_empty() {
@@ -395,8 +391,7 @@ impl Converter<'_> {
 
     /// Joins the text of the `template_literal` children of `node`.
     fn string_literal(&self, node: TsNode<'_>) -> String {
-        let mut cursor = node.walk();
-        node.named_children(&mut cursor)
+        Children::named(node)
             .filter(|c| c.kind_id() == self.kinds.template_literal)
             .map(|c| self.slice(c))
             .collect()
@@ -437,8 +432,7 @@ impl Converter<'_> {
         } else if kind == k.template_expr {
             match first() {
                 Some(quoted) if quoted.kind_id() == k.quoted_template => {
-                    let mut cursor = quoted.walk();
-                    let interpolated = quoted.named_children(&mut cursor).any(|p| {
+                    let interpolated = Children::named(quoted).any(|p| {
                         let part = p.kind_id();
                         part == k.template_interpolation || part == k.template_directive
                     });
@@ -452,8 +446,7 @@ impl Converter<'_> {
             }
         } else if kind == k.object {
             let mut elements = Vec::new();
-            let mut cursor = node.walk();
-            for element in node.named_children(&mut cursor) {
+            for element in Children::named(node) {
                 if element.kind_id() != k.object_elem {
                     continue;
                 }
@@ -474,9 +467,7 @@ impl Converter<'_> {
             }
             ExprValue::Object(elements)
         } else if kind == k.tuple {
-            let mut cursor = node.walk();
-            let items = node
-                .named_children(&mut cursor)
+            let items = Children::named(node)
                 .filter(|c| c.kind_id() == k.expression)
                 .map(|c| self.expression(c, depth + 1))
                 .collect();

@@ -12,6 +12,8 @@ pub mod hcl;
 pub mod helm;
 pub mod json;
 mod parsers;
+
+pub use parsers::Children;
 pub mod python;
 pub mod rust;
 pub mod value;

@@ -10,7 +10,7 @@ use tree_sitter::Node as TsNode;
 
 use crate::SyntaxError;
 use crate::helm::{self, HelmMask};
-use crate::parsers::{self, CursorPool, Grammar};
+use crate::parsers::{self, Children, CursorPool, Grammar, READ_BY_INDEX};
 use crate::value::{CompactString, Document, Entry, Map, Node, Scalar, Value};
 
 /// tree-sitter-yaml keeps rows in a 16-bit counter, so content past line
@@ -83,6 +83,7 @@ pub fn parse(text: &str, helm: bool) -> YamlFile {
         let mut converter = Converter {
             kinds: kinds(),
             cursors: CursorPool::new(),
+            child_lists: Vec::new(),
             text: part,
             base,
             anchors: HashMap::new(),
@@ -423,6 +424,8 @@ fn kinds() -> &'static Kinds {
 struct Converter<'a> {
     kinds: &'static Kinds,
     cursors: CursorPool<'a>,
+    /// Lists for [`Converter::named_children`], returned after use.
+    child_lists: Vec<Vec<TsNode<'a>>>,
     text: &'a str,
     base: usize,
     anchors: HashMap<String, (Node, usize)>,
@@ -441,6 +444,27 @@ impl<'a> Converter<'a> {
 
     fn node_text(&self, node: TsNode<'_>) -> &str {
         self.text.get(node.byte_range()).unwrap_or("")
+    }
+
+    /// Lists the named children of `node`, comments included: by index for
+    /// a node with a few children, as [`Children`] reads them, and with a
+    /// pooled cursor otherwise. Give the list back with
+    /// [`Converter::recycle`].
+    fn named_children(&mut self, node: TsNode<'a>) -> Vec<TsNode<'a>> {
+        let mut children = self.child_lists.pop().unwrap_or_default();
+        if node.child_count() <= READ_BY_INDEX {
+            children.extend(Children::named(node));
+        } else {
+            let mut cursor = self.cursors.take(node);
+            children.extend(node.named_children(&mut cursor));
+            self.cursors.give_back(cursor);
+        }
+        children
+    }
+
+    fn recycle(&mut self, mut children: Vec<TsNode<'a>>) {
+        children.clear();
+        self.child_lists.push(children);
     }
 
     fn syntax_error(&self, node: TsNode<'_>) -> SyntaxError {
@@ -484,12 +508,13 @@ impl<'a> Converter<'a> {
     }
 
     fn document(&mut self, document: TsNode<'a>) -> Node {
-        let mut cursor = self.cursors.take(document);
         let kinds = self.kinds;
-        let content = document
-            .named_children(&mut cursor)
+        let children = self.named_children(document);
+        let content = children
+            .iter()
+            .copied()
             .find(|child| [kinds.block_node, kinds.flow_node].contains(&child.kind_id()));
-        self.cursors.give_back(cursor);
+        self.recycle(children);
         match content {
             Some(node) => self.node(node),
             None => Node::new(Value::Null, self.span(document)),
@@ -542,9 +567,9 @@ impl<'a> Converter<'a> {
         let mut tag = None;
         let mut anchor = None;
         let mut content = None;
-        let mut cursor = self.cursors.take(node);
         let kinds = self.kinds;
-        for child in node.named_children(&mut cursor) {
+        let children = self.named_children(node);
+        for &child in &children {
             let kind = child.kind_id();
             if kind == kinds.tag {
                 tag = Some(Box::new(CompactString::from(self.node_text(child))));
@@ -554,7 +579,7 @@ impl<'a> Converter<'a> {
                 content = Some(child);
             }
         }
-        self.cursors.give_back(cursor);
+        self.recycle(children);
         let mut converted = match content {
             Some(content) => self.content(content, Some(node)),
             None => Node::new(Value::Null, self.span(node)),
@@ -598,16 +623,17 @@ impl<'a> Converter<'a> {
             _ if kind == kinds.block_sequence || kind == kinds.flow_sequence => {
                 // Sized up front: value trees stay in memory for the whole
                 // run, and growing by doubling left about a third unused.
-                let mut items = Vec::with_capacity(node.named_child_count());
-                let mut cursor = self.cursors.take(node);
-                for child in node.named_children(&mut cursor) {
+                let children = self.named_children(node);
+                let mut items = Vec::with_capacity(children.len());
+                for &child in &children {
                     let child_kind = child.kind_id();
                     if child_kind == kinds.block_sequence_item {
-                        let mut item_cursor = self.cursors.take(child);
-                        let value = child
-                            .named_children(&mut item_cursor)
+                        let item_children = self.named_children(child);
+                        let value = item_children
+                            .iter()
+                            .copied()
                             .find(|c| c.kind_id() != kinds.comment);
-                        self.cursors.give_back(item_cursor);
+                        self.recycle(item_children);
                         items.push(match value {
                             Some(value) => self.node(value),
                             None => Node::new(Value::Null, self.span(child)),
@@ -620,7 +646,7 @@ impl<'a> Converter<'a> {
                         items.push(self.node(child));
                     }
                 }
-                self.cursors.give_back(cursor);
+                self.recycle(children);
                 Node::new(Value::Seq(items), span)
             }
             _ if kind == kinds.alias => self.alias(node),
@@ -698,11 +724,11 @@ impl<'a> Converter<'a> {
     }
 
     fn mapping(&mut self, node: TsNode<'a>) -> Node {
-        let mut map = MapBuilder::with_capacity(node.named_child_count());
+        let children = self.named_children(node);
+        let mut map = MapBuilder::with_capacity(children.len());
         let mut merges = Vec::new();
-        let mut cursor = self.cursors.take(node);
         let kinds = self.kinds;
-        for child in node.named_children(&mut cursor) {
+        for &child in &children {
             let kind = child.kind_id();
             if kind == kinds.block_mapping_pair || kind == kinds.flow_pair {
                 if let Some(merge) = self.pair(child, &mut map) {
@@ -720,7 +746,7 @@ impl<'a> Converter<'a> {
                 });
             }
         }
-        self.cursors.give_back(cursor);
+        self.recycle(children);
         for merge in merges {
             let sources: Vec<Node> = match merge.value {
                 Value::Seq(items) => items,
