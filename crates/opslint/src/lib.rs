@@ -1335,13 +1335,8 @@ fn process_file(
     timings: &Timings,
 ) -> Option<Processed> {
     let mut clock = timings.enabled.then(Instant::now);
-    // Only YAML files and `.tpl` helpers can belong to a chart. Looking up
-    // the folders of every other file cost several path walks per file.
-    let path = found.display_path.as_bytes();
-    let chart_kind = [&b".yaml"[..], b".yml", b".tpl"].iter().any(|extension| {
-        path.len() >= extension.len()
-            && path[path.len() - extension.len()..].eq_ignore_ascii_case(extension)
-    });
+    // Looking up the chart folders costs several path walks per file.
+    let chart_kind = classify::may_belong_to_chart(&found.display_path);
     let path_class = classify::by_path(
         &found.display_path,
         chart_kind && charts.in_templates(&found.disk_path),

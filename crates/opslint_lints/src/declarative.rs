@@ -784,7 +784,7 @@ fn ancestry<'t>(
         current = child;
     }
     if current != node {
-        // Not below `root`: ask each node for its parent instead.
+        // Only a node of another tree is not below `root`.
         chain = std::iter::successors(Some(node), tree_sitter::Node::parent).collect();
         return chain;
     }

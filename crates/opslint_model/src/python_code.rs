@@ -129,10 +129,9 @@ fn walked_kinds() -> &'static WalkedKinds {
 
 struct Extractor<'c, 'tree> {
     code: &'c mut CodeFile,
-    /// The ancestors of the node the walk is at, root first. tree-sitter
-    /// finds a node's parent by walking down from the root, which cost more
-    /// than the rest of a Python file's facts when assignments and route
-    /// calls needed it.
+    /// The ancestors of the node the walk is at, root first. They are kept
+    /// because tree-sitter finds a node's parent by walking down from the
+    /// root.
     ancestors: Vec<Node<'tree>>,
     text: &'c str,
     path: &'c str,

@@ -16,6 +16,17 @@ pub enum PathClass {
     Skip,
 }
 
+/// Returns whether [`by_path`] reads its chart arguments for `path`: only
+/// YAML files and `.tpl` helpers can belong to a Helm chart, so callers
+/// look up the chart folders for those alone.
+pub fn may_belong_to_chart(path: &str) -> bool {
+    let path = path.as_bytes();
+    [&b".yaml"[..], b".yml", b".tpl"].iter().any(|extension| {
+        path.len() >= extension.len()
+            && path[path.len() - extension.len()..].eq_ignore_ascii_case(extension)
+    })
+}
+
 /// Classifies by the `/`-separated path. `in_chart_templates` says whether
 /// the file sits in the `templates/` folder of a Helm chart (a folder with a
 /// `Chart.yaml`), which the caller checks on disk.
@@ -197,6 +208,16 @@ pub fn beside_chart(path: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn chart_candidates_by_extension() {
+        assert!(may_belong_to_chart("charts/api/templates/deployment.yaml"));
+        assert!(may_belong_to_chart("charts/api/values.YML"));
+        assert!(may_belong_to_chart("charts/api/templates/_helpers.tpl"));
+        assert!(!may_belong_to_chart("charts/api/README.md"));
+        assert!(!may_belong_to_chart("infra/main.tf"));
+        assert!(!may_belong_to_chart("yaml"));
+    }
 
     #[test]
     fn by_path_kinds() {
