@@ -8,8 +8,9 @@
 //! manifests, pulldown-cmark for Markdown and the `csv` crate for CSV
 //! incident exports. YAML with `{{` in a `templates` folder is masked first,
 //! as opslint masks Helm templates: tree-sitter-yaml gives up at the first
-//! template action. Rust is parsed once here, with tree-sitter, although
-//! opslint parses it with both syn and tree-sitter.
+//! template action. Rust is parsed with tree-sitter only, as opslint parses
+//! it. opslint also runs syn where tree-sitter finds a syntax error; this
+//! pass does not.
 //!
 //! Usage: `parse_only PATH` prints the number of files and bytes parsed.
 

@@ -1252,11 +1252,29 @@ struct ChartFolders(HashSet<PathBuf>);
 
 impl ChartFolders {
     fn find(files: &[FoundFile]) -> Self {
-        let candidates: HashSet<&Path> = files
-            .par_iter()
-            .filter(|found| Self::depends_on_chart(&found.disk_path))
-            .flat_map_iter(|found| Self::candidates(&found.disk_path))
-            .collect();
+        // The files are sorted by path, so the files of a folder mostly
+        // follow each other, and a file in the same folder as the one
+        // before it adds no candidate. The path is read as bytes: taking
+        // every file's name and folder as `Path` components, and hashing
+        // them, took most of this step.
+        let mut candidates: HashSet<&Path> = HashSet::new();
+        let mut last_folder: Option<&[u8]> = None;
+        for found in files {
+            let bytes = found.disk_path.as_os_str().as_encoded_bytes();
+            let name_start = bytes
+                .iter()
+                .rposition(|&byte| std::path::is_separator(char::from(byte)))
+                .map_or(0, |slash| slash + 1);
+            if !Self::depends_on_chart(&bytes[name_start..]) {
+                continue;
+            }
+            let folder = Some(&bytes[..name_start]);
+            if folder == last_folder {
+                continue;
+            }
+            last_folder = folder;
+            candidates.extend(Self::candidates(&found.disk_path));
+        }
         let charts = candidates
             .into_par_iter()
             .filter(|folder| folder.join("Chart.yaml").is_file())
@@ -1265,18 +1283,17 @@ impl ChartFolders {
         Self(charts)
     }
 
-    /// Returns whether classifying `path` can depend on a chart. Only YAML
-    /// files and `.tpl` helpers are classified by their chart
-    /// ([`classify::by_path`]), and hashing the folders of every other file
-    /// took about a third of this step.
-    fn depends_on_chart(path: &Path) -> bool {
+    /// Returns whether classifying a file of this name can depend on a
+    /// chart. Only YAML files and `.tpl` helpers are classified by their
+    /// chart ([`classify::by_path`]).
+    fn depends_on_chart(name: &[u8]) -> bool {
         // The extension as `by_path` takes it: after the last dot of the
         // name, so a file named `.yaml` counts.
-        path.file_name()
-            .and_then(|name| name.to_str())
-            .and_then(|name| name.rsplit_once('.'))
-            .is_some_and(|(_, extension)| {
-                ["yaml", "yml", "tpl"]
+        name.iter()
+            .rposition(|&byte| byte == b'.')
+            .is_some_and(|dot| {
+                let extension = &name[dot + 1..];
+                [&b"yaml"[..], b"yml", b"tpl"]
                     .iter()
                     .any(|kind| extension.eq_ignore_ascii_case(kind))
             })
@@ -1718,6 +1735,54 @@ spec:
             sink.diagnostics[0].message,
             "rule `test-panicking-rule` failed: after the loop"
         );
+    }
+
+    #[test]
+    fn chart_folders_found_from_yaml_and_helper_paths() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let root = dir.path();
+        // Each chart is reached through one kind of path only: `api` by a
+        // values file beside it, `deep` by a template four folders down,
+        // `helpers` by a `.TPL` helper beside it. `docs` has a chart that
+        // only a Markdown file asks about, and `plain` has none.
+        let on_disk = [
+            "api/Chart.yaml",
+            "api/values.yaml",
+            "deep/Chart.yaml",
+            "deep/templates/a/b/c/hpa.yml",
+            "docs/Chart.yaml",
+            "docs/README.md",
+            "helpers/Chart.yaml",
+            "helpers/_helpers.TPL",
+            "plain/templates/config.yaml",
+            "plain/values.yaml",
+        ];
+        for file in on_disk {
+            let path = root.join(file);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, "a: 1\n").unwrap();
+        }
+        let files: Vec<FoundFile> = on_disk
+            .into_iter()
+            .filter(|file| !file.ends_with("Chart.yaml"))
+            .map(|file| FoundFile {
+                disk_path: root.join(file),
+                display_path: file.to_string(),
+            })
+            .collect();
+
+        let charts = ChartFolders::find(&files);
+
+        let mut found: Vec<PathBuf> = charts.0.iter().cloned().collect();
+        found.sort();
+        assert_eq!(
+            found,
+            [root.join("api"), root.join("deep"), root.join("helpers")]
+        );
+        assert!(charts.in_templates(&root.join("deep/templates/a/b/c/hpa.yml")));
+        assert!(charts.beside_chart(&root.join("api/values.yaml")));
+        assert!(!charts.in_templates(&root.join("plain/templates/config.yaml")));
+        assert!(!charts.beside_chart(&root.join("plain/values.yaml")));
     }
 
     #[test]
