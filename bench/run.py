@@ -11,6 +11,7 @@ Usage: bench/run.py [--sizes 5000,10000,20000] [--runs 11] [--no-peers]
 
 import argparse
 import json
+import math
 import os
 import platform
 import shutil
@@ -199,14 +200,12 @@ PEER_RUNS = 3
 
 def measure_peer(command, opslint_command, runs):
     """Return the median time, peak resident MiB and last exit code of a
-    peer, and the median time of opslint on the same folder. A single run of
-    checkov on the generated IaC files moved the ratio from 96 to 101
-    between two benchmark runs, so short runs are repeated. opslint runs in
-    groups before the first peer run and after each one, so that its median
-    comes from the same minutes as the peer's. Timed all at once before a
-    peer that runs for minutes, it took 0.41 s in one benchmark run and
-    0.64 s in the next on the same files."""
-    per_group = max(1, -(-runs // (PEER_RUNS + 1)))
+    peer, and the median time of opslint on the same folder. Short peer
+    runs are repeated, because a single run of checkov moved the ratio from
+    96 to 101 between two benchmark runs. opslint runs in groups before the
+    first peer run and after each one, so that its median comes from the
+    same minutes as the peer's."""
+    per_group = max(1, math.ceil(runs / (PEER_RUNS + 1)))
     opslint_times = []
 
     def opslint_group():

@@ -9,8 +9,8 @@
 //! incident exports. YAML with `{{` in a `templates` folder is masked first,
 //! as opslint masks Helm templates: tree-sitter-yaml gives up at the first
 //! template action. Rust is parsed with tree-sitter only, as opslint parses
-//! it. opslint also runs syn where tree-sitter finds a syntax error; this
-//! pass does not.
+//! it. Unlike this pass, opslint also runs syn on a file where tree-sitter
+//! finds a syntax error.
 //!
 //! Usage: `parse_only PATH` prints the number of files and bytes parsed.
 

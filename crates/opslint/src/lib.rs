@@ -1254,21 +1254,20 @@ impl ChartFolders {
     fn find(files: &[FoundFile]) -> Self {
         // The files are sorted by path, so the files of a folder mostly
         // follow each other, and a file in the same folder as the one
-        // before it adds no candidate. The path is read as bytes: taking
-        // every file's name and folder as `Path` components, and hashing
-        // them, took most of this step.
+        // before it adds no candidate. Folders are compared as bytes,
+        // because `Path` components of every file took most of this step.
         let mut candidates: HashSet<&Path> = HashSet::new();
         let mut last_folder: Option<&[u8]> = None;
         for found in files {
-            let bytes = found.disk_path.as_os_str().as_encoded_bytes();
-            let name_start = bytes
-                .iter()
-                .rposition(|&byte| std::path::is_separator(char::from(byte)))
-                .map_or(0, |slash| slash + 1);
-            if !Self::depends_on_chart(&bytes[name_start..]) {
+            if !classify::may_belong_to_chart(&found.display_path) {
                 continue;
             }
-            let folder = Some(&bytes[..name_start]);
+            let bytes = found.disk_path.as_os_str().as_encoded_bytes();
+            let folder_end = bytes
+                .iter()
+                .rposition(|&byte| std::path::is_separator(char::from(byte)))
+                .unwrap_or(0);
+            let folder = Some(&bytes[..folder_end]);
             if folder == last_folder {
                 continue;
             }
@@ -1281,22 +1280,6 @@ impl ChartFolders {
             .map(Path::to_path_buf)
             .collect();
         Self(charts)
-    }
-
-    /// Returns whether classifying a file of this name can depend on a
-    /// chart. Only YAML files and `.tpl` helpers are classified by their
-    /// chart ([`classify::by_path`]).
-    fn depends_on_chart(name: &[u8]) -> bool {
-        // The extension as `by_path` takes it: after the last dot of the
-        // name, so a file named `.yaml` counts.
-        name.iter()
-            .rposition(|&byte| byte == b'.')
-            .is_some_and(|dot| {
-                let extension = &name[dot + 1..];
-                [&b"yaml"[..], b"yml", b"tpl"]
-                    .iter()
-                    .any(|kind| extension.eq_ignore_ascii_case(kind))
-            })
     }
 
     /// The folders whose `Chart.yaml` the classification of `path` depends
@@ -1743,8 +1726,8 @@ spec:
         let root = dir.path();
         // Each chart is reached through one kind of path only: `api` by a
         // values file beside it, `deep` by a template four folders down,
-        // `helpers` by a `.TPL` helper beside it. `docs` has a chart that
-        // only a Markdown file asks about, and `plain` has none.
+        // `helpers` by a `.TPL` helper beside it. `docs` has a chart with
+        // only a Markdown file beside it, and `plain` has none.
         let on_disk = [
             "api/Chart.yaml",
             "api/values.yaml",
